@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import {
+  accumulationBand,
+  darkPoolRatioBand,
+  darkPoolSentiment,
+  divergenceBand,
+  flowDirection,
+  institutionalMomentum,
+  smiBand,
+} from "./analytics.bands";
+
+describe("the specification's interpretation bands, edge by edge", () => {
+  it("reads the Smart Money Index: 75-100 strong buying ... 0-25 strong selling", () => {
+    expect(smiBand(100).band).toBe("strong_buying");
+    expect(smiBand(75).band).toBe("strong_buying");
+    expect(smiBand(74.99).band).toBe("moderate_bullish");
+    expect(smiBand(50).band).toBe("moderate_bullish");
+    expect(smiBand(49.99).band).toBe("moderate_bearish");
+    expect(smiBand(25).band).toBe("moderate_bearish");
+    expect(smiBand(24.99).band).toBe("strong_selling");
+    expect(smiBand(0).label).toBe("Strong institutional selling, high risk");
+  });
+
+  it("reads accumulation: > 50 strong, 20..50 moderate, -20..20 neutral, < -50 strong distribution", () => {
+    expect(accumulationBand(50.01).band).toBe("strong_accumulation");
+    expect(accumulationBand(50).band).toBe("moderate_accumulation");
+    expect(accumulationBand(20).band).toBe("moderate_accumulation");
+    expect(accumulationBand(19.99).band).toBe("neutral");
+    expect(accumulationBand(-19.99).band).toBe("neutral");
+    expect(accumulationBand(-20).band).toBe("moderate_distribution");
+    expect(accumulationBand(-50).band).toBe("moderate_distribution");
+    expect(accumulationBand(-50.01).band).toBe("strong_distribution");
+  });
+
+  it("reads the dark-pool ratio as a fraction: > 40% very high, 30-40 high, 20-30 moderate, < 20 low", () => {
+    expect(darkPoolRatioBand(0.41).band).toBe("very_high");
+    expect(darkPoolRatioBand(0.4).band).toBe("high");
+    expect(darkPoolRatioBand(0.3).band).toBe("high");
+    expect(darkPoolRatioBand(0.29).band).toBe("moderate");
+    expect(darkPoolRatioBand(0.2).band).toBe("moderate");
+    expect(darkPoolRatioBand(0.19).band).toBe("low");
+  });
+
+  it("reads flow direction: > +2% strong inflow, < -2% strong outflow, +/-0.5% neutral", () => {
+    expect(flowDirection(2.01).band).toBe("strong_inflow");
+    expect(flowDirection(2).band).toBe("inflow");
+    expect(flowDirection(0.51).band).toBe("inflow");
+    expect(flowDirection(0.5).band).toBe("neutral");
+    expect(flowDirection(-0.5).band).toBe("neutral");
+    expect(flowDirection(-0.51).band).toBe("outflow");
+    expect(flowDirection(-2).band).toBe("outflow");
+    expect(flowDirection(-2.01).band).toBe("strong_outflow");
+  });
+
+  it("names institutional momentum on the same edges as flow direction", () => {
+    expect(institutionalMomentum(3).band).toBe("strong_buying");
+    expect(institutionalMomentum(1).band).toBe("buying");
+    expect(institutionalMomentum(0).band).toBe("neutral");
+    expect(institutionalMomentum(-1).band).toBe("selling");
+    expect(institutionalMomentum(-3).band).toBe("strong_selling");
+  });
+
+  it("reads divergence and dark-pool sentiment on their thresholds", () => {
+    expect(divergenceBand(25).band).toBe("bullish_divergence");
+    expect(divergenceBand(24.99).band).toBe("aligned");
+    expect(divergenceBand(-25).band).toBe("bearish_divergence");
+    expect(darkPoolSentiment(0.11)).toBe("bullish");
+    expect(darkPoolSentiment(0.1)).toBe("neutral");
+    expect(darkPoolSentiment(-0.11)).toBe("bearish");
+  });
+});
