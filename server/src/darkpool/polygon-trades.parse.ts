@@ -1,0 +1,209 @@
+import { isDigits, parseDecimal, splitDelimited } from "../lib/fields";
+import { type ByteSource, readLines } from "../lib/lines";
+import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import type { RawPrint } from "./print";
+
+/**
+ * Polygon/Massive stock exchange ids -> SIP participant letters, from `/v3/reference/exchanges?asset_class=stocks`
+ * (saved as `samples/trades/polygon_v3_reference_exchanges_stocks.json`). Id 4 is shared by the three FINRA
+ * TRFs (FINY, FINN, FINC) and the ADF (XADF), all participant `D`: every print on id 4 is off-exchange;
+ * `trf_id` says which TRF (none for the ADF). Ids 5 and 13 are the UTP and CTA SIPs themselves (`E`, `S`):
+ * they appear on SIP-generated records. Nasdaq (12) is `T` in that list (its UTP letter is `Q`).
+ */
+export const POLYGON_EXCHANGE_LETTERS: ReadonlyMap<number, string> = new Map([
+  [1, "A"],
+  [2, "B"],
+  [3, "C"],
+  [4, "D"],
+  [5, "E"],
+  [6, "I"],
+  [7, "J"],
+  [8, "K"],
+  [9, "M"],
+  [10, "N"],
+  [11, "P"],
+  [12, "T"],
+  [13, "S"],
+  [14, "L"],
+  [15, "V"],
+  [16, "W"],
+  [17, "X"],
+  [18, "Y"],
+  [19, "Z"],
+  [20, "H"],
+  [21, "U"],
+]);
+
+/** Polygon exchange id of the FINRA TRFs and ADF. */
+export const POLYGON_TRF_EXCHANGE_ID = 4;
+
+/** Polygon `tape` 1/2/3 -> CTA tape A, CTA tape B, UTP tape C. */
+const TAPE_LETTERS: Record<string, string> = { "1": "A", "2": "B", "3": "C" };
+
+const REQUIRED = ["ticker", "conditions", "exchange", "id", "price", "sip_timestamp", "size"] as const;
+const OPTIONAL = ["correction", "tape", "trf_id"] as const;
+
+export interface PolygonTradesOptions {
+  /** File or upload name, used in `sourceRef` and error locations. */
+  sourceName: string;
+  /** Stored `source`; default `polygon_flatfile`. */
+  source?: string;
+}
+
+/** Distinct condition lists are few (a few hundred a day): share one array per list instead of splitting each line. */
+const conditionListCache = new Map<string, string[] | null>();
+const CONDITION_CACHE_LIMIT = 4096;
+
+/** The list (shared between prints: do not mutate), or null when a code is not a number. */
+function conditionList(field: string): string[] | null {
+  let list = conditionListCache.get(field);
+  if (list === undefined) {
+    const codes = field.length === 0 ? [] : field.split(",");
+    list = codes.every(isDigits) ? codes : null;
+    if (conditionListCache.size >= CONDITION_CACHE_LIMIT) conditionListCache.clear();
+    conditionListCache.set(field, list);
+  }
+  return list;
+}
+
+/**
+ * Parses a Polygon/Massive trades flat file (`us_stocks_sip/trades_v1`). Real files are comma CSV with quoted
+ * multi-value conditions; the vendor's documented sample is tab-separated, so the delimiter is taken from the
+ * header. Columns are found by header name. Event time is `sip_timestamp` (ns since epoch), cut to ms.
+ * Every line either becomes a print or a located error (`file:line <field>`); nothing is dropped silently.
+ */
+export async function* parsePolygonTrades(
+  source: ByteSource,
+  opts: PolygonTradesOptions,
+): AsyncGenerator<Parsed<RawPrint>> {
+  const sourceName = opts.sourceName;
+  const storedSource = opts.source ?? "polygon_flatfile";
+  let delimiter = "";
+  let col: Record<(typeof REQUIRED)[number] | (typeof OPTIONAL)[number], number> | null = null;
+  let minFields = 0;
+
+  for await (const { text, line } of readLines(source)) {
+    if (col === null) {
+      const headerText = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+      delimiter = headerText.includes("\t") ? "\t" : ",";
+      const header = headerText.split(delimiter).map((h) => h.trim());
+      const missing = REQUIRED.filter((name) => !header.includes(name));
+      if (missing.length > 0) {
+        yield parsedError({ source: sourceName, line }, `header lacks column(s) ${missing.join(", ")}`);
+        return;
+      }
+      const index = {} as Record<(typeof REQUIRED)[number] | (typeof OPTIONAL)[number], number>;
+      for (const name of [...REQUIRED, ...OPTIONAL]) index[name] = header.indexOf(name);
+      minFields = Math.max(...REQUIRED.map((name) => index[name])) + 1;
+      col = index;
+      continue;
+    }
+    if (text.length === 0) continue;
+    const at: Location = { source: sourceName, line };
+    const fields = splitDelimited(text, delimiter);
+    if (fields.length < minFields) {
+      yield parsedError(
+        at,
+        `expected at least ${minFields} fields, found ${fields.length} (truncated line?)`,
+      );
+      continue;
+    }
+    const fail = (field: string, message: string): Parsed<RawPrint> =>
+      parsedError({ source: sourceName, line, element: field }, `${field}: ${message}`);
+
+    const symbol = fields[col.ticker] as string;
+    if (symbol.length === 0) {
+      yield fail("ticker", "empty");
+      continue;
+    }
+    const priceText = fields[col.price] as string;
+    const price = parseDecimal(priceText);
+    if (!(price > 0)) {
+      yield fail("price", `"${priceText}" is not a positive number`);
+      continue;
+    }
+    const sizeText = fields[col.size] as string;
+    const sizeShares = parseDecimal(sizeText);
+    if (!(sizeShares > 0)) {
+      yield fail("size", `"${sizeText}" is not a positive number`);
+      continue;
+    }
+    const exchangeText = fields[col.exchange] as string;
+    const exchangeId = isDigits(exchangeText) ? Number(exchangeText) : Number.NaN;
+    const exchange = POLYGON_EXCHANGE_LETTERS.get(exchangeId);
+    if (exchange === undefined) {
+      yield fail("exchange", `unknown exchange id "${exchangeText}" (see docs/conditions.md)`);
+      continue;
+    }
+    const sipText = fields[col.sip_timestamp] as string;
+    if (!isDigits(sipText) || sipText.length < 16 || sipText.length > 19) {
+      yield fail("sip_timestamp", `"${sipText}" is not a nanosecond Unix timestamp`);
+      continue;
+    }
+    // Nanoseconds exceed 2^53; the millisecond prefix is exact. Sub-millisecond digits are lost (Date holds ms).
+    const ts = new Date(Number(sipText.slice(0, -6)));
+    const conditions = conditionList(fields[col.conditions] as string);
+    if (conditions === null) {
+      yield fail("conditions", `"${fields[col.conditions]}" holds a code that is not a number`);
+      continue;
+    }
+    let correction = 0;
+    if (col.correction !== -1) {
+      const correctionText = fields[col.correction] ?? "";
+      if (correctionText.length > 0) {
+        if (!isDigits(correctionText)) {
+          yield fail("correction", `"${correctionText}" is not a correction indicator`);
+          continue;
+        }
+        correction = Number(correctionText);
+      }
+    }
+    let tape: string | null = null;
+    if (col.tape !== -1) {
+      const tapeText = fields[col.tape] ?? "";
+      if (tapeText.length > 0) {
+        const letter = TAPE_LETTERS[tapeText];
+        if (letter === undefined) {
+          yield fail("tape", `"${tapeText}" is not 1, 2 or 3`);
+          continue;
+        }
+        tape = letter;
+      }
+    }
+    let trfId: number | null = null;
+    if (col.trf_id !== -1) {
+      const trfText = fields[col.trf_id] ?? "";
+      if (trfText.length > 0 && trfText !== "0") {
+        if (!isDigits(trfText)) {
+          yield fail("trf_id", `"${trfText}" is not a TRF id`);
+          continue;
+        }
+        trfId = Number(trfText);
+      }
+    }
+    const tradeIdText = fields[col.id] as string;
+    yield parsedOk<RawPrint>(
+      {
+        symbol,
+        ts,
+        price,
+        sizeShares,
+        exchange,
+        exchangeId,
+        trfId,
+        isOffExchange: exchangeId === POLYGON_TRF_EXCHANGE_ID,
+        tape,
+        conditions,
+        conditionScheme: "polygon",
+        correction,
+        tradeId: tradeIdText.length > 0 ? tradeIdText : null,
+        source: storedSource,
+        sourceRef: `${sourceName}:${line}`,
+        // A tape print is public the moment the SIP disseminates it.
+        publishedAt: ts,
+      },
+      at,
+    );
+  }
+  if (col === null) yield parsedError({ source: sourceName, line: 1 }, "empty file: no header line");
+}
