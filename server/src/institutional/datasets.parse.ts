@@ -1,0 +1,424 @@
+import type { Readable } from "node:stream";
+import yauzl, { type Entry, type ZipFile } from "yauzl";
+import { AppError } from "../errors";
+import { readLines } from "../lib/lines";
+import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import type { Form4Filing, Form4ReportingOwner, Form4Row, Form4Table } from "./form4.parse";
+import type { SubmissionHeader } from "./submission.parse";
+import { DOLLAR_VALUE_FROM_FILING_DATE, type ThirteenFCover, type ThirteenFHolding } from "./thirteenf.parse";
+import { isoDateFromSec, parseFlag, parseNumber } from "./xml-records";
+
+/**
+ * Readers for the SEC's quarterly structured data sets, which carry every filer's 13F and every
+ * Form 3/4/5 of a quarter as tab-separated tables in one zip:
+ * - "Form 13F data sets" (`{label}_form13f.zip`: SUBMISSION, COVERPAGE, SUMMARYPAGE, OTHERMANAGER2,
+ *   INFOTABLE, ...), see FORM13F_readme.htm;
+ * - "Insider Transactions data sets" (`{YYYY}q{Q}_form345.zip`: SUBMISSION, REPORTINGOWNER,
+ *   NONDERIV_TRANS, NONDERIV_HOLDING, DERIV_TRANS, DERIV_HOLDING, FOOTNOTES), see insider_transactions_readme.pdf.
+ * Columns are found by header name (FIGI and AFF10B5ONE appear only in newer sets); dates are
+ * `DD-MON-YYYY`. Small per-filing tables are held in memory (one entry per accession, ~10^4-10^5 per
+ * quarter); the large row tables (INFOTABLE: millions of rows) are streamed.
+ */
+
+export type ThirteenFDatasetRecord =
+  | { kind: "filing"; header: SubmissionHeader; cover: ThirteenFCover }
+  | { kind: "holding"; accession: string; holding: ThirteenFHolding };
+
+export type InsiderDatasetRecord =
+  | { kind: "filing"; filing: Form4Filing }
+  | { kind: "row"; accession: string; issuerCik: string; row: Form4Row };
+
+interface ZipHandle {
+  entries: Map<string, Entry>;
+  open(entry: Entry): Promise<Readable>;
+  close(): void;
+}
+
+async function openZip(path: string): Promise<ZipHandle> {
+  const zip = await new Promise<ZipFile>((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, z) => (err ? reject(err) : resolve(z))),
+  ).catch((err: unknown) => {
+    throw new AppError("INVALID_INPUT", `${path}: not a readable zip file (${String(err)})`);
+  });
+  const entries = new Map<string, Entry>();
+  await new Promise<void>((resolve, reject) => {
+    zip.on("entry", (entry: Entry) => {
+      // Match by base name, upper-cased: `INFOTABLE.tsv`, `2024q1_form13f/INFOTABLE.tsv`, ...
+      const base = entry.fileName.slice(entry.fileName.lastIndexOf("/") + 1).toUpperCase();
+      entries.set(base, entry);
+      zip.readEntry();
+    });
+    zip.on("end", () => resolve());
+    zip.on("error", reject);
+    zip.readEntry();
+  });
+  return {
+    entries,
+    open: (entry) =>
+      new Promise<Readable>((resolve, reject) =>
+        zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream))),
+      ),
+    close: () => zip.close(),
+  };
+}
+
+type Row = (name: string) => string | undefined;
+
+/** Streams a TSV member as `(column) -> value` accessors with its line number. */
+async function* readTsv(
+  zip: ZipHandle,
+  member: string,
+  zipName: string,
+  required: readonly string[],
+  optional = false,
+): AsyncGenerator<{ get: Row; at: Location }> {
+  const entry = zip.entries.get(member);
+  if (!entry) {
+    if (optional) return;
+    throw new AppError("INVALID_INPUT", `${zipName}: member ${member} is missing`);
+  }
+  const source = `${zipName}!${member}`;
+  let index: Map<string, number> | null = null;
+  let fields: string[] = [];
+  const get: Row = (name) => {
+    const i = index?.get(name);
+    if (i === undefined) return undefined;
+    const v = fields[i];
+    return v === undefined || v === "" ? undefined : v;
+  };
+  for await (const { text, line } of readLines(await zip.open(entry))) {
+    if (index === null) {
+      const header = text.split("\t").map((h) =>
+        h
+          .trim()
+          .replace(/^\uFEFF/, "")
+          .toUpperCase(),
+      );
+      index = new Map(header.map((h, i) => [h, i]));
+      const missing = required.filter((c) => !index?.has(c));
+      if (missing.length > 0) {
+        throw new AppError("INVALID_INPUT", `${source}:1: missing column(s) ${missing.join(", ")}`);
+      }
+      continue;
+    }
+    if (text.length === 0) continue;
+    fields = text.split("\t");
+    yield { get, at: { source, line } };
+  }
+}
+
+const pad10 = (cik: string | undefined) => (cik ? cik.trim().padStart(10, "0") : null);
+
+/** Streams a "Form 13F data sets" zip into the same records the XML parser produces. */
+export async function* parse13FDataset(zipPath: string): AsyncGenerator<Parsed<ThirteenFDatasetRecord>> {
+  const zip = await openZip(zipPath);
+  try {
+    const submissions = new Map<string, { header: SubmissionHeader; cik: string | null }>();
+    for await (const { get, at } of readTsv(zip, "SUBMISSION.TSV", zipPath, [
+      "ACCESSION_NUMBER",
+      "FILING_DATE",
+    ])) {
+      const accession = get("ACCESSION_NUMBER") as string;
+      submissions.set(accession, {
+        cik: pad10(get("CIK")),
+        header: {
+          accession,
+          submissionType: get("SUBMISSIONTYPE") ?? null,
+          filedDate: isoDateFromSec(get("FILING_DATE")),
+          acceptedAt: null,
+          periodOfReport: isoDateFromSec(get("PERIODOFREPORT")),
+        },
+      });
+      void at;
+    }
+    const summaries = new Map<
+      string,
+      { entries: number | null; value: number | null; confidential: boolean | null; others: number | null }
+    >();
+    for await (const { get } of readTsv(zip, "SUMMARYPAGE.TSV", zipPath, ["ACCESSION_NUMBER"], true)) {
+      summaries.set(get("ACCESSION_NUMBER") as string, {
+        entries: parseNumber(get("TABLEENTRYTOTAL")),
+        value: parseNumber(get("TABLEVALUETOTAL")),
+        confidential: parseFlag(get("ISCONFIDENTIALOMITTED")),
+        others: parseNumber(get("OTHERINCLUDEDMANAGERSCOUNT")),
+      });
+    }
+    const managers = new Map<string, ThirteenFCover["otherManagers"]>();
+    for await (const { get } of readTsv(zip, "OTHERMANAGER2.TSV", zipPath, ["ACCESSION_NUMBER"], true)) {
+      const acc = get("ACCESSION_NUMBER") as string;
+      const list = managers.get(acc) ?? [];
+      list.push({
+        sequenceNumber: parseNumber(get("SEQUENCENUMBER")),
+        cik: pad10(get("CIK")),
+        form13FFileNumber: get("FORM13FFILENUMBER") ?? null,
+        name: get("NAME") ?? null,
+      });
+      managers.set(acc, list);
+    }
+    for await (const { get, at } of readTsv(zip, "COVERPAGE.TSV", zipPath, ["ACCESSION_NUMBER"])) {
+      const accession = get("ACCESSION_NUMBER") as string;
+      const sub = submissions.get(accession);
+      if (!sub?.cik) {
+        yield parsedError(at, `accession ${accession} has no SUBMISSION row with a CIK`);
+        continue;
+      }
+      const summary = summaries.get(accession);
+      const amendmentRaw = get("AMENDMENTTYPE")?.toUpperCase() ?? null;
+      yield parsedOk(
+        {
+          kind: "filing",
+          header: sub.header,
+          cover: {
+            submissionType: sub.header.submissionType,
+            filerCik: sub.cik,
+            filerName: get("FILINGMANAGER_NAME") ?? null,
+            periodOfReport: sub.header.periodOfReport,
+            reportCalendarOrQuarter: isoDateFromSec(get("REPORTCALENDARORQUARTER")),
+            reportType: get("REPORTTYPE") ?? null,
+            isAmendment: parseFlag(get("ISAMENDMENT")) ?? false,
+            amendmentNo: parseNumber(get("AMENDMENTNO")),
+            amendmentType:
+              amendmentRaw === "RESTATEMENT" || amendmentRaw === "NEW HOLDINGS" ? amendmentRaw : null,
+            form13FFileNumber: get("FORM13FFILENUMBER") ?? null,
+            crdNumber: get("CRDNUMBER") ?? null,
+            secFileNumber: get("SECFILENUMBER") ?? null,
+            otherManagers: managers.get(accession) ?? [],
+            otherIncludedManagersCount: summary?.others ?? null,
+            tableEntryTotal: summary?.entries ?? null,
+            tableValueTotal: summary?.value ?? null,
+            isConfidentialOmitted: summary?.confidential ?? null,
+            signatureName: null,
+            signatureDate: null,
+          },
+        },
+        at,
+      );
+    }
+    const rowCounter = new Map<string, number>();
+    const required = ["ACCESSION_NUMBER", "NAMEOFISSUER", "CUSIP", "VALUE", "SSHPRNAMT", "SSHPRNAMTTYPE"];
+    for await (const { get, at } of readTsv(zip, "INFOTABLE.TSV", zipPath, required)) {
+      const accession = get("ACCESSION_NUMBER") as string;
+      // Rows of a filing appear in document order; their position is the row key, as in the XML path.
+      const rowIndex = (rowCounter.get(accession) ?? 0) + 1;
+      rowCounter.set(accession, rowIndex);
+      const filedDate = submissions.get(accession)?.header.filedDate ?? null;
+      const holding = toDatasetHolding(get, rowIndex, filedDate);
+      if (typeof holding === "string") yield parsedError(at, holding);
+      else yield parsedOk({ kind: "holding", accession, holding }, at);
+    }
+  } finally {
+    zip.close();
+  }
+}
+
+function toDatasetHolding(get: Row, rowIndex: number, filedDate: string | null): ThirteenFHolding | string {
+  const cusip = get("CUSIP")?.toUpperCase();
+  if (!cusip || !/^[A-Z0-9]{9}$/.test(cusip)) return `CUSIP "${cusip ?? ""}" is not 9 letters/digits`;
+  const nameOfIssuer = get("NAMEOFISSUER");
+  if (!nameOfIssuer) return "NAMEOFISSUER is empty";
+  const valueAsFiled = parseNumber(get("VALUE"));
+  if (valueAsFiled === null || valueAsFiled < 0)
+    return `VALUE "${get("VALUE") ?? ""}" is not a non-negative number`;
+  const shares = parseNumber(get("SSHPRNAMT"));
+  if (shares === null || shares < 0) return `SSHPRNAMT "${get("SSHPRNAMT") ?? ""}" is not a number`;
+  const type = get("SSHPRNAMTTYPE")?.toUpperCase();
+  if (type !== "SH" && type !== "PRN") return `SSHPRNAMTTYPE "${type ?? ""}" is neither SH nor PRN`;
+  const pc = get("PUTCALL")?.toLowerCase();
+  const discretion = get("INVESTMENTDISCRETION")?.toUpperCase();
+  const valueUnit = filedDate !== null && filedDate < DOLLAR_VALUE_FROM_FILING_DATE ? "thousands_usd" : "usd";
+  const valueUsd = valueUnit === "thousands_usd" ? valueAsFiled * 1000 : valueAsFiled;
+  return {
+    rowIndex,
+    nameOfIssuer,
+    titleOfClass: get("TITLEOFCLASS") ?? null,
+    cusip,
+    figi: get("FIGI") ?? null,
+    valueAsFiled,
+    valueUsd,
+    valueUnit,
+    valueUnitBasis: filedDate === null ? "assumed" : "filing_date",
+    valueUnitSuspect: false,
+    impliedPriceUsd: type === "SH" && shares > 0 ? valueUsd / shares : null,
+    sharesOrPrincipal: shares,
+    sharesOrPrincipalType: type,
+    putCall: pc === "put" ? "Put" : pc === "call" ? "Call" : null,
+    investmentDiscretion:
+      discretion === "SOLE" || discretion === "DFND" || discretion === "OTR" ? discretion : null,
+    otherManager: get("OTHERMANAGER") ?? null,
+    votingSole: parseNumber(get("VOTING_AUTH_SOLE")) ?? 0,
+    votingShared: parseNumber(get("VOTING_AUTH_SHARED")) ?? 0,
+    votingNone: parseNumber(get("VOTING_AUTH_NONE")) ?? 0,
+  };
+}
+
+/** Insider data-set column -> the Form 4 XML field name footnotes are keyed by. */
+const FOOTNOTE_FIELDS: [column: string, field: string][] = [
+  ["SECURITY_TITLE_FN", "securityTitle"],
+  ["TRANS_DATE_FN", "transactionDate"],
+  ["DEEMED_EXECUTION_DATE_FN", "deemedExecutionDate"],
+  ["EQUITY_SWAP_TRANS_CD_FN", "transactionCoding"],
+  ["TRANS_TIMELINESS_FN", "transactionTimeliness"],
+  ["TRANS_SHARES_FN", "transactionShares"],
+  ["TRANS_PRICEPERSHARE_FN", "transactionPricePerShare"],
+  ["TRANS_ACQUIRED_DISP_CD_FN", "transactionAcquiredDisposedCode"],
+  ["SHRS_OWND_FOLWNG_TRANS_FN", "sharesOwnedFollowingTransaction"],
+  ["VALU_OWND_FOLWNG_TRANS_FN", "valueOwnedFollowingTransaction"],
+  ["DIRECT_INDIRECT_OWNERSHIP_FN", "directOrIndirectOwnership"],
+  ["NATURE_OF_OWNERSHIP_FN", "natureOfOwnership"],
+  ["CONV_EXERCISE_PRICE_FN", "conversionOrExercisePrice"],
+  ["EXCERCISE_DATE_FN", "exerciseDate"],
+  ["EXPIRATION_DATE_FN", "expirationDate"],
+  ["UNDLYNG_SEC_TITLE_FN", "underlyingSecurityTitle"],
+  ["UNDLYNG_SEC_SHARES_FN", "underlyingSecurityShares"],
+];
+
+const ROW_MEMBERS: [member: string, table: Form4Table, kind: "transaction" | "holding"][] = [
+  ["NONDERIV_TRANS.TSV", "nonDerivative", "transaction"],
+  ["NONDERIV_HOLDING.TSV", "nonDerivative", "holding"],
+  ["DERIV_TRANS.TSV", "derivative", "transaction"],
+  ["DERIV_HOLDING.TSV", "derivative", "holding"],
+];
+
+/** Streams an "Insider Transactions data sets" zip into Form 4 filings (without rows) and their rows. */
+export async function* parseInsiderDataset(zipPath: string): AsyncGenerator<Parsed<InsiderDatasetRecord>> {
+  const zip = await openZip(zipPath);
+  try {
+    const owners = new Map<string, Form4ReportingOwner[]>();
+    for await (const { get } of readTsv(zip, "REPORTINGOWNER.TSV", zipPath, [
+      "ACCESSION_NUMBER",
+      "RPTOWNERCIK",
+    ])) {
+      const acc = get("ACCESSION_NUMBER") as string;
+      // RPTOWNER_RELATIONSHIP is a comma list: Director,Officer,TenPercentOwner,Other.
+      const rel = new Set((get("RPTOWNER_RELATIONSHIP") ?? "").split(",").map((s) => s.trim().toLowerCase()));
+      const list = owners.get(acc) ?? [];
+      list.push({
+        cik: pad10(get("RPTOWNERCIK")) as string,
+        name: get("RPTOWNERNAME") ?? null,
+        isDirector: rel.has("director"),
+        isOfficer: rel.has("officer"),
+        isTenPercentOwner: rel.has("tenpercentowner"),
+        isOther: rel.has("other"),
+        officerTitle: get("RPTOWNER_TITLE") ?? null,
+        otherText: get("RPTOWNER_TXT") ?? null,
+        city: get("RPTOWNER_CITY") ?? null,
+        state: get("RPTOWNER_STATE") ?? null,
+      });
+      owners.set(acc, list);
+    }
+    const footnotes = new Map<string, Record<string, string>>();
+    for await (const { get } of readTsv(
+      zip,
+      "FOOTNOTES.TSV",
+      zipPath,
+      ["ACCESSION_NUMBER", "FOOTNOTE_ID"],
+      true,
+    )) {
+      const acc = get("ACCESSION_NUMBER") as string;
+      const map = footnotes.get(acc) ?? {};
+      map[get("FOOTNOTE_ID") as string] = get("FOOTNOTE_TXT") ?? "";
+      footnotes.set(acc, map);
+    }
+    const issuers = new Map<string, string>();
+    const required = ["ACCESSION_NUMBER", "FILING_DATE", "ISSUERCIK"];
+    for await (const { get, at } of readTsv(zip, "SUBMISSION.TSV", zipPath, required)) {
+      const accession = get("ACCESSION_NUMBER") as string;
+      const issuerCik = pad10(get("ISSUERCIK"));
+      if (!issuerCik) {
+        yield parsedError(at, `accession ${accession} has no ISSUERCIK`);
+        continue;
+      }
+      issuers.set(accession, issuerCik);
+      yield parsedOk(
+        {
+          kind: "filing",
+          filing: {
+            accession,
+            filedDate: isoDateFromSec(get("FILING_DATE")),
+            acceptedAt: null,
+            schemaVersion: null,
+            documentType: get("DOCUMENT_TYPE") ?? null,
+            periodOfReport: isoDateFromSec(get("PERIOD_OF_REPORT")),
+            dateOfOriginalSubmission: isoDateFromSec(get("DATE_OF_ORIG_SUB")),
+            notSubjectToSection16: parseFlag(get("NOT_SUBJECT_SEC16")),
+            aff10b5One: parseFlag(get("AFF10B5ONE")),
+            issuerCik,
+            issuerName: get("ISSUERNAME") ?? null,
+            issuerTradingSymbol: get("ISSUERTRADINGSYMBOL")?.toUpperCase() ?? null,
+            reportingOwners: owners.get(accession) ?? [],
+            rows: [],
+            footnotes: footnotes.get(accession) ?? {},
+            remarks: get("REMARKS") ?? null,
+            signatureName: null,
+            signatureDate: null,
+          },
+        },
+        at,
+      );
+    }
+    for (const [member, table, kind] of ROW_MEMBERS) {
+      const counter = new Map<string, number>();
+      for await (const { get, at } of readTsv(zip, member, zipPath, ["ACCESSION_NUMBER"], true)) {
+        const accession = get("ACCESSION_NUMBER") as string;
+        const issuerCik = issuers.get(accession);
+        if (!issuerCik) {
+          yield parsedError(at, `accession ${accession} has no SUBMISSION row`);
+          continue;
+        }
+        const rowIndex = (counter.get(accession) ?? 0) + 1;
+        counter.set(accession, rowIndex);
+        const code = get("TRANS_CODE") ?? null;
+        if (kind === "transaction" && !code) {
+          yield parsedError(at, "TRANS_CODE is empty");
+          continue;
+        }
+        const ad = get("TRANS_ACQUIRED_DISP_CD")?.toUpperCase();
+        const di = get("DIRECT_INDIRECT_OWNERSHIP")?.toUpperCase();
+        const footnoteIds: Record<string, string[]> = {};
+        for (const [column, field] of FOOTNOTE_FIELDS) {
+          const ids = get(column);
+          if (ids)
+            footnoteIds[field] = ids
+              .split(",")
+              .map((s) => s.trim())
+              .filter(Boolean);
+        }
+        yield parsedOk(
+          {
+            kind: "row",
+            accession,
+            issuerCik,
+            row: {
+              table,
+              kind,
+              rowIndex,
+              securityTitle: get("SECURITY_TITLE") ?? null,
+              transactionDate: isoDateFromSec(get("TRANS_DATE")),
+              deemedExecutionDate: isoDateFromSec(get("DEEMED_EXECUTION_DATE")),
+              formType: get("TRANS_FORM_TYPE") ?? null,
+              code,
+              equitySwapInvolved: parseFlag(get("EQUITY_SWAP_INVOLVED")),
+              timeliness: get("TRANS_TIMELINESS") ?? null,
+              shares: parseNumber(get("TRANS_SHARES")),
+              pricePerShareUsd: parseNumber(get("TRANS_PRICEPERSHARE")),
+              acquiredDisposed: ad === "A" || ad === "D" ? ad : null,
+              sharesOwnedAfter: parseNumber(get("SHRS_OWND_FOLWNG_TRANS")),
+              valueOwnedAfterUsd: parseNumber(get("VALU_OWND_FOLWNG_TRANS")),
+              directIndirect: di === "D" || di === "I" ? di : null,
+              natureOfOwnership: get("NATURE_OF_OWNERSHIP") ?? null,
+              conversionOrExercisePriceUsd: parseNumber(get("CONV_EXERCISE_PRICE")),
+              exerciseDate: isoDateFromSec(get("EXCERCISE_DATE")),
+              expirationDate: isoDateFromSec(get("EXPIRATION_DATE")),
+              underlyingSecurityTitle: get("UNDLYNG_SEC_TITLE") ?? null,
+              underlyingSecurityShares: parseNumber(get("UNDLYNG_SEC_SHARES")),
+              footnoteIds,
+            },
+          },
+          at,
+        );
+      }
+    }
+  } finally {
+    zip.close();
+  }
+}
