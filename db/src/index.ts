@@ -136,3 +136,9 @@ export async function appliedMigrations(handle: DbHandle): Promise<number[]> {
   );
   return rows.map((r) => Number(r.created_at));
 }
+
+/** Rows of a `db.execute()` result: postgres.js returns an array, PGlite an object with `rows`. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

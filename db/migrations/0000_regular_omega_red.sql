@@ -1,3 +1,22 @@
+CREATE TABLE "ingest_runs" (
+	"id" text PRIMARY KEY NOT NULL,
+	"kind" text NOT NULL,
+	"source" text NOT NULL,
+	"source_ref" text NOT NULL,
+	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"finished_at" timestamp with time zone,
+	"accepted" integer DEFAULT 0 NOT NULL,
+	"duplicates" integer DEFAULT 0 NOT NULL,
+	"rejected" integer DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "symbols" (
+	"symbol" text PRIMARY KEY NOT NULL,
+	"kinds" text[] NOT NULL,
+	"first_seen_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"last_seen_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "ats_weekly" (
 	"week_start" date NOT NULL,
 	"tier" text NOT NULL,
@@ -30,18 +49,6 @@ CREATE TABLE "daily_bars" (
 	"published_at" timestamp with time zone NOT NULL,
 	"ingested_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "daily_bars_symbol_day_source_pk" PRIMARY KEY("symbol","day","source")
-);
---> statement-breakpoint
-CREATE TABLE "ingest_runs" (
-	"id" text PRIMARY KEY NOT NULL,
-	"kind" text NOT NULL,
-	"source" text NOT NULL,
-	"source_ref" text NOT NULL,
-	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"finished_at" timestamp with time zone,
-	"accepted" integer DEFAULT 0 NOT NULL,
-	"duplicates" integer DEFAULT 0 NOT NULL,
-	"rejected" integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "prints" (
@@ -91,6 +98,7 @@ CREATE TABLE "short_volume" (
 	CONSTRAINT "short_volume_day_symbol_facility_pk" PRIMARY KEY("day","symbol","facility")
 );
 --> statement-breakpoint
+CREATE INDEX "symbols_last_seen_idx" ON "symbols" USING btree ("last_seen_at");--> statement-breakpoint
 CREATE INDEX "ats_weekly_symbol_idx" ON "ats_weekly" USING btree ("symbol","week_start");--> statement-breakpoint
 CREATE INDEX "prints_symbol_ts_idx" ON "prints" USING btree ("symbol","ts" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "prints_ingested_idx" ON "prints" USING btree ("ingested_at");--> statement-breakpoint

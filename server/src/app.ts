@@ -1,0 +1,176 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { DbHandle } from "@smt/db";
+import { HTTPException } from "hono/http-exception";
+import swaggerUiDist from "swagger-ui-dist";
+import { darkpoolRoutes } from "./darkpool/darkpool.routes";
+import type { PrintPipeline } from "./darkpool/pipeline";
+import type { Env } from "./env";
+import { AppError, isAppError } from "./errors";
+import { demoRoutes } from "./feeds/demo.routes";
+import { ingestRoutes } from "./ingest/ingest.routes";
+import type { Logger } from "./lib/log";
+import { newRouter } from "./lib/openapi";
+import { staticFile } from "./lib/static";
+import { listSymbols } from "./lib/symbols";
+import type { LiveBus } from "./realtime/bus";
+
+/** Everything a request handler may use. `main.ts` builds the real ones; tests build their own. */
+export interface AppDeps {
+  env: Env;
+  db: DbHandle;
+  bus: LiveBus;
+  pipeline: PrintPipeline;
+  log: Logger;
+  /** Clock, replaceable in tests. */
+  now?: () => Date;
+  /** Counters exported on /metrics. */
+  metrics?: Map<string, number>;
+}
+
+export const VERSION = "0.1.0";
+const clientDist = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "client", "dist");
+
+const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["Service"],
+  summary: "Liveness and database reachability",
+  responses: {
+    200: {
+      description: "Healthy",
+      content: {
+        "application/json": {
+          schema: z.object({
+            status: z.enum(["ok", "degraded"]),
+            version: z.string(),
+            database: z.object({ engine: z.enum(["pglite", "postgres"]), reachable: z.boolean() }),
+            uptime_seconds: z.number(),
+          }),
+        },
+      },
+    },
+    503: { description: "Database unreachable" },
+  },
+});
+
+const symbolsRoute = createRoute({
+  method: "get",
+  path: "/smart-money/symbols",
+  tags: ["Service"],
+  summary: "Symbols that have data, and which kinds",
+  responses: {
+    200: {
+      description: "Known symbols",
+      content: {
+        "application/json": {
+          schema: z.object({
+            symbols: z.array(
+              z.object({ symbol: z.string(), kinds: z.array(z.string()), last_seen_at: z.string() }),
+            ),
+          }),
+        },
+      },
+    },
+  },
+});
+
+/** Builds the HTTP application. Used by `main.ts` and by tests (through `app.request` or `hc`). */
+export function createApp(deps: AppDeps) {
+  const started = Date.now();
+  const app = newRouter()
+    .openapi(healthRoute, async (c) => {
+      const reachable = await deps.db.ping();
+      const body = {
+        status: reachable ? ("ok" as const) : ("degraded" as const),
+        version: VERSION,
+        database: { engine: deps.db.kind, reachable },
+        uptime_seconds: Math.round((Date.now() - started) / 1000),
+      };
+      return c.json(body, 200);
+    })
+    .openapi(symbolsRoute, async (c) => c.json({ symbols: await listSymbols(deps.db.db) }, 200))
+    .route("/", darkpoolRoutes(deps))
+    .route("/", ingestRoutes(deps))
+    .route("/", demoRoutes(deps));
+
+  app.doc("/openapi.json", {
+    openapi: "3.0.3",
+    info: {
+      title: "Smart Money Tracker API",
+      version: VERSION,
+      description:
+        "Dark-pool prints, FINRA short volume and ATS data, SEC 13F and Form 4, blocks, options flow and smart-money indices. " +
+        "Every score comes with its components, parameter version, as_of and sources. Errors: {error: {code, message, details}}.",
+    },
+  });
+
+  app.get("/docs", (c) =>
+    c.html(`<!doctype html><html><head><meta charset="utf-8"><title>Smart Money Tracker API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head><body><div id="ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script>window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#ui", deepLinking: true });</script>
+</body></html>`),
+  );
+  app.get("/docs/assets/:file", async (c) => {
+    const res = await staticFile(swaggerUiDist.getAbsoluteFSPath(), c.req.param("file"));
+    return res ?? c.json({ error: { code: "NOT_FOUND", message: "no such asset" } }, 404);
+  });
+
+  app.get("/metrics", (c) => {
+    const lines = [`smt_uptime_seconds ${Math.round((Date.now() - started) / 1000)}`];
+    for (const [k, v] of deps.metrics ?? []) lines.push(`${k} ${v}`);
+    return c.text(`${lines.join("\n")}\n`, 200, { "content-type": "text/plain; version=0.0.4" });
+  });
+
+  const dashboard = async (path: string) =>
+    (await staticFile(clientDist, path)) ?? (await staticFile(clientDist, "index.html"));
+  app.get("/", (c) => c.redirect("/smart-money/dashboard"));
+  app.get("/smart-money/dashboard", async (c) => {
+    if (!deps.env.SERVE_CLIENT)
+      return c.json({ error: { code: "NOT_FOUND", message: "dashboard disabled" } }, 404);
+    return (
+      (await dashboard("index.html")) ??
+      c.json(
+        {
+          error: { code: "NOT_FOUND", message: "dashboard not built: run `pnpm --filter @smt/client build`" },
+        },
+        404,
+      )
+    );
+  });
+  app.get("/smart-money/dashboard/*", async (c) => {
+    const rest = c.req.path.slice("/smart-money/dashboard/".length);
+    return (await dashboard(rest)) ?? c.json({ error: { code: "NOT_FOUND", message: "no such file" } }, 404);
+  });
+
+  app.notFound((c) =>
+    c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
+  );
+  app.onError((err, c) => {
+    if (isAppError(err)) {
+      if (
+        err.code === "RATE_LIMITED" &&
+        typeof err.details === "object" &&
+        err.details &&
+        "retry_after_s" in err.details
+      ) {
+        c.header("Retry-After", String((err.details as { retry_after_s: number }).retry_after_s));
+      }
+      return c.json(
+        { error: { code: err.code, message: err.message, details: err.details ?? null } },
+        err.status as 400,
+      );
+    }
+    if (err instanceof HTTPException) {
+      return c.json({ error: { code: "INVALID_INPUT", message: err.message, details: null } }, err.status);
+    }
+    deps.log.error("unhandled error", { path: c.req.path, error: err, stack: err.stack });
+    return c.json({ error: { code: "INTERNAL", message: "Internal error", details: null } }, 500);
+  });
+  return app;
+}
+
+export type AppType = ReturnType<typeof createApp>;
+export { AppError };

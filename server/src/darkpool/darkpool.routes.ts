@@ -1,0 +1,623 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppDeps } from "../app";
+import { AppError } from "../errors";
+import { addDays, etDateOf, etDayBounds } from "../lib/et-time";
+import { errorResponses, Freshness, freshness, newRouter, Source, SymbolParams } from "../lib/openapi";
+import { requireKnownSymbol } from "../lib/symbols";
+import {
+  DARKPOOL_PARAMS,
+  darkPoolRatioBand,
+  priceBandUsd,
+  sentimentOf,
+  shortVolumeRatio,
+  trailingRatios,
+} from "./darkpool.signals";
+import {
+  aggregateWindow,
+  atsByWeek,
+  barsByDay,
+  dailyPrintStats,
+  intradayWindows,
+  latestPrintDay,
+  priceLevels,
+  printSources,
+  queryPrints,
+  shortVolumeByDay,
+  sizeBuckets,
+  topAtsVenues,
+} from "./darkpool.store";
+import { rowToPrintWire } from "./print-wire";
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
+const AsOf = z.iso.datetime({ offset: true }).optional().openapi({ description: "Point in time (ISO 8601)" });
+
+const PrintSchema = z
+  .object({
+    symbol: z.string(),
+    timestamp: z.string(),
+    price: z.number(),
+    size: z.number(),
+    value: z.number(),
+    premium_discount: z
+      .number()
+      .nullable()
+      .openapi({ description: "% above (+) or below (-) the market price" }),
+    market_price: z.number().nullable(),
+    market_price_source: z.string().nullable().openapi({ description: "nbbo_mid, last_lit or provided" }),
+    is_premium: z.boolean().nullable(),
+    sentiment: z.string().openapi({ description: "Estimate from the print's place against the NBBO" }),
+    side: z.string(),
+    exchange: z.string(),
+    trf_id: z.number().nullable(),
+    is_off_exchange: z.boolean(),
+    conditions: z.array(z.string()),
+    block_eligible: z.boolean(),
+    exclusion_reason: z.string().nullable(),
+    is_iso: z.boolean(),
+    is_late: z.boolean(),
+    trade_key: z.string(),
+    source: z.string(),
+    source_ref: z.string(),
+  })
+  .openapi("DarkPoolPrint");
+
+const printsRoute = createRoute({
+  method: "get",
+  path: "/smart-money/dark-pool/{symbol}/prints",
+  tags: ["Dark pool"],
+  summary: "Off-exchange prints, newest first",
+  request: {
+    params: SymbolParams,
+    query: z.object({
+      since: z.iso.datetime({ offset: true }).optional(),
+      until: z.iso.datetime({ offset: true }).optional(),
+      min_value: z.coerce.number().min(0).optional().openapi({ description: "Minimum print value, USD" }),
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+      cursor: z.string().optional().openapi({ description: "next_cursor of the previous page" }),
+      include_lit: z.enum(["true", "false"]).default("false"),
+    }),
+  },
+  responses: {
+    200: {
+      description: "A page of prints",
+      content: {
+        "application/json": {
+          schema: z.object({
+            symbol: z.string(),
+            prints: z.array(PrintSchema),
+            next_cursor: z.string().nullable(),
+            as_of: z.string(),
+          }),
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
+
+const SentimentBucket = z.object({ prints: z.number(), volume: z.number(), percentage: z.number() });
+const summaryRoute = createRoute({
+  method: "get",
+  path: "/smart-money/dark-pool/{symbol}/summary",
+  tags: ["Dark pool"],
+  summary: "One trading day of off-exchange activity",
+  request: {
+    params: SymbolParams,
+    query: z.object({
+      date: Day.optional().openapi({ description: "Trading day (ET); default: the latest day with prints" }),
+      total_volume: z.coerce
+        .number()
+        .positive()
+        .optional()
+        .openapi({ description: "Override: consolidated volume (shares) for the dark-pool ratio" }),
+      as_of: AsOf,
+    }),
+  },
+  responses: {
+    200: {
+      description: "Summary",
+      content: {
+        "application/json": {
+          schema: z
+            .object({
+              symbol: z.string(),
+              date: z.string().nullable(),
+              total_prints: z.number(),
+              total_volume: z.number().openapi({ description: "Off-exchange shares" }),
+              total_value: z.number().openapi({ description: "Off-exchange value, USD" }),
+              vwap: z.number().nullable(),
+              average_size: z.number().nullable(),
+              market_volume: z
+                .number()
+                .nullable()
+                .openapi({ description: "Consolidated shares, all venues" }),
+              market_volume_source: z.string().nullable(),
+              dark_pool_ratio: z
+                .number()
+                .nullable()
+                .openapi({ description: "Off-exchange / consolidated volume" }),
+              dark_pool_ratio_band: z.string().nullable(),
+              premium_percentage: z
+                .number()
+                .nullable()
+                .openapi({ description: "% of priced prints above market" }),
+              discount_percentage: z.number().nullable(),
+              average_premium_discount: z.number().nullable(),
+              sentiment: z.string(),
+              sentiment_net: z.number().nullable(),
+              unclassified_share: z.number().nullable(),
+              sentiment_distribution: z.object({
+                bullish: SentimentBucket,
+                bearish: SentimentBucket,
+                neutral: SentimentBucket,
+                unknown: SentimentBucket,
+              }),
+              large_blocks: z.object({ threshold_usd: z.number(), count: z.number(), value: z.number() }),
+              size_buckets: z.array(
+                z.object({
+                  bucket: z.string(),
+                  min_shares: z.number(),
+                  max_shares: z.number().nullable(),
+                  prints: z.number(),
+                  volume: z.number(),
+                  value: z.number(),
+                }),
+              ),
+              price_levels: z.object({
+                band_usd: z.number().nullable(),
+                levels: z.array(
+                  z.object({
+                    price_low: z.number(),
+                    price_high: z.number(),
+                    prints: z.number(),
+                    volume: z.number(),
+                    value: z.number(),
+                    large_prints: z.number(),
+                    large_value: z.number(),
+                  }),
+                ),
+                clusters: z.array(
+                  z.object({ price_low: z.number(), price_high: z.number(), large_value: z.number() }),
+                ),
+              }),
+              params_version: z.string(),
+              as_of: z.string(),
+              freshness: z.array(Freshness),
+              sources: z.array(Source),
+            })
+            .openapi("DarkPoolSummary"),
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
+
+const patternsRoute = createRoute({
+  method: "get",
+  path: "/smart-money/dark-pool/{symbol}/patterns",
+  tags: ["Dark pool"],
+  summary: "Daily history: off-exchange volume, ratio, FINRA short ratio, ATS share",
+  request: {
+    params: SymbolParams,
+    query: z.object({ days: z.coerce.number().int().min(1).max(365).default(30), as_of: AsOf }),
+  },
+  responses: {
+    200: {
+      description: "Daily history",
+      content: {
+        "application/json": {
+          schema: z
+            .object({
+              symbol: z.string(),
+              days: z.array(
+                z.object({
+                  date: z.string(),
+                  dark_pool_volume: z.number(),
+                  dark_pool_value: z.number(),
+                  prints: z.number(),
+                  large_blocks: z.number(),
+                  market_volume: z.number().nullable(),
+                  market_volume_source: z.string().nullable(),
+                  dark_pool_ratio: z.number().nullable(),
+                  average_premium_discount: z.number().nullable(),
+                  bullish_percentage: z.number().nullable(),
+                  bearish_percentage: z.number().nullable(),
+                  close: z.number().nullable(),
+                  finra_short_volume: z.number().nullable(),
+                  finra_total_volume: z
+                    .number()
+                    .nullable()
+                    .openapi({ description: "FINRA off-exchange volume" }),
+                  short_ratio: z
+                    .number()
+                    .nullable()
+                    .openapi({ description: "FINRA short / FINRA total (DPI)" }),
+                  ats_week_start: z.string().nullable(),
+                  ats_week_shares: z.number().nullable(),
+                  ats_share: z
+                    .number()
+                    .nullable()
+                    .openapi({ description: "ATS shares / consolidated, that week" }),
+                }),
+              ),
+              averages: z.object({
+                dark_pool_ratio: z.number().nullable(),
+                short_ratio: z.number().nullable(),
+                daily_dark_pool_volume: z.number().nullable(),
+              }),
+              top_ats_venues: z.array(
+                z.object({
+                  week_start: z.string(),
+                  mpid: z.string(),
+                  venue: z.string().nullable(),
+                  shares: z.number(),
+                  trades: z.number(),
+                }),
+              ),
+              as_of: z.string(),
+              freshness: z.array(Freshness),
+            })
+            .openapi("DarkPoolPatterns"),
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
+
+const unusualRoute = createRoute({
+  method: "get",
+  path: "/smart-money/dark-pool/{symbol}/unusual",
+  tags: ["Dark pool"],
+  summary: "Days and intraday windows above N x their trailing average",
+  request: {
+    params: SymbolParams,
+    query: z.object({
+      multiple: z.coerce.number().positive().default(DARKPOOL_PARAMS.unusualMultiple),
+      days: z.coerce.number().int().min(1).max(365).default(60),
+      window_minutes: z.coerce.number().int().min(5).max(390).default(DARKPOOL_PARAMS.intradayWindowMinutes),
+      as_of: AsOf,
+    }),
+  },
+  responses: {
+    200: {
+      description: "Unusual activity",
+      content: {
+        "application/json": {
+          schema: z
+            .object({
+              symbol: z.string(),
+              multiple: z.number(),
+              trailing_days: z.number(),
+              unusual_days: z.array(
+                z.object({
+                  date: z.string(),
+                  volume: z.number(),
+                  trailing_average: z.number(),
+                  ratio: z.number(),
+                }),
+              ),
+              unusual_windows: z.array(
+                z.object({
+                  date: z.string(),
+                  window_start_et: z.string(),
+                  window_end_et: z.string(),
+                  volume: z.number(),
+                  trailing_average: z.number(),
+                  ratio: z.number(),
+                }),
+              ),
+              is_unusual: z.boolean(),
+              params_version: z.string(),
+              as_of: z.string(),
+            })
+            .openapi("DarkPoolUnusual"),
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
+
+const pct = (part: number, whole: number): number | null => (whole > 0 ? (part / whole) * 100 : null);
+const round = (v: number | null, digits = 4): number | null =>
+  v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits;
+
+function encodeCursor(ts: Date, tradeKey: string): string {
+  return Buffer.from(`${ts.toISOString()}|${tradeKey}`).toString("base64url");
+}
+function decodeCursor(cursor: string) {
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  const bar = text.indexOf("|");
+  const ts = new Date(text.slice(0, bar));
+  if (bar < 0 || Number.isNaN(ts.getTime()))
+    throw new AppError("INVALID_INPUT", "cursor is not one this API issued");
+  return { ts, tradeKey: text.slice(bar + 1) };
+}
+
+const minutesToHhmm = (m: number) =>
+  `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+
+export function darkpoolRoutes(deps: AppDeps) {
+  const { db } = deps.db;
+  const now = () => deps.now?.() ?? new Date();
+
+  return newRouter()
+    .openapi(printsRoute, async (c) => {
+      const symbol = await requireKnownSymbol(db, c.req.valid("param").symbol);
+      const q = c.req.valid("query");
+      const rows = await queryPrints(db, {
+        symbol,
+        since: q.since ? new Date(q.since) : undefined,
+        until: q.until ? new Date(q.until) : undefined,
+        minValueUsd: q.min_value,
+        limit: q.limit,
+        before: q.cursor ? decodeCursor(q.cursor) : undefined,
+        offExchangeOnly: q.include_lit === "false",
+      });
+      const last = rows.at(-1);
+      return c.json(
+        {
+          symbol,
+          prints: rows.map(rowToPrintWire),
+          next_cursor: rows.length === q.limit && last ? encodeCursor(last.ts, last.tradeKey) : null,
+          as_of: now().toISOString(),
+        },
+        200,
+      );
+    })
+    .openapi(summaryRoute, async (c) => {
+      const symbol = await requireKnownSymbol(db, c.req.valid("param").symbol);
+      const q = c.req.valid("query");
+      const asOf = q.as_of ? new Date(q.as_of) : now();
+      const day = q.date ?? (await latestPrintDay(db, symbol)) ?? etDateOf(asOf.getTime());
+      const bounds = etDayBounds(day);
+      const until = bounds.end < asOf ? bounds.end : asOf;
+      const p = DARKPOOL_PARAMS;
+      const [agg, buckets, bars, sources] = await Promise.all([
+        aggregateWindow(db, symbol, bounds.start, until, p.largeBlockUsd),
+        sizeBuckets(db, symbol, bounds.start, until),
+        barsByDay(db, symbol, day, day),
+        printSources(db, symbol, bounds.start, until),
+      ]);
+      const bar = bars.get(day);
+      const barUsable = bar && bar.publishedAt <= asOf ? bar : undefined;
+      const market =
+        q.total_volume !== undefined
+          ? { volume: q.total_volume, source: "override:total_volume" }
+          : barUsable
+            ? { volume: barUsable.volume, source: `daily_bars:${barUsable.source}` }
+            : agg.litVolume > 0
+              ? { volume: agg.litVolume + agg.volume, source: "tape_prints" }
+              : null;
+      const ratio = market && market.volume > 0 ? agg.volume / market.volume : null;
+      const band = agg.vwap === null ? null : priceBandUsd(agg.vwap);
+      const levels =
+        band === null ? [] : await priceLevels(db, symbol, bounds.start, until, band, p.largeBlockUsd);
+      const clusters = levels
+        .filter((l) => l.large_value > 0)
+        .sort((a, b) => b.large_value - a.large_value)
+        .slice(0, 5)
+        .map((l) => ({ price_low: l.price_low, price_high: l.price_high, large_value: l.large_value }));
+      const sent = sentimentOf(agg.sentimentVolume);
+      const dist = (k: keyof typeof agg.sentimentVolume) => ({
+        prints: agg.sentimentCount[k],
+        volume: agg.sentimentVolume[k],
+        percentage: round(pct(agg.sentimentVolume[k], agg.volume), 2) ?? 0,
+      });
+      return c.json(
+        {
+          symbol,
+          date: day,
+          total_prints: agg.prints,
+          total_volume: agg.volume,
+          total_value: round(agg.value, 2) ?? 0,
+          vwap: round(agg.vwap),
+          average_size: agg.prints > 0 ? round(agg.volume / agg.prints, 2) : null,
+          market_volume: market?.volume ?? null,
+          market_volume_source: market?.source ?? null,
+          dark_pool_ratio: round(ratio),
+          dark_pool_ratio_band: ratio === null ? null : darkPoolRatioBand(ratio),
+          premium_percentage: round(pct(agg.premiumCount, agg.pricedCount), 2),
+          discount_percentage: round(pct(agg.discountCount, agg.pricedCount), 2),
+          average_premium_discount: round(agg.avgPremiumDiscountPct),
+          sentiment: sent.label,
+          sentiment_net: round(sent.net),
+          unclassified_share: round(sent.unclassified_share),
+          sentiment_distribution: {
+            bullish: dist("bullish"),
+            bearish: dist("bearish"),
+            neutral: dist("neutral"),
+            unknown: dist("unknown"),
+          },
+          large_blocks: {
+            threshold_usd: p.largeBlockUsd,
+            count: agg.largeBlocks,
+            value: agg.largeBlocksValue,
+          },
+          size_buckets: buckets,
+          price_levels: { band_usd: band, levels, clusters },
+          params_version: p.version,
+          as_of: asOf.toISOString(),
+          freshness: [
+            freshness("prints", agg.latest, "live (seconds) or flat files (T+1)", asOf),
+            freshness("daily_bars", barUsable?.publishedAt ?? null, "after the close (T)", asOf),
+          ],
+          sources,
+        },
+        200,
+      );
+    })
+    .openapi(patternsRoute, async (c) => {
+      const symbol = await requireKnownSymbol(db, c.req.valid("param").symbol);
+      const q = c.req.valid("query");
+      const asOf = q.as_of ? new Date(q.as_of) : now();
+      const lastDay = etDateOf(asOf.getTime());
+      const firstDay = addDays(lastDay, -(q.days - 1));
+      const since = etDayBounds(firstDay).start;
+      const until = asOf;
+      const [stats, bars, shorts, ats, venues] = await Promise.all([
+        dailyPrintStats(db, symbol, since, until),
+        barsByDay(db, symbol, firstDay, lastDay),
+        shortVolumeByDay(db, symbol, firstDay, lastDay),
+        atsByWeek(db, symbol, firstDay, lastDay, asOf),
+        topAtsVenues(db, symbol, asOf),
+      ]);
+      const statsByDay = new Map(stats.map((s) => [s.day, s]));
+      const allDays = [...new Set([...statsByDay.keys(), ...bars.keys(), ...shorts.keys()])]
+        .filter((d) => d >= firstDay && d <= lastDay)
+        .sort();
+      const weekVolume = new Map<string, number>();
+      for (const [d, b] of bars) {
+        const wk = mondayOf(d);
+        weekVolume.set(wk, (weekVolume.get(wk) ?? 0) + b.volume);
+      }
+      const atsByWeekStart = new Map(ats.map((a) => [a.weekStart, a]));
+      const days = allDays.map((d) => {
+        const s = statsByDay.get(d);
+        const b = bars.get(d);
+        const bar = b && b.publishedAt <= asOf ? b : undefined;
+        const sh = shorts.get(d);
+        const short = sh && sh.publishedAt <= asOf ? sh : undefined;
+        const volume = s?.volume ?? 0;
+        const market = bar
+          ? { volume: bar.volume, source: `daily_bars:${bar.source}` }
+          : s && s.litVolume > 0
+            ? { volume: s.litVolume + volume, source: "tape_prints" }
+            : null;
+        const a = atsByWeekStart.get(mondayOf(d));
+        const wkVol = a ? weekVolume.get(a.weekStart) : undefined;
+        return {
+          date: d,
+          dark_pool_volume: volume,
+          dark_pool_value: round(s?.value ?? 0, 2) ?? 0,
+          prints: s?.prints ?? 0,
+          large_blocks: s?.largeBlocks ?? 0,
+          market_volume: market?.volume ?? null,
+          market_volume_source: market?.source ?? null,
+          dark_pool_ratio: market && market.volume > 0 && s ? round(volume / market.volume) : null,
+          average_premium_discount: round(s?.avgPremiumDiscountPct ?? null),
+          bullish_percentage: s ? round(pct(s.bullishVolume, s.volume), 2) : null,
+          bearish_percentage: s ? round(pct(s.bearishVolume, s.volume), 2) : null,
+          close: bar?.close ?? null,
+          finra_short_volume: short?.shortVolume ?? null,
+          finra_total_volume: short?.totalVolume ?? null,
+          short_ratio: short ? round(shortVolumeRatio(short.shortVolume, short.totalVolume)) : null,
+          ats_week_start: a?.weekStart ?? null,
+          ats_week_shares: a?.shares ?? null,
+          ats_share: a && wkVol ? round(a.shares / wkVol) : null,
+        };
+      });
+      const mean = (xs: (number | null)[]) => {
+        const v = xs.filter((x): x is number => x !== null);
+        return v.length > 0 ? round(v.reduce((p, x) => p + x, 0) / v.length) : null;
+      };
+      const latestShort = [...shorts.values()].filter((s) => s.publishedAt <= asOf).at(-1);
+      const latestBar = [...bars.values()].filter((b) => b.publishedAt <= asOf).at(-1);
+      return c.json(
+        {
+          symbol,
+          days,
+          averages: {
+            dark_pool_ratio: mean(days.map((d) => d.dark_pool_ratio)),
+            short_ratio: mean(days.map((d) => d.short_ratio)),
+            daily_dark_pool_volume: mean(days.map((d) => (d.prints > 0 ? d.dark_pool_volume : null))),
+          },
+          top_ats_venues: venues,
+          as_of: asOf.toISOString(),
+          freshness: [
+            freshness("finra_short_volume", latestShort?.publishedAt ?? null, "T, after 18:00 ET", asOf),
+            freshness(
+              "finra_ats_weekly",
+              ats.at(-1)?.publishedAt ?? null,
+              "2 weeks (Tier 1) or 4 weeks",
+              asOf,
+            ),
+            freshness("daily_bars", latestBar?.publishedAt ?? null, "after the close (T)", asOf),
+          ],
+        },
+        200,
+      );
+    })
+    .openapi(unusualRoute, async (c) => {
+      const symbol = await requireKnownSymbol(db, c.req.valid("param").symbol);
+      const q = c.req.valid("query");
+      const asOf = q.as_of ? new Date(q.as_of) : now();
+      const p = DARKPOOL_PARAMS;
+      const firstDay = addDays(etDateOf(asOf.getTime()), -(q.days + p.trailingDays * 2));
+      const since = etDayBounds(firstDay).start;
+      const stats = (await dailyPrintStats(db, symbol, since, asOf)).filter((s) => s.prints > 0);
+      const ratios = trailingRatios(
+        stats.map((s) => s.volume),
+        p.trailingDays,
+        p.minBaselineDays,
+      );
+      const reportFrom = addDays(etDateOf(asOf.getTime()), -(q.days - 1));
+      const unusualDays = stats.flatMap((s, i) => {
+        const r = ratios[i];
+        if (r === null || r === undefined || r < q.multiple || s.day < reportFrom) return [];
+        return [
+          {
+            date: s.day,
+            volume: s.volume,
+            trailing_average: round(s.volume / r, 2) ?? 0,
+            ratio: round(r, 3) ?? 0,
+          },
+        ];
+      });
+      // Intraday: each window of the latest day against the same window on the trailing days.
+      const windows = await intradayWindows(db, symbol, since, asOf, q.window_minutes);
+      const lastDay = stats.at(-1)?.day;
+      const unusualWindows: {
+        date: string;
+        window_start_et: string;
+        window_end_et: string;
+        volume: number;
+        trailing_average: number;
+        ratio: number;
+      }[] = [];
+      if (lastDay) {
+        const priorDays = stats
+          .map((s) => s.day)
+          .filter((d) => d < lastDay)
+          .slice(-p.trailingDays);
+        if (priorDays.length >= p.minBaselineDays) {
+          const prior = new Set(priorDays);
+          for (const w of windows.filter((x) => x.day === lastDay)) {
+            const same = windows.filter((x) => x.window === w.window && prior.has(x.day));
+            const avg = same.reduce((a, x) => a + x.volume, 0) / priorDays.length;
+            if (avg > 0 && w.volume / avg >= q.multiple) {
+              unusualWindows.push({
+                date: w.day,
+                window_start_et: minutesToHhmm(w.window * q.window_minutes),
+                window_end_et: minutesToHhmm((w.window + 1) * q.window_minutes),
+                volume: w.volume,
+                trailing_average: round(avg, 2) ?? 0,
+                ratio: round(w.volume / avg, 3) ?? 0,
+              });
+            }
+          }
+        }
+      }
+      return c.json(
+        {
+          symbol,
+          multiple: q.multiple,
+          trailing_days: p.trailingDays,
+          unusual_days: unusualDays,
+          unusual_windows: unusualWindows,
+          is_unusual: unusualDays.some((d) => d.date === lastDay) || unusualWindows.length > 0,
+          params_version: p.version,
+          as_of: asOf.toISOString(),
+        },
+        200,
+      );
+    });
+}
+
+function mondayOf(day: string): string {
+  const d = new Date(`${day}T12:00:00Z`);
+  const dow = (d.getUTCDay() + 6) % 7;
+  return addDays(day, -dow);
+}

@@ -1,0 +1,454 @@
+import { type Db, rowsOf, schema } from "@smt/db";
+import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
+import type { EnrichedPrint } from "./print";
+
+/**
+ * Inserts prints idempotently and returns the ones that were new. One statement per batch with one
+ * array parameter per column (`unnest`), so a batch of any size stays far below Postgres' 65,534
+ * bind-parameter cap and runs the same on PGlite and a real server.
+ */
+export async function insertPrints(db: Db, prints: EnrichedPrint[]): Promise<EnrichedPrint[]> {
+  if (prints.length === 0) return [];
+  const n = prints.length;
+  const cols = {
+    symbol: new Array<string>(n),
+    ts: new Array<string>(n),
+    tradeKey: new Array<string>(n),
+    price: new Array<number>(n),
+    size: new Array<number>(n),
+    value: new Array<number>(n),
+    exchange: new Array<string>(n),
+    trfId: new Array<number | null>(n),
+    off: new Array<boolean>(n),
+    tape: new Array<string | null>(n),
+    conditions: new Array<string>(n),
+    eligible: new Array<boolean>(n),
+    reason: new Array<string | null>(n),
+    iso: new Array<boolean>(n),
+    late: new Array<boolean>(n),
+    ext: new Array<boolean>(n),
+    correction: new Array<number>(n),
+    market: new Array<number | null>(n),
+    marketSource: new Array<string | null>(n),
+    bid: new Array<number | null>(n),
+    ask: new Array<number | null>(n),
+    premium: new Array<number | null>(n),
+    side: new Array<string>(n),
+    sentiment: new Array<string>(n),
+    source: new Array<string>(n),
+    sourceRef: new Array<string>(n),
+    published: new Array<string>(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const p = prints[i] as EnrichedPrint;
+    cols.symbol[i] = p.symbol;
+    cols.ts[i] = p.ts.toISOString();
+    cols.tradeKey[i] = p.tradeKey;
+    cols.price[i] = p.price;
+    cols.size[i] = p.sizeShares;
+    cols.value[i] = p.valueUsd;
+    cols.exchange[i] = p.exchange;
+    cols.trfId[i] = p.trfId ?? null;
+    cols.off[i] = p.isOffExchange;
+    cols.tape[i] = p.tape ?? null;
+    cols.conditions[i] = p.conditions.join(",");
+    cols.eligible[i] = p.blockEligible;
+    cols.reason[i] = p.exclusionReason;
+    cols.iso[i] = p.isIso;
+    cols.late[i] = p.isLate;
+    cols.ext[i] = p.extendedHours;
+    cols.correction[i] = p.correction;
+    cols.market[i] = p.marketPrice;
+    cols.marketSource[i] = p.marketPriceSource;
+    cols.bid[i] = p.bid ?? null;
+    cols.ask[i] = p.ask ?? null;
+    cols.premium[i] = p.premiumDiscountPct;
+    cols.side[i] = p.side;
+    cols.sentiment[i] = p.sentiment;
+    cols.source[i] = p.source;
+    cols.sourceRef[i] = p.sourceRef;
+    cols.published[i] = (p.publishedAt ?? p.ts).toISOString();
+  }
+  const a = (v: unknown[], type: string): SQL => sql`${sql.param(v)}::${sql.raw(type)}[]`;
+  const inserted = rowsOf<{ trade_key: string; ts: unknown }>(
+    await db.execute(sql`
+      insert into prints (symbol, ts, trade_key, price, size, value_usd, exchange, trf_id, is_off_exchange, tape,
+        conditions, block_eligible, exclusion_reason, is_iso, is_late, extended_hours, correction, market_price,
+        market_price_source, bid, ask, premium_discount_pct, side, sentiment, source, source_ref, published_at)
+      select u.symbol, u.ts, u.trade_key, u.price, u.size, u.value_usd, u.exchange, u.trf_id, u.off, u.tape,
+        string_to_array(u.conditions, ','), u.eligible, u.reason, u.iso, u.late, u.ext, u.correction, u.market,
+        u.market_source, u.bid, u.ask, u.premium, u.side, u.sentiment, u.source, u.source_ref, u.published
+      from unnest(${a(cols.symbol, "text")}, ${a(cols.ts, "timestamptz")}, ${a(cols.tradeKey, "text")},
+        ${a(cols.price, "float8")}, ${a(cols.size, "float8")}, ${a(cols.value, "float8")}, ${a(cols.exchange, "text")},
+        ${a(cols.trfId, "int4")}, ${a(cols.off, "bool")}, ${a(cols.tape, "text")}, ${a(cols.conditions, "text")},
+        ${a(cols.eligible, "bool")}, ${a(cols.reason, "text")}, ${a(cols.iso, "bool")}, ${a(cols.late, "bool")},
+        ${a(cols.ext, "bool")}, ${a(cols.correction, "int4")}, ${a(cols.market, "float8")},
+        ${a(cols.marketSource, "text")}, ${a(cols.bid, "float8")}, ${a(cols.ask, "float8")},
+        ${a(cols.premium, "float8")}, ${a(cols.side, "text")}, ${a(cols.sentiment, "text")},
+        ${a(cols.source, "text")}, ${a(cols.sourceRef, "text")}, ${a(cols.published, "timestamptz")})
+        as u(symbol, ts, trade_key, price, size, value_usd, exchange, trf_id, off, tape, conditions, eligible, reason,
+          iso, late, ext, correction, market, market_source, bid, ask, premium, side, sentiment, source, source_ref,
+          published)
+      on conflict do nothing
+      returning trade_key`),
+  );
+  if (inserted.length === n) return prints;
+  const fresh = new Set(inserted.map((r) => r.trade_key));
+  return prints.filter((p) => fresh.has(p.tradeKey));
+}
+
+/** Trading day of a timestamp: the calendar date in New York. */
+const ET_DAY = sql.raw(`(ts at time zone 'America/New_York')::date`);
+/** Prints that count as volume: corrections/cancels (Polygon correction >= 7) never do. */
+const COUNTS = sql.raw(`correction < 7`);
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+export interface PrintQuery {
+  symbol: string;
+  since?: Date | undefined;
+  until?: Date | undefined;
+  minValueUsd?: number | undefined;
+  limit: number;
+  /** Opaque position from a previous page: prints strictly older than it. */
+  before?: { ts: Date; tradeKey: string } | undefined;
+  offExchangeOnly: boolean;
+}
+
+/** Newest first, keyset-paginated on (ts, trade_key). */
+export async function queryPrints(db: Db, q: PrintQuery) {
+  const prints = schema.prints;
+  const conds = [eq(prints.symbol, q.symbol)];
+  if (q.offExchangeOnly) conds.push(eq(prints.isOffExchange, true));
+  if (q.since) conds.push(gte(prints.ts, q.since));
+  if (q.until) conds.push(lt(prints.ts, q.until));
+  if (q.minValueUsd !== undefined) conds.push(gte(prints.valueUsd, q.minValueUsd));
+  if (q.before) {
+    const b = q.before;
+    const older = or(lt(prints.ts, b.ts), and(eq(prints.ts, b.ts), lt(prints.tradeKey, b.tradeKey)));
+    if (older) conds.push(older);
+  }
+  return db
+    .select()
+    .from(prints)
+    .where(and(...conds))
+    .orderBy(desc(prints.ts), desc(prints.tradeKey))
+    .limit(q.limit);
+}
+
+/** The trading day (ET) of the newest off-exchange print of a symbol, or null. */
+export async function latestPrintDay(db: Db, symbol: string): Promise<string | null> {
+  const rows = rowsOf<{ day: string | Date | null }>(
+    await db.execute(
+      sql`select ${ET_DAY}::text as day from prints where symbol = ${symbol} and is_off_exchange order by ts desc limit 1`,
+    ),
+  );
+  const day = rows[0]?.day;
+  return day ? String(day).slice(0, 10) : null;
+}
+
+export interface WindowAggregate {
+  prints: number;
+  volume: number;
+  value: number;
+  vwap: number | null;
+  avgPremiumDiscountPct: number | null;
+  premiumCount: number;
+  discountCount: number;
+  pricedCount: number;
+  sentimentVolume: { bullish: number; bearish: number; neutral: number; unknown: number };
+  sentimentCount: { bullish: number; bearish: number; neutral: number; unknown: number };
+  largeBlocks: number;
+  largeBlocksValue: number;
+  litVolume: number;
+  latest: Date | null;
+}
+
+/** Off-exchange aggregates over [since, until), plus the lit volume the feed carried in the same window. */
+export async function aggregateWindow(
+  db: Db,
+  symbol: string,
+  since: Date,
+  until: Date,
+  largeBlockUsd: number,
+) {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select
+        count(*) filter (where is_off_exchange) as prints,
+        sum(size) filter (where is_off_exchange) as volume,
+        sum(value_usd) filter (where is_off_exchange) as value,
+        avg(premium_discount_pct) filter (where is_off_exchange) as avg_pd,
+        count(*) filter (where is_off_exchange and premium_discount_pct > 0) as premium_count,
+        count(*) filter (where is_off_exchange and premium_discount_pct < 0) as discount_count,
+        count(*) filter (where is_off_exchange and premium_discount_pct is not null) as priced_count,
+        sum(size) filter (where is_off_exchange and sentiment = 'bullish') as bull_v,
+        sum(size) filter (where is_off_exchange and sentiment = 'bearish') as bear_v,
+        sum(size) filter (where is_off_exchange and sentiment = 'neutral') as neut_v,
+        sum(size) filter (where is_off_exchange and sentiment = 'unknown') as unk_v,
+        count(*) filter (where is_off_exchange and sentiment = 'bullish') as bull_n,
+        count(*) filter (where is_off_exchange and sentiment = 'bearish') as bear_n,
+        count(*) filter (where is_off_exchange and sentiment = 'neutral') as neut_n,
+        count(*) filter (where is_off_exchange and sentiment = 'unknown') as unk_n,
+        count(*) filter (where is_off_exchange and block_eligible and value_usd >= ${largeBlockUsd}) as large_n,
+        sum(value_usd) filter (where is_off_exchange and block_eligible and value_usd >= ${largeBlockUsd}) as large_v,
+        sum(size) filter (where not is_off_exchange) as lit_volume,
+        max(ts) filter (where is_off_exchange) as latest
+      from prints
+      where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()} and ${COUNTS}`),
+  );
+  const r = rows[0] ?? {};
+  const volume = num(r.volume);
+  const value = num(r.value);
+  const agg: WindowAggregate = {
+    prints: num(r.prints),
+    volume,
+    value,
+    vwap: volume > 0 ? value / volume : null,
+    avgPremiumDiscountPct: numOrNull(r.avg_pd),
+    premiumCount: num(r.premium_count),
+    discountCount: num(r.discount_count),
+    pricedCount: num(r.priced_count),
+    sentimentVolume: {
+      bullish: num(r.bull_v),
+      bearish: num(r.bear_v),
+      neutral: num(r.neut_v),
+      unknown: num(r.unk_v),
+    },
+    sentimentCount: {
+      bullish: num(r.bull_n),
+      bearish: num(r.bear_n),
+      neutral: num(r.neut_n),
+      unknown: num(r.unk_n),
+    },
+    largeBlocks: num(r.large_n),
+    largeBlocksValue: num(r.large_v),
+    litVolume: num(r.lit_volume),
+    latest: r.latest ? new Date(r.latest as string) : null,
+  };
+  return agg;
+}
+
+/** FINRA's block buckets (shares): odd lot, round lots, 2K, 10K, 100K and up. */
+export const SIZE_BUCKETS = [
+  { label: "<100", min: 0, max: 100 },
+  { label: "100-1,999", min: 100, max: 2000 },
+  { label: "2,000-9,999", min: 2000, max: 10_000 },
+  { label: "10,000-99,999", min: 10_000, max: 100_000 },
+  { label: ">=100,000", min: 100_000, max: null },
+] as const;
+
+export async function sizeBuckets(db: Db, symbol: string, since: Date, until: Date) {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select width_bucket(size, array[100, 2000, 10000, 100000]::float8[]) as b,
+        count(*) as prints, sum(size) as volume, sum(value_usd) as value
+      from prints
+      where symbol = ${symbol} and is_off_exchange and ${COUNTS}
+        and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
+      group by 1`),
+  );
+  return SIZE_BUCKETS.map((bucket, i) => {
+    const r = rows.find((x) => Number(x.b) === i);
+    return {
+      bucket: bucket.label,
+      min_shares: bucket.min,
+      max_shares: bucket.max,
+      prints: num(r?.prints),
+      volume: num(r?.volume),
+      value: num(r?.value),
+    };
+  });
+}
+
+/** Off-exchange volume and value per price band; `large_*` counts prints at or above `largeBlockUsd`. */
+export async function priceLevels(
+  db: Db,
+  symbol: string,
+  since: Date,
+  until: Date,
+  bandUsd: number,
+  largeBlockUsd: number,
+) {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select floor(price / ${bandUsd}) * ${bandUsd} as level, count(*) as prints, sum(size) as volume,
+        sum(value_usd) as value,
+        count(*) filter (where block_eligible and value_usd >= ${largeBlockUsd}) as large_prints,
+        coalesce(sum(value_usd) filter (where block_eligible and value_usd >= ${largeBlockUsd}), 0) as large_value
+      from prints
+      where symbol = ${symbol} and is_off_exchange and ${COUNTS}
+        and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
+      group by 1 order by 1`),
+  );
+  return rows.map((r) => ({
+    price_low: Math.round(num(r.level) * 1e4) / 1e4,
+    price_high: Math.round((num(r.level) + bandUsd) * 1e4) / 1e4,
+    prints: num(r.prints),
+    volume: num(r.volume),
+    value: num(r.value),
+    large_prints: num(r.large_prints),
+    large_value: num(r.large_value),
+  }));
+}
+
+/** Consolidated daily volume from bars (vendor bars preferred over bars derived from prints). */
+export async function barsByDay(db: Db, symbol: string, fromDay: string, toDay: string) {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select distinct on (day) day::text as day, open, high, low, close, volume, source, published_at
+      from daily_bars where symbol = ${symbol} and day >= ${fromDay} and day <= ${toDay}
+      order by day, case when source = 'derived_from_prints' then 1 else 0 end, published_at`),
+  );
+  return new Map(
+    rows.map((r) => [
+      String(r.day).slice(0, 10),
+      {
+        open: num(r.open),
+        high: num(r.high),
+        low: num(r.low),
+        close: num(r.close),
+        volume: num(r.volume),
+        source: String(r.source),
+        publishedAt: new Date(r.published_at as string),
+      },
+    ]),
+  );
+}
+
+/** Per trading day: off-exchange and lit print aggregates. */
+export async function dailyPrintStats(db: Db, symbol: string, since: Date, until: Date) {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select ${ET_DAY}::text as day,
+        count(*) filter (where is_off_exchange) as prints,
+        coalesce(sum(size) filter (where is_off_exchange), 0) as volume,
+        coalesce(sum(value_usd) filter (where is_off_exchange), 0) as value,
+        avg(premium_discount_pct) filter (where is_off_exchange) as avg_pd,
+        coalesce(sum(size) filter (where is_off_exchange and sentiment = 'bullish'), 0) as bull_v,
+        coalesce(sum(size) filter (where is_off_exchange and sentiment = 'bearish'), 0) as bear_v,
+        count(*) filter (where is_off_exchange and block_eligible and value_usd >= 1000000) as large_n,
+        coalesce(sum(size) filter (where not is_off_exchange), 0) as lit_volume
+      from prints
+      where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()} and ${COUNTS}
+      group by 1 order by 1`),
+  );
+  return rows.map((r) => ({
+    day: String(r.day).slice(0, 10),
+    prints: num(r.prints),
+    volume: num(r.volume),
+    value: num(r.value),
+    avgPremiumDiscountPct: numOrNull(r.avg_pd),
+    bullishVolume: num(r.bull_v),
+    bearishVolume: num(r.bear_v),
+    largeBlocks: num(r.large_n),
+    litVolume: num(r.lit_volume),
+  }));
+}
+
+/** Off-exchange volume per trading day and intraday window (minutes since midnight ET / windowMinutes). */
+export async function intradayWindows(
+  db: Db,
+  symbol: string,
+  since: Date,
+  until: Date,
+  windowMinutes: number,
+) {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select ${ET_DAY}::text as day,
+        floor(extract(epoch from (ts at time zone 'America/New_York')::time) / ${windowMinutes * 60})::int as w,
+        sum(size) as volume, sum(value_usd) as value, count(*) as prints
+      from prints
+      where symbol = ${symbol} and is_off_exchange and ${COUNTS}
+        and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
+      group by 1, 2 order by 1, 2`),
+  );
+  return rows.map((r) => ({
+    day: String(r.day).slice(0, 10),
+    window: Number(r.w),
+    volume: num(r.volume),
+    value: num(r.value),
+    prints: num(r.prints),
+  }));
+}
+
+/** FINRA short volume per day: the consolidated CNMS file when present, else the sum of facility files. */
+export async function shortVolumeByDay(db: Db, symbol: string, fromDay: string, toDay: string) {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select day::text as day,
+        coalesce(max(short_volume) filter (where facility = 'CNMS'), sum(short_volume) filter (where facility <> 'CNMS' and facility <> 'FORF')) as short_volume,
+        coalesce(max(total_volume) filter (where facility = 'CNMS'), sum(total_volume) filter (where facility <> 'CNMS' and facility <> 'FORF')) as total_volume,
+        max(published_at) as published_at
+      from short_volume where symbol = ${symbol} and day >= ${fromDay} and day <= ${toDay}
+      group by day order by day`),
+  );
+  return new Map(
+    rows.map((r) => [
+      String(r.day).slice(0, 10),
+      {
+        shortVolume: num(r.short_volume),
+        totalVolume: num(r.total_volume),
+        publishedAt: new Date(r.published_at as string),
+      },
+    ]),
+  );
+}
+
+/** ATS (dark pool venue) shares per week, summed over venues of one summary type. */
+export async function atsByWeek(db: Db, symbol: string, fromDay: string, toDay: string, asOf: Date) {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select week_start::text as week_start, sum(shares) as shares, sum(trades) as trades, count(*) as venues,
+        max(published_at) as published_at
+      from ats_weekly
+      where symbol = ${symbol} and summary_type = 'ATS_W_SMBL_FIRM' and week_start >= ${fromDay}::date - 6
+        and week_start <= ${toDay} and published_at <= ${asOf.toISOString()}
+      group by week_start order by week_start`),
+  );
+  return rows.map((r) => ({
+    weekStart: String(r.week_start).slice(0, 10),
+    shares: num(r.shares),
+    trades: num(r.trades),
+    venues: num(r.venues),
+    publishedAt: new Date(r.published_at as string),
+  }));
+}
+
+/** Top ATS venues for a symbol in its latest published week. */
+export async function topAtsVenues(db: Db, symbol: string, asOf: Date, limit = 10) {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      with latest as (
+        select max(week_start) as wk from ats_weekly
+        where symbol = ${symbol} and summary_type = 'ATS_W_SMBL_FIRM' and published_at <= ${asOf.toISOString()})
+      select week_start::text as week_start, mpid, participant_name, shares, trades
+      from ats_weekly, latest
+      where symbol = ${symbol} and summary_type = 'ATS_W_SMBL_FIRM' and week_start = latest.wk
+      order by shares desc limit ${limit}`),
+  );
+  return rows.map((r) => ({
+    week_start: String(r.week_start).slice(0, 10),
+    mpid: String(r.mpid),
+    venue: r.participant_name === null ? null : String(r.participant_name),
+    shares: num(r.shares),
+    trades: num(r.trades),
+  }));
+}
+
+/** Provenance summary of a symbol's prints in a window: which sources, how many rows, newest reference. */
+export async function printSources(db: Db, symbol: string, since: Date, until: Date) {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select source, count(*) as rows, (array_agg(source_ref order by ts desc))[1] as latest_ref
+      from prints where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
+      group by source order by 2 desc`),
+  );
+  return rows.map((r) => ({
+    source: String(r.source),
+    rows: num(r.rows),
+    latest_ref: r.latest_ref === null ? null : String(r.latest_ref),
+  }));
+}

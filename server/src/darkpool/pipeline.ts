@@ -1,0 +1,119 @@
+import type { Db } from "@smt/db";
+import { type IngestProgress, type IngestSummary, runIngest } from "../lib/ingest";
+import type { Logger } from "../lib/log";
+import type { Parsed } from "../lib/records";
+import { touchSymbols } from "../lib/symbols";
+import type { LiveBus } from "../realtime/bus";
+import { insertPrints } from "./darkpool.store";
+import { PrintEnricher } from "./enrich";
+import type { EnrichedPrint, Quote, RawPrint } from "./print";
+
+export interface PipelineOptions {
+  db: Db;
+  bus: LiveBus;
+  log: Logger;
+  lastLitWindowMs: number;
+  /** Live prints wait at most this long before being stored and announced. */
+  liveFlushMs?: number;
+  liveMaxBatch?: number;
+}
+
+export interface FileIngestOptions {
+  source: string;
+  sourceRef: string;
+  transactional?: boolean;
+  strict?: boolean;
+  onProgress?: (p: IngestProgress) => void;
+}
+
+/**
+ * The one path every print takes, from a file, an upload or a live feed: validate (the parser did),
+ * enrich (venue, NBBO side, premium/discount), store by natural key, then announce only what was new on
+ * the live bus, where detectors and the socket layer pick it up. A replay is a feed that reads a file.
+ */
+export class PrintPipeline {
+  private readonly live: PrintEnricher;
+  private pending: EnrichedPrint[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private readonly flushMs: number;
+  private readonly maxBatch: number;
+
+  constructor(private readonly opts: PipelineOptions) {
+    this.live = new PrintEnricher({ lastLitWindowMs: opts.lastLitWindowMs });
+    this.flushMs = opts.liveFlushMs ?? 10;
+    this.maxBatch = opts.liveMaxBatch ?? 2000;
+  }
+
+  /** Ingests a parsed file or upload. Each run gets its own enrichment state (files carry their own time). */
+  async ingest(records: AsyncIterable<Parsed<RawPrint>>, o: FileIngestOptions): Promise<IngestSummary> {
+    const enricher = new PrintEnricher({ lastLitWindowMs: this.opts.lastLitWindowMs });
+    const seen = new Set<string>();
+    return runIngest<RawPrint, EnrichedPrint>({
+      db: this.opts.db,
+      kind: "prints",
+      source: o.source,
+      sourceRef: o.sourceRef,
+      records,
+      prepare: (raw) => enricher.enrich(raw),
+      insert: (db, batch) => {
+        // The same print twice in one batch would be counted as new twice; keep the first.
+        seen.clear();
+        const unique = batch.filter((p) => {
+          if (seen.has(p.tradeKey)) return false;
+          seen.add(p.tradeKey);
+          return true;
+        });
+        return insertPrints(db, unique);
+      },
+      onStored: (stored) => this.opts.bus.emit("prints", stored),
+      symbolOf: (p) => p.symbol,
+      transactional: o.transactional,
+      strict: o.strict,
+      onProgress: o.onProgress,
+    });
+  }
+
+  /** A live print: enriched now, stored and announced within `liveFlushMs`. */
+  accept(print: RawPrint): EnrichedPrint {
+    const enriched = this.live.enrich(print);
+    this.pending.push(enriched);
+    if (this.pending.length >= this.maxBatch) void this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.flushMs);
+    return enriched;
+  }
+
+  acceptQuote(quote: Quote): void {
+    this.live.onQuote(quote);
+  }
+
+  /** Stores and announces what is pending; resolves when everything accepted so far is stored. */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = this.flushing.then(async () => {
+      if (batch.length === 0) return;
+      try {
+        const stored = await insertPrints(this.opts.db, batch);
+        if (stored.length > 0)
+          await touchSymbols(
+            this.opts.db,
+            stored.map((p) => p.symbol),
+            "prints",
+          );
+        if (stored.length > 0) this.opts.bus.emit("prints", stored);
+      } catch (error) {
+        this.opts.log.error("live batch not stored", { prints: batch.length, error });
+      }
+    });
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+  }
+}

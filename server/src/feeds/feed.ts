@@ -1,0 +1,16 @@
+import type { Quote, RawPrint } from "../darkpool/print";
+import type { LocatedError } from "../lib/records";
+
+/** Where a live feed delivers: the print pipeline (see `feedSinkFor`). */
+export interface FeedSink {
+  print(print: RawPrint): void;
+  quote(quote: Quote): void;
+  error(error: LocatedError): void;
+}
+
+/** A live source of prints: a vendor WebSocket, a file replay, or the demo simulator. */
+export interface Feed {
+  readonly name: string;
+  start(sink: FeedSink): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,120 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { AppDeps } from "../app";
+import { AppError } from "../errors";
+import { requireWriteKey } from "../lib/auth";
+import { errorResponses, newRouter } from "../lib/openapi";
+import { INGEST_KINDS, ingestKind } from "./kinds";
+
+const SummarySchema = z
+  .object({
+    run_id: z.string(),
+    accepted: z.number(),
+    duplicates: z.number(),
+    rejected: z.number(),
+    errors: z.array(
+      z.object({
+        source: z.string(),
+        line: z.number().optional(),
+        element: z.string().optional(),
+        message: z.string(),
+      }),
+    ),
+    errors_truncated: z.boolean(),
+  })
+  .openapi("IngestSummary");
+
+const ingestRoute = createRoute({
+  method: "post",
+  path: "/smart-money/ingest/{kind}",
+  tags: ["Ingest"],
+  summary: "Stream an uploaded file through the ingest pipeline",
+  description:
+    "The request body is the raw file. Kinds: " +
+    Object.entries(INGEST_KINDS)
+      .map(([k, v]) => `\`${k}\`: ${v.description}`)
+      .join("; ") +
+    ". The upload is all-or-nothing at the storage level: an upload over the size limit or an aborted one stores nothing. " +
+    "Bad records are reported with their line and skipped, unless `strict=true`, where any bad record stores nothing.",
+  request: {
+    params: z.object({
+      kind: z.string().openapi({ param: { name: "kind", in: "path" }, example: "prints" }),
+    }),
+    query: z.object({
+      name: z
+        .string()
+        .max(200)
+        .optional()
+        .openapi({ description: "File name (facility/week hints), default upload" }),
+      strict: z.enum(["true", "false"]).default("false"),
+    }),
+  },
+  responses: {
+    200: { description: "Ingest summary", content: { "application/json": { schema: SummarySchema } } },
+    413: { description: "Upload over MAX_UPLOAD_BYTES; nothing stored" },
+    415: { description: "Content type not accepted for this kind" },
+    ...errorResponses,
+  },
+});
+
+/** Counts bytes as they stream and stops the upload once it passes the limit. */
+async function* limited(body: ReadableStream<Uint8Array>, maxBytes: number): AsyncGenerator<Uint8Array> {
+  let seen = 0;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    seen += chunk.byteLength;
+    if (seen > maxBytes) {
+      throw new AppError(
+        "PAYLOAD_TOO_LARGE",
+        `Upload exceeds MAX_UPLOAD_BYTES (${maxBytes} bytes); nothing was stored`,
+        {
+          limit_bytes: maxBytes,
+        },
+      );
+    }
+    yield chunk;
+  }
+}
+
+export function ingestRoutes(deps: AppDeps) {
+  return newRouter().openapi(ingestRoute, async (c) => {
+    requireWriteKey(c, deps.env.API_KEYS);
+    const { kind } = c.req.valid("param");
+    const q = c.req.valid("query");
+    const handler = ingestKind(kind);
+    if (!handler) {
+      throw new AppError(
+        "NOT_FOUND",
+        `Unknown ingest kind "${kind}"; one of ${Object.keys(INGEST_KINDS).join(", ")}`,
+      );
+    }
+    const type = (c.req.header("content-type") ?? "application/octet-stream").split(";")[0]?.trim() ?? "";
+    if (!handler.contentTypes.includes(type)) {
+      throw new AppError(
+        "UNSUPPORTED_MEDIA_TYPE",
+        `Content-Type ${type} is not accepted for ${kind}; use one of ${handler.contentTypes.join(", ")}`,
+      );
+    }
+    const max = deps.env.MAX_UPLOAD_BYTES;
+    const declared = Number(c.req.header("content-length") ?? "NaN");
+    if (declared > max) {
+      throw new AppError(
+        "PAYLOAD_TOO_LARGE",
+        `Upload of ${declared} bytes exceeds MAX_UPLOAD_BYTES (${max}); nothing was stored`,
+        {
+          limit_bytes: max,
+        },
+      );
+    }
+    const body = c.req.raw.body;
+    if (!body) throw new AppError("INVALID_INPUT", "Empty request body: send the file as the body");
+    const summary = await handler.run(limited(body, max), {
+      db: deps.db.db,
+      pipeline: deps.pipeline,
+      name: q.name ?? `upload.${kind}`,
+      origin: "upload",
+      transactional: true,
+      strict: q.strict === "true",
+    });
+    deps.log.info("upload ingested", { kind, name: q.name, ...summary, errors: summary.errors.length });
+    return c.json(summary, 200);
+  });
+}

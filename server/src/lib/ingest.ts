@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import { type Db, schema } from "@smt/db";
+import { eq } from "drizzle-orm";
+import { AppError } from "../errors";
+import type { LocatedError, Parsed } from "./records";
+import { touchSymbols } from "./symbols";
+
+/** What every ingest (CLI, upload, feed) answers. */
+export interface IngestSummary {
+  run_id: string;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  /** The first `MAX_REPORTED_ERRORS` located errors; `errors_truncated` says whether there were more. */
+  errors: LocatedError[];
+  errors_truncated: boolean;
+}
+
+export const MAX_REPORTED_ERRORS = 100;
+
+export interface IngestProgress {
+  records: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+}
+
+export interface IngestOptions<T, S = T> {
+  db: Db;
+  kind: string;
+  source: string;
+  sourceRef: string;
+  records: AsyncIterable<Parsed<T>>;
+  /** Turns a parsed record into the stored shape (enrichment); runs in arrival order. */
+  prepare?: (record: T) => S;
+  /** Stores a batch idempotently; returns the records that were new. */
+  insert: (db: Db, batch: S[]) => Promise<S[]>;
+  /** Called with newly stored records (after commit when transactional). */
+  onStored?: (stored: S[]) => void;
+  batchSize?: number;
+  /**
+   * All-or-nothing: the whole input in one transaction. Used for HTTP uploads so that an aborted or
+   * oversized upload stores nothing. Stored records are announced after the commit.
+   */
+  transactional?: boolean;
+  /** With `transactional`: any rejected record rolls back everything. */
+  strict?: boolean;
+  onProgress?: (p: IngestProgress) => void;
+  /** The symbol a stored record is about, to keep the `symbols` registry current. */
+  symbolOf?: (stored: S) => string | null;
+}
+
+/** Upper bound of records held back for announcement until a transactional ingest commits. */
+const MAX_DEFERRED_ANNOUNCEMENTS = 50_000;
+
+/**
+ * The one ingest loop every source goes through: parse errors are counted and located, records are
+ * prepared, batched, stored by natural key (duplicates counted, not stored), announced, and the run is
+ * recorded in `ingest_runs`.
+ */
+export async function runIngest<T, S = T>(opts: IngestOptions<T, S>): Promise<IngestSummary> {
+  const batchSize = opts.batchSize ?? 5000;
+  const prepare = opts.prepare ?? ((r: T) => r as unknown as S);
+  const summary: IngestSummary = {
+    run_id: randomUUID(),
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    errors: [],
+    errors_truncated: false,
+  };
+  let records = 0;
+  const deferred: S[] = [];
+
+  const loop = async (db: Db) => {
+    let batch: S[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const stored = await opts.insert(db, batch);
+      if (opts.symbolOf && stored.length > 0) {
+        const of = opts.symbolOf;
+        await touchSymbols(
+          db,
+          stored.map((r) => of(r) ?? ""),
+          opts.kind,
+        );
+      }
+      summary.accepted += stored.length;
+      summary.duplicates += batch.length - stored.length;
+      if (stored.length > 0 && opts.onStored) {
+        if (!opts.transactional) opts.onStored(stored);
+        else if (deferred.length < MAX_DEFERRED_ANNOUNCEMENTS) deferred.push(...stored);
+      }
+      batch = [];
+      opts.onProgress?.({ records, ...counts(summary) });
+    };
+    for await (const item of opts.records) {
+      records++;
+      if (!item.ok) {
+        summary.rejected++;
+        if (summary.errors.length < MAX_REPORTED_ERRORS) summary.errors.push(item.error);
+        else summary.errors_truncated = true;
+        continue;
+      }
+      batch.push(prepare(item.record));
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+    if (opts.strict && summary.rejected > 0) {
+      throw new AppError(
+        "INVALID_INPUT",
+        `${summary.rejected} record(s) rejected in ${opts.sourceRef}; strict mode stored nothing`,
+        { errors: summary.errors },
+      );
+    }
+  };
+
+  if (opts.transactional) {
+    await opts.db.transaction(async (tx) => loop(tx as unknown as Db));
+    if (deferred.length > 0) opts.onStored?.(deferred);
+  } else {
+    await loop(opts.db);
+  }
+  await recordRun(opts.db, opts, summary);
+  return summary;
+}
+
+const counts = (s: IngestSummary) => ({
+  accepted: s.accepted,
+  duplicates: s.duplicates,
+  rejected: s.rejected,
+});
+
+async function recordRun<T, S>(db: Db, opts: IngestOptions<T, S>, s: IngestSummary): Promise<void> {
+  const runs = schema.ingestRuns;
+  await db.insert(runs).values({
+    id: s.run_id,
+    kind: opts.kind,
+    source: opts.source,
+    sourceRef: opts.sourceRef.slice(0, 500),
+    finishedAt: new Date(),
+    accepted: s.accepted,
+    duplicates: s.duplicates,
+    rejected: s.rejected,
+  });
+}
+
+/** Most recent ingest runs of a kind, for `sources` in API payloads. */
+export async function recentRuns(db: Db, kind: string, limit = 5) {
+  const runs = schema.ingestRuns;
+  return db.select().from(runs).where(eq(runs.kind, kind)).orderBy(runs.startedAt).limit(limit);
+}

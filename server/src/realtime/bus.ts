@@ -1,0 +1,43 @@
+import { EventEmitter } from "node:events";
+import type { EnrichedPrint } from "../darkpool/print";
+
+/** What flows on the live bus inside one process. Detectors and the socket layer both listen here. */
+export interface BusEvents {
+  /** Newly stored prints (never duplicates), in arrival order. */
+  prints: [prints: EnrichedPrint[]];
+  /** Anything a feature wants pushed on a channel (`blocks`, `options`). */
+  channel: [message: { channel: "blocks" | "options"; symbol: string; items: unknown[] }];
+  /** A stored alert, ready to deliver. */
+  alert: [alert: AlertMessage];
+}
+
+/** The alert object pushed on the `alert` event (ARCHITECTURE.md "Contracts"). */
+export interface AlertMessage {
+  id: string;
+  seq: number;
+  symbol: string;
+  type: string;
+  severity: "low" | "medium" | "high" | "critical";
+  timestamp: string;
+  title: string;
+  values: Record<string, unknown>;
+  inputs: Record<string, unknown>;
+  params_version: string;
+}
+
+export class LiveBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    this.emitter.setMaxListeners(100);
+  }
+
+  emit<K extends keyof BusEvents>(event: K, ...args: BusEvents[K]): void {
+    this.emitter.emit(event, ...args);
+  }
+
+  on<K extends keyof BusEvents>(event: K, listener: (...args: BusEvents[K]) => void): () => void {
+    this.emitter.on(event, listener as (...a: unknown[]) => void);
+    return () => this.emitter.off(event, listener as (...a: unknown[]) => void);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The Socket.IO protocol, shared by the server and the dashboard (and documented in docs/socket-protocol.md).
+ * Clients emit `subscribe`/`unsubscribe`; the server emits one event per channel.
+ */
+import type { AlertMessage } from "./bus";
+
+export const CHANNELS = ["prints", "blocks", "options", "alerts"] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export interface SubscribeRequest {
+  /** Upper-case tickers, or `["*"]` for every symbol. */
+  symbols: string[];
+  channels: Channel[];
+}
+
+export type SubscribeAck =
+  | { ok: true; symbols: string[]; channels: Channel[]; rooms: string[] }
+  | { ok: false; error: { code: string; message: string } };
+
+/** A print as pushed live and returned by `/dark-pool/{symbol}/prints` (original spec names plus provenance). */
+export interface PrintWire {
+  symbol: string;
+  timestamp: string;
+  price: number;
+  size: number;
+  value: number;
+  premium_discount: number | null;
+  market_price: number | null;
+  market_price_source: string | null;
+  is_premium: boolean | null;
+  sentiment: string;
+  side: string;
+  exchange: string;
+  trf_id: number | null;
+  is_off_exchange: boolean;
+  conditions: string[];
+  block_eligible: boolean;
+  exclusion_reason: string | null;
+  is_iso: boolean;
+  is_late: boolean;
+  trade_key: string;
+  source: string;
+  source_ref: string;
+}
+
+export interface PrintsBatch {
+  symbol: string;
+  /** Per channel and symbol, +1 per batch: a jump means a missed batch (backfill over REST). */
+  seq: number;
+  prints: PrintWire[];
+}
+
+export interface ChannelBatch {
+  symbol: string;
+  seq: number;
+  items: unknown[];
+}
+
+export interface ServerToClientEvents {
+  prints: (batch: PrintsBatch) => void;
+  blocks: (batch: ChannelBatch) => void;
+  options: (batch: ChannelBatch) => void;
+  alert: (alert: AlertMessage) => void;
+}
+
+export interface ClientToServerEvents {
+  subscribe: (request: SubscribeRequest, ack: (result: SubscribeAck) => void) => void;
+  unsubscribe: (request: SubscribeRequest, ack: (result: SubscribeAck) => void) => void;
+}
+
+export interface SocketData {
+  apiKey: string | null;
+}
+
+export type { AlertMessage };

@@ -1,0 +1,172 @@
+import type { Server as HttpServer } from "node:http";
+import { Server, type Socket } from "socket.io";
+import { toPrintWire } from "../darkpool/print-wire";
+import type { Logger } from "../lib/log";
+import type { LiveBus } from "./bus";
+import {
+  CHANNELS,
+  type Channel,
+  type ClientToServerEvents,
+  type PrintWire,
+  type ServerToClientEvents,
+  type SocketData,
+  type SubscribeAck,
+  type SubscribeRequest,
+} from "./events";
+
+export type RealtimeServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  SocketData
+>;
+
+export interface RealtimeOptions {
+  bus: LiveBus;
+  log: Logger;
+  /** Accepted API keys; empty = anonymous read-only access (the local default). */
+  apiKeys: string[];
+  /** Prints are batched per symbol for at most this long. */
+  batchMs: number;
+  /** Lets a deployment plug in the Redis streams adapter for several nodes. */
+  adapter?: ConstructorParameters<typeof Server>[1] extends infer O
+    ? O extends { adapter?: infer A }
+      ? A
+      : never
+    : never;
+}
+
+const SYMBOL_RE = /^[A-Z][A-Z0-9./-]{0,13}$/;
+const MAX_SYMBOLS_PER_REQUEST = 500;
+
+/** `prints:AAPL`, `alerts:*`: one room per channel and symbol. */
+export const roomOf = (channel: Channel, symbol: string) => `${channel}:${symbol}`;
+
+/**
+ * Socket.IO on the same HTTP server as Hono. Rooms per channel and symbol; prints batched per symbol
+ * within `batchMs`, each batch numbered per channel and symbol so a client can detect a gap. Connection
+ * state recovery restores rooms after a short disconnect, and the auth middleware runs again then.
+ */
+export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
+  const io: RealtimeServer = new Server(http, {
+    path: "/socket.io",
+    cors: { origin: true },
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    ...(o.adapter ? { adapter: o.adapter } : {}),
+  });
+  const log = o.log.child("socket");
+
+  io.use((socket, next) => {
+    const auth = socket.handshake.auth as { apiKey?: unknown } | undefined;
+    const key = typeof auth?.apiKey === "string" ? auth.apiKey : null;
+    if (o.apiKeys.length > 0 && (key === null || !o.apiKeys.includes(key))) {
+      const err = new Error("UNAUTHORIZED: a valid apiKey is required in the handshake auth") as Error & {
+        data?: unknown;
+      };
+      err.data = { code: "UNAUTHORIZED" };
+      next(err);
+      return;
+    }
+    socket.data.apiKey = key;
+    next();
+  });
+
+  io.on("connection", (socket) => {
+    log.debug("connected", { id: socket.id, recovered: socket.recovered });
+    socket.on("subscribe", (req, ack) => reply(ack, changeRooms(socket, req, "join")));
+    socket.on("unsubscribe", (req, ack) => reply(ack, changeRooms(socket, req, "leave")));
+  });
+
+  const seqs = new Map<string, number>();
+  const nextSeq = (room: string) => {
+    const s = (seqs.get(room) ?? 0) + 1;
+    seqs.set(room, s);
+    return s;
+  };
+
+  // Prints: gather per symbol, flush every batchMs.
+  let pending = new Map<string, PrintWire[]>();
+  let timer: NodeJS.Timeout | null = null;
+  const flushPrints = () => {
+    timer = null;
+    const batches = pending;
+    pending = new Map();
+    for (const [symbol, prints] of batches) {
+      io.to([roomOf("prints", symbol), roomOf("prints", "*")]).emit("prints", {
+        symbol,
+        seq: nextSeq(roomOf("prints", symbol)),
+        prints,
+      });
+    }
+  };
+  const offPrints = o.bus.on("prints", (prints) => {
+    for (const p of prints) {
+      let list = pending.get(p.symbol);
+      if (!list) {
+        list = [];
+        pending.set(p.symbol, list);
+      }
+      list.push(toPrintWire(p));
+    }
+    if (!timer) timer = setTimeout(flushPrints, o.batchMs);
+  });
+  const offChannel = o.bus.on("channel", ({ channel, symbol, items }) => {
+    io.to([roomOf(channel, symbol), roomOf(channel, "*")]).emit(channel, {
+      symbol,
+      seq: nextSeq(roomOf(channel, symbol)),
+      items,
+    });
+  });
+  const offAlert = o.bus.on("alert", (alert) => {
+    io.to([roomOf("alerts", alert.symbol), roomOf("alerts", "*")]).emit("alert", alert);
+  });
+
+  return {
+    io,
+    async close() {
+      offPrints();
+      offChannel();
+      offAlert();
+      if (timer) clearTimeout(timer);
+      await new Promise<void>((resolve) => {
+        void io.close(() => resolve());
+      });
+    },
+  };
+}
+
+function reply(ack: unknown, result: SubscribeAck) {
+  if (typeof ack === "function") (ack as (r: SubscribeAck) => void)(result);
+}
+
+function changeRooms(
+  socket: Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>,
+  req: SubscribeRequest | undefined,
+  action: "join" | "leave",
+): SubscribeAck {
+  const fail = (message: string): SubscribeAck => ({ ok: false, error: { code: "INVALID_INPUT", message } });
+  if (!req || !Array.isArray(req.symbols) || !Array.isArray(req.channels)) {
+    return fail("expected {symbols: string[], channels: string[]}");
+  }
+  if (req.symbols.length === 0 || req.symbols.length > MAX_SYMBOLS_PER_REQUEST) {
+    return fail(`symbols must hold 1 to ${MAX_SYMBOLS_PER_REQUEST} entries`);
+  }
+  const symbols: string[] = [];
+  for (const raw of req.symbols) {
+    const s = typeof raw === "string" ? raw.trim().toUpperCase() : "";
+    if (s !== "*" && !SYMBOL_RE.test(s))
+      return fail(`symbols: ${JSON.stringify(raw)} is not a ticker or "*"`);
+    symbols.push(s);
+  }
+  const channels: Channel[] = [];
+  for (const c of req.channels) {
+    if (!(CHANNELS as readonly string[]).includes(c)) {
+      return fail(`channels: ${JSON.stringify(c)} is not one of ${CHANNELS.join(", ")}`);
+    }
+    channels.push(c);
+  }
+  const rooms = channels.flatMap((c) => symbols.map((s) => roomOf(c, s)));
+  if (action === "join") void socket.join(rooms);
+  else for (const r of rooms) void socket.leave(r);
+  return { ok: true, symbols, channels, rooms };
+}

@@ -1,0 +1,110 @@
+import type { Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import { type DbHandle, openDb } from "@smt/db";
+import { sql } from "drizzle-orm";
+import { type AppDeps, createApp } from "./app";
+import { PrintPipeline } from "./darkpool/pipeline";
+import type { Env } from "./env";
+import { generateDemo } from "./feeds/demo";
+import type { Feed } from "./feeds/feed";
+import { startFeed } from "./feeds/start";
+import { createLogger, type Logger } from "./lib/log";
+import { LiveBus } from "./realtime/bus";
+import { attachRealtime } from "./realtime/socket";
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  deps: AppDeps;
+  realtime: ReturnType<typeof attachRealtime>;
+  http: HttpServer;
+  feed: Feed | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  env: Env;
+  /** An already open database (tests); otherwise opened from the env. */
+  db?: DbHandle;
+  log?: Logger;
+  /** Features that hook into the live bus (detectors, alert delivery) register here. */
+  plugins?: ((
+    deps: AppDeps,
+    realtime: ReturnType<typeof attachRealtime>,
+  ) => (() => Promise<void>) | undefined)[];
+}
+
+/**
+ * Opens the database (migrating it), builds the app, binds HTTP and Socket.IO to one port, and starts the
+ * configured live feed. With DEMO=auto on an empty embedded database it first loads demo history and
+ * runs the simulator, so a new user sees live data at once; with real data configured it invents nothing.
+ */
+export async function startServer(o: StartOptions): Promise<RunningServer> {
+  const { env } = o;
+  const log = o.log ?? createLogger(env.LOG_LEVEL);
+  const db = o.db ?? (await openDb({ url: env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite` }));
+  const bus = new LiveBus();
+  const metrics = new Map<string, number>();
+  const pipeline = new PrintPipeline({
+    db: db.db,
+    bus,
+    log: log.child("pipeline"),
+    lastLitWindowMs: env.LAST_LIT_WINDOW_MS,
+  });
+  const deps: AppDeps = { env, db, bus, pipeline, log, metrics };
+  bus.on("prints", (p) =>
+    metrics.set("smt_prints_stored_total", (metrics.get("smt_prints_stored_total") ?? 0) + p.length),
+  );
+
+  const app = createApp(deps);
+  const http = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+  const realtime = attachRealtime(http, { bus, log, apiKeys: env.API_KEYS, batchMs: env.LIVE_BATCH_MS });
+  const stoppers = (o.plugins ?? []).map((plugin) => plugin(deps, realtime)).filter((s) => s !== undefined);
+
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
+  const url = `http://${host}:${port}`;
+
+  const useDemo = await shouldRunDemo(env, db);
+  if (useDemo) {
+    log.info("empty embedded database: loading demo data (DEMO=off to disable)", {
+      symbols: env.DEMO_SYMBOLS,
+    });
+    for (const symbol of env.DEMO_SYMBOLS) {
+      const s = await generateDemo({ db: db.db, pipeline, symbol, days: env.DEMO_DAYS });
+      log.info("demo data loaded", { symbol, prints: s.prints, days: s.days });
+    }
+  }
+  const feedKind = env.FEED ?? (useDemo ? "demo" : "none");
+  const feed = await startFeed(feedKind, env, pipeline, log);
+
+  return {
+    url,
+    port,
+    deps,
+    realtime,
+    http,
+    feed,
+    async close() {
+      await feed?.stop();
+      for (const stop of stoppers) await stop();
+      await pipeline.close();
+      await realtime.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      if (!o.db) await db.close();
+    },
+  };
+}
+
+async function shouldRunDemo(env: Env, db: DbHandle): Promise<boolean> {
+  if (env.DEMO === "off") return false;
+  if (env.DEMO === "on") return true;
+  if (db.kind !== "pglite") return false;
+  const rows = await db.query<{ n: string | number }>(sql`select count(*) as n from symbols`);
+  return Number(rows[0]?.n ?? 0) === 0;
+}

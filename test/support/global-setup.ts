@@ -1,0 +1,51 @@
+import postgres from "postgres";
+import type { TestProject } from "vitest/node";
+import { openDb } from "../../db/src/index";
+
+/**
+ * With DATABASE_URL set, migrates a template database once per run; each test file then clones it
+ * (`CREATE DATABASE ... TEMPLATE`), so database tests never share mutable state. In CI a missing
+ * DATABASE_URL is an error, not a skip.
+ */
+export default async function setup(project: TestProject) {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    if (process.env.CI === "true")
+      throw new Error("CI=true but DATABASE_URL is not set: real Postgres tests cannot be skipped in CI");
+    console.warn(
+      "[tests] DATABASE_URL not set: database tests run on PGlite only (real Postgres tests skipped)",
+    );
+    project.provide("pgTemplateUrl", "");
+    return;
+  }
+  const template = `smt_tpl_${process.pid}_${Date.now().toString(36)}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${template}`);
+  const templateUrl = withDatabase(url, template);
+  const handle = await openDb({ url: templateUrl });
+  await handle.close();
+  project.provide("pgTemplateUrl", templateUrl);
+  return async () => {
+    await admin.unsafe(
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname like 'smt_t_%' or datname = '${template}'`,
+    );
+    const clones = await admin<
+      { datname: string }[]
+    >`select datname from pg_database where datname like ${`smt_t_${process.pid}_%`}`;
+    for (const { datname } of clones) await admin.unsafe(`drop database if exists ${datname}`);
+    await admin.unsafe(`drop database if exists ${template}`);
+    await admin.end();
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    pgTemplateUrl: string;
+  }
+}
