@@ -1,0 +1,169 @@
+/**
+ * Detector throughput: prints/s through every streaming detector (blocks, sweeps, intraday and daily
+ * volume spikes, unusual options, divergence) and the alert rules, on one core. Inputs are generated
+ * before the clock starts (parsing and enrichment are measured by the pipeline bench). Goal >= 300k/s.
+ *
+ * Run: `pnpm tsx test/bench/detectors.bench.ts [prints]` (also called by test/bench/run.ts when present).
+ */
+import { AlertEngine } from "../../server/src/alerts/alerts.rules";
+import { Detectors } from "../../server/src/blocks/detectors";
+import type { OptionPrint } from "../../server/src/blocks/options.parse";
+import type { EnrichedPrint, Sentiment } from "../../server/src/darkpool/print";
+
+export interface DetectorsBenchResult {
+  prints: number;
+  equityPrints: number;
+  optionPrints: number;
+  seconds: number;
+  printsPerSecond: number;
+  events: number;
+  alerts: number;
+}
+
+/** Deterministic pseudo-random numbers (mulberry32) so runs compare. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a |= 0;
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function runDetectorsBench(total = 1_000_000, symbolCount = 500): DetectorsBenchResult {
+  const rand = rng(42);
+  const symbols = Array.from({ length: symbolCount }, (_, i) => `S${i.toString(36).toUpperCase()}`);
+  const lit = "ABCHJKMNPQTVXYZ";
+  const sentiments: Sentiment[] = ["bullish", "bearish", "neutral", "unknown"];
+  const start = Date.parse("2025-03-12T13:30:00.000Z");
+  const equityShare = 0.8;
+  const inputs: (EnrichedPrint | OptionPrint)[] = new Array(total);
+  const isOption: boolean[] = new Array(total);
+  let ts = start;
+  for (let i = 0; i < total; i++) {
+    ts += rand() < 0.5 ? 0 : Math.floor(rand() * 3);
+    const symbol = symbols[Math.floor(rand() * symbolCount)] as string;
+    if (rand() < equityShare) {
+      const offEx = rand() < 0.4;
+      const size = rand() < 0.001 ? 100_000 : Math.ceil(rand() * 500);
+      const price = 50 + rand() * 150;
+      inputs[i] = {
+        symbol,
+        ts: new Date(ts),
+        price,
+        sizeShares: size,
+        exchange: offEx ? "D" : (lit[Math.floor(rand() * lit.length)] as string),
+        isOffExchange: offEx,
+        conditions: [],
+        conditionScheme: "polygon",
+        correction: 0,
+        source: "bench",
+        sourceRef: `bench:${i}`,
+        tradeKey: `b${i}`,
+        valueUsd: price * size,
+        blockEligible: rand() > 0.05,
+        exclusionReason: null,
+        isIso: rand() < 0.3,
+        isLate: false,
+        extendedHours: false,
+        marketPrice: price,
+        marketPriceSource: "nbbo_mid",
+        premiumDiscountPct: 0,
+        side: "mid",
+        sentiment: sentiments[Math.floor(rand() * 4)] as Sentiment,
+      };
+      isOption[i] = false;
+    } else {
+      const strike = 100 + Math.floor(rand() * 20) * 5;
+      const right = rand() < 0.5 ? "call" : "put";
+      const contract = `${symbol}251219${right === "call" ? "C" : "P"}${String(strike * 1000).padStart(8, "0")}`;
+      const price = 0.5 + rand() * 10;
+      const size = Math.ceil(rand() * 50);
+      inputs[i] = {
+        contract,
+        root: symbol,
+        underlying: symbol,
+        expiry: "2025-12-19",
+        right,
+        strikeUsd: strike,
+        adjusted: false,
+        isIndex: false,
+        ts: new Date(ts),
+        price,
+        sizeContracts: size,
+        premiumUsd: price * size * 100,
+        exchangeId: 300 + Math.floor(rand() * 26),
+        exchange: null,
+        conditions: ["209"],
+        correction: 0,
+        isIso: rand() < 0.1,
+        isMultiLeg: rand() < 0.2,
+        isLate: false,
+        isCancel: false,
+        bid: null,
+        ask: null,
+        side: "unknown",
+        sentiment: "unknown",
+        tradeKey: `o${i}`,
+        source: "bench",
+        sourceRef: `bench:${i}`,
+      };
+      isOption[i] = true;
+    }
+  }
+
+  const engine = new AlertEngine();
+  let events = 0;
+  let alerts = 0;
+  const detectors = new Detectors((e) => {
+    events++;
+    if (engine.evaluate(e) !== null) alerts++;
+  });
+  // Every rule on: baselines for every symbol and for a share of contracts.
+  for (const s of symbols)
+    detectors.setEquityBaseline(s, {
+      bucketAverageShares: new Float64Array(288).fill(5_000),
+      historyDays: 20,
+    });
+  for (let i = 0; i < total; i += 97) {
+    if (isOption[i])
+      detectors.setOptionBaseline(inputs[i] as OptionPrint, {
+        averageVolumeContracts: 100,
+        openInterestContracts: 1_000,
+      });
+  }
+
+  let equityPrints = 0;
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < total; i++) {
+    if (isOption[i]) detectors.onOptionPrint(inputs[i] as OptionPrint);
+    else {
+      detectors.onEquityPrint(inputs[i] as EnrichedPrint);
+      equityPrints++;
+    }
+    // The pipeline ticks once per batch (<= 50 ms); here every 1,000 prints.
+    if (i % 1000 === 999) detectors.tick((inputs[i] as EnrichedPrint).ts.getTime());
+  }
+  detectors.flush();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return {
+    prints: total,
+    equityPrints,
+    optionPrints: total - equityPrints,
+    seconds,
+    printsPerSecond: total / seconds,
+    events,
+    alerts,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const n = Number(process.argv[2] ?? 1_000_000);
+  runDetectorsBench(Math.min(100_000, n)); // warm-up
+  const r = runDetectorsBench(n);
+  console.log(
+    `detectors: ${r.prints.toLocaleString("en-US")} prints (${r.optionPrints.toLocaleString("en-US")} options) in ${r.seconds.toFixed(2)} s = ${Math.round(r.printsPerSecond).toLocaleString("en-US")} prints/s on one core (goal >= 300,000); ${r.events} detector events, ${r.alerts} alerts`,
+  );
+}
