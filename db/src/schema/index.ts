@@ -1,2 +1,4 @@
 export * from "./core";
 export * from "./darkpool";
+export * from "./blocks";
+export * from "./alerts";

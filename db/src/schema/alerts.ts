@@ -1,0 +1,79 @@
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
+import { provenance } from "./core";
+
+/**
+ * Alerts, one row per event. `id` is derived from the rule type and the de-duplication key, so the same
+ * event evaluated on two nodes (or again after a restart) is stored once; `seq` is a global sequence
+ * clients use to detect gaps and backfill (`after_seq`). See docs/alerts.md.
+ */
+export const alerts = pgTable(
+  "alerts",
+  {
+    id: text("id").primaryKey(),
+    seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity().notNull().unique(),
+    symbol: text("symbol").notNull(),
+    /** large_block | unusual_sweep | options_volume_spike | equity_volume_spike | price_flow_divergence */
+    type: text("type").notNull(),
+    /** low | medium | high | critical */
+    severity: text("severity").notNull(),
+    /** Event time (the print or window that fired the rule). */
+    ts: timestamp("ts", { withTimezone: true, mode: "date", precision: 3 }).notNull(),
+    title: text("title").notNull(),
+    values: jsonb("values").notNull(),
+    /** Snapshot of the detector event: why the rule fired. */
+    inputs: jsonb("inputs").notNull(),
+    paramsVersion: text("params_version").notNull(),
+    rulesVersion: text("rules_version").notNull(),
+    dedupeKey: text("dedupe_key").notNull(),
+    /** Outcome, filled later: last price at the alert and the move 1 hour / 1 day after. */
+    priceAtAlert: doublePrecision("price_at_alert"),
+    priceMove1hPct: doublePrecision("price_move_1h_pct"),
+    priceMove1dPct: doublePrecision("price_move_1d_pct"),
+    outcomeEvaluatedAt: timestamp("outcome_evaluated_at", { withTimezone: true, mode: "date" }),
+    ...provenance(),
+  },
+  (t) => [
+    index("alerts_symbol_seq_idx").on(t.symbol, t.seq),
+    index("alerts_ts_idx").on(t.ts),
+    index("alerts_ingested_idx").on(t.ingestedAt),
+  ],
+);
+
+/** Registered webhooks: alerts matching `symbols` (or `*`) and `types` (empty = all) are POSTed, signed. */
+export const webhooks = pgTable("webhooks", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  /** HMAC-SHA256 key of the signature header; shown once at registration. */
+  secret: text("secret").notNull(),
+  symbols: text("symbols").array().notNull(),
+  types: text("types").array().notNull(),
+  active: boolean("active").notNull().default(true),
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+
+/** Deliveries that failed every retry, kept for inspection over REST. */
+export const webhookDeadLetters = pgTable(
+  "webhook_dead_letters",
+  {
+    id: bigint("id", { mode: "number" }).generatedAlwaysAsIdentity().primaryKey(),
+    webhookId: text("webhook_id").notNull(),
+    alertId: text("alert_id").notNull(),
+    url: text("url").notNull(),
+    attempts: integer("attempts").notNull(),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error").notNull(),
+    body: text("body").notNull(),
+    failedAt: timestamp("failed_at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [index("webhook_dead_letters_webhook_idx").on(t.webhookId, t.failedAt)],
+);
