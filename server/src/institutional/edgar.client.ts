@@ -1,0 +1,288 @@
+import { createHash } from "node:crypto";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { AppError } from "../errors";
+import { easternToUtc } from "./xml-records";
+
+/**
+ * Spaces requests so that no more than `perSecond` start in any one-second window (a token bucket with
+ * a burst of one). SEC: "no more than 10 requests per second" per user across all machines, or the IP
+ * is blocked for about ten minutes (https://www.sec.gov/os/accessing-edgar-data).
+ */
+export class RateLimiter {
+  private nextSlotMs = 0;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly now: () => number = () => Date.now(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {}
+
+  async take(): Promise<void> {
+    const now = this.now();
+    const slot = Math.max(now, this.nextSlotMs);
+    this.nextSlotMs = slot + 1000 / this.perSecond;
+    if (slot > now) await this.sleep(slot - now);
+  }
+}
+
+/** One limiter for the whole process: every EDGAR client shares it, whatever its base URL. */
+export const secRateLimiter = new RateLimiter(10);
+
+export interface EdgarClientOptions {
+  /** Declared User-Agent, "Company Name admin@company.com" (from `SEC_USER_AGENT`). */
+  userAgent: string | undefined;
+  /** Where raw responses are kept; a re-run reads them from here instead of the network. */
+  cacheDir: string;
+  /** `https://www.sec.gov` (archives, company tickers, data sets). */
+  wwwBaseUrl?: string | undefined;
+  /** `https://data.sec.gov` (submissions JSON). */
+  dataBaseUrl?: string | undefined;
+  limiter?: RateLimiter | undefined;
+  maxRetries?: number | undefined;
+  /** First backoff delay; doubles on each retry (Retry-After wins when the server sends one). */
+  backoffBaseMs?: number | undefined;
+  /** Cached copies of mutable documents (submissions, ticker list) older than this are fetched again. */
+  mutableMaxAgeMs?: number | undefined;
+  fetchImpl?: typeof fetch | undefined;
+}
+
+export interface CompanyTicker {
+  ticker: string;
+  /** 10 digits, zero-padded. */
+  cik: string;
+  title: string;
+}
+
+/** One row of the submissions JSON `filings.recent` columns (or an older page). */
+export interface FilingSummary {
+  accession: string;
+  form: string;
+  filingDate: string;
+  reportDate: string | null;
+  /**
+   * EDGAR acceptance time as UTC. The submissions JSON writes it like `2022-11-30T16:42:36.000Z` but the
+   * clock is New York's: filings stamped after 17:30 carry the next business day's `filingDate`
+   * (observed in the recorded Tesla file), so the `Z` is not to be believed.
+   */
+  acceptedAt: Date | null;
+  primaryDocument: string | null;
+}
+
+/** Statuses worth retrying: throttling and server-side failures. */
+const RETRYABLE = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * SEC EDGAR over HTTP: declared User-Agent, the process-wide 10 requests/s limit, retries with
+ * backoff, and a disk cache of raw responses. Parsing is left to the parsers; this returns bytes or
+ * the small JSON indexes.
+ */
+export class EdgarClient {
+  private readonly www: string;
+  private readonly data: string;
+  private readonly limiter: RateLimiter;
+  private readonly fetchImpl: typeof fetch;
+  /** Requests that went to the network (cache hits excluded); for summaries and tests. */
+  networkRequests = 0;
+
+  constructor(private readonly options: EdgarClientOptions) {
+    this.www = (options.wwwBaseUrl ?? "https://www.sec.gov").replace(/\/$/, "");
+    this.data = (options.dataBaseUrl ?? "https://data.sec.gov").replace(/\/$/, "");
+    this.limiter = options.limiter ?? secRateLimiter;
+    this.fetchImpl = options.fetchImpl ?? fetch;
+  }
+
+  /** Ticker -> company, from `company_tickers.json` (class shares use `-`: `BRK-B`). */
+  async companyTickers(): Promise<CompanyTicker[]> {
+    const body = await this.get(`${this.www}/files/company_tickers.json`, { mutable: true });
+    const parsed = JSON.parse(body.toString("utf8")) as Record<
+      string,
+      { cik_str: number; ticker: string; title: string }
+    >;
+    return Object.values(parsed).map((e) => ({
+      ticker: e.ticker.toUpperCase(),
+      cik: String(e.cik_str).padStart(10, "0"),
+      title: e.title,
+    }));
+  }
+
+  async cikForTicker(ticker: string): Promise<string> {
+    const wanted = ticker.toUpperCase().replace(/[./]/g, "-");
+    const hit = (await this.companyTickers()).find((t) => t.ticker === wanted);
+    if (!hit) throw new AppError("NOT_FOUND", `ticker ${ticker} is not in the SEC company tickers list`);
+    return hit.cik;
+  }
+
+  /**
+   * Filings of a CIK from the submissions JSON: the columnar `filings.recent` arrays, plus the older
+   * pages listed in `filings.files` when `since` reaches back before the recent block.
+   */
+  async filings(cik: string, since?: string): Promise<FilingSummary[]> {
+    const padded = cik.replace(/^0+/, "").padStart(10, "0");
+    const main = JSON.parse(
+      (await this.get(`${this.data}/submissions/CIK${padded}.json`, { mutable: true })).toString("utf8"),
+    ) as { filings: { recent: Columnar; files?: { name: string; filingFrom: string; filingTo: string }[] } };
+    const out = fromColumnar(main.filings.recent);
+    for (const page of main.filings.files ?? []) {
+      if (since !== undefined && page.filingTo < since) continue;
+      const body = await this.get(`${this.data}/submissions/${page.name}`, { mutable: true });
+      out.push(...fromColumnar(JSON.parse(body.toString("utf8")) as Columnar));
+    }
+    return since === undefined ? out : out.filter((f) => f.filingDate >= since);
+  }
+
+  /** The whole SGML submission (`{accession}.txt`): one request holds every document of the filing. */
+  async submissionText(cik: string, accession: string): Promise<Buffer> {
+    return this.get(`${this.folder(cik, accession)}/${accession}.txt`);
+  }
+
+  /** Items of the filing folder (`index.json`), e.g. to find a 13F information table by name. */
+  async filingIndex(cik: string, accession: string): Promise<{ name: string; size: number | null }[]> {
+    const body = await this.get(`${this.folder(cik, accession)}/index.json`);
+    const parsed = JSON.parse(body.toString("utf8")) as {
+      directory: { item: { name: string; size?: string | number }[] };
+    };
+    return parsed.directory.item.map((i) => ({
+      name: i.name,
+      size: i.size === undefined || i.size === "" ? null : Number(i.size),
+    }));
+  }
+
+  /**
+   * A document of a filing folder. For Form 4, `primaryDocument` in the submissions JSON is the
+   * rendered HTML path (`xslF345X05/form4.xml`); dropping the `xslF345X0?/` prefix gives the raw XML.
+   */
+  async filingDocument(cik: string, accession: string, name: string): Promise<Buffer> {
+    const raw = name.replace(/^xsl[^/]*\//, "");
+    return this.get(`${this.folder(cik, accession)}/${raw}`);
+  }
+
+  /** Downloads a data-set zip to the cache (streamed to disk) and returns its path. */
+  async datasetZip(kind: "13f" | "insider", label: string): Promise<string> {
+    const url =
+      kind === "13f"
+        ? `${this.www}/files/structureddata/data/form-13f-data-sets/${label}_form13f.zip`
+        : `${this.www}/files/structureddata/data/insider-transactions-data-sets/${label}_form345.zip`;
+    const path = this.cachePath(url);
+    if (existsSync(path)) return path;
+    const response = await this.request(url);
+    mkdirSync(dirname(path), { recursive: true });
+    const tmp = `${path}.part`;
+    if (!response.body) throw new AppError("UPSTREAM_UNAVAILABLE", `${url}: empty body`);
+    await pipeline(
+      Readable.fromWeb(response.body as import("node:stream/web").ReadableStream),
+      createWriteStream(tmp),
+    );
+    renameSync(tmp, path);
+    return path;
+  }
+
+  private folder(cik: string, accession: string): string {
+    return `${this.www}/Archives/edgar/data/${Number(cik)}/${accession.replaceAll("-", "")}`;
+  }
+
+  /** Cache file for a URL: readable path plus a short hash so query strings cannot collide. */
+  cachePath(url: string): string {
+    const u = new URL(url);
+    const hash = createHash("sha256").update(url).digest("hex").slice(0, 12);
+    const safe = `${u.host}${u.pathname}`.replace(/[^A-Za-z0-9._/-]/g, "_").replace(/\.\.+/g, "_");
+    return join(this.options.cacheDir, `${safe}.${hash}`);
+  }
+
+  private async get(url: string, opts: { mutable?: boolean } = {}): Promise<Buffer> {
+    const path = this.cachePath(url);
+    if (existsSync(path)) {
+      const maxAge = this.options.mutableMaxAgeMs ?? 24 * 3_600_000;
+      if (!opts.mutable || Date.now() - statSync(path).mtimeMs < maxAge) return readFileSync(path);
+    }
+    const response = await this.request(url);
+    const body = Buffer.from(await response.arrayBuffer());
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(`${path}.part`, body);
+    renameSync(`${path}.part`, path);
+    return body;
+  }
+
+  private async request(url: string): Promise<Response> {
+    const userAgent = this.options.userAgent?.trim();
+    if (!userAgent) {
+      throw new AppError(
+        "NOT_CONFIGURED",
+        'SEC_USER_AGENT is not set: the SEC requires a declared User-Agent such as "Your Company admin@example.com" (https://www.sec.gov/os/accessing-edgar-data)',
+      );
+    }
+    const maxRetries = this.options.maxRetries ?? 4;
+    const base = this.options.backoffBaseMs ?? 500;
+    let lastProblem = "";
+    for (let attempt = 0; attempt <= maxRetries; attempt++) {
+      await this.limiter.take();
+      this.networkRequests++;
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, {
+          headers: { "User-Agent": userAgent, "Accept-Encoding": "gzip, deflate" },
+        });
+      } catch (err) {
+        lastProblem = `network error: ${String(err)}`;
+        await sleep(base * 2 ** attempt);
+        continue;
+      }
+      if (response.ok) return response;
+      lastProblem = `HTTP ${response.status}`;
+      if (response.status === 404) {
+        throw new AppError("NOT_FOUND", `${url}: HTTP 404 from SEC EDGAR`);
+      }
+      if (!RETRYABLE.has(response.status)) {
+        throw new AppError("UPSTREAM_UNAVAILABLE", `${url}: HTTP ${response.status} from SEC EDGAR`);
+      }
+      await response.arrayBuffer().catch(() => undefined);
+      const retryAfterS = Number(response.headers.get("retry-after"));
+      await sleep(Number.isFinite(retryAfterS) && retryAfterS > 0 ? retryAfterS * 1000 : base * 2 ** attempt);
+    }
+    throw new AppError(
+      "UPSTREAM_UNAVAILABLE",
+      `${url}: gave up after ${maxRetries + 1} attempts (${lastProblem})`,
+    );
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface Columnar {
+  accessionNumber: string[];
+  filingDate: string[];
+  reportDate?: (string | null)[];
+  acceptanceDateTime?: (string | null)[];
+  form: string[];
+  primaryDocument?: (string | null)[];
+}
+
+/** The submissions JSON stores filings as parallel arrays; this turns them into rows. */
+function fromColumnar(c: Columnar): FilingSummary[] {
+  const out: FilingSummary[] = [];
+  for (let i = 0; i < c.accessionNumber.length; i++) {
+    const accepted = c.acceptanceDateTime?.[i];
+    const m = accepted ? /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(accepted) : null;
+    const clean = (v: string | null | undefined) =>
+      v === undefined || v === null || v === "" || v === "None" ? null : v;
+    out.push({
+      accession: c.accessionNumber[i] as string,
+      form: c.form[i] as string,
+      filingDate: c.filingDate[i] as string,
+      reportDate: clean(c.reportDate?.[i]),
+      acceptedAt: m ? easternToUtc(m[1] as string, m[2] as string) : null,
+      primaryDocument: clean(c.primaryDocument?.[i]),
+    });
+  }
+  return out;
+}
