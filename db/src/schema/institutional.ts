@@ -1,0 +1,161 @@
+import {
+  boolean,
+  date,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
+import { provenance } from "./core";
+
+/**
+ * 13F-HR filings (one row per accession), from the XML documents or the SEC 13F data sets.
+ * `published_at` is the EDGAR acceptance time when known, else the end of the filing date (New York).
+ */
+export const thirteenfFilings = pgTable(
+  "thirteenf_filings",
+  {
+    accession: text("accession").primaryKey(),
+    filerCik: text("filer_cik").notNull(),
+    filerName: text("filer_name"),
+    submissionType: text("submission_type"),
+    periodOfReport: date("period_of_report", { mode: "string" }).notNull(),
+    /** `13F HOLDINGS REPORT`, `13F NOTICE`, `13F COMBINATION REPORT`. */
+    reportType: text("report_type"),
+    isAmendment: boolean("is_amendment").notNull().default(false),
+    amendmentNo: integer("amendment_no"),
+    /** `RESTATEMENT` replaces the filer's earlier filing for the period, `NEW HOLDINGS` adds to it. */
+    amendmentType: text("amendment_type"),
+    filedDate: date("filed_date", { mode: "string" }),
+    tableEntryTotal: integer("table_entry_total"),
+    tableValueTotal: doublePrecision("table_value_total"),
+    /** `usd` or `thousands_usd`, by filing date (SEC switched to dollars for filings from 2023-01-03). */
+    valueUnit: text("value_unit").notNull(),
+    ...provenance(),
+  },
+  (t) => [
+    index("thirteenf_filings_filer_period_idx").on(t.filerCik, t.periodOfReport),
+    index("thirteenf_filings_period_idx").on(t.periodOfReport, t.publishedAt),
+  ],
+);
+
+/** Information-table rows of 13F filings: natural key accession + row position. */
+export const thirteenfHoldings = pgTable(
+  "thirteenf_holdings",
+  {
+    accession: text("accession").notNull(),
+    rowIndex: integer("row_index").notNull(),
+    filerCik: text("filer_cik").notNull(),
+    periodOfReport: date("period_of_report", { mode: "string" }).notNull(),
+    cusip: text("cusip").notNull(),
+    nameOfIssuer: text("name_of_issuer").notNull(),
+    titleOfClass: text("title_of_class"),
+    figi: text("figi"),
+    valueAsFiled: doublePrecision("value_as_filed").notNull(),
+    valueUsd: doublePrecision("value_usd").notNull(),
+    valueUnit: text("value_unit").notNull(),
+    /** value/shares disagrees with a known price by 20x or more: probably reported in the wrong unit. */
+    valueUnitSuspect: boolean("value_unit_suspect").notNull().default(false),
+    sharesOrPrincipal: doublePrecision("shares_or_principal").notNull(),
+    /** `SH` or `PRN` (principal amount of bonds, not shares). */
+    sharesType: text("shares_type").notNull(),
+    /** `Put` / `Call` for option positions (value is the underlying's), null for share positions. */
+    putCall: text("put_call"),
+    investmentDiscretion: text("investment_discretion"),
+    otherManager: text("other_manager"),
+    votingSole: doublePrecision("voting_sole").notNull().default(0),
+    votingShared: doublePrecision("voting_shared").notNull().default(0),
+    votingNone: doublePrecision("voting_none").notNull().default(0),
+    ...provenance(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accession, t.rowIndex] }),
+    index("thirteenf_holdings_cusip_period_idx").on(t.cusip, t.periodOfReport),
+    index("thirteenf_holdings_filer_period_idx").on(t.filerCik, t.periodOfReport),
+  ],
+);
+
+/** Form 3/4/5 filings, keyed by accession, with the issuer they are about. */
+export const insiderFilings = pgTable(
+  "insider_filings",
+  {
+    accession: text("accession").primaryKey(),
+    issuerCik: text("issuer_cik").notNull(),
+    issuerName: text("issuer_name"),
+    issuerSymbol: text("issuer_symbol"),
+    documentType: text("document_type"),
+    periodOfReport: date("period_of_report", { mode: "string" }),
+    filedDate: date("filed_date", { mode: "string" }),
+    aff10b5One: boolean("aff10b5_one"),
+    /** Reporting owners with their relationship boxes, as filed. */
+    reportingOwners: jsonb("reporting_owners").notNull(),
+    footnotes: jsonb("footnotes").notNull(),
+    ...provenance(),
+  },
+  (t) => [index("insider_filings_issuer_idx").on(t.issuerCik, t.publishedAt)],
+);
+
+/**
+ * Rows of the Form 4 tables, keyed by issuer, accession, table (`nonDerivativeTransaction`,
+ * `nonDerivativeHolding`, `derivativeTransaction`, `derivativeHolding`) and row position: never by
+ * the reporting owner, so a joint filing's row is stored once.
+ */
+export const insiderTransactions = pgTable(
+  "insider_transactions",
+  {
+    issuerCik: text("issuer_cik").notNull(),
+    accession: text("accession").notNull(),
+    tableName: text("table_name").notNull(),
+    rowIndex: integer("row_index").notNull(),
+    issuerSymbol: text("issuer_symbol"),
+    /** First reporting owner of the filing (joint filers are listed in `insider_filings`). */
+    ownerCik: text("owner_cik").notNull(),
+    ownerName: text("owner_name"),
+    /** Comma list: director, officer, ten_percent_owner, other. */
+    ownerRoles: text("owner_roles").notNull(),
+    officerTitle: text("officer_title"),
+    securityTitle: text("security_title"),
+    transactionDate: date("transaction_date", { mode: "string" }),
+    code: text("code"),
+    acquiredDisposed: text("acquired_disposed"),
+    shares: doublePrecision("shares"),
+    priceUsd: doublePrecision("price_usd"),
+    /** shares x price, null when either is missing. */
+    valueUsd: doublePrecision("value_usd"),
+    sharesOwnedAfter: doublePrecision("shares_owned_after"),
+    directIndirect: text("direct_indirect"),
+    natureOfOwnership: text("nature_of_ownership"),
+    isDerivative: boolean("is_derivative").notNull(),
+    conversionOrExercisePriceUsd: doublePrecision("conversion_or_exercise_price_usd"),
+    expirationDate: date("expiration_date", { mode: "string" }),
+    underlyingShares: doublePrecision("underlying_shares"),
+    aff10b5One: boolean("aff10b5_one"),
+    /** Footnote ids by field, e.g. `{"transactionPricePerShare": ["F3"]}`; texts in `insider_filings.footnotes`. */
+    footnoteIds: jsonb("footnote_ids").notNull(),
+    ...provenance(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.issuerCik, t.accession, t.tableName, t.rowIndex] }),
+    index("insider_transactions_symbol_date_idx").on(t.issuerSymbol, t.transactionDate),
+    index("insider_transactions_issuer_published_idx").on(t.issuerCik, t.publishedAt),
+  ],
+);
+
+/** What a CUSIP is, by source (`user_csv` beats `openfigi` beats filings when they disagree). */
+export const securities = pgTable(
+  "securities",
+  {
+    cusip: text("cusip").notNull(),
+    symbol: text("symbol").notNull(),
+    name: text("name"),
+    cik: text("cik"),
+    sharesOutstanding: doublePrecision("shares_outstanding"),
+    sharesAsOf: date("shares_as_of", { mode: "string" }),
+    ...provenance(),
+  },
+  (t) => [primaryKey({ columns: [t.cusip, t.source] }), index("securities_symbol_idx").on(t.symbol)],
+);
