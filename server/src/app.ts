@@ -4,6 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { DbHandle } from "@smt/db";
 import { HTTPException } from "hono/http-exception";
 import swaggerUiDist from "swagger-ui-dist";
+import { analyticsRoutes } from "./analytics/analytics.routes";
 import { darkpoolRoutes } from "./darkpool/darkpool.routes";
 import type { PrintPipeline } from "./darkpool/pipeline";
 import type { Env } from "./env";
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps) {
     })
     .openapi(symbolsRoute, async (c) => c.json({ symbols: await listSymbols(deps.db.db) }, 200))
     .route("/", darkpoolRoutes(deps))
+    .route("/", analyticsRoutes(deps))
     .route("/", ingestRoutes(deps))
     .route("/", demoRoutes(deps));
 

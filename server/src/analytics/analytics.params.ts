@@ -71,6 +71,12 @@ export interface AnalyticsParams {
   confidenceAgreementFloor: number;
   /** Freshness factor of an input at its maximum age (linear from 1 at age 0). */
   freshnessAtMaxAge: number;
+  /** Trading days in the trailing averages (short-volume ratio, off-exchange and consolidated volume). */
+  trailingDays: number;
+  /** Fewest trailing days that make a baseline; with fewer the input has `no_baseline` or is missing. */
+  minBaselineDays: number;
+  /** A block: a block-eligible off-exchange print worth at least this (the specification's > $1M). */
+  blockMinUsd: number;
 }
 
 export const ANALYTICS_PARAMS: AnalyticsParams = {
@@ -132,4 +138,7 @@ export const ANALYTICS_PARAMS: AnalyticsParams = {
   divergenceThreshold: 25,
   confidenceAgreementFloor: 0.5,
   freshnessAtMaxAge: 0.5,
+  trailingDays: 20,
+  minBaselineDays: 5,
+  blockMinUsd: 1_000_000,
 };
