@@ -47,6 +47,8 @@ export interface BlocksParams {
   divergenceFlatPricePct: number;
   /** Minimum |net flow| (-1..1) for a divergence to count. */
   divergenceMinFlow: number;
+  /** Prints with a price in the window before its price change counts (one print has no trend). */
+  divergenceMinPricePrints: number;
   /** Score (0..100) from which a divergence alert fires. */
   divergenceAlertScore: number;
   /** Weights of the flow parts (renormalised over the parts that have data). */
@@ -77,6 +79,7 @@ export const DEFAULT_BLOCKS_PARAMS: Readonly<BlocksParams> = Object.freeze({
   divergencePriceScalePct: 2,
   divergenceFlatPricePct: 0.25,
   divergenceMinFlow: 0.3,
+  divergenceMinPricePrints: 10,
   divergenceAlertScore: 40,
   divergenceWeights: { darkPool: 0.4, blocks: 0.3, options: 0.3 },
 });

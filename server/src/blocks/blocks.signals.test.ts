@@ -115,7 +115,7 @@ describe("unusual options", () => {
 });
 
 describe("price/flow divergence", () => {
-  const window = { symbol: "AAPL", windowStart: "a", windowEnd: "b" };
+  const window = { symbol: "AAPL", windowStart: "a", windowEnd: "b", pricePrints: 50 };
   const zero = {
     darkPoolBullishUsd: 0,
     darkPoolBearishUsd: 0,
@@ -158,6 +158,21 @@ describe("price/flow divergence", () => {
       ).divergence_type,
     ).toBe("none");
     expect(priceFlowDivergence({ ...bullish, priceChangePct: null }, params).divergence_score).toBe(0);
+  });
+
+  it("sees no price trend in a window with too few prints (one big print alone is not a divergence)", () => {
+    const r = priceFlowDivergence(
+      {
+        ...window,
+        ...zero,
+        pricePrints: 1,
+        darkPoolBullishUsd: 12_000_000,
+        blockBullishUsd: 12_000_000,
+        priceChangePct: 0,
+      },
+      params,
+    );
+    expect(r).toMatchObject({ price_change_pct: null, divergence_type: "none", is_divergent: false });
   });
 
   it("counts strong selling into a flat price as bearish divergence (distribution)", () => {

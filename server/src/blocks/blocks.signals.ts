@@ -289,6 +289,8 @@ export interface DivergenceInputs {
   windowStart: string;
   windowEnd: string;
   priceChangePct: number | null;
+  /** Prints behind the price change (fewer than `divergenceMinPricePrints` and there is no price trend). */
+  pricePrints: number;
   darkPoolBullishUsd: number;
   darkPoolBearishUsd: number;
   blockBullishUsd: number;
@@ -344,7 +346,7 @@ export function priceFlowDivergence(input: DivergenceInputs, params: BlocksParam
     weights += w.options;
   }
   const flow = weights > 0 ? weighted / weights : null;
-  const pct = input.priceChangePct;
+  const pct = input.pricePrints >= params.divergenceMinPricePrints ? input.priceChangePct : null;
   const priceScore = pct === null ? null : Math.max(-1, Math.min(1, pct / params.divergencePriceScalePct));
   let score = 0;
   let type: DivergenceResult["divergence_type"] = "none";

@@ -228,6 +228,13 @@ describe("volume spikes", () => {
 });
 
 describe("divergence", () => {
+  it("reports no divergence for one large print alone", () => {
+    const { d, events } = collector();
+    d.onEquityPrint(print({ price: 200, sizeShares: 60_000, sentiment: "bullish" }));
+    d.flush();
+    expect(events.filter((e) => e.kind === "price_flow_divergence")).toEqual([]);
+  });
+
   it("reports bullish divergence when off-exchange buying meets a falling price in one window", () => {
     const { d, events } = collector();
     const w = 30 * 60_000;
@@ -235,7 +242,7 @@ describe("divergence", () => {
     d.onEquityPrint(
       print({ isOffExchange: false, exchange: "Q", price: 100, sizeShares: 100, tsMs: start + 1000 }),
     );
-    for (let i = 0; i < 5; i++)
+    for (let i = 0; i < 10; i++)
       d.onEquityPrint(print({ price: 99, sizeShares: 5_000, sentiment: "bullish", tsMs: start + 2000 + i }));
     d.onEquityPrint(
       print({ isOffExchange: false, exchange: "Q", price: 98, sizeShares: 100, tsMs: start + 60_000 }),

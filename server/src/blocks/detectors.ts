@@ -155,6 +155,7 @@ class EquityState {
   windowStartMs = -1;
   firstPrice = 0;
   lastPrice = 0;
+  pricePrints = 0;
   darkBull = 0;
   darkBear = 0;
   blockBull = 0;
@@ -331,6 +332,7 @@ export class Detectors {
     if (p.blockEligible && !p.isLate) {
       if (s.firstPrice === 0) s.firstPrice = p.price;
       s.lastPrice = p.price;
+      s.pricePrints++;
     }
     if (p.isOffExchange && p.blockEligible) {
       if (p.sentiment === "bullish") s.darkBull += p.valueUsd;
@@ -557,6 +559,7 @@ export class Detectors {
         windowStart: new Date(s.windowStartMs).toISOString(),
         windowEnd: new Date(s.windowStartMs + windowMs).toISOString(),
         priceChangePct: s.firstPrice > 0 ? ((s.lastPrice - s.firstPrice) / s.firstPrice) * 100 : null,
+        pricePrints: s.pricePrints,
         darkPoolBullishUsd: s.darkBull,
         darkPoolBearishUsd: s.darkBear,
         blockBullishUsd: s.blockBull,
@@ -568,6 +571,7 @@ export class Detectors {
     );
     s.firstPrice = 0;
     s.lastPrice = 0;
+    s.pricePrints = 0;
     s.darkBull = s.darkBear = s.blockBull = s.blockBear = s.optBull = s.optBear = 0;
     if (result.is_divergent)
       this.emit({

@@ -1,0 +1,205 @@
+/**
+ * The live wiring of blocks and alerts: stored prints (equity from the live bus, options from
+ * blocks/options.bus) go through the streaming detectors; detector events become alerts through the
+ * rules; an alert is stored once (its id is derived from the event) and only the call that stored it
+ * announces it on the bus (Socket.IO `alert`) and to webhooks. Blocks and option sweeps are also pushed
+ * on the `blocks` and `options` channels.
+ */
+import type { AppDeps } from "../app";
+import { type BlocksParams, DEFAULT_BLOCKS_PARAMS } from "../blocks/blocks.params";
+import { contractBaseline, equityBucketBaseline } from "../blocks/blocks.store";
+import { type DetectorEvent, Detectors } from "../blocks/detectors";
+import { onOptionPrintsStored } from "../blocks/options.bus";
+import type { OptionPrint } from "../blocks/options.parse";
+import { etDateOf } from "../lib/et-time";
+import type { AlertMessage } from "../realtime/bus";
+import { type Alert, AlertEngine, type AlertRulesConfig, DEFAULT_ALERT_RULES } from "./alerts.rules";
+import { activeWebhooks, deadLetterStore, deleteAlertsBefore, insertAlert } from "./alerts.store";
+import { DEFAULT_WEBHOOK_OPTIONS, type WebhookDeliveryOptions, WebhookDispatcher } from "./webhooks";
+
+export interface BlocksAlertsOptions {
+  params?: BlocksParams;
+  rules?: AlertRulesConfig;
+  webhooks?: WebhookDeliveryOptions;
+  /** Load same-time-of-day and options baselines from stored data (off in unit tests that want silence). */
+  loadBaselines?: boolean;
+  /** How often idle detectors are advanced so sweeps and divergence windows close. */
+  idleTickMs?: number;
+}
+
+/** What the plugin exposes to tests and to the routes (e.g. the dispatcher to drain on shutdown). */
+export interface BlocksAlertsRuntime {
+  detectors: Detectors;
+  engine: AlertEngine;
+  dispatcher: WebhookDispatcher;
+  /** Resolves when every alert produced so far is stored and announced. */
+  settled(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const toAlertMessage = (a: Alert): AlertMessage => ({
+  ...a,
+  seq: a.seq ?? 0,
+  inputs: a.inputs as Record<string, unknown>,
+});
+
+export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): BlocksAlertsRuntime {
+  const db = deps.db.db;
+  const params = o.params ?? DEFAULT_BLOCKS_PARAMS;
+  const log = deps.log.child("alerts");
+  const engine = new AlertEngine(params, o.rules ?? DEFAULT_ALERT_RULES);
+  const dispatcher = new WebhookDispatcher(deadLetterStore(db), o.webhooks ?? DEFAULT_WEBHOOK_OPTIONS);
+  const loadBaselines = o.loadBaselines ?? true;
+  let chain: Promise<void> = Promise.resolve();
+  let baselineChain: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  // Channel pushes gathered while a batch runs through the detectors, sent once per symbol.
+  const blocksOut = new Map<string, unknown[]>();
+  const optionsOut = new Map<string, unknown[]>();
+  const push = (m: Map<string, unknown[]>, symbol: string, item: unknown) => {
+    const list = m.get(symbol);
+    if (list) list.push(item);
+    else m.set(symbol, [item]);
+  };
+  const flushChannels = () => {
+    for (const [symbol, items] of blocksOut) deps.bus.emit("channel", { channel: "blocks", symbol, items });
+    for (const [symbol, items] of optionsOut) deps.bus.emit("channel", { channel: "options", symbol, items });
+    blocksOut.clear();
+    optionsOut.clear();
+  };
+
+  const onEvent = (e: DetectorEvent) => {
+    if (e.kind === "block") push(blocksOut, e.symbol, e.block);
+    else if (e.kind === "sweep")
+      push(e.sweep.isOption ? optionsOut : blocksOut, e.symbol, { kind: "sweep", ...e.sweep });
+    else if (e.kind === "options_volume_spike") push(optionsOut, e.symbol, { kind: "unusual", ...e.unusual });
+    const alert = engine.evaluate(e);
+    if (alert === null) return;
+    // One chain keeps sequence order equal to announcement order.
+    chain = chain.then(async () => {
+      try {
+        const stored = await insertAlert(db, alert);
+        if (stored === null) return;
+        deps.bus.emit("alert", toAlertMessage(stored));
+        deps.metrics?.set("smt_alerts_total", (deps.metrics.get("smt_alerts_total") ?? 0) + 1);
+        const hooks = await activeWebhooks(db);
+        if (hooks.length > 0) void dispatcher.dispatch(stored, hooks);
+      } catch (error) {
+        log.error("alert not stored", { id: alert.id, error });
+      }
+    });
+  };
+  const detectors = new Detectors(onEvent, params);
+
+  // Baselines, loaded once per symbol/contract and New York day, in the background and one at a time.
+  const requested = new Set<string>();
+  const want = (key: string, load: () => Promise<void>) => {
+    if (!loadBaselines || requested.has(key)) return;
+    requested.add(key);
+    baselineChain = baselineChain.then(async () => {
+      if (stopped) return;
+      try {
+        await load();
+      } catch (error) {
+        log.warn("baseline not loaded", { key, error });
+      }
+    });
+  };
+  const minusDays = (day: string, n: number) =>
+    new Date(Date.parse(`${day}T12:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);
+
+  let lastEventMs = 0;
+  let lastWallMs = Date.now();
+  const offPrints = deps.bus.on("prints", (prints) => {
+    for (const p of prints) {
+      const day = etDateOf(p.ts.getTime());
+      want(`e|${p.symbol}|${day}`, async () => {
+        const b = await equityBucketBaseline(
+          db,
+          p.symbol,
+          minusDays(day, Math.ceil(params.volumeLookbackDays * 1.5)),
+          day,
+          params.volumeBucketMs / 60_000,
+        );
+        detectors.setEquityBaseline(p.symbol, b);
+      });
+      detectors.onEquityPrint(p);
+      const t = p.ts.getTime();
+      if (t > lastEventMs) lastEventMs = t;
+    }
+    lastWallMs = Date.now();
+    detectors.tick(lastEventMs);
+    flushChannels();
+  });
+  const offOptions = onOptionPrintsStored(db, (prints: OptionPrint[]) => {
+    for (const p of prints) {
+      const day = etDateOf(p.ts.getTime());
+      want(`o|${p.contract}|${day}`, async () => {
+        detectors.setOptionBaseline(
+          p,
+          await contractBaseline(db, p.contract, day, params.optionsLookbackDays),
+        );
+      });
+      detectors.onOptionPrint(p);
+      const t = p.ts.getTime();
+      if (t > lastEventMs) lastEventMs = t;
+    }
+    lastWallMs = Date.now();
+    detectors.tick(lastEventMs);
+    flushChannels();
+  });
+
+  // Event time advances with wall time while no prints arrive, so open sweeps and windows close.
+  const idle = setInterval(() => {
+    if (lastEventMs === 0) return;
+    detectors.tick(lastEventMs + (Date.now() - lastWallMs));
+    flushChannels();
+  }, o.idleTickMs ?? 250);
+  idle.unref();
+
+  // Retention: alerts older than RETENTION_ALERTS_DAYS, checked hourly.
+  const retentionMs = deps.env.RETENTION_ALERTS_DAYS * 86_400_000;
+  const retention = setInterval(() => {
+    chain = chain.then(async () => {
+      try {
+        const n = await deleteAlertsBefore(db, new Date(Date.now() - retentionMs));
+        if (n > 0) log.info("alerts past retention deleted", { deleted: n });
+      } catch (error) {
+        log.warn("alert retention failed", { error });
+      }
+    });
+  }, 3_600_000);
+  retention.unref();
+
+  const settled = async () => {
+    let seen: Promise<void> | null = null;
+    while (seen !== chain) {
+      seen = chain;
+      await chain;
+    }
+  };
+
+  return {
+    detectors,
+    engine,
+    dispatcher,
+    settled,
+    async stop() {
+      stopped = true;
+      offPrints();
+      offOptions();
+      clearInterval(idle);
+      clearInterval(retention);
+      await baselineChain;
+      await settled();
+      await dispatcher.drain();
+    },
+  };
+}
+
+/** The service plugin (server.ts `plugins`): starts the wiring and returns its stopper. */
+export function blocksAlertsPlugin(deps: AppDeps): () => Promise<void> {
+  const runtime = startBlocksAlerts(deps);
+  return () => runtime.stop();
+}

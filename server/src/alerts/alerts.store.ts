@@ -1,0 +1,185 @@
+/**
+ * SQL of the alerts feature: alerts with their global sequence, webhooks and dead letters.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { type Db, schema } from "@smt/db";
+import { and, asc, desc, eq, gt, gte, inArray, lt, type SQL } from "drizzle-orm";
+import type { Alert, AlertSeverity, AlertType } from "./alerts.rules";
+import { ALERT_SEVERITIES } from "./alerts.rules";
+import type { DeadLetter, DeadLetterSink, Webhook } from "./webhooks";
+
+type AlertRow = typeof schema.alerts.$inferSelect;
+
+/**
+ * Stores an alert once: the id is derived from the event, so a second node or a re-evaluation of the
+ * same event inserts nothing. Returns the alert with its sequence number when this call stored it,
+ * `null` when it was already there.
+ */
+export async function insertAlert(db: Db, alert: Alert, now = new Date()): Promise<Alert | null> {
+  const rows = await db
+    .insert(schema.alerts)
+    .values({
+      id: alert.id,
+      symbol: alert.symbol,
+      type: alert.type,
+      severity: alert.severity,
+      ts: new Date(alert.timestamp),
+      title: alert.title,
+      values: alert.values,
+      inputs: alert.inputs,
+      paramsVersion: alert.params_version,
+      rulesVersion: alert.rules_version,
+      dedupeKey: alert.dedupe_key,
+      source: "detectors",
+      sourceRef: alert.dedupe_key,
+      publishedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning({ seq: schema.alerts.seq });
+  const seq = rows[0]?.seq;
+  return seq === undefined ? null : { ...alert, seq };
+}
+
+export function alertFromRow(r: AlertRow): Alert {
+  return {
+    id: r.id,
+    seq: r.seq,
+    symbol: r.symbol,
+    type: r.type as AlertType,
+    severity: r.severity as AlertSeverity,
+    timestamp: r.ts.toISOString(),
+    title: r.title,
+    values: r.values as Alert["values"],
+    inputs: r.inputs,
+    params_version: r.paramsVersion,
+    rules_version: r.rulesVersion,
+    dedupe_key: r.dedupeKey,
+    outcome: {
+      price_at_alert: r.priceAtAlert,
+      price_move_1h_pct: r.priceMove1hPct,
+      price_move_1d_pct: r.priceMove1dPct,
+      evaluated_at: r.outcomeEvaluatedAt?.toISOString() ?? null,
+    },
+  };
+}
+
+export interface AlertQuery {
+  /** A symbol, or `null` for every symbol. */
+  symbol: string | null;
+  types?: AlertType[] | undefined;
+  /** Minimum severity. */
+  minSeverity?: AlertSeverity | undefined;
+  since?: Date | undefined;
+  /** Backfill: alerts with a sequence number above this, oldest first. */
+  afterSeq?: number | undefined;
+  limit: number;
+}
+
+/** Newest first; with `afterSeq`, oldest first from that sequence (what a reconnecting bot replays). */
+export async function queryAlerts(db: Db, q: AlertQuery): Promise<Alert[]> {
+  const t = schema.alerts;
+  const conds: SQL[] = [];
+  if (q.symbol !== null) conds.push(eq(t.symbol, q.symbol));
+  if (q.types && q.types.length > 0) conds.push(inArray(t.type, q.types));
+  if (q.minSeverity)
+    conds.push(inArray(t.severity, ALERT_SEVERITIES.slice(ALERT_SEVERITIES.indexOf(q.minSeverity))));
+  if (q.since) conds.push(gte(t.ts, q.since));
+  if (q.afterSeq !== undefined) conds.push(gt(t.seq, q.afterSeq));
+  const rows = await db
+    .select()
+    .from(t)
+    .where(conds.length > 0 ? and(...conds) : undefined)
+    .orderBy(q.afterSeq !== undefined ? asc(t.seq) : desc(t.seq))
+    .limit(q.limit);
+  return rows.map(alertFromRow);
+}
+
+/** Records the outcome of an alert (price move after 1h/1d). */
+export async function updateAlertOutcome(db: Db, id: string, o: Alert["outcome"]): Promise<void> {
+  await db
+    .update(schema.alerts)
+    .set({
+      priceAtAlert: o.price_at_alert,
+      priceMove1hPct: o.price_move_1h_pct,
+      priceMove1dPct: o.price_move_1d_pct,
+      outcomeEvaluatedAt: o.evaluated_at ? new Date(o.evaluated_at) : null,
+    })
+    .where(eq(schema.alerts.id, id));
+}
+
+/** Deletes alerts stored before `before` (retention, 7 days by default). Returns how many. */
+export async function deleteAlertsBefore(db: Db, before: Date): Promise<number> {
+  const rows = await db
+    .delete(schema.alerts)
+    .where(lt(schema.alerts.ingestedAt, before))
+    .returning({ id: schema.alerts.id });
+  return rows.length;
+}
+
+export async function createWebhook(
+  db: Db,
+  w: { url: string; symbols: string[]; types: string[]; secret?: string | undefined },
+): Promise<Webhook> {
+  const hook: Webhook = {
+    id: randomUUID(),
+    url: w.url,
+    secret: w.secret ?? randomBytes(24).toString("base64url"),
+    symbols: w.symbols,
+    types: w.types,
+  };
+  await db.insert(schema.webhooks).values(hook);
+  return hook;
+}
+
+export async function listWebhooks(db: Db): Promise<(Webhook & { createdAt: Date; active: boolean })[]> {
+  return db.select().from(schema.webhooks).orderBy(schema.webhooks.createdAt);
+}
+
+export async function activeWebhooks(db: Db): Promise<Webhook[]> {
+  return db
+    .select({
+      id: schema.webhooks.id,
+      url: schema.webhooks.url,
+      secret: schema.webhooks.secret,
+      symbols: schema.webhooks.symbols,
+      types: schema.webhooks.types,
+    })
+    .from(schema.webhooks)
+    .where(eq(schema.webhooks.active, true));
+}
+
+export async function deleteWebhook(db: Db, id: string): Promise<boolean> {
+  const rows = await db
+    .delete(schema.webhooks)
+    .where(eq(schema.webhooks.id, id))
+    .returning({ id: schema.webhooks.id });
+  return rows.length > 0;
+}
+
+export async function listDeadLetters(db: Db, webhookId: string | null, limit: number) {
+  const t = schema.webhookDeadLetters;
+  return db
+    .select()
+    .from(t)
+    .where(webhookId === null ? undefined : eq(t.webhookId, webhookId))
+    .orderBy(desc(t.id))
+    .limit(limit);
+}
+
+/** The dead-letter sink of the webhook dispatcher, backed by the table. */
+export function deadLetterStore(db: Db): DeadLetterSink {
+  return {
+    async deadLetter(l: DeadLetter) {
+      await db.insert(schema.webhookDeadLetters).values({
+        webhookId: l.webhookId,
+        alertId: l.alertId,
+        url: l.url,
+        attempts: l.attempts,
+        lastStatus: l.lastStatus,
+        lastError: l.lastError,
+        body: l.body,
+        failedAt: new Date(l.failedAt),
+      });
+    },
+  };
+}
