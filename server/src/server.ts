@@ -1,9 +1,11 @@
+import { rmSync, writeFileSync } from "node:fs";
 import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { type DbHandle, openDb } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { type AppDeps, createApp } from "./app";
+import { type ServerInfo, serverInfoPath } from "./cli/server-info";
 import { PrintPipeline } from "./darkpool/pipeline";
 import type { Env } from "./env";
 import { generateDemo } from "./feeds/demo";
@@ -70,6 +72,10 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
   const url = `http://${host}:${port}`;
 
+  // PGlite is single-process: tell the CLI where to send work while this server owns the folder.
+  const infoFile = db.kind === "pglite" && !o.db ? serverInfoPath(env.DATA_DIR) : null;
+  if (infoFile) writeFileSync(infoFile, JSON.stringify({ pid: process.pid, url } satisfies ServerInfo));
+
   const useDemo = await shouldRunDemo(env, db);
   if (useDemo) {
     log.info("empty embedded database: loading demo data (DEMO=off to disable)", {
@@ -96,6 +102,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       await pipeline.close();
       await realtime.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      if (infoFile) rmSync(infoFile, { force: true });
       if (!o.db) await db.close();
     },
   };

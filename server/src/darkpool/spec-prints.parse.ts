@@ -1,6 +1,10 @@
 import { type ByteSource, readLines } from "../lib/lines";
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { POLYGON_EXCHANGE_LETTERS } from "./polygon-trades.parse";
 import type { RawPrint } from "./print";
+
+/** SIP participant letters (CTA/UTP); `D` is FINRA ADF/TRF. The same set the Polygon id map produces, plus Nasdaq's `Q`. */
+const SIP_PARTICIPANTS: ReadonlySet<string> = new Set([...POLYGON_EXCHANGE_LETTERS.values(), "Q"]);
 
 /**
  * NDJSON in the original specification's "Dark Pool Print" shape, one object per line:
@@ -89,7 +93,7 @@ function toPrint(o: Record<string, unknown>, storedSource: string, sourceRef: st
   }
   let exchange = "D";
   if (o.exchange !== undefined && o.exchange !== null) {
-    if (typeof o.exchange !== "string" || o.exchange.length === 0) {
+    if (typeof o.exchange !== "string" || !SIP_PARTICIPANTS.has(o.exchange)) {
       throw new FieldError("exchange", `${describe(o.exchange)} is not a SIP participant letter`);
     }
     exchange = o.exchange;

@@ -1,0 +1,258 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTestApp } from "../support/app";
+import { engines } from "../support/db";
+
+const fixtures = join(import.meta.dirname, "..", "fixtures");
+const read = (p: string) => readFileSync(join(fixtures, p));
+
+const specPrint = (over: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    symbol: "AAPL",
+    timestamp: "2025-11-18T15:30:00Z",
+    price: 178.5,
+    size: 500000,
+    value: 89250000.0,
+    premium_discount: 0.5,
+    market_price: 178.0,
+    is_premium: true,
+    sentiment: "bullish",
+    ...over,
+  });
+
+describe.each(engines())("dark-pool slice on %s", (engine) => {
+  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  const count = async (table: string) => {
+    const rows = await t.handle.query<{ n: string | number }>(
+      sql`select count(*) as n from ${sql.identifier(table)}`,
+    );
+    return Number(rows[0]?.n);
+  };
+  const upload = (kind: string, body: string | Uint8Array, type: string, query = "") =>
+    t.app.request(`/smart-money/ingest/${kind}${query}`, {
+      method: "POST",
+      body,
+      headers: { "content-type": type },
+    });
+
+  beforeAll(async () => {
+    t = await buildTestApp(engine, { MAX_UPLOAD_BYTES: "2000000" });
+  });
+  afterAll(async () => t.close());
+
+  it("reports the database as reachable on /health", async () => {
+    const res = await t.app.request("/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "ok", database: { engine, reachable: true } });
+  });
+
+  it("publishes a complete OpenAPI document with every dark-pool route", async () => {
+    const doc = (await (await t.app.request("/openapi.json")).json()) as { paths: Record<string, unknown> };
+    for (const p of ["prints", "summary", "patterns", "unusual"]) {
+      expect(doc.paths).toHaveProperty(`/smart-money/dark-pool/{symbol}/${p}`);
+    }
+    expect(doc.paths).toHaveProperty("/smart-money/ingest/{kind}");
+    expect((await t.app.request("/docs")).status).toBe(200);
+  });
+
+  it("ingests the vendor's Polygon trades sample, and a second load stores nothing new", async () => {
+    const body = read("trades/polygon_flatfile_us_stocks_sip_trades_v1_sample_MSFT_2023-03-28.tsv");
+    const first = await (await upload("prints", body, "text/csv", "?name=MSFT_2023-03-28.tsv")).json();
+    expect(first).toMatchObject({ accepted: 10, duplicates: 0, rejected: 0 });
+    const second = await (await upload("prints", body, "text/csv", "?name=MSFT_2023-03-28.tsv")).json();
+    expect(second).toMatchObject({ accepted: 0, duplicates: 10, rejected: 0 });
+    expect(await count("prints")).toBe(10);
+  });
+
+  it("answers prints in the original specification's shape, with provenance and a cursor", async () => {
+    const nd = [
+      specPrint(),
+      specPrint({
+        timestamp: "2025-11-18T15:31:00Z",
+        price: 177.5,
+        size: 1000,
+        value: 177500,
+        premium_discount: -0.28,
+      }),
+      specPrint({
+        timestamp: "2025-11-18T15:32:00Z",
+        price: 178,
+        size: 20000,
+        value: 3560000,
+        premium_discount: 0,
+      }),
+    ].join("\n");
+    const res = await (await upload("prints", nd, "application/x-ndjson", "?name=spec.ndjson")).json();
+    expect(res).toMatchObject({ accepted: 3, rejected: 0 });
+    const page1 = (await (await t.app.request("/smart-money/dark-pool/aapl/prints?limit=2")).json()) as {
+      prints: Record<string, unknown>[];
+      next_cursor: string | null;
+    };
+    expect(page1.prints).toHaveLength(2);
+    expect(page1.prints[0]).toMatchObject({
+      symbol: "AAPL",
+      timestamp: "2025-11-18T15:32:00.000Z",
+      size: 20000,
+    });
+    expect(page1.prints[1]).toMatchObject({
+      price: 177.5,
+      value: 177500,
+      market_price: 178,
+      market_price_source: "provided",
+      is_premium: false,
+      sentiment: "bearish",
+      source_ref: expect.stringContaining("spec.ndjson:2"),
+    });
+    expect(page1.next_cursor).not.toBeNull();
+    const page2 = (await (
+      await t.app.request(`/smart-money/dark-pool/AAPL/prints?limit=2&cursor=${page1.next_cursor}`)
+    ).json()) as { prints: { timestamp: string; value: number }[]; next_cursor: string | null };
+    expect(page2.prints.map((p) => p.timestamp)).toEqual(["2025-11-18T15:30:00.000Z"]);
+    const big = (await (
+      await t.app.request("/smart-money/dark-pool/AAPL/prints?min_value=1000000")
+    ).json()) as {
+      prints: { value: number }[];
+    };
+    expect(big.prints.map((p) => p.value)).toEqual([3560000, 89250000]);
+  });
+
+  it("summarises a day: volume, premium/discount shares, sentiment, blocks, buckets, price levels", async () => {
+    const res = await t.app.request(
+      "/smart-money/dark-pool/AAPL/summary?date=2025-11-18&total_volume=2100000",
+    );
+    expect(res.status).toBe(200);
+    const s = (await res.json()) as Record<string, unknown> & {
+      large_blocks: { count: number; value: number };
+      price_levels: { levels: { volume: number }[]; clusters: unknown[] };
+      size_buckets: { bucket: string; prints: number }[];
+    };
+    expect(s.total_prints).toBe(3);
+    expect(s.total_volume).toBe(521000);
+    expect(s.total_value).toBeCloseTo(89250000 + 177500 + 3560000, 2);
+    expect(s.dark_pool_ratio).toBeCloseTo(521000 / 2100000, 4);
+    expect(s.market_volume_source).toBe("override:total_volume");
+    expect(s.premium_percentage).toBeCloseTo(33.33, 2);
+    expect(s.discount_percentage).toBeCloseTo(33.33, 2);
+    expect(s.large_blocks).toEqual({ threshold_usd: 1_000_000, count: 2, value: 89250000 + 3560000 });
+    expect(s.size_buckets.find((b) => b.bucket === ">=100,000")?.prints).toBe(1);
+    expect(s.price_levels.levels.reduce((a, l) => a + l.volume, 0)).toBe(521000);
+    expect(s.price_levels.clusters.length).toBeGreaterThan(0);
+    expect(s).toHaveProperty("as_of");
+    expect(s).toHaveProperty("freshness");
+  });
+
+  it("uses FINRA short volume from the real GME file in the daily patterns (DPI)", async () => {
+    const res = await upload(
+      "short-volume",
+      read("finra/CNMSshvol20210125.txt"),
+      "text/plain",
+      "?name=CNMSshvol20210125.txt",
+    );
+    expect(await res.json()).toMatchObject({ rejected: 0, duplicates: 0 });
+    const p = (await (
+      await t.app.request("/smart-money/dark-pool/GME/patterns?days=5&as_of=2021-01-26T12:00:00Z")
+    ).json()) as { days: { date: string; finra_short_volume: number; short_ratio: number }[] };
+    const day = p.days.find((d) => d.date === "2021-01-25");
+    expect(day?.finra_short_volume).toBe(27342770);
+    expect(day?.short_ratio).toBeCloseTo(27342770 / 72224899, 4);
+    // Point in time: before 18:00 ET on the trade day FINRA had not published it.
+    const early = (await (
+      await t.app.request("/smart-money/dark-pool/GME/patterns?days=5&as_of=2021-01-25T20:00:00Z")
+    ).json()) as { days: { date: string; short_ratio: number | null }[] };
+    expect(early.days.find((d) => d.date === "2021-01-25")?.short_ratio ?? null).toBeNull();
+  });
+
+  it("rejects hostile records with their line and stores only the good ones", async () => {
+    const before = await count("prints");
+    const lines = [
+      specPrint({ symbol: "HOST", timestamp: "2025-11-19T15:00:00Z", size: 100, value: 17850 }),
+      '{"symbol":"HOST","timestamp":"2025-11-19T15:01:00Z","price":178.5,"si',
+      specPrint({ symbol: "HOST", timestamp: "2025-11-19T15:02:00Z", size: "100", value: undefined }),
+      specPrint({ symbol: "HOST", timestamp: "2025-11-19T15:03:00Z", size: -5, value: undefined }),
+      specPrint({
+        symbol: "HOST",
+        timestamp: "2025-11-19T15:04:00Z",
+        exchange: "??",
+        value: undefined,
+        size: 10,
+      }),
+    ].join("\n");
+    const res = (await (
+      await upload("prints", lines, "application/x-ndjson", "?name=hostile.ndjson")
+    ).json()) as {
+      accepted: number;
+      rejected: number;
+      errors: { source: string; line: number; message: string }[];
+    };
+    expect(res.accepted).toBe(1);
+    expect(res.rejected).toBe(4);
+    expect(res.errors.map((e) => e.line)).toEqual([2, 3, 4, 5]);
+    expect(res.errors.every((e) => e.source === "hostile.ndjson" && e.message.length > 0)).toBe(true);
+    expect(await count("prints")).toBe(before + 1);
+  });
+
+  it("stores nothing from a strict upload that holds a bad record", async () => {
+    const before = await count("prints");
+    const lines = [specPrint({ symbol: "STRC", size: 10, value: undefined }), "not json"].join("\n");
+    const res = await upload("prints", lines, "application/x-ndjson", "?name=strict.ndjson&strict=true");
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("INVALID_INPUT");
+    expect(await count("prints")).toBe(before);
+  });
+
+  it("refuses an upload over the size limit with 413 and stores nothing", async () => {
+    const before = await count("prints");
+    const line = specPrint({ symbol: "BIG", size: 10, value: undefined });
+    const body = Array.from({ length: 15000 }, (_, i) =>
+      line.replace("2025-11-18T15:30:00Z", new Date(Date.UTC(2025, 10, 18, 15, 0, 0, i)).toISOString()),
+    ).join("\n");
+    expect(body.length).toBeGreaterThan(2_000_000);
+    // A stream without Content-Length: the limit is enforced while reading, inside the transaction.
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(body));
+        controller.close();
+      },
+    });
+    const res = await t.app.request("/smart-money/ingest/prints?name=big.ndjson", {
+      method: "POST",
+      body: stream,
+      headers: { "content-type": "application/x-ndjson" },
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(await count("prints")).toBe(before);
+  });
+
+  it("answers 415 for a content type the kind does not take, 404 for unknown kinds and symbols", async () => {
+    expect((await upload("prints", "<x/>", "application/xml")).status).toBe(415);
+    expect((await upload("nonsense", "x", "text/csv")).status).toBe(404);
+    const unknown = await t.app.request("/smart-money/dark-pool/ZZZZ/summary");
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({
+      error: { code: "NOT_FOUND", message: expect.stringContaining("ZZZZ") },
+    });
+    const bad = await t.app.request("/smart-money/dark-pool/AAPL/prints?limit=abc");
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: "INVALID_INPUT" } });
+  });
+
+  it("counts the real ATS weekly file per venue and keeps the publication delay", async () => {
+    const res = await upload(
+      "ats",
+      read("finra/finra_otc_weekly_otc_20251229.psv"),
+      "text/plain",
+      "?name=finra_otc_weekly_otc_20251229.psv",
+    );
+    const summary = (await res.json()) as { accepted: number; rejected: number };
+    expect(summary.rejected).toBe(0);
+    const rows = await t.handle.query<{ n: string | number; published: string }>(
+      sql`select count(*) as n, min(published_at)::text as published from ats_weekly`,
+    );
+    expect(Number(rows[0]?.n)).toBe(summary.accepted);
+    expect(summary.accepted).toBeGreaterThan(4000);
+  });
+});
