@@ -55,7 +55,7 @@ export const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   RETENTION_PRINTS_DAYS: z.coerce.number().int().min(1).default(30),
   RETENTION_ALERTS_DAYS: z.coerce.number().int().min(1).default(7),
-  SERVE_CLIENT: bool.default("true"),
+  SERVE_CLIENT: bool.default(true),
 });
 
 export type Env = z.infer<typeof envSchema>;

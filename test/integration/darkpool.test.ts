@@ -33,7 +33,7 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
   const upload = (kind: string, body: string | Uint8Array, type: string, query = "") =>
     t.app.request(`/smart-money/ingest/${kind}${query}`, {
       method: "POST",
-      body,
+      body: body as unknown as BodyInit,
       headers: { "content-type": type },
     });
 

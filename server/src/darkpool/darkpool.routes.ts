@@ -373,7 +373,7 @@ export function darkpoolRoutes(deps: AppDeps) {
       const asOf = q.as_of ? new Date(q.as_of) : now();
       const day = q.date ?? (await latestPrintDay(db, symbol)) ?? etDateOf(asOf.getTime());
       const bounds = etDayBounds(day);
-      const until = bounds.end < asOf ? bounds.end : asOf;
+      const until = new Date(Math.min(bounds.end.getTime(), asOf.getTime()));
       const p = DARKPOOL_PARAMS;
       const [agg, buckets, bars, sources] = await Promise.all([
         aggregateWindow(db, symbol, bounds.start, until, p.largeBlockUsd),
