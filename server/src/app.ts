@@ -4,7 +4,9 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { DbHandle } from "@smt/db";
 import { HTTPException } from "hono/http-exception";
 import swaggerUiDist from "swagger-ui-dist";
+import { alertsRoutes } from "./alerts/alerts.routes";
 import { analyticsRoutes } from "./analytics/analytics.routes";
+import { blocksRoutes } from "./blocks/blocks.routes";
 import { darkpoolRoutes } from "./darkpool/darkpool.routes";
 import type { PrintPipeline } from "./darkpool/pipeline";
 import type { Env } from "./env";
@@ -93,6 +95,8 @@ export function createApp(deps: AppDeps) {
     })
     .openapi(symbolsRoute, async (c) => c.json({ symbols: await listSymbols(deps.db.db) }, 200))
     .route("/", darkpoolRoutes(deps))
+    .route("/", blocksRoutes(deps))
+    .route("/", alertsRoutes(deps))
     .route("/", analyticsRoutes(deps))
     .route("/", ingestRoutes(deps))
     .route("/", demoRoutes(deps));

@@ -1,7 +1,8 @@
+import { blocksAlertsPlugin } from "./alerts/alerts.plugin";
 import type { StartOptions } from "./server";
 
 /**
  * Features that attach to the live bus when the service starts (detectors, alert delivery, retention
  * jobs). Each returns a function that stops it.
  */
-export const servicePlugins: NonNullable<StartOptions["plugins"]> = [];
+export const servicePlugins: NonNullable<StartOptions["plugins"]> = [blocksAlertsPlugin];

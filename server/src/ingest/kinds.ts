@@ -1,4 +1,5 @@
 import type { Db } from "@smt/db";
+import { blocksIngestKinds } from "../blocks/blocks.cli";
 import { parseAtsWeekly } from "../darkpool/ats.parse";
 import { parseDailyBars } from "../darkpool/bars.parse";
 import { atsWeeklyStore, dailyBarsStore, shortVolumeStore } from "../darkpool/finra.store";
@@ -101,6 +102,7 @@ export const INGEST_KINDS: Record<string, IngestKind> = {
         onProgress: ctx.onProgress,
       }),
   },
+  ...blocksIngestKinds,
 };
 
 export function ingestKind(kind: string): IngestKind | undefined {

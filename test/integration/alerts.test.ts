@@ -1,0 +1,252 @@
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { io as connect, type Socket } from "socket.io-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startBlocksAlerts } from "../../server/src/alerts/alerts.plugin";
+import { SIGNATURE_HEADER, verifySignature } from "../../server/src/alerts/webhooks";
+import type { AlertMessage } from "../../server/src/realtime/bus";
+import type { ClientToServerEvents, ServerToClientEvents } from "../../server/src/realtime/events";
+import { startTestServer } from "../support/app";
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+async function client(url: string, opts: Parameters<typeof connect>[1] = {}): Promise<Client> {
+  const socket: Client = connect(url, { transports: ["websocket"], reconnection: false, ...opts });
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("connect_error", reject);
+  });
+  return socket;
+}
+
+async function until(check: () => boolean, timeoutMs = 3000) {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** One print in the original specification's Dark Pool Print shape (an off-exchange print). */
+const bigPrint = (symbol: string, second: number, price = 200, size = 60_000) =>
+  JSON.stringify({
+    symbol,
+    timestamp: new Date(Date.UTC(2025, 10, 18, 15, 0, second)).toISOString(),
+    price,
+    size,
+    sentiment: "bullish",
+  });
+
+describe("live alerts end to end (PGlite)", () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  const received: { body: string; headers: IncomingMessage["headers"] }[] = [];
+  let receiver: Server;
+  let receiverUrl = "";
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        received.push({ body: Buffer.concat(chunks).toString("utf8"), headers: req.headers });
+        res.statusCode = req.url === "/fail" ? 500 : 200;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
+    receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    server = await startTestServer("pglite", { API_KEYS: "" }, [
+      (deps) => {
+        const runtime = startBlocksAlerts(deps, {
+          webhooks: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, timeoutMs: 2_000 },
+          idleTickMs: 50,
+        });
+        return () => runtime.stop();
+      },
+    ]);
+  });
+  afterAll(async () => {
+    await server.dispose();
+    await new Promise((r) => receiver.close(r));
+  });
+
+  const upload = async (lines: string[], name: string) => {
+    const res = await fetch(`${server.url}/smart-money/ingest/prints?name=${name}`, {
+      method: "POST",
+      body: lines.join("\n"),
+      headers: { "content-type": "application/x-ndjson" },
+    });
+    return res.json() as Promise<{ accepted: number }>;
+  };
+
+  it("one $12M off-exchange print makes exactly one alert on the symbol channel and on `alerts` within 1 s", async () => {
+    const bySymbol = await client(server.url);
+    const everything = await client(server.url);
+    const other = await client(server.url);
+    await bySymbol.emitWithAck("subscribe", { symbols: ["BLK1"], channels: ["alerts"] });
+    await everything.emitWithAck("subscribe", { symbols: ["*"], channels: ["alerts"] });
+    await other.emitWithAck("subscribe", { symbols: ["ZZZ"], channels: ["alerts"] });
+    const got = {
+      bySymbol: [] as AlertMessage[],
+      everything: [] as AlertMessage[],
+      other: [] as AlertMessage[],
+    };
+    bySymbol.on("alert", (a) => got.bySymbol.push(a));
+    everything.on("alert", (a) => got.everything.push(a));
+    other.on("alert", (a) => got.other.push(a));
+
+    const started = Date.now();
+    expect(await upload([bigPrint("BLK1", 1)], "big.ndjson")).toMatchObject({ accepted: 1 });
+    await until(() => got.bySymbol.length > 0 && got.everything.length > 0, 1000);
+    expect(Date.now() - started).toBeLessThan(1000);
+    // Anything else would have arrived by now; the same upload again must not alert either.
+    await upload([bigPrint("BLK1", 1)], "big.ndjson");
+    await new Promise((r) => setTimeout(r, 400));
+    expect(got.bySymbol).toHaveLength(1);
+    expect(got.everything).toHaveLength(1);
+    expect(got.other).toHaveLength(0);
+    const alert = got.bySymbol[0]!;
+    expect(alert).toMatchObject({
+      symbol: "BLK1",
+      type: "large_block",
+      severity: "high",
+      params_version: "blocks-v1",
+      values: { value: 12_000_000, is_off_exchange: true },
+      inputs: { kind: "block", alertable: true },
+    });
+    expect(alert.seq).toBeGreaterThan(0);
+    expect(got.everything[0]).toEqual(alert);
+
+    // REST history and backfill by sequence return the same alert.
+    const hist = (await (
+      await fetch(`${server.url}/smart-money/alerts/BLK1?type=large_block&severity=high`)
+    ).json()) as {
+      alerts: AlertMessage[];
+      last_seq: number;
+    };
+    expect(hist.alerts.map((a) => a.id)).toEqual([alert.id]);
+    const after = (await (
+      await fetch(`${server.url}/smart-money/alerts/*?after_seq=${alert.seq - 1}`)
+    ).json()) as {
+      alerts: AlertMessage[];
+    };
+    expect(after.alerts[0]?.id).toBe(alert.id);
+    const none = (await (
+      await fetch(`${server.url}/smart-money/alerts/BLK1?after_seq=${alert.seq}`)
+    ).json()) as {
+      alerts: AlertMessage[];
+    };
+    expect(none.alerts).toEqual([]);
+    for (const s of [bySymbol, everything, other]) s.close();
+  });
+
+  it("a client that disconnects for 3 s receives the alert it missed", async () => {
+    const socket = await client(server.url, {
+      reconnection: true,
+      reconnectionDelay: 3000,
+      reconnectionDelayMax: 3000,
+    });
+    await socket.emitWithAck("subscribe", { symbols: ["BLK2"], channels: ["alerts"] });
+    const got: AlertMessage[] = [];
+    socket.on("alert", (a) => got.push(a));
+    // Socket.IO resumes a session from the offset of the last broadcast the client received, so the
+    // client first gets one alert, then drops off while the next one fires.
+    expect(await upload([bigPrint("BLK2", 2)], "first.ndjson")).toMatchObject({ accepted: 1 });
+    await until(() => got.length === 1, 1000);
+    const reconnected = new Promise<void>((resolve) => socket.io.once("reconnect", () => resolve()));
+    // Drop the transport as a network blip would (not a client-side disconnect).
+    socket.io.engine.close();
+    await until(() => !socket.connected, 1000);
+    expect(await upload([bigPrint("BLK2", 3)], "missed.ndjson")).toMatchObject({ accepted: 1 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(got).toHaveLength(1);
+    await reconnected;
+    await until(() => got.length === 2, 3000);
+    expect(socket.recovered).toBe(true);
+    expect(got[1]).toMatchObject({ symbol: "BLK2", type: "large_block" });
+    expect(got[1]!.seq).toBeGreaterThan(got[0]!.seq);
+    socket.close();
+  }, 15_000);
+
+  it("a registered webhook gets a signed alert; a failing one is retried then dead-lettered, visible over REST", async () => {
+    const reg = async (path: string, symbols: string[]) => {
+      const res = await fetch(`${server.url}/smart-money/webhooks`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ url: `${receiverUrl}${path}`, symbols, types: ["large_block"] }),
+      });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { id: string; secret: string };
+    };
+    const good = await reg("/ok", ["BLK3"]);
+    const bad = await reg("/fail", ["BLK3"]);
+    const listed = (await (await fetch(`${server.url}/smart-money/webhooks`)).json()) as {
+      webhooks: object[];
+    };
+    expect(listed.webhooks.length).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(listed)).not.toContain(good.secret);
+
+    await upload([bigPrint("BLK3", 3)], "hook.ndjson");
+    await until(
+      () => received.filter((r) => r.headers["x-smt-delivery"]?.toString().endsWith(bad.id)).length === 3,
+      5000,
+    );
+    const ok = received.filter((r) => r.headers["x-smt-delivery"]?.toString().endsWith(good.id));
+    expect(ok).toHaveLength(1);
+    expect(verifySignature(good.secret, ok[0]!.body, ok[0]!.headers[SIGNATURE_HEADER] as string)).toBe(true);
+    expect(JSON.parse(ok[0]!.body).alert).toMatchObject({ symbol: "BLK3", type: "large_block" });
+
+    let letters: { webhook_id: string; attempts: number; last_status: number }[] = [];
+    await until(() => letters.length > 0, 3000).catch(() => undefined);
+    for (let i = 0; i < 50 && letters.length === 0; i++) {
+      const res = await fetch(`${server.url}/smart-money/webhooks/dead-letters?webhook_id=${bad.id}`);
+      letters = ((await res.json()) as { dead_letters: typeof letters }).dead_letters;
+      if (letters.length === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ webhook_id: bad.id, attempts: 3, last_status: 500 });
+  });
+
+  it("ingests the real OPRA sample as options and serves positioning for SPY", async () => {
+    const file = new URL(
+      "../fixtures/options/polygon_flatfile_us_options_opra_trades_v1_sample_SPY230327P00390000.tsv",
+      import.meta.url,
+    );
+    const post = () =>
+      fetch(`${server.url}/smart-money/ingest/options?name=opra.tsv`, {
+        method: "POST",
+        body: readFileSync(file),
+        headers: { "content-type": "text/csv" },
+      }).then((r) => r.json() as Promise<{ accepted: number; duplicates: number; rejected: number }>);
+    expect(await post()).toMatchObject({ accepted: 10, duplicates: 0, rejected: 0 });
+    expect(await post()).toMatchObject({ accepted: 0, duplicates: 10 });
+    const pos = (await (
+      await fetch(`${server.url}/smart-money/blocks/SPY/options-positioning`)
+    ).json()) as Record<string, unknown>;
+    expect(pos).toMatchObject({
+      symbol: "SPY",
+      put_volume: 30,
+      call_volume: 0,
+      prints: 10,
+      sentiment: "bearish",
+    });
+    expect(pos.put_premium as number).toBeCloseTo(29_531, 6);
+    const opts = (await (await fetch(`${server.url}/smart-money/blocks/SPY/options`)).json()) as {
+      date: string;
+      contracts: { contract: string; volume: number; is_unusual: boolean }[];
+    };
+    expect(opts.date).toBe("2023-03-13");
+    expect(opts.contracts).toMatchObject([{ contract: "SPY230327P00390000", volume: 30, is_unusual: false }]);
+  });
+
+  it("serves recent blocks with trade type and the alert threshold", async () => {
+    await upload([bigPrint("BLK4", 4), bigPrint("BLK4", 5, 100, 500)], "blocks.ndjson");
+    const res = await fetch(`${server.url}/smart-money/blocks/BLK4/recent`);
+    const body = (await res.json()) as {
+      blocks: { value: number; trade_type: string; is_alertable: boolean }[];
+    };
+    expect(res.status).toBe(200);
+    expect(body.blocks).toMatchObject([{ value: 12_000_000, trade_type: "block", is_alertable: true }]);
+  });
+});
