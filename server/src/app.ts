@@ -8,6 +8,7 @@ import { alertsRoutes } from "./alerts/alerts.routes";
 import { analyticsRoutes } from "./analytics/analytics.routes";
 import { blocksRoutes } from "./blocks/blocks.routes";
 import { darkpoolRoutes } from "./darkpool/darkpool.routes";
+import { institutionalRoutes } from "./institutional/institutional.routes";
 import type { PrintPipeline } from "./darkpool/pipeline";
 import type { Env } from "./env";
 import { AppError, isAppError } from "./errors";
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps) {
     })
     .openapi(symbolsRoute, async (c) => c.json({ symbols: await listSymbols(deps.db.db) }, 200))
     .route("/", darkpoolRoutes(deps))
+    .route("/", institutionalRoutes(deps))
     .route("/", blocksRoutes(deps))
     .route("/", alertsRoutes(deps))
     .route("/", analyticsRoutes(deps))

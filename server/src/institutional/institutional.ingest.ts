@@ -1,0 +1,436 @@
+import { type Db, rowsOf } from "@smt/db";
+import { sql } from "drizzle-orm";
+import { AppError } from "../errors";
+import { type IngestSummary, runIngest } from "../lib/ingest";
+import type { ByteSource } from "../lib/lines";
+import { type Parsed, parsedError, parsedOk } from "../lib/records";
+import { touchSymbols } from "../lib/symbols";
+import { parse13FDataset, parseInsiderDataset } from "./datasets.parse";
+import { type Form4Filing, parseForm4 } from "./form4.parse";
+import {
+  type InsiderFilingRow,
+  type InsiderRow,
+  insert13FFilings,
+  insert13FHoldings,
+  insertInsiderFilings,
+  insertInsiderRows,
+  rolesOf,
+  type ThirteenFFilingRow,
+  type ThirteenFHoldingRow,
+  upsertSecurities,
+} from "./institutional.store";
+import { parseSecuritiesCsv, type SecurityRecord } from "./securities";
+import type { SubmissionHeader } from "./submission.parse";
+import {
+  DOLLAR_VALUE_FROM_FILING_DATE,
+  parse13F,
+  type ThirteenFCover,
+  type ThirteenFHolding,
+} from "./thirteenf.parse";
+import { easternToUtc } from "./xml-records";
+
+export interface FilingHints {
+  /** `source` stored on the rows. */
+  origin?: string | undefined;
+  /** For documents without a submission wrapper. */
+  accession?: string | undefined;
+  filedDate?: string | undefined;
+  knownPriceUsd?: ((cusip: string) => number | undefined) | undefined;
+}
+
+/**
+ * When the world could know a filing: EDGAR's acceptance time when the wrapper or the submissions JSON
+ * gives it; otherwise the end of the filing date in New York (a filing dated D was public by then,
+ * so point-in-time queries never see it early).
+ */
+export function publishedAtOf(
+  acceptedAt: Date | null | undefined,
+  filedDate: string | null | undefined,
+): Date | null {
+  if (acceptedAt) return acceptedAt;
+  return filedDate ? easternToUtc(filedDate, "23:59:59") : null;
+}
+
+async function* fromList<T>(items: Parsed<T>[]): AsyncGenerator<Parsed<T>> {
+  yield* items;
+}
+
+/** Marks symbols that now have institutional data (the dashboard's symbol picker reads `symbols`). */
+async function touchMappedSymbols(db: Db, cusips: string[], kind: string): Promise<void> {
+  if (cusips.length === 0) return;
+  const rows = rowsOf<{ symbol: string }>(
+    await db.execute(
+      sql`select distinct symbol from securities where cusip = any(${sql.param([...new Set(cusips)])}::text[])`,
+    ),
+  );
+  await touchSymbols(
+    db,
+    rows.map((r) => r.symbol),
+    kind,
+  );
+}
+
+/** Parsed pieces of one 13F filing, whichever documents they came from. */
+export interface ThirteenFParts {
+  header: SubmissionHeader | null;
+  cover: ThirteenFCover | null;
+  holdings: Parsed<ThirteenFHolding>[];
+}
+
+/** Parses 13F documents fully (a hostile document throws here, before anything is stored). */
+export async function read13F(
+  sources: { source: ByteSource; name: string }[],
+  hints: FilingHints,
+): Promise<ThirteenFParts> {
+  const parts: ThirteenFParts = { header: null, cover: null, holdings: [] };
+  for (const { source, name } of sources) {
+    for await (const r of parse13F(source, {
+      sourceName: name,
+      filedDate: hints.filedDate,
+      knownPriceUsd: hints.knownPriceUsd,
+    })) {
+      if (!r.ok) parts.holdings.push(parsedError(r.error, r.error.message));
+      else if (r.record.kind === "submission") parts.header = r.record.header;
+      else if (r.record.kind === "cover") parts.cover = r.record.cover;
+      else parts.holdings.push(parsedOk(r.record.holding, r.at));
+    }
+  }
+  return parts;
+}
+
+/**
+ * Stores one 13F filing (cover page and information table) in one transaction: a second load stores
+ * nothing new, and a filing with a rejected row still stores its good rows (the rejects are reported).
+ */
+export async function store13F(
+  db: Db,
+  parts: ThirteenFParts,
+  name: string,
+  hints: FilingHints,
+): Promise<IngestSummary> {
+  const { header, cover } = parts;
+  if (!cover) throw new AppError("INVALID_INPUT", `${name}: no 13F cover page (primary_doc.xml) found`);
+  if (!cover.periodOfReport) throw new AppError("INVALID_INPUT", `${name}: cover page has no periodOfReport`);
+  const accession = header?.accession ?? hints.accession;
+  if (!accession) {
+    throw new AppError(
+      "INVALID_INPUT",
+      `${name}: accession number unknown; use the submission .txt or pass --accession`,
+    );
+  }
+  const filedDate = header?.filedDate ?? hints.filedDate ?? null;
+  const publishedAt = publishedAtOf(header?.acceptedAt, filedDate);
+  if (!publishedAt) {
+    throw new AppError(
+      "INVALID_INPUT",
+      `${name}: filing date unknown; use the submission .txt or pass --filed-date`,
+    );
+  }
+  const source = hints.origin ?? "sec_13f_xml";
+  const filing: ThirteenFFilingRow = {
+    source,
+    accession,
+    publishedAt,
+    cover,
+    filedDate,
+    valueUnit: filedDate !== null && filedDate < DOLLAR_VALUE_FROM_FILING_DATE ? "thousands_usd" : "usd",
+  };
+  const period = cover.periodOfReport;
+  const records = parts.holdings.map(
+    (p): Parsed<ThirteenFHoldingRow> =>
+      p.ok
+        ? parsedOk(
+            {
+              accession,
+              filerCik: cover.filerCik,
+              periodOfReport: period,
+              source,
+              publishedAt,
+              holding: p.record,
+            },
+            p.at,
+          )
+        : p,
+  );
+  let filingStored = false;
+  const summary = await runIngest<ThirteenFHoldingRow>({
+    db,
+    kind: "13f",
+    source,
+    sourceRef: `${name} (${accession})`,
+    records: fromList(records),
+    transactional: true,
+    insert: async (tx, batch) => {
+      if (!filingStored) {
+        await insert13FFilings(tx, [filing]);
+        filingStored = true;
+      }
+      return insert13FHoldings(tx, batch);
+    },
+  });
+  if (!filingStored) await insert13FFilings(db, [filing]);
+  await touchMappedSymbols(
+    db,
+    parts.holdings.flatMap((p) => (p.ok ? [p.record.cusip] : [])),
+    "institutional",
+  );
+  return summary;
+}
+
+/** Rows of a Form 4 filing as stored: the first reporting owner speaks for a joint filing. */
+function insiderRowsOf(
+  filing: Form4Filing,
+  accession: string,
+  source: string,
+  publishedAt: Date,
+): InsiderRow[] {
+  const owner = filing.reportingOwners[0];
+  return filing.rows.map((row) => ({
+    accession,
+    issuerCik: filing.issuerCik,
+    issuerSymbol: filing.issuerTradingSymbol,
+    aff10b5One: filing.aff10b5One,
+    owner: {
+      cik: owner?.cik ?? "",
+      name: owner?.name ?? null,
+      roles: rolesOf(owner),
+      officerTitle: owner?.officerTitle ?? null,
+    },
+    source,
+    publishedAt,
+    row,
+  }));
+}
+
+/** Parses and stores Form 3/4/5 documents (bare XML or submission wrappers), all-or-nothing per file. */
+export async function ingestForm4(
+  db: Db,
+  source: ByteSource,
+  name: string,
+  hints: FilingHints = {},
+): Promise<IngestSummary> {
+  const parsed: Parsed<Form4Filing>[] = [];
+  for await (const r of parseForm4(source, {
+    sourceName: name,
+    accession: hints.accession,
+    filedDate: hints.filedDate,
+  })) {
+    parsed.push(r);
+  }
+  const origin = hints.origin ?? "sec_form4_xml";
+  const filings: InsiderFilingRow[] = [];
+  const rows: Parsed<InsiderRow>[] = [];
+  for (const p of parsed) {
+    if (!p.ok) {
+      rows.push(p);
+      continue;
+    }
+    const f = p.record;
+    const publishedAt = publishedAtOf(f.acceptedAt, f.filedDate);
+    if (!f.accession || !publishedAt) {
+      rows.push(
+        parsedError(
+          p.at,
+          "accession or filing date unknown; use the submission .txt or pass --accession and --filed-date",
+        ),
+      );
+      continue;
+    }
+    filings.push({ source: origin, accession: f.accession, publishedAt, filing: f });
+    for (const row of insiderRowsOf(f, f.accession, origin, publishedAt)) rows.push(parsedOk(row, p.at));
+  }
+  let filingsStored = false;
+  const summary = await runIngest<InsiderRow>({
+    db,
+    kind: "form4",
+    source: origin,
+    sourceRef: name,
+    records: fromList(rows),
+    transactional: true,
+    insert: async (tx, batch) => {
+      if (!filingsStored) {
+        await insertInsiderFilings(tx, filings);
+        filingsStored = true;
+      }
+      return insertInsiderRows(tx, batch);
+    },
+    symbolOf: (r) => r.issuerSymbol,
+  });
+  if (!filingsStored) await insertInsiderFilings(db, filings);
+  return summary;
+}
+
+type DatasetItem =
+  | { kind: "filing"; filing: ThirteenFFilingRow }
+  | { kind: "holding"; holding: ThirteenFHoldingRow };
+
+/**
+ * Streams a quarterly 13F data-set zip into the same tables as the XML path, in batches (not one
+ * transaction: a quarter holds millions of rows); re-running it stores nothing new.
+ */
+export async function ingest13FDataset(
+  db: Db,
+  zipPath: string,
+  opts: { batchSize?: number } = {},
+): Promise<IngestSummary> {
+  const filings = new Map<string, { filerCik: string; period: string; publishedAt: Date }>();
+  async function* items(): AsyncGenerator<Parsed<DatasetItem>> {
+    for await (const r of parse13FDataset(zipPath)) {
+      if (!r.ok) {
+        yield r;
+        continue;
+      }
+      const rec = r.record;
+      if (rec.kind === "filing") {
+        const publishedAt = publishedAtOf(null, rec.header.filedDate);
+        const period = rec.cover.periodOfReport;
+        if (!publishedAt || !period || !rec.header.accession) {
+          yield parsedError(r.at, "filing without FILING_DATE or PERIODOFREPORT");
+          continue;
+        }
+        filings.set(rec.header.accession, { filerCik: rec.cover.filerCik, period, publishedAt });
+        yield parsedOk(
+          {
+            kind: "filing",
+            filing: {
+              source: "sec_13f_dataset",
+              accession: rec.header.accession,
+              publishedAt,
+              cover: rec.cover,
+              filedDate: rec.header.filedDate,
+              valueUnit:
+                rec.header.filedDate && rec.header.filedDate < DOLLAR_VALUE_FROM_FILING_DATE
+                  ? "thousands_usd"
+                  : "usd",
+            },
+          },
+          r.at,
+        );
+      } else {
+        const f = filings.get(rec.accession);
+        if (!f) {
+          yield parsedError(r.at, `accession ${rec.accession} has no stored filing`);
+          continue;
+        }
+        yield parsedOk(
+          {
+            kind: "holding",
+            holding: {
+              accession: rec.accession,
+              filerCik: f.filerCik,
+              periodOfReport: f.period,
+              source: "sec_13f_dataset",
+              publishedAt: f.publishedAt,
+              holding: rec.holding,
+            },
+          },
+          r.at,
+        );
+      }
+    }
+  }
+  return runIngest<DatasetItem>({
+    db,
+    kind: "13f-dataset",
+    source: "sec_13f_dataset",
+    sourceRef: zipPath,
+    records: items(),
+    batchSize: opts.batchSize ?? 10_000,
+    insert: async (tx, batch) => {
+      const fs = batch.flatMap((b) => (b.kind === "filing" ? [b.filing] : []));
+      const hs = batch.flatMap((b) => (b.kind === "holding" ? [b.holding] : []));
+      const newFilings = new Set(await insert13FFilings(tx, fs));
+      const newHoldings = await insert13FHoldings(tx, hs);
+      return [
+        ...fs
+          .filter((f) => newFilings.has(f.accession))
+          .map((filing) => ({ kind: "filing" as const, filing })),
+        ...newHoldings.map((holding) => ({ kind: "holding" as const, holding })),
+      ];
+    },
+  });
+}
+
+type InsiderItem = { kind: "filing"; filing: InsiderFilingRow } | { kind: "row"; row: InsiderRow };
+
+/** Streams an insider-transactions data-set zip into the Form 4 tables. */
+export async function ingestInsiderDataset(db: Db, zipPath: string): Promise<IngestSummary> {
+  const filings = new Map<string, Form4Filing & { publishedAt: Date }>();
+  async function* items(): AsyncGenerator<Parsed<InsiderItem>> {
+    for await (const r of parseInsiderDataset(zipPath)) {
+      if (!r.ok) {
+        yield r;
+        continue;
+      }
+      const rec = r.record;
+      if (rec.kind === "filing") {
+        const f = rec.filing;
+        const publishedAt = publishedAtOf(null, f.filedDate);
+        if (!publishedAt || !f.accession) {
+          yield parsedError(r.at, "filing without FILING_DATE");
+          continue;
+        }
+        filings.set(f.accession, { ...f, publishedAt });
+        yield parsedOk(
+          {
+            kind: "filing",
+            filing: { source: "sec_insider_dataset", accession: f.accession, publishedAt, filing: f },
+          },
+          r.at,
+        );
+      } else {
+        const f = filings.get(rec.accession);
+        if (!f) {
+          yield parsedError(r.at, `accession ${rec.accession} has no stored filing`);
+          continue;
+        }
+        const [row] = insiderRowsOf(
+          { ...f, rows: [rec.row] },
+          rec.accession,
+          "sec_insider_dataset",
+          f.publishedAt,
+        );
+        if (row) yield parsedOk({ kind: "row", row }, r.at);
+      }
+    }
+  }
+  return runIngest<InsiderItem>({
+    db,
+    kind: "insider-dataset",
+    source: "sec_insider_dataset",
+    sourceRef: zipPath,
+    records: items(),
+    batchSize: 10_000,
+    insert: async (tx, batch) => {
+      const fs = batch.flatMap((b) => (b.kind === "filing" ? [b.filing] : []));
+      const rs = batch.flatMap((b) => (b.kind === "row" ? [b.row] : []));
+      const newFilings = new Set(await insertInsiderFilings(tx, fs));
+      const newRows = await insertInsiderRows(tx, rs);
+      return [
+        ...fs
+          .filter((f) => newFilings.has(f.accession))
+          .map((filing) => ({ kind: "filing" as const, filing })),
+        ...newRows.map((row) => ({ kind: "row" as const, row })),
+      ];
+    },
+    symbolOf: (item) => (item.kind === "row" ? item.row.issuerSymbol : null),
+  });
+}
+
+/** Loads a user CUSIP mapping (`symbol,cusip[,name,cik,shares_outstanding,shares_as_of]`). */
+export async function ingestSecuritiesCsv(db: Db, source: ByteSource, name: string): Promise<IngestSummary> {
+  const now = new Date();
+  return runIngest<SecurityRecord>({
+    db,
+    kind: "securities",
+    source: "user_csv",
+    sourceRef: name,
+    records: parseSecuritiesCsv(source, name),
+    transactional: true,
+    insert: async (tx, batch) => {
+      await upsertSecurities(tx, batch, name, now);
+      return batch;
+    },
+    symbolOf: (r) => r.symbol,
+  });
+}

@@ -1,0 +1,569 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Db } from "@smt/db";
+import type { AppDeps } from "../app";
+import { AppError } from "../errors";
+import {
+  errorResponses,
+  Freshness,
+  freshness,
+  isoOrNull,
+  newRouter,
+  Source,
+  SymbolParams,
+} from "../lib/openapi";
+import { normalizeSymbol } from "../lib/symbols";
+import {
+  classifyChanges,
+  clusterBuys,
+  computeFlow,
+  INSIDER_PARAMS,
+  INSTITUTIONAL_PARAMS,
+  insiderScore,
+  insiderWindows,
+  latestCompleteQuarter,
+  previousQuarterEnd,
+  summarizeChanges,
+} from "./institutional.signals";
+import {
+  type FilerPosition,
+  filersReporting,
+  insiderTransactions,
+  institutionalSources,
+  positionsByFiler,
+  securitiesForSymbol,
+} from "./institutional.store";
+
+const AsOf = z.iso
+  .datetime({ offset: true })
+  .optional()
+  .openapi({ description: "Point in time (ISO 8601): only filings published by then count" });
+const Quarter = z
+  .string()
+  .regex(/^\d{4}-(03-31|06-30|09-30|12-31)$/, "expected a quarter end YYYY-MM-DD")
+  .optional()
+  .openapi({ description: "Period of report (quarter end); default: the latest complete quarter at as_of" });
+
+const Common = {
+  as_of: z.string(),
+  params_version: z.string(),
+  freshness: z.array(Freshness),
+  sources: z.array(Source),
+};
+
+const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  200: { description, content: { "application/json": { schema } } },
+  ...errorResponses,
+});
+
+const Holder = z.object({
+  holder_cik: z.string(),
+  holder_name: z.string().nullable(),
+  shares: z.number().openapi({ description: "Shares in share positions (puts/calls and PRN excluded)" }),
+  value: z.number().openapi({ description: "USD" }),
+  percent_of_shares_outstanding: z.number().nullable(),
+  percent_of_portfolio: z.number().nullable(),
+  change_shares: z
+    .number()
+    .nullable()
+    .openapi({ description: "vs prior quarter; null when the holder has no prior report" }),
+  change_percentage: z.number().nullable(),
+  put_value: z.number(),
+  call_value: z.number(),
+  value_unit_suspect: z.boolean(),
+  filed_at: z.string(),
+  accessions: z.array(z.string()),
+});
+
+const holdersRoute = createRoute({
+  method: "get",
+  path: "/smart-money/institutional/{symbol}/holders",
+  tags: ["Institutional"],
+  summary: "Top 13F holders of a stock for a quarter",
+  request: {
+    params: SymbolParams,
+    query: z.object({
+      as_of: AsOf,
+      period: Quarter,
+      limit: z.coerce.number().int().min(1).max(500).default(25),
+    }),
+  },
+  responses: json(
+    z
+      .object({
+        symbol: z.string(),
+        period: z.string(),
+        prior_period: z.string(),
+        total_holders: z.number(),
+        shares_outstanding: z.number().nullable(),
+        shares_outstanding_as_of: z.string().nullable(),
+        cusips: z.array(z.string()),
+        holders: z.array(Holder),
+        ...Common,
+      })
+      .openapi("InstitutionalHolders"),
+    "Holders",
+  ),
+});
+
+const Change = z.object({
+  holder_cik: z.string(),
+  holder_name: z.string().nullable(),
+  change_type: z.enum(["new", "increased", "decreased", "sold_out", "unchanged", "not_reported"]),
+  shares: z.number(),
+  prior_shares: z.number(),
+  change_shares: z.number(),
+  change_percentage: z.number().nullable(),
+});
+const Bucket = z.object({ count: z.number(), shares: z.number() });
+
+const changesRoute = createRoute({
+  method: "get",
+  path: "/smart-money/institutional/{symbol}/changes",
+  tags: ["Institutional"],
+  summary: "Increased, decreased, new and sold-out positions vs the prior quarter",
+  request: { params: SymbolParams, query: z.object({ as_of: AsOf, period: Quarter }) },
+  responses: json(
+    z
+      .object({
+        symbol: z.string(),
+        period: z.string(),
+        prior_period: z.string(),
+        increased: Bucket,
+        decreased: Bucket,
+        new_positions: Bucket,
+        sold_out: Bucket,
+        unchanged: z.number(),
+        not_reported: z
+          .number()
+          .openapi({ description: "Prior holders with no report for this quarter yet" }),
+        changes: z.array(Change),
+        ...Common,
+      })
+      .openapi("InstitutionalChanges"),
+    "Changes",
+  ),
+});
+
+const flowRoute = createRoute({
+  method: "get",
+  path: "/smart-money/institutional/{symbol}/flow",
+  tags: ["Institutional"],
+  summary: "Institutional ownership, net flow, direction and conviction",
+  request: { params: SymbolParams, query: z.object({ as_of: AsOf, period: Quarter }) },
+  responses: json(
+    z
+      .object({
+        symbol: z.string(),
+        period: z.string(),
+        prior_period: z.string(),
+        institutional_ownership: z.number().nullable().openapi({ description: "% of shares outstanding" }),
+        institutional_shares: z.number(),
+        prior_institutional_shares: z.number(),
+        net_change_percentage: z.number().nullable(),
+        flow_direction: z.enum(["strong_inflow", "inflow", "neutral", "outflow", "strong_outflow"]),
+        new_positions: z.number(),
+        sold_out_positions: z.number(),
+        conviction_score: z.number().openapi({ description: "0-100, see docs/institutional.md" }),
+        conviction_components: z.object({
+          breadth: z.number(),
+          magnitude: z.number(),
+          entries: z.number(),
+          weights: z.object({ breadth: z.number(), magnitude: z.number(), entries: z.number() }),
+        }),
+        filed_through: z
+          .string()
+          .nullable()
+          .openapi({ description: "Newest filing date counted (points in time are filing dates)" }),
+        ...Common,
+      })
+      .openapi("InstitutionalFlow"),
+    "Flow",
+  ),
+});
+
+const InsiderTx = z.object({
+  insider_cik: z.string(),
+  insider_name: z.string().nullable(),
+  role: z.string().openapi({ description: "director, officer, ten_percent_owner, other (comma list)" }),
+  officer_title: z.string().nullable(),
+  transaction_date: z.string().nullable(),
+  transaction_code: z.string().nullable(),
+  acquired_disposed: z.string().nullable(),
+  security_title: z.string().nullable(),
+  is_derivative: z.boolean(),
+  shares: z.number().nullable(),
+  price: z.number().nullable(),
+  value: z.number().nullable(),
+  shares_owned_after: z.number().nullable(),
+  direct_indirect: z.string().nullable(),
+  is_10b5_1: z.boolean().nullable(),
+  footnote_ids: z.record(z.string(), z.array(z.string())),
+  accession: z.string(),
+  filed_at: z.string(),
+  source: z.string(),
+});
+
+const insidersRoute = createRoute({
+  method: "get",
+  path: "/smart-money/institutional/{symbol}/insiders",
+  tags: ["Institutional"],
+  summary: "Form 4 insider transactions, newest first",
+  request: {
+    params: SymbolParams,
+    query: z.object({
+      as_of: AsOf,
+      since: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/)
+        .optional(),
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+    }),
+  },
+  responses: json(
+    z
+      .object({ symbol: z.string(), transactions: z.array(InsiderTx), ...Common })
+      .openapi("InsiderTransactions"),
+    "Insider transactions",
+  ),
+});
+
+const Window = z.object({
+  days: z.number(),
+  buys: z.object({ count: z.number(), value: z.number() }),
+  sells: z.object({ count: z.number(), value: z.number(), planned_10b5_1: z.number() }),
+  other: z.object({ count: z.number() }),
+  excluded: z.object({ count: z.number() }),
+});
+
+const sentimentRoute = createRoute({
+  method: "get",
+  path: "/smart-money/institutional/{symbol}/insider-sentiment",
+  tags: ["Institutional"],
+  summary: "Insider buying vs selling over windows, cluster buys and a score with its parts",
+  request: {
+    params: SymbolParams,
+    query: z.object({
+      as_of: AsOf,
+      exclude_codes: z
+        .string()
+        .default(INSIDER_PARAMS.excludedCodes.join(","))
+        .openapi({ description: "Transaction codes left out (default A,M,F)" }),
+      cluster_min_insiders: z.coerce.number().int().min(2).max(50).default(INSIDER_PARAMS.clusterMinInsiders),
+      cluster_window_days: z.coerce.number().int().min(1).max(365).default(INSIDER_PARAMS.clusterWindowDays),
+    }),
+  },
+  responses: json(
+    z
+      .object({
+        symbol: z.string(),
+        windows: z.array(Window),
+        cluster_buys: z.array(
+          z.object({ start: z.string(), end: z.string(), insiders: z.number(), value: z.number() }),
+        ),
+        sentiment: z.enum(["bullish", "bearish", "neutral"]),
+        score: z.number().openapi({ description: "-100..100 over the 90-day window" }),
+        score_components: z.object({
+          value_balance: z.number(),
+          count_balance: z.number(),
+          cluster_bonus: z.number(),
+        }),
+        parameters: z.object({
+          exclude_codes: z.array(z.string()),
+          cluster_min_insiders: z.number(),
+          cluster_window_days: z.number(),
+        }),
+        ...Common,
+      })
+      .openapi("InsiderSentiment"),
+    "Insider sentiment",
+  ),
+});
+
+const round = (x: number | null, d = 4) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d);
+
+interface QuarterView {
+  symbol: string;
+  asOf: Date;
+  period: string;
+  priorPeriod: string;
+  cusips: string[];
+  sharesOutstanding: number | null;
+  sharesAsOf: string | null;
+  current: FilerPosition[];
+  prior: FilerPosition[];
+  reportingNow: Set<string>;
+}
+
+/** Both quarters' per-filer positions in the stock, as known at `asOf`. */
+async function quarterView(
+  db: Db,
+  rawSymbol: string,
+  asOfRaw: string | undefined,
+  periodRaw: string | undefined,
+  now: Date,
+): Promise<QuarterView> {
+  const symbol = normalizeSymbol(rawSymbol);
+  const asOf = asOfRaw ? new Date(asOfRaw) : now;
+  const sec = await securitiesForSymbol(db, symbol);
+  if (sec.cusips.length === 0) {
+    throw new AppError(
+      "NOT_FOUND",
+      `No CUSIP is mapped to ${symbol}: load a mapping with \`pnpm cli ingest securities <csv>\` or OpenFIGI`,
+      { symbol },
+    );
+  }
+  const period = periodRaw ?? latestCompleteQuarter(asOf);
+  const priorPeriod = previousQuarterEnd(period);
+  const [current, prior] = await Promise.all([
+    positionsByFiler(db, sec.cusips, period, asOf),
+    positionsByFiler(db, sec.cusips, priorPeriod, asOf),
+  ]);
+  const reportingNow = await filersReporting(
+    db,
+    prior.map((p) => p.filerCik),
+    period,
+    asOf,
+  );
+  return {
+    symbol,
+    asOf,
+    period,
+    priorPeriod,
+    cusips: sec.cusips,
+    sharesOutstanding: sec.sharesOutstanding,
+    sharesAsOf: sec.sharesAsOf,
+    current,
+    prior,
+    reportingNow,
+  };
+}
+
+async function thirteenFMeta(db: Db, asOf: Date, now: Date) {
+  const sources = await institutionalSources(db, "thirteenf_filings", asOf);
+  const latest =
+    sources
+      .map((s) => (s.latest ? new Date(s.latest) : null))
+      .filter((d): d is Date => d !== null)
+      .sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+  return {
+    freshness: [freshness("sec_13f", latest, "up to 45 days after quarter end (13F-HR due date)", now)],
+    sources: sources.map((s) => ({ source: s.source, rows: Number(s.rows), latest_ref: s.latest_ref })),
+  };
+}
+
+export function institutionalRoutes(deps: AppDeps) {
+  const { db } = deps.db;
+  const now = () => deps.now?.() ?? new Date();
+
+  return newRouter()
+    .openapi(holdersRoute, async (c) => {
+      const q = c.req.valid("query");
+      const v = await quarterView(db, c.req.valid("param").symbol, q.as_of, q.period, now());
+      const prior = new Map(v.prior.map((p) => [p.filerCik, p]));
+      const holders = [...v.current]
+        .sort((a, b) => b.shares - a.shares || b.valueUsd - a.valueUsd)
+        .slice(0, q.limit)
+        .map((p) => {
+          const before = prior.get(p.filerCik);
+          const change = before ? p.shares - before.shares : null;
+          return {
+            holder_cik: p.filerCik,
+            holder_name: p.filerName,
+            shares: p.shares,
+            value: round(p.valueUsd, 2) ?? 0,
+            percent_of_shares_outstanding: v.sharesOutstanding
+              ? round((p.shares / v.sharesOutstanding) * 100)
+              : null,
+            percent_of_portfolio:
+              p.portfolioValueUsd > 0 ? round((p.valueUsd / p.portfolioValueUsd) * 100) : null,
+            change_shares: change,
+            change_percentage:
+              before && before.shares > 0 && change !== null ? round((change / before.shares) * 100) : null,
+            put_value: p.putValueUsd,
+            call_value: p.callValueUsd,
+            value_unit_suspect: p.valueUnitSuspect,
+            filed_at: p.publishedAt.toISOString(),
+            accessions: p.accessions,
+          };
+        });
+      return c.json(
+        {
+          symbol: v.symbol,
+          period: v.period,
+          prior_period: v.priorPeriod,
+          total_holders: v.current.length,
+          shares_outstanding: v.sharesOutstanding,
+          shares_outstanding_as_of: v.sharesAsOf,
+          cusips: v.cusips,
+          holders,
+          as_of: v.asOf.toISOString(),
+          params_version: INSTITUTIONAL_PARAMS.version,
+          ...(await thirteenFMeta(db, v.asOf, now())),
+        },
+        200,
+      );
+    })
+    .openapi(changesRoute, async (c) => {
+      const q = c.req.valid("query");
+      const v = await quarterView(db, c.req.valid("param").symbol, q.as_of, q.period, now());
+      const changes = classifyChanges(v.current, v.prior, v.reportingNow);
+      const s = summarizeChanges(changes);
+      return c.json(
+        {
+          symbol: v.symbol,
+          period: v.period,
+          prior_period: v.priorPeriod,
+          increased: s.increased,
+          decreased: s.decreased,
+          new_positions: s.new,
+          sold_out: s.sold_out,
+          unchanged: s.unchanged,
+          not_reported: s.not_reported,
+          changes: changes
+            .sort((a, b) => Math.abs(b.changeShares) - Math.abs(a.changeShares))
+            .map((ch) => ({
+              holder_cik: ch.filerCik,
+              holder_name: ch.filerName,
+              change_type: ch.kind,
+              shares: ch.sharesNow,
+              prior_shares: ch.sharesBefore,
+              change_shares: ch.changeShares,
+              change_percentage: round(ch.changePct),
+            })),
+          as_of: v.asOf.toISOString(),
+          params_version: INSTITUTIONAL_PARAMS.version,
+          ...(await thirteenFMeta(db, v.asOf, now())),
+        },
+        200,
+      );
+    })
+    .openapi(flowRoute, async (c) => {
+      const q = c.req.valid("query");
+      const v = await quarterView(db, c.req.valid("param").symbol, q.as_of, q.period, now());
+      const flow = computeFlow(classifyChanges(v.current, v.prior, v.reportingNow), v.sharesOutstanding);
+      const filedThrough =
+        v.current.map((p) => p.publishedAt).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+      return c.json(
+        {
+          symbol: v.symbol,
+          period: v.period,
+          prior_period: v.priorPeriod,
+          ...flow,
+          conviction_components: {
+            ...flow.conviction_components,
+            weights: { ...flow.conviction_components.weights },
+          },
+          filed_through: isoOrNull(filedThrough),
+          as_of: v.asOf.toISOString(),
+          params_version: INSTITUTIONAL_PARAMS.version,
+          ...(await thirteenFMeta(db, v.asOf, now())),
+        },
+        200,
+      );
+    })
+    .openapi(insidersRoute, async (c) => {
+      const q = c.req.valid("query");
+      const symbol = normalizeSymbol(c.req.valid("param").symbol);
+      const asOf = q.as_of ? new Date(q.as_of) : now();
+      const rows = await insiderTransactions(db, { symbol, asOf, since: q.since, limit: q.limit });
+      return c.json(
+        {
+          symbol,
+          transactions: rows.map((r) => ({
+            insider_cik: r.ownerCik,
+            insider_name: r.ownerName,
+            role: r.ownerRoles,
+            officer_title: r.officerTitle,
+            transaction_date: r.transactionDate,
+            transaction_code: r.code,
+            acquired_disposed: r.acquiredDisposed,
+            security_title: r.securityTitle,
+            is_derivative: r.isDerivative,
+            shares: r.shares,
+            price: r.priceUsd,
+            value: r.valueUsd === null ? null : round(r.valueUsd, 2),
+            shares_owned_after: r.sharesOwnedAfter,
+            direct_indirect: r.directIndirect,
+            is_10b5_1: r.aff10b5One,
+            footnote_ids: r.footnoteIds,
+            accession: r.accession,
+            filed_at: r.publishedAt.toISOString(),
+            source: r.source,
+          })),
+          ...(await insiderMeta(db, rows, asOf, now())),
+        },
+        200,
+      );
+    })
+    .openapi(sentimentRoute, async (c) => {
+      const q = c.req.valid("query");
+      const symbol = normalizeSymbol(c.req.valid("param").symbol);
+      const asOf = q.as_of ? new Date(q.as_of) : now();
+      const maxDays = Math.max(...INSIDER_PARAMS.windowsDays);
+      const asOfDay = asOf.toISOString().slice(0, 10);
+      const since = new Date(asOf.getTime() - maxDays * 86_400_000).toISOString().slice(0, 10);
+      const rows = await insiderTransactions(db, { symbol, asOf, since, limit: 100_000 });
+      const excluded = q.exclude_codes
+        .split(",")
+        .map((s) => s.trim().toUpperCase())
+        .filter(Boolean);
+      const trades = rows.map((r) => ({
+        ownerCik: r.ownerCik,
+        transactionDate: r.transactionDate,
+        code: r.code,
+        shares: r.shares,
+        valueUsd: r.valueUsd,
+        aff10b5One: r.aff10b5One,
+        isDerivative: r.isDerivative,
+      }));
+      const windows = insiderWindows(trades, asOfDay, excluded, INSIDER_PARAMS.windowsDays);
+      const clusters = clusterBuys(trades, q.cluster_min_insiders, q.cluster_window_days);
+      const window90 = windows.find((w) => w.days === 90) ?? (windows[0] as (typeof windows)[number]);
+      const from90 = new Date(asOf.getTime() - 89 * 86_400_000).toISOString().slice(0, 10);
+      const score = insiderScore(trades, window90, clusters.filter((cl) => cl.end >= from90).length);
+      return c.json(
+        {
+          symbol,
+          windows: windows.map((w) => ({
+            ...w,
+            buys: { ...w.buys, value: round(w.buys.value, 2) ?? 0 },
+            sells: { ...w.sells, value: round(w.sells.value, 2) ?? 0 },
+          })),
+          cluster_buys: clusters.map((cl) => ({
+            start: cl.start,
+            end: cl.end,
+            insiders: cl.insiders,
+            value: round(cl.valueUsd, 2) ?? 0,
+          })),
+          sentiment:
+            score.score > 20
+              ? ("bullish" as const)
+              : score.score < -20
+                ? ("bearish" as const)
+                : ("neutral" as const),
+          score: score.score,
+          score_components: score.components,
+          parameters: {
+            exclude_codes: excluded,
+            cluster_min_insiders: q.cluster_min_insiders,
+            cluster_window_days: q.cluster_window_days,
+          },
+          ...(await insiderMeta(db, rows, asOf, now())),
+        },
+        200,
+      );
+    });
+}
+
+async function insiderMeta(db: Db, rows: { publishedAt: Date }[], asOf: Date, now: Date) {
+  const sources = await institutionalSources(db, "insider_filings", asOf);
+  const latest = rows.map((r) => r.publishedAt).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
+  return {
+    as_of: asOf.toISOString(),
+    params_version: INSIDER_PARAMS.version,
+    freshness: [
+      freshness("sec_form4", latest, "within 2 business days of the transaction (Form 4 deadline)", now),
+    ],
+    sources: sources.map((s) => ({ source: s.source, rows: Number(s.rows), latest_ref: s.latest_ref })),
+  };
+}

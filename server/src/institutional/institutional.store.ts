@@ -1,0 +1,716 @@
+import { type Db, rowsOf } from "@smt/db";
+import { type SQL, sql } from "drizzle-orm";
+import type { Form4Filing, Form4Row } from "./form4.parse";
+import type { SecurityRecord } from "./securities";
+import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
+
+/** Provenance shared by the rows of one filing. */
+export interface FilingProvenance {
+  /** `sec_13f_xml`, `sec_13f_dataset`, `sec_form4_xml`, `sec_insider_dataset`, `demo`. */
+  source: string;
+  accession: string;
+  publishedAt: Date;
+}
+
+export interface ThirteenFFilingRow extends FilingProvenance {
+  cover: ThirteenFCover;
+  filedDate: string | null;
+  valueUnit: "usd" | "thousands_usd";
+}
+
+export interface ThirteenFHoldingRow {
+  accession: string;
+  filerCik: string;
+  periodOfReport: string;
+  source: string;
+  publishedAt: Date;
+  holding: ThirteenFHolding;
+}
+
+/** One array parameter per column, unnested server-side: any batch size stays under the bind cap. */
+const arr = (values: unknown[], type: string): SQL => sql`${sql.param(values)}::${sql.raw(type)}[]`;
+
+/** Inserts 13F filings; returns the accessions that were new. */
+export async function insert13FFilings(db: Db, filings: ThirteenFFilingRow[]): Promise<string[]> {
+  if (filings.length === 0) return [];
+  const col = <T>(f: (r: ThirteenFFilingRow) => T) => filings.map(f);
+  const rows = rowsOf<{ accession: string }>(
+    await db.execute(sql`
+      insert into thirteenf_filings (accession, filer_cik, filer_name, submission_type, period_of_report, report_type,
+        is_amendment, amendment_no, amendment_type, filed_date, table_entry_total, table_value_total, value_unit,
+        source, source_ref, published_at)
+      select * from unnest(${arr(
+        col((r) => r.accession),
+        "text",
+      )}, ${arr(
+        col((r) => r.cover.filerCik),
+        "text",
+      )},
+        ${arr(
+          col((r) => r.cover.filerName),
+          "text",
+        )}, ${arr(
+          col((r) => r.cover.submissionType),
+          "text",
+        )},
+        ${arr(
+          col((r) => r.cover.periodOfReport),
+          "date",
+        )}, ${arr(
+          col((r) => r.cover.reportType),
+          "text",
+        )},
+        ${arr(
+          col((r) => r.cover.isAmendment),
+          "bool",
+        )}, ${arr(
+          col((r) => r.cover.amendmentNo),
+          "int4",
+        )},
+        ${arr(
+          col((r) => r.cover.amendmentType),
+          "text",
+        )}, ${arr(
+          col((r) => r.filedDate),
+          "date",
+        )},
+        ${arr(
+          col((r) => r.cover.tableEntryTotal),
+          "int4",
+        )}, ${arr(
+          col((r) => r.cover.tableValueTotal),
+          "float8",
+        )},
+        ${arr(
+          col((r) => r.valueUnit),
+          "text",
+        )}, ${arr(
+          col((r) => r.source),
+          "text",
+        )},
+        ${arr(
+          col((r) => r.accession),
+          "text",
+        )}, ${arr(
+          col((r) => r.publishedAt.toISOString()),
+          "timestamptz",
+        )})
+      on conflict do nothing
+      returning accession`),
+  );
+  return rows.map((r) => r.accession);
+}
+
+/** Inserts information-table rows; returns the rows that were new. */
+export async function insert13FHoldings(db: Db, rows: ThirteenFHoldingRow[]): Promise<ThirteenFHoldingRow[]> {
+  if (rows.length === 0) return [];
+  const col = <T>(f: (r: ThirteenFHoldingRow) => T) => rows.map(f);
+  const h = <T>(f: (x: ThirteenFHolding) => T) => rows.map((r) => f(r.holding));
+  const inserted = rowsOf<{ accession: string; row_index: number }>(
+    await db.execute(sql`
+      insert into thirteenf_holdings (accession, row_index, filer_cik, period_of_report, cusip, name_of_issuer,
+        title_of_class, figi, value_as_filed, value_usd, value_unit, value_unit_suspect, shares_or_principal,
+        shares_type, put_call, investment_discretion, other_manager, voting_sole, voting_shared, voting_none,
+        source, source_ref, published_at)
+      select * from unnest(${arr(
+        col((r) => r.accession),
+        "text",
+      )}, ${arr(
+        h((x) => x.rowIndex),
+        "int4",
+      )},
+        ${arr(
+          col((r) => r.filerCik),
+          "text",
+        )}, ${arr(
+          col((r) => r.periodOfReport),
+          "date",
+        )},
+        ${arr(
+          h((x) => x.cusip),
+          "text",
+        )}, ${arr(
+          h((x) => x.nameOfIssuer),
+          "text",
+        )},
+        ${arr(
+          h((x) => x.titleOfClass),
+          "text",
+        )}, ${arr(
+          h((x) => x.figi),
+          "text",
+        )},
+        ${arr(
+          h((x) => x.valueAsFiled),
+          "float8",
+        )}, ${arr(
+          h((x) => x.valueUsd),
+          "float8",
+        )},
+        ${arr(
+          h((x) => x.valueUnit),
+          "text",
+        )}, ${arr(
+          h((x) => x.valueUnitSuspect),
+          "bool",
+        )},
+        ${arr(
+          h((x) => x.sharesOrPrincipal),
+          "float8",
+        )}, ${arr(
+          h((x) => x.sharesOrPrincipalType),
+          "text",
+        )},
+        ${arr(
+          h((x) => x.putCall),
+          "text",
+        )}, ${arr(
+          h((x) => x.investmentDiscretion),
+          "text",
+        )},
+        ${arr(
+          h((x) => x.otherManager),
+          "text",
+        )}, ${arr(
+          h((x) => x.votingSole),
+          "float8",
+        )},
+        ${arr(
+          h((x) => x.votingShared),
+          "float8",
+        )}, ${arr(
+          h((x) => x.votingNone),
+          "float8",
+        )},
+        ${arr(
+          col((r) => r.source),
+          "text",
+        )}, ${arr(
+          col((r) => `${r.accession}#${r.holding.rowIndex}`),
+          "text",
+        )},
+        ${arr(
+          col((r) => r.publishedAt.toISOString()),
+          "timestamptz",
+        )})
+      on conflict do nothing
+      returning accession, row_index`),
+  );
+  if (inserted.length === rows.length) return rows;
+  const fresh = new Set(inserted.map((r) => `${r.accession}#${r.row_index}`));
+  return rows.filter((r) => fresh.has(`${r.accession}#${r.holding.rowIndex}`));
+}
+
+export interface InsiderFilingRow extends FilingProvenance {
+  filing: Form4Filing;
+}
+
+export interface InsiderRow {
+  accession: string;
+  issuerCik: string;
+  issuerSymbol: string | null;
+  aff10b5One: boolean | null;
+  owner: { cik: string; name: string | null; roles: string; officerTitle: string | null };
+  source: string;
+  publishedAt: Date;
+  row: Form4Row;
+}
+
+export const tableNameOf = (row: Form4Row): string =>
+  `${row.table}${row.kind === "transaction" ? "Transaction" : "Holding"}`;
+
+/** `director,officer` from the relationship boxes of a reporting owner. */
+export function rolesOf(owner: Form4Filing["reportingOwners"][number] | undefined): string {
+  if (!owner) return "";
+  const roles: string[] = [];
+  if (owner.isDirector) roles.push("director");
+  if (owner.isOfficer) roles.push("officer");
+  if (owner.isTenPercentOwner) roles.push("ten_percent_owner");
+  if (owner.isOther) roles.push("other");
+  return roles.join(",");
+}
+
+export async function insertInsiderFilings(db: Db, filings: InsiderFilingRow[]): Promise<string[]> {
+  if (filings.length === 0) return [];
+  const f = <T>(g: (r: InsiderFilingRow) => T) => filings.map(g);
+  const rows = rowsOf<{ accession: string }>(
+    await db.execute(sql`
+      insert into insider_filings (accession, issuer_cik, issuer_name, issuer_symbol, document_type, period_of_report,
+        filed_date, aff10b5_one, reporting_owners, footnotes, source, source_ref, published_at)
+      select u.accession, u.issuer_cik, u.issuer_name, u.issuer_symbol, u.document_type, u.period_of_report,
+        u.filed_date, u.aff10b5_one, u.owners::jsonb, u.footnotes::jsonb, u.source, u.accession, u.published_at
+      from unnest(${arr(
+        f((r) => r.accession),
+        "text",
+      )}, ${arr(
+        f((r) => r.filing.issuerCik),
+        "text",
+      )},
+        ${arr(
+          f((r) => r.filing.issuerName),
+          "text",
+        )}, ${arr(
+          f((r) => r.filing.issuerTradingSymbol),
+          "text",
+        )},
+        ${arr(
+          f((r) => r.filing.documentType),
+          "text",
+        )}, ${arr(
+          f((r) => r.filing.periodOfReport),
+          "date",
+        )},
+        ${arr(
+          f((r) => r.filing.filedDate),
+          "date",
+        )}, ${arr(
+          f((r) => r.filing.aff10b5One),
+          "bool",
+        )},
+        ${arr(
+          f((r) => JSON.stringify(r.filing.reportingOwners)),
+          "text",
+        )},
+        ${arr(
+          f((r) => JSON.stringify(r.filing.footnotes)),
+          "text",
+        )}, ${arr(
+          f((r) => r.source),
+          "text",
+        )},
+        ${arr(
+          f((r) => r.publishedAt.toISOString()),
+          "timestamptz",
+        )})
+        as u(accession, issuer_cik, issuer_name, issuer_symbol, document_type, period_of_report, filed_date,
+          aff10b5_one, owners, footnotes, source, published_at)
+      on conflict do nothing
+      returning accession`),
+  );
+  return rows.map((r) => r.accession);
+}
+
+export async function insertInsiderRows(db: Db, rows: InsiderRow[]): Promise<InsiderRow[]> {
+  if (rows.length === 0) return [];
+  const c = <T>(g: (r: InsiderRow) => T) => rows.map(g);
+  const x = <T>(g: (r: Form4Row) => T) => rows.map((r) => g(r.row));
+  const inserted = rowsOf<{ accession: string; table_name: string; row_index: number }>(
+    await db.execute(sql`
+      insert into insider_transactions (issuer_cik, accession, table_name, row_index, issuer_symbol, owner_cik,
+        owner_name, owner_roles, officer_title, security_title, transaction_date, code, acquired_disposed, shares,
+        price_usd, value_usd, shares_owned_after, direct_indirect, nature_of_ownership, is_derivative,
+        conversion_or_exercise_price_usd, expiration_date, underlying_shares, aff10b5_one, footnote_ids, source,
+        source_ref, published_at)
+      select u.issuer_cik, u.accession, u.table_name, u.row_index, u.issuer_symbol, u.owner_cik, u.owner_name,
+        u.owner_roles, u.officer_title, u.security_title, u.transaction_date, u.code, u.ad, u.shares, u.price,
+        u.shares * u.price, u.after, u.di, u.nature, u.is_derivative, u.conv, u.expiration, u.underlying, u.aff,
+        u.footnotes::jsonb, u.source, u.accession, u.published_at
+      from unnest(${arr(
+        c((r) => r.issuerCik),
+        "text",
+      )}, ${arr(
+        c((r) => r.accession),
+        "text",
+      )},
+        ${arr(x(tableNameOf), "text")}, ${arr(
+          x((r) => r.rowIndex),
+          "int4",
+        )}, ${arr(
+          c((r) => r.issuerSymbol),
+          "text",
+        )},
+        ${arr(
+          c((r) => r.owner.cik),
+          "text",
+        )}, ${arr(
+          c((r) => r.owner.name),
+          "text",
+        )},
+        ${arr(
+          c((r) => r.owner.roles),
+          "text",
+        )}, ${arr(
+          c((r) => r.owner.officerTitle),
+          "text",
+        )},
+        ${arr(
+          x((r) => r.securityTitle),
+          "text",
+        )}, ${arr(
+          x((r) => r.transactionDate),
+          "date",
+        )},
+        ${arr(
+          x((r) => r.code),
+          "text",
+        )}, ${arr(
+          x((r) => r.acquiredDisposed),
+          "text",
+        )},
+        ${arr(
+          x((r) => r.shares),
+          "float8",
+        )}, ${arr(
+          x((r) => r.pricePerShareUsd),
+          "float8",
+        )},
+        ${arr(
+          x((r) => r.sharesOwnedAfter),
+          "float8",
+        )}, ${arr(
+          x((r) => r.directIndirect),
+          "text",
+        )},
+        ${arr(
+          x((r) => r.natureOfOwnership),
+          "text",
+        )}, ${arr(
+          x((r) => r.table === "derivative"),
+          "bool",
+        )},
+        ${arr(
+          x((r) => r.conversionOrExercisePriceUsd),
+          "float8",
+        )}, ${arr(
+          x((r) => r.expirationDate),
+          "date",
+        )},
+        ${arr(
+          x((r) => r.underlyingSecurityShares),
+          "float8",
+        )}, ${arr(
+          c((r) => r.aff10b5One),
+          "bool",
+        )},
+        ${arr(
+          x((r) => JSON.stringify(r.footnoteIds)),
+          "text",
+        )}, ${arr(
+          c((r) => r.source),
+          "text",
+        )},
+        ${arr(
+          c((r) => r.publishedAt.toISOString()),
+          "timestamptz",
+        )})
+        as u(issuer_cik, accession, table_name, row_index, issuer_symbol, owner_cik, owner_name, owner_roles,
+          officer_title, security_title, transaction_date, code, ad, shares, price, after, di, nature, is_derivative,
+          conv, expiration, underlying, aff, footnotes, source, published_at)
+      on conflict do nothing
+      returning accession, table_name, row_index`),
+  );
+  if (inserted.length === rows.length) return rows;
+  const key = (a: string, t: string, i: number) => `${a}|${t}|${i}`;
+  const fresh = new Set(inserted.map((r) => key(r.accession, r.table_name, r.row_index)));
+  return rows.filter((r) => fresh.has(key(r.accession, tableNameOf(r.row), r.row.rowIndex)));
+}
+
+/** Upserts CUSIP mappings; a source's newer answer replaces its older one. Returns how many were written. */
+export async function upsertSecurities(
+  db: Db,
+  records: SecurityRecord[],
+  sourceRef: string,
+  publishedAt: Date,
+): Promise<number> {
+  if (records.length === 0) return 0;
+  const c = <T>(g: (r: SecurityRecord) => T) => records.map(g);
+  const rows = rowsOf<{ cusip: string }>(
+    await db.execute(sql`
+      insert into securities (cusip, symbol, name, cik, shares_outstanding, shares_as_of, source, source_ref, published_at)
+      select * from unnest(${arr(
+        c((r) => r.cusip),
+        "text",
+      )}, ${arr(
+        c((r) => r.symbol),
+        "text",
+      )},
+        ${arr(
+          c((r) => r.name),
+          "text",
+        )}, ${arr(
+          c((r) => r.cik),
+          "text",
+        )},
+        ${arr(
+          c((r) => r.sharesOutstanding),
+          "float8",
+        )}, ${arr(
+          c((r) => r.sharesAsOf),
+          "date",
+        )},
+        ${arr(
+          c((r) => r.source),
+          "text",
+        )}, ${arr(
+          c(() => sourceRef),
+          "text",
+        )},
+        ${arr(
+          c(() => publishedAt.toISOString()),
+          "timestamptz",
+        )})
+      on conflict (cusip, source) do update set symbol = excluded.symbol,
+        name = coalesce(excluded.name, securities.name), cik = coalesce(excluded.cik, securities.cik),
+        shares_outstanding = coalesce(excluded.shares_outstanding, securities.shares_outstanding),
+        shares_as_of = coalesce(excluded.shares_as_of, securities.shares_as_of),
+        source_ref = excluded.source_ref, published_at = excluded.published_at, ingested_at = now()
+      returning cusip`),
+  );
+  return rows.length;
+}
+
+/** Preference when sources disagree about a CUSIP: the user's own file first. */
+const SOURCE_RANK = sql.raw(
+  `case source when 'user_csv' then 0 when 'openfigi' then 1 when 'demo' then 3 else 2 end`,
+);
+
+export interface SymbolSecurities {
+  cusips: string[];
+  sharesOutstanding: number | null;
+  sharesAsOf: string | null;
+  name: string | null;
+}
+
+/** The CUSIPs that mean `symbol` (each CUSIP's best-ranked source decides) and its shares outstanding. */
+export async function securitiesForSymbol(db: Db, symbol: string): Promise<SymbolSecurities> {
+  const rows = rowsOf<{
+    cusip: string;
+    name: string | null;
+    shares_outstanding: number | null;
+    shares_as_of: string | null;
+  }>(
+    await db.execute(sql`
+      select cusip, name, shares_outstanding, shares_as_of::text as shares_as_of from (
+        select distinct on (cusip) cusip, symbol, name, shares_outstanding, shares_as_of
+        from securities order by cusip, ${SOURCE_RANK}, published_at desc
+      ) best where symbol = ${symbol}
+      order by shares_as_of desc nulls last`),
+  );
+  const withShares = rows.find((r) => r.shares_outstanding !== null);
+  return {
+    cusips: rows.map((r) => r.cusip),
+    sharesOutstanding: withShares ? Number(withShares.shares_outstanding) : null,
+    sharesAsOf: withShares?.shares_as_of ?? null,
+    name: rows[0]?.name ?? null,
+  };
+}
+
+/** CUSIPs held in 13F filings that no source maps to a symbol, largest total value first. */
+export async function unmappedCusips(db: Db, limit = 100) {
+  return rowsOf<{ cusip: string; name_of_issuer: string; rows: number; value_usd: number }>(
+    await db.execute(sql`
+      select h.cusip, max(h.name_of_issuer) as name_of_issuer, count(*)::int as rows, sum(h.value_usd) as value_usd
+      from thirteenf_holdings h
+      where not exists (select 1 from securities s where s.cusip = h.cusip)
+      group by h.cusip order by sum(h.value_usd) desc limit ${limit}`),
+  );
+}
+
+/**
+ * Accessions that make up each filer's report for a period as known at `asOf`: the latest original or
+ * RESTATEMENT filing published by then (a restatement replaces everything before it), plus the NEW
+ * HOLDINGS amendments published after that base (they add rows). 13F NOTICE filings hold no positions.
+ */
+function effectiveFilings(period: string, asOf: Date): SQL {
+  return sql`
+    with f as (
+      select accession, filer_cik, filer_name, amendment_type, published_at from thirteenf_filings
+      where period_of_report = ${period}::date and published_at <= ${asOf.toISOString()}::timestamptz
+        and coalesce(report_type, '') <> '13F NOTICE'
+    ), base as (
+      select distinct on (filer_cik) filer_cik, accession, published_at from f
+      where amendment_type is distinct from 'NEW HOLDINGS'
+      order by filer_cik, published_at desc, accession desc
+    )
+    select b.filer_cik, b.accession from base b
+    union all
+    select f.filer_cik, f.accession from f join base b on b.filer_cik = f.filer_cik
+    where f.amendment_type = 'NEW HOLDINGS' and f.published_at > b.published_at`;
+}
+
+export interface FilerPosition {
+  filerCik: string;
+  filerName: string | null;
+  /** Shares in share positions (SH rows without put/call). */
+  shares: number;
+  valueUsd: number;
+  /** Option rows kept apart: underlying value of puts and calls. */
+  putValueUsd: number;
+  callValueUsd: number;
+  valueUnitSuspect: boolean;
+  /** Value of every row of the filer's report for the period (its portfolio). */
+  portfolioValueUsd: number;
+  publishedAt: Date;
+  accessions: string[];
+}
+
+/** Per-filer positions in the given CUSIPs for one period, as known at `asOf`. */
+export async function positionsByFiler(
+  db: Db,
+  cusips: string[],
+  period: string,
+  asOf: Date,
+): Promise<FilerPosition[]> {
+  if (cusips.length === 0) return [];
+  const rows = rowsOf<{
+    filer_cik: string;
+    filer_name: string | null;
+    shares: number;
+    value_usd: number;
+    put_value: number;
+    call_value: number;
+    suspect: boolean;
+    portfolio: number;
+    published_at: Date | string;
+    accessions: string[];
+  }>(
+    await db.execute(sql`
+      with eff as (${effectiveFilings(period, asOf)}),
+      pos as (
+        select e.filer_cik,
+          sum(case when h.shares_type = 'SH' and h.put_call is null then h.shares_or_principal else 0 end) as shares,
+          sum(case when h.put_call is null then h.value_usd else 0 end) as value_usd,
+          sum(case when h.put_call = 'Put' then h.value_usd else 0 end) as put_value,
+          sum(case when h.put_call = 'Call' then h.value_usd else 0 end) as call_value,
+          bool_or(h.value_unit_suspect) as suspect
+        from eff e join thirteenf_holdings h on h.accession = e.accession
+        where h.cusip = any(${sql.param(cusips)}::text[])
+        group by e.filer_cik
+      ), totals as (
+        select e.filer_cik, sum(h.value_usd) as portfolio
+        from eff e join thirteenf_holdings h on h.accession = e.accession
+        where e.filer_cik in (select filer_cik from pos)
+        group by e.filer_cik
+      ), meta as (
+        select e.filer_cik, max(f.filer_name) as filer_name, max(f.published_at) as published_at,
+          array_agg(e.accession order by e.accession) as accessions
+        from eff e join thirteenf_filings f on f.accession = e.accession group by e.filer_cik
+      )
+      select p.*, t.portfolio, m.filer_name, m.published_at, m.accessions
+      from pos p join totals t using (filer_cik) join meta m using (filer_cik)`),
+  );
+  return rows.map((r) => ({
+    filerCik: r.filer_cik,
+    filerName: r.filer_name,
+    shares: Number(r.shares),
+    valueUsd: Number(r.value_usd),
+    putValueUsd: Number(r.put_value),
+    callValueUsd: Number(r.call_value),
+    valueUnitSuspect: Boolean(r.suspect),
+    portfolioValueUsd: Number(r.portfolio),
+    publishedAt: new Date(r.published_at),
+    accessions: r.accessions,
+  }));
+}
+
+/** Which of `filers` have a report for `period` known at `asOf` (a missing report is not a sale). */
+export async function filersReporting(
+  db: Db,
+  filers: string[],
+  period: string,
+  asOf: Date,
+): Promise<Set<string>> {
+  if (filers.length === 0) return new Set();
+  const rows = rowsOf<{ filer_cik: string }>(
+    await db.execute(sql`
+      with eff as (${effectiveFilings(period, asOf)})
+      select distinct filer_cik from eff where filer_cik = any(${sql.param(filers)}::text[])`),
+  );
+  return new Set(rows.map((r) => r.filer_cik));
+}
+
+/** Periods (quarter ends) with filings holding these CUSIPs published by `asOf`, newest first. */
+export async function periodsWithHoldings(db: Db, cusips: string[], asOf: Date): Promise<string[]> {
+  if (cusips.length === 0) return [];
+  const rows = rowsOf<{ period: string }>(
+    await db.execute(sql`
+      select distinct period_of_report::text as period from thirteenf_holdings
+      where cusip = any(${sql.param(cusips)}::text[]) and published_at <= ${asOf.toISOString()}::timestamptz
+      order by 1 desc limit 12`),
+  );
+  return rows.map((r) => r.period);
+}
+
+export interface InsiderTransactionRow {
+  accession: string;
+  tableName: string;
+  rowIndex: number;
+  ownerCik: string;
+  ownerName: string | null;
+  ownerRoles: string;
+  officerTitle: string | null;
+  securityTitle: string | null;
+  transactionDate: string | null;
+  code: string | null;
+  acquiredDisposed: string | null;
+  shares: number | null;
+  priceUsd: number | null;
+  valueUsd: number | null;
+  sharesOwnedAfter: number | null;
+  directIndirect: string | null;
+  isDerivative: boolean;
+  aff10b5One: boolean | null;
+  footnoteIds: Record<string, string[]>;
+  publishedAt: Date;
+  source: string;
+}
+
+/** Insider transactions (not holdings) of an issuer symbol published by `asOf`, newest first. */
+export async function insiderTransactions(
+  db: Db,
+  q: { symbol: string; asOf: Date; since?: string | undefined; limit: number },
+): Promise<InsiderTransactionRow[]> {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select accession, table_name, row_index, owner_cik, owner_name, owner_roles, officer_title, security_title,
+        transaction_date::text as transaction_date, code, acquired_disposed, shares, price_usd, value_usd,
+        shares_owned_after, direct_indirect, is_derivative, aff10b5_one, footnote_ids, published_at, source
+      from insider_transactions
+      where issuer_symbol = ${q.symbol} and table_name like '%Transaction'
+        and published_at <= ${q.asOf.toISOString()}::timestamptz
+        ${q.since ? sql`and transaction_date >= ${q.since}::date` : sql``}
+      order by transaction_date desc nulls last, accession desc, table_name, row_index
+      limit ${q.limit}`),
+  );
+  const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return rows.map((r) => ({
+    accession: r.accession as string,
+    tableName: r.table_name as string,
+    rowIndex: Number(r.row_index),
+    ownerCik: r.owner_cik as string,
+    ownerName: (r.owner_name as string | null) ?? null,
+    ownerRoles: r.owner_roles as string,
+    officerTitle: (r.officer_title as string | null) ?? null,
+    securityTitle: (r.security_title as string | null) ?? null,
+    transactionDate: (r.transaction_date as string | null) ?? null,
+    code: (r.code as string | null) ?? null,
+    acquiredDisposed: (r.acquired_disposed as string | null) ?? null,
+    shares: n(r.shares),
+    priceUsd: n(r.price_usd),
+    valueUsd: n(r.value_usd),
+    sharesOwnedAfter: n(r.shares_owned_after),
+    directIndirect: (r.direct_indirect as string | null) ?? null,
+    isDerivative: Boolean(r.is_derivative),
+    aff10b5One: r.aff10b5_one === null || r.aff10b5_one === undefined ? null : Boolean(r.aff10b5_one),
+    footnoteIds: (typeof r.footnote_ids === "string" ? JSON.parse(r.footnote_ids) : r.footnote_ids) as Record<
+      string,
+      string[]
+    >,
+    publishedAt: new Date(r.published_at as string),
+    source: r.source as string,
+  }));
+}
+
+/** Newest `published_at` and row counts by source, for the `freshness` and `sources` of payloads. */
+export async function institutionalSources(
+  db: Db,
+  table: "thirteenf_filings" | "insider_filings",
+  asOf: Date,
+) {
+  return rowsOf<{ source: string; rows: number; latest: Date | string | null; latest_ref: string | null }>(
+    await db.execute(sql`
+      select source, count(*)::int as rows, max(published_at) as latest,
+        (array_agg(source_ref order by published_at desc))[1] as latest_ref
+      from ${sql.raw(table)} where published_at <= ${asOf.toISOString()}::timestamptz group by source`),
+  );
+}
