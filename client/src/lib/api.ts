@@ -1,0 +1,107 @@
+/**
+ * Typed REST calls through the server's own app type (`hc<AppType>`): every response type below is
+ * inferred from the server's routes, none is copied by hand. `import type` keeps server code out of the
+ * bundle; only `hono/client`'s small proxy ships.
+ */
+import type { DashboardPayload } from "@smt/server/analytics/analytics.dashboard";
+import type { AppType } from "@smt/server/app";
+import { hc, type InferResponseType } from "hono/client";
+
+const client = hc<AppType>(typeof location === "undefined" ? "http://localhost" : location.origin);
+const sm = client["smart-money"];
+
+const symbolsEndpoint = sm.symbols;
+const dashboardEndpoint = sm.analytics[":symbol"].dashboard;
+const summaryEndpoint = sm["dark-pool"][":symbol"].summary;
+const printsEndpoint = sm["dark-pool"][":symbol"].prints;
+
+export type SymbolsPayload = InferResponseType<typeof symbolsEndpoint.$get, 200>;
+export type SymbolInfo = SymbolsPayload["symbols"][number];
+/**
+ * The dashboard route declares its body with `z.custom<DashboardPayload>()` behind a helper typed
+ * `z.ZodType`, so `hc` infers only "some JSON" for it; the server's own interface is imported instead
+ * (analytics.routes.ts: "the client imports them"). Still no hand-copied shape.
+ */
+export type { DashboardPayload };
+export type DarkPoolSummary = InferResponseType<typeof summaryEndpoint.$get, 200>;
+export type PrintsPage = InferResponseType<typeof printsEndpoint.$get, 200>;
+export type MetricCard = DashboardPayload["metrics"]["smart_money_index"];
+export type ScoreComponent = DashboardPayload["indicators"]["components"]["smart_money_index"][number];
+export type DashboardAlert = DashboardPayload["alerts"]["items"][number];
+
+/** A failed call: HTTP status (0 for a network failure) and the server's error code (`NOT_FOUND`, ...). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+  /** Unknown symbol or a route this server does not have yet: shown as "no data", not as a failure. */
+  get isNotFound(): boolean {
+    return this.status === 404;
+  }
+}
+
+interface ErrorBody {
+  error?: { code?: unknown; message?: unknown };
+}
+
+async function failure(res: Response): Promise<ApiError> {
+  let body: ErrorBody | null = null;
+  try {
+    body = (await res.json()) as ErrorBody;
+  } catch {
+    body = null;
+  }
+  const code = typeof body?.error?.code === "string" ? body.error.code : `HTTP_${res.status}`;
+  const message = typeof body?.error?.message === "string" ? body.error.message : res.statusText;
+  return new ApiError(res.status, code, message);
+}
+
+/** Turns a rejected fetch (offline, server down) into an ApiError; aborts pass through untouched. */
+async function send<R extends Response>(call: () => Promise<R>): Promise<R> {
+  try {
+    return await call();
+  } catch (e) {
+    if (e instanceof DOMException && e.name === "AbortError") throw e;
+    throw new ApiError(0, "NETWORK", e instanceof Error ? e.message : "network error");
+  }
+}
+
+const init = (signal?: AbortSignal) => ({ init: signal ? { signal } : {} });
+
+export async function fetchSymbols(signal?: AbortSignal): Promise<SymbolsPayload> {
+  const res = await send(() => symbolsEndpoint.$get(undefined, init(signal)));
+  if (res.ok) return await res.json();
+  throw await failure(res);
+}
+
+export async function fetchDashboard(symbol: string, signal?: AbortSignal): Promise<DashboardPayload> {
+  const res = await send(() => dashboardEndpoint.$get({ param: { symbol }, query: {} }, init(signal)));
+  if (res.ok) return (await res.json()) as unknown as DashboardPayload;
+  throw await failure(res);
+}
+
+export async function fetchDarkPoolSummary(symbol: string, signal?: AbortSignal): Promise<DarkPoolSummary> {
+  const res = await send(() => summaryEndpoint.$get({ param: { symbol }, query: {} }, init(signal)));
+  if (res.ok) return await res.json();
+  throw await failure(res);
+}
+
+/** Off-exchange prints newest first, optionally only those after `since` (the live table's backfill). */
+export async function fetchPrints(
+  symbol: string,
+  o: { since?: string; limit?: number; includeLit?: boolean },
+  signal?: AbortSignal,
+): Promise<PrintsPage> {
+  const query = {
+    limit: String(o.limit ?? 200),
+    include_lit: o.includeLit ? ("true" as const) : ("false" as const),
+    ...(o.since ? { since: o.since } : {}),
+  };
+  const res = await send(() => printsEndpoint.$get({ param: { symbol }, query }, init(signal)));
+  if (res.ok) return await res.json();
+  throw await failure(res);
+}

@@ -1,0 +1,74 @@
+/**
+ * Number and time formatting with units. Intl formatters are built once: constructing one per table
+ * cell would dominate the cost of rendering a busy live table.
+ */
+
+const usdCompact = new Intl.NumberFormat("en-US", {
+  style: "currency",
+  currency: "USD",
+  notation: "compact",
+  maximumFractionDigits: 2,
+});
+const usdPrice = new Intl.NumberFormat("en-US", {
+  style: "currency",
+  currency: "USD",
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 4,
+});
+const integer = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 2 });
+/** Market times are Eastern (the US equity session), whatever the viewer's zone. */
+const etTime = new Intl.DateTimeFormat("en-US", {
+  timeZone: "America/New_York",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hour12: false,
+});
+const etDateTime = new Intl.DateTimeFormat("en-US", {
+  timeZone: "America/New_York",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  hour12: false,
+});
+
+export const DASH = "–";
+
+export const fmtUsd = (v: number | null | undefined) => (v == null ? DASH : usdCompact.format(v));
+export const fmtPrice = (v: number | null | undefined) => (v == null ? DASH : usdPrice.format(v));
+export const fmtShares = (v: number | null | undefined) => (v == null ? DASH : `${integer.format(v)} sh`);
+export const fmtSharesCompact = (v: number | null | undefined) =>
+  v == null ? DASH : `${compact.format(v)} sh`;
+export const fmtCount = (v: number | null | undefined) => (v == null ? DASH : integer.format(v));
+
+/** A fraction (0.345) as a percentage ("34.5%"). */
+export const fmtFraction = (v: number | null | undefined, digits = 1) =>
+  v == null ? DASH : `${(v * 100).toFixed(digits)}%`;
+/** A value already in percent (2.5 = 2.5%). */
+export const fmtPct = (v: number | null | undefined, digits = 2) =>
+  v == null ? DASH : `${v.toFixed(digits)}%`;
+/** A signed value already in percent, with its sign ("+0.25%"). */
+export const fmtSignedPct = (v: number | null | undefined, digits = 2) =>
+  v == null ? DASH : `${v > 0 ? "+" : ""}${v.toFixed(digits)}%`;
+export const fmtScore = (v: number | null | undefined, digits = 1) => (v == null ? DASH : v.toFixed(digits));
+
+export const fmtEtTime = (iso: string) => etTime.format(new Date(iso));
+export const fmtEtDateTime = (iso: string | null | undefined) =>
+  iso == null ? DASH : `${etDateTime.format(new Date(iso))} ET`;
+
+/** "12 s", "4 min", "3 h", "2 d": how old something is. */
+export function fmtAge(ageMs: number | null | undefined): string {
+  if (ageMs == null || !Number.isFinite(ageMs)) return DASH;
+  const s = Math.max(0, Math.round(ageMs / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.round(m / 60);
+  if (h < 48) return `${h} h`;
+  return `${Math.round(h / 24)} d`;
+}
+
+/** `strong_buying` -> `strong buying`. */
+export const humanize = (v: string | null | undefined) => (v == null ? DASH : v.replaceAll("_", " "));
