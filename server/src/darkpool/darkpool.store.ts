@@ -3,6 +3,23 @@ import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import type { EnrichedPrint } from "./print";
 
 /**
+ * One array parameter as a Postgres array literal (`{1.5,NULL,"a\"b"}`). Sent as text and cast in SQL, so
+ * neither driver has to guess an element type (postgres.js guesses from the first element and fails on
+ * nulls and booleans).
+ */
+export function pgArrayLiteral(values: readonly unknown[]): string {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) parts[i] = "NULL";
+    else if (typeof v === "number") parts[i] = Number.isFinite(v) ? String(v) : "NULL";
+    else if (typeof v === "boolean") parts[i] = v ? "t" : "f";
+    else parts[i] = `"${String(v).replace(/[\\"]/g, "\\$&")}"`;
+  }
+  return `{${parts.join(",")}}`;
+}
+
+/**
  * Inserts prints idempotently and returns the ones that were new. One statement per batch with one
  * array parameter per column (`unnest`), so a batch of any size stays far below Postgres' 65,534
  * bind-parameter cap and runs the same on PGlite and a real server.
@@ -69,7 +86,7 @@ export async function insertPrints(db: Db, prints: EnrichedPrint[]): Promise<Enr
     cols.sourceRef[i] = p.sourceRef;
     cols.published[i] = (p.publishedAt ?? p.ts).toISOString();
   }
-  const a = (v: unknown[], type: string): SQL => sql`${sql.param(v)}::${sql.raw(type)}[]`;
+  const a = (v: unknown[], type: string): SQL => sql`${pgArrayLiteral(v)}::${sql.raw(type)}[]`;
   const inserted = rowsOf<{ trade_key: string; ts: unknown }>(
     await db.execute(sql`
       insert into prints (symbol, ts, trade_key, price, size, value_usd, exchange, trf_id, is_off_exchange, tape,

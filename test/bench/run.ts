@@ -1,0 +1,27 @@
+/**
+ * `pnpm bench [name...]`: runs the benchmarks in this folder (`<name>.bench.ts`) one after another, each in
+ * its own process so they do not disturb each other, and prints their figures.
+ */
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+
+const here = import.meta.dirname;
+const wanted = process.argv.slice(2);
+const all = readdirSync(here)
+  .filter((f) => f.endsWith(".bench.ts"))
+  .map((f) => f.replace(/\.bench\.ts$/, ""))
+  .sort();
+const chosen = wanted.length > 0 ? wanted : all;
+let failed = 0;
+for (const name of chosen) {
+  if (!all.includes(name)) {
+    process.stderr.write(`no benchmark "${name}"; available: ${all.join(", ")}\n`);
+    failed++;
+    continue;
+  }
+  process.stdout.write(`\n### ${name}\n`);
+  const r = spawnSync("npx", ["tsx", join(here, `${name}.bench.ts`)], { stdio: "inherit" });
+  if (r.status !== 0) failed++;
+}
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,75 @@
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import postgres from "postgres";
+
+export const BENCH_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** A fresh database for one benchmark; `drop()` removes it. */
+export async function benchDatabase(name: string) {
+  const db = `smt_bench_${name}_${process.pid}`;
+  const admin = postgres(BENCH_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${db} with (force)`);
+  await admin.unsafe(`create database ${db}`);
+  const u = new URL(BENCH_URL);
+  u.pathname = `/${db}`;
+  return {
+    url: u.toString(),
+    name: db,
+    async drop() {
+      await admin.unsafe(`drop database if exists ${db} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+/**
+ * Writes `count` prints in the Polygon/Massive trades flat-file layout (comma CSV, quoted condition lists),
+ * 40% of them off-exchange (exchange 4 with a TRF id), across `symbols` symbols, one trading day.
+ */
+export async function writePolygonTrades(path: string, count: number, symbols = 200): Promise<number> {
+  const out = createWriteStream(path);
+  out.write(
+    "ticker,conditions,correction,exchange,id,participant_timestamp,price,sequence_number,sip_timestamp,size,tape,trf_id,trf_timestamp\n",
+  );
+  let seed = 7;
+  const rand = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 4294967296;
+  };
+  const names = Array.from(
+    { length: symbols },
+    (_, i) => `S${i.toString(36).toUpperCase().padStart(3, "A")}`,
+  );
+  let ns = BigInt(Date.UTC(2025, 2, 12, 13, 30)) * 1_000_000n;
+  let bytes = 0;
+  let chunk = "";
+  for (let i = 0; i < count; i++) {
+    ns += BigInt(Math.floor(rand() * 20_000));
+    const off = rand() < 0.4;
+    const symbol = names[i % symbols] as string;
+    const price = (50 + (i % 97) + rand()).toFixed(4);
+    const size = rand() < 0.3 ? Math.ceil(rand() * 99) : Math.ceil(rand() * 20) * 100;
+    const cond = size < 100 ? '"12,37"' : "12";
+    const ex = off ? 4 : 1 + Math.floor(rand() * 3) + 8;
+    const trf = off ? 201 + Math.floor(rand() * 3) : "";
+    const line = `${symbol},${cond},0,${ex},${i + 1},${ns},${price},${i},${ns + 1000n},${size}.000000,3,${trf},${off ? ns + 500n : ""}\n`;
+    chunk += line;
+    if (chunk.length > 1 << 16) {
+      bytes += chunk.length;
+      if (!out.write(chunk)) await once(out, "drain");
+      chunk = "";
+    }
+  }
+  bytes += chunk.length;
+  out.end(chunk);
+  await once(out, "finish");
+  return bytes;
+}
+
+export const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
+
+export function report(title: string, rows: [string, string][]) {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write(`\n== ${title}\n`);
+  for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
+}
