@@ -27,8 +27,30 @@ export interface ThirteenFHoldingRow {
   holding: ThirteenFHolding;
 }
 
-/** One array parameter per column, unnested server-side: any batch size stays under the bind cap. */
-const arr = (values: unknown[], type: string): SQL => sql`${sql.param(values)}::${sql.raw(type)}[]`;
+/**
+ * One array parameter per column, unnested server-side, so any batch size stays under Postgres' 65,534
+ * bind-parameter cap. Each array travels as one array literal in a text parameter and is cast on the
+ * server: postgres.js infers an array parameter's type from its first element (a `boolean[]` is sent
+ * as `boolean`) and cannot serialize `date[]`/`timestamptz[]`, while a text literal works the same on
+ * PGlite and postgres.js.
+ */
+const arr = (values: unknown[], type: string): SQL =>
+  sql`${pgArrayLiteral(values)}::text::${sql.raw(type)}[]`;
+
+/** `{"a","b",NULL}` with `"` and `\` escaped (Postgres array input syntax). */
+export function pgArrayLiteral(values: unknown[]): string {
+  let out = "{";
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ",";
+    const v = values[i];
+    if (v === null || v === undefined) out += "NULL";
+    else {
+      const s = typeof v === "string" ? v : String(v);
+      out += `"${s.replace(/[\\"]/g, "\\$&")}"`;
+    }
+  }
+  return `${out}}`;
+}
 
 /** Inserts 13F filings; returns the accessions that were new. */
 export async function insert13FFilings(db: Db, filings: ThirteenFFilingRow[]): Promise<string[]> {
