@@ -122,3 +122,53 @@ export class LineSplitter {
     return rest.charCodeAt(rest.length - 1) === 13 ? rest.slice(0, -1) : rest;
   }
 }
+
+/**
+ * Finds field boundaries without allocating: fills `starts`/`ends` (content offsets, quotes excluded) and
+ * returns the field count, or -1 when a field holds an escaped quote (`""`) or an unterminated quote, in
+ * which case the caller falls back to `splitDelimited`. At most `starts.length` fields are recorded.
+ */
+export function scanFields(
+  text: string,
+  delimiterCode: number,
+  starts: Int32Array,
+  ends: Int32Array,
+): number {
+  const n = text.length;
+  const max = starts.length;
+  let count = 0;
+  let pos = 0;
+  for (;;) {
+    if (count === max) return count;
+    if (pos < n && text.charCodeAt(pos) === 34) {
+      const close = text.indexOf('"', pos + 1);
+      if (close === -1 || text.charCodeAt(close + 1) === 34) return -1;
+      starts[count] = pos + 1;
+      ends[count] = close;
+      count++;
+      pos = close + 1;
+      while (pos < n && text.charCodeAt(pos) !== delimiterCode) pos++;
+    } else {
+      let end = pos;
+      while (end < n && text.charCodeAt(end) !== delimiterCode) end++;
+      starts[count] = pos;
+      ends[count] = end;
+      count++;
+      pos = end;
+    }
+    if (pos >= n) return count;
+    pos++; // past the delimiter
+  }
+}
+
+/** A non-negative integer written in `text[start, end)`, or -1 when empty or not all digits. */
+export function digitsValue(text: string, start: number, end: number): number {
+  if (end <= start) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    value = value * 10 + c;
+  }
+  return value;
+}
