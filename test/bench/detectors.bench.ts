@@ -5,10 +5,20 @@
  *
  * Run: `pnpm tsx test/bench/detectors.bench.ts [prints]` (also called by test/bench/run.ts when present).
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDb } from "@smt/db";
+import { io as connect } from "socket.io-client";
+import { blocksAlertsPlugin } from "../../server/src/alerts/alerts.plugin";
 import { AlertEngine } from "../../server/src/alerts/alerts.rules";
 import { Detectors } from "../../server/src/blocks/detectors";
 import type { OptionPrint } from "../../server/src/blocks/options.parse";
-import type { EnrichedPrint, Sentiment } from "../../server/src/darkpool/print";
+import type { EnrichedPrint, RawPrint, Sentiment } from "../../server/src/darkpool/print";
+import { loadEnv } from "../../server/src/env";
+import type { AlertMessage } from "../../server/src/realtime/bus";
+import type { ClientToServerEvents, ServerToClientEvents } from "../../server/src/realtime/events";
+import { startServer } from "../../server/src/server";
 
 export interface DetectorsBenchResult {
   prints: number;
@@ -159,11 +169,100 @@ export function runDetectorsBench(total = 1_000_000, symbolCount = 500): Detecto
   };
 }
 
+export interface AlertLatencyResult {
+  alerts: number;
+  backgroundPrintsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * Alert latency: from a $12M off-exchange print entering the live pipeline (`pipeline.accept`, as a feed
+ * does) to the `alert` event on a Socket.IO client subscribed to `alerts:*`, over the real server (embedded
+ * database, HTTP and Socket.IO on loopback) while background prints flow. Goal p99 < 50 ms.
+ */
+export async function runAlertLatencyBench(
+  alertCount = 200,
+  backgroundPerSecond = 2_000,
+): Promise<AlertLatencyResult> {
+  const db = await openDb({ dataDir: "memory://" });
+  const env = loadEnv({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DEMO: "off",
+    LOG_LEVEL: "error",
+    DATA_DIR: mkdtempSync(join(tmpdir(), "smt-bench-")),
+  });
+  const server = await startServer({ env, db, plugins: [blocksAlertsPlugin] });
+  const socket = connect(server.url, {
+    transports: ["websocket"],
+    reconnection: false,
+  }) as import("socket.io-client").Socket<ServerToClientEvents, ClientToServerEvents>;
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("connect_error", reject);
+  });
+  await socket.emitWithAck("subscribe", { symbols: ["*"], channels: ["alerts"] });
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  socket.on("alert", (a: AlertMessage) => {
+    const t0 = sentAt.get(a.symbol);
+    if (t0 !== undefined) latencies.push(performance.now() - t0);
+  });
+  const raw = (symbol: string, i: number, price: number, size: number): RawPrint => ({
+    symbol,
+    ts: new Date(),
+    price,
+    sizeShares: size,
+    exchange: "D",
+    isOffExchange: true,
+    conditions: [],
+    conditionScheme: "sip_letter",
+    correction: 0,
+    tradeId: `lat-${i}`,
+    source: "bench",
+    sourceRef: `bench:${i}`,
+  });
+  let i = 0;
+  const background = setInterval(() => {
+    for (let k = 0; k < backgroundPerSecond / 100; k++)
+      server.deps.pipeline.accept(raw(`BG${k % 50}`, i++, 50, 100));
+  }, 10);
+  await new Promise((r) => setTimeout(r, 500));
+  for (let n = 0; n < alertCount; n++) {
+    const symbol = `LAT${n}`;
+    sentAt.set(symbol, performance.now());
+    server.deps.pipeline.accept(raw(symbol, i++, 200, 60_000));
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const deadline = Date.now() + 5_000;
+  while (latencies.length < alertCount && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  clearInterval(background);
+  socket.close();
+  await server.close();
+  await db.close();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? Number.NaN;
+  return {
+    alerts: latencies.length,
+    backgroundPrintsPerSecond: backgroundPerSecond,
+    p50Ms: q(0.5),
+    p99Ms: q(0.99),
+    maxMs: latencies.at(-1) ?? Number.NaN,
+  };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const n = Number(process.argv[2] ?? 1_000_000);
   runDetectorsBench(Math.min(100_000, n)); // warm-up
   const r = runDetectorsBench(n);
   console.log(
     `detectors: ${r.prints.toLocaleString("en-US")} prints (${r.optionPrints.toLocaleString("en-US")} options) in ${r.seconds.toFixed(2)} s = ${Math.round(r.printsPerSecond).toLocaleString("en-US")} prints/s on one core (goal >= 300,000); ${r.events} detector events, ${r.alerts} alerts`,
+  );
+  const lat = await runAlertLatencyBench();
+  console.log(
+    `alert latency (print accepted -> socket client, ${lat.backgroundPrintsPerSecond}/s background prints, embedded database): ${lat.alerts} alerts, p50 ${lat.p50Ms.toFixed(1)} ms, p99 ${lat.p99Ms.toFixed(1)} ms, max ${lat.maxMs.toFixed(1)} ms (goal p99 < 50 ms)`,
   );
 }

@@ -146,6 +146,7 @@ describe("live alerts end to end (PGlite)", () => {
       reconnection: true,
       reconnectionDelay: 3000,
       reconnectionDelayMax: 3000,
+      randomizationFactor: 0,
     });
     await socket.emitWithAck("subscribe", { symbols: ["BLK2"], channels: ["alerts"] });
     const got: AlertMessage[] = [];
@@ -156,12 +157,14 @@ describe("live alerts end to end (PGlite)", () => {
     await until(() => got.length === 1, 1000);
     const reconnected = new Promise<void>((resolve) => socket.io.once("reconnect", () => resolve()));
     // Drop the transport as a network blip would (not a client-side disconnect).
+    const droppedAt = Date.now();
     socket.io.engine.close();
     await until(() => !socket.connected, 1000);
     expect(await upload([bigPrint("BLK2", 3)], "missed.ndjson")).toMatchObject({ accepted: 1 });
     await new Promise((r) => setTimeout(r, 500));
     expect(got).toHaveLength(1);
     await reconnected;
+    expect(Date.now() - droppedAt).toBeGreaterThanOrEqual(2900);
     await until(() => got.length === 2, 3000);
     expect(socket.recovered).toBe(true);
     expect(got[1]).toMatchObject({ symbol: "BLK2", type: "large_block" });

@@ -14,7 +14,14 @@ import type { OptionPrint } from "../blocks/options.parse";
 import { etDateOf } from "../lib/et-time";
 import type { AlertMessage } from "../realtime/bus";
 import { type Alert, AlertEngine, type AlertRulesConfig, DEFAULT_ALERT_RULES } from "./alerts.rules";
-import { activeWebhooks, deadLetterStore, deleteAlertsBefore, insertAlert } from "./alerts.store";
+import {
+  activeWebhooks,
+  deadLetterStore,
+  deleteAlertsBefore,
+  insertAlert,
+  webhookGeneration,
+} from "./alerts.store";
+import type { Webhook } from "./webhooks";
 import { DEFAULT_WEBHOOK_OPTIONS, type WebhookDeliveryOptions, WebhookDispatcher } from "./webhooks";
 
 export interface BlocksAlertsOptions {
@@ -69,6 +76,24 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
     optionsOut.clear();
   };
 
+  // Webhooks, cached off the alert path: refreshed when this process changed them, else every 5 s
+  // (another node may have).
+  let hooksCache: { generation: number; atMs: number; hooks: Webhook[] } | null = null;
+  const webhooksNow = async (): Promise<Webhook[]> => {
+    const generation = webhookGeneration(db);
+    if (hooksCache === null || hooksCache.generation !== generation || Date.now() - hooksCache.atMs > 5_000)
+      hooksCache = { generation, atMs: Date.now(), hooks: await activeWebhooks(db) };
+    return hooksCache.hooks;
+  };
+  const deliver = async (alert: Alert) => {
+    try {
+      const hooks = await webhooksNow();
+      if (hooks.length > 0) void dispatcher.dispatch(alert, hooks);
+    } catch (error) {
+      log.error("webhooks not loaded", { id: alert.id, error });
+    }
+  };
+
   const onEvent = (e: DetectorEvent) => {
     if (e.kind === "block") push(blocksOut, e.symbol, e.block);
     else if (e.kind === "sweep")
@@ -83,8 +108,7 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
         if (stored === null) return;
         deps.bus.emit("alert", toAlertMessage(stored));
         deps.metrics?.set("smt_alerts_total", (deps.metrics.get("smt_alerts_total") ?? 0) + 1);
-        const hooks = await activeWebhooks(db);
-        if (hooks.length > 0) void dispatcher.dispatch(stored, hooks);
+        void deliver(stored);
       } catch (error) {
         log.error("alert not stored", { id: alert.id, error });
       }

@@ -116,6 +116,11 @@ export async function deleteAlertsBefore(db: Db, before: Date): Promise<number> 
   return rows.length;
 }
 
+/** Bumped on every webhook change made by this process, so cached lists refresh at once. */
+const webhookGenerations = new WeakMap<Db, number>();
+export const webhookGeneration = (db: Db): number => webhookGenerations.get(db) ?? 0;
+const bumpWebhooks = (db: Db) => webhookGenerations.set(db, webhookGeneration(db) + 1);
+
 export async function createWebhook(
   db: Db,
   w: { url: string; symbols: string[]; types: string[]; secret?: string | undefined },
@@ -128,6 +133,7 @@ export async function createWebhook(
     types: w.types,
   };
   await db.insert(schema.webhooks).values(hook);
+  bumpWebhooks(db);
   return hook;
 }
 
@@ -153,6 +159,7 @@ export async function deleteWebhook(db: Db, id: string): Promise<boolean> {
     .delete(schema.webhooks)
     .where(eq(schema.webhooks.id, id))
     .returning({ id: schema.webhooks.id });
+  bumpWebhooks(db);
   return rows.length > 0;
 }
 
