@@ -3,7 +3,9 @@ import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { type DbHandle, openDb } from "@smt/db";
+import { createAdapter } from "@socket.io/redis-streams-adapter";
 import { sql } from "drizzle-orm";
+import { createClient } from "redis";
 import { type AppDeps, createApp } from "./app";
 import { type ServerInfo, serverInfoPath } from "./cli/server-info";
 import { PrintPipeline } from "./darkpool/pipeline";
@@ -61,7 +63,15 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
 
   const app = createApp(deps);
   const http = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
-  const realtime = attachRealtime(http, { bus, log, apiKeys: env.API_KEYS, batchMs: env.LIVE_BATCH_MS });
+  const redis = env.REDIS_URL ? await connectRedis(env.REDIS_URL, log) : null;
+  const realtime = attachRealtime(http, {
+    bus,
+    log,
+    apiKeys: env.API_KEYS,
+    batchMs: env.LIVE_BATCH_MS,
+    // Several nodes share rooms through Redis streams; this adapter keeps connection state recovery.
+    adapter: redis ? createAdapter(redis) : undefined,
+  });
   const stoppers = (o.plugins ?? []).map((plugin) => plugin(deps, realtime)).filter((s) => s !== undefined);
 
   await new Promise<void>((resolve, reject) => {
@@ -101,11 +111,20 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       for (const stop of stoppers) await stop();
       await pipeline.close();
       await realtime.close();
+      await redis?.quit().catch(() => undefined);
       await new Promise<void>((resolve) => http.close(() => resolve()));
       if (infoFile) rmSync(infoFile, { force: true });
       if (!o.db) await db.close();
     },
   };
+}
+
+async function connectRedis(url: string, log: Logger) {
+  const client = createClient({ url });
+  client.on("error", (error: unknown) => log.warn("redis error", { error }));
+  await client.connect();
+  log.info("socket.io redis streams adapter enabled", { url: url.replace(/\/\/[^@]*@/, "//***@") });
+  return client;
 }
 
 async function shouldRunDemo(env: Env, db: DbHandle): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { type DbHandle, openDb } from "@smt/db";
 import postgres from "postgres";
 import { inject } from "vitest";
@@ -17,7 +18,11 @@ let counter = 0;
 
 /** A freshly migrated database of this test file's own; `close()` drops it. */
 export async function openTestDb(engine: Engine): Promise<DbHandle & { url?: string }> {
-  if (engine === "pglite") return openDb({ dataDir: "memory://" });
+  if (engine === "pglite") {
+    const template = new Blob([readFileSync(inject("pgliteTemplatePath"))]);
+    // The template is already migrated; migrate() still runs to prove there is nothing left to apply.
+    return openDb({ dataDir: "memory://", pgliteTemplate: template });
+  }
   const templateUrl = inject("pgTemplateUrl");
   const template = new URL(templateUrl).pathname.slice(1);
   const name = `smt_t_${process.pid}_${Date.now().toString(36)}_${counter++}`;

@@ -1,6 +1,9 @@
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import postgres from "postgres";
 import type { TestProject } from "vitest/node";
-import { openDb } from "../../db/src/index";
+import { dumpPgliteTemplate, openDb } from "../../db/src/index";
 
 /**
  * With DATABASE_URL set, migrates a template database once per run; each test file then clones it
@@ -8,6 +11,11 @@ import { openDb } from "../../db/src/index";
  * DATABASE_URL is an error, not a skip.
  */
 export default async function setup(project: TestProject) {
+  // A migrated PGlite data directory, dumped once; each test database starts from a copy.
+  const templatePath = join(tmpdir(), `smt-pglite-template-${process.pid}.tar`);
+  const dump = await dumpPgliteTemplate();
+  writeFileSync(templatePath, Buffer.from(await dump.arrayBuffer()));
+  project.provide("pgliteTemplatePath", templatePath);
   const url = process.env.DATABASE_URL;
   if (!url) {
     if (process.env.CI === "true")
@@ -47,5 +55,6 @@ export function withDatabase(url: string, database: string): string {
 declare module "vitest" {
   export interface ProvidedContext {
     pgTemplateUrl: string;
+    pgliteTemplatePath: string;
   }
 }

@@ -1,5 +1,5 @@
 import type { Server as HttpServer } from "node:http";
-import { Server, type Socket } from "socket.io";
+import { Server, type ServerOptions, type Socket } from "socket.io";
 import { toPrintWire } from "../darkpool/print-wire";
 import type { Logger } from "../lib/log";
 import type { LiveBus } from "./bus";
@@ -29,11 +29,7 @@ export interface RealtimeOptions {
   /** Prints are batched per symbol for at most this long. */
   batchMs: number;
   /** Lets a deployment plug in the Redis streams adapter for several nodes. */
-  adapter?: ConstructorParameters<typeof Server>[1] extends infer O
-    ? O extends { adapter?: infer A }
-      ? A
-      : never
-    : never;
+  adapter?: Partial<ServerOptions>["adapter"] | undefined;
 }
 
 const SYMBOL_RE = /^[A-Z][A-Z0-9./-]{0,13}$/;
