@@ -123,13 +123,12 @@ function toEvent(m: Json, storedSource: string, at: Location): AlpacaEvent {
   switch (type) {
     case "t": {
       const exchange = str(m, "x");
-      const price = positive(m, "p");
-      const sizeShares = positive(m, "s");
+      const ts = timeOf(m, "t");
       const print: RawPrint = {
         symbol: str(m, "S"),
-        ts: timeOf(m, "t"),
-        price,
-        sizeShares,
+        ts,
+        price: positive(m, "p"),
+        sizeShares: positive(m, "s"),
         exchange,
         exchangeId: null,
         // Alpaca does not say which TRF took the print.
@@ -142,9 +141,9 @@ function toEvent(m: Json, storedSource: string, at: Location): AlpacaEvent {
         tradeId: tradeIdOf(m, "i"),
         source: storedSource,
         sourceRef: formatLocation(at),
-        publishedAt: null,
+        // A tape print is public when the SIP disseminates it.
+        publishedAt: ts,
       };
-      print.publishedAt = print.ts;
       return { kind: "trade", print };
     }
     case "q": {

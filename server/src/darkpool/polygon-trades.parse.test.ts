@@ -125,6 +125,17 @@ describe("Polygon trades flat file", () => {
     ]);
   });
 
+  it("reads a line with escaped quotes and reports an unterminated quote", async () => {
+    const text = [
+      HEADER,
+      'MSFT,"12,37",0,4,"a""b",1,276.1,1,1679990400018381329,100,3,202,0',
+      'MSFT,"12,37,0,4,7,1,276.1,1,1679990400018381329,100,3,202,0',
+    ].join("\n");
+    const { records, errors } = await collect(parsePolygonTrades(chunked(text), { sourceName: "q.csv" }));
+    expect(records.map((r) => [r.tradeId, r.conditions])).toEqual([['a"b', ["12", "37"]]]);
+    expect(errors).toEqual(["q.csv:3 <> unterminated quote (truncated line?)"]);
+  });
+
   it("refuses a file whose header lacks required columns, naming them", async () => {
     const { records, errors } = await collect(
       parsePolygonTrades(chunked("ticker,price,size\nMSFT,1,1\n"), { sourceName: "x.csv" }),

@@ -73,7 +73,6 @@ interface FileState {
   sourceName: string;
   storedSource: string;
   delimiter: string;
-  delimiterCode: number;
   col: Record<ColumnName, number> | null;
   minFields: number;
   /** Set when the header is unusable: the rest of the file cannot be read. */
@@ -86,7 +85,6 @@ const fieldError = (state: FileState, line: number, field: string, message: stri
 function readHeader(state: FileState, text: string, line: number): Parsed<RawPrint> | null {
   const headerText = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   state.delimiter = headerText.includes("\t") ? "\t" : ",";
-  state.delimiterCode = state.delimiter.charCodeAt(0);
   const header = headerText.split(state.delimiter).map((h) => h.trim());
   const missing = REQUIRED.filter((name) => !header.includes(name));
   if (missing.length > 0) {
@@ -135,11 +133,14 @@ function parseLine(
   ends: Int32Array,
 ): Parsed<RawPrint> {
   let text = rawText;
-  let count = scanFields(text, state.delimiterCode, starts, ends);
+  let count = scanFields(text, state.delimiter, starts, ends);
   if (count === -1) {
-    // Escaped or unterminated quotes: split properly, then rescan on a NUL-joined copy.
+    if (rawText.split('"').length % 2 === 0) {
+      return parsedError({ source: state.sourceName, line }, "unterminated quote (truncated line?)");
+    }
+    // Escaped quotes: split properly, then rescan on a NUL-joined copy.
     text = splitDelimited(rawText, state.delimiter).join("\0");
-    count = scanFields(text, 0, starts, ends);
+    count = scanFields(text, "\0", starts, ends);
   }
   if (count < state.minFields) {
     return parsedError(
@@ -256,7 +257,6 @@ export async function* parsePolygonTrades(
     sourceName: opts.sourceName,
     storedSource: opts.source ?? "polygon_flatfile",
     delimiter: ",",
-    delimiterCode: 44,
     col: null,
     minFields: 0,
     fatal: false,

@@ -128,12 +128,7 @@ export class LineSplitter {
  * returns the field count, or -1 when a field holds an escaped quote (`""`) or an unterminated quote, in
  * which case the caller falls back to `splitDelimited`. At most `starts.length` fields are recorded.
  */
-export function scanFields(
-  text: string,
-  delimiterCode: number,
-  starts: Int32Array,
-  ends: Int32Array,
-): number {
+export function scanFields(text: string, delimiter: string, starts: Int32Array, ends: Int32Array): number {
   const n = text.length;
   const max = starts.length;
   let count = 0;
@@ -146,17 +141,15 @@ export function scanFields(
       starts[count] = pos + 1;
       ends[count] = close;
       count++;
-      pos = close + 1;
-      while (pos < n && text.charCodeAt(pos) !== delimiterCode) pos++;
+      pos = text.indexOf(delimiter, close + 1);
     } else {
-      let end = pos;
-      while (end < n && text.charCodeAt(end) !== delimiterCode) end++;
+      const end = text.indexOf(delimiter, pos);
       starts[count] = pos;
-      ends[count] = end;
+      ends[count] = end === -1 ? n : end;
       count++;
       pos = end;
     }
-    if (pos >= n) return count;
+    if (pos === -1) return count;
     pos++; // past the delimiter
   }
 }
