@@ -55,6 +55,18 @@ export function atsPublishedAt(weekStart: string, tier: string): Date {
   return etWallTimeToUtc(addDays(weekStart, tier === "T1" ? 14 : 28), 6);
 }
 
+const publishedAtCache = new Map<string, Date>();
+function cachedPublishedAt(weekStart: string, tier: string): Date {
+  const key = `${weekStart}|${tier}`;
+  let at = publishedAtCache.get(key);
+  if (at === undefined) {
+    at = atsPublishedAt(weekStart, tier);
+    if (publishedAtCache.size > 10_000) publishedAtCache.clear();
+    publishedAtCache.set(key, at);
+  }
+  return at;
+}
+
 function weekStartFromName(name: string): string | null {
   const match = /_(\d{4})(\d{2})(\d{2})\.(?:psv|csv|txt)$/i.exec(baseName(name));
   return match === null ? null : `${match[1]}-${match[2]}-${match[3]}`;
@@ -179,7 +191,7 @@ function atsRowToRecord(row: Record<string, unknown>, ctx: RowContext): Parsed<A
       lastUpdateDate: lastUpdateDate.length > 0 ? lastUpdateDate : null,
       source: "finra_ats",
       sourceRef: ctx.sourceRef,
-      publishedAt: atsPublishedAt(ctx.weekStart, tier),
+      publishedAt: cachedPublishedAt(ctx.weekStart, tier),
     },
     ctx.at,
   );

@@ -63,6 +63,8 @@ export async function* parseShortVolume(
   let trailer: { count: number; line: number } | null = null;
   let lastLine = 0;
   const publishedAtByDay = new Map<string, Date>();
+  let lastDateText = "";
+  let lastDay: string | null = null;
 
   for await (const { text, line } of readLines(source)) {
     lastLine = line;
@@ -96,7 +98,13 @@ export async function* parseShortVolume(
     }
     const fail = (field: string, message: string): Parsed<ShortVolumeRecord> =>
       parsedError({ ...at, element: field }, `${field}: ${message}`);
-    const day = isoDateOf(fields[0] as string);
+    // Every row of a file has the same date: validate it once.
+    const dateText = fields[0] as string;
+    if (dateText !== lastDateText) {
+      lastDateText = dateText;
+      lastDay = isoDateOf(dateText);
+    }
+    const day = lastDay;
     if (day === null) {
       yield fail("Date", `"${fields[0]}" is not a YYYYMMDD date`);
       continue;
