@@ -121,7 +121,11 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
   const want = (key: string, load: () => Promise<void>) => {
     if (!loadBaselines || requested.has(key)) return;
     requested.add(key);
+    // Baselines wait for the alerts of the batch that asked for them: on the embedded database queries
+    // run one at a time, and an alert must not queue behind a baseline scan.
     baselineChain = baselineChain.then(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      await chain;
       if (stopped) return;
       try {
         await load();
