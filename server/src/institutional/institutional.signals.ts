@@ -62,7 +62,8 @@ export function latestCompleteQuarter(
   asOf: Date,
   deadlineDays: number = INSTITUTIONAL_PARAMS.filingDeadlineDays,
 ): string {
-  return quarterEndOnOrBefore(new Date(asOf.getTime() - deadlineDays * DAY_MS));
+  // Q4 is due on day 45 (Feb 14) and complete from the day after.
+  return quarterEndOnOrBefore(new Date(asOf.getTime() - (deadlineDays + 1) * DAY_MS));
 }
 
 export interface Position {

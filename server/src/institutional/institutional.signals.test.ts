@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import {
+  classifyChanges,
+  clusterBuys,
+  computeFlow,
+  flowDirection,
+  type InsiderTrade,
+  insiderScore,
+  insiderWindows,
+  latestCompleteQuarter,
+  previousQuarterEnd,
+} from "./institutional.signals";
+
+const trade = (
+  ownerCik: string,
+  transactionDate: string,
+  code: string,
+  valueUsd = 100_000,
+  aff10b5One: boolean | null = null,
+): InsiderTrade => ({
+  ownerCik,
+  transactionDate,
+  code,
+  shares: 1000,
+  valueUsd,
+  aff10b5One,
+  isDerivative: false,
+});
+
+describe("quarters", () => {
+  it("counts a quarter as complete only after its 45-day 13F window", () => {
+    expect(latestCompleteQuarter(new Date("2025-02-14T00:00:00Z"))).toBe("2024-09-30");
+    expect(latestCompleteQuarter(new Date("2025-02-15T00:00:00Z"))).toBe("2024-12-31");
+    expect(previousQuarterEnd("2025-03-31")).toBe("2024-12-31");
+    expect(previousQuarterEnd("2024-12-31")).toBe("2024-09-30");
+  });
+});
+
+describe("flow direction bands (original specification)", () => {
+  it("puts > +2% in strong_inflow and < -2% in strong_outflow, a small change in neutral", () => {
+    expect(flowDirection(2.01)).toBe("strong_inflow");
+    expect(flowDirection(2)).toBe("inflow");
+    expect(flowDirection(0.4)).toBe("neutral");
+    expect(flowDirection(-1)).toBe("outflow");
+    expect(flowDirection(-2.5)).toBe("strong_outflow");
+    expect(flowDirection(null)).toBe("neutral");
+  });
+});
+
+describe("holder changes", () => {
+  const p = (filerCik: string, shares: number) => ({
+    filerCik,
+    filerName: filerCik,
+    shares,
+    valueUsd: shares * 10,
+  });
+  it("tells a sale to zero from a report not filed yet", () => {
+    const changes = classifyChanges(
+      [p("A", 150), p("C", 50)],
+      [p("A", 100), p("B", 80), p("D", 40)],
+      new Set(["A", "B"]),
+    );
+    const kind = Object.fromEntries(changes.map((c) => [c.filerCik, c.kind]));
+    expect(kind).toEqual({ A: "increased", C: "new", B: "sold_out", D: "not_reported" });
+    const flow = computeFlow(changes, 10_000);
+    // Comparable holders A, B, C: before 180, now 200.
+    expect(flow.net_change_percentage).toBeCloseTo((20 / 180) * 100, 4);
+    expect(flow.institutional_ownership).toBe(2);
+    expect(flow.conviction_components.breadth).toBeCloseTo(1 / 3, 4);
+    expect(flow.conviction_components.entries).toBe(0);
+  });
+});
+
+describe("insider cluster buys and sentiment", () => {
+  it("finds 3 insiders buying within 14 days, not 3 spread over a month", () => {
+    const clustered = [
+      trade("1", "2025-03-01", "P"),
+      trade("2", "2025-03-07", "P"),
+      trade("3", "2025-03-14", "P"),
+    ];
+    expect(clusterBuys(clustered, 3, 14)).toEqual([
+      { start: "2025-03-01", end: "2025-03-14", insiders: 3, valueUsd: 300_000 },
+    ]);
+    const spread = [
+      trade("1", "2025-03-01", "P"),
+      trade("2", "2025-03-10", "P"),
+      trade("3", "2025-03-20", "P"),
+    ];
+    expect(clusterBuys(spread, 3, 14)).toEqual([]);
+    const sameInsider = [
+      trade("1", "2025-03-01", "P"),
+      trade("1", "2025-03-02", "P"),
+      trade("2", "2025-03-03", "P"),
+    ];
+    expect(clusterBuys(sameInsider, 3, 14)).toEqual([]);
+  });
+
+  it("leaves grants, exercises and withholding out, and half-weights planned 10b5-1 sales", () => {
+    const trades = [
+      trade("1", "2025-03-01", "P", 100_000),
+      trade("2", "2025-03-02", "S", 100_000, true),
+      trade("3", "2025-03-03", "A", 5_000_000),
+      trade("3", "2025-03-03", "F", 1_000_000),
+      trade("3", "2025-03-03", "M", 1_000_000),
+      trade("4", "2025-03-04", "G", 50_000),
+    ];
+    const [w] = insiderWindows(trades, "2025-03-10", ["A", "M", "F"], [30]);
+    expect(w).toEqual({
+      days: 30,
+      buys: { count: 1, value: 100_000 },
+      sells: { count: 1, value: 100_000, planned_10b5_1: 1 },
+      other: { count: 1 },
+      excluded: { count: 3 },
+    });
+    const s = insiderScore(trades, w as NonNullable<typeof w>, 0);
+    // Sell weight 0.5: value balance (100k - 50k) / 150k = 1/3, count balance (1 - 0.5) / 1.5 = 1/3.
+    expect(s.components).toEqual({ value_balance: 0.33, count_balance: 0.33, cluster_bonus: 0 });
+    expect(s.score).toBeCloseTo(33.33, 1);
+  });
+});
