@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { DbHandle } from "@smt/db";
 import { HTTPException } from "hono/http-exception";
-import swaggerUiDist from "swagger-ui-dist";
+import swaggerUiPath from "swagger-ui-dist/absolute-path.js";
 import { alertsRoutes } from "./alerts/alerts.routes";
 import { analyticsRoutes } from "./analytics/analytics.routes";
 import { blocksRoutes } from "./blocks/blocks.routes";
@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps) {
 </body></html>`),
   );
   app.get("/docs/assets/:file", async (c) => {
-    const res = await staticFile(swaggerUiDist.getAbsoluteFSPath(), c.req.param("file"));
+    const res = await staticFile(swaggerUiPath(), c.req.param("file"));
     return res ?? c.json({ error: { code: "NOT_FOUND", message: "no such asset" } }, 404);
   });
 
