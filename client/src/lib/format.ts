@@ -54,7 +54,18 @@ export const fmtSignedPct = (v: number | null | undefined, digits = 2) =>
   v == null ? DASH : `${v > 0 ? "+" : ""}${v.toFixed(digits)}%`;
 export const fmtScore = (v: number | null | undefined, digits = 1) => (v == null ? DASH : v.toFixed(digits));
 
-export const fmtEtTime = (iso: string) => etTime.format(new Date(iso));
+/** Prints within one second share their label; the cache is dropped when it grows past a few thousand. */
+const etTimeBySecond = new Map<string, string>();
+export function fmtEtTime(iso: string): string {
+  const second = iso.slice(0, 19);
+  let text = etTimeBySecond.get(second);
+  if (text === undefined) {
+    if (etTimeBySecond.size > 5000) etTimeBySecond.clear();
+    text = etTime.format(new Date(iso));
+    etTimeBySecond.set(second, text);
+  }
+  return text;
+}
 export const fmtEtDateTime = (iso: string | null | undefined) =>
   iso == null ? DASH : `${etDateTime.format(new Date(iso))} ET`;
 

@@ -3,8 +3,10 @@
  * into the panel, block and options events as refresh triggers, and the connection indicator.
  *
  * Rendering is throttled: socket batches land in a plain (non-reactive) queue and are applied to the
- * table once per animation frame, capped at MAX_ROWS, so 2k prints/s costs one DOM update per frame
- * instead of one per print, and a hidden tab (no frames) only holds the newest MAX_ROWS in memory.
+ * table in one assignment inside an animation frame, at most every TABLE_UPDATE_MS, capped at MAX_ROWS.
+ * At 2k prints/s that is five table updates a second instead of one per print (or one per frame: at 60
+ * updates/s the table's layout alone took a quarter of the main thread in test/bench/dashboard-frames),
+ * and a hidden tab (no frames) only holds the newest MAX_ROWS in memory.
  */
 import type {
   AlertMessage,
@@ -23,6 +25,8 @@ export type { AlertMessage, PrintWire };
 /** Rows kept in the live table; older prints stay available over REST. */
 export const MAX_ROWS = 200;
 const MAX_ALERTS = 50;
+/** Minimum time between two table updates: fast enough to read as live, slow enough to stay cheap. */
+export const TABLE_UPDATE_MS = 200;
 const CHANNELS: SubscribeRequest["channels"] = ["prints", "alerts", "blocks", "options"];
 
 /** Newest first, one row per trade_key, at most MAX_ROWS. ISO timestamps from the server sort as text. */
@@ -62,6 +66,8 @@ class LiveState {
   #symbol: string | null = null;
   #pending: PrintWire[] = [];
   #frame: number | null = null;
+  #wait: ReturnType<typeof setTimeout> | null = null;
+  #lastFlushMs = 0;
   #keys = new Set<string>();
   #lastSeq: number | null = null;
   #countThisSecond = 0;
@@ -157,6 +163,7 @@ class LiveState {
     this.#socket = null;
     if (this.#rateTimer) clearInterval(this.#rateTimer);
     if (this.#frame !== null) cancelAnimationFrame(this.#frame);
+    if (this.#wait !== null) clearTimeout(this.#wait);
   }
 
   #subscribe(symbol: string) {
@@ -177,14 +184,25 @@ class LiveState {
     for (const p of batch.prints) if (this.includeLit || p.is_off_exchange) this.#pending.push(p);
     // Older queued prints would fall off the table anyway.
     if (this.#pending.length > MAX_ROWS) this.#pending.splice(0, this.#pending.length - MAX_ROWS);
-    if (this.#frame === null && this.#pending.length > 0) {
+    this.#schedule();
+  }
+
+  /** One flush per animation frame, no sooner than TABLE_UPDATE_MS after the previous one. */
+  #schedule() {
+    if (this.#frame !== null || this.#wait !== null || this.#pending.length === 0) return;
+    const waitMs = this.#lastFlushMs + TABLE_UPDATE_MS - performance.now();
+    const inFrame = () => {
+      this.#wait = null;
       this.#frame = requestAnimationFrame(() => this.#flush());
-    }
+    };
+    if (waitMs <= 0) inFrame();
+    else this.#wait = setTimeout(inFrame, waitMs);
   }
 
   /** Applies the queued prints in one assignment: one keyed-each update per frame. */
   #flush() {
     this.#frame = null;
+    this.#lastFlushMs = performance.now();
     if (this.#pending.length === 0) return;
     const incoming: PrintWire[] = [];
     for (let i = this.#pending.length - 1; i >= 0; i--) {
