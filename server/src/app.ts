@@ -16,6 +16,7 @@ import { ingestRoutes } from "./ingest/ingest.routes";
 import { institutionalRoutes } from "./institutional/institutional.routes";
 import type { Logger } from "./lib/log";
 import { newRouter } from "./lib/openapi";
+import { rateLimit } from "./lib/rate-limit";
 import { staticFile } from "./lib/static";
 import { listSymbols } from "./lib/symbols";
 import type { LiveBus } from "./realtime/bus";
@@ -83,7 +84,14 @@ const symbolsRoute = createRoute({
 /** Builds the HTTP application. Used by `main.ts` and by tests (through `app.request` or `hc`). */
 export function createApp(deps: AppDeps) {
   const started = Date.now();
-  const app = newRouter()
+  const base = newRouter();
+  const limiter = rateLimit(deps.env.RATE_LIMIT_PER_MINUTE);
+  base.use("/smart-money/*", async (c, next) => {
+    // Static dashboard files are not API calls.
+    if (c.req.path.startsWith("/smart-money/dashboard")) return next();
+    return limiter(c, next);
+  });
+  const app = base
     .openapi(healthRoute, async (c) => {
       const reachable = await deps.db.ping();
       const body = {
