@@ -1,5 +1,5 @@
+export * from "./alerts";
+export * from "./blocks";
 export * from "./core";
 export * from "./darkpool";
-export * from "./blocks";
-export * from "./alerts";
 export * from "./institutional";
