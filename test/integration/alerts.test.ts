@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startBlocksAlerts } from "../../server/src/alerts/alerts.plugin";
+import { type BlocksAlertsRuntime, startBlocksAlerts } from "../../server/src/alerts/alerts.plugin";
 import { SIGNATURE_HEADER, verifySignature } from "../../server/src/alerts/webhooks";
 import type { AlertMessage } from "../../server/src/realtime/bus";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../server/src/realtime/events";
@@ -44,6 +44,7 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
   const received: { body: string; headers: IncomingMessage["headers"] }[] = [];
   let receiver: Server;
   let receiverUrl = "";
+  let runtime: BlocksAlertsRuntime;
 
   beforeAll(async () => {
     receiver = createServer((req, res) => {
@@ -59,7 +60,7 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
     server = await startTestServer(engine, { API_KEYS: "" }, [
       (deps) => {
-        const runtime = startBlocksAlerts(deps, {
+        runtime = startBlocksAlerts(deps, {
           webhooks: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, timeoutMs: 2_000 },
           idleTickMs: 50,
         });
@@ -205,7 +206,6 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
     expect(JSON.parse(ok[0]!.body).alert).toMatchObject({ symbol: "BLK3", type: "large_block" });
 
     let letters: { webhook_id: string; attempts: number; last_status: number }[] = [];
-    await until(() => letters.length > 0, 3000).catch(() => undefined);
     for (let i = 0; i < 50 && letters.length === 0; i++) {
       const res = await fetch(`${server.url}/smart-money/webhooks/dead-letters?webhook_id=${bad.id}`);
       letters = ((await res.json()) as { dead_letters: typeof letters }).dead_letters;
@@ -245,6 +245,35 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
     };
     expect(opts.date).toBe("2023-03-13");
     expect(opts.contracts).toMatchObject([{ contract: "SPY230327P00390000", volume: 30, is_unusual: false }]);
+  });
+
+  it("fills in an alert's outcome: the price move 1 hour and 1 day after it", async () => {
+    await upload([bigPrint("OUT1", 10)], "out.ndjson");
+    let alerts: AlertMessage[] = [];
+    for (let i = 0; i < 100 && alerts.length === 0; i++) {
+      alerts = (
+        (await (await fetch(`${server.url}/smart-money/alerts/OUT1`)).json()) as { alerts: AlertMessage[] }
+      ).alerts;
+      if (alerts.length === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(alerts).toHaveLength(1);
+    const at = (ms: number, price: number) =>
+      JSON.stringify({
+        symbol: "OUT1",
+        timestamp: new Date(Date.UTC(2025, 10, 18, 15, 0, 10) + ms).toISOString(),
+        price,
+        size: 100,
+      });
+    // 1 hour later at 210 (+5%), 1 day later at 190 (-5%).
+    await upload([at(3_600_000 - 1000, 210), at(86_400_000 - 1000, 190)], "later.ndjson");
+    await runtime.evaluateOutcomes(new Date(Date.UTC(2025, 10, 20)));
+    const after = (await (await fetch(`${server.url}/smart-money/alerts/OUT1`)).json()) as {
+      alerts: { outcome: { price_at_alert: number; price_move_1h_pct: number; price_move_1d_pct: number } }[];
+    };
+    const outcome = after.alerts[0]!.outcome;
+    expect(outcome.price_at_alert).toBe(200);
+    expect(outcome.price_move_1h_pct).toBeCloseTo(5, 9);
+    expect(outcome.price_move_1d_pct).toBeCloseTo(-5, 9);
   });
 
   it("serves recent blocks with trade type and the alert threshold", async () => {

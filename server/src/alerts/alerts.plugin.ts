@@ -13,12 +13,21 @@ import { onOptionPrintsStored } from "../blocks/options.bus";
 import type { OptionPrint } from "../blocks/options.parse";
 import { etDateOf } from "../lib/et-time";
 import type { AlertMessage } from "../realtime/bus";
-import { type Alert, AlertEngine, type AlertRulesConfig, DEFAULT_ALERT_RULES } from "./alerts.rules";
+import {
+  type Alert,
+  AlertEngine,
+  type AlertRulesConfig,
+  alertOutcome,
+  DEFAULT_ALERT_RULES,
+} from "./alerts.rules";
 import {
   activeWebhooks,
+  alertsAwaitingOutcome,
   deadLetterStore,
   deleteAlertsBefore,
   insertAlert,
+  priceAtOrBefore,
+  updateAlertOutcome,
   webhookGeneration,
 } from "./alerts.store";
 import type { Webhook } from "./webhooks";
@@ -32,6 +41,8 @@ export interface BlocksAlertsOptions {
   loadBaselines?: boolean;
   /** How often idle detectors are advanced so sweeps and divergence windows close. */
   idleTickMs?: number;
+  /** How often alerts past 1 h / 1 d get their outcome (price move) filled in. */
+  outcomeEveryMs?: number;
 }
 
 /** What the plugin exposes to tests and to the routes (e.g. the dispatcher to drain on shutdown). */
@@ -41,6 +52,8 @@ export interface BlocksAlertsRuntime {
   dispatcher: WebhookDispatcher;
   /** Resolves when every alert produced so far is stored and announced. */
   settled(): Promise<void>;
+  /** Fills in the outcome of alerts whose 1 h / 1 d horizon has passed (also run on a timer). */
+  evaluateOutcomes(now: Date): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -200,6 +213,31 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
   }, 3_600_000);
   retention.unref();
 
+  // Outcomes: the price move 1 hour and 1 day after each alert, once those moments have passed.
+  const evaluateOutcomes = async (now: Date) => {
+    for (const alert of await alertsAwaitingOutcome(db, now)) {
+      const prices = new Map<number, number | null>();
+      const t0 = Date.parse(alert.timestamp);
+      for (const t of [t0, t0 + 3_600_000, t0 + 86_400_000])
+        if (t <= now.getTime()) prices.set(t, await priceAtOrBefore(db, alert.symbol, new Date(t)));
+      const outcome = alertOutcome(alert, now.getTime(), (t) => prices.get(t) ?? null);
+      await updateAlertOutcome(db, alert.id, outcome);
+    }
+  };
+  const outcomes = setInterval(
+    () => {
+      chain = chain.then(async () => {
+        try {
+          await evaluateOutcomes(deps.now?.() ?? new Date());
+        } catch (error) {
+          log.warn("alert outcomes not evaluated", { error });
+        }
+      });
+    },
+    o.outcomeEveryMs ?? 5 * 60_000,
+  );
+  outcomes.unref();
+
   const settled = async () => {
     let seen: Promise<void> | null = null;
     while (seen !== chain) {
@@ -213,12 +251,14 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
     engine,
     dispatcher,
     settled,
+    evaluateOutcomes,
     async stop() {
       stopped = true;
       offPrints();
       offOptions();
       clearInterval(idle);
       clearInterval(retention);
+      clearInterval(outcomes);
       await baselineChain;
       await settled();
       await dispatcher.drain();

@@ -2,8 +2,8 @@
  * SQL of the alerts feature: alerts with their global sequence, webhooks and dead letters.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { type Db, schema } from "@smt/db";
-import { and, asc, desc, eq, gt, gte, inArray, lt, type SQL } from "drizzle-orm";
+import { type Db, rowsOf, schema } from "@smt/db";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Alert, AlertSeverity, AlertType } from "./alerts.rules";
 import { ALERT_SEVERITIES } from "./alerts.rules";
 import type { DeadLetter, DeadLetterSink, Webhook } from "./webhooks";
@@ -105,6 +105,52 @@ export async function updateAlertOutcome(db: Db, id: string, o: Alert["outcome"]
       outcomeEvaluatedAt: o.evaluated_at ? new Date(o.evaluated_at) : null,
     })
     .where(eq(schema.alerts.id, id));
+}
+
+/**
+ * Alerts whose outcome is still open: no 1-hour move yet (and at least an hour old), or no 1-day move yet
+ * (and at least a day old), oldest first. Outcomes are judged on event time, so replayed history gets
+ * them as soon as the later prints are stored.
+ */
+export async function alertsAwaitingOutcome(db: Db, now: Date, limit = 500): Promise<Alert[]> {
+  const t = schema.alerts;
+  const hourAgo = new Date(now.getTime() - 3_600_000);
+  const dayAgo = new Date(now.getTime() - 86_400_000);
+  const rows = await db
+    .select()
+    .from(t)
+    .where(
+      and(
+        or(
+          and(isNull(t.priceMove1hPct), lte(t.ts, hourAgo)),
+          and(isNull(t.priceMove1dPct), lte(t.ts, dayAgo)),
+        ),
+        // Give up 3 days after the day horizon; retry a missing price at most hourly.
+        gte(t.ts, new Date(now.getTime() - 4 * 86_400_000)),
+        or(isNull(t.outcomeEvaluatedAt), lte(t.outcomeEvaluatedAt, hourAgo)),
+      ),
+    )
+    .orderBy(asc(t.ts))
+    .limit(limit);
+  return rows.map(alertFromRow);
+}
+
+/**
+ * Last eligible print price of a symbol at or before a moment (within the 3 days before it), or null.
+ * Lit and off-exchange prints both count; excluded conditions (average price, derivatively priced, ...)
+ * and corrections do not.
+ */
+export async function priceAtOrBefore(db: Db, symbol: string, at: Date): Promise<number | null> {
+  const rows = rowsOf<{ price: unknown }>(
+    await db.execute(sql`
+      select price from prints
+      where symbol = ${symbol} and block_eligible and correction < 7
+        and ts <= ${at.toISOString()}::timestamptz
+        and ts > ${at.toISOString()}::timestamptz - interval '3 days'
+      order by ts desc limit 1`),
+  );
+  const p = rows[0]?.price;
+  return p === undefined || p === null ? null : Number(p);
 }
 
 /** Deletes alerts stored before `before` (retention, 7 days by default). Returns how many. */
