@@ -216,6 +216,21 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it("shows the connection going offline and coming back, then keeps receiving prints", async () => {
+    await open("AAPL");
+    await context.setOffline(true);
+    await expect.poll(() => connectionState(), { timeout: 5_000 }).not.toBe("connected");
+    await context.setOffline(false);
+    await expect.poll(() => connectionState(), { timeout: 10_000 }).toBe("connected");
+    await upload(
+      [{ symbol: "AAPL", timestamp: new Date().toISOString(), price: 186.1234, size: 1234 }],
+      "after-reconnect.ndjson",
+    );
+    const row = page.locator('[data-testid="print-row"]', { hasText: "$186.1234" });
+    await row.first().waitFor({ timeout: 2_000 });
+    expect(consoleErrors.filter((e) => !/ERR_INTERNET_DISCONNECTED|WebSocket/.test(e))).toEqual([]);
+  });
+
   it("shows an empty state, not an error, for a symbol with no data", async () => {
     await page.goto(`${server.url}/smart-money/dashboard?symbol=ZZZZ`);
     await page.locator('[data-testid="symbol-empty"]').waitFor({ timeout: 10_000 });

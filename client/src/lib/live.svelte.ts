@@ -123,7 +123,8 @@ class LiveState {
       this.connection = "offline";
     });
     addEventListener("online", () => {
-      if (!socket.connected) socket.connect();
+      if (socket.connected) this.connection = "connected";
+      else socket.connect();
     });
     this.#rateTimer = setInterval(() => {
       this.printsPerSecond = this.#countThisSecond;
