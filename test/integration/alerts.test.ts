@@ -276,6 +276,88 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
     expect(outcome.price_move_1d_pct).toBeCloseTo(-5, 9);
   });
 
+  it("documents every blocks, alerts and webhook route in /openapi.json", async () => {
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    for (const path of [
+      "/smart-money/blocks/{symbol}/recent",
+      "/smart-money/blocks/{symbol}/options",
+      "/smart-money/blocks/{symbol}/options-positioning",
+      "/smart-money/blocks/{symbol}/volume-spike",
+      "/smart-money/blocks/{symbol}/divergence",
+      "/smart-money/alerts/{symbol}",
+      "/smart-money/webhooks",
+      "/smart-money/webhooks/dead-letters",
+    ])
+      expect(Object.keys(doc.paths), path).toContain(path);
+  });
+
+  it("finds a day and an intraday bucket above 2x their trailing averages", async () => {
+    const line = (day: string, size: number) =>
+      JSON.stringify({ symbol: "SPK1", timestamp: `${day}T15:00:00.000Z`, price: 10, size });
+    const history = ["2025-11-10", "2025-11-11", "2025-11-12", "2025-11-13", "2025-11-14", "2025-11-17"];
+    await upload([...history.map((d) => line(d, 10_000)), line("2025-11-18", 100_000)], "spike.ndjson");
+    const res = await fetch(`${server.url}/smart-money/blocks/SPK1/volume-spike?date=2025-11-18`);
+    const body = (await res.json()) as {
+      daily: {
+        volume: number;
+        average_volume: number;
+        volume_ratio: number;
+        is_spike: boolean;
+        history_days: number;
+      };
+      intraday_spikes: { window_start: string; volume: number; volume_ratio: number }[];
+    };
+    expect(res.status).toBe(200);
+    expect(body.daily).toMatchObject({
+      volume: 100_000,
+      average_volume: 10_000,
+      volume_ratio: 10,
+      is_spike: true,
+      history_days: 6,
+    });
+    // 10:00 ET on 2025-11-18 (EST) is 15:00 UTC.
+    expect(body.intraday_spikes).toEqual([
+      {
+        window_start: "2025-11-18T15:00:00.000Z",
+        window_minutes: 5,
+        volume: 100_000,
+        average_volume: 10_000,
+        volume_ratio: 10,
+      },
+    ]);
+  });
+
+  it("scores a bullish divergence when off-exchange buying meets a falling price, with its parts", async () => {
+    const lines = Array.from({ length: 12 }, (_, i) => {
+      const price = 100 - 0.2 * i;
+      return JSON.stringify({
+        symbol: "DIV1",
+        timestamp: new Date(Date.UTC(2025, 10, 19, 15, i)).toISOString(),
+        price,
+        size: 1000,
+        // Paid above the market price: bullish (an estimate, from the premium).
+        market_price: price - 0.5,
+      });
+    });
+    await upload(lines, "div.ndjson");
+    const res = await fetch(
+      `${server.url}/smart-money/blocks/DIV1/divergence?until=2025-11-19T15:30:00Z&window_minutes=30`,
+    );
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(res.status).toBe(200);
+    expect(body).toMatchObject({
+      divergence_type: "bullish_divergence",
+      is_divergent: true,
+      divergence_score: 100,
+      parts: { dark_pool: 1, blocks: null, options: null },
+      inputs: { first_price: 100, price_prints: 12 },
+      params_version: "blocks-v1",
+    });
+    expect(body.price_change_pct as number).toBeCloseTo(-2.2, 9);
+  });
+
   it("serves recent blocks with trade type and the alert threshold", async () => {
     await upload([bigPrint("BLK4", 4), bigPrint("BLK4", 5, 100, 500)], "blocks.ndjson");
     const res = await fetch(`${server.url}/smart-money/blocks/BLK4/recent`);
