@@ -1,0 +1,91 @@
+import type { DbHandle } from "@smt/db";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { engines, openTestDb } from "../../../test/support/db";
+import { insert13FHoldings, pgArrayLiteral, type ThirteenFHoldingRow } from "./institutional.store";
+
+const row = (i: number, nameOfIssuer: string): ThirteenFHoldingRow => ({
+  accession: "0009000000-25-000001",
+  filerCik: "0009000000",
+  periodOfReport: "2025-09-30",
+  source: "test",
+  publishedAt: new Date("2025-11-14T21:00:00Z"),
+  holding: {
+    rowIndex: i,
+    nameOfIssuer,
+    titleOfClass: i % 2 ? "COM" : null,
+    cusip: "037833100",
+    figi: null,
+    valueAsFiled: i * 10,
+    valueUsd: i * 10,
+    valueUnit: "usd",
+    valueUnitBasis: "filing_date",
+    valueUnitSuspect: i % 3 === 0,
+    impliedPriceUsd: 10,
+    sharesOrPrincipal: i,
+    sharesOrPrincipalType: "SH",
+    putCall: i % 5 === 0 ? "Put" : null,
+    investmentDiscretion: "SOLE",
+    otherManager: null,
+    votingSole: i,
+    votingShared: 0,
+    votingNone: 0,
+  },
+});
+
+const AWKWARD = [
+  "AT&T INC",
+  'SAY "CHEESE" CORP',
+  "BACK\\SLASH LTD",
+  "TAB\tAND\nNEWLINE",
+  "{BRACES}, COMMA",
+  "NULL",
+];
+
+describe.each(engines())("13F holdings store on %s", (engine) => {
+  let handle: DbHandle;
+  beforeAll(async () => {
+    handle = await openTestDb(engine);
+  });
+  afterAll(async () => {
+    await handle?.close();
+  });
+
+  it("stores a large batch exactly (quotes, backslashes, tabs, newlines, the word NULL) and a re-run stores nothing", async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => row(i + 1, AWKWARD[i % AWKWARD.length] as string));
+    expect(await insert13FHoldings(handle.db, rows)).toHaveLength(5000);
+    expect(await insert13FHoldings(handle.db, rows)).toEqual([]);
+    const back = await handle.query<{
+      row_index: number;
+      name_of_issuer: string;
+      title_of_class: string | null;
+      value_unit_suspect: boolean;
+      put_call: string | null;
+      published_at: string;
+    }>(
+      sql`select row_index, name_of_issuer, title_of_class, value_unit_suspect, put_call, published_at::text from thirteenf_holdings where row_index <= 6 order by row_index`,
+    );
+    expect(back.map((r) => r.name_of_issuer)).toEqual(AWKWARD);
+    expect(back[0]).toMatchObject({
+      row_index: 1,
+      title_of_class: "COM",
+      value_unit_suspect: false,
+      put_call: null,
+    });
+    expect(back[4]).toMatchObject({ row_index: 5, title_of_class: "COM", put_call: "Put" });
+    expect(back[5]).toMatchObject({ title_of_class: null, value_unit_suspect: true });
+    const [count] = await handle.query<{ n: number }>(sql`select count(*)::int as n from thirteenf_holdings`);
+    expect(count?.n).toBe(5000);
+  });
+
+  it("a small batch with a mix of new and known rows returns only the new ones", async () => {
+    const fresh = await insert13FHoldings(handle.db, [row(1, "X"), row(6001, "NEW ROW")]);
+    expect(fresh.map((r) => r.holding.rowIndex)).toEqual([6001]);
+  });
+
+  it("writes Postgres array literals that survive quotes and backslashes", () => {
+    expect(pgArrayLiteral(["a", null, 'q"x', "b\\s", 3, true])).toBe(
+      '{"a",NULL,"q\\"x","b\\\\s","3","true"}',
+    );
+  });
+});
