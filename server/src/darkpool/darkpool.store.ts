@@ -3,21 +3,92 @@ import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import type { EnrichedPrint } from "./print";
 
 /**
- * One array parameter as a Postgres array literal (`{1.5,NULL,"a\"b"}`). Sent as text and cast in SQL, so
- * neither driver has to guess an element type (postgres.js guesses from the first element and fails on
- * nulls and booleans).
+ * Builds one array parameter as a Postgres array literal (`{1.5,NULL,"a\\"b"}`), appended element by element.
+ * Sent as text and cast in SQL, so neither driver has to guess an element type (postgres.js guesses from the
+ * first element and fails on nulls and booleans), and no per-element array is allocated.
  */
-export function pgArrayLiteral(values: readonly unknown[]): string {
-  const parts = new Array<string>(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) parts[i] = "NULL";
-    else if (typeof v === "number") parts[i] = Number.isFinite(v) ? String(v) : "NULL";
-    else if (typeof v === "boolean") parts[i] = v ? "t" : "f";
-    else parts[i] = `"${String(v).replace(/[\\"]/g, "\\$&")}"`;
+export class ArrayLiteral {
+  private out = "";
+  private first = true;
+
+  private sep() {
+    if (this.first) this.first = false;
+    else this.out += ",";
   }
-  return `{${parts.join(",")}}`;
+
+  text(v: string | null | undefined): this {
+    this.sep();
+    if (v === null || v === undefined) this.out += "NULL";
+    else if (v.indexOf('"') === -1 && v.indexOf("\\") === -1) this.out += `"${v}"`;
+    else this.out += `"${v.replace(/[\\"]/g, "\\$&")}"`;
+    return this;
+  }
+
+  num(v: number | null | undefined): this {
+    this.sep();
+    this.out += v === null || v === undefined || !Number.isFinite(v) ? "NULL" : String(v);
+    return this;
+  }
+
+  bool(v: boolean): this {
+    this.sep();
+    this.out += v ? "t" : "f";
+    return this;
+  }
+
+  toString(): string {
+    return `{${this.out}}`;
+  }
 }
+
+/** Convenience for tests and small arrays. */
+export function pgArrayLiteral(values: readonly (string | number | boolean | null)[]): string {
+  const a = new ArrayLiteral();
+  for (const v of values) {
+    if (typeof v === "number") a.num(v);
+    else if (typeof v === "boolean") a.bool(v);
+    else a.text(v);
+  }
+  return a.toString();
+}
+
+const PRINT_COLUMNS = [
+  ["symbol", "text"],
+  ["ts", "timestamptz"],
+  ["trade_key", "text"],
+  ["price", "float8"],
+  ["size", "float8"],
+  ["value_usd", "float8"],
+  ["exchange", "text"],
+  ["trf_id", "int4"],
+  ["is_off_exchange", "bool"],
+  ["tape", "text"],
+  ["conditions", "text"],
+  ["block_eligible", "bool"],
+  ["exclusion_reason", "text"],
+  ["is_iso", "bool"],
+  ["is_late", "bool"],
+  ["extended_hours", "bool"],
+  ["correction", "int4"],
+  ["market_price", "float8"],
+  ["market_price_source", "text"],
+  ["bid", "float8"],
+  ["ask", "float8"],
+  ["premium_discount_pct", "float8"],
+  ["side", "text"],
+  ["sentiment", "text"],
+  ["source", "text"],
+  ["source_ref", "text"],
+  ["published_at", "timestamptz"],
+] as const;
+
+const INSERT_COLUMNS = sql.raw(PRINT_COLUMNS.map(([c]) => c).join(", "));
+const SELECT_COLUMNS = sql.raw(
+  PRINT_COLUMNS.map(([c]) => (c === "conditions" ? "string_to_array(u.conditions, ',')" : `u.${c}`)).join(
+    ", ",
+  ),
+);
+const UNNEST_ALIAS = sql.raw(`u(${PRINT_COLUMNS.map(([c]) => c).join(", ")})`);
 
 /**
  * Inserts prints idempotently and returns the ones that were new. One statement per batch with one
@@ -26,90 +97,49 @@ export function pgArrayLiteral(values: readonly unknown[]): string {
  */
 export async function insertPrints(db: Db, prints: EnrichedPrint[]): Promise<EnrichedPrint[]> {
   if (prints.length === 0) return [];
-  const n = prints.length;
-  const cols = {
-    symbol: new Array<string>(n),
-    ts: new Array<string>(n),
-    tradeKey: new Array<string>(n),
-    price: new Array<number>(n),
-    size: new Array<number>(n),
-    value: new Array<number>(n),
-    exchange: new Array<string>(n),
-    trfId: new Array<number | null>(n),
-    off: new Array<boolean>(n),
-    tape: new Array<string | null>(n),
-    conditions: new Array<string>(n),
-    eligible: new Array<boolean>(n),
-    reason: new Array<string | null>(n),
-    iso: new Array<boolean>(n),
-    late: new Array<boolean>(n),
-    ext: new Array<boolean>(n),
-    correction: new Array<number>(n),
-    market: new Array<number | null>(n),
-    marketSource: new Array<string | null>(n),
-    bid: new Array<number | null>(n),
-    ask: new Array<number | null>(n),
-    premium: new Array<number | null>(n),
-    side: new Array<string>(n),
-    sentiment: new Array<string>(n),
-    source: new Array<string>(n),
-    sourceRef: new Array<string>(n),
-    published: new Array<string>(n),
-  };
-  for (let i = 0; i < n; i++) {
-    const p = prints[i] as EnrichedPrint;
-    cols.symbol[i] = p.symbol;
-    cols.ts[i] = p.ts.toISOString();
-    cols.tradeKey[i] = p.tradeKey;
-    cols.price[i] = p.price;
-    cols.size[i] = p.sizeShares;
-    cols.value[i] = p.valueUsd;
-    cols.exchange[i] = p.exchange;
-    cols.trfId[i] = p.trfId ?? null;
-    cols.off[i] = p.isOffExchange;
-    cols.tape[i] = p.tape ?? null;
-    cols.conditions[i] = p.conditions.join(",");
-    cols.eligible[i] = p.blockEligible;
-    cols.reason[i] = p.exclusionReason;
-    cols.iso[i] = p.isIso;
-    cols.late[i] = p.isLate;
-    cols.ext[i] = p.extendedHours;
-    cols.correction[i] = p.correction;
-    cols.market[i] = p.marketPrice;
-    cols.marketSource[i] = p.marketPriceSource;
-    cols.bid[i] = p.bid ?? null;
-    cols.ask[i] = p.ask ?? null;
-    cols.premium[i] = p.premiumDiscountPct;
-    cols.side[i] = p.side;
-    cols.sentiment[i] = p.sentiment;
-    cols.source[i] = p.source;
-    cols.sourceRef[i] = p.sourceRef;
-    cols.published[i] = (p.publishedAt ?? p.ts).toISOString();
+  const c = PRINT_COLUMNS.map(() => new ArrayLiteral());
+  for (const p of prints) {
+    const ts = p.ts.toISOString();
+    c[0]?.text(p.symbol);
+    c[1]?.text(ts);
+    c[2]?.text(p.tradeKey);
+    c[3]?.num(p.price);
+    c[4]?.num(p.sizeShares);
+    c[5]?.num(p.valueUsd);
+    c[6]?.text(p.exchange);
+    c[7]?.num(p.trfId);
+    c[8]?.bool(p.isOffExchange);
+    c[9]?.text(p.tape);
+    c[10]?.text(p.conditions.join(","));
+    c[11]?.bool(p.blockEligible);
+    c[12]?.text(p.exclusionReason);
+    c[13]?.bool(p.isIso);
+    c[14]?.bool(p.isLate);
+    c[15]?.bool(p.extendedHours);
+    c[16]?.num(p.correction);
+    c[17]?.num(p.marketPrice);
+    c[18]?.text(p.marketPriceSource);
+    c[19]?.num(p.bid);
+    c[20]?.num(p.ask);
+    c[21]?.num(p.premiumDiscountPct);
+    c[22]?.text(p.side);
+    c[23]?.text(p.sentiment);
+    c[24]?.text(p.source);
+    c[25]?.text(p.sourceRef);
+    c[26]?.text(p.publishedAt && p.publishedAt !== p.ts ? p.publishedAt.toISOString() : ts);
   }
-  const a = (v: unknown[], type: string): SQL => sql`${pgArrayLiteral(v)}::${sql.raw(type)}[]`;
-  const inserted = rowsOf<{ trade_key: string; ts: unknown }>(
+  const params = sql.join(
+    PRINT_COLUMNS.map(([, type], i) => sql`${String(c[i])}::${sql.raw(type)}[]`),
+    sql`, `,
+  );
+  const inserted = rowsOf<{ trade_key: string }>(
     await db.execute(sql`
-      insert into prints (symbol, ts, trade_key, price, size, value_usd, exchange, trf_id, is_off_exchange, tape,
-        conditions, block_eligible, exclusion_reason, is_iso, is_late, extended_hours, correction, market_price,
-        market_price_source, bid, ask, premium_discount_pct, side, sentiment, source, source_ref, published_at)
-      select u.symbol, u.ts, u.trade_key, u.price, u.size, u.value_usd, u.exchange, u.trf_id, u.off, u.tape,
-        string_to_array(u.conditions, ','), u.eligible, u.reason, u.iso, u.late, u.ext, u.correction, u.market,
-        u.market_source, u.bid, u.ask, u.premium, u.side, u.sentiment, u.source, u.source_ref, u.published
-      from unnest(${a(cols.symbol, "text")}, ${a(cols.ts, "timestamptz")}, ${a(cols.tradeKey, "text")},
-        ${a(cols.price, "float8")}, ${a(cols.size, "float8")}, ${a(cols.value, "float8")}, ${a(cols.exchange, "text")},
-        ${a(cols.trfId, "int4")}, ${a(cols.off, "bool")}, ${a(cols.tape, "text")}, ${a(cols.conditions, "text")},
-        ${a(cols.eligible, "bool")}, ${a(cols.reason, "text")}, ${a(cols.iso, "bool")}, ${a(cols.late, "bool")},
-        ${a(cols.ext, "bool")}, ${a(cols.correction, "int4")}, ${a(cols.market, "float8")},
-        ${a(cols.marketSource, "text")}, ${a(cols.bid, "float8")}, ${a(cols.ask, "float8")},
-        ${a(cols.premium, "float8")}, ${a(cols.side, "text")}, ${a(cols.sentiment, "text")},
-        ${a(cols.source, "text")}, ${a(cols.sourceRef, "text")}, ${a(cols.published, "timestamptz")})
-        as u(symbol, ts, trade_key, price, size, value_usd, exchange, trf_id, off, tape, conditions, eligible, reason,
-          iso, late, ext, correction, market, market_source, bid, ask, premium, side, sentiment, source, source_ref,
-          published)
+      insert into prints (${INSERT_COLUMNS})
+      select ${SELECT_COLUMNS} from unnest(${params}) as ${UNNEST_ALIAS}
       on conflict do nothing
       returning trade_key`),
   );
-  if (inserted.length === n) return prints;
+  if (inserted.length === prints.length) return prints;
   const fresh = new Set(inserted.map((r) => r.trade_key));
   return prints.filter((p) => fresh.has(p.tradeKey));
 }

@@ -74,25 +74,35 @@ export async function runIngest<T, S = T>(opts: IngestOptions<T, S>): Promise<In
 
   const loop = async (db: Db) => {
     let batch: S[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const stored = await opts.insert(db, batch);
+    const touched = new Set<string>();
+    // One batch is stored while the next is parsed and prepared; accounting and announcements stay in order.
+    let inflight: Promise<void> = Promise.resolve();
+    const store = async (current: S[], previous: Promise<void>) => {
+      const stored = await opts.insert(db, current);
+      await previous;
       if (opts.symbolOf && stored.length > 0) {
         const of = opts.symbolOf;
-        await touchSymbols(
-          db,
-          stored.map((r) => of(r) ?? ""),
-          opts.kind,
-        );
+        const fresh = stored.map((r) => of(r) ?? "").filter((sym) => !touched.has(sym));
+        if (fresh.length > 0) {
+          await touchSymbols(db, fresh, opts.kind);
+          for (const sym of fresh) touched.add(sym);
+        }
       }
       summary.accepted += stored.length;
-      summary.duplicates += batch.length - stored.length;
+      summary.duplicates += current.length - stored.length;
       if (stored.length > 0 && opts.onStored) {
         if (!opts.transactional) opts.onStored(stored);
         else if (deferred.length < MAX_DEFERRED_ANNOUNCEMENTS) deferred.push(...stored);
       }
-      batch = [];
       opts.onProgress?.({ records, ...counts(summary) });
+    };
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const previous = inflight;
+      inflight = store(batch, previous);
+      inflight.catch(() => undefined); // surfaced by the next await below, not as an unhandled rejection
+      batch = [];
+      await previous;
     };
     for await (const item of opts.records) {
       records++;
@@ -106,6 +116,7 @@ export async function runIngest<T, S = T>(opts: IngestOptions<T, S>): Promise<In
       if (batch.length >= batchSize) await flush();
     }
     await flush();
+    await inflight;
     if (opts.strict && summary.rejected > 0) {
       throw new AppError(
         "INVALID_INPUT",
