@@ -3,41 +3,32 @@ import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import type { EnrichedPrint } from "./print";
 
 /**
- * Builds one array parameter as a Postgres array literal (`{1.5,NULL,"a\\"b"}`), appended element by element.
+ * Builds one array parameter as a Postgres array literal (`{1.5,NULL,"a\\"b"}`), element by element.
  * Sent as text and cast in SQL, so neither driver has to guess an element type (postgres.js guesses from the
- * first element and fails on nulls and booleans), and no per-element array is allocated.
+ * first element and fails on nulls and booleans).
  */
 export class ArrayLiteral {
-  private out = "";
-  private first = true;
-
-  private sep() {
-    if (this.first) this.first = false;
-    else this.out += ",";
-  }
+  private readonly parts: string[] = [];
 
   text(v: string | null | undefined): this {
-    this.sep();
-    if (v === null || v === undefined) this.out += "NULL";
-    else if (v.indexOf('"') === -1 && v.indexOf("\\") === -1) this.out += `"${v}"`;
-    else this.out += `"${v.replace(/[\\"]/g, "\\$&")}"`;
+    if (v === null || v === undefined) this.parts.push("NULL");
+    else if (v.indexOf('"') === -1 && v.indexOf("\\") === -1) this.parts.push(`"${v}"`);
+    else this.parts.push(`"${v.replace(/[\\"]/g, "\\$&")}"`);
     return this;
   }
 
   num(v: number | null | undefined): this {
-    this.sep();
-    this.out += v === null || v === undefined || !Number.isFinite(v) ? "NULL" : String(v);
+    this.parts.push(v === null || v === undefined || !Number.isFinite(v) ? "NULL" : String(v));
     return this;
   }
 
   bool(v: boolean): this {
-    this.sep();
-    this.out += v ? "t" : "f";
+    this.parts.push(v ? "t" : "f");
     return this;
   }
 
   toString(): string {
-    return `{${this.out}}`;
+    return `{${this.parts.join(",")}}`;
   }
 }
 
