@@ -15,6 +15,7 @@ import {
   ingest13FPaths,
   parseFetchSecArgs,
 } from "./institutional.cli";
+import { resolveUnmappedCusips } from "./institutional.ingest";
 import { secFixture, tsv, writeZip } from "./test-helpers";
 
 const ACORN = "0001951757-25-000093_AcornCreek_13F-HR_2024Q4_full_submission.nc.txt";
@@ -106,6 +107,27 @@ describe.each(engines())("SEC ingest and fetch commands on %s", (engine) => {
       "/files/structureddata/data/form-13f-data-sets/01dec2024-28feb2025_form13f.zip": readFileSync(zip),
     };
     server = createServer((req, res) => {
+      if (req.url === "/v3/mapping") {
+        let raw = "";
+        req.on("data", (c) => {
+          raw += c;
+        });
+        req.on("end", () => {
+          const jobs = JSON.parse(raw) as { idValue: string }[];
+          res
+            .writeHead(200, { "content-type": "application/json" })
+            .end(
+              JSON.stringify(
+                jobs.map((j) =>
+                  j.idValue === "037833100"
+                    ? { data: [{ ticker: "AAPL", name: "APPLE INC" }] }
+                    : { warning: "No identifier found." },
+                ),
+              ),
+            );
+        });
+        return;
+      }
       const body = routes[req.url ?? ""];
       if (body) res.writeHead(200).end(body);
       else res.writeHead(404).end();
@@ -152,6 +174,23 @@ describe.each(engines())("SEC ingest and fetch commands on %s", (engine) => {
     await expect(ingest13FPaths(handle.db, [folder])).rejects.toThrow(/--filed-date/);
     const results = await ingest13FPaths(handle.db, [folder], { filedDate: "2025-01-22" });
     expect([...results.values()][0]).toMatchObject({ accepted: 0, duplicates: 77, rejected: 0 });
+  });
+
+  it("maps held CUSIPs through OpenFIGI once and lists the ones it does not know, never guessing", async () => {
+    const result = await resolveUnmappedCusips(handle.db, {
+      baseUrl: base,
+      apiKey: "k",
+      limiter: new RateLimiter(1000),
+    });
+    expect(result.mapped).toBe(1);
+    expect(result.unmapped).toHaveLength(76);
+    expect(result.unmapped).not.toContain("037833100");
+    const again = await resolveUnmappedCusips(handle.db, {
+      baseUrl: base,
+      apiKey: "k",
+      limiter: new RateLimiter(1000),
+    });
+    expect(again.mapped).toBe(0);
   });
 
   it("fetch sec --ticker lists the issuer's Form 4 filings and reports each one it could not get", async () => {

@@ -17,9 +17,16 @@ import {
   rolesOf,
   type ThirteenFFilingRow,
   type ThirteenFHoldingRow,
+  unmappedCusips,
   upsertSecurities,
 } from "./institutional.store";
-import { parseSecuritiesCsv, type SecurityRecord } from "./securities";
+import {
+  mapCusipsWithOpenFigi,
+  normalizeCusip,
+  type OpenFigiOptions,
+  parseSecuritiesCsv,
+  type SecurityRecord,
+} from "./securities";
 import type { SubmissionHeader } from "./submission.parse";
 import {
   DOLLAR_VALUE_FROM_FILING_DATE,
@@ -433,4 +440,26 @@ export async function ingestSecuritiesCsv(db: Db, source: ByteSource, name: stri
     },
     symbolOf: (r) => r.symbol,
   });
+}
+
+/**
+ * Maps the CUSIPs held in stored 13F filings that no source maps yet, through OpenFIGI, and stores the
+ * answers (source `openfigi`). Returns what was mapped and the CUSIPs OpenFIGI did not know, which
+ * stay unmapped (listed, never guessed).
+ */
+export async function resolveUnmappedCusips(
+  db: Db,
+  options: OpenFigiOptions & { limit?: number } = {},
+): Promise<{ mapped: number; unmapped: string[] }> {
+  const candidates = (await unmappedCusips(db, options.limit ?? 1000)).map((r) => r.cusip);
+  const valid = candidates.filter((c) => normalizeCusip(c) !== null);
+  const invalid = candidates.filter((c) => normalizeCusip(c) === null);
+  const result = await mapCusipsWithOpenFigi(valid, options);
+  await upsertSecurities(db, result.mapped, "openfigi:v3/mapping", new Date());
+  await touchMappedSymbols(
+    db,
+    result.mapped.map((m) => m.cusip),
+    "institutional",
+  );
+  return { mapped: result.mapped.length, unmapped: [...result.unmapped, ...invalid] };
 }
