@@ -66,6 +66,7 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
   let context: BrowserContext;
   let page: Page;
   let consoleErrors: string[];
+  let notFoundUrls: string[];
 
   beforeAll(async () => {
     if (!haveChromium)
@@ -92,6 +93,10 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
     context = await browser.newContext({ viewport: { width: 1400, height: 1600 } });
     page = await context.newPage();
     consoleErrors = [];
+    notFoundUrls = [];
+    page.on("response", (r) => {
+      if (r.status() === 404) notFoundUrls.push(new URL(r.url()).pathname);
+    });
     page.on("console", (m) => {
       if (m.type() === "error") consoleErrors.push(m.text());
     });
@@ -103,6 +108,18 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
     await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true }).catch(() => {});
     await context.close();
   });
+
+  /**
+   * Console errors other than Chromium's own "Failed to load resource: ... 404" notes for the 13F
+   * endpoints, which answer 404 for a symbol with no CUSIP mapping (the demo symbols have none); the
+   * section shows that as its empty state. Any other 404 stays an error.
+   */
+  const unexpectedConsoleErrors = () => {
+    const expected404 = notFoundUrls.every((u) =>
+      /^\/smart-money\/institutional\/[A-Z]+\/(holders|flow)$/.test(u),
+    );
+    return consoleErrors.filter((e) => !(expected404 && /status of 404/.test(e)));
+  };
 
   const open = async (symbol: string) => {
     await page.goto(`${server.url}/smart-money/dashboard?symbol=${symbol}`);
@@ -153,7 +170,14 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
       .poll(() => page.locator('[data-testid="metric-components"] [data-testid^="component-"]').count())
       .toBeGreaterThan(0);
     expect(await page.locator('[data-testid="print-row"]').count()).toBeGreaterThan(0);
-    expect(consoleErrors).toEqual([]);
+    // No 13F data was loaded: the section says so with the server's reason instead of failing.
+    await expect
+      .poll(() => page.locator('[data-testid="institutional-section"]').getAttribute("data-state"))
+      .toBe("empty");
+    expect(await page.locator('[data-testid="institutional-section-empty"]').textContent()).toContain(
+      "CUSIP",
+    );
+    expect(unexpectedConsoleErrors()).toEqual([]);
   });
 
   it("shows a print ingested through the pipeline in the live table within 2 s", async () => {
@@ -169,7 +193,7 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
       .filter({ hasText: "$187.4321" });
     await row.first().waitFor({ timeout: 2_000 });
     expect(Date.now() - started).toBeLessThan(2_000);
-    expect(consoleErrors).toEqual([]);
+    expect(unexpectedConsoleErrors()).toEqual([]);
   });
 
   it("raises an alert in the panel within 2 s of a $12M off-exchange block", async () => {
@@ -194,7 +218,7 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
     await alert.first().waitFor({ timeout: 2_000 });
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(await alert.first().getAttribute("data-severity")).toBe("high");
-    expect(consoleErrors).toEqual([]);
+    expect(unexpectedConsoleErrors()).toEqual([]);
   });
 
   it("switches symbols from the picker, keeps the symbol in the URL, and goes back with the browser", async () => {
@@ -213,7 +237,7 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
     await expect.poll(() => page.locator('[data-testid="current-symbol"]').textContent()).toBe("AAPL");
     await page.goBack();
     await expect.poll(() => page.locator('[data-testid="current-symbol"]').textContent()).toBe("MSFT");
-    expect(consoleErrors).toEqual([]);
+    expect(unexpectedConsoleErrors()).toEqual([]);
   });
 
   it("shows the connection going offline and coming back, then keeps receiving prints", async () => {
@@ -228,7 +252,9 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
     );
     const row = page.locator('[data-testid="print-row"]', { hasText: "$186.1234" });
     await row.first().waitFor({ timeout: 2_000 });
-    expect(consoleErrors.filter((e) => !/ERR_INTERNET_DISCONNECTED|WebSocket/.test(e))).toEqual([]);
+    expect(unexpectedConsoleErrors().filter((e) => !/ERR_INTERNET_DISCONNECTED|WebSocket/.test(e))).toEqual(
+      [],
+    );
   });
 
   it("shows an empty state, not an error, for a symbol with no data", async () => {

@@ -14,6 +14,10 @@ const symbolsEndpoint = sm.symbols;
 const dashboardEndpoint = sm.analytics[":symbol"].dashboard;
 const summaryEndpoint = sm["dark-pool"][":symbol"].summary;
 const printsEndpoint = sm["dark-pool"][":symbol"].prints;
+const alertsEndpoint = sm.alerts[":symbol"];
+const holdersEndpoint = sm.institutional[":symbol"].holders;
+const institutionalFlowEndpoint = sm.institutional[":symbol"].flow;
+const positioningEndpoint = sm.blocks[":symbol"]["options-positioning"];
 
 export type SymbolsPayload = InferResponseType<typeof symbolsEndpoint.$get, 200>;
 export type SymbolInfo = SymbolsPayload["symbols"][number];
@@ -25,6 +29,11 @@ export type SymbolInfo = SymbolsPayload["symbols"][number];
 export type { DashboardPayload };
 export type DarkPoolSummary = InferResponseType<typeof summaryEndpoint.$get, 200>;
 export type PrintsPage = InferResponseType<typeof printsEndpoint.$get, 200>;
+export type StoredAlerts = InferResponseType<typeof alertsEndpoint.$get, 200>;
+export type StoredAlert = StoredAlerts["alerts"][number];
+export type InstitutionalHolders = InferResponseType<typeof holdersEndpoint.$get, 200>;
+export type InstitutionalFlow = InferResponseType<typeof institutionalFlowEndpoint.$get, 200>;
+export type OptionsPositioning = InferResponseType<typeof positioningEndpoint.$get, 200>;
 export type MetricCard = DashboardPayload["metrics"]["smart_money_index"];
 export type ScoreComponent = DashboardPayload["indicators"]["components"]["smart_money_index"][number];
 export type DashboardAlert = DashboardPayload["alerts"]["items"][number];
@@ -102,6 +111,44 @@ export async function fetchPrints(
     ...(o.since ? { since: o.since } : {}),
   };
   const res = await send(() => printsEndpoint.$get({ param: { symbol }, query }, init(signal)));
+  if (res.ok) return await res.json();
+  throw await failure(res);
+}
+
+/** Stored alerts of a symbol, newest first (the panel's history; new ones arrive on the socket). */
+export async function fetchStoredAlerts(symbol: string, signal?: AbortSignal): Promise<StoredAlerts> {
+  const res = await send(() =>
+    alertsEndpoint.$get({ param: { symbol }, query: { limit: "50" } }, init(signal)),
+  );
+  if (res.ok) return await res.json();
+  throw await failure(res);
+}
+
+/** Top 13F holders for the latest complete quarter. */
+export async function fetchHolders(symbol: string, signal?: AbortSignal): Promise<InstitutionalHolders> {
+  const res = await send(() =>
+    holdersEndpoint.$get({ param: { symbol }, query: { limit: "10" } }, init(signal)),
+  );
+  if (res.ok) return await res.json();
+  throw await failure(res);
+}
+
+export async function fetchInstitutionalFlow(
+  symbol: string,
+  signal?: AbortSignal,
+): Promise<InstitutionalFlow> {
+  const res = await send(() =>
+    institutionalFlowEndpoint.$get({ param: { symbol }, query: {} }, init(signal)),
+  );
+  if (res.ok) return await res.json();
+  throw await failure(res);
+}
+
+export async function fetchOptionsPositioning(
+  symbol: string,
+  signal?: AbortSignal,
+): Promise<OptionsPositioning> {
+  const res = await send(() => positioningEndpoint.$get({ param: { symbol }, query: {} }, init(signal)));
   if (res.ok) return await res.json();
   throw await failure(res);
 }

@@ -1,14 +1,24 @@
 /**
  * Page state: the selected symbol (kept in the URL as `?symbol=AAPL`), the list of symbols with data and
- * the REST payloads behind the sections. The metric cards and most sections read the single
- * `/analytics/{symbol}/dashboard` payload; the dark-pool daily summary reads `/dark-pool/{symbol}/summary`.
+ * the REST payloads behind the sections. The metric cards, dark-pool charts, blocks and flow analysis read
+ * the single `/analytics/{symbol}/dashboard` payload; sections whose own endpoint says more read it too:
+ * the daily summary (`/dark-pool/{symbol}/summary`), stored alerts (`/alerts/{symbol}`), 13F holders and
+ * flow (`/institutional/{symbol}/holders|flow`) and options positioning (`/blocks/{symbol}/options-positioning`).
  */
 import {
   type DarkPoolSummary,
   type DashboardPayload,
   fetchDarkPoolSummary,
   fetchDashboard,
+  fetchHolders,
+  fetchInstitutionalFlow,
+  fetchOptionsPositioning,
+  fetchStoredAlerts,
   fetchSymbols,
+  type InstitutionalFlow,
+  type InstitutionalHolders,
+  type OptionsPositioning,
+  type StoredAlerts,
   type SymbolInfo,
 } from "./api";
 import { Resource } from "./resource.svelte";
@@ -35,6 +45,10 @@ class DashboardState {
   symbols = new Resource<SymbolInfo[]>();
   dashboard = new Resource<DashboardPayload>();
   summary = new Resource<DarkPoolSummary>();
+  alerts = new Resource<StoredAlerts>();
+  holders = new Resource<InstitutionalHolders>();
+  institutionalFlow = new Resource<InstitutionalFlow>();
+  options = new Resource<OptionsPositioning>();
   #refreshTimer: ReturnType<typeof setTimeout> | null = null;
   #interval: ReturnType<typeof setInterval> | null = null;
 
@@ -72,12 +86,20 @@ class DashboardState {
     document.title = `${symbol} · Smart Money Tracker`;
     void this.dashboard.load((signal) => fetchDashboard(symbol, signal));
     void this.summary.load((signal) => fetchDarkPoolSummary(symbol, signal));
+    void this.alerts.load((signal) => fetchStoredAlerts(symbol, signal));
+    void this.holders.load((signal) => fetchHolders(symbol, signal));
+    void this.institutionalFlow.load((signal) => fetchInstitutionalFlow(symbol, signal));
+    void this.options.load((signal) => fetchOptionsPositioning(symbol, signal));
   }
 
   /** Refetches the payloads in place. */
   refresh() {
     void this.dashboard.refresh();
     void this.summary.refresh();
+    void this.alerts.refresh();
+    void this.holders.refresh();
+    void this.institutionalFlow.refresh();
+    void this.options.refresh();
   }
 
   /** A live event (block, alert, options) changed the inputs: refetch soon, once for a burst. */
