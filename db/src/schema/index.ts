@@ -3,3 +3,4 @@ export * from "./blocks";
 export * from "./core";
 export * from "./darkpool";
 export * from "./institutional";
+export * from "./rollups";

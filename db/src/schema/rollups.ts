@@ -1,0 +1,64 @@
+import { bigint, date, doublePrecision, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+
+const count = (name: string) => bigint(name, { mode: "number" }).notNull().default(0);
+const total = (name: string) => doublePrecision(name).notNull().default(0);
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: "date", precision: 6 });
+
+/**
+ * Per symbol and New York trading day, the aggregates the read API used to compute by scanning `prints`
+ * (rows with `correction < 7` only: corrections and cancels never count). Kept current by statement-level
+ * triggers on `prints` (migration `0004_print_rollup_triggers`): inserts add the new rows' aggregates,
+ * deletes and updates recompute the days they touched, so file ingest, uploads, live feeds, COPY and the
+ * retention job all keep it exact. `min_ts`, `max_ts` and `max_published_at` let a reader prove that a day
+ * lies wholly inside its window (else it scans that day): see `server/src/darkpool/rollups.ts`.
+ */
+export const printDayRollups = pgTable(
+  "print_day_rollups",
+  {
+    symbol: text("symbol").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    minTs: instant("min_ts").notNull(),
+    maxTs: instant("max_ts").notNull(),
+    maxPublishedAt: instant("max_published_at").notNull(),
+    offPrints: count("off_prints"),
+    offVolume: total("off_volume"),
+    offValueUsd: total("off_value_usd"),
+    offMaxTs: instant("off_max_ts"),
+    litVolume: total("lit_volume"),
+    pdSum: total("pd_sum"),
+    pdCount: count("pd_count"),
+    premiumCount: count("premium_count"),
+    discountCount: count("discount_count"),
+    bullVolume: total("bull_volume"),
+    bearVolume: total("bear_volume"),
+    neutVolume: total("neut_volume"),
+    unkVolume: total("unk_volume"),
+    bullCount: count("bull_count"),
+    bearCount: count("bear_count"),
+    neutCount: count("neut_count"),
+    unkCount: count("unk_count"),
+    bullValueUsd: total("bull_value_usd"),
+    bearValueUsd: total("bear_value_usd"),
+    neutValueUsd: total("neut_value_usd"),
+    /** Sentiment not bullish, bearish or neutral (the analytics' "unclassified"). */
+    otherValueUsd: total("other_value_usd"),
+    /** Block-eligible off-exchange prints worth at least 1,000,000 USD (ROLLUP_BLOCK_MIN_USD). */
+    largeCount: count("large_count"),
+    largeValueUsd: total("large_value_usd"),
+    largeBullValueUsd: total("large_bull_value_usd"),
+    largeBearValueUsd: total("large_bear_value_usd"),
+  },
+  (t) => [primaryKey({ columns: [t.symbol, t.day] })],
+);
+
+/**
+ * One row per symbol: `version` goes up in the same transaction as any change to its prints, daily bars,
+ * FINRA short volume or ATS rows (triggers), and `max_time` is the newest event or publication time ever
+ * stored for it. A reader that saw version V and whose `as_of` is past `max_time` may reuse what it
+ * computed for V (server/src/darkpool/rollups.ts `readScope`).
+ */
+export const dataVersions = pgTable("data_versions", {
+  symbol: text("symbol").primaryKey(),
+  version: bigint("version", { mode: "number" }).notNull().default(1),
+  maxTime: instant("max_time"),
+});
