@@ -130,10 +130,13 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
   const detectors = new Detectors(onEvent, params);
 
   // Baselines, loaded once per symbol/contract and New York day, in the background and one at a time.
-  const requested = new Set<string>();
-  const want = (key: string, load: () => Promise<void>) => {
-    if (!loadBaselines || requested.has(key)) return;
-    requested.add(key);
+  // The last day asked for is kept per symbol and per contract: one string compare per print, and the
+  // maps stay as large as the symbols and contracts seen.
+  const equityBaselineDay = new Map<string, string>();
+  const contractBaselineDay = new Map<string, string>();
+  const want = (days: Map<string, string>, key: string, day: string, load: () => Promise<void>) => {
+    if (!loadBaselines || days.get(key) === day) return;
+    days.set(key, day);
     // Baselines wait for the alerts of the batch that asked for them: on the embedded database queries
     // run one at a time, and an alert must not queue behind a baseline scan.
     baselineChain = baselineChain.then(async () => {
@@ -143,7 +146,7 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
       try {
         await load();
       } catch (error) {
-        log.warn("baseline not loaded", { key, error });
+        log.warn("baseline not loaded", { key, day, error });
       }
     });
   };
@@ -155,7 +158,7 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
   const offPrints = deps.bus.on("prints", (prints) => {
     for (const p of prints) {
       const day = etDateOf(p.ts.getTime());
-      want(`e|${p.symbol}|${day}`, async () => {
+      want(equityBaselineDay, p.symbol, day, async () => {
         const b = await equityBucketBaseline(
           db,
           p.symbol,
@@ -176,7 +179,7 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
   const offOptions = onOptionPrintsStored(db, (prints: OptionPrint[]) => {
     for (const p of prints) {
       const day = etDateOf(p.ts.getTime());
-      want(`o|${p.contract}|${day}`, async () => {
+      want(contractBaselineDay, p.contract, day, async () => {
         detectors.setOptionBaseline(
           p,
           await contractBaseline(db, p.contract, day, params.optionsLookbackDays),
