@@ -7,6 +7,7 @@
  */
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
+import { dayAggregates, ROLLUP_BLOCK_MIN_USD, sumDays } from "../darkpool/rollups";
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -57,6 +58,33 @@ export async function printFlow(
   asOf: Date,
   blockMinUsd: number,
 ): Promise<PrintFlow> {
+  // The per-day rollup holds these aggregates at the $1M block threshold (server/src/darkpool/rollups.ts).
+  if (blockMinUsd === ROLLUP_BLOCK_MIN_USD) {
+    const t = sumDays(await dayAggregates(db, symbol, since, until, asOf));
+    return {
+      offExchangePrints: t.offPrints,
+      offExchangeVolumeShares: t.offVolume,
+      offExchangeValueUsd: t.offValueUsd,
+      valueUsdBySentiment: {
+        bullish: t.valueUsd.bullish,
+        bearish: t.valueUsd.bearish,
+        neutral: t.valueUsd.neutral,
+        unknown: t.valueUsd.other,
+      },
+      litVolumeShares: t.litVolume,
+      blocks: {
+        count: t.large.count,
+        valueUsd: t.large.valueUsd,
+        bullishValueUsd: t.large.bullishValueUsd,
+        bearishValueUsd: t.large.bearishValueUsd,
+      },
+      avgPremiumDiscountPct: t.pdCount > 0 ? t.pdSum / t.pdCount : null,
+      premiumCount: t.premiumCount,
+      discountCount: t.discountCount,
+      pricedCount: t.pdCount,
+      latestTs: t.offMaxTs,
+    };
+  }
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select
@@ -116,7 +144,10 @@ export interface DailyOffExchange {
   litVolumeShares: number;
 }
 
-/** Off-exchange volume per New York trading day over [since, until), as known at `asOf`. */
+/**
+ * Off-exchange volume per New York trading day over [since, until), as known at `asOf` (from the per-day
+ * rollup where a day lies wholly inside the window and was wholly published by `asOf`; see rollups.ts).
+ */
 export async function dailyOffExchange(
   db: Db,
   symbol: string,
@@ -124,22 +155,12 @@ export async function dailyOffExchange(
   until: Date,
   asOf: Date,
 ): Promise<DailyOffExchange[]> {
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      select ${ET_DAY}::text as day,
-        coalesce(sum(size) filter (where is_off_exchange), 0) as volume,
-        coalesce(sum(value_usd) filter (where is_off_exchange), 0) as value,
-        coalesce(sum(size) filter (where not is_off_exchange), 0) as lit
-      from prints
-      where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
-        and published_at <= ${asOf.toISOString()} and ${COUNTS}
-      group by 1 order by 1`),
-  );
-  return rows.map((r) => ({
-    day: dayOf(r.day),
-    volumeShares: num(r.volume),
-    valueUsd: num(r.value),
-    litVolumeShares: num(r.lit),
+  const days = await dayAggregates(db, symbol, since, until, asOf);
+  return days.map((d) => ({
+    day: d.day,
+    volumeShares: d.offVolume,
+    valueUsd: d.offValueUsd,
+    litVolumeShares: d.litVolume,
   }));
 }
 

@@ -1,6 +1,7 @@
 import { type Db, rowsOf, schema } from "@smt/db";
 import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
 import type { EnrichedPrint } from "./print";
+import { dayAggregates, ROLLUP_BLOCK_MIN_USD, sumDays } from "./rollups";
 
 /**
  * Builds one array parameter as a Postgres array literal (`{1.5,NULL,"a\\"b"}`), element by element.
@@ -210,7 +211,27 @@ export async function aggregateWindow(
   since: Date,
   until: Date,
   largeBlockUsd: number,
-) {
+): Promise<WindowAggregate> {
+  // The per-day rollup holds these aggregates at the $1M block threshold (server/src/darkpool/rollups.ts).
+  if (largeBlockUsd === ROLLUP_BLOCK_MIN_USD) {
+    const t = sumDays(await dayAggregates(db, symbol, since, until, null));
+    return {
+      prints: t.offPrints,
+      volume: t.offVolume,
+      value: t.offValueUsd,
+      vwap: t.offVolume > 0 ? t.offValueUsd / t.offVolume : null,
+      avgPremiumDiscountPct: t.pdCount > 0 ? t.pdSum / t.pdCount : null,
+      premiumCount: t.premiumCount,
+      discountCount: t.discountCount,
+      pricedCount: t.pdCount,
+      sentimentVolume: t.volume,
+      sentimentCount: t.count,
+      largeBlocks: t.large.count,
+      largeBlocksValue: t.large.valueUsd,
+      litVolume: t.litVolume,
+      latest: t.offMaxTs,
+    };
+  }
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select
@@ -355,33 +376,19 @@ export async function barsByDay(db: Db, symbol: string, fromDay: string, toDay: 
   );
 }
 
-/** Per trading day: off-exchange and lit print aggregates. */
+/** Per trading day: off-exchange and lit print aggregates (from the per-day rollup, see rollups.ts). */
 export async function dailyPrintStats(db: Db, symbol: string, since: Date, until: Date) {
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      select ${ET_DAY}::text as day,
-        count(*) filter (where is_off_exchange) as prints,
-        coalesce(sum(size) filter (where is_off_exchange), 0) as volume,
-        coalesce(sum(value_usd) filter (where is_off_exchange), 0) as value,
-        avg(premium_discount_pct) filter (where is_off_exchange) as avg_pd,
-        coalesce(sum(size) filter (where is_off_exchange and sentiment = 'bullish'), 0) as bull_v,
-        coalesce(sum(size) filter (where is_off_exchange and sentiment = 'bearish'), 0) as bear_v,
-        count(*) filter (where is_off_exchange and block_eligible and value_usd >= 1000000) as large_n,
-        coalesce(sum(size) filter (where not is_off_exchange), 0) as lit_volume
-      from prints
-      where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()} and ${COUNTS}
-      group by 1 order by 1`),
-  );
-  return rows.map((r) => ({
-    day: String(r.day).slice(0, 10),
-    prints: num(r.prints),
-    volume: num(r.volume),
-    value: num(r.value),
-    avgPremiumDiscountPct: numOrNull(r.avg_pd),
-    bullishVolume: num(r.bull_v),
-    bearishVolume: num(r.bear_v),
-    largeBlocks: num(r.large_n),
-    litVolume: num(r.lit_volume),
+  const days = await dayAggregates(db, symbol, since, until, null);
+  return days.map((d) => ({
+    day: d.day,
+    prints: d.offPrints,
+    volume: d.offVolume,
+    value: d.offValueUsd,
+    avgPremiumDiscountPct: d.pdCount > 0 ? d.pdSum / d.pdCount : null,
+    bullishVolume: d.volume.bullish,
+    bearishVolume: d.volume.bearish,
+    largeBlocks: d.large.count,
+    litVolume: d.litVolume,
   }));
 }
 
@@ -489,4 +496,42 @@ export async function printSources(db: Db, symbol: string, since: Date, until: D
     rows: num(r.rows),
     latest_ref: r.latest_ref === null ? null : String(r.latest_ref),
   }));
+}
+
+/**
+ * Daily bars derived from the tape for (symbol, trading day) pairs whose prints include lit trades, i.e.
+ * when the feed carried the whole tape: open/close from the first/last block-eligible print, high/low, and
+ * volume of every print that counts. Stored as source `derived_from_prints` and recomputed (replaced) when
+ * more prints of that day arrive; vendor bars, when loaded, take precedence in every query.
+ */
+export async function deriveBarsFromPrints(
+  db: Db,
+  symbols: string[],
+  since: Date,
+  until: Date,
+): Promise<number> {
+  if (symbols.length === 0) return 0;
+  const rows = rowsOf<{ symbol: string }>(
+    await db.execute(sql`
+      insert into daily_bars (symbol, day, open, high, low, close, volume, transactions, source, source_ref, published_at)
+      select symbol, day,
+        (array_agg(price order by ts) filter (where block_eligible))[1],
+        max(price) filter (where block_eligible),
+        min(price) filter (where block_eligible),
+        (array_agg(price order by ts desc) filter (where block_eligible))[1],
+        sum(size), count(*), 'derived_from_prints', 'prints ' || min(ts)::text || ' .. ' || max(ts)::text, max(ts)
+      from (
+        select symbol, ${ET_DAY} as day, ts, price, size, block_eligible, is_off_exchange from prints
+        where symbol = any(${pgArrayLiteral(symbols)}::text[]) and ts >= ${since.toISOString()}
+          and ts < ${until.toISOString()} and ${COUNTS}
+      ) p
+      group by symbol, day
+      having bool_or(not is_off_exchange) and bool_or(block_eligible)
+      on conflict (symbol, day, source) do update set
+        open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+        volume = excluded.volume, transactions = excluded.transactions, source_ref = excluded.source_ref,
+        published_at = excluded.published_at, ingested_at = now()
+      returning symbol`),
+  );
+  return rows.length;
 }

@@ -266,7 +266,9 @@ export async function readScope(db: Db, symbol: string, asOf: Date): Promise<Rea
   const store = cache;
   const keyOf = (name: string, args: readonly unknown[]) =>
     `${symbol}\u0000${name}\u0000${args
-      .map((a) => (a instanceof Date ? (a.getTime() > maxTimeMs ? "+inf" : a.toISOString()) : JSON.stringify(a)))
+      .map((a) =>
+        a instanceof Date ? (a.getTime() > maxTimeMs ? "+inf" : a.toISOString()) : JSON.stringify(a),
+      )
       .join("\u0000")}`;
   return {
     read<T>(name: string, args: readonly unknown[], load: () => Promise<T>): Promise<T> {
@@ -289,4 +291,3 @@ export async function readScope(db: Db, symbol: string, asOf: Date): Promise<Rea
     },
   };
 }
-
