@@ -276,6 +276,21 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
     expect(outcome.price_move_1d_pct).toBeCloseTo(-5, 9);
   });
 
+  it("pushes a tracked $2M block on the `blocks` channel without making an alert", async () => {
+    const socket = await client(server.url);
+    await socket.emitWithAck("subscribe", { symbols: ["BLK5"], channels: ["blocks", "alerts"] });
+    const blocks: { symbol: string; seq: number; items: unknown[] }[] = [];
+    const alerts: AlertMessage[] = [];
+    socket.on("blocks", (b) => blocks.push(b));
+    socket.on("alert", (a) => alerts.push(a));
+    await upload([bigPrint("BLK5", 5, 100, 20_000)], "two-million.ndjson");
+    await until(() => blocks.length === 1, 2000);
+    expect(blocks[0]).toMatchObject({ symbol: "BLK5", items: [{ value: 2_000_000, trade_type: "block" }] });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(alerts).toEqual([]);
+    socket.close();
+  });
+
   it("documents every blocks, alerts and webhook route in /openapi.json", async () => {
     const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
       paths: Record<string, unknown>;
