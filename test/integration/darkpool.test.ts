@@ -256,3 +256,53 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
     expect(summary.accepted).toBeGreaterThan(4000);
   });
 });
+
+describe.each(engines())("bars derived from the tape on %s", (engine) => {
+  it("derives a day's bar from lit and off-exchange prints, and vendor bars take precedence", async () => {
+    const t = await buildTestApp(engine);
+    try {
+      const line = (ts: string, price: number, size: number, exchange: string) =>
+        JSON.stringify({ symbol: "TAPE", timestamp: ts, price, size, exchange });
+      const body = [
+        line("2025-11-18T14:31:00Z", 10, 100, "N"),
+        line("2025-11-18T15:00:00Z", 12, 300, "D"),
+        line("2025-11-18T20:59:00Z", 11, 200, "Q"),
+      ].join("\n");
+      await t.app.request("/smart-money/ingest/prints?name=tape.ndjson", {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/x-ndjson" },
+      });
+      const summary = (await (
+        await t.app.request("/smart-money/dark-pool/TAPE/summary?date=2025-11-18")
+      ).json()) as {
+        market_volume: number;
+        market_volume_source: string;
+        dark_pool_ratio: number;
+      };
+      expect(summary.market_volume).toBe(600);
+      expect(summary.market_volume_source).toBe("tape_prints");
+      expect(summary.dark_pool_ratio).toBeCloseTo(0.5, 6);
+      const bars = await t.handle.query<Record<string, unknown>>(
+        sql`select open, high, low, close, volume from daily_bars where symbol = 'TAPE'`,
+      );
+      expect(bars).toEqual([{ open: 10, high: 12, low: 10, close: 11, volume: 600 }]);
+      const vendor = "date,symbol,open,high,low,close,volume\n2025-11-18,TAPE,10,12.5,9.5,11,1200\n";
+      await t.app.request("/smart-money/ingest/bars?name=bars.csv", {
+        method: "POST",
+        body: vendor,
+        headers: { "content-type": "text/csv" },
+      });
+      const after = (await (
+        await t.app.request("/smart-money/dark-pool/TAPE/summary?date=2025-11-18")
+      ).json()) as {
+        market_volume: number;
+        dark_pool_ratio: number;
+      };
+      expect(after.market_volume).toBe(1200);
+      expect(after.dark_pool_ratio).toBeCloseTo(0.25, 6);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -383,14 +383,7 @@ export function darkpoolRoutes(deps: AppDeps) {
       ]);
       const bar = bars.get(day);
       const barUsable = bar && bar.publishedAt <= asOf ? bar : undefined;
-      const market =
-        q.total_volume !== undefined
-          ? { volume: q.total_volume, source: "override:total_volume" }
-          : barUsable
-            ? { volume: barUsable.volume, source: `daily_bars:${barUsable.source}` }
-            : agg.litVolume > 0
-              ? { volume: agg.litVolume + agg.volume, source: "tape_prints" }
-              : null;
+      const market = consolidatedVolume(q.total_volume, barUsable, agg.volume, agg.litVolume);
       const ratio = market && market.volume > 0 ? agg.volume / market.volume : null;
       const band = agg.vwap === null ? null : priceBandUsd(agg.vwap);
       const levels =
@@ -481,11 +474,7 @@ export function darkpoolRoutes(deps: AppDeps) {
         const sh = shorts.get(d);
         const short = sh && sh.publishedAt <= asOf ? sh : undefined;
         const volume = s?.volume ?? 0;
-        const market = bar
-          ? { volume: bar.volume, source: `daily_bars:${bar.source}` }
-          : s && s.litVolume > 0
-            ? { volume: s.litVolume + volume, source: "tape_prints" }
-            : null;
+        const market = consolidatedVolume(undefined, bar, volume, s?.litVolume ?? 0);
         const a = atsByWeekStart.get(mondayOf(d));
         const wkVol = a ? weekVolume.get(a.weekStart) : undefined;
         return {
@@ -614,6 +603,25 @@ export function darkpoolRoutes(deps: AppDeps) {
         200,
       );
     });
+}
+
+/**
+ * The denominator of the dark-pool ratio, in order of authority: the caller's override, a vendor's daily
+ * bar, the lit and off-exchange prints themselves when the feed carries the whole tape (always current,
+ * so it beats a bar derived earlier from the same prints), then a derived bar. Null when nothing is known.
+ */
+function consolidatedVolume(
+  override: number | undefined,
+  bar: { volume: number; source: string } | undefined,
+  offExchangeVolume: number,
+  litVolume: number,
+): { volume: number; source: string } | null {
+  if (override !== undefined) return { volume: override, source: "override:total_volume" };
+  if (bar && bar.source !== "derived_from_prints")
+    return { volume: bar.volume, source: `daily_bars:${bar.source}` };
+  if (litVolume > 0) return { volume: litVolume + offExchangeVolume, source: "tape_prints" };
+  if (bar) return { volume: bar.volume, source: `daily_bars:${bar.source}` };
+  return null;
 }
 
 function mondayOf(day: string): string {

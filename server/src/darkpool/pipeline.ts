@@ -1,10 +1,11 @@
 import type { Db } from "@smt/db";
+import { etDateOf, etDayBounds } from "../lib/et-time";
 import { type IngestProgress, type IngestSummary, runIngest } from "../lib/ingest";
 import type { Logger } from "../lib/log";
 import type { Parsed } from "../lib/records";
 import { touchSymbols } from "../lib/symbols";
 import type { LiveBus } from "../realtime/bus";
-import { insertPrints } from "./darkpool.store";
+import { deriveBarsFromPrints, insertPrints } from "./darkpool.store";
 import { PrintEnricher } from "./enrich";
 import type { EnrichedPrint, Quote, RawPrint } from "./print";
 
@@ -49,7 +50,12 @@ export class PrintPipeline {
   async ingest(records: AsyncIterable<Parsed<RawPrint>>, o: FileIngestOptions): Promise<IngestSummary> {
     const enricher = new PrintEnricher({ lastLitWindowMs: this.opts.lastLitWindowMs });
     const seen = new Set<string>();
-    return runIngest<RawPrint, EnrichedPrint>({
+    // What the run stored, so bars can be derived for those days when the file carried lit prints.
+    const touched = new Set<string>();
+    let firstTs = Number.POSITIVE_INFINITY;
+    let lastTs = Number.NEGATIVE_INFINITY;
+    let sawLit = false;
+    const summary = await runIngest<RawPrint, EnrichedPrint>({
       db: this.opts.db,
       kind: "prints",
       source: o.source,
@@ -66,12 +72,28 @@ export class PrintPipeline {
         });
         return insertPrints(db, unique);
       },
-      onStored: (stored) => this.opts.bus.emit("prints", stored),
+      onStored: (stored) => {
+        for (const p of stored) {
+          touched.add(p.symbol);
+          const t = p.ts.getTime();
+          if (t < firstTs) firstTs = t;
+          if (t > lastTs) lastTs = t;
+          if (!p.isOffExchange) sawLit = true;
+        }
+        this.opts.bus.emit("prints", stored);
+      },
       symbolOf: (p) => p.symbol,
       transactional: o.transactional,
       strict: o.strict,
       onProgress: o.onProgress,
     });
+    if (sawLit && touched.size > 0) {
+      // Whole New York days, so each derived bar is computed from all of its day's prints.
+      const since = etDayBounds(etDateOf(firstTs)).start;
+      const until = etDayBounds(etDateOf(lastTs)).end;
+      await deriveBarsFromPrints(this.opts.db, [...touched], since, until);
+    }
+    return summary;
   }
 
   /** A live print: enriched now, stored and announced within `liveFlushMs`. */

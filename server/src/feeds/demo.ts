@@ -80,19 +80,22 @@ export async function generateDemo(o: DemoOptions): Promise<DemoSummary> {
       if (p.isOffExchange) offVolume += p.sizeShares;
     }
     const published = etWallTimeToUtc(day, 20, 0);
-    bars.push({
-      symbol: o.symbol,
-      day,
-      open: openPrice,
-      high,
-      low,
-      close: model.mid(o.symbol),
-      volume,
-      transactions: n,
-      source: "demo",
-      sourceRef: `demo:${o.symbol}:${day}`,
-      publishedAt: published,
-    });
+    // A bar only for finished sessions: today's volume keeps growing with the live simulator, and the
+    // dark-pool ratio then takes its denominator from the tape itself.
+    if (close <= now.getTime())
+      bars.push({
+        symbol: o.symbol,
+        day,
+        open: openPrice,
+        high,
+        low,
+        close: model.mid(o.symbol),
+        volume,
+        transactions: n,
+        source: "demo",
+        sourceRef: `demo:${o.symbol}:${day}`,
+        publishedAt: published,
+      });
     const shortRatio = 0.35 + model.uniform() * 0.2 + (drift < 0 ? 0.05 : 0);
     shorts.push({
       day,
