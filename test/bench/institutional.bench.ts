@@ -188,7 +188,7 @@ async function main() {
     for (let i = 0; i < holdings.length; i += 10_000)
       await insert13FHoldings(handle.db, holdings.slice(i, i + 10_000));
     console.log(
-      `store 100k information-table rows on Postgres: ${fmt((performance.now() - started) / 1000, 2)} s (batches of 10,000, unnest)`,
+      `store 100k information-table rows on Postgres: ${fmt((performance.now() - started) / 1000, 2)} s (batches of 10,000 through insert13FHoldings: COPY to a staging table + insert on conflict)`,
     );
     await handle.db.execute(sql`truncate thirteenf_holdings, thirteenf_filings`);
 

@@ -12,6 +12,7 @@ import {
   type InsiderRow,
   insert13FFilings,
   insert13FHoldings,
+  insert13FHoldingsCount,
   insertInsiderFilings,
   insertInsiderRows,
   rolesOf,
@@ -347,12 +348,14 @@ export async function ingest13FDataset(
       const fs = batch.flatMap((b) => (b.kind === "filing" ? [b.filing] : []));
       const hs = batch.flatMap((b) => (b.kind === "holding" ? [b.holding] : []));
       const newFilings = new Set(await insert13FFilings(tx, fs));
-      const newHoldings = await insert13FHoldings(tx, hs);
+      // Only the count matters here (no announcement, no symbol registry per row): the first `n` rows
+      // stand for the `n` new ones.
+      const newHoldings = await insert13FHoldingsCount(tx, hs);
       return [
         ...fs
           .filter((f) => newFilings.has(f.accession))
           .map((filing) => ({ kind: "filing" as const, filing })),
-        ...newHoldings.map((holding) => ({ kind: "holding" as const, holding })),
+        ...hs.slice(0, newHoldings).map((holding) => ({ kind: "holding" as const, holding })),
       ];
     },
   });

@@ -186,7 +186,8 @@ const HOLDING_COLUMNS = [
 async function copyHoldings(
   client: CopyClient,
   rows: ThirteenFHoldingRow[],
-): Promise<{ accession: string; row_index: number }[]> {
+  returning = true,
+): Promise<{ keys: { accession: string; row_index: number }[]; count: number }> {
   const conn = await client.reserve();
   try {
     await conn.unsafe(
@@ -234,9 +235,10 @@ async function copyHoldings(
     sink.end(chunk);
     await finished(sink);
     const cols = HOLDING_COLUMNS.join(", ");
-    return (await conn.unsafe(
-      `insert into thirteenf_holdings (${cols}) select ${cols} from thirteenf_holdings_stage on conflict do nothing returning accession, row_index`,
-    )) as unknown as { accession: string; row_index: number }[];
+    const result = (await conn.unsafe(
+      `insert into thirteenf_holdings (${cols}) select ${cols} from thirteenf_holdings_stage on conflict do nothing${returning ? " returning accession, row_index" : ""}`,
+    )) as unknown as { accession: string; row_index: number }[] & { count: number };
+    return { keys: returning ? [...result] : [], count: result.count };
   } finally {
     conn.release();
   }
@@ -245,12 +247,22 @@ async function copyHoldings(
 /** Batches at least this large go through COPY when the handle allows it. */
 const COPY_THRESHOLD_ROWS = 2000;
 
+/**
+ * Inserts information-table rows and returns only how many were new: the bulk loader's path, which
+ * spares the server a `returning` of every row.
+ */
+export async function insert13FHoldingsCount(db: Db, rows: ThirteenFHoldingRow[]): Promise<number> {
+  const client = rows.length >= COPY_THRESHOLD_ROWS ? copyClient(db) : null;
+  if (client) return (await copyHoldings(client, rows, false)).count;
+  return (await insert13FHoldings(db, rows)).length;
+}
+
 /** Inserts information-table rows; returns the rows that were new. */
 export async function insert13FHoldings(db: Db, rows: ThirteenFHoldingRow[]): Promise<ThirteenFHoldingRow[]> {
   if (rows.length === 0) return [];
   const client = rows.length >= COPY_THRESHOLD_ROWS ? copyClient(db) : null;
   if (client) {
-    const inserted = await copyHoldings(client, rows);
+    const inserted = (await copyHoldings(client, rows)).keys;
     if (inserted.length === rows.length) return rows;
     const fresh = new Set(inserted.map((r) => `${r.accession}#${r.row_index}`));
     return rows.filter((r) => fresh.has(`${r.accession}#${r.holding.rowIndex}`));
