@@ -164,6 +164,20 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
     expect(early.days.find((d) => d.date === "2021-01-25")?.short_ratio ?? null).toBeNull();
   });
 
+  it("computes a dollar-weighted DIX over a basket from the real FINRA file and closes, naming what is missing", async () => {
+    const bars =
+      "date,symbol,open,high,low,close,volume\n2021-01-25,GME,96.73,159.18,61.13,76.79,177874000\n2021-01-25,AAPL,143.07,144.3,141.37,142.92,157611700\n";
+    await upload("bars", bars, "text/csv", "?name=bars-2021-01-25.csv");
+    const res = await t.app.request(
+      "/smart-money/dark-pool/dix?date=2021-01-25&basket=GME,AAPL,ZZZZ&as_of=2021-01-26T12:00:00Z",
+    );
+    const d = (await res.json()) as { dix: number; members_used: number; missing_finra: string[] };
+    const expected = (27342770 * 76.79 + 30581987 * 142.92) / (72224899 * 76.79 + 81672165 * 142.92);
+    expect(d.dix).toBeCloseTo(expected, 4);
+    expect(d.members_used).toBe(2);
+    expect(d.missing_finra).toEqual(["ZZZZ"]);
+  });
+
   it("rejects hostile records with their line and stores only the good ones", async () => {
     const before = await count("prints");
     const lines = [

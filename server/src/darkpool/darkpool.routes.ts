@@ -3,10 +3,11 @@ import type { AppDeps } from "../app";
 import { AppError } from "../errors";
 import { addDays, etDateOf, etDayBounds } from "../lib/et-time";
 import { errorResponses, Freshness, freshness, newRouter, Source, SymbolParams } from "../lib/openapi";
-import { requireKnownSymbol } from "../lib/symbols";
+import { normalizeSymbol, requireKnownSymbol } from "../lib/symbols";
 import {
   DARKPOOL_PARAMS,
   darkPoolRatioBand,
+  dix,
   priceBandUsd,
   sentimentOf,
   shortVolumeRatio,
@@ -26,7 +27,9 @@ import {
   sizeBuckets,
   topAtsVenues,
 } from "./darkpool.store";
+import { dixInputs, latestShortVolumeDay } from "./dix";
 import { rowToPrintWire } from "./print-wire";
+import { readScope } from "./rollups";
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
 const AsOf = z.iso.datetime({ offset: true }).optional().openapi({ description: "Point in time (ISO 8601)" });
@@ -320,6 +323,50 @@ const unusualRoute = createRoute({
   },
 });
 
+const dixRoute = createRoute({
+  method: "get",
+  path: "/smart-money/dark-pool/dix",
+  tags: ["Dark pool"],
+  summary: "DIX: dollar-weighted FINRA short-volume ratio of a basket",
+  request: {
+    query: z.object({
+      date: Day.optional().openapi({ description: "Trading day; default the newest day with FINRA data" }),
+      basket: z.string().optional().openapi({ description: "Comma-separated symbols; default DIX_BASKET" }),
+      as_of: AsOf,
+    }),
+  },
+  responses: {
+    200: {
+      description: "DIX and its members",
+      content: {
+        "application/json": {
+          schema: z
+            .object({
+              date: z.string().nullable(),
+              dix: z.number().nullable(),
+              basket: z.array(z.string()),
+              members: z.array(
+                z.object({
+                  symbol: z.string(),
+                  short_volume: z.number(),
+                  total_volume: z.number(),
+                  short_ratio: z.number().nullable(),
+                  price: z.number().nullable(),
+                }),
+              ),
+              members_used: z.number(),
+              missing_prices: z.array(z.string()),
+              missing_finra: z.array(z.string()),
+              as_of: z.string(),
+            })
+            .openapi("Dix"),
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
+
 const pct = (part: number, whole: number): number | null => (whole > 0 ? (part / whole) * 100 : null);
 const round = (v: number | null, digits = 4): number | null =>
   v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits;
@@ -344,6 +391,34 @@ export function darkpoolRoutes(deps: AppDeps) {
   const now = () => deps.now?.() ?? new Date();
 
   return newRouter()
+    .openapi(dixRoute, async (c) => {
+      const q = c.req.valid("query");
+      const asOf = q.as_of ? new Date(q.as_of) : now();
+      const basket = q.basket ? q.basket.split(",").map(normalizeSymbol) : deps.env.DIX_BASKET;
+      const day = q.date ?? (await latestShortVolumeDay(db, basket, asOf));
+      const members = day ? await dixInputs(db, basket, day, asOf) : [];
+      const result = dix(members);
+      const found = new Set(members.map((m) => m.symbol));
+      return c.json(
+        {
+          date: day,
+          dix: round(result.dix),
+          basket,
+          members: members.map((m) => ({
+            symbol: m.symbol,
+            short_volume: m.shortVolume,
+            total_volume: m.totalVolume,
+            short_ratio: round(shortVolumeRatio(m.shortVolume, m.totalVolume)),
+            price: m.price,
+          })),
+          members_used: result.members_used,
+          missing_prices: result.missing_prices,
+          missing_finra: basket.filter((s) => !found.has(s)),
+          as_of: asOf.toISOString(),
+        },
+        200,
+      );
+    })
     .openapi(printsRoute, async (c) => {
       const symbol = await requireKnownSymbol(db, c.req.valid("param").symbol);
       const q = c.req.valid("query");
@@ -371,15 +446,24 @@ export function darkpoolRoutes(deps: AppDeps) {
       const symbol = await requireKnownSymbol(db, c.req.valid("param").symbol);
       const q = c.req.valid("query");
       const asOf = q.as_of ? new Date(q.as_of) : now();
-      const day = q.date ?? (await latestPrintDay(db, symbol)) ?? etDateOf(asOf.getTime());
+      // Store reads through the versioned read cache (rollups.ts): exact until the symbol's data changes.
+      const scope = await readScope(db, symbol, asOf);
+      const day =
+        q.date ??
+        (await scope.read("latestPrintDay", [], () => latestPrintDay(db, symbol))) ??
+        etDateOf(asOf.getTime());
       const bounds = etDayBounds(day);
       const until = new Date(Math.min(bounds.end.getTime(), asOf.getTime()));
       const p = DARKPOOL_PARAMS;
       const [agg, buckets, bars, sources] = await Promise.all([
-        aggregateWindow(db, symbol, bounds.start, until, p.largeBlockUsd),
-        sizeBuckets(db, symbol, bounds.start, until),
-        barsByDay(db, symbol, day, day),
-        printSources(db, symbol, bounds.start, until),
+        scope.read("aggregateWindow", [bounds.start, until, p.largeBlockUsd], () =>
+          aggregateWindow(db, symbol, bounds.start, until, p.largeBlockUsd),
+        ),
+        scope.read("sizeBuckets", [bounds.start, until], () => sizeBuckets(db, symbol, bounds.start, until)),
+        scope.read("barsByDay", [day], () => barsByDay(db, symbol, day, day)),
+        scope.read("printSources", [bounds.start, until], () =>
+          printSources(db, symbol, bounds.start, until),
+        ),
       ]);
       const bar = bars.get(day);
       const barUsable = bar && bar.publishedAt <= asOf ? bar : undefined;
@@ -387,7 +471,11 @@ export function darkpoolRoutes(deps: AppDeps) {
       const ratio = market && market.volume > 0 ? agg.volume / market.volume : null;
       const band = agg.vwap === null ? null : priceBandUsd(agg.vwap);
       const levels =
-        band === null ? [] : await priceLevels(db, symbol, bounds.start, until, band, p.largeBlockUsd);
+        band === null
+          ? []
+          : await scope.read("priceLevels", [bounds.start, until, band, p.largeBlockUsd], () =>
+              priceLevels(db, symbol, bounds.start, until, band, p.largeBlockUsd),
+            );
       const clusters = levels
         .filter((l) => l.large_value > 0)
         .sort((a, b) => b.large_value - a.large_value)
