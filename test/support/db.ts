@@ -25,7 +25,7 @@ export async function openTestDb(engine: Engine): Promise<DbHandle & { url?: str
   }
   const templateUrl = inject("pgTemplateUrl");
   const template = new URL(templateUrl).pathname.slice(1);
-  const name = `smt_t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  const name = `smt_t_${inject("pgRunId")}_${process.pid}_${counter++}`;
   const admin = postgres(templateUrl.replace(`/${template}`, "/postgres"), { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database ${name} template ${template}`);

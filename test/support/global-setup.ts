@@ -24,9 +24,13 @@ export default async function setup(project: TestProject) {
       "[tests] DATABASE_URL not set: database tests run on PGlite only (real Postgres tests skipped)",
     );
     project.provide("pgTemplateUrl", "");
+    project.provide("pgRunId", "");
     return;
   }
-  const template = `smt_tpl_${process.pid}_${Date.now().toString(36)}`;
+  // Names carry this run's id so the teardown removes only this run's databases, never a parallel run's.
+  const runId = `${process.pid}${Date.now().toString(36)}`;
+  project.provide("pgRunId", runId);
+  const template = `smt_tpl_${runId}`;
   const admin = postgres(url, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${template}`);
   const templateUrl = withDatabase(url, template);
@@ -35,11 +39,11 @@ export default async function setup(project: TestProject) {
   project.provide("pgTemplateUrl", templateUrl);
   return async () => {
     await admin.unsafe(
-      `select pg_terminate_backend(pid) from pg_stat_activity where datname like 'smt_t_%' or datname = '${template}'`,
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname like 'smt_t_${runId}_%' or datname = '${template}'`,
     );
     const clones = await admin<
       { datname: string }[]
-    >`select datname from pg_database where datname like ${`smt_t_${process.pid}_%`}`;
+    >`select datname from pg_database where datname like ${`smt_t_${runId}_%`}`;
     for (const { datname } of clones) await admin.unsafe(`drop database if exists ${datname}`);
     await admin.unsafe(`drop database if exists ${template}`);
     await admin.end();
@@ -56,5 +60,6 @@ declare module "vitest" {
   export interface ProvidedContext {
     pgTemplateUrl: string;
     pgliteTemplatePath: string;
+    pgRunId: string;
   }
 }
