@@ -4,6 +4,7 @@
  * back with `available: false` and a note, never with invented values.
  */
 import type { Db } from "@smt/db";
+import { readScope } from "../darkpool/rollups";
 import { addDays, etDayBounds } from "../lib/et-time";
 import { type GatherOptions, gatherInputs, type InputProviders } from "./analytics.inputs";
 import { ANALYTICS_PARAMS, type AnalyticsParams } from "./analytics.params";
@@ -200,7 +201,8 @@ export async function buildDashboard(
   const params: AnalyticsParams = options.params ?? ANALYTICS_PARAMS;
   const providers = options.providers ?? {};
   const historyDays = options.historyDays ?? 30;
-  const gathered = await gatherInputs(db, symbol, asOf, options);
+  const scope = options.scope ?? (await readScope(db, symbol, asOf));
+  const gathered = await gatherInputs(db, symbol, asOf, { ...options, scope });
   const indicators = computeIndicators(gathered.inputs, asOf, params);
   const flow = computeFlow(gathered.inputs, asOf, params);
   const { window, flow: pf } = gathered;
@@ -208,19 +210,30 @@ export async function buildDashboard(
   const lastDay = window?.day ?? null;
   const historyTo = lastDay ?? asOf.toISOString().slice(0, 10);
   const historyFrom = addDays(historyTo, -(historyDays - 1));
+  const blocksSince = etDayBounds(historyFrom).start;
+  const historyUntil = etDayBounds(addDays(historyTo, 1)).start;
+  const printLimit = options.printLimit ?? 50;
   const [prints, blocks, histogram, daily, bars, shorts, alerts, holders] = await Promise.all([
-    recentOffExchangePrints(db, symbol, asOf, options.printLimit ?? 50),
-    recentOffExchangePrints(db, symbol, asOf, 20, params.blockMinUsd, etDayBounds(historyFrom).start),
-    window ? premiumDiscountHistogram(db, symbol, window.since, window.until, asOf) : Promise.resolve([]),
-    dailyOffExchange(
-      db,
-      symbol,
-      etDayBounds(historyFrom).start,
-      etDayBounds(addDays(historyTo, 1)).start,
-      asOf,
+    scope.read("recentOffExchangePrints", [asOf, printLimit], () =>
+      recentOffExchangePrints(db, symbol, asOf, printLimit),
     ),
-    barsAsOf(db, symbol, historyFrom, historyTo, asOf),
-    shortVolumeAsOf(db, symbol, historyFrom, historyTo, asOf),
+    scope.read("recentBlocks", [asOf, params.blockMinUsd, blocksSince], () =>
+      recentOffExchangePrints(db, symbol, asOf, 20, params.blockMinUsd, blocksSince),
+    ),
+    window
+      ? scope.read("premiumDiscountHistogram", [window.since, window.until, asOf], () =>
+          premiumDiscountHistogram(db, symbol, window.since, window.until, asOf),
+        )
+      : Promise.resolve([]),
+    scope.read("dailyOffExchange", [blocksSince, historyUntil, asOf], () =>
+      dailyOffExchange(db, symbol, blocksSince, historyUntil, asOf),
+    ),
+    scope.read("barsAsOf", [historyFrom, historyTo, asOf], () =>
+      barsAsOf(db, symbol, historyFrom, historyTo, asOf),
+    ),
+    scope.read("shortVolumeAsOf", [historyFrom, historyTo, asOf], () =>
+      shortVolumeAsOf(db, symbol, historyFrom, historyTo, asOf),
+    ),
     providers.alerts ? providers.alerts(db, symbol, asOf, 20) : Promise.resolve(null),
     providers.topHolders ? providers.topHolders(db, symbol, asOf, 10) : Promise.resolve(null),
   ]);

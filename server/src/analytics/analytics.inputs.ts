@@ -5,6 +5,7 @@
  * which the indices exclude and count against confidence.
  */
 import type { Db } from "@smt/db";
+import { type ReadScope, readScope } from "../darkpool/rollups";
 import { addDays, etDateOf, etDayBounds, etWallTimeToUtc } from "../lib/et-time";
 import { ANALYTICS_PARAMS, type AnalyticsParams } from "./analytics.params";
 import {
@@ -38,6 +39,8 @@ export interface GatherOptions {
   totalVolumeShares?: number | undefined;
   providers?: InputProviders | undefined;
   params?: AnalyticsParams | undefined;
+  /** The request's read cache (one per request, see darkpool/rollups.ts); made here when absent. */
+  scope?: ReadScope | undefined;
 }
 
 export interface GatheredInputs {
@@ -74,10 +77,16 @@ export async function gatherInputs(
   // Calendar look-back that holds `trailingDays` trading days with room for holidays.
   const lookbackDay = addDays(asOfDay, -Math.ceil(params.trailingDays * 1.6) - 10);
 
+  // Store reads go through the versioned read cache; the other areas' providers are read as they are.
+  const scope = options.scope ?? (await readScope(db, symbol, asOf));
   const [flowDay, bars, shorts, institutional, insider, optionsInput, optionsVolume] = await Promise.all([
-    latestFlowDay(db, symbol, asOf),
-    barsAsOf(db, symbol, lookbackDay, asOfDay, asOf),
-    shortVolumeAsOf(db, symbol, lookbackDay, asOfDay, asOf),
+    scope.read("latestFlowDay", [asOf], () => latestFlowDay(db, symbol, asOf)),
+    scope.read("barsAsOf", [lookbackDay, asOfDay, asOf], () =>
+      barsAsOf(db, symbol, lookbackDay, asOfDay, asOf),
+    ),
+    scope.read("shortVolumeAsOf", [lookbackDay, asOfDay, asOf], () =>
+      shortVolumeAsOf(db, symbol, lookbackDay, asOfDay, asOf),
+    ),
     providers.institutional?.(db, symbol, asOf),
     providers.insider?.(db, symbol, asOf),
     providers.options?.(db, symbol, asOf),
@@ -98,8 +107,12 @@ export async function gatherInputs(
     window = { day: flowDay, since: bounds.start, until };
     const trailingSince = etDayBounds(addDays(flowDay, -Math.ceil(params.trailingDays * 1.6) - 10)).start;
     const [windowFlow, daily] = await Promise.all([
-      printFlow(db, symbol, bounds.start, until, asOf, params.blockMinUsd),
-      dailyOffExchange(db, symbol, trailingSince, until, asOf),
+      scope.read("printFlow", [bounds.start, until, asOf, params.blockMinUsd], () =>
+        printFlow(db, symbol, bounds.start, until, asOf, params.blockMinUsd),
+      ),
+      scope.read("dailyOffExchange", [trailingSince, until, asOf], () =>
+        dailyOffExchange(db, symbol, trailingSince, until, asOf),
+      ),
     ]);
     flow = windowFlow;
     const dayBar = bars.find((b) => b.day === flowDay);
