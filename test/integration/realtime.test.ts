@@ -270,3 +270,32 @@ describe("Alpaca stream client against a local server speaking the protocol", ()
     http.close();
   });
 });
+
+describe("connection state recovery", () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  beforeAll(async () => {
+    server = await startTestServer("pglite");
+  });
+  afterAll(async () => server.dispose());
+
+  it("a client that drops for 3 s right after subscribing gets the prints it missed", async () => {
+    const socket: Client = connect(server.url, { transports: ["websocket"], reconnectionDelay: 100 });
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    const subscribed = new Promise<void>((resolve) => socket.once("subscribed", () => resolve()));
+    await socket.emitWithAck("subscribe", { symbols: ["RCV"], channels: ["prints"] });
+    await subscribed;
+    const got = collect(socket);
+    // A network blip: the transport closes, the client reconnects on its own.
+    socket.io.engine.close();
+    await fetch(`${server.url}/smart-money/ingest/prints?name=missed.ndjson`, {
+      method: "POST",
+      body: [specLine("RCV", 1), specLine("RCV", 2)].join("\n"),
+      headers: { "content-type": "application/x-ndjson" },
+    });
+    await new Promise((r) => setTimeout(r, 3000));
+    await until(() => socket.connected, 5000);
+    await until(() => got.reduce((n, b) => n + b.prints.length, 0) === 2, 3000);
+    expect(socket.recovered).toBe(true);
+    socket.close();
+  });
+});

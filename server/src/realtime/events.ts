@@ -61,6 +61,11 @@ export interface ServerToClientEvents {
   blocks: (batch: ChannelBatch) => void;
   options: (batch: ChannelBatch) => void;
   alert: (alert: AlertMessage) => void;
+  /**
+   * Sent through the adapter right after a subscription changes. Being a broadcast it carries a recovery
+   * offset, so even a client that has received nothing else yet can resume its session after a blip.
+   */
+  subscribed: (info: { rooms: string[] }) => void;
 }
 
 export interface ClientToServerEvents {

@@ -69,8 +69,13 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
 
   io.on("connection", (socket) => {
     log.debug("connected", { id: socket.id, recovered: socket.recovered });
-    socket.on("subscribe", (req, ack) => reply(ack, changeRooms(socket, req, "join")));
-    socket.on("unsubscribe", (req, ack) => reply(ack, changeRooms(socket, req, "leave")));
+    const announce = (result: SubscribeAck) => {
+      if (result.ok)
+        io.to(socket.id).emit("subscribed", { rooms: [...socket.rooms].filter((r) => r !== socket.id) });
+      return result;
+    };
+    socket.on("subscribe", (req, ack) => reply(ack, announce(changeRooms(socket, req, "join"))));
+    socket.on("unsubscribe", (req, ack) => reply(ack, announce(changeRooms(socket, req, "leave"))));
   });
 
   const seqs = new Map<string, number>();
