@@ -8,6 +8,7 @@ import { touchSymbols } from "../lib/symbols";
 import { parse13FDataset, parseInsiderDataset } from "./datasets.parse";
 import { type Form4Filing, parseForm4 } from "./form4.parse";
 import {
+  closesNearPeriodEnd,
   type InsiderFilingRow,
   type InsiderRow,
   insert13FFilings,
@@ -31,6 +32,7 @@ import {
 import type { SubmissionHeader } from "./submission.parse";
 import {
   DOLLAR_VALUE_FROM_FILING_DATE,
+  isUnitSuspect,
   parse13F,
   type ThirteenFCover,
   type ThirteenFHolding,
@@ -144,6 +146,18 @@ export async function store13F(
     valueUnit: filedDate !== null && filedDate < DOLLAR_VALUE_FROM_FILING_DATE ? "thousands_usd" : "usd",
   };
   const period = cover.periodOfReport;
+  // Unit check against stored closes when no price source was given to the parser.
+  if (!hints.knownPriceUsd) {
+    const closes = await closesNearPeriodEnd(
+      db,
+      parts.holdings.flatMap((p) => (p.ok ? [p.record.cusip] : [])),
+      period,
+    );
+    for (const p of parts.holdings) {
+      if (p.ok && !p.record.valueUnitSuspect)
+        p.record.valueUnitSuspect = isUnitSuspect(p.record.impliedPriceUsd, closes.get(p.record.cusip));
+    }
+  }
   const records = parts.holdings.map(
     (p): Parsed<ThirteenFHoldingRow> =>
       p.ok

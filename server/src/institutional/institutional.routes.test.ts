@@ -339,6 +339,23 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
     expect(snow.windows[0]?.sells.count).toBe(5);
     expect(snow.score).toBe(-100);
   });
+
+  it("flags a filer still reporting thousands against the stored close, without rescaling", async () => {
+    // Apple closed at $250.42 on 2024-12-31; the real filing's value/shares is exactly that.
+    await handle.db.execute(sql`insert into daily_bars (symbol, day, open, high, low, close, volume, source, source_ref, published_at)
+      values ('AAPL', '2024-12-31', 252.44, 253.28, 249.43, 250.42, 39480700, 'test', 'test', '2024-12-31T21:00:00Z')`);
+    const thousands = acornVariant({ accession: "0001951757-25-000303", filingDate: "20250205" })
+      .replaceAll("<cik>0001994827</cik>", "<cik>0009999999</cik>")
+      .replace("<ns1:value>4652092</ns1:value>", "<ns1:value>4652</ns1:value>");
+    expect(await load13F(handle, thousands, "thousands.nc")).toMatchObject({ accepted: 77 });
+    const rows = await handle.query<{ accession: string; value_usd: number; value_unit_suspect: boolean }>(
+      sql`select accession, value_usd, value_unit_suspect from thirteenf_holdings where cusip = '037833100' and accession in ('0001951757-25-000093', '0001951757-25-000303') order by accession`,
+    );
+    expect(rows).toEqual([
+      { accession: "0001951757-25-000093", value_usd: 4652092, value_unit_suspect: false },
+      { accession: "0001951757-25-000303", value_usd: 4652, value_unit_suspect: true },
+    ]);
+  });
 });
 
 function readFileSyncStream(name: string) {

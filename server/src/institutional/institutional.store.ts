@@ -877,3 +877,24 @@ export async function institutionalSources(
       from ${sql.raw(table)} where published_at <= ${asOf.toISOString()}::timestamptz group by source`),
   );
 }
+
+/**
+ * Closing prices near a period end for the CUSIPs given, through the securities mapping and the stored
+ * daily bars (last close within the 7 days up to the period end), for the 13F unit check.
+ */
+export async function closesNearPeriodEnd(
+  db: Db,
+  cusips: string[],
+  period: string,
+): Promise<Map<string, number>> {
+  if (cusips.length === 0) return new Map();
+  const rows = rowsOf<{ cusip: string; close: number }>(
+    await db.execute(sql`
+      select distinct on (s.cusip) s.cusip, b.close
+      from securities s join daily_bars b on b.symbol = s.symbol
+      where s.cusip = any(${pgArrayLiteral([...new Set(cusips)])}::text::text[])
+        and b.day <= ${period}::date and b.day > ${period}::date - 7
+      order by s.cusip, b.day desc`),
+  );
+  return new Map(rows.map((r) => [r.cusip, Number(r.close)]));
+}

@@ -99,6 +99,13 @@ export interface ThirteenFParseOptions {
  */
 export const UNIT_SUSPECT_FACTOR = 20;
 
+/** True when value/shares is `UNIT_SUSPECT_FACTOR` times off a known price (either way). */
+export function isUnitSuspect(impliedPriceUsd: number | null, knownPriceUsd: number | undefined): boolean {
+  if (impliedPriceUsd === null || knownPriceUsd === undefined || !(knownPriceUsd > 0)) return false;
+  const ratio = impliedPriceUsd / knownPriceUsd;
+  return ratio >= UNIT_SUSPECT_FACTOR || ratio <= 1 / UNIT_SUSPECT_FACTOR;
+}
+
 const RECORD_NAMES = new Set(["infoTable", "edgarSubmission", "otherManager", "otherManager2"]);
 /** `otherManager` is a record on the cover page but a plain text field (sequence numbers) in an `infoTable`. */
 const isRecord = (name: string, enclosing: string | undefined) =>
@@ -243,12 +250,7 @@ function toHolding(
   const valueUnit = filedDate !== null && filedDate < DOLLAR_VALUE_FROM_FILING_DATE ? "thousands_usd" : "usd";
   const valueUsd = valueUnit === "thousands_usd" ? valueAsFiled * 1000 : valueAsFiled;
   const impliedPriceUsd = typeRaw === "SH" && shares > 0 ? valueUsd / shares : null;
-  let valueUnitSuspect = false;
-  const known = knownPriceUsd?.(cusip);
-  if (impliedPriceUsd !== null && known !== undefined && known > 0) {
-    const ratio = impliedPriceUsd / known;
-    valueUnitSuspect = ratio >= UNIT_SUSPECT_FACTOR || ratio <= 1 / UNIT_SUSPECT_FACTOR;
-  }
+  const valueUnitSuspect = isUnitSuspect(impliedPriceUsd, knownPriceUsd?.(cusip));
   return parsedOk(
     {
       kind: "holding",
