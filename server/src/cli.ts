@@ -12,6 +12,7 @@ import { PrintPipeline } from "./darkpool/pipeline";
 import { loadEnv } from "./env";
 import { generateDemo } from "./feeds/demo";
 import { INGEST_KINDS, ingestKind } from "./ingest/kinds";
+import { ingest13FPaths, ingestForm4Paths } from "./institutional/institutional.cli";
 import type { IngestSummary } from "./lib/ingest";
 import { createLogger } from "./lib/log";
 import { formatLocation } from "./lib/records";

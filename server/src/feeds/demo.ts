@@ -2,6 +2,7 @@ import type { Db } from "@smt/db";
 import { atsWeeklyStore, dailyBarsStore, shortVolumeStore } from "../darkpool/finra.store";
 import type { PrintPipeline } from "../darkpool/pipeline";
 import type { RawPrint } from "../darkpool/print";
+import { generateInstitutionalDemo } from "../institutional/institutional.demo";
 import { addDays, etDateOf, etWallTimeToUtc } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
 import { type Parsed, parsedOk } from "../lib/records";
@@ -29,7 +30,14 @@ export interface DemoSummary {
 
 /** Other features add their demo data here (institutional holdings, options, ...). */
 export type DemoGenerator = (o: DemoOptions) => Promise<Record<string, unknown>>;
-export const demoGenerators: { name: string; generate: DemoGenerator }[] = [];
+export const demoGenerators: { name: string; generate: DemoGenerator }[] = [
+  {
+    name: "institutional",
+    generate: async (o) => ({
+      ...(await generateInstitutionalDemo(o.db, o.symbol, { days: Math.max(o.days, 90), now: o.now })),
+    }),
+  },
+];
 
 const ATS_VENUES = [
   ["UBSA", "UBSA UBS ATS"],

@@ -6,6 +6,7 @@ import { atsWeeklyStore, dailyBarsStore, shortVolumeStore } from "../darkpool/fi
 import type { PrintPipeline } from "../darkpool/pipeline";
 import { parsePrints } from "../darkpool/prints.parse";
 import { parseShortVolume } from "../darkpool/short-volume.parse";
+import { institutionalIngestKinds } from "../institutional/institutional.cli";
 import { type IngestProgress, type IngestSummary, runIngest } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
 
@@ -103,6 +104,7 @@ export const INGEST_KINDS: Record<string, IngestKind> = {
       }),
   },
   ...blocksIngestKinds,
+  ...institutionalIngestKinds,
 };
 
 export function ingestKind(kind: string): IngestKind | undefined {
