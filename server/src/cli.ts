@@ -9,12 +9,12 @@ import { extraCommands } from "./cli/commands";
 import { withProgress } from "./cli/progress";
 import { type ServerInfo, serverInfoPath } from "./cli/server-info";
 import { PrintPipeline } from "./darkpool/pipeline";
-import { loadEnv } from "./env";
+import { type Env, loadEnv } from "./env";
 import { generateDemo } from "./feeds/demo";
 import { INGEST_KINDS, ingestKind } from "./ingest/kinds";
 import { ingest13FPaths, ingestForm4Paths } from "./institutional/institutional.cli";
 import type { IngestSummary } from "./lib/ingest";
-import { createLogger } from "./lib/log";
+import { createLogger, type Logger } from "./lib/log";
 import { formatLocation } from "./lib/records";
 import { normalizeSymbol } from "./lib/symbols";
 import { LiveBus } from "./realtime/bus";
@@ -28,6 +28,8 @@ Commands:
                                Kinds: ${Object.keys(INGEST_KINDS).join(", ")}
                                .gz files are decompressed on the fly. Options:
                                  --strict       store nothing from a file with any bad record
+                                 --accession A, --filed-date YYYY-MM-DD
+                                                for bare SEC XML (13f, form4) without a submission wrapper
   replay <file> [--speed N]    Start the service and play a recorded prints file as a live feed
                                (N = 1 real time, 10 = ten times faster, 0 = as fast as possible).
   demo <SYMBOLS...> [--days N] Generate N weekdays (default 7) of demo data for each symbol.
@@ -89,7 +91,11 @@ async function main(argv: string[]): Promise<number> {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { strict: { type: "boolean", default: false } },
+      options: {
+        strict: { type: "boolean", default: false },
+        accession: { type: "string" },
+        "filed-date": { type: "string" },
+      },
     });
     const [kind, ...paths] = positionals;
     if (!kind) return usage("ingest needs a kind");
@@ -104,15 +110,15 @@ async function main(argv: string[]): Promise<number> {
       for (const file of files)
         results.push({ file, summary: await uploadToServer(server, kind, file, values.strict) });
     } else {
-      const db = await openDb({ url: env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite` });
-      const pipeline = new PrintPipeline({
-        db: db.db,
-        bus: new LiveBus(),
-        log,
-        lastLitWindowMs: env.LAST_LIT_WINDOW_MS,
-      });
+      const { db, pipeline, close } = await openLocal(env, log);
+      // SEC XML documents pair up by folder (cover page + information table), so these kinds take the paths.
+      const byPaths = kind === "13f" ? ingest13FPaths : kind === "form4" ? ingestForm4Paths : null;
       try {
-        for (const file of files) {
+        if (byPaths) {
+          const hints = { origin: "cli", accession: values.accession, filedDate: values["filed-date"] };
+          for (const [file, summary] of await byPaths(db.db, paths, hints)) results.push({ file, summary });
+        }
+        for (const file of byPaths ? [] : files) {
           let records = 0;
           const raw = createReadStream(file);
           const progress = withProgress(raw, `${kind} ${basename(file)}`, statSync(file).size, () => records);
@@ -132,8 +138,7 @@ async function main(argv: string[]): Promise<number> {
           results.push({ file, summary });
         }
       } finally {
-        await pipeline.close();
-        await db.close();
+        await close();
       }
     }
     return report(results);
@@ -160,13 +165,7 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
-    const db = await openDb({ url: env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite` });
-    const pipeline = new PrintPipeline({
-      db: db.db,
-      bus: new LiveBus(),
-      log,
-      lastLitWindowMs: env.LAST_LIT_WINDOW_MS,
-    });
+    const { db, pipeline, close } = await openLocal(env, log);
     try {
       for (const symbol of symbols) {
         const s = await generateDemo({ db: db.db, pipeline, symbol, days });
@@ -175,8 +174,7 @@ async function main(argv: string[]): Promise<number> {
         );
       }
     } finally {
-      await pipeline.close();
-      await db.close();
+      await close();
     }
     return 0;
   }
@@ -184,6 +182,25 @@ async function main(argv: string[]): Promise<number> {
   const extra = extraCommands.find((c) => c.name === command);
   if (extra) return extra.run(rest, { env, log });
   return usage(`unknown command "${command}"`);
+}
+
+/** The database this CLI opens itself (no server owns it), with a print pipeline that announces to nobody. */
+async function openLocal(env: Env, log: Logger) {
+  const db = await openDb({ url: env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite` });
+  const pipeline = new PrintPipeline({
+    db: db.db,
+    bus: new LiveBus(),
+    log,
+    lastLitWindowMs: env.LAST_LIT_WINDOW_MS,
+  });
+  return {
+    db,
+    pipeline,
+    async close() {
+      await pipeline.close();
+      await db.close();
+    },
+  };
 }
 
 function usage(message: string): number {

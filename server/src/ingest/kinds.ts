@@ -9,6 +9,7 @@ import { parseShortVolume } from "../darkpool/short-volume.parse";
 import { institutionalIngestKinds } from "../institutional/institutional.cli";
 import { type IngestProgress, type IngestSummary, runIngest } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
+import type { Parsed } from "../lib/records";
 
 /** What an ingest of one file or upload needs, whatever its kind. */
 export interface IngestContext {
@@ -31,6 +32,33 @@ export interface IngestKind {
   run(source: ByteSource, ctx: IngestContext): Promise<IngestSummary>;
 }
 
+/** A kind whose parsed records go straight into one table by natural key (no enrichment, no live push). */
+function tableKind<T extends { symbol: string }>(
+  kind: string,
+  description: string,
+  source: string,
+  parse: (source: ByteSource, name: string) => AsyncIterable<Parsed<T>>,
+  insert: (db: Db, batch: T[]) => Promise<T[]>,
+): IngestKind {
+  return {
+    description,
+    contentTypes: ["text/csv", "text/plain", "application/octet-stream"],
+    run: (input, ctx) =>
+      runIngest({
+        db: ctx.db,
+        kind,
+        source,
+        sourceRef: ctx.name,
+        records: parse(input, ctx.name),
+        insert,
+        symbolOf: (r) => r.symbol,
+        transactional: ctx.transactional,
+        strict: ctx.strict,
+        onProgress: ctx.onProgress,
+      }),
+  };
+}
+
 /**
  * Every kind of file the service ingests, by the name used in `pnpm cli ingest <kind>` and
  * `POST /smart-money/ingest/{kind}`. Other features register their kinds here.
@@ -49,60 +77,27 @@ export const INGEST_KINDS: Record<string, IngestKind> = {
         onProgress: ctx.onProgress,
       }),
   },
-  "short-volume": {
-    description:
-      "FINRA Reg SHO daily short sale volume file (Date|Symbol|ShortVolume|ShortExemptVolume|TotalVolume|Market)",
-    contentTypes: ["text/csv", "text/plain", "application/octet-stream"],
-    run: (source, ctx) =>
-      runIngest({
-        db: ctx.db,
-        kind: "short-volume",
-        source: "finra_regsho",
-        sourceRef: ctx.name,
-        records: parseShortVolume(source, { sourceName: ctx.name }),
-        insert: shortVolumeStore.insert,
-        symbolOf: (r) => r.symbol,
-        transactional: ctx.transactional,
-        strict: ctx.strict,
-        onProgress: ctx.onProgress,
-      }),
-  },
-  ats: {
-    description:
-      "FINRA OTC Transparency weekly ATS/OTC download (pipe-delimited, week from the file name _YYYYMMDD)",
-    contentTypes: ["text/csv", "text/plain", "application/octet-stream"],
-    run: (source, ctx) =>
-      runIngest({
-        db: ctx.db,
-        kind: "ats",
-        source: "finra_otc_transparency",
-        sourceRef: ctx.name,
-        records: parseAtsWeekly(source, { sourceName: ctx.name }),
-        insert: atsWeeklyStore.insert,
-        symbolOf: (r) => r.symbol,
-        transactional: ctx.transactional,
-        strict: ctx.strict,
-        onProgress: ctx.onProgress,
-      }),
-  },
-  bars: {
-    description:
-      "Daily bars: CSV date,symbol,open,high,low,close,volume or the vendor day-aggregates flat file",
-    contentTypes: ["text/csv", "text/plain", "application/octet-stream"],
-    run: (source, ctx) =>
-      runIngest({
-        db: ctx.db,
-        kind: "bars",
-        source: "bars",
-        sourceRef: ctx.name,
-        records: parseDailyBars(source, { sourceName: ctx.name }),
-        insert: dailyBarsStore.insert,
-        symbolOf: (r) => r.symbol,
-        transactional: ctx.transactional,
-        strict: ctx.strict,
-        onProgress: ctx.onProgress,
-      }),
-  },
+  "short-volume": tableKind(
+    "short-volume",
+    "FINRA Reg SHO daily short sale volume file (Date|Symbol|ShortVolume|ShortExemptVolume|TotalVolume|Market)",
+    "finra_regsho",
+    (source, name) => parseShortVolume(source, { sourceName: name }),
+    shortVolumeStore.insert,
+  ),
+  ats: tableKind(
+    "ats",
+    "FINRA OTC Transparency weekly ATS/OTC download (pipe-delimited, week from the file name _YYYYMMDD)",
+    "finra_otc_transparency",
+    (source, name) => parseAtsWeekly(source, { sourceName: name }),
+    atsWeeklyStore.insert,
+  ),
+  bars: tableKind(
+    "bars",
+    "Daily bars: CSV date,symbol,open,high,low,close,volume or the vendor day-aggregates flat file",
+    "bars",
+    (source, name) => parseDailyBars(source, { sourceName: name }),
+    dailyBarsStore.insert,
+  ),
   ...blocksIngestKinds,
   ...institutionalIngestKinds,
 };
