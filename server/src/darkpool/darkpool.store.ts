@@ -1,5 +1,5 @@
 import { type Db, rowsOf, schema } from "@smt/db";
-import { and, desc, eq, gte, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
 import type { EnrichedPrint } from "./print";
 import { dayAggregates, ROLLUP_BLOCK_MIN_USD, sumDays } from "./rollups";
 
