@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../app";
 import { AppError } from "../errors";
-import { addDays, etDateOf, etDayBounds } from "../lib/et-time";
+import { addDays, etDateOf, etDayBounds, mondayOf } from "../lib/et-time";
 import { errorResponses, Freshness, freshness, newRouter, Source, SymbolParams } from "../lib/openapi";
 import { normalizeSymbol, requireKnownSymbol } from "../lib/symbols";
 import {
@@ -710,10 +710,4 @@ function consolidatedVolume(
   if (litVolume > 0) return { volume: litVolume + offExchangeVolume, source: "tape_prints" };
   if (bar) return { volume: bar.volume, source: `daily_bars:${bar.source}` };
   return null;
-}
-
-function mondayOf(day: string): string {
-  const d = new Date(`${day}T12:00:00Z`);
-  const dow = (d.getUTCDay() + 6) % 7;
-  return addDays(day, -dow);
 }

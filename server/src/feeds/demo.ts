@@ -3,10 +3,10 @@ import { atsWeeklyStore, dailyBarsStore, shortVolumeStore } from "../darkpool/fi
 import type { PrintPipeline } from "../darkpool/pipeline";
 import type { RawPrint } from "../darkpool/print";
 import { generateInstitutionalDemo } from "../institutional/institutional.demo";
-import { addDays, etDateOf, etWallTimeToUtc } from "../lib/et-time";
+import { addDays, etDateOf, etWallTimeToUtc, mondayOf } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
 import { type Parsed, parsedOk } from "../lib/records";
-import { MarketModel } from "./market-model";
+import { MarketModel, symbolSeed } from "./market-model";
 
 export interface DemoOptions {
   db: Db;
@@ -54,7 +54,7 @@ const ATS_VENUES = [
  */
 export async function generateDemo(o: DemoOptions): Promise<DemoSummary> {
   const now = o.now ?? new Date();
-  const model = new MarketModel({ seed: o.seed ?? hashSeed(o.symbol), blockProbability: 0.01 });
+  const model = new MarketModel({ seed: o.seed ?? symbolSeed(o.symbol), blockProbability: 0.01 });
   const perDay = o.printsPerDay ?? 400;
   const days: string[] = [];
   for (let d = etDateOf(now.getTime()); days.length < o.days; d = addDays(d, -1)) {
@@ -117,7 +117,7 @@ export async function generateDemo(o: DemoOptions): Promise<DemoSummary> {
       sourceRef: `demo:${o.symbol}:${day}`,
       publishedAt: etWallTimeToUtc(day, 18, 0),
     });
-    const monday = addDays(day, -((new Date(`${day}T12:00:00Z`).getUTCDay() + 6) % 7));
+    const monday = mondayOf(day);
     weekly.set(monday, (weekly.get(monday) ?? 0) + offVolume);
   }
   const ats: typeof import("@smt/db").schema.atsWeekly.$inferInsert[] = [];
@@ -178,8 +178,4 @@ export async function generateDemo(o: DemoOptions): Promise<DemoSummary> {
 
 async function* asParsed<T>(rows: T[], source: string): AsyncGenerator<Parsed<T>> {
   for (const r of rows) yield parsedOk(r, { source });
-}
-
-function hashSeed(s: string): number {
-  return [...s].reduce((h, ch) => (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0, 17);
 }

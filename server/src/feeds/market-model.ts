@@ -12,7 +12,9 @@ export function rng(seed: number): () => number {
   };
 }
 
-const hash = (s: string) => [...s].reduce((h, ch) => (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0, 7);
+/** A stable number from a symbol: its base price and its demo seed. */
+export const symbolSeed = (s: string) =>
+  [...s].reduce((h, ch) => (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0, 7);
 
 const BASE_PRICES: Record<string, number> = {
   AAPL: 190,
@@ -56,7 +58,7 @@ export class MarketModel {
   mid(symbol: string): number {
     let m = this.mids.get(symbol);
     if (m === undefined) {
-      m = BASE_PRICES[symbol] ?? 20 + (hash(symbol) % 300);
+      m = BASE_PRICES[symbol] ?? 20 + (symbolSeed(symbol) % 300);
       this.mids.set(symbol, m);
     }
     return m;

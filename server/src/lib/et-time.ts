@@ -108,3 +108,9 @@ export function isIsoDate(text: string): boolean {
 export function etDayBounds(isoDate: string): { start: Date; end: Date } {
   return { start: etWallTimeToUtc(isoDate, 0), end: etWallTimeToUtc(addDays(isoDate, 1), 0) };
 }
+
+/** Monday of the week holding a date (FINRA's ATS weeks start on Monday). */
+export function mondayOf(isoDate: string): string {
+  const dow = new Date(`${isoDate}T12:00:00Z`).getUTCDay();
+  return addDays(isoDate, -((dow + 6) % 7));
+}
