@@ -111,8 +111,8 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
 
   /**
    * Console errors other than Chromium's own "Failed to load resource: ... 404" notes for the 13F
-   * endpoints, which answer 404 for a symbol with no CUSIP mapping (the demo symbols have none); the
-   * section shows that as its empty state. Any other 404 stays an error.
+   * endpoints, which answer 404 for a symbol with no CUSIP mapping (the section shows that as its empty
+   * state). Any other 404 stays an error.
    */
   const unexpectedConsoleErrors = () => {
     const expected404 = notFoundUrls.every((u) =>
@@ -170,13 +170,17 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
       .poll(() => page.locator('[data-testid="metric-components"] [data-testid^="component-"]').count())
       .toBeGreaterThan(0);
     expect(await page.locator('[data-testid="print-row"]').count()).toBeGreaterThan(0);
-    // No 13F data was loaded: the section says so with the server's reason instead of failing.
+    // Demo data includes 13F holdings shaped like real filings: the section lists the top 10 holders the API returns.
     await expect
       .poll(() => page.locator('[data-testid="institutional-section"]').getAttribute("data-state"))
-      .toBe("empty");
-    expect(await page.locator('[data-testid="institutional-section-empty"]').textContent()).toContain(
-      "CUSIP",
-    );
+      .toBe("ready");
+    const holders = (await (await fetch(`${server.url}/smart-money/institutional/AAPL/holders`)).json()) as {
+      holders: unknown[];
+    };
+    expect(holders.holders.length).toBeGreaterThan(0);
+    await expect
+      .poll(() => page.locator('[data-testid="top-holders"] tbody tr').count())
+      .toBe(Math.min(10, holders.holders.length));
     expect(unexpectedConsoleErrors()).toEqual([]);
   });
 
