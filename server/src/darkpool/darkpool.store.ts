@@ -514,19 +514,22 @@ export async function deriveBarsFromPrints(
   const rows = rowsOf<{ symbol: string }>(
     await db.execute(sql`
       insert into daily_bars (symbol, day, open, high, low, close, volume, transactions, source, source_ref, published_at)
-      select symbol, day,
-        (array_agg(price order by ts) filter (where block_eligible))[1],
-        max(price) filter (where block_eligible),
-        min(price) filter (where block_eligible),
-        (array_agg(price order by ts desc) filter (where block_eligible))[1],
-        sum(size), count(*), 'derived_from_prints', 'prints ' || min(ts)::text || ' .. ' || max(ts)::text, max(ts)
+      select d.symbol, d.day,
+        (select price from prints p where p.symbol = d.symbol and p.ts = d.first_ts and p.block_eligible and p.correction < 7 limit 1),
+        d.high, d.low,
+        (select price from prints p where p.symbol = d.symbol and p.ts = d.last_ts and p.block_eligible and p.correction < 7 limit 1),
+        d.volume, d.n, 'derived_from_prints', 'prints ' || d.min_ts::text || ' .. ' || d.max_ts::text, d.max_ts
       from (
-        select symbol, ${ET_DAY} as day, ts, price, size, block_eligible, is_off_exchange from prints
+        -- One pass without sorting; open and close are then two primary-key lookups per day.
+        select symbol, ${ET_DAY} as day, sum(size) as volume, count(*) as n, min(ts) as min_ts, max(ts) as max_ts,
+          max(price) filter (where block_eligible) as high, min(price) filter (where block_eligible) as low,
+          min(ts) filter (where block_eligible) as first_ts, max(ts) filter (where block_eligible) as last_ts
+        from prints
         where symbol = any(${pgArrayLiteral(symbols)}::text[]) and ts >= ${since.toISOString()}
           and ts < ${until.toISOString()} and ${COUNTS}
-      ) p
-      group by symbol, day
-      having bool_or(not is_off_exchange) and bool_or(block_eligible)
+        group by symbol, 2
+        having bool_or(not is_off_exchange) and bool_or(block_eligible)
+      ) d
       on conflict (symbol, day, source) do update set
         open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
         volume = excluded.volume, transactions = excluded.transactions, source_ref = excluded.source_ref,
