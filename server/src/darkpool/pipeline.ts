@@ -36,7 +36,9 @@ export class PrintPipeline {
   private readonly live: PrintEnricher;
   private pending: EnrichedPrint[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> = Promise.resolve();
+  private inflight: Promise<void> | null = null;
+  /** Symbols this pipeline already recorded in the registry (live path). */
+  private readonly knownSymbols = new Set<string>();
   private readonly flushMs: number;
   private readonly maxBatch: number;
 
@@ -100,6 +102,7 @@ export class PrintPipeline {
   accept(print: RawPrint): EnrichedPrint {
     const enriched = this.live.enrich(print);
     this.pending.push(enriched);
+    if (this.inflight) return enriched; // coalesced into the batch stored after the one in flight
     if (this.pending.length >= this.maxBatch) void this.flush();
     else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.flushMs);
     return enriched;
@@ -109,30 +112,41 @@ export class PrintPipeline {
     this.live.onQuote(quote);
   }
 
-  /** Stores and announces what is pending; resolves when everything accepted so far is stored. */
+  /**
+   * Stores and announces what is pending; resolves when everything accepted so far is stored. One insert is
+   * in flight at a time and what arrives meanwhile is coalesced into the next one, so a slow insert makes
+   * bigger batches instead of a growing queue of small ones.
+   */
   flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
+    if (this.inflight) return this.inflight.then(() => this.flush());
     const batch = this.pending;
+    if (batch.length === 0) return Promise.resolve();
     this.pending = [];
-    this.flushing = this.flushing.then(async () => {
-      if (batch.length === 0) return;
-      try {
-        const stored = await insertPrints(this.opts.db, batch);
-        if (stored.length > 0)
-          await touchSymbols(
-            this.opts.db,
-            stored.map((p) => p.symbol),
-            "prints",
-          );
-        if (stored.length > 0) this.opts.bus.emit("prints", stored);
-      } catch (error) {
-        this.opts.log.error("live batch not stored", { prints: batch.length, error });
-      }
+    this.inflight = this.storeLive(batch).finally(() => {
+      this.inflight = null;
+      if (this.pending.length > 0 && !this.timer) void this.flush();
     });
-    return this.flushing;
+    return this.inflight;
+  }
+
+  private async storeLive(batch: EnrichedPrint[]): Promise<void> {
+    try {
+      const stored = await insertPrints(this.opts.db, batch);
+      if (stored.length === 0) return;
+      // Announce first: the symbols registry is bookkeeping and must not delay the live push.
+      this.opts.bus.emit("prints", stored);
+      const fresh = stored.map((p) => p.symbol).filter((sym) => !this.knownSymbols.has(sym));
+      if (fresh.length > 0) {
+        await touchSymbols(this.opts.db, fresh, "prints");
+        for (const sym of fresh) this.knownSymbols.add(sym);
+      }
+    } catch (error) {
+      this.opts.log.error("live batch not stored", { prints: batch.length, error });
+    }
   }
 
   async close(): Promise<void> {
