@@ -102,7 +102,7 @@ export class PrintPipeline {
   accept(print: RawPrint): EnrichedPrint {
     const enriched = this.live.enrich(print);
     this.pending.push(enriched);
-    if (this.inflight) return enriched; // coalesced into the batch stored after the one in flight
+    if (this.inflight !== null) return enriched; // coalesced into the batch stored after the one in flight
     if (this.pending.length >= this.maxBatch) void this.flush();
     else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.flushMs);
     return enriched;
@@ -122,7 +122,7 @@ export class PrintPipeline {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.inflight) return this.inflight.then(() => this.flush());
+    if (this.inflight !== null) return this.inflight.then(() => this.flush());
     const batch = this.pending;
     if (batch.length === 0) return Promise.resolve();
     this.pending = [];
