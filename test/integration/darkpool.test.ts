@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parsePrints } from "../../server/src/darkpool/prints.parse";
 import { buildTestApp } from "../support/app";
 import { engines } from "../support/db";
 
@@ -315,6 +317,52 @@ describe.each(engines())("bars derived from the tape on %s", (engine) => {
       };
       expect(after.market_volume).toBe(1200);
       expect(after.dark_pool_ratio).toBeCloseTo(0.25, 6);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe.each(engines())("bulk print batches on %s", (engine) => {
+  it("stores a 3,000-print file batch field for field, and a re-run stores nothing", async () => {
+    const t = await buildTestApp(engine);
+    try {
+      const header =
+        "ticker,conditions,correction,exchange,id,participant_timestamp,price,sequence_number,sip_timestamp,size,tape,trf_id,trf_timestamp";
+      const lines = Array.from({ length: 3000 }, (_, i) => {
+        const ns = BigInt(Date.UTC(2025, 2, 12, 14, 0)) * 1_000_000n + BigInt(i) * 1_000_000n;
+        const off = i % 2 === 0;
+        return `BULK,"12,37",0,${off ? 4 : 10},${i + 1},${ns},${(100 + i / 1000).toFixed(3)},${i},${ns},${50 + i},3,${off ? 202 : ""},${off ? ns : ""}`;
+      });
+      const file = `${header}\n${lines.join("\n")}\n`;
+      const run = () =>
+        t.deps.pipeline.ingest(parsePrints(Readable.from([Buffer.from(file)]), { sourceName: "bulk.csv" }), {
+          source: "test",
+          sourceRef: "bulk.csv",
+        });
+      expect(await run()).toMatchObject({ accepted: 3000, duplicates: 0, rejected: 0 });
+      expect(await run()).toMatchObject({ accepted: 0, duplicates: 3000 });
+      const rows = await t.handle.query<Record<string, unknown>>(
+        sql`select trade_key, price, size, exchange, trf_id, is_off_exchange, conditions, block_eligible, source_ref
+            from prints where symbol = 'BULK' order by ts limit 2`,
+      );
+      expect(rows[0]).toMatchObject({
+        price: 100,
+        size: 50,
+        exchange: "D",
+        trf_id: 202,
+        is_off_exchange: true,
+        conditions: ["12", "37"],
+        block_eligible: false,
+        source_ref: "bulk.csv:2",
+      });
+      expect(rows[1]).toMatchObject({
+        price: 100.001,
+        size: 51,
+        exchange: "N",
+        trf_id: null,
+        is_off_exchange: false,
+      });
     } finally {
       await t.close();
     }

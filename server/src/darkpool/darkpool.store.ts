@@ -131,6 +131,10 @@ export async function insertPrints(db: Db, prints: EnrichedPrint[]): Promise<Enr
       on conflict do nothing
       returning trade_key`),
   );
+  return keepInserted(prints, inserted);
+}
+
+function keepInserted(prints: EnrichedPrint[], inserted: { trade_key: string }[]): EnrichedPrint[] {
   if (inserted.length === prints.length) return prints;
   const fresh = new Set(inserted.map((r) => r.trade_key));
   return prints.filter((p) => fresh.has(p.tradeKey));

@@ -1,7 +1,6 @@
-import { once } from "node:events";
-import { finished } from "node:stream/promises";
 import { type Db, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
+import { type CopyClient, copyClient, copyThenInsert } from "../lib/pg-copy";
 import type { Form4Filing, Form4Row } from "./form4.parse";
 import type { SecurityRecord } from "./securities";
 import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
@@ -125,33 +124,6 @@ export async function insert13FFilings(db: Db, filings: ThirteenFFilingRow[]): P
   return rows.map((r) => r.accession);
 }
 
-/** The part of a postgres.js client the COPY path uses (the server package does not depend on postgres.js). */
-interface CopyConnection {
-  unsafe(query: string): Promise<unknown> & { writable(): Promise<import("node:stream").Writable> };
-  release(): void;
-}
-interface CopyClient {
-  reserve(): Promise<CopyConnection>;
-}
-
-/** The postgres.js client behind a Drizzle handle (absent on PGlite and inside a transaction). */
-function copyClient(db: Db): CopyClient | null {
-  const client = (db as unknown as { $client?: unknown }).$client;
-  return typeof client === "function" && typeof (client as { reserve?: unknown }).reserve === "function"
-    ? (client as unknown as CopyClient)
-    : null;
-}
-
-/** A value in COPY text format (`\N` for null; backslash, tab, newline and CR escaped). */
-function copyField(v: unknown): string {
-  if (v === null || v === undefined) return "\\N";
-  if (typeof v === "boolean") return v ? "t" : "f";
-  const s = typeof v === "string" ? v : String(v);
-  return /[\\\t\n\r]/.test(s)
-    ? s.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r")
-    : s;
-}
-
 const HOLDING_COLUMNS = [
   "accession",
   "row_index",
@@ -178,29 +150,19 @@ const HOLDING_COLUMNS = [
   "published_at",
 ] as const;
 
-/**
- * Bulk path for real Postgres: COPY the batch into a session temp table, then one
- * `insert ... select ... on conflict do nothing` (COPY itself cannot skip duplicates). About twice the
- * work of a bare COPY, several times faster than bind parameters for large batches.
- */
+/** COPY path for information-table rows (see lib/pg-copy.ts). */
 async function copyHoldings(
   client: CopyClient,
   rows: ThirteenFHoldingRow[],
   returning = true,
 ): Promise<{ keys: { accession: string; row_index: number }[]; count: number }> {
-  const conn = await client.reserve();
-  try {
-    await conn.unsafe(
-      "create temp table if not exists thirteenf_holdings_stage (like thirteenf_holdings including defaults) on commit preserve rows",
-    );
-    await conn.unsafe("truncate thirteenf_holdings_stage");
-    const sink = await conn
-      .unsafe(`copy thirteenf_holdings_stage (${HOLDING_COLUMNS.join(", ")}) from stdin`)
-      .writable();
-    let chunk = "";
-    for (const r of rows) {
+  return copyThenInsert(client, {
+    table: "thirteenf_holdings",
+    columns: HOLDING_COLUMNS,
+    returning: returning ? "accession, row_index" : undefined,
+    rows: rows.map((r) => {
       const h = r.holding;
-      chunk += `${[
+      return [
         r.accession,
         h.rowIndex,
         r.filerCik,
@@ -224,35 +186,17 @@ async function copyHoldings(
         r.source,
         `${r.accession}#${h.rowIndex}`,
         r.publishedAt.toISOString(),
-      ]
-        .map(copyField)
-        .join("\t")}\n`;
-      if (chunk.length > 1 << 16) {
-        if (!sink.write(chunk)) await once(sink, "drain");
-        chunk = "";
-      }
-    }
-    sink.end(chunk);
-    await finished(sink);
-    const cols = HOLDING_COLUMNS.join(", ");
-    const result = (await conn.unsafe(
-      `insert into thirteenf_holdings (${cols}) select ${cols} from thirteenf_holdings_stage on conflict do nothing${returning ? " returning accession, row_index" : ""}`,
-    )) as unknown as { accession: string; row_index: number }[] & { count: number };
-    return { keys: returning ? [...result] : [], count: result.count };
-  } finally {
-    conn.release();
-  }
+      ];
+    }),
+  });
 }
-
-/** Batches at least this large go through COPY when the handle allows it. */
-const COPY_THRESHOLD_ROWS = 2000;
 
 /**
  * Inserts information-table rows and returns only how many were new: the bulk loader's path, which
  * spares the server a `returning` of every row.
  */
 export async function insert13FHoldingsCount(db: Db, rows: ThirteenFHoldingRow[]): Promise<number> {
-  const client = rows.length >= COPY_THRESHOLD_ROWS ? copyClient(db) : null;
+  const client = copyClient(db, rows.length);
   if (client) return (await copyHoldings(client, rows, false)).count;
   return (await insert13FHoldings(db, rows)).length;
 }
@@ -260,7 +204,7 @@ export async function insert13FHoldingsCount(db: Db, rows: ThirteenFHoldingRow[]
 /** Inserts information-table rows; returns the rows that were new. */
 export async function insert13FHoldings(db: Db, rows: ThirteenFHoldingRow[]): Promise<ThirteenFHoldingRow[]> {
   if (rows.length === 0) return [];
-  const client = rows.length >= COPY_THRESHOLD_ROWS ? copyClient(db) : null;
+  const client = copyClient(db, rows.length);
   if (client) {
     const inserted = (await copyHoldings(client, rows)).keys;
     if (inserted.length === rows.length) return rows;
