@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRoute, z } from "@hono/zod-openapi";
@@ -5,6 +6,7 @@ import type { DbHandle } from "@smt/db";
 import { HTTPException } from "hono/http-exception";
 import swaggerUiPath from "swagger-ui-dist/absolute-path.js";
 import { alertsRoutes } from "./alerts/alerts.routes";
+import { type LocalGet, localProviders } from "./analytics/analytics.providers";
 import { analyticsRoutes } from "./analytics/analytics.routes";
 import { blocksRoutes } from "./blocks/blocks.routes";
 import { darkpoolRoutes } from "./darkpool/darkpool.routes";
@@ -84,11 +86,20 @@ const symbolsRoute = createRoute({
 /** Builds the HTTP application. Used by `main.ts` and by tests (through `app.request` or `hc`). */
 export function createApp(deps: AppDeps) {
   const started = Date.now();
+  // The analytics read other areas through their own routes, resolved once the app below exists.
+  let self: { request(path: string, init: RequestInit): Response | Promise<Response> } | null = null;
+  // Internal reads carry a per-process token so they are not counted against the caller's rate limit.
+  const internalToken = randomUUID();
+  const local: LocalGet = async <T>(path: string) => {
+    const res = self ? await self.request(path, { headers: { "x-smt-internal": internalToken } }) : null;
+    return res && res.status === 200 ? ((await res.json()) as T) : undefined;
+  };
   const base = newRouter();
   const limiter = rateLimit(deps.env.RATE_LIMIT_PER_MINUTE);
   base.use("/smart-money/*", async (c, next) => {
     // Static dashboard files are not API calls.
     if (c.req.path.startsWith("/smart-money/dashboard")) return next();
+    if (c.req.header("x-smt-internal") === internalToken) return next();
     return limiter(c, next);
   });
   const app = base
@@ -107,10 +118,11 @@ export function createApp(deps: AppDeps) {
     .route("/", institutionalRoutes(deps))
     .route("/", blocksRoutes(deps))
     .route("/", alertsRoutes(deps))
-    .route("/", analyticsRoutes(deps))
+    .route("/", analyticsRoutes(deps, localProviders(local)))
     .route("/", ingestRoutes(deps))
     .route("/", demoRoutes(deps));
 
+  self = app;
   app.doc("/openapi.json", {
     openapi: "3.0.3",
     info: {

@@ -1,0 +1,110 @@
+import type { DashboardAlert, DashboardProviders, TopHolder } from "./analytics.dashboard";
+
+/** Answers a GET on this service's own routes in-process (Hono's `app.request`), or undefined on non-200. */
+export type LocalGet = <T>(path: string) => Promise<T | undefined>;
+
+/** Form 4 window the insider input reads (days), one of `/insider-sentiment`'s windows. */
+const INSIDER_WINDOW_DAYS = 90;
+
+interface FlowBody {
+  institutional_ownership: number | null;
+  net_change_percentage: number | null;
+  new_positions: number;
+  sold_out_positions: number;
+  filed_through: string | null;
+}
+interface InsiderBody {
+  windows: { days: number; buys: { value: number }; sells: { value: number } }[];
+  cluster_buys: unknown[];
+  freshness: { latest: string | null }[];
+}
+interface PositioningBody {
+  call_premium: number;
+  put_premium: number;
+  prints: number;
+  window_end: string | null;
+}
+interface HoldersBody {
+  holders: {
+    holder_name: string | null;
+    holder_cik: string;
+    shares: number;
+    value: number | null;
+    percent_of_shares_outstanding: number | null;
+    change_shares: number | null;
+  }[];
+}
+interface AlertsBody {
+  alerts: DashboardAlert[];
+}
+
+/**
+ * The analytics inputs from the institutional, insider, options and alerts areas, read through those
+ * areas' own endpoints at the same `as_of`, so an index uses exactly the numbers a user sees there. A 404
+ * (no data for the symbol) or an empty window is an unavailable input, never a neutral one.
+ */
+export function localProviders(get: LocalGet): DashboardProviders {
+  const at = (asOf: Date) => `as_of=${encodeURIComponent(asOf.toISOString())}`;
+  const sym = encodeURIComponent;
+  return {
+    institutional: async (_db, symbol, asOf) => {
+      const f = await get<FlowBody>(`/smart-money/institutional/${sym(symbol)}/flow?${at(asOf)}`);
+      if (!f || f.net_change_percentage === null || f.filed_through === null) return undefined;
+      return {
+        asOf: new Date(f.filed_through),
+        source: "sec_13f",
+        ownershipPct: f.institutional_ownership,
+        netChangePct: f.net_change_percentage,
+        newPositions: f.new_positions,
+        soldOutPositions: f.sold_out_positions,
+      };
+    },
+    insider: async (_db, symbol, asOf) => {
+      const s = await get<InsiderBody>(
+        `/smart-money/institutional/${sym(symbol)}/insider-sentiment?${at(asOf)}`,
+      );
+      const w = s?.windows.find((x) => x.days === INSIDER_WINDOW_DAYS);
+      const latest = s?.freshness[0]?.latest;
+      if (!s || !w || !latest) return undefined;
+      return {
+        asOf: new Date(latest),
+        source: "sec_form4",
+        buyValueUsd: w.buys.value,
+        sellValueUsd: w.sells.value,
+        clusterBuys: s.cluster_buys.length,
+      };
+    },
+    options: async (_db, symbol, asOf) => {
+      const p = await get<PositioningBody>(
+        `/smart-money/blocks/${sym(symbol)}/options-positioning?${at(asOf)}`,
+      );
+      if (!p || p.prints === 0 || p.window_end === null) return undefined;
+      return {
+        asOf: new Date(p.window_end),
+        source: "option_prints",
+        callPremiumUsd: p.call_premium,
+        putPremiumUsd: p.put_premium,
+      };
+    },
+    topHolders: async (_db, symbol, asOf, limit): Promise<TopHolder[]> => {
+      const h = await get<HoldersBody>(`/smart-money/institutional/${sym(symbol)}/holders?${at(asOf)}`);
+      return (h?.holders ?? []).slice(0, limit).map((x) => ({
+        filer_name: x.holder_name ?? x.holder_cik,
+        shares: x.shares,
+        value_usd: x.value,
+        percent_of_outstanding: x.percent_of_shares_outstanding,
+        change_shares: x.change_shares,
+      }));
+    },
+    alerts: async (_db, symbol, _asOf, limit) => {
+      const a = await get<AlertsBody>(`/smart-money/alerts/${sym(symbol)}?limit=${limit}`);
+      return (a?.alerts ?? []).map(({ id, type, severity, timestamp, title }) => ({
+        id,
+        type,
+        severity,
+        timestamp,
+        title,
+      }));
+    },
+  };
+}
