@@ -1,48 +1,8 @@
 import { type Db, rowsOf, schema } from "@smt/db";
 import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
+import { ArrayLiteral, pgArrayLiteral } from "../lib/pg-array";
 import type { EnrichedPrint } from "./print";
 import { dayAggregates, ROLLUP_BLOCK_MIN_USD, sumDays } from "./rollups";
-
-/**
- * Builds one array parameter as a Postgres array literal (`{1.5,NULL,"a\\"b"}`), element by element.
- * Sent as text and cast in SQL, so neither driver has to guess an element type (postgres.js guesses from the
- * first element and fails on nulls and booleans).
- */
-export class ArrayLiteral {
-  private readonly parts: string[] = [];
-
-  text(v: string | null | undefined): this {
-    if (v === null || v === undefined) this.parts.push("NULL");
-    else if (v.indexOf('"') === -1 && v.indexOf("\\") === -1) this.parts.push(`"${v}"`);
-    else this.parts.push(`"${v.replace(/[\\"]/g, "\\$&")}"`);
-    return this;
-  }
-
-  num(v: number | null | undefined): this {
-    this.parts.push(v === null || v === undefined || !Number.isFinite(v) ? "NULL" : String(v));
-    return this;
-  }
-
-  bool(v: boolean): this {
-    this.parts.push(v ? "t" : "f");
-    return this;
-  }
-
-  toString(): string {
-    return `{${this.parts.join(",")}}`;
-  }
-}
-
-/** Convenience for tests and small arrays. */
-export function pgArrayLiteral(values: readonly (string | number | boolean | null)[]): string {
-  const a = new ArrayLiteral();
-  for (const v of values) {
-    if (typeof v === "number") a.num(v);
-    else if (typeof v === "boolean") a.bool(v);
-    else a.text(v);
-  }
-  return a.toString();
-}
 
 const PRINT_COLUMNS = [
   ["symbol", "text"],

@@ -1,6 +1,6 @@
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
-import { pgArrayLiteral } from "./darkpool.store";
+import { pgArrayLiteral } from "../lib/pg-array";
 
 export interface DixMemberRow {
   symbol: string;

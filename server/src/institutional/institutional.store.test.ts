@@ -2,7 +2,7 @@ import type { DbHandle } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
-import { insert13FHoldings, pgArrayLiteral, type ThirteenFHoldingRow } from "./institutional.store";
+import { insert13FHoldings, type ThirteenFHoldingRow } from "./institutional.store";
 
 const row = (i: number, nameOfIssuer: string): ThirteenFHoldingRow => ({
   accession: "0009000000-25-000001",
@@ -81,11 +81,5 @@ describe.each(engines())("13F holdings store on %s", (engine) => {
   it("a small batch with a mix of new and known rows returns only the new ones", async () => {
     const fresh = await insert13FHoldings(handle.db, [row(1, "X"), row(6001, "NEW ROW")]);
     expect(fresh.map((r) => r.holding.rowIndex)).toEqual([6001]);
-  });
-
-  it("writes Postgres array literals that survive quotes and backslashes", () => {
-    expect(pgArrayLiteral(["a", null, 'q"x', "b\\s", 3, true])).toBe(
-      '{"a",NULL,"q\\"x","b\\\\s","3","true"}',
-    );
   });
 });

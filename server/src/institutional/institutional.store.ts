@@ -1,5 +1,6 @@
 import { type Db, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
+import { pgArrayLiteral } from "../lib/pg-array";
 import { type CopyClient, copyClient, copyThenInsert } from "../lib/pg-copy";
 import type { Form4Filing, Form4Row } from "./form4.parse";
 import type { SecurityRecord } from "./securities";
@@ -37,21 +38,6 @@ export interface ThirteenFHoldingRow {
  */
 const arr = (values: unknown[], type: string): SQL =>
   sql`${pgArrayLiteral(values)}::text::${sql.raw(type)}[]`;
-
-/** `{"a","b",NULL}` with `"` and `\` escaped (Postgres array input syntax). */
-export function pgArrayLiteral(values: unknown[]): string {
-  let out = "{";
-  for (let i = 0; i < values.length; i++) {
-    if (i > 0) out += ",";
-    const v = values[i];
-    if (v === null || v === undefined) out += "NULL";
-    else {
-      const s = typeof v === "string" ? v : String(v);
-      out += `"${s.replace(/[\\"]/g, "\\$&")}"`;
-    }
-  }
-  return `${out}}`;
-}
 
 /** Inserts 13F filings; returns the accessions that were new. */
 export async function insert13FFilings(db: Db, filings: ThirteenFFilingRow[]): Promise<string[]> {
