@@ -31,6 +31,7 @@ import {
   institutionalSources,
   positionsByFiler,
   securitiesForSymbol,
+  unmappedCusips,
 } from "./institutional.store";
 
 const AsOf = z.iso
@@ -72,6 +73,36 @@ const Holder = z.object({
   value_unit_suspect: z.boolean(),
   filed_at: z.string(),
   accessions: z.array(z.string()),
+});
+
+const unmappedRoute = createRoute({
+  method: "get",
+  path: "/smart-money/institutional/unmapped-cusips",
+  tags: ["Institutional"],
+  summary: "13F CUSIPs with no symbol mapping, largest reported value first (never guessed)",
+  description:
+    "Holdings under these CUSIPs are stored but cannot be answered by symbol until a mapping arrives: " +
+    "`pnpm cli ingest securities <csv>` (symbol,cusip,...) or the OpenFIGI lookup.",
+  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) }) },
+  responses: {
+    200: {
+      description: "Unmapped CUSIPs",
+      content: {
+        "application/json": {
+          schema: z.object({
+            cusips: z.array(
+              z.object({
+                cusip: z.string(),
+                name_of_issuer: z.string().nullable(),
+                rows: z.number(),
+                value_usd: z.number().nullable(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+  },
 });
 
 const holdersRoute = createRoute({
@@ -356,6 +387,20 @@ export function institutionalRoutes(deps: AppDeps) {
   const now = () => deps.now?.() ?? new Date();
 
   return newRouter()
+    .openapi(unmappedRoute, async (c) => {
+      const rows = await unmappedCusips(db, c.req.valid("query").limit);
+      return c.json(
+        {
+          cusips: rows.map((r) => ({
+            cusip: r.cusip,
+            name_of_issuer: r.name_of_issuer ?? null,
+            rows: Number(r.rows),
+            value_usd: r.value_usd === null ? null : Number(r.value_usd),
+          })),
+        },
+        200,
+      );
+    })
     .openapi(holdersRoute, async (c) => {
       const q = c.req.valid("query");
       const v = await quarterView(db, c.req.valid("param").symbol, q.as_of, q.period, now());
