@@ -70,7 +70,3 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   }
   return parsed.data;
 }
-
-/** True when running under CI (tests must not skip missing parts there). */
-export const isCi = (source: Record<string, string | undefined> = process.env): boolean =>
-  source.CI === "true" || source.CI === "1";

@@ -1,6 +1,6 @@
 /**
  * The one error type of the service. Every failure a caller can act on is an `AppError` with a string
- * code; `app.onError` maps the code to an HTTP status in one place (`httpStatusOf`).
+ * code; `app.onError` maps the code to an HTTP status in one place (`ERROR_CODES`, via `AppError.status`).
  */
 export const ERROR_CODES = {
   /** A request or file did not match the expected format (bad JSON, wrong type, malformed record). */
@@ -45,10 +45,6 @@ export class AppError extends Error {
   get status(): number {
     return ERROR_CODES[this.code];
   }
-}
-
-export function httpStatusOf(code: ErrorCode): number {
-  return ERROR_CODES[code];
 }
 
 export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

@@ -1,5 +1,5 @@
-import { type Db, rowsOf, schema } from "@smt/db";
-import { getTableColumns, sql } from "drizzle-orm";
+import { type Db, schema } from "@smt/db";
+import { getTableColumns } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 
 /**
@@ -42,11 +42,3 @@ export const atsWeeklyStore = conflictFreeInserter(schema.atsWeekly, [
   "summaryType",
 ]);
 export const dailyBarsStore = conflictFreeInserter(schema.dailyBars, ["symbol", "day", "source"]);
-
-/** Count rows of a table (tests and `/health`). */
-export async function countRows(db: Db, table: string): Promise<number> {
-  const rows = rowsOf<{ n: number | string }>(
-    await db.execute(sql`select count(*) as n from ${sql.identifier(table)}`),
-  );
-  return Number(rows[0]?.n ?? 0);
-}

@@ -1,7 +1,10 @@
 import type { Db } from "@smt/db";
+import type { AtsWeeklyRecord } from "../darkpool/ats.parse";
+import type { DailyBarRecord } from "../darkpool/bars.parse";
 import { atsWeeklyStore, dailyBarsStore, shortVolumeStore } from "../darkpool/finra.store";
 import type { PrintPipeline } from "../darkpool/pipeline";
 import type { RawPrint } from "../darkpool/print";
+import type { ShortVolumeRecord } from "../darkpool/short-volume.parse";
 import { generateInstitutionalDemo } from "../institutional/institutional.demo";
 import { addDays, etDateOf, etWallTimeToUtc, mondayOf } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
@@ -61,8 +64,8 @@ export async function generateDemo(o: DemoOptions): Promise<DemoSummary> {
     const dow = new Date(`${d}T12:00:00Z`).getUTCDay();
     if (dow !== 0 && dow !== 6) days.unshift(d);
   }
-  const bars: typeof import("@smt/db").schema.dailyBars.$inferInsert[] = [];
-  const shorts: typeof import("@smt/db").schema.shortVolume.$inferInsert[] = [];
+  const bars: DailyBarRecord[] = [];
+  const shorts: ShortVolumeRecord[] = [];
   const weekly = new Map<string, number>();
   const prints: RawPrint[] = [];
   for (const day of days) {
@@ -120,7 +123,7 @@ export async function generateDemo(o: DemoOptions): Promise<DemoSummary> {
     const monday = mondayOf(day);
     weekly.set(monday, (weekly.get(monday) ?? 0) + offVolume);
   }
-  const ats: typeof import("@smt/db").schema.atsWeekly.$inferInsert[] = [];
+  const ats: AtsWeeklyRecord[] = [];
   for (const [week, offVolume] of weekly) {
     const published = etWallTimeToUtc(addDays(week, 14), 6, 0);
     if (published > now) continue;

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { type Db, schema } from "@smt/db";
-import { eq } from "drizzle-orm";
 import { AppError } from "../errors";
 import type { LocatedError, Parsed } from "./records";
 import { touchSymbols } from "./symbols";
@@ -154,10 +153,4 @@ async function recordRun<T, S>(db: Db, opts: IngestOptions<T, S>, s: IngestSumma
     duplicates: s.duplicates,
     rejected: s.rejected,
   });
-}
-
-/** Most recent ingest runs of a kind, for `sources` in API payloads. */
-export async function recentRuns(db: Db, kind: string, limit = 5) {
-  const runs = schema.ingestRuns;
-  return db.select().from(runs).where(eq(runs.kind, kind)).orderBy(runs.startedAt).limit(limit);
 }

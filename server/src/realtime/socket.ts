@@ -2,6 +2,7 @@ import type { Server as HttpServer } from "node:http";
 import { Server, type ServerOptions, type Socket } from "socket.io";
 import { toPrintWire } from "../darkpool/print-wire";
 import type { Logger } from "../lib/log";
+import { SYMBOL_PATTERN } from "../lib/symbols";
 import type { LiveBus } from "./bus";
 import {
   CHANNELS,
@@ -32,7 +33,6 @@ export interface RealtimeOptions {
   adapter?: Partial<ServerOptions>["adapter"] | undefined;
 }
 
-const SYMBOL_RE = /^[A-Z][A-Z0-9./-]{0,13}$/;
 const MAX_SYMBOLS_PER_REQUEST = 500;
 
 /** `prints:AAPL`, `alerts:*`: one room per channel and symbol. */
@@ -155,7 +155,7 @@ function changeRooms(
   const symbols: string[] = [];
   for (const raw of req.symbols) {
     const s = typeof raw === "string" ? raw.trim().toUpperCase() : "";
-    if (s !== "*" && !SYMBOL_RE.test(s))
+    if (s !== "*" && !SYMBOL_PATTERN.test(s))
       return fail(`symbols: ${JSON.stringify(raw)} is not a ticker or "*"`);
     symbols.push(s);
   }
