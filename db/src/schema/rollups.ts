@@ -7,7 +7,7 @@ const instant = (name: string) => timestamp(name, { withTimezone: true, mode: "d
 /**
  * Per symbol and New York trading day, the aggregates the read API used to compute by scanning `prints`
  * (rows with `correction < 7` only: corrections and cancels never count). Kept current by statement-level
- * triggers on `prints` (migration `0004_print_rollup_triggers`): inserts add the new rows' aggregates,
+ * triggers on `prints` (migration `0005_print_rollup_triggers`): inserts add the new rows' aggregates,
  * deletes and updates recompute the days they touched, so file ingest, uploads, live feeds, COPY and the
  * retention job all keep it exact. `min_ts`, `max_ts` and `max_published_at` let a reader prove that a day
  * lies wholly inside its window (else it scans that day): see `server/src/darkpool/rollups.ts`.
@@ -61,4 +61,16 @@ export const dataVersions = pgTable("data_versions", {
   symbol: text("symbol").primaryKey(),
   version: bigint("version", { mode: "number" }).notNull().default(1),
   maxTime: instant("max_time"),
+});
+
+/**
+ * One row per area whose rows are not per symbol in `data_versions`: `institutional` (13F filings and
+ * holdings, securities), `insider` (Form 4 filings and transactions), `options` (option prints, open
+ * interest) and `alerts`. Statement-level triggers (migration 0006) add 1 in the same transaction as any
+ * insert, update, delete or truncate, so `data_versions.version` plus the sum of these versions changes
+ * whenever anything an analytics payload reads has changed (server/src/lib/response-cache.ts).
+ */
+export const areaVersions = pgTable("area_versions", {
+  area: text("area").primaryKey(),
+  version: bigint("version", { mode: "number" }).notNull().default(1),
 });
