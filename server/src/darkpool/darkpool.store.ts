@@ -1,12 +1,18 @@
 import { type Db, rowsOf, schema } from "@smt/db";
 import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
-import { ArrayLiteral, pgArrayLiteral } from "../lib/pg-array";
+import { pgArrayLiteral } from "../lib/pg-array";
 import type { EnrichedPrint } from "./print";
 import { dayAggregates, ROLLUP_BLOCK_MIN_USD, sumDays } from "./rollups";
 
-const PRINT_COLUMNS = [
+/**
+ * Array parameters of the bulk insert, in order: name and element type as sent. Times go as epoch
+ * milliseconds (a `Date` holds whole milliseconds): parsing an integer is far cheaper than parsing an ISO
+ * timestamp, on both sides. `published_at` and `value_usd` are sent as NULL when they equal `ts` and
+ * `price * size` (IEEE-754 products are the same in V8 and Postgres), which most prints do.
+ */
+const PRINT_PARAMS = [
   ["symbol", "text"],
-  ["ts", "timestamptz"],
+  ["ts_ms", "float8"],
   ["trade_key", "text"],
   ["price", "float8"],
   ["size", "float8"],
@@ -31,72 +37,111 @@ const PRINT_COLUMNS = [
   ["sentiment", "text"],
   ["source", "text"],
   ["source_ref", "text"],
-  ["published_at", "timestamptz"],
+  ["published_ms", "float8"],
 ] as const;
 
+/** Stored column <- expression over the unnested parameters `u`. */
+const PRINT_COLUMNS: readonly (readonly [string, string])[] = PRINT_PARAMS.map(([name]) => {
+  switch (name) {
+    case "ts_ms":
+      return ["ts", "to_timestamp(u.ts_ms / 1000)"] as const;
+    case "published_ms":
+      return ["published_at", "to_timestamp(coalesce(u.published_ms, u.ts_ms) / 1000)"] as const;
+    case "value_usd":
+      return ["value_usd", "coalesce(u.value_usd, u.price * u.size)"] as const;
+    case "conditions":
+      return ["conditions", "string_to_array(u.conditions, ',')"] as const;
+    default:
+      return [name, `u.${name}`] as const;
+  }
+});
+
 const INSERT_COLUMNS = sql.raw(PRINT_COLUMNS.map(([c]) => c).join(", "));
-const SELECT_COLUMNS = sql.raw(
-  PRINT_COLUMNS.map(([c]) => (c === "conditions" ? "string_to_array(u.conditions, ',')" : `u.${c}`)).join(
-    ", ",
-  ),
-);
-const UNNEST_ALIAS = sql.raw(`u(${PRINT_COLUMNS.map(([c]) => c).join(", ")})`);
+const SELECT_COLUMNS = sql.raw(PRINT_COLUMNS.map(([, expr]) => expr).join(", "));
+const UNNEST_ALIAS = sql.raw(`u(${PRINT_PARAMS.map(([c]) => c).join(", ")})`);
+
+/**
+ * The batch as one Postgres array literal per parameter (`{...}`), built by string concatenation: this
+ * runs for every stored print, so it avoids an intermediate array and an ISO string per value.
+ */
+export function printParamLiterals(prints: readonly EnrichedPrint[]): string[] {
+  const cols: string[] = PRINT_PARAMS.map(() => "{");
+  let sep = "";
+  for (let i = 0; i < prints.length; i++) {
+    const p = prints[i] as EnrichedPrint;
+    const tsMs = p.ts.getTime();
+    const publishedMs = p.publishedAt ? p.publishedAt.getTime() : tsMs;
+    cols[0] += sep + quoted(p.symbol);
+    cols[1] += sep + numeric(tsMs);
+    cols[2] += sep + quoted(p.tradeKey);
+    cols[3] += sep + numeric(p.price);
+    cols[4] += sep + numeric(p.sizeShares);
+    cols[5] += sep + (p.valueUsd === p.price * p.sizeShares ? "NULL" : numeric(p.valueUsd));
+    cols[6] += sep + quoted(p.exchange);
+    cols[7] += sep + numeric(p.trfId);
+    cols[8] += sep + (p.isOffExchange ? "t" : "f");
+    cols[9] += sep + quoted(p.tape);
+    cols[10] += sep + quoted(p.conditions.join(","));
+    cols[11] += sep + (p.blockEligible ? "t" : "f");
+    cols[12] += sep + quoted(p.exclusionReason);
+    cols[13] += sep + (p.isIso ? "t" : "f");
+    cols[14] += sep + (p.isLate ? "t" : "f");
+    cols[15] += sep + (p.extendedHours ? "t" : "f");
+    cols[16] += sep + numeric(p.correction);
+    cols[17] += sep + numeric(p.marketPrice);
+    cols[18] += sep + quoted(p.marketPriceSource);
+    cols[19] += sep + numeric(p.bid);
+    cols[20] += sep + numeric(p.ask);
+    cols[21] += sep + numeric(p.premiumDiscountPct);
+    cols[22] += sep + quoted(p.side);
+    cols[23] += sep + quoted(p.sentiment);
+    cols[24] += sep + quoted(p.source);
+    cols[25] += sep + quoted(p.sourceRef);
+    cols[26] += sep + (publishedMs === tsMs ? "NULL" : numeric(publishedMs));
+    sep = ",";
+  }
+  for (let c = 0; c < cols.length; c++) cols[c] += "}";
+  return cols;
+}
+
+/** An array element of a text array: double-quoted, `"` and `\` escaped; NULL for null. */
+function quoted(v: string | null | undefined): string {
+  if (v === null || v === undefined) return "NULL";
+  if (v.indexOf('"') === -1 && v.indexOf("\\") === -1) return `"${v}"`;
+  return `"${v.replace(/[\\"]/g, "\\$&")}"`;
+}
+
+/** An array element of a numeric array; NULL for null and non-finite values. */
+const numeric = (v: number | null | undefined): string =>
+  v === null || v === undefined || !Number.isFinite(v) ? "NULL" : String(v);
 
 /**
  * Inserts prints idempotently and returns the ones that were new. One statement per batch with one
  * array parameter per column (`unnest`), so a batch of any size stays far below Postgres' 65,534
- * bind-parameter cap and runs the same on PGlite and a real server.
+ * bind-parameter cap and runs the same on PGlite and a real server. The statement answers one row: the
+ * number inserted, and the inserted keys only when some print was already stored.
  */
 export async function insertPrints(db: Db, prints: EnrichedPrint[]): Promise<EnrichedPrint[]> {
   if (prints.length === 0) return [];
-  const c = PRINT_COLUMNS.map(() => new ArrayLiteral());
-  for (const p of prints) {
-    const ts = p.ts.toISOString();
-    c[0]?.text(p.symbol);
-    c[1]?.text(ts);
-    c[2]?.text(p.tradeKey);
-    c[3]?.num(p.price);
-    c[4]?.num(p.sizeShares);
-    c[5]?.num(p.valueUsd);
-    c[6]?.text(p.exchange);
-    c[7]?.num(p.trfId);
-    c[8]?.bool(p.isOffExchange);
-    c[9]?.text(p.tape);
-    c[10]?.text(p.conditions.join(","));
-    c[11]?.bool(p.blockEligible);
-    c[12]?.text(p.exclusionReason);
-    c[13]?.bool(p.isIso);
-    c[14]?.bool(p.isLate);
-    c[15]?.bool(p.extendedHours);
-    c[16]?.num(p.correction);
-    c[17]?.num(p.marketPrice);
-    c[18]?.text(p.marketPriceSource);
-    c[19]?.num(p.bid);
-    c[20]?.num(p.ask);
-    c[21]?.num(p.premiumDiscountPct);
-    c[22]?.text(p.side);
-    c[23]?.text(p.sentiment);
-    c[24]?.text(p.source);
-    c[25]?.text(p.sourceRef);
-    c[26]?.text(p.publishedAt && p.publishedAt !== p.ts ? p.publishedAt.toISOString() : ts);
-  }
+  const literals = printParamLiterals(prints);
   const params = sql.join(
-    PRINT_COLUMNS.map(([, type], i) => sql`${String(c[i])}::${sql.raw(type)}[]`),
+    PRINT_PARAMS.map(([, type], i) => sql`${literals[i]}::${sql.raw(type)}[]`),
     sql`, `,
   );
-  const inserted = rowsOf<{ trade_key: string }>(
+  const rows = rowsOf<{ inserted: number | string; keys: string[] | null }>(
     await db.execute(sql`
-      insert into prints (${INSERT_COLUMNS})
-      select ${SELECT_COLUMNS} from unnest(${params}) as ${UNNEST_ALIAS}
-      on conflict do nothing
-      returning trade_key`),
+      with ins as (
+        insert into prints (${INSERT_COLUMNS})
+        select ${SELECT_COLUMNS} from unnest(${params}) as ${UNNEST_ALIAS}
+        on conflict do nothing
+        returning trade_key)
+      select count(*) as inserted,
+        case when count(*) < ${prints.length} then array_agg(trade_key) end as keys
+      from ins`),
   );
-  return keepInserted(prints, inserted);
-}
-
-function keepInserted(prints: EnrichedPrint[], inserted: { trade_key: string }[]): EnrichedPrint[] {
-  if (inserted.length === prints.length) return prints;
-  const fresh = new Set(inserted.map((r) => r.trade_key));
+  const inserted = Number(rows[0]?.inserted ?? 0);
+  if (inserted === prints.length) return prints;
+  const fresh = new Set(rows[0]?.keys ?? []);
   return prints.filter((p) => fresh.has(p.tradeKey));
 }
 
