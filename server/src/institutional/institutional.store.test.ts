@@ -2,7 +2,7 @@ import type { DbHandle } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
-import { insert13FHoldings, type ThirteenFHoldingRow } from "./institutional.store";
+import { insert13FHoldings, insert13FHoldingsCount, type ThirteenFHoldingRow } from "./institutional.store";
 
 const row = (i: number, nameOfIssuer: string): ThirteenFHoldingRow => ({
   accession: "0009000000-25-000001",
@@ -76,6 +76,41 @@ describe.each(engines())("13F holdings store on %s", (engine) => {
     expect(back[5]).toMatchObject({ title_of_class: null, value_unit_suspect: true });
     const [count] = await handle.query<{ n: number }>(sql`select count(*)::int as n from thirteenf_holdings`);
     expect(count?.n).toBe(5000);
+  });
+
+  it("a large batch that is partly stored already stores and returns only the missing rows", async () => {
+    const accession = "0009000000-25-000002";
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ ...row(i + 1, "PART"), accession }));
+    expect(
+      await insert13FHoldings(
+        handle.db,
+        rows.filter((r) => r.holding.rowIndex % 7 === 0),
+      ),
+    ).toHaveLength(428);
+    const fresh = await insert13FHoldings(handle.db, rows);
+    expect(fresh).toHaveLength(3000 - 428);
+    expect(fresh.every((r) => r.holding.rowIndex % 7 !== 0)).toBe(true);
+    expect(await insert13FHoldingsCount(handle.db, rows)).toBe(0);
+    const [count] = await handle.query<{ n: number }>(
+      sql`select count(*)::int as n from thirteenf_holdings where accession = ${accession}`,
+    );
+    expect(count?.n).toBe(3000);
+  });
+
+  it("a large batch that repeats one of its own rows stores it once and the rest normally", async () => {
+    const accession = "0009000000-25-000003";
+    const rows = Array.from({ length: 2500 }, (_, i) => ({ ...row(i + 1, "DUP"), accession }));
+    // Once right away (refused while the data still flows) and once as the very last row (refused after it).
+    rows.splice(1, 0, { ...row(1, "DUP AGAIN"), accession });
+    rows.push({ ...row(17, "DUP AGAIN"), accession });
+    expect(await insert13FHoldingsCount(handle.db, rows)).toBe(2500);
+    const [count] = await handle.query<{ n: number }>(
+      sql`select count(*)::int as n from thirteenf_holdings where accession = ${accession}`,
+    );
+    expect(count?.n).toBe(2500);
+    // The database is still usable on the same pool after the refused first attempt.
+    const more = Array.from({ length: 2500 }, (_, i) => ({ ...row(i + 2501, "MORE"), accession }));
+    expect(await insert13FHoldingsCount(handle.db, more)).toBe(2500);
   });
 
   it("a small batch with a mix of new and known rows returns only the new ones", async () => {

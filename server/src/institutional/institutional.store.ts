@@ -1,10 +1,15 @@
+import { once } from "node:events";
+import { finished, type Writable } from "node:stream";
+import { promisify } from "node:util";
 import { type Db, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { pgArrayLiteral } from "../lib/pg-array";
-import { type CopyClient, copyClient, copyThenInsert } from "../lib/pg-copy";
+import { type CopyClient, copyClient, copyField } from "../lib/pg-copy";
 import type { Form4Filing, Form4Row } from "./form4.parse";
 import type { SecurityRecord } from "./securities";
 import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
+
+const streamFinished = promisify(finished);
 
 /** Provenance shared by the rows of one filing. */
 export interface FilingProvenance {
@@ -136,45 +141,154 @@ const HOLDING_COLUMNS = [
   "published_at",
 ] as const;
 
-/** COPY path for information-table rows (see lib/pg-copy.ts). */
+/** The postgres.js connection calls the holdings COPY path makes (the server does not depend on postgres.js). */
+interface HoldingsConnection {
+  unsafe(query: string, parameters?: string[]): Promise<unknown> & { writable(): Promise<Writable> };
+  release(): void;
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+/** A text value in COPY text format; through `copyField` only when it holds a character needing an escape. */
+const copyText = (v: string | null): string => (v === null ? "\\N" : COPY_SPECIAL.test(v) ? copyField(v) : v);
+
+/**
+ * `rows` as COPY text in pieces of about 64 KB. What a filing's rows share (accession, CIK, period,
+ * source, publication time) is encoded once per run of rows.
+ */
+function* holdingsCopyText(rows: readonly ThirteenFHoldingRow[]): Generator<string> {
+  let shared: ThirteenFHoldingRow | undefined;
+  let accession = "";
+  let filer = "";
+  let source = "";
+  let publishedAt = "";
+  let chunk = "";
+  for (const r of rows) {
+    if (
+      shared === undefined ||
+      r.accession !== shared.accession ||
+      r.filerCik !== shared.filerCik ||
+      r.periodOfReport !== shared.periodOfReport ||
+      r.source !== shared.source ||
+      r.publishedAt.getTime() !== shared.publishedAt.getTime()
+    ) {
+      shared = r;
+      accession = copyText(r.accession);
+      filer = `${copyText(r.filerCik)}\t${copyText(r.periodOfReport)}`;
+      source = copyText(r.source);
+      publishedAt = r.publishedAt.toISOString();
+    }
+    const h = r.holding;
+    chunk +=
+      `${accession}\t${h.rowIndex}\t${filer}\t${copyText(h.cusip)}\t${copyText(h.nameOfIssuer)}\t` +
+      `${copyText(h.titleOfClass)}\t${copyText(h.figi)}\t${h.valueAsFiled}\t${h.valueUsd}\t${h.valueUnit}\t` +
+      `${h.valueUnitSuspect ? "t" : "f"}\t${h.sharesOrPrincipal}\t${h.sharesOrPrincipalType}\t` +
+      `${copyText(h.putCall)}\t${copyText(h.investmentDiscretion)}\t${copyText(h.otherManager)}\t` +
+      `${h.votingSole}\t${h.votingShared}\t${h.votingNone}\t${source}\t${accession}#${h.rowIndex}\t${publishedAt}\n`;
+    if (chunk.length > 1 << 16) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/**
+ * COPYs `rows` into `target` (the table or its staging copy) in a transaction of its own; false when
+ * Postgres refused them for a duplicate key (nothing is then stored).
+ * The transaction is what makes a refusal visible: postgres.js settles a COPY stream when its data is
+ * sent, and an error the server reports after the last chunk reaches no one, but the COMMIT that
+ * follows then answers ROLLBACK.
+ */
+async function copyInTransaction(
+  conn: HoldingsConnection,
+  target: string,
+  rows: readonly ThirteenFHoldingRow[],
+): Promise<boolean> {
+  await conn.unsafe("begin");
+  try {
+    const sink = await conn.unsafe(`copy ${target} (${HOLDING_COLUMNS.join(", ")}) from stdin`).writable();
+    const done = streamFinished(sink);
+    done.catch(() => undefined); // awaited below; an early refusal rejects it while data is still flowing
+    for (const text of holdingsCopyText(rows)) {
+      if (sink.destroyed) await done;
+      if (!sink.write(text)) await Promise.race([once(sink, "drain"), done]);
+    }
+    sink.end();
+    const commit = (await conn.unsafe("commit")) as { command?: string };
+    await done;
+    return commit.command === "COMMIT";
+  } catch (err) {
+    await conn.unsafe("rollback").catch(() => undefined);
+    if (isUniqueViolation(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * True when no stored row has the keys of `rows`. Checked per accession over the batch's row-index
+ * range (one index range scan each), which can only err towards "taken": the safe direction.
+ */
+async function holdingKeysFree(
+  conn: HoldingsConnection,
+  rows: readonly ThirteenFHoldingRow[],
+): Promise<boolean> {
+  const ranges = new Map<string, { lo: number; hi: number }>();
+  for (const r of rows) {
+    const i = r.holding.rowIndex;
+    const range = ranges.get(r.accession);
+    if (!range) ranges.set(r.accession, { lo: i, hi: i });
+    else if (i < range.lo) range.lo = i;
+    else if (i > range.hi) range.hi = i;
+  }
+  const result = (await conn.unsafe(
+    `select not exists (
+      select 1 from unnest($1::text::text[], $2::text::int4[], $3::text::int4[]) as k(accession, lo, hi)
+      join thirteenf_holdings h on h.accession = k.accession and h.row_index between k.lo and k.hi
+    ) as free`,
+    [
+      pgArrayLiteral([...ranges.keys()]),
+      pgArrayLiteral([...ranges.values()].map((r) => r.lo)),
+      pgArrayLiteral([...ranges.values()].map((r) => r.hi)),
+    ],
+  )) as { free: boolean }[];
+  return result[0]?.free === true;
+}
+
+const isUniqueViolation = (err: unknown) =>
+  typeof err === "object" && err !== null && (err as { code?: unknown }).code === "23505";
+
+/**
+ * COPY path for information-table rows on real Postgres. A batch whose keys are all free (the usual
+ * case: a filing or a data set loaded for the first time) is copied straight into the table, at the
+ * speed of `psql \copy`; the unique key still guards it, and if a concurrent load took a key in the
+ * meantime (or the batch repeats a row) the COPY fails as a whole and the batch goes the slower way:
+ * COPY into a session temp table, then `insert ... on conflict do nothing`, which skips what is stored.
+ * Returns the keys of the new rows (null when every row was new) and their count.
+ */
 async function copyHoldings(
   client: CopyClient,
-  rows: ThirteenFHoldingRow[],
-  returning = true,
-): Promise<{ keys: { accession: string; row_index: number }[]; count: number }> {
-  return copyThenInsert(client, {
-    table: "thirteenf_holdings",
-    columns: HOLDING_COLUMNS,
-    returning: returning ? "accession, row_index" : undefined,
-    rows: rows.map((r) => {
-      const h = r.holding;
-      return [
-        r.accession,
-        h.rowIndex,
-        r.filerCik,
-        r.periodOfReport,
-        h.cusip,
-        h.nameOfIssuer,
-        h.titleOfClass,
-        h.figi,
-        h.valueAsFiled,
-        h.valueUsd,
-        h.valueUnit,
-        h.valueUnitSuspect,
-        h.sharesOrPrincipal,
-        h.sharesOrPrincipalType,
-        h.putCall,
-        h.investmentDiscretion,
-        h.otherManager,
-        h.votingSole,
-        h.votingShared,
-        h.votingNone,
-        r.source,
-        `${r.accession}#${h.rowIndex}`,
-        r.publishedAt.toISOString(),
-      ];
-    }),
-  });
+  rows: readonly ThirteenFHoldingRow[],
+  returning: boolean,
+): Promise<{ keys: { accession: string; row_index: number }[] | null; count: number }> {
+  const conn = (await client.reserve()) as unknown as HoldingsConnection;
+  try {
+    if ((await holdingKeysFree(conn, rows)) && (await copyInTransaction(conn, "thirteenf_holdings", rows))) {
+      return { keys: null, count: rows.length };
+    }
+    const stage = "thirteenf_holdings_stage";
+    await conn.unsafe(
+      `create temp table if not exists ${stage} (like thirteenf_holdings including defaults) on commit preserve rows`,
+    );
+    await conn.unsafe(`truncate ${stage}`);
+    if (!(await copyInTransaction(conn, stage, rows))) throw new Error(`COPY into ${stage} refused`);
+    const columns = HOLDING_COLUMNS.join(", ");
+    const result = (await conn.unsafe(
+      `insert into thirteenf_holdings (${columns}) select ${columns} from ${stage} on conflict do nothing${returning ? " returning accession, row_index" : ""}`,
+    )) as unknown as { accession: string; row_index: number }[] & { count: number };
+    return { keys: returning ? [...result] : [], count: result.count };
+  } finally {
+    conn.release();
+  }
 }
 
 /**
@@ -184,7 +298,7 @@ async function copyHoldings(
 export async function insert13FHoldingsCount(db: Db, rows: ThirteenFHoldingRow[]): Promise<number> {
   const client = copyClient(db, rows.length);
   if (client) return (await copyHoldings(client, rows, false)).count;
-  return (await insert13FHoldings(db, rows)).length;
+  return rows.length === 0 ? 0 : (await insertHoldingsUnnest(db, rows)).length;
 }
 
 /** Inserts information-table rows; returns the rows that were new. */
@@ -192,14 +306,25 @@ export async function insert13FHoldings(db: Db, rows: ThirteenFHoldingRow[]): Pr
   if (rows.length === 0) return [];
   const client = copyClient(db, rows.length);
   if (client) {
-    const inserted = (await copyHoldings(client, rows)).keys;
-    if (inserted.length === rows.length) return rows;
+    const inserted = (await copyHoldings(client, rows, true)).keys;
+    if (inserted === null || inserted.length === rows.length) return rows;
     const fresh = new Set(inserted.map((r) => `${r.accession}#${r.row_index}`));
     return rows.filter((r) => fresh.has(`${r.accession}#${r.holding.rowIndex}`));
   }
+  const inserted = await insertHoldingsUnnest(db, rows);
+  if (inserted.length === rows.length) return rows;
+  const fresh = new Set(inserted.map((r) => `${r.accession}#${r.row_index}`));
+  return rows.filter((r) => fresh.has(`${r.accession}#${r.holding.rowIndex}`));
+}
+
+/** Bind-parameter path (PGlite, transactions, small batches): one array per column; returns the new keys. */
+async function insertHoldingsUnnest(
+  db: Db,
+  rows: ThirteenFHoldingRow[],
+): Promise<{ accession: string; row_index: number }[]> {
   const col = <T>(f: (r: ThirteenFHoldingRow) => T) => rows.map(f);
   const h = <T>(f: (x: ThirteenFHolding) => T) => rows.map((r) => f(r.holding));
-  const inserted = rowsOf<{ accession: string; row_index: number }>(
+  return rowsOf<{ accession: string; row_index: number }>(
     await db.execute(sql`
       insert into thirteenf_holdings (accession, row_index, filer_cik, period_of_report, cusip, name_of_issuer,
         title_of_class, figi, value_as_filed, value_usd, value_unit, value_unit_suspect, shares_or_principal,
@@ -289,9 +414,6 @@ export async function insert13FHoldings(db: Db, rows: ThirteenFHoldingRow[]): Pr
       on conflict do nothing
       returning accession, row_index`),
   );
-  if (inserted.length === rows.length) return rows;
-  const fresh = new Set(inserted.map((r) => `${r.accession}#${r.row_index}`));
-  return rows.filter((r) => fresh.has(`${r.accession}#${r.holding.rowIndex}`));
 }
 
 export interface InsiderFilingRow extends FilingProvenance {

@@ -36,6 +36,8 @@ export class RecordCollector implements XmlHandler {
   private readonly openPath: string[] = [];
   private readonly counts = new Map<string, number>();
   private buffered = "";
+  /** `parent` -> `name` -> `parent/name`: field paths repeat for every row, so each is built once. */
+  private readonly joined = new Map<string, Map<string, string>>();
 
   constructor(
     /** Record element names, or a predicate given the enclosing record's name (same local name, different role). */
@@ -80,7 +82,22 @@ export class RecordCollector implements XmlHandler {
         else frame.record.footnotes.set(field, [id]);
       }
     }
-    frame.relPaths.push(parent === undefined ? name : `${parent}/${name}`);
+    frame.relPaths.push(parent === undefined ? name : this.join(parent, name));
+  }
+
+  private join(parent: string, name: string): string {
+    let children = this.joined.get(parent);
+    if (!children) {
+      children = new Map();
+      // Bounded: a hostile document with endless distinct names gets fresh strings, not a growing cache.
+      if (this.joined.size < 1024) this.joined.set(parent, children);
+    }
+    let path = children.get(name);
+    if (path === undefined) {
+      path = `${parent}/${name}`;
+      if (children.size < 1024) children.set(name, path);
+    }
+    return path;
   }
 
   text(text: string): void {
