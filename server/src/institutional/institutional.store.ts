@@ -209,12 +209,15 @@ async function copyInTransaction(
     const sink = await conn.unsafe(`copy ${target} (${HOLDING_COLUMNS.join(", ")}) from stdin`).writable();
     const done = streamFinished(sink);
     done.catch(() => undefined); // awaited below; an early refusal rejects it while data is still flowing
+    let flushed: Promise<unknown> = Promise.resolve();
     for (const text of holdingsCopyText(rows)) {
       if (sink.destroyed) await done;
-      if (!sink.write(text)) await Promise.race([once(sink, "drain"), done]);
+      flushed = new Promise((resolve) => sink.write(text, resolve));
+      if (sink.writableNeedDrain) await Promise.race([once(sink, "drain"), done]);
     }
+    await Promise.race([flushed, done]);
     sink.end();
-    const commit = (await conn.unsafe("commit")) as { command?: string };
+    const commit = (await afterCopy(conn, "commit")) as { command?: string };
     await done;
     return commit.command === "COMMIT";
   } catch (err) {
@@ -252,6 +255,21 @@ async function holdingKeysFree(
     ],
   )) as { free: boolean }[];
   return result[0]?.free === true;
+}
+
+/**
+ * Runs `query` once postgres.js has let go of the COPY stream: it refuses any query (COPY_IN_PROGRESS)
+ * until the stream's `end()` has gone through Node's stream machinery, a tick or so after the call.
+ */
+async function afterCopy(conn: HoldingsConnection, query: string): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await conn.unsafe(query);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== "COPY_IN_PROGRESS" || attempt >= 10_000) throw err;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
 }
 
 const isUniqueViolation = (err: unknown) =>
