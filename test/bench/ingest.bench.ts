@@ -13,7 +13,7 @@ import { openDb } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { PrintEnricher } from "../../server/src/darkpool/enrich";
 import { PrintPipeline } from "../../server/src/darkpool/pipeline";
-import { parsePrints } from "../../server/src/darkpool/prints.parse";
+import { parsePrintBatches } from "../../server/src/darkpool/prints.parse";
 import { createLogger } from "../../server/src/lib/log";
 import { LiveBus } from "../../server/src/realtime/bus";
 import { benchDatabase, fmt, report, writePolygonTrades } from "./support";
@@ -27,10 +27,13 @@ const bytes = await writePolygonTrades(file, count);
 let t0 = performance.now();
 const enricher = new PrintEnricher({ lastLitWindowMs: 60_000 });
 let parsed = 0;
-for await (const item of parsePrints(createReadStream(file), { sourceName: "trades.csv" })) {
-  if (item.ok) {
-    enricher.enrich(item.record);
-    parsed++;
+// The pipeline's own consumption: records arrive in one array per file chunk.
+for await (const batch of parsePrintBatches(createReadStream(file), { sourceName: "trades.csv" })) {
+  for (const item of batch) {
+    if (item.ok) {
+      enricher.enrich(item.record);
+      parsed++;
+    }
   }
 }
 const pipelineSecs = (performance.now() - t0) / 1000;
@@ -45,10 +48,13 @@ const pipeline = new PrintPipeline({
   lastLitWindowMs: 60_000,
 });
 t0 = performance.now();
-const summary = await pipeline.ingest(parsePrints(createReadStream(file), { sourceName: "trades.csv" }), {
-  source: "bench",
-  sourceRef: "trades.csv",
-});
+const summary = await pipeline.ingest(
+  parsePrintBatches(createReadStream(file), { sourceName: "trades.csv" }),
+  {
+    source: "bench",
+    sourceRef: "trades.csv",
+  },
+);
 const ingestSecs = (performance.now() - t0) / 1000;
 
 // (3) The same rows via psql \copy into the same (emptied) table.

@@ -48,8 +48,14 @@ export class PrintPipeline {
     this.maxBatch = opts.liveMaxBatch ?? 2000;
   }
 
-  /** Ingests a parsed file or upload. Each run gets its own enrichment state (files carry their own time). */
-  async ingest(records: AsyncIterable<Parsed<RawPrint>>, o: FileIngestOptions): Promise<IngestSummary> {
+  /**
+   * Ingests a parsed file or upload, records one by one or in arrays (`parsePrintBatches`, the fast path).
+   * Each run gets its own enrichment state (files carry their own time).
+   */
+  async ingest(
+    records: AsyncIterable<Parsed<RawPrint> | Parsed<RawPrint>[]>,
+    o: FileIngestOptions,
+  ): Promise<IngestSummary> {
     const enricher = new PrintEnricher({ lastLitWindowMs: this.opts.lastLitWindowMs });
     const seen = new Set<string>();
     // What the run stored, so bars can be derived for those days when the file carried lit prints.

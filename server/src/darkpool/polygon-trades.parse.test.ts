@@ -4,6 +4,7 @@ import type { Parsed } from "../lib/records";
 import {
   POLYGON_EXCHANGE_LETTERS,
   POLYGON_TRF_EXCHANGE_ID,
+  parsePolygonTradeBatches,
   parsePolygonTrades,
 } from "./polygon-trades.parse";
 import type { RawPrint } from "./print";
@@ -134,6 +135,45 @@ describe("Polygon trades flat file", () => {
     const { records, errors } = await collect(parsePolygonTrades(chunked(text), { sourceName: "q.csv" }));
     expect(records.map((r) => [r.tradeId, r.conditions])).toEqual([['a"b', ["12", "37"]]]);
     expect(errors).toEqual(["q.csv:3 <> unterminated quote (truncated line?)"]);
+  });
+
+  it("gives the same prints and located errors whether the file arrives whole or one byte at a time", async () => {
+    // CRLF endings, quoted and empty conditions, a quoted id with an escaped quote, a bad line between good
+    // ones, a blank line and no final newline: what a per-chunk fast path could get wrong at a chunk edge.
+    const text = [
+      HEADER,
+      'MSFT,"12,37",0,4,1,1,276.1,1,1679990400018381329,55,3,202,0',
+      "MSFT,,0,11,2,1,276.2,2,1679990400019381329,100,3,,",
+      'AAPL,"",1,4,"x""y",1,190.5,3,1679990400020381329,200.000000,1,201,0',
+      "AAPL,12,0,4,4,1,abc,4,1679990400021381329,100,1,201,0",
+      "",
+      "AAPL,37,0,12,5,1,190.25,5,1679990400022381329,10,3,,",
+    ].join("\r\n");
+    const whole = async function* () {
+      yield new TextEncoder().encode(text);
+    };
+    const batches: Parsed<RawPrint>[][] = [];
+    for await (const batch of parsePolygonTradeBatches(chunked(text, 1), { sourceName: "t.csv" })) {
+      batches.push(batch);
+    }
+    const byteByByte = await collect(
+      (async function* () {
+        for (const batch of batches) yield* batch;
+      })(),
+    );
+    const { records, errors } = await collect(parsePolygonTrades(whole(), { sourceName: "t.csv" }));
+    expect(byteByByte).toEqual({ records, errors });
+    expect(records.map((r) => [r.tradeId, r.conditions, r.sourceRef])).toEqual([
+      ["1", ["12", "37"], "t.csv:2"],
+      ["2", [], "t.csv:3"],
+      ['x"y', [], "t.csv:4"],
+      ["5", ["37"], "t.csv:7"],
+    ]);
+    expect(records.map((r) => r.symbol)).toEqual(["MSFT", "MSFT", "AAPL", "AAPL"]);
+    expect(records[2]?.correction).toBe(1);
+    expect(records[2]?.sizeShares).toBe(200);
+    expect(records[3]?.price).toBe(190.25);
+    expect(errors).toEqual(['t.csv:5 <price> price: "abc" is not a positive number']);
   });
 
   it("refuses a file whose header lacks required columns, naming them", async () => {

@@ -247,12 +247,13 @@ function parseLine(
  * multi-value conditions; the vendor's documented sample is tab-separated, so the delimiter is taken from the
  * header. Columns are found by header name. Event time is `sip_timestamp` (ns since epoch), cut to ms.
  * Every line either becomes a print or a located error (`file:line <field>`); nothing is dropped silently.
- * Lines are split synchronously per chunk (`LineSplitter`): this is the pipeline's hot path.
+ * Yields one array per input chunk: one await per chunk instead of one per print, because this is the
+ * pipeline's hot path (`runIngest` and `PrintPipeline.ingest` take the arrays as they are).
  */
-export async function* parsePolygonTrades(
+export async function* parsePolygonTradeBatches(
   source: ByteSource,
   opts: PolygonTradesOptions,
-): AsyncGenerator<Parsed<RawPrint>> {
+): AsyncGenerator<Parsed<RawPrint>[]> {
   const state: FileState = {
     sourceName: opts.sourceName,
     storedSource: opts.source ?? "polygon_flatfile",
@@ -265,25 +266,38 @@ export async function* parsePolygonTrades(
   const starts = new Int32Array(MAX_FIELDS);
   const ends = new Int32Array(MAX_FIELDS);
   let line = 0;
-  const handle = (text: string): Parsed<RawPrint> | null => {
-    line++;
-    if (state.col === null) return readHeader(state, text, line);
-    if (text.length === 0) return null;
-    return parseLine(state, state.col, text, line, starts, ends);
-  };
   for await (const chunk of source) {
-    for (const text of splitter.push(chunk)) {
-      const parsed = handle(text);
-      if (parsed !== null) yield parsed;
-      if (state.fatal) return;
+    const lines = splitter.push(chunk);
+    const out: Parsed<RawPrint>[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const text = lines[i] as string;
+      line++;
+      if (state.col === null) {
+        const headerError = readHeader(state, text, line);
+        if (headerError !== null) out.push(headerError);
+        if (state.fatal) break;
+      } else if (text.length > 0) out.push(parseLine(state, state.col, text, line, starts, ends));
     }
+    if (out.length > 0) yield out;
+    if (state.fatal) return;
   }
   const last = splitter.end();
   if (last !== null) {
-    const parsed = handle(last);
-    if (parsed !== null) yield parsed;
+    line++;
+    if (state.col === null) {
+      const headerError = readHeader(state, last, line);
+      if (headerError !== null) yield [headerError];
+    } else if (last.length > 0) yield [parseLine(state, state.col, last, line, starts, ends)];
   }
   if (state.col === null && !state.fatal) {
-    yield parsedError({ source: state.sourceName, line: 1 }, "empty file: no header line");
+    yield [parsedError({ source: state.sourceName, line: 1 }, "empty file: no header line")];
   }
+}
+
+/** `parsePolygonTradeBatches`, one record at a time. */
+export async function* parsePolygonTrades(
+  source: ByteSource,
+  opts: PolygonTradesOptions,
+): AsyncGenerator<Parsed<RawPrint>> {
+  for await (const batch of parsePolygonTradeBatches(source, opts)) yield* batch;
 }

@@ -1,7 +1,7 @@
 import type { ByteSource } from "../lib/lines";
 import { type Parsed, parsedError } from "../lib/records";
 import { type AlpacaEvent, parseAlpacaNdjson } from "./alpaca.parse";
-import { parsePolygonTrades } from "./polygon-trades.parse";
+import { parsePolygonTradeBatches } from "./polygon-trades.parse";
 import type { Quote, RawPrint } from "./print";
 import { parseSpecPrints } from "./spec-prints.parse";
 
@@ -64,12 +64,13 @@ async function peekFirstLine(source: ByteSource): Promise<{ firstLine: string; r
 
 /**
  * Parses a file of prints in any supported format, sniffing the format from the first line when none is
- * given. Yields prints and located errors; Alpaca quotes and other events go to the callbacks.
+ * given. Yields prints and located errors in arrays (one per input chunk for Polygon CSV, the hot path;
+ * one per record for the NDJSON formats); Alpaca quotes and other events go to the callbacks.
  */
-export async function* parsePrints(
+export async function* parsePrintBatches(
   source: ByteSource,
   opts: ParsePrintsOptions,
-): AsyncGenerator<Parsed<RawPrint>> {
+): AsyncGenerator<Parsed<RawPrint>[]> {
   let format = opts.format;
   let input = source;
   if (format === undefined) {
@@ -77,29 +78,39 @@ export async function* parsePrints(
     input = replay;
     const sniffed = sniffPrintFormat(firstLine);
     if (sniffed === null) {
-      yield parsedError(
-        { source: opts.sourceName, line: 1 },
-        "unrecognised print format: expected a Polygon trades header, Alpaca stream messages or specification NDJSON",
-      );
+      yield [
+        parsedError(
+          { source: opts.sourceName, line: 1 },
+          "unrecognised print format: expected a Polygon trades header, Alpaca stream messages or specification NDJSON",
+        ),
+      ];
       return;
     }
     format = sniffed;
   }
   switch (format) {
     case "polygon_csv":
-      yield* parsePolygonTrades(input, { sourceName: opts.sourceName });
+      yield* parsePolygonTradeBatches(input, { sourceName: opts.sourceName });
       return;
     case "spec_ndjson":
-      yield* parseSpecPrints(input, { sourceName: opts.sourceName });
+      for await (const parsed of parseSpecPrints(input, { sourceName: opts.sourceName })) yield [parsed];
       return;
     case "alpaca_ndjson":
       for await (const parsed of parseAlpacaNdjson(input, { sourceName: opts.sourceName })) {
-        if (!parsed.ok) yield parsed;
+        if (!parsed.ok) yield [parsed];
         else if (parsed.record.kind === "trade")
-          yield { ok: true, record: parsed.record.print, at: parsed.at };
+          yield [{ ok: true, record: parsed.record.print, at: parsed.at }];
         else if (parsed.record.kind === "quote") opts.onQuote?.(parsed.record.quote);
         else opts.onEvent?.(parsed.record);
       }
       return;
   }
+}
+
+/** `parsePrintBatches`, one record at a time. */
+export async function* parsePrints(
+  source: ByteSource,
+  opts: ParsePrintsOptions,
+): AsyncGenerator<Parsed<RawPrint>> {
+  for await (const batch of parsePrintBatches(source, opts)) yield* batch;
 }

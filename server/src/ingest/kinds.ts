@@ -4,7 +4,7 @@ import { parseAtsWeekly } from "../darkpool/ats.parse";
 import { parseDailyBars } from "../darkpool/bars.parse";
 import { atsWeeklyStore, dailyBarsStore, shortVolumeStore } from "../darkpool/finra.store";
 import type { PrintPipeline } from "../darkpool/pipeline";
-import { parsePrints } from "../darkpool/prints.parse";
+import { parsePrintBatches } from "../darkpool/prints.parse";
 import { parseShortVolume } from "../darkpool/short-volume.parse";
 import { institutionalIngestKinds } from "../institutional/institutional.cli";
 import { type IngestProgress, type IngestSummary, runIngest } from "../lib/ingest";
@@ -69,7 +69,7 @@ export const INGEST_KINDS: Record<string, IngestKind> = {
       "Trade prints: Polygon/Massive trades flat file (CSV), Alpaca v2 stream messages (NDJSON) or the Dark Pool Print shape (NDJSON)",
     contentTypes: ["application/x-ndjson", "text/csv", "text/plain", "application/octet-stream"],
     run: (source, ctx) =>
-      ctx.pipeline.ingest(parsePrints(source, { sourceName: ctx.name }), {
+      ctx.pipeline.ingest(parsePrintBatches(source, { sourceName: ctx.name }), {
         source: ctx.origin,
         sourceRef: ctx.name,
         transactional: ctx.transactional,

@@ -29,7 +29,8 @@ export interface IngestOptions<T, S = T> {
   kind: string;
   source: string;
   sourceRef: string;
-  records: AsyncIterable<Parsed<T>>;
+  /** Records one by one, or in arrays (a parser's records per input chunk: one await per chunk). */
+  records: AsyncIterable<Parsed<T> | Parsed<T>[]>;
   /** Turns a parsed record into the stored shape (enrichment); runs in arrival order. */
   prepare?: (record: T) => S;
   /** Stores a batch idempotently; returns the records that were new. */
@@ -103,15 +104,23 @@ export async function runIngest<T, S = T>(opts: IngestOptions<T, S>): Promise<In
       batch = [];
       await previous;
     };
-    for await (const item of opts.records) {
+    const take = (item: Parsed<T>) => {
       records++;
-      if (!item.ok) {
+      if (item.ok) batch.push(prepare(item.record));
+      else {
         summary.rejected++;
         if (summary.errors.length < MAX_REPORTED_ERRORS) summary.errors.push(item.error);
         else summary.errors_truncated = true;
-        continue;
       }
-      batch.push(prepare(item.record));
+    };
+    for await (const item of opts.records) {
+      if (!Array.isArray(item)) take(item);
+      else {
+        for (let i = 0; i < item.length; i++) {
+          take(item[i] as Parsed<T>);
+          if (batch.length >= batchSize) await flush();
+        }
+      }
       if (batch.length >= batchSize) await flush();
     }
     await flush();
