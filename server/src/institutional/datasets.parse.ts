@@ -1,7 +1,6 @@
 import type { Readable } from "node:stream";
 import yauzl, { type Entry, type ZipFile } from "yauzl";
 import { AppError } from "../errors";
-import { readLines } from "../lib/lines";
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
 import type { Form4Filing, Form4ReportingOwner, Form4Row, Form4Table } from "./form4.parse";
 import type { SubmissionHeader } from "./submission.parse";
@@ -64,6 +63,78 @@ async function openZip(path: string): Promise<ZipHandle> {
 
 type Row = (name: string) => string | undefined;
 
+/** Lines of a TSV member as they are decoded: `texts[i]` is line `firstLine + i` (blank lines included). */
+interface TsvLines {
+  texts: string[];
+  firstLine: number;
+}
+
+/**
+ * Streams a TSV member as runs of lines, one run per decoded chunk, after checking its header: a row
+ * then costs no `await` of its own, which at millions of rows is most of the parsing time.
+ * Returns the column index by upper-cased header name through `onHeader`.
+ */
+async function* tsvLines(
+  zip: ZipHandle,
+  member: string,
+  zipName: string,
+  required: readonly string[],
+  onHeader: (index: Map<string, number>) => void,
+  optional = false,
+): AsyncGenerator<TsvLines> {
+  const entry = zip.entries.get(member);
+  if (!entry) {
+    if (optional) return;
+    throw new AppError("INVALID_INPUT", `${zipName}: member ${member} is missing`);
+  }
+  const decoder = new TextDecoder("utf-8");
+  let pending = "";
+  let line = 0;
+  let header = false;
+  const take = (texts: string[]): TsvLines | null => {
+    if (!header && texts.length > 0) {
+      const names = (texts.shift() as string).split("\t").map((h) =>
+        h
+          .trim()
+          .replace(/^\uFEFF/, "")
+          .toUpperCase(),
+      );
+      const index = new Map(names.map((h, i) => [h, i]));
+      const missing = required.filter((c) => !index.has(c));
+      if (missing.length > 0) {
+        throw new AppError(
+          "INVALID_INPUT",
+          `${zipName}!${member}:1: missing column(s) ${missing.join(", ")}`,
+        );
+      }
+      onHeader(index);
+      header = true;
+      line++;
+    }
+    const run = { texts, firstLine: line + 1 };
+    line += texts.length;
+    return texts.length > 0 ? run : null;
+  };
+  for await (const chunk of await zip.open(entry)) {
+    const text = decoder.decode(chunk as Uint8Array, { stream: true });
+    pending = pending.length === 0 ? text : pending + text;
+    const last = pending.lastIndexOf("\n");
+    if (last === -1) continue;
+    const texts = pending.slice(0, last).split("\n");
+    pending = pending.slice(last + 1);
+    for (let i = 0; i < texts.length; i++) {
+      const t = texts[i] as string;
+      if (t.charCodeAt(t.length - 1) === 13) texts[i] = t.slice(0, -1);
+    }
+    const run = take(texts);
+    if (run) yield run;
+  }
+  pending += decoder.decode();
+  if (pending.endsWith("\r")) pending = pending.slice(0, -1);
+  const run = take(pending.length > 0 ? [pending] : []);
+  if (run) yield run;
+}
+
 /** Streams a TSV member as `(column) -> value` accessors with its line number. */
 async function* readTsv(
   zip: ZipHandle,
@@ -72,45 +143,44 @@ async function* readTsv(
   required: readonly string[],
   optional = false,
 ): AsyncGenerator<{ get: Row; at: Location }> {
-  const entry = zip.entries.get(member);
-  if (!entry) {
-    if (optional) return;
-    throw new AppError("INVALID_INPUT", `${zipName}: member ${member} is missing`);
-  }
   const source = `${zipName}!${member}`;
-  let index: Map<string, number> | null = null;
+  let index = new Map<string, number>();
   let fields: string[] = [];
   const get: Row = (name) => {
-    const i = index?.get(name);
+    const i = index.get(name);
     if (i === undefined) return undefined;
     const v = fields[i];
     return v === undefined || v === "" ? undefined : v;
   };
-  for await (const { text, line } of readLines(await zip.open(entry))) {
-    if (index === null) {
-      const header = text.split("\t").map((h) =>
-        h
-          .trim()
-          .replace(/^\uFEFF/, "")
-          .toUpperCase(),
-      );
-      index = new Map(header.map((h, i) => [h, i]));
-      const missing = required.filter((c) => !index?.has(c));
-      if (missing.length > 0) {
-        throw new AppError("INVALID_INPUT", `${source}:1: missing column(s) ${missing.join(", ")}`);
-      }
-      continue;
+  const lines = tsvLines(zip, member, zipName, required, (found) => (index = found), optional);
+  for await (const { texts, firstLine } of lines) {
+    for (let i = 0; i < texts.length; i++) {
+      const text = texts[i] as string;
+      if (text.length === 0) continue;
+      fields = text.split("\t");
+      yield { get, at: { source, line: firstLine + i } };
     }
-    if (text.length === 0) continue;
-    fields = text.split("\t");
-    yield { get, at: { source, line } };
   }
 }
+
+/** A copy of `text` that shares no memory with the string it was sliced from. */
+const detached = (text: string): string => Buffer.from(text, "utf8").toString("utf8");
 
 const pad10 = (cik: string | undefined) => (cik ? cik.trim().padStart(10, "0") : null);
 
 /** Streams a "Form 13F data sets" zip into the same records the XML parser produces. */
 export async function* parse13FDataset(zipPath: string): AsyncGenerator<Parsed<ThirteenFDatasetRecord>> {
+  for await (const batch of parse13FDatasetBatches(zipPath)) yield* batch;
+}
+
+/**
+ * `parse13FDataset` in runs of records (one run per decoded chunk of the zip member), for the bulk
+ * loader: a quarter holds millions of information-table rows, and one `await` per row would cost
+ * more than parsing it.
+ */
+export async function* parse13FDatasetBatches(
+  zipPath: string,
+): AsyncGenerator<Parsed<ThirteenFDatasetRecord>[]> {
   const zip = await openZip(zipPath);
   try {
     const submissions = new Map<string, { header: SubmissionHeader; cik: string | null }>();
@@ -155,56 +225,85 @@ export async function* parse13FDataset(zipPath: string): AsyncGenerator<Parsed<T
       });
       managers.set(acc, list);
     }
+    let filings: Parsed<ThirteenFDatasetRecord>[] = [];
     for await (const { get, at } of readTsv(zip, "COVERPAGE.TSV", zipPath, ["ACCESSION_NUMBER"])) {
+      if (filings.length >= 1000) {
+        yield filings;
+        filings = [];
+      }
       const accession = get("ACCESSION_NUMBER") as string;
       const sub = submissions.get(accession);
       if (!sub?.cik) {
-        yield parsedError(at, `accession ${accession} has no SUBMISSION row with a CIK`);
+        filings.push(parsedError(at, `accession ${accession} has no SUBMISSION row with a CIK`));
         continue;
       }
       const summary = summaries.get(accession);
       const amendmentRaw = get("AMENDMENTTYPE")?.toUpperCase() ?? null;
-      yield parsedOk(
-        {
-          kind: "filing",
-          header: sub.header,
-          cover: {
-            submissionType: sub.header.submissionType,
-            filerCik: sub.cik,
-            filerName: get("FILINGMANAGER_NAME") ?? null,
-            periodOfReport: sub.header.periodOfReport,
-            reportCalendarOrQuarter: isoDateFromSec(get("REPORTCALENDARORQUARTER")),
-            reportType: get("REPORTTYPE") ?? null,
-            isAmendment: parseFlag(get("ISAMENDMENT")) ?? false,
-            amendmentNo: parseNumber(get("AMENDMENTNO")),
-            amendmentType:
-              amendmentRaw === "RESTATEMENT" || amendmentRaw === "NEW HOLDINGS" ? amendmentRaw : null,
-            form13FFileNumber: get("FORM13FFILENUMBER") ?? null,
-            crdNumber: get("CRDNUMBER") ?? null,
-            secFileNumber: get("SECFILENUMBER") ?? null,
-            otherManagers: managers.get(accession) ?? [],
-            otherIncludedManagersCount: summary?.others ?? null,
-            tableEntryTotal: summary?.entries ?? null,
-            tableValueTotal: summary?.value ?? null,
-            isConfidentialOmitted: summary?.confidential ?? null,
-            signatureName: null,
-            signatureDate: null,
+      filings.push(
+        parsedOk(
+          {
+            kind: "filing",
+            header: sub.header,
+            cover: {
+              submissionType: sub.header.submissionType,
+              filerCik: sub.cik,
+              filerName: get("FILINGMANAGER_NAME") ?? null,
+              periodOfReport: sub.header.periodOfReport,
+              reportCalendarOrQuarter: isoDateFromSec(get("REPORTCALENDARORQUARTER")),
+              reportType: get("REPORTTYPE") ?? null,
+              isAmendment: parseFlag(get("ISAMENDMENT")) ?? false,
+              amendmentNo: parseNumber(get("AMENDMENTNO")),
+              amendmentType:
+                amendmentRaw === "RESTATEMENT" || amendmentRaw === "NEW HOLDINGS" ? amendmentRaw : null,
+              form13FFileNumber: get("FORM13FFILENUMBER") ?? null,
+              crdNumber: get("CRDNUMBER") ?? null,
+              secFileNumber: get("SECFILENUMBER") ?? null,
+              otherManagers: managers.get(accession) ?? [],
+              otherIncludedManagersCount: summary?.others ?? null,
+              tableEntryTotal: summary?.entries ?? null,
+              tableValueTotal: summary?.value ?? null,
+              isConfidentialOmitted: summary?.confidential ?? null,
+              signatureName: null,
+              signatureDate: null,
+            },
           },
-        },
-        at,
+          at,
+        ),
       );
     }
+    if (filings.length > 0) yield filings;
     const rowCounter = new Map<string, number>();
     const required = ["ACCESSION_NUMBER", "NAMEOFISSUER", "CUSIP", "VALUE", "SSHPRNAMT", "SSHPRNAMTTYPE"];
-    for await (const { get, at } of readTsv(zip, "INFOTABLE.TSV", zipPath, required)) {
-      const accession = get("ACCESSION_NUMBER") as string;
-      // Rows of a filing appear in document order; their position is the row key, as in the XML path.
-      const rowIndex = (rowCounter.get(accession) ?? 0) + 1;
-      rowCounter.set(accession, rowIndex);
-      const filedDate = submissions.get(accession)?.header.filedDate ?? null;
-      const holding = toDatasetHolding(get, rowIndex, filedDate);
-      if (typeof holding === "string") yield parsedError(at, holding);
-      else yield parsedOk({ kind: "holding", accession, holding }, at);
+    const source = `${zipPath}!INFOTABLE.TSV`;
+    let index = new Map<string, number>();
+    let fields: string[] = [];
+    const get: Row = (name) => {
+      const i = index.get(name);
+      if (i === undefined) return undefined;
+      const v = fields[i];
+      return v === undefined || v === "" ? undefined : v;
+    };
+    const lines = tsvLines(zip, "INFOTABLE.TSV", zipPath, required, (found) => (index = found));
+    for await (const { texts, firstLine } of lines) {
+      const batch: Parsed<ThirteenFDatasetRecord>[] = [];
+      for (let i = 0; i < texts.length; i++) {
+        const text = texts[i] as string;
+        if (text.length === 0) continue;
+        fields = text.split("\t");
+        const at: Location = { source, line: firstLine + i };
+        const accession = get("ACCESSION_NUMBER") as string;
+        // Rows of a filing appear in document order; their position is the row key, as in the XML path.
+        const seen = rowCounter.get(accession);
+        const rowIndex = (seen ?? 0) + 1;
+        // A new key is copied: the field is a slice of a whole decoded chunk, which a Map key would keep
+        // alive for the rest of the file (64 KB per filing, hundreds of MB over a quarter).
+        rowCounter.set(seen === undefined ? detached(accession) : accession, rowIndex);
+        const filedDate = submissions.get(accession)?.header.filedDate ?? null;
+        const holding = toDatasetHolding(get, rowIndex, filedDate);
+        if (typeof holding === "string") batch.push(parsedError(at, holding));
+        else batch.push(parsedOk({ kind: "holding", accession, holding }, at));
+      }
+      if (batch.length > 0) yield batch;
     }
   } finally {
     zip.close();
@@ -365,8 +464,9 @@ export async function* parseInsiderDataset(zipPath: string): AsyncGenerator<Pars
           yield parsedError(at, `accession ${accession} has no SUBMISSION row`);
           continue;
         }
-        const rowIndex = (counter.get(accession) ?? 0) + 1;
-        counter.set(accession, rowIndex);
+        const seen = counter.get(accession);
+        const rowIndex = (seen ?? 0) + 1;
+        counter.set(seen === undefined ? detached(accession) : accession, rowIndex);
         const code = get("TRANS_CODE") ?? null;
         if (kind === "transaction" && !code) {
           yield parsedError(at, "TRANS_CODE is empty");
