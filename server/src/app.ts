@@ -19,6 +19,7 @@ import { institutionalRoutes } from "./institutional/institutional.routes";
 import type { Logger } from "./lib/log";
 import { newRouter } from "./lib/openapi";
 import { rateLimit } from "./lib/rate-limit";
+import { ResponseCache } from "./lib/response-cache";
 import { staticFile } from "./lib/static";
 import { listSymbols } from "./lib/symbols";
 import type { LiveBus } from "./realtime/bus";
@@ -94,6 +95,10 @@ export function createApp(deps: AppDeps) {
     const res = self ? await self.request(path, { headers: { "x-smt-internal": internalToken } }) : null;
     return res && res.status === 200 ? ((await res.json()) as T) : undefined;
   };
+  const responseCache = new ResponseCache(deps.db.db, {
+    ttlMs: deps.env.RESPONSE_CACHE_TTL_MS,
+    now: () => deps.now?.() ?? new Date(),
+  });
   const base = newRouter();
   const limiter = rateLimit(deps.env.RATE_LIMIT_PER_MINUTE);
   base.use("/smart-money/*", async (c, next) => {
@@ -114,11 +119,11 @@ export function createApp(deps: AppDeps) {
       return c.json(body, 200);
     })
     .openapi(symbolsRoute, async (c) => c.json({ symbols: await listSymbols(deps.db.db) }, 200))
-    .route("/", darkpoolRoutes(deps))
+    .route("/", darkpoolRoutes(deps, responseCache))
     .route("/", institutionalRoutes(deps))
     .route("/", blocksRoutes(deps))
     .route("/", alertsRoutes(deps))
-    .route("/", analyticsRoutes(deps, localProviders(local)))
+    .route("/", analyticsRoutes(deps, responseCache, localProviders(local)))
     .route("/", ingestRoutes(deps))
     .route("/", demoRoutes(deps));
 
@@ -149,6 +154,8 @@ export function createApp(deps: AppDeps) {
   app.get("/metrics", (c) => {
     const lines = [`smt_uptime_seconds ${Math.round((Date.now() - started) / 1000)}`];
     for (const [k, v] of deps.metrics ?? []) lines.push(`${k} ${v}`);
+    lines.push(`smt_response_cache_hits_total ${responseCache.hits}`);
+    lines.push(`smt_response_cache_misses_total ${responseCache.misses}`);
     return c.text(`${lines.join("\n")}\n`, 200, { "content-type": "text/plain; version=0.0.4" });
   });
 

@@ -53,6 +53,11 @@ export const envSchema = z.object({
   API_KEYS: list.default([]),
   REDIS_URL: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /**
+   * Longest a "now" payload of summary, indicators, flow or dashboard is reused while no data changed, ms
+   * (0 = off). Any write to what it read makes the next request recompute it at once.
+   */
+  RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
   RETENTION_PRINTS_DAYS: z.coerce.number().int().min(1).default(30),
   RETENTION_ALERTS_DAYS: z.coerce.number().int().min(1).default(7),
   SERVE_CLIENT: bool.default(true),

@@ -183,6 +183,7 @@ const server = await startServer({
     LOG_LEVEL: "error",
     SERVE_CLIENT: "false",
     RATE_LIMIT_PER_MINUTE: "0",
+    RESPONSE_CACHE_TTL_MS: process.env.RESPONSE_CACHE_TTL_MS,
   }),
   plugins: servicePlugins,
 });

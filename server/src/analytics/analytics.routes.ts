@@ -6,6 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../app";
 import { errorResponses, newRouter, SymbolParams } from "../lib/openapi";
+import type { ResponseCache } from "../lib/response-cache";
 import { requireKnownSymbol } from "../lib/symbols";
 import { buildDashboard, type DashboardPayload, type DashboardProviders } from "./analytics.dashboard";
 import { gatherInputs } from "./analytics.inputs";
@@ -157,7 +158,7 @@ const dashboardRoute = route(
   DashboardSchema,
 );
 
-export function analyticsRoutes(deps: AppDeps, providers: DashboardProviders = {}) {
+export function analyticsRoutes(deps: AppDeps, cache: ResponseCache, providers: DashboardProviders = {}) {
   const { db } = deps.db;
   const now = () => deps.now?.() ?? new Date();
   const context = async (param: { symbol: string }, q: z.infer<typeof Query>) => ({
@@ -167,18 +168,24 @@ export function analyticsRoutes(deps: AppDeps, providers: DashboardProviders = {
   });
 
   return newRouter()
-    .openapi(indicatorsRoute, async (c) => {
-      const { symbol, asOf, options } = await context(c.req.valid("param"), c.req.valid("query"));
-      const { inputs } = await gatherInputs(db, symbol, asOf, options);
-      return c.json(computeIndicators(inputs, asOf), 200);
-    })
-    .openapi(flowRoute, async (c) => {
-      const { symbol, asOf, options } = await context(c.req.valid("param"), c.req.valid("query"));
-      const { inputs } = await gatherInputs(db, symbol, asOf, options);
-      return c.json(computeFlow(inputs, asOf), 200);
-    })
-    .openapi(dashboardRoute, async (c) => {
-      const { symbol, asOf, options } = await context(c.req.valid("param"), c.req.valid("query"));
-      return c.json(await buildDashboard(db, symbol, asOf, options), 200);
-    });
+    .openapi(indicatorsRoute, async (c) =>
+      cache.json(c, c.req.valid("param").symbol, async () => {
+        const { symbol, asOf, options } = await context(c.req.valid("param"), c.req.valid("query"));
+        const { inputs } = await gatherInputs(db, symbol, asOf, options);
+        return computeIndicators(inputs, asOf);
+      }),
+    )
+    .openapi(flowRoute, async (c) =>
+      cache.json(c, c.req.valid("param").symbol, async () => {
+        const { symbol, asOf, options } = await context(c.req.valid("param"), c.req.valid("query"));
+        const { inputs } = await gatherInputs(db, symbol, asOf, options);
+        return computeFlow(inputs, asOf);
+      }),
+    )
+    .openapi(dashboardRoute, async (c) =>
+      cache.json(c, c.req.valid("param").symbol, async () => {
+        const { symbol, asOf, options } = await context(c.req.valid("param"), c.req.valid("query"));
+        return buildDashboard(db, symbol, asOf, options);
+      }),
+    );
 }

@@ -3,6 +3,7 @@ import type { AppDeps } from "../app";
 import { AppError } from "../errors";
 import { addDays, etDateOf, etDayBounds, mondayOf } from "../lib/et-time";
 import { errorResponses, Freshness, freshness, newRouter, Source, SymbolParams } from "../lib/openapi";
+import type { ResponseCache } from "../lib/response-cache";
 import { normalizeSymbol, requireKnownSymbol } from "../lib/symbols";
 import {
   DARKPOOL_PARAMS,
@@ -386,7 +387,7 @@ function decodeCursor(cursor: string) {
 const minutesToHhmm = (m: number) =>
   `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
 
-export function darkpoolRoutes(deps: AppDeps) {
+export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
   const { db } = deps.db;
   const now = () => deps.now?.() ?? new Date();
 
@@ -442,53 +443,55 @@ export function darkpoolRoutes(deps: AppDeps) {
         200,
       );
     })
-    .openapi(summaryRoute, async (c) => {
-      const symbol = await requireKnownSymbol(db, c.req.valid("param").symbol);
-      const q = c.req.valid("query");
-      const asOf = q.as_of ? new Date(q.as_of) : now();
-      // Store reads through the versioned read cache (rollups.ts): exact until the symbol's data changes.
-      const scope = await readScope(db, symbol, asOf);
-      const day =
-        q.date ??
-        (await scope.read("latestPrintDay", [], () => latestPrintDay(db, symbol))) ??
-        etDateOf(asOf.getTime());
-      const bounds = etDayBounds(day);
-      const until = new Date(Math.min(bounds.end.getTime(), asOf.getTime()));
-      const p = DARKPOOL_PARAMS;
-      const [agg, buckets, bars, sources] = await Promise.all([
-        scope.read("aggregateWindow", [bounds.start, until, p.largeBlockUsd], () =>
-          aggregateWindow(db, symbol, bounds.start, until, p.largeBlockUsd),
-        ),
-        scope.read("sizeBuckets", [bounds.start, until], () => sizeBuckets(db, symbol, bounds.start, until)),
-        scope.read("barsByDay", [day], () => barsByDay(db, symbol, day, day)),
-        scope.read("printSources", [bounds.start, until], () =>
-          printSources(db, symbol, bounds.start, until),
-        ),
-      ]);
-      const bar = bars.get(day);
-      const barUsable = bar && bar.publishedAt <= asOf ? bar : undefined;
-      const market = consolidatedVolume(q.total_volume, barUsable, agg.volume, agg.litVolume);
-      const ratio = market && market.volume > 0 ? agg.volume / market.volume : null;
-      const band = agg.vwap === null ? null : priceBandUsd(agg.vwap);
-      const levels =
-        band === null
-          ? []
-          : await scope.read("priceLevels", [bounds.start, until, band, p.largeBlockUsd], () =>
-              priceLevels(db, symbol, bounds.start, until, band, p.largeBlockUsd),
-            );
-      const clusters = levels
-        .filter((l) => l.large_value > 0)
-        .sort((a, b) => b.large_value - a.large_value)
-        .slice(0, 5)
-        .map((l) => ({ price_low: l.price_low, price_high: l.price_high, large_value: l.large_value }));
-      const sent = sentimentOf(agg.sentimentVolume);
-      const dist = (k: keyof typeof agg.sentimentVolume) => ({
-        prints: agg.sentimentCount[k],
-        volume: agg.sentimentVolume[k],
-        percentage: round(pct(agg.sentimentVolume[k], agg.volume), 2) ?? 0,
-      });
-      return c.json(
-        {
+    .openapi(summaryRoute, async (c) =>
+      cache.json(c, c.req.valid("param").symbol, async () => {
+        const symbol = await requireKnownSymbol(db, c.req.valid("param").symbol);
+        const q = c.req.valid("query");
+        const asOf = q.as_of ? new Date(q.as_of) : now();
+        // Store reads through the versioned read cache (rollups.ts): exact until the symbol's data changes.
+        const scope = await readScope(db, symbol, asOf);
+        const day =
+          q.date ??
+          (await scope.read("latestPrintDay", [], () => latestPrintDay(db, symbol))) ??
+          etDateOf(asOf.getTime());
+        const bounds = etDayBounds(day);
+        const until = new Date(Math.min(bounds.end.getTime(), asOf.getTime()));
+        const p = DARKPOOL_PARAMS;
+        const [agg, buckets, bars, sources] = await Promise.all([
+          scope.read("aggregateWindow", [bounds.start, until, p.largeBlockUsd], () =>
+            aggregateWindow(db, symbol, bounds.start, until, p.largeBlockUsd),
+          ),
+          scope.read("sizeBuckets", [bounds.start, until], () =>
+            sizeBuckets(db, symbol, bounds.start, until),
+          ),
+          scope.read("barsByDay", [day], () => barsByDay(db, symbol, day, day)),
+          scope.read("printSources", [bounds.start, until], () =>
+            printSources(db, symbol, bounds.start, until),
+          ),
+        ]);
+        const bar = bars.get(day);
+        const barUsable = bar && bar.publishedAt <= asOf ? bar : undefined;
+        const market = consolidatedVolume(q.total_volume, barUsable, agg.volume, agg.litVolume);
+        const ratio = market && market.volume > 0 ? agg.volume / market.volume : null;
+        const band = agg.vwap === null ? null : priceBandUsd(agg.vwap);
+        const levels =
+          band === null
+            ? []
+            : await scope.read("priceLevels", [bounds.start, until, band, p.largeBlockUsd], () =>
+                priceLevels(db, symbol, bounds.start, until, band, p.largeBlockUsd),
+              );
+        const clusters = levels
+          .filter((l) => l.large_value > 0)
+          .sort((a, b) => b.large_value - a.large_value)
+          .slice(0, 5)
+          .map((l) => ({ price_low: l.price_low, price_high: l.price_high, large_value: l.large_value }));
+        const sent = sentimentOf(agg.sentimentVolume);
+        const dist = (k: keyof typeof agg.sentimentVolume) => ({
+          prints: agg.sentimentCount[k],
+          volume: agg.sentimentVolume[k],
+          percentage: round(pct(agg.sentimentVolume[k], agg.volume), 2) ?? 0,
+        });
+        return {
           symbol,
           date: day,
           total_prints: agg.prints,
@@ -526,10 +529,9 @@ export function darkpoolRoutes(deps: AppDeps) {
             freshness("daily_bars", barUsable?.publishedAt ?? null, "after the close (T)", asOf),
           ],
           sources,
-        },
-        200,
-      );
-    })
+        };
+      }),
+    )
     .openapi(patternsRoute, async (c) => {
       const symbol = await requireKnownSymbol(db, c.req.valid("param").symbol);
       const q = c.req.valid("query");
