@@ -202,7 +202,7 @@ async function parseAndStore(handle: Awaited<ReturnType<typeof openDb>>) {
     for (let i = 0; i < holdings.length; i += 10_000)
       await insert13FHoldings(handle.db, holdings.slice(i, i + 10_000));
     console.log(
-      `store 100k information-table rows on Postgres: ${fmt((performance.now() - started) / 1000, 2)} s (batches of 10,000 through insert13FHoldings: COPY to a staging table + insert on conflict)`,
+      `store 100k information-table rows on Postgres: ${fmt((performance.now() - started) / 1000, 2)} s (batches of 10,000 through insert13FHoldings: COPY into the table when the keys are free, else staging table + insert on conflict)`,
     );
     await handle.db.execute(sql`truncate thirteenf_holdings, thirteenf_filings`);
   }

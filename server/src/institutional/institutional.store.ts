@@ -254,10 +254,12 @@ async function holdingKeysFree(
     else if (i > range.hi) range.hi = i;
   }
   const result = (await conn.unsafe(
-    `select not exists (
-      select 1 from unnest($1::text::text[], $2::text::int4[], $3::text::int4[]) as k(accession, lo, hi)
-      join thirteenf_holdings h on h.accession = k.accession and h.row_index between k.lo and k.hi
-    ) as free`,
+    // LATERAL ... LIMIT 1 keeps this a primary-key probe per accession whatever the planner thinks of
+    // the table's size (a join may become a hash join over a sequential scan of millions of rows).
+    `select count(*) = 0 as free
+    from unnest($1::text::text[], $2::text::int4[], $3::text::int4[]) as k(accession, lo, hi),
+      lateral (select 1 from thirteenf_holdings h
+        where h.accession = k.accession and h.row_index between k.lo and k.hi limit 1) as stored`,
     [
       pgArrayLiteral([...ranges.keys()]),
       pgArrayLiteral([...ranges.values()].map((r) => r.lo)),

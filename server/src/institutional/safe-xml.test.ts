@@ -209,6 +209,15 @@ describe("the XML tokenizer reads the same events however the input is chunked",
     }
   });
 
+  it("reads CRLF and lone CR line ends as LF, in text, CDATA and attribute values", () => {
+    expect(read(["<a b='x\r\ny\rz'>1\r\n2\r3<![CDATA[4\r\n5]]></a>"])).toEqual([
+      "open a{b=x y z} 1",
+      "text 1\n2\n34\n5",
+      "close a 1",
+    ]);
+    expect(read(["<a>1\r", "\n2</a>"])).toEqual(["open a 1", "text 1\n2", "close a 1"]);
+  });
+
   it("treats whitespace-only text around the root as nothing", () => {
     expect(read(["\n\n  <a>x</a>\n  \n"])).toEqual(["open a 1", "text x", "close a 1"]);
   });

@@ -54,6 +54,9 @@ function isBlank(text: string): boolean {
   return true;
 }
 
+/** End-of-line handling (XML 1.0 section 2.11): `\r\n` and a lone `\r` read as `\n`. */
+const lineEnds = (text: string): string => (text.indexOf("\r") === -1 ? text : text.replace(/\r\n?/g, "\n"));
+
 /** XML 1.0 `Name` (letters, digits, `_`, `-`, `.`, at most one `:` prefix separator); not `xml`-reserved checks. */
 const XML_NAME = /^[\p{L}_][\p{L}\p{N}\p{M}_.\-\u00B7]*(?::[\p{L}_][\p{L}\p{N}\p{M}_.\-\u00B7]*)?$/u;
 
@@ -267,7 +270,7 @@ export class SafeXmlReader {
       }
       return;
     }
-    const raw = buf.slice(start, end);
+    const raw = lineEnds(buf.slice(start, end));
     this.handler.text(raw.indexOf("&") === -1 ? raw : this.decode(raw));
   }
 
@@ -381,7 +384,7 @@ export class SafeXmlReader {
           refs = counted.refs;
         }
         // Attribute-value normalization (XML 1.0 section 3.3.3): literal white space becomes a space.
-        if (/[\t\n\r]/.test(value)) value = value.replace(/[\t\n\r]/g, " ");
+        if (/[\t\n\r]/.test(value)) value = lineEnds(value).replace(/[\t\n]/g, " ");
         if (attributes === NO_ATTRIBUTES) attributes = Object.create(null) as Record<string, string>;
         if (attrName in attributes) throw new Malformed(`attribute ${attrName} repeated in <${qualified}>`);
         attributes[attrName] = value;
@@ -447,7 +450,7 @@ export class SafeXmlReader {
       }
       if (close - (pos + 9) > this.limits.maxTextChars) throw this.tooLong();
       this.refuseDtdIn(buf, pos + 2, close);
-      this.handler.text(buf.slice(pos + 9, close));
+      this.handler.text(lineEnds(buf.slice(pos + 9, close)));
       return close + 3;
     }
     throw new Malformed(`unknown markup "${buf.slice(pos, pos + 12)}"`);
