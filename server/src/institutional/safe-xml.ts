@@ -74,8 +74,15 @@ const isXmlChar = (cp: number) =>
 /** Shared by every element without attributes (most of them), so none allocates an object. */
 const NO_ATTRIBUTES: Record<string, string> = Object.freeze(Object.create(null));
 
-/** Distinct element names remembered per document; past this, names are validated each time. */
+/** Name shapes remembered per document, and names per shape; past these, names are validated each time. */
 const NAME_CACHE_LIMIT = 4096;
+const NAMES_PER_SHAPE = 8;
+
+/** An element name as written (`ns1:infoTable`) and its local part (`infoTable`). */
+interface KnownName {
+  qualified: string;
+  local: string;
+}
 
 /** Thrown inside the tokenizer for malformed input; turned into a located `AppError` by `write`/`close`. */
 class Malformed extends Error {}
@@ -109,7 +116,8 @@ export class SafeXmlReader {
   private readonly stack: string[] = [];
   /** Local names of the open elements, for `where()` and the handler. */
   private readonly path: string[] = [];
-  private readonly names = new Map<string, string>();
+  /** Element names seen in this document, by length and last character (see `nameAt`). */
+  private readonly names = new Map<number, KnownName[]>();
   /** Unconsumed input: the start of an incomplete text node or markup, then whatever followed. */
   private buffer = "";
   /** Characters consumed before `buffer`, for error offsets. */
@@ -326,7 +334,8 @@ export class SafeXmlReader {
       i++;
     }
     if (i >= n) return -1;
-    const qualified = buf.slice(pos + 1, i);
+    const name = this.nameAt(buf, pos + 1, i);
+    const qualified = name.qualified;
     let attributes = NO_ATTRIBUTES;
     let selfClosing = false;
     let end: number;
@@ -392,7 +401,7 @@ export class SafeXmlReader {
       }
     }
     if (end - pos > this.limits.maxTextChars) throw this.tooLong();
-    const local = this.localNameOf(qualified);
+    const local = name.local;
     if (this.rootClosed) throw new Malformed(`element <${qualified}> after the root element`);
     this.atStart = false;
     this.stack.push(qualified);
@@ -404,14 +413,26 @@ export class SafeXmlReader {
     return end;
   }
 
-  /** `ns1:infoTable` -> `infoTable`, validating the name once per distinct name. */
-  private localNameOf(qualified: string): string {
-    const known = this.names.get(qualified);
-    if (known !== undefined) return known;
+  /**
+   * The element name in `buf[start, end)`. Names repeat on every row, so one seen before is recognised
+   * in place (by length and last character, then compared) without slicing or hashing a new string;
+   * a new one is validated once.
+   */
+  private nameAt(buf: string, start: number, end: number): KnownName {
+    const shape = (end - start) * 65536 + buf.charCodeAt(end - 1);
+    const candidates = this.names.get(shape);
+    if (candidates) {
+      for (const known of candidates) if (buf.startsWith(known.qualified, start)) return known;
+    }
+    const qualified = buf.slice(start, end);
     if (!XML_NAME.test(qualified)) throw new Malformed(`bad element name "<${qualified.slice(0, 40)}"`);
-    const local = localName(qualified);
-    if (this.names.size < NAME_CACHE_LIMIT) this.names.set(qualified, local);
-    return local;
+    const name = { qualified, local: localName(qualified) };
+    if (!candidates) {
+      if (this.names.size < NAME_CACHE_LIMIT) this.names.set(shape, [name]);
+    } else if (candidates.length < NAMES_PER_SHAPE) {
+      candidates.push(name);
+    }
+    return name;
   }
 
   /** `<!--`, `<![CDATA[`; `<!DOCTYPE` and `<!ENTITY` are refused. */
