@@ -57,7 +57,7 @@ function isBlank(text: string): boolean {
 /** End-of-line handling (XML 1.0 section 2.11): `\r\n` and a lone `\r` read as `\n`. */
 const lineEnds = (text: string): string => (text.indexOf("\r") === -1 ? text : text.replace(/\r\n?/g, "\n"));
 
-/** XML 1.0 `Name` (letters, digits, `_`, `-`, `.`, at most one `:` prefix separator); not `xml`-reserved checks. */
+/** XML 1.0 `Name` (letters, digits, `_`, `-`, `.`; at most one `:`, between prefix and local name). */
 const XML_NAME = /^[\p{L}_][\p{L}\p{N}\p{M}_.\-\u00B7]*(?::[\p{L}_][\p{L}\p{N}\p{M}_.\-\u00B7]*)?$/u;
 
 const PREDEFINED_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
@@ -84,7 +84,7 @@ interface KnownName {
   local: string;
 }
 
-/** Thrown inside the tokenizer for malformed input; turned into a located `AppError` by `write`/`close`. */
+/** Thrown inside the tokenizer for malformed or unsafe input; turned into located `AppError`s by `write`/`close`. */
 class Malformed extends Error {}
 class Unsafe extends Error {}
 
