@@ -282,38 +282,6 @@ export async function ingestForm4(
   return summary;
 }
 
-/**
- * Runs of records as the one-at-a-time iterable `runIngest` takes, at the cost of one settled promise
- * per record rather than an async generator step (which, per row of a multi-million-row data set,
- * costs more than parsing the row). Ending early closes the source.
- */
-function oneByOne<T>(runs: AsyncIterable<T[]>): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<T> {
-      const source = runs[Symbol.asyncIterator]();
-      let run: T[] = [];
-      let next = 0;
-      const refill = async (): Promise<IteratorResult<T>> => {
-        while (next >= run.length) {
-          const r = await source.next();
-          if (r.done) return { done: true, value: undefined };
-          run = r.value;
-          next = 0;
-        }
-        return { done: false, value: run[next++] as T };
-      };
-      return {
-        next: () =>
-          next < run.length ? Promise.resolve({ done: false, value: run[next++] as T }) : refill(),
-        return: async () => {
-          await source.return?.();
-          return { done: true, value: undefined };
-        },
-      };
-    },
-  };
-}
-
 type DatasetItem =
   | { kind: "filing"; filing: ThirteenFFilingRow }
   | { kind: "holding"; holding: ThirteenFHoldingRow };
@@ -381,7 +349,7 @@ export async function ingest13FDataset(
     kind: "13f-dataset",
     source: "sec_13f_dataset",
     sourceRef: zipPath,
-    records: oneByOne(items()),
+    records: items(),
     batchSize: opts.batchSize ?? 10_000,
     insert: async (tx, batch) => {
       const fs = batch.flatMap((b) => (b.kind === "filing" ? [b.filing] : []));
