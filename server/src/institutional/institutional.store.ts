@@ -315,7 +315,9 @@ async function copyHoldings(
     );
     await conn.unsafe(`truncate ${stage}`);
     if (!(await copyInTransaction(conn, stage, rows, durability)))
-      throw new Error(`COPY into ${stage} refused`);
+      throw new Error(
+        `COPY of ${rows.length} 13F holdings into ${stage} was rolled back by the server (see its log)`,
+      );
     const columns = HOLDING_COLUMNS.join(", ");
     const result = (await conn.unsafe(
       `insert into thirteenf_holdings (${columns}) select ${columns} from ${stage} on conflict do nothing${returning ? " returning accession, row_index" : ""}`,
