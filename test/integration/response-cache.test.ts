@@ -6,6 +6,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertAlert } from "../../server/src/alerts/alerts.store";
+import type { RawPrint } from "../../server/src/darkpool/print";
 import { generateDemo } from "../../server/src/feeds/demo";
 import { buildTestApp } from "../support/app";
 import { engines } from "../support/db";
@@ -17,6 +18,23 @@ const ROUTES = [
   `/smart-money/analytics/${SYMBOL}/flow`,
   `/smart-money/analytics/${SYMBOL}/dashboard`,
 ];
+
+/** An off-exchange print of the test symbol; each use sets its own time and trade id. */
+const print: RawPrint = {
+  symbol: SYMBOL,
+  ts: new Date(0),
+  price: 100,
+  sizeShares: 120_000,
+  exchange: "D",
+  trfId: 201,
+  isOffExchange: true,
+  tape: "C",
+  conditions: [],
+  conditionScheme: "polygon",
+  correction: 0,
+  source: "test",
+  sourceRef: "cache-test",
+};
 
 describe.each(engines())("response cache on %s", (engine) => {
   let t: Awaited<ReturnType<typeof buildTestApp>>;
@@ -66,27 +84,25 @@ describe.each(engines())("response cache on %s", (engine) => {
       date: string;
     };
     const ts = new Date(dataEnd.getTime() + 60_000);
-    t.deps.pipeline.accept({
-      symbol: SYMBOL,
-      ts,
-      tradeId: "cache-test-1",
-      price: 100,
-      sizeShares: 120_000,
-      exchange: "D",
-      trfId: 201,
-      isOffExchange: true,
-      tape: "C",
-      conditions: [],
-      conditionScheme: "polygon",
-      correction: 0,
-      source: "test",
-      sourceRef: "cache-test",
-      publishedAt: ts,
-    });
+    t.deps.pipeline.accept({ ...print, ts, publishedAt: ts, tradeId: "cache-test-1" });
     await t.deps.pipeline.flush();
     const after = await Promise.all(ROUTES.map(get));
     for (const a of after) expect(a.cache).toBe("miss");
     expect(JSON.parse(after[0]?.body as string).total_prints).toBe(before.total_prints + 1);
+  });
+
+  it("sees every write made before a request, also when many requests share one version read", async () => {
+    for (let round = 0; round < 3; round++) {
+      const before = JSON.parse((await get(ROUTES[0] as string)).body).total_prints as number;
+      // Requests in flight while the write happens, then a burst after it has committed.
+      const during = Promise.all(Array.from({ length: 10 }, () => get(ROUTES[0] as string)));
+      const ts = new Date(dataEnd.getTime() + 120_000 + round * 1000);
+      t.deps.pipeline.accept({ ...print, ts, publishedAt: ts, tradeId: `cache-burst-${round}` });
+      await t.deps.pipeline.flush();
+      await during;
+      const after = await Promise.all(Array.from({ length: 30 }, () => get(ROUTES[0] as string)));
+      for (const a of after) expect(JSON.parse(a.body).total_prints).toBe(before + 1);
+    }
   });
 
   it("recomputes after a write to another area's table (alerts, 13F, Form 4, options), by any writer", async () => {

@@ -10,13 +10,23 @@ export interface Logger {
   child(scope: string): Logger;
 }
 
+/** An error's message with its causes (a driver wraps the database's own error as `cause`). */
+function errorText(error: Error): string {
+  let text = error.message;
+  for (let c: unknown = error.cause, depth = 0; c !== undefined && c !== null && depth < 5; depth++) {
+    text += ` (cause: ${c instanceof Error ? c.message : String(c)})`;
+    c = c instanceof Error ? c.cause : undefined;
+  }
+  return text;
+}
+
 export function createLogger(level: LogLevel = "info", scope = "smt", out = process.stderr): Logger {
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return;
     let line = `${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} [${scope}] ${msg}`;
     if (fields) {
       for (const [k, v] of Object.entries(fields)) {
-        line += ` ${k}=${v instanceof Error ? JSON.stringify(v.message) : typeof v === "string" ? v : JSON.stringify(v)}`;
+        line += ` ${k}=${v instanceof Error ? JSON.stringify(errorText(v)) : typeof v === "string" ? v : JSON.stringify(v)}`;
       }
     }
     out.write(`${line}\n`);

@@ -18,6 +18,7 @@ import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
 import type { Context, TypedResponse } from "hono";
 import type { JSONParsed } from "hono/utils/types";
+import { pgArrayLiteral } from "./pg-array";
 import { normalizeSymbol } from "./symbols";
 
 export interface ResponseCacheOptions {
@@ -49,6 +50,9 @@ export type CacheOutcome = "hit" | "miss" | "bypass";
 
 export class ResponseCache {
   private readonly entries = new Map<string, Entry>();
+  /** Symbols whose versions were asked for while a read was in flight, with who is waiting. */
+  private queued = new Map<string, { resolve(v: Versions): void; reject(e: unknown): void }[]>();
+  private reading = false;
   private readonly maxEntries: number;
   private readonly now: () => Date;
   hits = 0;
@@ -62,18 +66,63 @@ export class ResponseCache {
     this.now = options.now ?? (() => new Date());
   }
 
-  private async versions(symbol: string): Promise<Versions> {
-    const [row] = rowsOf<{ v: unknown; t: unknown; a: unknown }>(
+  /**
+   * The versions of `symbol`, read after this call. Calls made while a read is in flight share the next one
+   * (one query for every symbol asked meanwhile), so under load the check costs a fraction of a round trip
+   * per request and still never returns versions from before the request arrived.
+   */
+  private versions(symbol: string): Promise<Versions> {
+    return new Promise((resolve, reject) => {
+      let waiters = this.queued.get(symbol);
+      if (!waiters) {
+        waiters = [];
+        this.queued.set(symbol, waiters);
+      }
+      waiters.push({ resolve, reject });
+      if (!this.reading) this.readQueued();
+    });
+  }
+
+  private readQueued(): void {
+    const batch = this.queued;
+    this.queued = new Map();
+    this.reading = true;
+    this.readVersions([...batch.keys()])
+      .then(
+        (found) => {
+          for (const [symbol, waiters] of batch) {
+            const v = found.get(symbol) ?? { symbol: 0, areas: 0, maxTimeMs: 0 };
+            for (const w of waiters) w.resolve(v);
+          }
+        },
+        (error: unknown) => {
+          for (const waiters of batch.values()) for (const w of waiters) w.reject(error);
+        },
+      )
+      .finally(() => {
+        this.reading = false;
+        if (this.queued.size > 0) this.readQueued();
+      });
+  }
+
+  private async readVersions(symbols: string[]): Promise<Map<string, Versions>> {
+    const rows = rowsOf<{ symbol: string; v: unknown; t: unknown; a: unknown }>(
       await this.db.execute(sql`
-        select (select version from data_versions where symbol = ${symbol}) as v,
-          (select max_time from data_versions where symbol = ${symbol}) as t,
-          (select coalesce(sum(version), 0) from area_versions) as a`),
+        select s.symbol, v.version as v, v.max_time as t,
+          (select coalesce(sum(version), 0) from area_versions) as a
+        from unnest(${pgArrayLiteral(symbols)}::text[]) as s (symbol)
+          left join data_versions v on v.symbol = s.symbol`),
     );
-    return {
-      symbol: row?.v === null || row?.v === undefined ? 0 : Number(row.v),
-      areas: Number(row?.a ?? 0),
-      maxTimeMs: row?.t === null || row?.t === undefined ? 0 : new Date(row.t as string).getTime(),
-    };
+    return new Map(
+      rows.map((r) => [
+        r.symbol,
+        {
+          symbol: r.v === null || r.v === undefined ? 0 : Number(r.v),
+          areas: Number(r.a ?? 0),
+          maxTimeMs: r.t === null || r.t === undefined ? 0 : new Date(r.t as string).getTime(),
+        },
+      ]),
+    );
   }
 
   /**
