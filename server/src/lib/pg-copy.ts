@@ -1,8 +1,5 @@
-import { finished, type Writable } from "node:stream";
-import { promisify } from "node:util";
+import type { Writable } from "node:stream";
 import type { Db } from "@smt/db";
-
-const _streamFinished = promisify(finished);
 
 /** The part of a postgres.js client the COPY path uses (the server package does not depend on postgres.js). */
 interface CopyConnection {
