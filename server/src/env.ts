@@ -41,7 +41,7 @@ export const envSchema = z.object({
     .default(256 * 1024 * 1024),
   /** How far back a lit print may serve as the market price when no quote is known. */
   LAST_LIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
-  /** Socket.IO batching window for the prints channel. */
+  /** Prints go to Socket.IO clients at most once per this many ms (at once after a quiet spell). */
   LIVE_BATCH_MS: z.coerce.number().int().min(1).max(1000).default(50),
   /** Basket for the dollar-weighted DIX. */
   DIX_BASKET: list.default(["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "SPY"]),

@@ -27,7 +27,10 @@ export interface RealtimeOptions {
   log: Logger;
   /** Accepted API keys; empty = anonymous read-only access (the local default). */
   apiKeys: string[];
-  /** Prints are batched per symbol for at most this long. */
+  /**
+   * Prints go out at most once per this many ms (per node): after a quiet spell a stored batch is sent at
+   * once, under load what arrives within the window is gathered per symbol and sent when it ends.
+   */
   batchMs: number;
   /** Lets a deployment plug in the Redis streams adapter for several nodes. */
   adapter?: Partial<ServerOptions>["adapter"] | undefined;
@@ -39,8 +42,8 @@ const MAX_SYMBOLS_PER_REQUEST = 500;
 export const roomOf = (channel: Channel, symbol: string) => `${channel}:${symbol}`;
 
 /**
- * Socket.IO on the same HTTP server as Hono. Rooms per channel and symbol; prints batched per symbol
- * within `batchMs`, each batch numbered per channel and symbol so a client can detect a gap. Connection
+ * Socket.IO on the same HTTP server as Hono. Rooms per channel and symbol; prints gathered per symbol
+ * and flushed at most once per `batchMs` (at once when the last flush is older), each batch numbered per channel and symbol so a client can detect a gap. Connection
  * state recovery restores rooms after a short disconnect, and the auth middleware runs again then.
  */
 export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
@@ -85,11 +88,13 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
     return s;
   };
 
-  // Prints: gather per symbol, flush every batchMs.
+  // Prints: gather per symbol; flush at once if the last flush is batchMs old, else when it will be.
   let pending = new Map<string, PrintWire[]>();
   let timer: NodeJS.Timeout | null = null;
+  let lastFlush = 0;
   const flushPrints = () => {
     timer = null;
+    lastFlush = Date.now();
     const batches = pending;
     pending = new Map();
     for (const [symbol, prints] of batches) {
@@ -109,7 +114,10 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
       }
       list.push(toPrintWire(p));
     }
-    if (!timer) timer = setTimeout(flushPrints, o.batchMs);
+    if (timer) return;
+    const wait = lastFlush + o.batchMs - Date.now();
+    if (wait <= 0) flushPrints();
+    else timer = setTimeout(flushPrints, wait);
   });
   const offChannel = o.bus.on("channel", ({ channel, symbol, items }) => {
     io.to([roomOf(channel, symbol), roomOf(channel, "*")]).emit(channel, {
