@@ -73,8 +73,7 @@ describe.skipIf(!hasPostgres)("a few hundred MB of prints", () => {
       source: "test",
       sourceRef: "generated.csv",
       onProgress: (p) => {
-        if (p.records % 100_000 < 5_000)
-          samples.push({ records: p.records, heapUsed: liveHeap() });
+        if (p.records % 100_000 < 5_000) samples.push({ records: p.records, heapUsed: liveHeap() });
       },
     });
     await pipeline.close();

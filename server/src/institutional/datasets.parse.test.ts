@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse13FDataset, parseInsiderDataset } from "./datasets.parse";
 import { type Form4Filing, parseForm4 } from "./form4.parse";
-import { collect, readFixture, secDate, tsv, writeZip } from "./test-helpers";
+import { collect, INFOTABLE_COLUMNS, readFixture, secDate, tsv, writeZip } from "./test-helpers";
 import { parse13F, type ThirteenFCover, type ThirteenFHolding } from "./thirteenf.parse";
 
 const dir = mkdtempSync(join(tmpdir(), "smt-datasets-"));
@@ -89,23 +89,7 @@ async function acornAsDataset(): Promise<{
       [[ACCESSION, 0, 77, 194611845, "N"]],
     ),
     "INFOTABLE.tsv": tsv(
-      [
-        "ACCESSION_NUMBER",
-        "INFOTABLE_SK",
-        "NAMEOFISSUER",
-        "TITLEOFCLASS",
-        "CUSIP",
-        "FIGI",
-        "VALUE",
-        "SSHPRNAMT",
-        "SSHPRNAMTTYPE",
-        "PUTCALL",
-        "INVESTMENTDISCRETION",
-        "OTHERMANAGER",
-        "VOTING_AUTH_SOLE",
-        "VOTING_AUTH_SHARED",
-        "VOTING_AUTH_NONE",
-      ],
+      INFOTABLE_COLUMNS,
       holdings.map((h, i) => [
         ACCESSION,
         90000 + i,

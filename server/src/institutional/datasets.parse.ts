@@ -135,6 +135,19 @@ async function* tsvLines(
   if (run) yield run;
 }
 
+/** The current TSV line's fields by column name (an empty field reads as undefined). */
+class TsvRow {
+  /** Column positions, from the header line. */
+  index = new Map<string, number>();
+  fields: string[] = [];
+  readonly get: Row = (name) => {
+    const i = this.index.get(name);
+    if (i === undefined) return undefined;
+    const v = this.fields[i];
+    return v === undefined || v === "" ? undefined : v;
+  };
+}
+
 /** Streams a TSV member as `(column) -> value` accessors with its line number. */
 async function* readTsv(
   zip: ZipHandle,
@@ -144,21 +157,14 @@ async function* readTsv(
   optional = false,
 ): AsyncGenerator<{ get: Row; at: Location }> {
   const source = `${zipName}!${member}`;
-  let index = new Map<string, number>();
-  let fields: string[] = [];
-  const get: Row = (name) => {
-    const i = index.get(name);
-    if (i === undefined) return undefined;
-    const v = fields[i];
-    return v === undefined || v === "" ? undefined : v;
-  };
-  const lines = tsvLines(zip, member, zipName, required, (found) => (index = found), optional);
+  const row = new TsvRow();
+  const lines = tsvLines(zip, member, zipName, required, (found) => (row.index = found), optional);
   for await (const { texts, firstLine } of lines) {
     for (let i = 0; i < texts.length; i++) {
       const text = texts[i] as string;
       if (text.length === 0) continue;
-      fields = text.split("\t");
-      yield { get, at: { source, line: firstLine + i } };
+      row.fields = text.split("\t");
+      yield { get: row.get, at: { source, line: firstLine + i } };
     }
   }
 }
@@ -275,21 +281,15 @@ export async function* parse13FDatasetBatches(
     const rowCounter = new Map<string, number>();
     const required = ["ACCESSION_NUMBER", "NAMEOFISSUER", "CUSIP", "VALUE", "SSHPRNAMT", "SSHPRNAMTTYPE"];
     const source = `${zipPath}!INFOTABLE.TSV`;
-    let index = new Map<string, number>();
-    let fields: string[] = [];
-    const get: Row = (name) => {
-      const i = index.get(name);
-      if (i === undefined) return undefined;
-      const v = fields[i];
-      return v === undefined || v === "" ? undefined : v;
-    };
-    const lines = tsvLines(zip, "INFOTABLE.TSV", zipPath, required, (found) => (index = found));
+    const row = new TsvRow();
+    const get = row.get;
+    const lines = tsvLines(zip, "INFOTABLE.TSV", zipPath, required, (found) => (row.index = found));
     for await (const { texts, firstLine } of lines) {
       const batch: Parsed<ThirteenFDatasetRecord>[] = [];
       for (let i = 0; i < texts.length; i++) {
         const text = texts[i] as string;
         if (text.length === 0) continue;
-        fields = text.split("\t");
+        row.fields = text.split("\t");
         const at: Location = { source, line: firstLine + i };
         const accession = get("ACCESSION_NUMBER") as string;
         // Rows of a filing appear in document order; their position is the row key, as in the XML path.

@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
 import { ingest13FDataset } from "./institutional.ingest";
-import { tsv, writeZip } from "./test-helpers";
+import { INFOTABLE_COLUMNS, tsv, writeZip } from "./test-helpers";
 
 const dir = mkdtempSync(join(tmpdir(), "smt-13f-ingest-"));
 const FILINGS = 3;
@@ -45,26 +45,7 @@ function datasetZip(): string {
       ["ACCESSION_NUMBER", "ISAMENDMENT", "FILINGMANAGER_NAME", "REPORTTYPE"],
       filings.map((f) => [accessionOf(f), "N", `MANAGER ${f} LLC`, "13F HOLDINGS REPORT"]),
     ),
-    "INFOTABLE.tsv": tsv(
-      [
-        "ACCESSION_NUMBER",
-        "INFOTABLE_SK",
-        "NAMEOFISSUER",
-        "TITLEOFCLASS",
-        "CUSIP",
-        "FIGI",
-        "VALUE",
-        "SSHPRNAMT",
-        "SSHPRNAMTTYPE",
-        "PUTCALL",
-        "INVESTMENTDISCRETION",
-        "OTHERMANAGER",
-        "VOTING_AUTH_SOLE",
-        "VOTING_AUTH_SHARED",
-        "VOTING_AUTH_NONE",
-      ],
-      rows,
-    ),
+    "INFOTABLE.tsv": tsv(INFOTABLE_COLUMNS, rows),
   });
   return zip;
 }

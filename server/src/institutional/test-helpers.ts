@@ -69,6 +69,25 @@ export function writeZip(path: string, files: Record<string, string | Buffer>): 
 }
 
 /** A TSV document: header row then rows, LF-terminated, as in the SEC data sets. */
+/** INFOTABLE.tsv's columns in the SEC's "Form 13F data sets" layout (../shared/data-formats.md). */
+export const INFOTABLE_COLUMNS = [
+  "ACCESSION_NUMBER",
+  "INFOTABLE_SK",
+  "NAMEOFISSUER",
+  "TITLEOFCLASS",
+  "CUSIP",
+  "FIGI",
+  "VALUE",
+  "SSHPRNAMT",
+  "SSHPRNAMTTYPE",
+  "PUTCALL",
+  "INVESTMENTDISCRETION",
+  "OTHERMANAGER",
+  "VOTING_AUTH_SOLE",
+  "VOTING_AUTH_SHARED",
+  "VOTING_AUTH_NONE",
+];
+
 export const tsv = (header: string[], rows: (string | number | null | undefined)[][]): string =>
   [
     header.join("\t"),
