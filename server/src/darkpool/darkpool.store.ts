@@ -61,47 +61,63 @@ const SELECT_COLUMNS = sql.raw(PRINT_COLUMNS.map(([, expr]) => expr).join(", "))
 const UNNEST_ALIAS = sql.raw(`u(${PRINT_PARAMS.map(([c]) => c).join(", ")})`);
 
 /**
- * The batch as one Postgres array literal per parameter (`{...}`), built by string concatenation: this
- * runs for every stored print, so it avoids an intermediate array and an ISO string per value.
+ * The batch as one Postgres array literal per parameter (`{...}`): each column's elements go into an array
+ * joined once at the end. This runs for every stored print; appending to 27 growing strings instead built
+ * ~80 string pieces per print that stayed alive until the query was sent, and cost ~6 us per print in
+ * building, flattening and garbage collection, against ~1.3 us this way.
  */
 export function printParamLiterals(prints: readonly EnrichedPrint[]): string[] {
-  const cols: string[] = PRINT_PARAMS.map(() => "{");
-  let sep = "";
-  for (let i = 0; i < prints.length; i++) {
+  const n = prints.length;
+  const c = Object.fromEntries(PRINT_PARAMS.map(([name]) => [name, new Array<string>(n)])) as Record<
+    (typeof PRINT_PARAMS)[number][0],
+    string[]
+  >;
+  for (let i = 0; i < n; i++) {
     const p = prints[i] as EnrichedPrint;
     const tsMs = p.ts.getTime();
     const publishedMs = p.publishedAt ? p.publishedAt.getTime() : tsMs;
-    cols[0] += sep + quoted(p.symbol);
-    cols[1] += sep + numeric(tsMs);
-    cols[2] += sep + quoted(p.tradeKey);
-    cols[3] += sep + numeric(p.price);
-    cols[4] += sep + numeric(p.sizeShares);
-    cols[5] += sep + (p.valueUsd === p.price * p.sizeShares ? "NULL" : numeric(p.valueUsd));
-    cols[6] += sep + quoted(p.exchange);
-    cols[7] += sep + numeric(p.trfId);
-    cols[8] += sep + (p.isOffExchange ? "t" : "f");
-    cols[9] += sep + quoted(p.tape);
-    cols[10] += sep + quoted(p.conditions.join(","));
-    cols[11] += sep + (p.blockEligible ? "t" : "f");
-    cols[12] += sep + quoted(p.exclusionReason);
-    cols[13] += sep + (p.isIso ? "t" : "f");
-    cols[14] += sep + (p.isLate ? "t" : "f");
-    cols[15] += sep + (p.extendedHours ? "t" : "f");
-    cols[16] += sep + numeric(p.correction);
-    cols[17] += sep + numeric(p.marketPrice);
-    cols[18] += sep + quoted(p.marketPriceSource);
-    cols[19] += sep + numeric(p.bid);
-    cols[20] += sep + numeric(p.ask);
-    cols[21] += sep + numeric(p.premiumDiscountPct);
-    cols[22] += sep + quoted(p.side);
-    cols[23] += sep + quoted(p.sentiment);
-    cols[24] += sep + quoted(p.source);
-    cols[25] += sep + quoted(p.sourceRef);
-    cols[26] += sep + (publishedMs === tsMs ? "NULL" : numeric(publishedMs));
-    sep = ",";
+    c.symbol[i] = quotedRepeating(p.symbol);
+    c.ts_ms[i] = numeric(tsMs);
+    c.trade_key[i] = quoted(p.tradeKey);
+    c.price[i] = numeric(p.price);
+    c.size[i] = numeric(p.sizeShares);
+    c.value_usd[i] = p.valueUsd === p.price * p.sizeShares ? "NULL" : numeric(p.valueUsd);
+    c.exchange[i] = quotedRepeating(p.exchange);
+    c.trf_id[i] = numeric(p.trfId);
+    c.is_off_exchange[i] = p.isOffExchange ? "t" : "f";
+    c.tape[i] = quotedRepeating(p.tape);
+    c.conditions[i] = quotedRepeating(p.conditions.join(","));
+    c.block_eligible[i] = p.blockEligible ? "t" : "f";
+    c.exclusion_reason[i] = quotedRepeating(p.exclusionReason);
+    c.is_iso[i] = p.isIso ? "t" : "f";
+    c.is_late[i] = p.isLate ? "t" : "f";
+    c.extended_hours[i] = p.extendedHours ? "t" : "f";
+    c.correction[i] = numeric(p.correction);
+    c.market_price[i] = numeric(p.marketPrice);
+    c.market_price_source[i] = quotedRepeating(p.marketPriceSource);
+    c.bid[i] = numeric(p.bid);
+    c.ask[i] = numeric(p.ask);
+    c.premium_discount_pct[i] = numeric(p.premiumDiscountPct);
+    c.side[i] = quotedRepeating(p.side);
+    c.sentiment[i] = quotedRepeating(p.sentiment);
+    c.source[i] = quotedRepeating(p.source);
+    c.source_ref[i] = quoted(p.sourceRef);
+    c.published_ms[i] = publishedMs === tsMs ? "NULL" : numeric(publishedMs);
   }
-  for (let c = 0; c < cols.length; c++) cols[c] += "}";
-  return cols;
+  return PRINT_PARAMS.map(([name]) => `{${c[name].join(",")}}`);
+}
+
+/** Quoted forms of values that repeat from print to print (symbols, codes, labels), kept once each. */
+const repeating = new Map<string, string>();
+const REPEATING_MAX = 10_000;
+function quotedRepeating(v: string | null | undefined): string {
+  if (v === null || v === undefined) return "NULL";
+  let q = repeating.get(v);
+  if (q === undefined) {
+    q = quoted(v);
+    if (repeating.size < REPEATING_MAX) repeating.set(v, q);
+  }
+  return q;
 }
 
 /** An array element of a text array: double-quoted, `"` and `\` escaped; NULL for null. */
