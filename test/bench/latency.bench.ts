@@ -4,7 +4,7 @@
  * (goal p99 < 100 ms); and from a $12M block print to the `alert` event (goal p99 < 50 ms after the alert
  * rules fire). Clients run in a separate process so they do not share the server's event loop.
  *
- * Run: `pnpm bench latency`.
+ * Run: `pnpm bench latency`. Env: RATE (5000), SECONDS (15), CLIENTS (1000), LIVE_BATCH_MS (the server default, 50).
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -29,6 +29,7 @@ const server = await startServer({
     DEMO: "off",
     LOG_LEVEL: "error",
     SERVE_CLIENT: "false",
+    LIVE_BATCH_MS: process.env.LIVE_BATCH_MS,
   }),
   plugins: process.env.NO_PLUGINS ? [] : servicePlugins,
 });
