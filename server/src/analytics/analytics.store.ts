@@ -8,11 +8,8 @@
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { dayAggregates, ROLLUP_BLOCK_MIN_USD, sumDays } from "../darkpool/rollups";
+import { dateOrNull, num, numOrNull } from "../lib/row-values";
 
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const dateOrNull = (v: unknown): Date | null =>
-  v === null || v === undefined ? null : new Date(v as string);
 const dayOf = (v: unknown): string => String(v).slice(0, 10);
 
 /** Trading day of a print: its calendar date in New York. */

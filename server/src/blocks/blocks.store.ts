@@ -5,6 +5,7 @@
 import { type Db, rowsOf, schema } from "@smt/db";
 import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import type { EnrichedPrint } from "../darkpool/print";
+import { num } from "../lib/row-values";
 import type { OpenInterestRow, OptionPrint, OptionSentiment, OptionSide } from "./options.parse";
 
 /** 26 columns x 1,000 rows = 26,000 bind parameters, well under Postgres' 65,534 cap. */
@@ -404,16 +405,15 @@ export async function divergenceWindow(
   );
   const e = equityRows[0];
   const o = opt[0];
-  const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
   return {
     firstPrice: e?.first_price == null ? null : Number(e.first_price),
     lastPrice: e?.last_price == null ? null : Number(e.last_price),
-    pricePrints: n(e?.price_prints),
-    darkPoolBullishUsd: n(e?.dark_bull),
-    darkPoolBearishUsd: n(e?.dark_bear),
-    blockBullishUsd: n(e?.block_bull),
-    blockBearishUsd: n(e?.block_bear),
-    optionsBullishPremiumUsd: n(o?.bull),
-    optionsBearishPremiumUsd: n(o?.bear),
+    pricePrints: num(e?.price_prints),
+    darkPoolBullishUsd: num(e?.dark_bull),
+    darkPoolBearishUsd: num(e?.dark_bear),
+    blockBullishUsd: num(e?.block_bull),
+    blockBearishUsd: num(e?.block_bear),
+    optionsBullishPremiumUsd: num(o?.bull),
+    optionsBearishPremiumUsd: num(o?.bear),
   };
 }

@@ -1,6 +1,7 @@
 import { type Db, rowsOf, schema } from "@smt/db";
 import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
 import { pgArrayLiteral } from "../lib/pg-array";
+import { num, numOrNull } from "../lib/row-values";
 import type { EnrichedPrint } from "./print";
 import { dayAggregates, ROLLUP_BLOCK_MIN_USD, sumDays } from "./rollups";
 
@@ -165,9 +166,6 @@ export async function insertPrints(db: Db, prints: EnrichedPrint[]): Promise<Enr
 const ET_DAY = sql.raw(`(ts at time zone 'America/New_York')::date`);
 /** Prints that count as volume: corrections/cancels (Polygon correction >= 7) never do. */
 const COUNTS = sql.raw(`correction < 7`);
-
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 export interface PrintQuery {
   symbol: string;

@@ -13,6 +13,7 @@
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { etDateOf } from "../lib/et-time";
+import { dateOrNull, num } from "../lib/row-values";
 
 /** The block threshold the rollup counts `large_*` at (the original specification's $1M block). */
 export const ROLLUP_BLOCK_MIN_USD = 1_000_000;
@@ -74,15 +75,13 @@ export interface DayAggregate {
   large: { count: number; valueUsd: number; bullishValueUsd: number; bearishValueUsd: number };
 }
 
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-
 function toDay(r: Record<string, unknown>): DayAggregate {
   return {
     day: String(r.day).slice(0, 10),
     offPrints: num(r.off_prints),
     offVolume: num(r.off_volume),
     offValueUsd: num(r.off_value_usd),
-    offMaxTs: r.off_max_ts === null || r.off_max_ts === undefined ? null : new Date(r.off_max_ts as string),
+    offMaxTs: dateOrNull(r.off_max_ts),
     litVolume: num(r.lit_volume),
     pdSum: num(r.pd_sum),
     pdCount: num(r.pd_count),

@@ -5,6 +5,7 @@ import { type Db, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { pgArrayLiteral } from "../lib/pg-array";
 import { type CopyClient, copyClient, copyField } from "../lib/pg-copy";
+import { numOrNull } from "../lib/row-values";
 import type { Form4Filing, Form4Row } from "./form4.parse";
 import type { SecurityRecord } from "./securities";
 import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
@@ -925,7 +926,6 @@ export async function insiderTransactions(
       order by transaction_date desc nulls last, accession desc, table_name, row_index
       limit ${q.limit}`),
   );
-  const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return rows.map((r) => ({
     accession: r.accession as string,
     tableName: r.table_name as string,
@@ -938,10 +938,10 @@ export async function insiderTransactions(
     transactionDate: (r.transaction_date as string | null) ?? null,
     code: (r.code as string | null) ?? null,
     acquiredDisposed: (r.acquired_disposed as string | null) ?? null,
-    shares: n(r.shares),
-    priceUsd: n(r.price_usd),
-    valueUsd: n(r.value_usd),
-    sharesOwnedAfter: n(r.shares_owned_after),
+    shares: numOrNull(r.shares),
+    priceUsd: numOrNull(r.price_usd),
+    valueUsd: numOrNull(r.value_usd),
+    sharesOwnedAfter: numOrNull(r.shares_owned_after),
     directIndirect: (r.direct_indirect as string | null) ?? null,
     isDerivative: Boolean(r.is_derivative),
     aff10b5One: r.aff10b5_one === null || r.aff10b5_one === undefined ? null : Boolean(r.aff10b5_one),

@@ -19,6 +19,7 @@ import { sql } from "drizzle-orm";
 import type { Context, TypedResponse } from "hono";
 import type { JSONParsed } from "hono/utils/types";
 import { pgArrayLiteral } from "./pg-array";
+import { dateOrNull, num } from "./row-values";
 import { normalizeSymbol } from "./symbols";
 
 export interface ResponseCacheOptions {
@@ -117,9 +118,9 @@ export class ResponseCache {
       rows.map((r) => [
         r.symbol,
         {
-          symbol: r.v === null || r.v === undefined ? 0 : Number(r.v),
-          areas: Number(r.a ?? 0),
-          maxTimeMs: r.t === null || r.t === undefined ? 0 : new Date(r.t as string).getTime(),
+          symbol: num(r.v),
+          areas: num(r.a),
+          maxTimeMs: dateOrNull(r.t)?.getTime() ?? 0,
         },
       ]),
     );
