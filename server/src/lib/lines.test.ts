@@ -7,7 +7,8 @@ function* chunks(head: string, fill: string, total: number, tail: string): Gener
   const enc = new TextEncoder();
   yield enc.encode(head);
   const piece = enc.encode(fill.repeat(64 * 1024));
-  for (let left = total; left > 0; left -= piece.length) yield left >= piece.length ? piece : piece.slice(0, left);
+  for (let left = total; left > 0; left -= piece.length)
+    yield left >= piece.length ? piece : piece.slice(0, left);
   yield enc.encode(tail);
 }
 
@@ -26,13 +27,18 @@ async function collect(source: AsyncIterable<Uint8Array | string> | Iterable<Uin
 
 describe("readLines", () => {
   it("splits LF and CRLF across chunk boundaries and keeps a last line without newline", async () => {
-    const { lines, error } = await collect(["a,b\r", "\nc", "d\n\ne", "f"].map((s) => new TextEncoder().encode(s)));
+    const { lines, error } = await collect(
+      ["a,b\r", "\nc", "d\n\ne", "f"].map((s) => new TextEncoder().encode(s)),
+    );
     expect(error).toBeNull();
     expect(lines).toEqual(["1:a,b", "2:cd", "3:", "4:ef"]);
   });
 
   it("rejects a 32 MB second line with a located error after handing out the first line", async () => {
-    const { lines, error } = await collect(chunks("Date|Symbol\n", "x", 32 * 1024 * 1024, "\nlast\n"), "big.csv");
+    const { lines, error } = await collect(
+      chunks("Date|Symbol\n", "x", 32 * 1024 * 1024, "\nlast\n"),
+      "big.csv",
+    );
     expect(lines).toEqual(["1:Date|Symbol"]);
     expect(error).toMatch(/^big\.csv:2: line longer than 1048576 characters/);
   });
@@ -59,7 +65,12 @@ describe("readLines", () => {
   });
 
   it("a parser built on it stops with the located error (file:line), not a hang or a crash", async () => {
-    const source = chunks("Date|Symbol|ShortVolume|ShortExemptVolume|TotalVolume|Market\n", "1", 32 * 1024 * 1024, "\n");
+    const source = chunks(
+      "Date|Symbol|ShortVolume|ShortExemptVolume|TotalVolume|Market\n",
+      "1",
+      32 * 1024 * 1024,
+      "\n",
+    );
     const out: unknown[] = [];
     const run = async () => {
       for await (const r of parseShortVolume(source as unknown as AsyncIterable<Uint8Array>, {
