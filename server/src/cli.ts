@@ -127,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
             db: db.db,
             pipeline,
             name: file.endsWith(".gz") ? file.slice(0, -3) : file,
+            path: file.endsWith(".gz") ? undefined : file,
             origin: "cli",
             strict: values.strict,
             transactional: values.strict,

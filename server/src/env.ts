@@ -43,8 +43,12 @@ export const envSchema = z.object({
   LAST_LIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
   /** Prints go to Socket.IO clients at most once per this many ms (at once after a quiet spell). */
   LIVE_BATCH_MS: z.coerce.number().int().min(1).max(1000).default(50),
-  /** Basket for the dollar-weighted DIX. */
-  DIX_BASKET: list.default(["AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "TSLA", "SPY"]),
+  /** Basket for the dollar-weighted DIX; default: the S&P 500 constituents of `DIX_CONSTITUENTS_FILE`. */
+  DIX_BASKET: list.optional(),
+  /** CSV (`symbol,name,as_of`) replacing the shipped S&P 500 list (server/data/sp500-constituents.csv). */
+  DIX_CONSTITUENTS_FILE: z.string().optional(),
+  /** Share of basket members that need short volume and a close before a DIX is reported (0-1). */
+  DIX_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(0.8),
   /** Declared User-Agent for SEC EDGAR ("Company Name admin@company.com"). Required to fetch from the SEC. */
   SEC_USER_AGENT: z.string().optional(),
   SEC_CACHE_DIR: z.string().optional(),

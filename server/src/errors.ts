@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   /** Hostile or unsafe XML (entity declarations, excessive nesting, oversized text). */
   UNSAFE_DOCUMENT: 422,
+  /** The stored data cover too little of what a figure needs (e.g. DIX basket coverage under its floor). */
+  INSUFFICIENT_COVERAGE: 422,
   /** A symbol, filing or resource is unknown. */
   NOT_FOUND: 404,
   /** A write route or socket was used without a valid API key while keys are configured. */

@@ -40,7 +40,8 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
     });
 
   beforeAll(async () => {
-    t = await buildTestApp(engine, { MAX_UPLOAD_BYTES: "2000000" });
+    // DIX_MIN_COVERAGE lowered so the DIX test's basket (2 of 3 members covered) is reported.
+    t = await buildTestApp(engine, { MAX_UPLOAD_BYTES: "2000000", DIX_MIN_COVERAGE: "0.6" });
   });
   afterAll(async () => t.close());
 
@@ -178,6 +179,7 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
     expect(d.dix).toBeCloseTo(expected, 4);
     expect(d.members_used).toBe(2);
     expect(d.missing_finra).toEqual(["ZZZZ"]);
+    expect(d).toMatchObject({ coverage: { members: 3, covered: 2, floor: 0.6 } });
   });
 
   it("rejects hostile records with their line and stores only the good ones", async () => {

@@ -158,7 +158,7 @@ export async function* parseOptionTradesCsv(
   // Identical trades (same contract, ns time, venue, price, size) are real: the sample has two. An
   // ordinal per identical content keeps them apart and keeps a re-ingest idempotent.
   const seen = new Map<string, number>();
-  for await (const { text, line } of readLines(input)) {
+  for await (const { text, line } of readLines(input, sourceName)) {
     const at: Location = { source: sourceName, line };
     if (index === null) {
       delimiter = detectDelimiter(text);
@@ -268,7 +268,7 @@ export async function* parseOpenInterestCsv(
 ): AsyncGenerator<Parsed<OpenInterestRow>> {
   let delimiter = ",";
   let index: Record<"date" | "contract" | "open_interest", number> | null = null;
-  for await (const { text, line } of readLines(input)) {
+  for await (const { text, line } of readLines(input, sourceName)) {
     const at: Location = { source: sourceName, line };
     if (index === null) {
       delimiter = detectDelimiter(text);

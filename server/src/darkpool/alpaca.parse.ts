@@ -263,7 +263,7 @@ export async function* parseAlpacaNdjson(
       { source: opts.sourceName, line: pendingLine },
       `multi-line JSON array starting here is broken at line ${line} (truncated?)`,
     );
-  for await (const { text, line } of readLines(source)) {
+  for await (const { text, line } of readLines(source, opts.sourceName)) {
     const trimmed = text.trim();
     if (pending.length > 0) {
       if (trimmed.endsWith(",") && pending.length < MAX_ARRAY_LINES) {

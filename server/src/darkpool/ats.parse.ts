@@ -105,7 +105,7 @@ export async function* parseAtsWeekly(
     return;
   }
   let col: Record<(typeof HEADER)[number], number> | null = null;
-  for await (const { text, line } of readLines(source)) {
+  for await (const { text, line } of readLines(source, sourceName)) {
     const at: Location = { source: sourceName, line };
     if (col === null) {
       const header = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split("|").map((h) => h.trim());

@@ -37,7 +37,7 @@ export async function* parseDailyBars(
   let storedSource = "";
   const publishedAtByDay = new Map<string, Date>();
 
-  for await (const { text, line } of readLines(source)) {
+  for await (const { text, line } of readLines(source, sourceName)) {
     const at: Location = { source: sourceName, line };
     if (col === null) {
       const headerText = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

@@ -2,7 +2,15 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../app";
 import { AppError } from "../errors";
 import { addDays, etDateOf, etDayBounds, mondayOf } from "../lib/et-time";
-import { errorResponses, Freshness, freshness, newRouter, Source, SymbolParams } from "../lib/openapi";
+import {
+  ErrorBody,
+  errorResponses,
+  Freshness,
+  freshness,
+  newRouter,
+  Source,
+  SymbolParams,
+} from "../lib/openapi";
 import type { ResponseCache } from "../lib/response-cache";
 import { normalizeSymbol, requireKnownSymbol } from "../lib/symbols";
 import {
@@ -29,6 +37,7 @@ import {
   topAtsVenues,
 } from "./darkpool.store";
 import { dixInputs, latestShortVolumeDay } from "./dix";
+import { type Constituents, dixCoverage, loadConstituents } from "./dix-basket";
 import { rowToPrintWire } from "./print-wire";
 import { readScope } from "./rollups";
 
@@ -332,13 +341,18 @@ const dixRoute = createRoute({
   request: {
     query: z.object({
       date: Day.optional().openapi({ description: "Trading day; default the newest day with FINRA data" }),
-      basket: z.string().optional().openapi({ description: "Comma-separated symbols; default DIX_BASKET" }),
+      basket: z.string().optional().openapi({
+        description:
+          "Comma-separated symbols; default DIX_BASKET, else the S&P 500 constituents list (DIX_CONSTITUENTS_FILE)",
+      }),
       as_of: AsOf,
     }),
   },
   responses: {
     200: {
-      description: "DIX and its members",
+      description:
+        "DIX and its members, with basket coverage. Below the coverage floor (DIX_MIN_COVERAGE of members with " +
+        "FINRA short volume and a close) no DIX is reported: 422 INSUFFICIENT_COVERAGE with the coverage in details.",
       content: {
         "application/json": {
           schema: z
@@ -358,6 +372,13 @@ const dixRoute = createRoute({
               members_used: z.number(),
               missing_prices: z.array(z.string()),
               missing_finra: z.array(z.string()),
+              coverage: z.object({
+                members: z.number(),
+                covered: z.number(),
+                ratio: z.number(),
+                floor: z.number(),
+              }),
+              basket_source: z.object({ file: z.string(), as_of: z.string() }).nullable(),
               as_of: z.string(),
             })
             .openapi("Dix"),
@@ -365,6 +386,10 @@ const dixRoute = createRoute({
       },
     },
     ...errorResponses,
+    422: {
+      description: "INSUFFICIENT_COVERAGE: too few basket members have short volume and a close",
+      content: { "application/json": { schema: ErrorBody } },
+    },
   },
 });
 
@@ -395,11 +420,28 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
     .openapi(dixRoute, async (c) => {
       const q = c.req.valid("query");
       const asOf = q.as_of ? new Date(q.as_of) : now();
-      const basket = q.basket ? q.basket.split(",").map(normalizeSymbol) : deps.env.DIX_BASKET;
+      const list = q.basket || deps.env.DIX_BASKET ? null : loadConstituents(deps.env.DIX_CONSTITUENTS_FILE);
+      const basket = q.basket
+        ? [...new Set(q.basket.split(",").map(normalizeSymbol))]
+        : (deps.env.DIX_BASKET ?? (list as Constituents).symbols);
       const day = q.date ?? (await latestShortVolumeDay(db, basket, asOf));
       const members = day ? await dixInputs(db, basket, day, asOf) : [];
       const result = dix(members);
       const found = new Set(members.map((m) => m.symbol));
+      const coverage = dixCoverage(basket.length, members, deps.env.DIX_MIN_COVERAGE);
+      if (coverage.ratio < coverage.floor) {
+        throw new AppError(
+          "INSUFFICIENT_COVERAGE",
+          `DIX for ${day ?? "no day"}: ${coverage.covered} of ${coverage.members} basket members have FINRA short ` +
+            `volume and a close (${(coverage.ratio * 100).toFixed(1)}%), under the ${coverage.floor * 100}% floor (DIX_MIN_COVERAGE)`,
+          {
+            date: day,
+            coverage,
+            missing_finra: basket.filter((sym) => !found.has(sym)),
+            missing_prices: result.missing_prices,
+          },
+        );
+      }
       return c.json(
         {
           date: day,
@@ -415,6 +457,8 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
           members_used: result.members_used,
           missing_prices: result.missing_prices,
           missing_finra: basket.filter((s) => !found.has(s)),
+          coverage: { ...coverage, ratio: round(coverage.ratio) as number },
+          basket_source: list ? { file: list.file, as_of: list.asOf } : null,
           as_of: asOf.toISOString(),
         },
         200,

@@ -1,5 +1,5 @@
-import { digitsValue, isDigits, LineSplitter, parseDecimal, scanFields, splitDelimited } from "../lib/fields";
-import type { ByteSource } from "../lib/lines";
+import { digitsValue, isDigits, parseDecimal, scanFields, splitDelimited } from "../lib/fields";
+import { type ByteSource, LineBuffer } from "../lib/lines";
 import { type Parsed, parsedError, parsedOk } from "../lib/records";
 import type { RawPrint } from "./print";
 
@@ -262,7 +262,7 @@ export async function* parsePolygonTradeBatches(
     minFields: 0,
     fatal: false,
   };
-  const splitter = new LineSplitter();
+  const splitter = new LineBuffer(opts.sourceName);
   const starts = new Int32Array(MAX_FIELDS);
   const ends = new Int32Array(MAX_FIELDS);
   let line = 0;

@@ -66,7 +66,7 @@ export async function* parseShortVolume(
   let lastDateText = "";
   let lastDay: string | null = null;
 
-  for await (const { text, line } of readLines(source)) {
+  for await (const { text, line } of readLines(source, sourceName)) {
     lastLine = line;
     const at: Location = { source: sourceName, line };
     if (layout === null) {

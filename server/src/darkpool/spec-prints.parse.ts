@@ -162,7 +162,7 @@ export async function* parseSpecPrints(
   opts: SpecPrintsOptions,
 ): AsyncGenerator<Parsed<RawPrint>> {
   const storedSource = opts.source ?? "spec_ndjson";
-  for await (const { text, line } of readLines(source)) {
+  for await (const { text, line } of readLines(source, opts.sourceName)) {
     if (text.trim().length === 0) continue;
     yield parseSpecPrintLine(text, { source: opts.sourceName, line }, storedSource);
   }

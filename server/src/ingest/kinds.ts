@@ -17,6 +17,11 @@ export interface IngestContext {
   pipeline: PrintPipeline;
   /** File or upload name: parsers take facility, week or format hints from it. */
   name: string;
+  /**
+   * A local file holding exactly the bytes of `source` (uncompressed), when there is one: kinds that need
+   * random access (data-set zips) read it in place instead of copying the stream to a temporary file.
+   */
+  path?: string;
   /** Stored `source` label (e.g. `upload`, `cli`). */
   origin: string;
   transactional?: boolean;

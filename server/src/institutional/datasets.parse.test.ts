@@ -116,7 +116,7 @@ async function acornAsDataset(): Promise<{
 describe("SEC Form 13F data sets (quarterly TSV zip)", () => {
   it("give the same holdings and cover as the filing's XML", async () => {
     const { zip, holdings, cover } = await acornAsDataset();
-    const records = await collect(parse13FDataset(zip));
+    const records = await collect(parse13FDataset({ path: zip, name: zip }));
     expect(records.filter((r) => !r.ok)).toEqual([]);
     const filings = records.flatMap((r) => (r.ok && r.record.kind === "filing" ? [r.record] : []));
     expect(filings).toHaveLength(1);
@@ -154,7 +154,7 @@ describe("SEC Form 13F data sets (quarterly TSV zip)", () => {
         ],
       ),
     });
-    const records = await collect(parse13FDataset(zip));
+    const records = await collect(parse13FDataset({ path: zip, name: zip }));
     const filing = records.flatMap((r) => (r.ok && r.record.kind === "filing" ? [r.record] : []))[0];
     expect(filing?.cover).toMatchObject({
       filerCik: "0001067983",
@@ -178,7 +178,9 @@ describe("SEC Form 13F data sets (quarterly TSV zip)", () => {
   it("name a missing member or column instead of loading nothing", async () => {
     const zip = join(dir, "broken_form13f.zip");
     writeZip(zip, { "SUBMISSION.tsv": tsv(["ACCESSION_NUMBER"], [["x"]]) });
-    await expect(collect(parse13FDataset(zip))).rejects.toThrow(/missing column\(s\) FILING_DATE/);
+    await expect(collect(parse13FDataset({ path: zip, name: zip }))).rejects.toThrow(
+      /missing column\(s\) FILING_DATE/,
+    );
   });
 });
 
@@ -321,7 +323,7 @@ describe("SEC Insider Transactions data sets (Form 3/4/5 TSV zip)", () => {
         Object.entries(xml.footnotes).map(([id, text]) => [acc, id, text]),
       ),
     });
-    const records = await collect(parseInsiderDataset(zip));
+    const records = await collect(parseInsiderDataset({ path: zip, name: zip }));
     expect(records.filter((r) => !r.ok)).toEqual([]);
     const filing = records.flatMap((r) => (r.ok && r.record.kind === "filing" ? [r.record.filing] : []))[0];
     expect(filing).toMatchObject({

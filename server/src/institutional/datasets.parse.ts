@@ -1,7 +1,14 @@
-import type { Readable } from "node:stream";
-import yauzl, { type Entry, type ZipFile } from "yauzl";
-import { AppError } from "../errors";
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import {
+  type DatasetSource,
+  HeldTable,
+  namedError,
+  openZip,
+  type Row,
+  readTsv,
+  TsvRow,
+  tsvLines,
+} from "./dataset-zip";
 import type { Form4Filing, Form4ReportingOwner, Form4Row, Form4Table } from "./form4.parse";
 import type { SubmissionHeader } from "./submission.parse";
 import { DOLLAR_VALUE_FROM_FILING_DATE, type ThirteenFCover, type ThirteenFHolding } from "./thirteenf.parse";
@@ -16,7 +23,8 @@ import { isoDateFromSec, parseFlag, parseNumber } from "./xml-records";
  *   NONDERIV_TRANS, NONDERIV_HOLDING, DERIV_TRANS, DERIV_HOLDING, FOOTNOTES), see insider_transactions_readme.pdf.
  * Columns are found by header name (FIGI and AFF10B5ONE appear only in newer sets); dates are
  * `DD-MON-YYYY`. Small per-filing tables are held in memory (one entry per accession, ~10^4-10^5 per
- * quarter); the large row tables (INFOTABLE: millions of rows) are streamed.
+ * quarter), each bounded by `DATASET_LIMITS` (rows and characters); the large row tables (INFOTABLE:
+ * millions of rows) are streamed. Errors name the zip by `DatasetSource.name`, never a temporary path.
  */
 
 export type ThirteenFDatasetRecord =
@@ -27,156 +35,14 @@ export type InsiderDatasetRecord =
   | { kind: "filing"; filing: Form4Filing }
   | { kind: "row"; accession: string; issuerCik: string; row: Form4Row };
 
-interface ZipHandle {
-  entries: Map<string, Entry>;
-  open(entry: Entry): Promise<Readable>;
-  close(): void;
-}
-
-async function openZip(path: string): Promise<ZipHandle> {
-  const zip = await new Promise<ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, z) => (err ? reject(err) : resolve(z))),
-  ).catch((err: unknown) => {
-    throw new AppError("INVALID_INPUT", `${path}: not a readable zip file (${String(err)})`);
-  });
-  const entries = new Map<string, Entry>();
-  await new Promise<void>((resolve, reject) => {
-    zip.on("entry", (entry: Entry) => {
-      // Match by base name, upper-cased: `INFOTABLE.tsv`, `2024q1_form13f/INFOTABLE.tsv`, ...
-      const base = entry.fileName.slice(entry.fileName.lastIndexOf("/") + 1).toUpperCase();
-      entries.set(base, entry);
-      zip.readEntry();
-    });
-    zip.on("end", () => resolve());
-    zip.on("error", reject);
-    zip.readEntry();
-  });
-  return {
-    entries,
-    open: (entry) =>
-      new Promise<Readable>((resolve, reject) =>
-        zip.openReadStream(entry, (err, stream) => (err ? reject(err) : resolve(stream))),
-      ),
-    close: () => zip.close(),
-  };
-}
-
-type Row = (name: string) => string | undefined;
-
-/** Lines of a TSV member as they are decoded: `texts[i]` is line `firstLine + i` (blank lines included). */
-interface TsvLines {
-  texts: string[];
-  firstLine: number;
-}
-
-/**
- * Streams a TSV member as runs of lines, one run per decoded chunk, after checking its header: a row
- * then costs no `await` of its own, which at millions of rows is most of the parsing time.
- * Returns the column index by upper-cased header name through `onHeader`.
- */
-async function* tsvLines(
-  zip: ZipHandle,
-  member: string,
-  zipName: string,
-  required: readonly string[],
-  onHeader: (index: Map<string, number>) => void,
-  optional = false,
-): AsyncGenerator<TsvLines> {
-  const entry = zip.entries.get(member);
-  if (!entry) {
-    if (optional) return;
-    throw new AppError("INVALID_INPUT", `${zipName}: member ${member} is missing`);
-  }
-  const decoder = new TextDecoder("utf-8");
-  let pending = "";
-  let line = 0;
-  let header = false;
-  const take = (texts: string[]): TsvLines | null => {
-    if (!header && texts.length > 0) {
-      const names = (texts.shift() as string).split("\t").map((h) =>
-        h
-          .trim()
-          .replace(/^\uFEFF/, "")
-          .toUpperCase(),
-      );
-      const index = new Map(names.map((h, i) => [h, i]));
-      const missing = required.filter((c) => !index.has(c));
-      if (missing.length > 0) {
-        throw new AppError(
-          "INVALID_INPUT",
-          `${zipName}!${member}:1: missing column(s) ${missing.join(", ")}`,
-        );
-      }
-      onHeader(index);
-      header = true;
-      line++;
-    }
-    const run = { texts, firstLine: line + 1 };
-    line += texts.length;
-    return texts.length > 0 ? run : null;
-  };
-  for await (const chunk of await zip.open(entry)) {
-    const text = decoder.decode(chunk as Uint8Array, { stream: true });
-    pending = pending.length === 0 ? text : pending + text;
-    const last = pending.lastIndexOf("\n");
-    if (last === -1) continue;
-    const texts = pending.slice(0, last).split("\n");
-    pending = pending.slice(last + 1);
-    for (let i = 0; i < texts.length; i++) {
-      const t = texts[i] as string;
-      if (t.charCodeAt(t.length - 1) === 13) texts[i] = t.slice(0, -1);
-    }
-    const run = take(texts);
-    if (run) yield run;
-  }
-  pending += decoder.decode();
-  if (pending.endsWith("\r")) pending = pending.slice(0, -1);
-  const run = take(pending.length > 0 ? [pending] : []);
-  if (run) yield run;
-}
-
-/** The current TSV line's fields by column name (an empty field reads as undefined). */
-class TsvRow {
-  /** Column positions, from the header line. */
-  index = new Map<string, number>();
-  fields: string[] = [];
-  readonly get: Row = (name) => {
-    const i = this.index.get(name);
-    if (i === undefined) return undefined;
-    const v = this.fields[i];
-    return v === undefined || v === "" ? undefined : v;
-  };
-}
-
-/** Streams a TSV member as `(column) -> value` accessors with its line number. */
-async function* readTsv(
-  zip: ZipHandle,
-  member: string,
-  zipName: string,
-  required: readonly string[],
-  optional = false,
-): AsyncGenerator<{ get: Row; at: Location }> {
-  const source = `${zipName}!${member}`;
-  const row = new TsvRow();
-  const lines = tsvLines(zip, member, zipName, required, (found) => (row.index = found), optional);
-  for await (const { texts, firstLine } of lines) {
-    for (let i = 0; i < texts.length; i++) {
-      const text = texts[i] as string;
-      if (text.length === 0) continue;
-      row.fields = text.split("\t");
-      yield { get: row.get, at: { source, line: firstLine + i } };
-    }
-  }
-}
-
 /** A copy of `text` that shares no memory with the string it was sliced from. */
 const detached = (text: string): string => Buffer.from(text, "utf8").toString("utf8");
 
 const pad10 = (cik: string | undefined) => (cik ? cik.trim().padStart(10, "0") : null);
 
 /** Streams a "Form 13F data sets" zip into the same records the XML parser produces. */
-export async function* parse13FDataset(zipPath: string): AsyncGenerator<Parsed<ThirteenFDatasetRecord>> {
-  for await (const batch of parse13FDatasetBatches(zipPath)) yield* batch;
+export async function* parse13FDataset(src: DatasetSource): AsyncGenerator<Parsed<ThirteenFDatasetRecord>> {
+  for await (const batch of parse13FDatasetBatches(src)) yield* batch;
 }
 
 /**
@@ -185,15 +51,18 @@ export async function* parse13FDataset(zipPath: string): AsyncGenerator<Parsed<T
  * more than parsing it.
  */
 export async function* parse13FDatasetBatches(
-  zipPath: string,
+  src: DatasetSource,
 ): AsyncGenerator<Parsed<ThirteenFDatasetRecord>[]> {
-  const zip = await openZip(zipPath);
+  const zip = await openZip(src);
+  const held = (table: string) => new HeldTable(table, zip.limits);
   try {
     const submissions = new Map<string, { header: SubmissionHeader; cik: string | null }>();
-    for await (const { get, at } of readTsv(zip, "SUBMISSION.TSV", zipPath, [
+    const heldSubmissions = held("SUBMISSION.TSV");
+    for await (const { get, at, chars } of readTsv(zip, "SUBMISSION.TSV", [
       "ACCESSION_NUMBER",
       "FILING_DATE",
     ])) {
+      heldSubmissions.add(at, chars);
       const accession = get("ACCESSION_NUMBER") as string;
       submissions.set(accession, {
         cik: pad10(get("CIK")),
@@ -205,13 +74,14 @@ export async function* parse13FDatasetBatches(
           periodOfReport: isoDateFromSec(get("PERIODOFREPORT")),
         },
       });
-      void at;
     }
     const summaries = new Map<
       string,
       { entries: number | null; value: number | null; confidential: boolean | null; others: number | null }
     >();
-    for await (const { get } of readTsv(zip, "SUMMARYPAGE.TSV", zipPath, ["ACCESSION_NUMBER"], true)) {
+    const heldSummaries = held("SUMMARYPAGE.TSV");
+    for await (const { get, at, chars } of readTsv(zip, "SUMMARYPAGE.TSV", ["ACCESSION_NUMBER"], true)) {
+      heldSummaries.add(at, chars);
       summaries.set(get("ACCESSION_NUMBER") as string, {
         entries: parseNumber(get("TABLEENTRYTOTAL")),
         value: parseNumber(get("TABLEVALUETOTAL")),
@@ -220,7 +90,9 @@ export async function* parse13FDatasetBatches(
       });
     }
     const managers = new Map<string, ThirteenFCover["otherManagers"]>();
-    for await (const { get } of readTsv(zip, "OTHERMANAGER2.TSV", zipPath, ["ACCESSION_NUMBER"], true)) {
+    const heldManagers = held("OTHERMANAGER2.TSV");
+    for await (const { get, at, chars } of readTsv(zip, "OTHERMANAGER2.TSV", ["ACCESSION_NUMBER"], true)) {
+      heldManagers.add(at, chars);
       const acc = get("ACCESSION_NUMBER") as string;
       const list = managers.get(acc) ?? [];
       list.push({
@@ -232,7 +104,7 @@ export async function* parse13FDatasetBatches(
       managers.set(acc, list);
     }
     let filings: Parsed<ThirteenFDatasetRecord>[] = [];
-    for await (const { get, at } of readTsv(zip, "COVERPAGE.TSV", zipPath, ["ACCESSION_NUMBER"])) {
+    for await (const { get, at } of readTsv(zip, "COVERPAGE.TSV", ["ACCESSION_NUMBER"])) {
       if (filings.length >= 1000) {
         yield filings;
         filings = [];
@@ -280,10 +152,11 @@ export async function* parse13FDatasetBatches(
     if (filings.length > 0) yield filings;
     const rowCounter = new Map<string, number>();
     const required = ["ACCESSION_NUMBER", "NAMEOFISSUER", "CUSIP", "VALUE", "SSHPRNAMT", "SSHPRNAMTTYPE"];
-    const source = `${zipPath}!INFOTABLE.TSV`;
+    const heldCounters = held("INFOTABLE.TSV accessions");
+    const source = `${zip.name}!INFOTABLE.TSV`;
     const row = new TsvRow();
     const get = row.get;
-    const lines = tsvLines(zip, "INFOTABLE.TSV", zipPath, required, (found) => (row.index = found));
+    const lines = tsvLines(zip, "INFOTABLE.TSV", required, (found) => (row.index = found));
     for await (const { texts, firstLine } of lines) {
       const batch: Parsed<ThirteenFDatasetRecord>[] = [];
       for (let i = 0; i < texts.length; i++) {
@@ -297,6 +170,7 @@ export async function* parse13FDatasetBatches(
         const rowIndex = (seen ?? 0) + 1;
         // A new key is copied: the field is a slice of a whole decoded chunk, which a Map key would keep
         // alive for the rest of the file (64 KB per filing, hundreds of MB over a quarter).
+        if (seen === undefined) heldCounters.add(at, accession.length);
         rowCounter.set(seen === undefined ? detached(accession) : accession, rowIndex);
         const filedDate = submissions.get(accession)?.header.filedDate ?? null;
         const holding = toDatasetHolding(get, rowIndex, filedDate);
@@ -305,6 +179,8 @@ export async function* parse13FDatasetBatches(
       }
       if (batch.length > 0) yield batch;
     }
+  } catch (err) {
+    throw namedError(err, src);
   } finally {
     zip.close();
   }
@@ -379,14 +255,17 @@ const ROW_MEMBERS: [member: string, table: Form4Table, kind: "transaction" | "ho
 ];
 
 /** Streams an "Insider Transactions data sets" zip into Form 4 filings (without rows) and their rows. */
-export async function* parseInsiderDataset(zipPath: string): AsyncGenerator<Parsed<InsiderDatasetRecord>> {
-  const zip = await openZip(zipPath);
+export async function* parseInsiderDataset(src: DatasetSource): AsyncGenerator<Parsed<InsiderDatasetRecord>> {
+  const zip = await openZip(src);
+  const held = (table: string) => new HeldTable(table, zip.limits);
   try {
     const owners = new Map<string, Form4ReportingOwner[]>();
-    for await (const { get } of readTsv(zip, "REPORTINGOWNER.TSV", zipPath, [
+    const heldOwners = held("REPORTINGOWNER.TSV");
+    for await (const { get, at, chars } of readTsv(zip, "REPORTINGOWNER.TSV", [
       "ACCESSION_NUMBER",
       "RPTOWNERCIK",
     ])) {
+      heldOwners.add(at, chars);
       const acc = get("ACCESSION_NUMBER") as string;
       // RPTOWNER_RELATIONSHIP is a comma list: Director,Officer,TenPercentOwner,Other.
       const rel = new Set((get("RPTOWNER_RELATIONSHIP") ?? "").split(",").map((s) => s.trim().toLowerCase()));
@@ -406,13 +285,14 @@ export async function* parseInsiderDataset(zipPath: string): AsyncGenerator<Pars
       owners.set(acc, list);
     }
     const footnotes = new Map<string, Record<string, string>>();
-    for await (const { get } of readTsv(
+    const heldFootnotes = held("FOOTNOTES.TSV");
+    for await (const { get, at, chars } of readTsv(
       zip,
       "FOOTNOTES.TSV",
-      zipPath,
       ["ACCESSION_NUMBER", "FOOTNOTE_ID"],
       true,
     )) {
+      heldFootnotes.add(at, chars);
       const acc = get("ACCESSION_NUMBER") as string;
       const map = footnotes.get(acc) ?? {};
       map[get("FOOTNOTE_ID") as string] = get("FOOTNOTE_TXT") ?? "";
@@ -420,13 +300,15 @@ export async function* parseInsiderDataset(zipPath: string): AsyncGenerator<Pars
     }
     const issuers = new Map<string, string>();
     const required = ["ACCESSION_NUMBER", "FILING_DATE", "ISSUERCIK"];
-    for await (const { get, at } of readTsv(zip, "SUBMISSION.TSV", zipPath, required)) {
+    const heldIssuers = held("SUBMISSION.TSV");
+    for await (const { get, at } of readTsv(zip, "SUBMISSION.TSV", required)) {
       const accession = get("ACCESSION_NUMBER") as string;
       const issuerCik = pad10(get("ISSUERCIK"));
       if (!issuerCik) {
         yield parsedError(at, `accession ${accession} has no ISSUERCIK`);
         continue;
       }
+      heldIssuers.add(at, accession.length + issuerCik.length);
       issuers.set(accession, issuerCik);
       yield parsedOk(
         {
@@ -457,7 +339,8 @@ export async function* parseInsiderDataset(zipPath: string): AsyncGenerator<Pars
     }
     for (const [member, table, kind] of ROW_MEMBERS) {
       const counter = new Map<string, number>();
-      for await (const { get, at } of readTsv(zip, member, zipPath, ["ACCESSION_NUMBER"], true)) {
+      const heldCounter = held(`${member} accessions`);
+      for await (const { get, at } of readTsv(zip, member, ["ACCESSION_NUMBER"], true)) {
         const accession = get("ACCESSION_NUMBER") as string;
         const issuerCik = issuers.get(accession);
         if (!issuerCik) {
@@ -466,6 +349,7 @@ export async function* parseInsiderDataset(zipPath: string): AsyncGenerator<Pars
         }
         const seen = counter.get(accession);
         const rowIndex = (seen ?? 0) + 1;
+        if (seen === undefined) heldCounter.add(at, accession.length);
         counter.set(seen === undefined ? detached(accession) : accession, rowIndex);
         const code = get("TRANS_CODE") ?? null;
         if (kind === "transaction" && !code) {
@@ -518,6 +402,8 @@ export async function* parseInsiderDataset(zipPath: string): AsyncGenerator<Pars
         );
       }
     }
+  } catch (err) {
+    throw namedError(err, src);
   } finally {
     zip.close();
   }

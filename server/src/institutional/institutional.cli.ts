@@ -20,10 +20,11 @@ import { type Db, openDb } from "@smt/db";
 import { type CliCommand, extraCommands } from "../cli/commands";
 import type { Env } from "../env";
 import { AppError } from "../errors";
-import type { IngestKind } from "../ingest/kinds";
+import type { IngestContext, IngestKind } from "../ingest/kinds";
 import type { IngestSummary } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
 import { formatLocation } from "../lib/records";
+import { type DatasetSource, namedError } from "./dataset-zip";
 import { EdgarClient } from "./edgar.client";
 import {
   type FilingHints,
@@ -35,17 +36,28 @@ import {
   store13F,
 } from "./institutional.ingest";
 
-/** Zip readers need random access: an uploaded or piped zip is spooled to a temporary file first. */
-async function withSpooledFile<T>(
+/**
+ * Zip readers need random access. A local file (`ctx.path`, given by the CLI for an uncompressed file) is
+ * read in place; an upload or a piped zip is spooled to a temporary file first, and every error names the
+ * upload (`ctx.name`), never the temporary path.
+ */
+async function withZipFile<T>(
   source: ByteSource,
-  name: string,
-  run: (path: string) => Promise<T>,
+  ctx: IngestContext,
+  run: (src: DatasetSource) => Promise<T>,
 ): Promise<T> {
+  if (ctx.path) {
+    // The stream was opened for us but is not needed: release its file handle.
+    await source[Symbol.asyncIterator]().return?.();
+    return run({ path: ctx.path, name: ctx.name });
+  }
   const dir = mkdtempSync(join(tmpdir(), "smt-zip-"));
-  const path = join(dir, basename(name) || "upload.zip");
+  const src: DatasetSource = { path: join(dir, "upload.zip"), name: ctx.name };
   try {
-    await pipeline(Readable.from(source), createWriteStream(path));
-    return await run(path);
+    await pipeline(Readable.from(source), createWriteStream(src.path)).catch((err: unknown) => {
+      throw namedError(err, src);
+    });
+    return await run(src);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -69,12 +81,12 @@ export const institutionalIngestKinds: Record<string, IngestKind> = {
   "13f-dataset": {
     description: "SEC Form 13F data set zip (SUBMISSION, COVERPAGE, INFOTABLE ... TSV)",
     contentTypes: ["application/zip", "application/octet-stream"],
-    run: (source, ctx) => withSpooledFile(source, ctx.name, (path) => ingest13FDataset(ctx.db, path)),
+    run: (source, ctx) => withZipFile(source, ctx, (src) => ingest13FDataset(ctx.db, src)),
   },
   "insider-dataset": {
     description: "SEC Insider Transactions data set zip (SUBMISSION, REPORTINGOWNER, NONDERIV_TRANS ... TSV)",
     contentTypes: ["application/zip", "application/octet-stream"],
-    run: (source, ctx) => withSpooledFile(source, ctx.name, (path) => ingestInsiderDataset(ctx.db, path)),
+    run: (source, ctx) => withZipFile(source, ctx, (src) => ingestInsiderDataset(ctx.db, src)),
   },
   securities: {
     description: "CUSIP to symbol mapping CSV: symbol,cusip[,name,cik,shares_outstanding,shares_as_of]",

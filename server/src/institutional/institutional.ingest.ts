@@ -5,6 +5,7 @@ import { type IngestSummary, runIngest } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
 import { type Parsed, parsedError, parsedOk } from "../lib/records";
 import { touchSymbols } from "../lib/symbols";
+import type { DatasetSource } from "./dataset-zip";
 import { parse13FDatasetBatches, parseInsiderDataset, type ThirteenFDatasetRecord } from "./datasets.parse";
 import { type Form4Filing, parseForm4 } from "./form4.parse";
 import {
@@ -282,6 +283,10 @@ export async function ingestForm4(
   return summary;
 }
 
+/** A local zip path (named by itself) or a zip with the name to use in messages. */
+const datasetSource = (zip: string | DatasetSource): DatasetSource =>
+  typeof zip === "string" ? { path: zip, name: zip } : zip;
+
 type DatasetItem =
   | { kind: "filing"; filing: ThirteenFFilingRow }
   | { kind: "holding"; holding: ThirteenFHoldingRow };
@@ -292,9 +297,10 @@ type DatasetItem =
  */
 export async function ingest13FDataset(
   db: Db,
-  zipPath: string,
+  zip: string | DatasetSource,
   opts: { batchSize?: number } = {},
 ): Promise<IngestSummary> {
+  const src = datasetSource(zip);
   const filings = new Map<string, { filerCik: string; period: string; publishedAt: Date }>();
   const item = (r: Parsed<ThirteenFDatasetRecord>): Parsed<DatasetItem> => {
     if (!r.ok) return r;
@@ -342,13 +348,13 @@ export async function ingest13FDataset(
     );
   };
   async function* items(): AsyncGenerator<Parsed<DatasetItem>[]> {
-    for await (const run of parse13FDatasetBatches(zipPath)) yield run.map(item);
+    for await (const run of parse13FDatasetBatches(src)) yield run.map(item);
   }
   return runIngest<DatasetItem>({
     db,
     kind: "13f-dataset",
     source: "sec_13f_dataset",
-    sourceRef: zipPath,
+    sourceRef: src.name,
     records: items(),
     batchSize: opts.batchSize ?? 10_000,
     insert: async (tx, batch) => {
@@ -371,10 +377,11 @@ export async function ingest13FDataset(
 type InsiderItem = { kind: "filing"; filing: InsiderFilingRow } | { kind: "row"; row: InsiderRow };
 
 /** Streams an insider-transactions data-set zip into the Form 4 tables. */
-export async function ingestInsiderDataset(db: Db, zipPath: string): Promise<IngestSummary> {
+export async function ingestInsiderDataset(db: Db, zip: string | DatasetSource): Promise<IngestSummary> {
+  const src = datasetSource(zip);
   const filings = new Map<string, Form4Filing & { publishedAt: Date }>();
   async function* items(): AsyncGenerator<Parsed<InsiderItem>> {
-    for await (const r of parseInsiderDataset(zipPath)) {
+    for await (const r of parseInsiderDataset(src)) {
       if (!r.ok) {
         yield r;
         continue;
@@ -415,7 +422,7 @@ export async function ingestInsiderDataset(db: Db, zipPath: string): Promise<Ing
     db,
     kind: "insider-dataset",
     source: "sec_insider_dataset",
-    sourceRef: zipPath,
+    sourceRef: src.name,
     records: items(),
     batchSize: 10_000,
     insert: async (tx, batch) => {

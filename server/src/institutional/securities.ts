@@ -59,7 +59,7 @@ export async function* parseSecuritiesCsv(
 ): AsyncGenerator<Parsed<SecurityRecord>> {
   let index: Record<string, number> | null = null;
   let optional: Record<string, number> = {};
-  for await (const { text, line } of readLines(source)) {
+  for await (const { text, line } of readLines(source, sourceName)) {
     if (text.trim() === "") continue;
     const fields = splitCsvLine(text);
     if (index === null) {

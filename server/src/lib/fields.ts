@@ -90,40 +90,6 @@ export function baseName(path: string): string {
 }
 
 /**
- * Synchronous line splitting for parsers on hot paths: `readLines` yields through an async generator per line,
- * which costs about a microsecond a line; this hands back each chunk's complete lines as one array.
- * LF and CRLF; the last line may lack a newline (`end()` returns it).
- */
-export class LineSplitter {
-  private pending = "";
-  private readonly decoder = new TextDecoder("utf-8");
-
-  push(chunk: Uint8Array | string): string[] {
-    const text = typeof chunk === "string" ? chunk : this.decoder.decode(chunk, { stream: true });
-    const buffer = this.pending.length === 0 ? text : this.pending + text;
-    const lines: string[] = [];
-    let start = 0;
-    let nl = buffer.indexOf("\n");
-    while (nl !== -1) {
-      const end = nl > start && buffer.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      lines.push(buffer.slice(start, end));
-      start = nl + 1;
-      nl = buffer.indexOf("\n", start);
-    }
-    this.pending = start === 0 ? buffer : buffer.slice(start);
-    return lines;
-  }
-
-  /** The final line when the input did not end with a newline, else null. */
-  end(): string | null {
-    const rest = this.pending + this.decoder.decode();
-    this.pending = "";
-    if (rest.length === 0) return null;
-    return rest.charCodeAt(rest.length - 1) === 13 ? rest.slice(0, -1) : rest;
-  }
-}
-
-/**
  * Finds field boundaries without allocating: fills `starts`/`ends` (content offsets, quotes excluded) and
  * returns the field count, or -1 when a field holds an escaped quote (`""`) or an unterminated quote, in
  * which case the caller falls back to `splitDelimited`. At most `starts.length` fields are recorded.

@@ -1,3 +1,5 @@
+import { AppError } from "../errors";
+
 /** Anything a streaming parser accepts: a Node stream, a web stream, or chunks from a generator. */
 export type ByteSource = AsyncIterable<Uint8Array | string>;
 
@@ -9,32 +11,118 @@ export interface NumberedLine {
 }
 
 /**
- * Splits a byte stream into lines with constant memory (one pending partial line). Accepts LF and CRLF;
- * a final line without a newline is still yielded (FINRA files end that way).
+ * The longest line any line reader accepts, in characters (UTF-16 code units, = bytes for ASCII): 1 MiB.
+ * Real lines are under a few KB (the widest is a 13F data-set INFOTABLE row); a longer one is hostile or not
+ * a line format, and buffering it would let one upload hold memory and CPU without bound.
  */
-export async function* readLines(source: ByteSource): AsyncGenerator<NumberedLine> {
-  const decoder = new TextDecoder("utf-8");
-  let pending = "";
+export const MAX_LINE_CHARS = 1024 * 1024;
+
+/**
+ * Cuts decoded text into lines, scanning each byte once: a partial line is kept as a list of pieces and only
+ * joined when its newline arrives, so a long line costs linear, not quadratic, time. LF and CRLF; the last line
+ * may lack a newline (`end()` returns it). A line longer than `maxLine` stops the reader with a located
+ * `INVALID_INPUT` error (`name:line`): the lines before it are handed out first, the error is thrown by the
+ * next `push` or `end`.
+ */
+export class LineBuffer {
+  private parts: string[] = [];
+  private partsLength = 0;
+  private lines = 0;
+  private failure: AppError | null = null;
+  private readonly decoder = new TextDecoder("utf-8");
+
+  constructor(
+    /** File or upload name for error messages. */
+    private readonly name: string,
+    private readonly maxLine = MAX_LINE_CHARS,
+  ) {}
+
+  /** Number of lines handed out so far (the next line is `linesRead + 1`). */
+  get linesRead(): number {
+    return this.lines;
+  }
+
+  /** The complete lines ending in `chunk` (possibly none). */
+  push(chunk: Uint8Array | string): string[] {
+    if (this.failure) throw this.failure;
+    const text = typeof chunk === "string" ? chunk : this.decoder.decode(chunk, { stream: true });
+    const last = text.lastIndexOf("\n");
+    if (last === -1) {
+      if (text.length > 0) this.keep(text);
+      return this.partsLength > this.maxLine + 1 ? this.fail([]) : [];
+    }
+    // One native split per chunk: at millions of lines this is most of the reading time.
+    const out = text.slice(0, last).split("\n");
+    if (this.parts.length > 0) {
+      this.parts.push(out[0] as string);
+      out[0] = this.parts.join("");
+      this.parts = [];
+      this.partsLength = 0;
+    }
+    for (let i = 0; i < out.length; i++) {
+      let t = out[i] as string;
+      if (t.charCodeAt(t.length - 1) === 13) out[i] = t = t.slice(0, -1);
+      if (t.length > this.maxLine) return this.fail(out.slice(0, i));
+    }
+    if (last + 1 < text.length) this.keep(text.slice(last + 1));
+    // One more than the limit: a CR before the newline does not count.
+    if (this.partsLength > this.maxLine + 1) return this.fail(out);
+    this.lines += out.length;
+    return out;
+  }
+
+  private keep(piece: string): void {
+    this.parts.push(piece);
+    this.partsLength += piece.length;
+  }
+
+  /** The final line when the input did not end with a newline, else null. */
+  end(): string | null {
+    if (this.failure) throw this.failure;
+    const tail = this.decoder.decode();
+    if (tail.length > 0) this.parts.push(tail);
+    let rest = this.parts.join("");
+    this.parts = [];
+    this.partsLength = 0;
+    if (rest.length === 0) return null;
+    if (rest.charCodeAt(rest.length - 1) === 13) rest = rest.slice(0, -1);
+    if (rest.length > this.maxLine) {
+      this.fail([]);
+      throw this.failure;
+    }
+    this.lines++;
+    return rest;
+  }
+
+  private fail(good: string[]): string[] {
+    this.lines += good.length;
+    this.parts = [];
+    this.partsLength = 0;
+    this.failure = new AppError(
+      "INVALID_INPUT",
+      `${this.name}:${this.lines + 1}: line longer than ${this.maxLine} characters (MAX_LINE_CHARS); ` +
+        "not a line of this format, reading stopped here",
+    );
+    return good;
+  }
+}
+
+/**
+ * Splits a byte stream into lines with bounded memory (one pending partial line, at most `MAX_LINE_CHARS`).
+ * Accepts LF and CRLF; a final line without a newline is still yielded (FINRA files end that way).
+ * `name` locates the error for an over-long line.
+ */
+export async function* readLines(source: ByteSource, name: string): AsyncGenerator<NumberedLine> {
+  const buffer = new LineBuffer(name);
   let line = 0;
   for await (const chunk of source) {
-    const text = typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
-    pending = pending.length === 0 ? text : pending + text;
-    let start = 0;
-    let nl = pending.indexOf("\n", start);
-    while (nl !== -1) {
-      const end = nl > start && pending.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    for (const text of buffer.push(chunk)) {
       line++;
-      yield { text: pending.slice(start, end), line };
-      start = nl + 1;
-      nl = pending.indexOf("\n", start);
+      yield { text, line };
     }
-    pending = start === 0 ? pending : pending.slice(start);
   }
-  pending += decoder.decode();
-  if (pending.length > 0) {
-    line++;
-    yield { text: pending.endsWith("\r") ? pending.slice(0, -1) : pending, line };
-  }
+  const last = buffer.end();
+  if (last !== null) yield { text: last, line: line + 1 };
 }
 
 /** Splits one CSV line (RFC 4180 quoting, `""` escapes). Quoted fields may hold the delimiter. */

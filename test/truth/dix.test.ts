@@ -1,0 +1,158 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTestApp } from "../support/app";
+import { engines } from "../support/db";
+
+/**
+ * DIX truth: the real FINRA CNMS file of 2021-01-25 and closes for some members go through the API; the
+ * coverage and the DIX are recomputed here from the raw file, not with the project's parsers.
+ */
+const FINRA = "CNMSshvol20210125.txt";
+const raw = readFileSync(join(import.meta.dirname, "..", "fixtures", "finra", FINRA));
+const DAY = "2021-01-25";
+const AS_OF = "2021-01-26T12:00:00Z";
+
+/** symbol -> short and total volume, straight from the pipe-delimited file. */
+const finra = new Map<string, { short: number; total: number }>();
+for (const line of raw.toString("utf8").split("\n")) {
+  const f = line.trim().split("|");
+  if (f.length < 6 || f[0] !== "20210125") continue;
+  finra.set(f[1] as string, { short: Number(f[2]), total: Number(f[4]) });
+}
+
+/** The shipped constituents list, read with a plain split (no quoted field holds a symbol). */
+const shipped = readFileSync(
+  join(import.meta.dirname, "..", "..", "server", "data", "sp500-constituents.csv"),
+  "utf8",
+)
+  .trim()
+  .split("\n")
+  .slice(1)
+  .map((l) => l.split(",")[0] as string);
+
+/** Closes for a subset (GME and AAPL are the day's real closes; the others are test prices). */
+const CLOSES: Record<string, number> = {
+  AAPL: 142.92,
+  MSFT: 229.53,
+  AMZN: 3294.0,
+  JPM: 128.79,
+  XOM: 43.92,
+  KO: 48.95,
+  PFE: 36.69,
+  INTC: 57.31,
+  WMT: 146.12,
+  DIS: 168.3,
+};
+const barsCsv = (symbols: string[]) =>
+  `date,symbol,open,high,low,close,volume\n${symbols
+    .map((s) => `${DAY},${s},${CLOSES[s]},${CLOSES[s]},${CLOSES[s]},${CLOSES[s]},1000`)
+    .join("\n")}\n`;
+
+/** sum(short x close) / sum(total x close) over members with both, from the raw file. */
+const expectedDix = (symbols: string[]) => {
+  let num = 0;
+  let den = 0;
+  for (const s of symbols) {
+    const v = finra.get(s);
+    const close = CLOSES[s];
+    if (!v || !close) continue;
+    num += v.short * close;
+    den += v.total * close;
+  }
+  return num / den;
+};
+
+interface DixBody {
+  dix: number | null;
+  coverage: { members: number; covered: number; ratio: number; floor: number };
+  basket_source: { file: string; as_of: string } | null;
+  members_used: number;
+}
+interface ErrorBody {
+  error: { code: string; message: string; details: { coverage: DixBody["coverage"] } };
+}
+
+describe.each(engines())("DIX over the S&P 500 list on %s", (engine) => {
+  const dir = mkdtempSync(join(tmpdir(), "smt-dix-truth-"));
+  // A replacement list (DIX_CONSTITUENTS_FILE): the ten priced members, one of them twice, and GME unpriced.
+  const replacement = join(dir, "my-index.csv");
+  writeFileSync(
+    replacement,
+    `symbol,name,as_of\n${Object.keys(CLOSES)
+      .map((s) => `${s},"${s}, Inc.",2021-01-04`)
+      .join("\n")}\nAAPL,Apple again,2021-01-04\nGME,GameStop,2021-01-22\n`,
+  );
+  let shippedApp: Awaited<ReturnType<typeof buildTestApp>>;
+  let replacedApp: Awaited<ReturnType<typeof buildTestApp>>;
+  const load = async (t: typeof shippedApp) => {
+    for (const [kind, body, name] of [
+      ["short-volume", raw, FINRA],
+      ["bars", barsCsv(Object.keys(CLOSES)), "bars-2021-01-25.csv"],
+    ] as const) {
+      const res = await t.app.request(`/smart-money/ingest/${kind}?name=${name}`, {
+        method: "POST",
+        body: body as unknown as BodyInit,
+        headers: { "content-type": "text/csv" },
+      });
+      expect(res.status).toBe(200);
+    }
+  };
+
+  beforeAll(async () => {
+    shippedApp = await buildTestApp(engine);
+    replacedApp = await buildTestApp(engine, { DIX_CONSTITUENTS_FILE: replacement });
+    await load(shippedApp);
+    await load(replacedApp);
+  });
+  afterAll(async () => {
+    await shippedApp?.close();
+    await replacedApp?.close();
+  });
+
+  it("refuses a DIX over the shipped list when only a few members have a close, and says how many do", async () => {
+    expect(shipped).toHaveLength(503);
+    const res = await shippedApp.app.request(`/smart-money/dark-pool/dix?date=${DAY}&as_of=${AS_OF}`);
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as ErrorBody;
+    expect(body.error.code).toBe("INSUFFICIENT_COVERAGE");
+    const covered = shipped.filter((s) => finra.has(s) && (finra.get(s)?.total ?? 0) > 0 && CLOSES[s]).length;
+    expect(covered).toBe(10);
+    expect(body.error.details.coverage).toEqual({ members: 503, covered, ratio: covered / 503, floor: 0.8 });
+    expect(body.error).not.toHaveProperty("dix");
+  });
+
+  it("reports the DIX over a replacement list with enough coverage, equal to the figure from the raw file", async () => {
+    const res = await replacedApp.app.request(`/smart-money/dark-pool/dix?date=${DAY}&as_of=${AS_OF}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as DixBody;
+    // 11 distinct members (AAPL listed twice counts once), 10 with short volume and a close; GME has no close.
+    expect(body.coverage).toEqual({ members: 11, covered: 10, ratio: 0.9091, floor: 0.8 });
+    expect(body.basket_source).toEqual({ file: "my-index.csv", as_of: "2021-01-22" });
+    expect(body.dix).toBeCloseTo(expectedDix(Object.keys(CLOSES)), 4);
+    expect(body.members_used).toBe(10);
+  });
+
+  it("applies the floor to an explicit basket too: 7 of 10 covered is refused, 8 of 10 is reported", async () => {
+    const priced = Object.keys(CLOSES);
+    const refused = [...priced.slice(0, 7), "GME", "ZZZZ", "AMC"].join(",");
+    const r1 = await shippedApp.app.request(
+      `/smart-money/dark-pool/dix?date=${DAY}&basket=${refused}&as_of=${AS_OF}`,
+    );
+    expect(r1.status).toBe(422);
+    expect(((await r1.json()) as ErrorBody).error.details.coverage).toMatchObject({
+      members: 10,
+      covered: 7,
+    });
+    const enough = [...priced.slice(0, 8), "GME", "ZZZZ"];
+    const r2 = await shippedApp.app.request(
+      `/smart-money/dark-pool/dix?date=${DAY}&basket=${enough.join(",")}&as_of=${AS_OF}`,
+    );
+    expect(r2.status).toBe(200);
+    const body = (await r2.json()) as DixBody;
+    expect(body.coverage).toMatchObject({ members: 10, covered: 8, ratio: 0.8 });
+    expect(body.basket_source).toBeNull();
+    expect(body.dix).toBeCloseTo(expectedDix(enough), 4);
+  });
+});
