@@ -16,6 +16,8 @@ import { AppError, isAppError } from "./errors";
 import { demoRoutes } from "./feeds/demo.routes";
 import { ingestRoutes } from "./ingest/ingest.routes";
 import { institutionalRoutes } from "./institutional/institutional.routes";
+import { requireApiKey } from "./lib/auth";
+import { corsHeaders, jsonBodyLimit, refuseForeignWrites } from "./lib/http-guards";
 import type { Logger } from "./lib/log";
 import { newRouter } from "./lib/openapi";
 import { rateLimit } from "./lib/rate-limit";
@@ -100,13 +102,20 @@ export function createApp(deps: AppDeps) {
     now: () => deps.now?.() ?? new Date(),
   });
   const base = newRouter();
-  const limiter = rateLimit(deps.env.RATE_LIMIT_PER_MINUTE);
+  const { API_KEYS: apiKeys, ALLOWED_ORIGINS: allowedOrigins } = deps.env;
+  const limiter = rateLimit({ limitPerMinute: deps.env.RATE_LIMIT_PER_MINUTE, apiKeys });
+  // In this order: CORS (answers preflights), foreign-origin writes (403), rate limit (429), API key
+  // (401), then the JSON body cap (413), all before any route reads or validates a body.
+  base.use("*", corsHeaders(allowedOrigins));
+  base.use("*", refuseForeignWrites(allowedOrigins));
   base.use("/smart-money/*", async (c, next) => {
     // Static dashboard files are not API calls.
     if (c.req.path.startsWith("/smart-money/dashboard")) return next();
     if (c.req.header("x-smt-internal") === internalToken) return next();
     return limiter(c, next);
   });
+  base.use("*", requireApiKey(apiKeys));
+  base.use("*", jsonBodyLimit());
   const app = base
     .openapi(healthRoute, async (c) => {
       const reachable = await deps.db.ping();

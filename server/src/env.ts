@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_API_KEY_LENGTH } from "./lib/auth";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -14,60 +15,92 @@ const list = z.string().transform((v) =>
  * Every setting the service reads, with its default. This is the only module that touches
  * `process.env`; the README's configuration table is written from it.
  */
-export const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
-  HOST: z.string().default("0.0.0.0"),
-  /** Real Postgres. Without it the embedded PGlite engine stores under DATA_DIR. */
-  DATABASE_URL: z.string().url().optional(),
-  DATA_DIR: z.string().default("./data"),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-  /** auto: load demo data and run the simulator when the embedded database is empty. */
-  DEMO: z.enum(["auto", "on", "off"]).default("auto"),
-  DEMO_SYMBOLS: list.default(["AAPL", "MSFT", "NVDA", "TSLA", "SPY"]),
-  DEMO_DAYS: z.coerce.number().int().min(1).max(365).default(30),
-  /** Live feed: none, demo (simulator), alpaca (WebSocket), replay (a file). */
-  FEED: z.enum(["none", "demo", "alpaca", "replay"]).optional(),
-  FEED_SYMBOLS: list.optional(),
-  REPLAY_FILE: z.string().optional(),
-  REPLAY_SPEED: z.coerce.number().positive().default(1),
-  ALPACA_KEY_ID: z.string().optional(),
-  ALPACA_SECRET_KEY: z.string().optional(),
-  ALPACA_STREAM_URL: z.string().default("wss://stream.data.alpaca.markets/v2/sip"),
-  /** Largest accepted HTTP upload. Larger bodies get 413 and store nothing. */
-  MAX_UPLOAD_BYTES: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(256 * 1024 * 1024),
-  /** How far back a lit print may serve as the market price when no quote is known. */
-  LAST_LIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
-  /** Prints go to Socket.IO clients at most once per this many ms (at once after a quiet spell). */
-  LIVE_BATCH_MS: z.coerce.number().int().min(1).max(1000).default(50),
-  /** Basket for the dollar-weighted DIX; default: the S&P 500 constituents of `DIX_CONSTITUENTS_FILE`. */
-  DIX_BASKET: list.optional(),
-  /** CSV (`symbol,name,as_of`) replacing the shipped S&P 500 list (server/data/sp500-constituents.csv). */
-  DIX_CONSTITUENTS_FILE: z.string().optional(),
-  /** Share of basket members that need short volume and a close before a DIX is reported (0-1). */
-  DIX_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(0.8),
-  /** Declared User-Agent for SEC EDGAR ("Company Name admin@company.com"). Required to fetch from the SEC. */
-  SEC_USER_AGENT: z.string().optional(),
-  SEC_CACHE_DIR: z.string().optional(),
-  OPENFIGI_API_KEY: z.string().optional(),
-  /** Comma-separated API keys. When set, write routes and sockets require one. */
-  API_KEYS: list.default([]),
-  REDIS_URL: z.string().optional(),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
-  /**
-   * Longest a "now" payload of summary, indicators, flow or dashboard is reused while no data changed, ms
-   * (0 = off). Any write to what it read makes the next request recompute it at once.
-   */
-  RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
-  RETENTION_PRINTS_DAYS: z.coerce.number().int().min(1).default(30),
-  RETENTION_ALERTS_DAYS: z.coerce.number().int().min(1).default(7),
-  SERVE_CLIENT: bool.default(true),
-});
+export const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+    /**
+     * Bind address. Default: 127.0.0.1 (this machine only) while no API_KEYS are set, since then anyone who
+     * can reach the port may upload; 0.0.0.0 (every interface) once keys are set.
+     */
+    HOST: z.string().min(1).optional(),
+    /** Real Postgres. Without it the embedded PGlite engine stores under DATA_DIR. */
+    DATABASE_URL: z.string().url().optional(),
+    DATA_DIR: z.string().default("./data"),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+    /** auto: load demo data and run the simulator when the embedded database is empty. */
+    DEMO: z.enum(["auto", "on", "off"]).default("auto"),
+    DEMO_SYMBOLS: list.default(["AAPL", "MSFT", "NVDA", "TSLA", "SPY"]),
+    DEMO_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+    /** Live feed: none, demo (simulator), alpaca (WebSocket), replay (a file). */
+    FEED: z.enum(["none", "demo", "alpaca", "replay"]).optional(),
+    FEED_SYMBOLS: list.optional(),
+    REPLAY_FILE: z.string().optional(),
+    REPLAY_SPEED: z.coerce.number().positive().default(1),
+    ALPACA_KEY_ID: z.string().optional(),
+    ALPACA_SECRET_KEY: z.string().optional(),
+    ALPACA_STREAM_URL: z.string().default("wss://stream.data.alpaca.markets/v2/sip"),
+    /** Largest accepted HTTP upload. Larger bodies get 413 and store nothing. */
+    MAX_UPLOAD_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024 * 1024),
+    /** How far back a lit print may serve as the market price when no quote is known. */
+    LAST_LIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
+    /** Prints go to Socket.IO clients at most once per this many ms (at once after a quiet spell). */
+    LIVE_BATCH_MS: z.coerce.number().int().min(1).max(1000).default(50),
+    /** Basket for the dollar-weighted DIX; default: the S&P 500 constituents of `DIX_CONSTITUENTS_FILE`. */
+    DIX_BASKET: list.optional(),
+    /** CSV (`symbol,name,as_of`) replacing the shipped S&P 500 list (server/data/sp500-constituents.csv). */
+    DIX_CONSTITUENTS_FILE: z.string().optional(),
+    /** Share of basket members that need short volume and a close before a DIX is reported (0-1). */
+    DIX_MIN_COVERAGE: z.coerce.number().min(0).max(1).default(0.8),
+    /** Declared User-Agent for SEC EDGAR ("Company Name admin@company.com"). Required to fetch from the SEC. */
+    SEC_USER_AGENT: z.string().optional(),
+    SEC_CACHE_DIR: z.string().optional(),
+    OPENFIGI_API_KEY: z.string().optional(),
+    /** Comma-separated API keys. When set, write routes and sockets require one. */
+    API_KEYS: list
+      .refine((keys) => keys.every((k) => k.length <= MAX_API_KEY_LENGTH), {
+        message: `each key must be at most ${MAX_API_KEY_LENGTH} characters`,
+      })
+      .default([]),
+    /**
+     * Comma-separated web origins (`https://dash.example.com`) whose pages may write (upload, register
+     * webhooks) besides pages served by this server; a write from any other origin gets 403.
+     */
+    ALLOWED_ORIGINS: list
+      .refine((origins) => origins.every(isOrigin), {
+        message: "each entry must be an origin like https://dash.example.com (scheme, host, optional port)",
+      })
+      .transform((origins) => origins.map((o) => new URL(o).origin))
+      .default([]),
+    REDIS_URL: z.string().optional(),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+    /**
+     * Longest a "now" payload of summary, indicators, flow or dashboard is reused while no data changed, ms
+     * (0 = off). Any write to what it read makes the next request recompute it at once.
+     */
+    RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
+    RETENTION_PRINTS_DAYS: z.coerce.number().int().min(1).default(30),
+    RETENTION_ALERTS_DAYS: z.coerce.number().int().min(1).default(7),
+    SERVE_CLIENT: bool.default(true),
+  })
+  .transform((env) => ({ ...env, HOST: env.HOST ?? defaultHost(env.API_KEYS) }));
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Where the service listens when HOST is not set: only this machine while it has no API keys. */
+export const defaultHost = (apiKeys: readonly string[]) => (apiKeys.length > 0 ? "0.0.0.0" : "127.0.0.1");
+
+function isOrigin(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === "http:" || u.protocol === "https:") && u.origin === s.replace(/\/$/, "");
+  } catch {
+    return false;
+  }
+}
 
 /** Parses the environment once; a bad value stops the process with a message naming the variable. */
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {

@@ -1,3 +1,4 @@
+import { startBanner } from "./banner";
 import { loadEnv } from "./env";
 import { createLogger } from "./lib/log";
 import { servicePlugins } from "./plugins";
@@ -6,18 +7,8 @@ import { startServer } from "./server";
 const env = loadEnv();
 const log = createLogger(env.LOG_LEVEL);
 const server = await startServer({ env, log, plugins: servicePlugins });
-const base = server.url;
 process.stdout.write(
-  [
-    "",
-    "Smart Money Tracker is running",
-    `  dashboard:  ${base}/smart-money/dashboard`,
-    `  API docs:   ${base}/docs   (OpenAPI: ${base}/openapi.json)`,
-    `  health:     ${base}/health`,
-    `  database:   ${server.deps.db.kind === "pglite" ? `embedded PGlite in ${env.DATA_DIR}/pglite` : "Postgres (DATABASE_URL)"}`,
-    `  live feed:  ${server.feed?.name ?? "none (set FEED=demo|alpaca|replay)"}`,
-    "",
-  ].join("\n"),
+  startBanner(env, { url: server.url, database: server.deps.db.kind, feed: server.feed?.name ?? null }),
 );
 
 let closing = false;

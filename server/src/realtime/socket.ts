@@ -1,19 +1,25 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type ServerOptions, type Socket } from "socket.io";
 import { toPrintWire } from "../darkpool/print-wire";
+import { isValidApiKey } from "../lib/auth";
 import type { Logger } from "../lib/log";
 import { SYMBOL_PATTERN } from "../lib/symbols";
 import type { LiveBus } from "./bus";
-import {
-  CHANNELS,
-  type Channel,
-  type ClientToServerEvents,
-  type PrintWire,
-  type ServerToClientEvents,
-  type SocketData,
-  type SubscribeAck,
-  type SubscribeRequest,
+import type {
+  Channel,
+  ClientToServerEvents,
+  PrintWire,
+  ServerToClientEvents,
+  SocketData,
+  SubscribeAck,
+  SubscribeRequest,
 } from "./events";
+import {
+  MAX_MESSAGE_BYTES,
+  MAX_SYMBOLS_PER_REQUEST,
+  parseChannels,
+  roomBudgetError,
+} from "./subscribe-limits";
 
 export type RealtimeServer = Server<
   ClientToServerEvents,
@@ -36,8 +42,6 @@ export interface RealtimeOptions {
   adapter?: Partial<ServerOptions>["adapter"] | undefined;
 }
 
-const MAX_SYMBOLS_PER_REQUEST = 500;
-
 /** `prints:AAPL`, `alerts:*`: one room per channel and symbol. */
 export const roomOf = (channel: Channel, symbol: string) => `${channel}:${symbol}`;
 
@@ -50,6 +54,7 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
   const io: RealtimeServer = new Server(http, {
     path: "/socket.io",
     cors: { origin: true },
+    maxHttpBufferSize: MAX_MESSAGE_BYTES,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     ...(o.adapter ? { adapter: o.adapter } : {}),
   });
@@ -58,7 +63,7 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
   io.use((socket, next) => {
     const auth = socket.handshake.auth as { apiKey?: unknown } | undefined;
     const key = typeof auth?.apiKey === "string" ? auth.apiKey : null;
-    if (o.apiKeys.length > 0 && (key === null || !o.apiKeys.includes(key))) {
+    if (o.apiKeys.length > 0 && !isValidApiKey(key, o.apiKeys)) {
       const err = new Error("UNAUTHORIZED: a valid apiKey is required in the handshake auth") as Error & {
         data?: unknown;
       };
@@ -73,8 +78,7 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
   io.on("connection", (socket) => {
     log.debug("connected", { id: socket.id, recovered: socket.recovered });
     const announce = (result: SubscribeAck) => {
-      if (result.ok)
-        io.to(socket.id).emit("subscribed", { rooms: [...socket.rooms].filter((r) => r !== socket.id) });
+      if (result.ok) io.to(socket.id).emit("subscribed", { rooms: result.rooms });
       return result;
     };
     socket.on("subscribe", (req, ack) => reply(ack, announce(changeRooms(socket, req, "join"))));
@@ -167,15 +171,22 @@ function changeRooms(
       return fail(`symbols: ${JSON.stringify(raw)} is not a ticker or "*"`);
     symbols.push(s);
   }
-  const channels: Channel[] = [];
-  for (const c of req.channels) {
-    if (!(CHANNELS as readonly string[]).includes(c)) {
-      return fail(`channels: ${JSON.stringify(c)} is not one of ${CHANNELS.join(", ")}`);
-    }
-    channels.push(c);
-  }
-  const rooms = channels.flatMap((c) => symbols.map((s) => roomOf(c, s)));
-  if (action === "join") void socket.join(rooms);
-  else for (const r of rooms) void socket.leave(r);
-  return { ok: true, symbols, channels, rooms };
+  const parsed = parseChannels(req.channels);
+  if ("error" in parsed) return fail(parsed.error);
+  const { channels } = parsed;
+  const unique = [...new Set(symbols)];
+  const rooms = channels.flatMap((c) => unique.map((s) => roomOf(c, s)));
+  if (action === "join") {
+    const overBudget = roomBudgetError(subscribedRooms(socket), rooms);
+    if (overBudget) return fail(overBudget);
+    void socket.join(rooms);
+  } else for (const r of rooms) void socket.leave(r);
+  return { ok: true, symbols: unique, channels, rooms: subscribedRooms(socket).size };
+}
+
+/** The channel rooms a connection is in (Socket.IO also puts each socket in a room named by its id). */
+function subscribedRooms(socket: Socket): Set<string> {
+  const rooms = new Set(socket.rooms);
+  rooms.delete(socket.id);
+  return rooms;
 }
