@@ -53,7 +53,11 @@ const median = (xs: number[]) => {
 };
 /** Median of value / shares over share rows (no options), with values multiplied by `scale`. */
 const medianPrice = (rows: RawRow[], scale: number) =>
-  median(rows.filter((r) => r.type === "SH" && !r.putCall && r.shares > 0).map((r) => (r.value * scale) / r.shares));
+  median(
+    rows
+      .filter((r) => r.type === "SH" && !r.putCall && r.shares > 0)
+      .map((r) => (r.value * scale) / r.shares),
+  );
 
 const acornRows = rawRows(ACORN);
 const acornApple = acornRows.find((r) => r.cusip === "037833100") as RawRow;
@@ -115,21 +119,29 @@ describe.each(engines())("13F figures against the raw files on %s", (engine) => 
       value_unit_suspect: boolean;
       value_unit_flags: string[];
     }[];
-    value_unit_flags: { accession: string; value_unit: string; flags: string[]; evidence: Record<string, unknown> }[];
+    value_unit_flags: {
+      accession: string;
+      value_unit: string;
+      flags: string[];
+      evidence: Record<string, unknown>;
+    }[];
   };
 
   it("a 2025 filing in dollars: rows sum to the cover's tableValueTotal, the unit is usd and nothing is flagged", async () => {
     const total = coverNumber(ACORN, "tableValueTotal");
     expect(acornRows).toHaveLength(coverNumber(ACORN, "tableEntryTotal"));
     expect(acornRows.reduce((s, r) => s + r.value, 0)).toBe(total);
-    const [filing] = await handle.query<{ value_unit: string; value_unit_suspect: boolean; evidence: unknown }>(
+    const [filing] = await handle.query<{
+      value_unit: string;
+      value_unit_suspect: boolean;
+      evidence: unknown;
+    }>(
       sql`select value_unit, value_unit_suspect, value_unit_evidence as evidence from thirteenf_filings
         where accession = '0001951757-25-000093'`,
     );
-    const evidence = (typeof filing?.evidence === "string" ? JSON.parse(filing.evidence) : filing?.evidence) as Record<
-      string,
-      unknown
-    >;
+    const evidence = (
+      typeof filing?.evidence === "string" ? JSON.parse(filing.evidence) : filing?.evidence
+    ) as Record<string, unknown>;
     expect(filing).toMatchObject({ value_unit: "usd", value_unit_suspect: false });
     expect(evidence).toMatchObject({
       flags: [],
@@ -212,7 +224,7 @@ describe.each(engines())("13F figures against the raw files on %s", (engine) => 
     const holder = body.holders[0];
     // The era's unit (thousands) applied and kept visible: $8.24B for 58,228 shares, $141,500 a share.
     expect(holder?.value).toBe(tableApple.value * 1000);
-    expect(tableApple.value * 1000 / tableApple.shares).toBeGreaterThan(100_000);
+    expect((tableApple.value * 1000) / tableApple.shares).toBeGreaterThan(100_000);
     expect(holder).toMatchObject({
       value_unit: "thousands_usd",
       value_unit_suspect: true,
@@ -226,7 +238,10 @@ describe.each(engines())("13F figures against the raw files on %s", (engine) => 
   });
 
   it("the same real Acorn Creek rows filed in 2022: the cover total agrees with the rows, the implied prices do not", async () => {
-    const as2022 = ACORN.replace("<ACCESSION-NUMBER>0001951757-25-000093", "<ACCESSION-NUMBER>0001951757-22-000093")
+    const as2022 = ACORN.replace(
+      "<ACCESSION-NUMBER>0001951757-25-000093",
+      "<ACCESSION-NUMBER>0001951757-22-000093",
+    )
       .replace("<FILING-DATE>20250122", "<FILING-DATE>20220122")
       .replaceAll("12-31-2024", "12-31-2021");
     expect((await upload(as2022, "acorn-2022.nc")).status).toBe(200);
@@ -235,7 +250,10 @@ describe.each(engines())("13F figures against the raw files on %s", (engine) => 
     );
     const acorn = body.value_unit_flags.find((f) => f.accession === "0001951757-22-000093");
     expect(acorn?.flags).toEqual(["median_implied_price_above_5000_usd"]);
-    expect(acorn?.evidence).toMatchObject({ totalCheck: "match", tableValueTotal: coverNumber(ACORN, "tableValueTotal") });
+    expect(acorn?.evidence).toMatchObject({
+      totalCheck: "match",
+      tableValueTotal: coverNumber(ACORN, "tableValueTotal"),
+    });
     expect(acorn?.evidence.medianImpliedPriceUsd as number).toBeCloseTo(medianPrice(acornRows, 1000), 4);
   });
 

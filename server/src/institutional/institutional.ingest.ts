@@ -30,7 +30,6 @@ import {
   type SecurityRecord,
 } from "./securities";
 import type { SubmissionHeader } from "./submission.parse";
-import { assessStoredValueUnits } from "./thirteenf-unit.store";
 import {
   DOLLAR_VALUE_FROM_FILING_DATE,
   isUnitSuspect,
@@ -38,6 +37,7 @@ import {
   type ThirteenFCover,
   type ThirteenFHolding,
 } from "./thirteenf.parse";
+import { assessStoredValueUnits } from "./thirteenf-unit.store";
 import { easternToUtc } from "./xml-records";
 
 export interface FilingHints {

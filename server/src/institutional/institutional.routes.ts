@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Db } from "@smt/db";
 import type { AppDeps } from "../app";
 import { AppError } from "../errors";
+import { addDays, etDateOf } from "../lib/et-time";
 import {
   errorResponses,
   Freshness,
@@ -11,8 +12,8 @@ import {
   Source,
   SymbolParams,
 } from "../lib/openapi";
-import { addDays, etDateOf } from "../lib/et-time";
 import { normalizeSymbol } from "../lib/symbols";
+import { choosePeriod, type PeriodSelection } from "./institutional.period";
 import {
   classifyChanges,
   clusterBuys,
@@ -24,7 +25,6 @@ import {
   previousQuarterEnd,
   summarizeChanges,
 } from "./institutional.signals";
-import { choosePeriod, type PeriodSelection } from "./institutional.period";
 import {
   type FilerPosition,
   filersReporting,
@@ -75,10 +75,12 @@ const Holder = z.object({
   change_percentage: z.number().nullable(),
   put_value: z.number(),
   call_value: z.number(),
-  value_unit: z.string().openapi({ description: "Unit of `value` as filed: usd or thousands_usd (by filing date)" }),
-  value_unit_suspect: z
-    .boolean()
-    .openapi({ description: "The filing as a whole, or a row, looks filed in another unit; see value_unit_flags" }),
+  value_unit: z
+    .string()
+    .openapi({ description: "Unit of `value` as filed: usd or thousands_usd (by filing date)" }),
+  value_unit_suspect: z.boolean().openapi({
+    description: "The filing as a whole, or a row, looks filed in another unit; see value_unit_flags",
+  }),
   value_unit_flags: z.array(z.string()),
   filed_at: z.string(),
   accessions: z.array(z.string()),
@@ -102,9 +104,9 @@ const ValueUnitFlag = z.object({
 /** Fields every quarter answer carries: which quarter and why, and the filings whose unit is in doubt. */
 const QuarterCommon = {
   period_selection: PeriodSelectionSchema,
-  value_unit_flags: z
-    .array(ValueUnitFlag)
-    .openapi({ description: "Filings counted here whose values look filed in another unit, with the evidence" }),
+  value_unit_flags: z.array(ValueUnitFlag).openapi({
+    description: "Filings counted here whose values look filed in another unit, with the evidence",
+  }),
 };
 
 const unmappedRoute = createRoute({
@@ -201,9 +203,9 @@ const changesRoute = createRoute({
         not_reported: z
           .number()
           .openapi({ description: "Prior holders with no report for this quarter yet" }),
-        unknown: z
-          .number()
-          .openapi({ description: "Current holders whose prior-quarter report is not loaded (not counted as new)" }),
+        unknown: z.number().openapi({
+          description: "Current holders whose prior-quarter report is not loaded (not counted as new)",
+        }),
         changes: z.array(Change),
         ...Common,
       })

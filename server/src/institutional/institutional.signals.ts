@@ -6,7 +6,7 @@
 import { addDays, etDateOf } from "../lib/et-time";
 
 export const INSTITUTIONAL_PARAMS = {
-  version: "institutional-v1",
+  version: "institutional-v2",
   /** 13F reports are due 45 days after quarter end (Rule 13f-1); a quarter is complete after that. */
   filingDeadlineDays: 45,
   /** Original specification: > +2% strong inflow, < -2% strong outflow. */

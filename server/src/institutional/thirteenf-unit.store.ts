@@ -105,7 +105,8 @@ export async function valueUnitChecks(db: Db, accessions: string[]): Promise<Map
   );
   return new Map(
     rows.map((r) => {
-      const raw = typeof r.value_unit_evidence === "string" ? JSON.parse(r.value_unit_evidence) : r.value_unit_evidence;
+      const raw =
+        typeof r.value_unit_evidence === "string" ? JSON.parse(r.value_unit_evidence) : r.value_unit_evidence;
       const evidence = (raw ?? null) as (Record<string, unknown> & { flags?: string[] }) | null;
       const { flags = null, ...rest } = evidence ?? {};
       return [

@@ -46,7 +46,10 @@ export const VALUE_UNIT_CHECK = {
 } as const;
 
 /** How the sum of the rows compares with the cover page's total (both as filed). */
-export function totalCheck(rowsValue: number, total: number | null): { check: TotalCheck; ratio: number | null } {
+export function totalCheck(
+  rowsValue: number,
+  total: number | null,
+): { check: TotalCheck; ratio: number | null } {
   if (total === null || total <= 0) return { check: "no_total", ratio: null };
   const ratio = rowsValue / total;
   if (Math.abs(ratio - 1) <= VALUE_UNIT_CHECK.totalTolerance) return { check: "match", ratio };
@@ -66,7 +69,10 @@ export function assessValueUnit(facts: ValueUnitFacts, c = VALUE_UNIT_CHECK): Va
   if (median !== null && median > c.maxMedianPriceUsd) flags.push("median_implied_price_above_5000_usd");
   if (median !== null && median > 0 && median < c.minMedianPriceUsd)
     flags.push("median_implied_price_below_0.50_usd");
-  if (facts.rowsWithStoredClose > 0 && facts.rowsOffStoredClose >= facts.rowsWithStoredClose * c.offCloseShare)
+  if (
+    facts.rowsWithStoredClose > 0 &&
+    facts.rowsOffStoredClose >= facts.rowsWithStoredClose * c.offCloseShare
+  )
     flags.push("implied_prices_off_stored_closes");
   return {
     valueUnit: facts.valueUnit,
