@@ -34,6 +34,13 @@ export const thirteenfFilings = pgTable(
     tableValueTotal: doublePrecision("table_value_total"),
     /** `usd` or `thousands_usd`, by filing date (SEC switched to dollars for filings from 2023-01-03). */
     valueUnit: text("value_unit").notNull(),
+    /**
+     * The filing as a whole looks reported in another unit than its era's (cover total vs rows, implied
+     * share prices); values are never rescaled, the flag and `value_unit_evidence` travel with them.
+     */
+    valueUnitSuspect: boolean("value_unit_suspect").notNull().default(false),
+    /** The facts behind `value_unit_suspect` (thirteenf.unit.ts); null until assessed. */
+    valueUnitEvidence: jsonb("value_unit_evidence"),
     ...provenance(),
   },
   (t) => [

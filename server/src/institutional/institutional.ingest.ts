@@ -38,6 +38,7 @@ import {
   type ThirteenFCover,
   type ThirteenFHolding,
 } from "./thirteenf.parse";
+import { assessStoredValueUnits } from "./thirteenf-unit.store";
 import { easternToUtc } from "./xml-records";
 
 export interface FilingHints {
@@ -110,6 +111,28 @@ export async function read13F(
 }
 
 /**
+ * A cover page alone is not a holdings report: stored, it would replace the filer's earlier report for
+ * the period with nothing. Only a 13F notice (`13F-NT`, report type `13F NOTICE`, which by the form's
+ * instructions has no information table) or a report whose cover says it has zero entries
+ * (`tableEntryTotal` 0) may come without rows.
+ */
+function refuseMissingInformationTable(parts: ThirteenFParts, name: string): void {
+  const cover = parts.cover as ThirteenFCover;
+  if (parts.holdings.length > 0) return;
+  const type = (parts.header?.submissionType ?? cover.submissionType ?? "").toUpperCase();
+  const isNotice = cover.reportType?.toUpperCase() === "13F NOTICE" || type.startsWith("13F-NT");
+  if (isNotice || cover.tableEntryTotal === 0) return;
+  const entries = cover.tableEntryTotal === null ? "an unknown number of" : String(cover.tableEntryTotal);
+  throw new AppError(
+    "INVALID_INPUT",
+    `${name}: incomplete 13F filing: the cover page (${cover.reportType ?? "no reportType"}) reports ${entries} ` +
+      "information-table entries (summaryPage/tableEntryTotal) but no information table was given; nothing " +
+      "stored. Load the cover page together with its information table XML, or the whole submission .txt",
+    { accession: parts.header?.accession ?? null, tableEntryTotal: cover.tableEntryTotal },
+  );
+}
+
+/**
  * Stores one 13F filing (cover page and information table) in one transaction: a second load stores
  * nothing new, and a filing with a rejected row still stores its good rows (the rejects are reported).
  */
@@ -122,6 +145,7 @@ export async function store13F(
   const { header, cover } = parts;
   if (!cover) throw new AppError("INVALID_INPUT", `${name}: no 13F cover page (primary_doc.xml) found`);
   if (!cover.periodOfReport) throw new AppError("INVALID_INPUT", `${name}: cover page has no periodOfReport`);
+  refuseMissingInformationTable(parts, name);
   const accession = header?.accession ?? hints.accession;
   if (!accession) {
     throw new AppError(
@@ -192,6 +216,7 @@ export async function store13F(
     },
   });
   if (!filingStored) await insert13FFilings(db, [filing]);
+  await assessStoredValueUnits(db, [accession]);
   await touchMappedSymbols(
     db,
     parts.holdings.flatMap((p) => (p.ok ? [p.record.cusip] : [])),
@@ -350,7 +375,7 @@ export async function ingest13FDataset(
   async function* items(): AsyncGenerator<Parsed<DatasetItem>[]> {
     for await (const run of parse13FDatasetBatches(src)) yield run.map(item);
   }
-  return runIngest<DatasetItem>({
+  const summary = await runIngest<DatasetItem>({
     db,
     kind: "13f-dataset",
     source: "sec_13f_dataset",
@@ -372,6 +397,8 @@ export async function ingest13FDataset(
       ];
     },
   });
+  await assessStoredValueUnits(db, [...filings.keys()]);
+  return summary;
 }
 
 type InsiderItem = { kind: "filing"; filing: InsiderFilingRow } | { kind: "row"; row: InsiderRow };

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Db } from "@smt/db";
 import type { AppDeps } from "../app";
 import { AppError } from "../errors";
+import { addDays, etDateOf } from "../lib/et-time";
 import {
   errorResponses,
   Freshness,
@@ -12,6 +13,7 @@ import {
   SymbolParams,
 } from "../lib/openapi";
 import { normalizeSymbol } from "../lib/symbols";
+import { choosePeriod, type PeriodSelection } from "./institutional.period";
 import {
   classifyChanges,
   clusterBuys,
@@ -20,7 +22,6 @@ import {
   INSTITUTIONAL_PARAMS,
   insiderScore,
   insiderWindows,
-  latestCompleteQuarter,
   previousQuarterEnd,
   summarizeChanges,
 } from "./institutional.signals";
@@ -33,6 +34,7 @@ import {
   securitiesForSymbol,
   unmappedCusips,
 } from "./institutional.store";
+import { type ValueUnitCheck, valueUnitChecks } from "./thirteenf-unit.store";
 
 const AsOf = z.iso
   .datetime({ offset: true })
@@ -42,7 +44,10 @@ const Quarter = z
   .string()
   .regex(/^\d{4}-(03-31|06-30|09-30|12-31)$/, "expected a quarter end YYYY-MM-DD")
   .optional()
-  .openapi({ description: "Period of report (quarter end); default: the latest complete quarter at as_of" });
+  .openapi({
+    description:
+      "Period of report (quarter end); default: the newest quarter with a filing holding the stock public at as_of (see period_selection)",
+  });
 
 const Common = {
   as_of: z.string(),
@@ -70,10 +75,39 @@ const Holder = z.object({
   change_percentage: z.number().nullable(),
   put_value: z.number(),
   call_value: z.number(),
-  value_unit_suspect: z.boolean(),
+  value_unit: z
+    .string()
+    .openapi({ description: "Unit of `value` as filed: usd or thousands_usd (by filing date)" }),
+  value_unit_suspect: z.boolean().openapi({
+    description: "The filing as a whole, or a row, looks filed in another unit; see value_unit_flags",
+  }),
+  value_unit_flags: z.array(z.string()),
   filed_at: z.string(),
   accessions: z.array(z.string()),
 });
+
+const PeriodSelectionSchema = z.object({
+  rule: z.enum(["requested", "latest_with_data", "latest_complete_quarter"]),
+  reason: z.string(),
+  latest_complete_quarter: z.string(),
+  filing_window_open: z.boolean(),
+});
+
+const ValueUnitFlag = z.object({
+  accession: z.string(),
+  filer_cik: z.string(),
+  value_unit: z.string(),
+  flags: z.array(z.string()),
+  evidence: z.record(z.string(), z.unknown()),
+});
+
+/** Fields every quarter answer carries: which quarter and why, and the filings whose unit is in doubt. */
+const QuarterCommon = {
+  period_selection: PeriodSelectionSchema,
+  value_unit_flags: z.array(ValueUnitFlag).openapi({
+    description: "Filings counted here whose values look filed in another unit, with the evidence",
+  }),
+};
 
 const unmappedRoute = createRoute({
   method: "get",
@@ -124,6 +158,7 @@ const holdersRoute = createRoute({
         symbol: z.string(),
         period: z.string(),
         prior_period: z.string(),
+        ...QuarterCommon,
         total_holders: z.number(),
         shares_outstanding: z.number().nullable(),
         shares_outstanding_as_of: z.string().nullable(),
@@ -139,7 +174,7 @@ const holdersRoute = createRoute({
 const Change = z.object({
   holder_cik: z.string(),
   holder_name: z.string().nullable(),
-  change_type: z.enum(["new", "increased", "decreased", "sold_out", "unchanged", "not_reported"]),
+  change_type: z.enum(["new", "increased", "decreased", "sold_out", "unchanged", "not_reported", "unknown"]),
   shares: z.number(),
   prior_shares: z.number(),
   change_shares: z.number(),
@@ -159,6 +194,7 @@ const changesRoute = createRoute({
         symbol: z.string(),
         period: z.string(),
         prior_period: z.string(),
+        ...QuarterCommon,
         increased: Bucket,
         decreased: Bucket,
         new_positions: Bucket,
@@ -167,6 +203,9 @@ const changesRoute = createRoute({
         not_reported: z
           .number()
           .openapi({ description: "Prior holders with no report for this quarter yet" }),
+        unknown: z.number().openapi({
+          description: "Current holders whose prior-quarter report is not loaded (not counted as new)",
+        }),
         changes: z.array(Change),
         ...Common,
       })
@@ -187,6 +226,7 @@ const flowRoute = createRoute({
         symbol: z.string(),
         period: z.string(),
         prior_period: z.string(),
+        ...QuarterCommon,
         institutional_ownership: z.number().nullable().openapi({ description: "% of shares outstanding" }),
         institutional_shares: z.number(),
         prior_institutional_shares: z.number(),
@@ -194,6 +234,9 @@ const flowRoute = createRoute({
         flow_direction: z.enum(["strong_inflow", "inflow", "neutral", "outflow", "strong_outflow"]),
         new_positions: z.number(),
         sold_out_positions: z.number(),
+        unknown_prior_positions: z
+          .number()
+          .openapi({ description: "Holders left out of the comparison: prior-quarter report not loaded" }),
         conviction_score: z.number().openapi({ description: "0-100, see docs/institutional.md" }),
         conviction_components: z.object({
           breadth: z.number(),
@@ -316,6 +359,7 @@ interface QuarterView {
   symbol: string;
   asOf: Date;
   period: string;
+  selection: PeriodSelection;
   priorPeriod: string;
   cusips: string[];
   sharesOutstanding: number | null;
@@ -323,6 +367,8 @@ interface QuarterView {
   current: FilerPosition[];
   prior: FilerPosition[];
   reportingNow: Set<string>;
+  reportedBefore: Set<string>;
+  unitChecks: Map<string, ValueUnitCheck>;
 }
 
 /** Both quarters' per-filer positions in the stock, as known at `asOf`. */
@@ -343,22 +389,37 @@ async function quarterView(
       { symbol },
     );
   }
-  const period = periodRaw ?? latestCompleteQuarter(asOf);
+  const { period, selection } = await choosePeriod(db, sec.cusips, asOf, periodRaw);
   const priorPeriod = previousQuarterEnd(period);
   const [current, prior] = await Promise.all([
     positionsByFiler(db, sec.cusips, period, asOf),
     positionsByFiler(db, sec.cusips, priorPeriod, asOf),
   ]);
-  const reportingNow = await filersReporting(
-    db,
-    prior.map((p) => p.filerCik),
-    period,
-    asOf,
-  );
+  const [reportingNow, reportedBefore, unitChecks] = await Promise.all([
+    filersReporting(
+      db,
+      prior.map((p) => p.filerCik),
+      period,
+      asOf,
+    ),
+    filersReporting(
+      db,
+      current.map((p) => p.filerCik),
+      priorPeriod,
+      asOf,
+    ),
+    valueUnitChecks(
+      db,
+      [...current, ...prior].flatMap((p) => p.accessions),
+    ),
+  ]);
   return {
     symbol,
     asOf,
     period,
+    selection,
+    reportedBefore,
+    unitChecks,
     priorPeriod,
     cusips: sec.cusips,
     sharesOutstanding: sec.sharesOutstanding,
@@ -366,6 +427,33 @@ async function quarterView(
     current,
     prior,
     reportingNow,
+  };
+}
+
+/** `period_selection` and the flagged filings among those counted. */
+function quarterCommon(v: QuarterView) {
+  return {
+    period_selection: v.selection,
+    value_unit_flags: [...v.unitChecks.values()]
+      .filter((c) => c.suspect)
+      .map((c) => ({
+        accession: c.accession,
+        filer_cik: c.filerCik,
+        value_unit: c.valueUnit,
+        flags: c.flags ?? [],
+        evidence: c.evidence ?? {},
+      })),
+  };
+}
+
+/** A holder's unit: its filings' unit, `mixed` when they differ; flags of any of its filings. */
+function holderUnit(p: FilerPosition, checks: Map<string, ValueUnitCheck>) {
+  const mine = p.accessions.flatMap((a) => checks.get(a) ?? []);
+  const units = [...new Set(mine.map((c) => c.valueUnit))];
+  return {
+    value_unit: units.length === 1 ? (units[0] as string) : units.length === 0 ? "unknown" : "mixed",
+    value_unit_suspect: p.valueUnitSuspect || mine.some((c) => c.suspect),
+    value_unit_flags: [...new Set(mine.flatMap((c) => c.flags ?? []))],
   };
 }
 
@@ -426,7 +514,7 @@ export function institutionalRoutes(deps: AppDeps) {
               before && before.shares > 0 && change !== null ? round((change / before.shares) * 100) : null,
             put_value: p.putValueUsd,
             call_value: p.callValueUsd,
-            value_unit_suspect: p.valueUnitSuspect,
+            ...holderUnit(p, v.unitChecks),
             filed_at: p.publishedAt.toISOString(),
             accessions: p.accessions,
           };
@@ -436,6 +524,7 @@ export function institutionalRoutes(deps: AppDeps) {
           symbol: v.symbol,
           period: v.period,
           prior_period: v.priorPeriod,
+          ...quarterCommon(v),
           total_holders: v.current.length,
           shares_outstanding: v.sharesOutstanding,
           shares_outstanding_as_of: v.sharesAsOf,
@@ -451,19 +540,21 @@ export function institutionalRoutes(deps: AppDeps) {
     .openapi(changesRoute, async (c) => {
       const q = c.req.valid("query");
       const v = await quarterView(db, c.req.valid("param").symbol, q.as_of, q.period, now());
-      const changes = classifyChanges(v.current, v.prior, v.reportingNow);
+      const changes = classifyChanges(v.current, v.prior, v.reportingNow, v.reportedBefore);
       const s = summarizeChanges(changes);
       return c.json(
         {
           symbol: v.symbol,
           period: v.period,
           prior_period: v.priorPeriod,
+          ...quarterCommon(v),
           increased: s.increased,
           decreased: s.decreased,
           new_positions: s.new,
           sold_out: s.sold_out,
           unchanged: s.unchanged,
           not_reported: s.not_reported,
+          unknown: s.unknown,
           changes: changes
             .sort((a, b) => Math.abs(b.changeShares) - Math.abs(a.changeShares))
             .map((ch) => ({
@@ -485,7 +576,10 @@ export function institutionalRoutes(deps: AppDeps) {
     .openapi(flowRoute, async (c) => {
       const q = c.req.valid("query");
       const v = await quarterView(db, c.req.valid("param").symbol, q.as_of, q.period, now());
-      const flow = computeFlow(classifyChanges(v.current, v.prior, v.reportingNow), v.sharesOutstanding);
+      const flow = computeFlow(
+        classifyChanges(v.current, v.prior, v.reportingNow, v.reportedBefore),
+        v.sharesOutstanding,
+      );
       const filedThrough =
         v.current.map((p) => p.publishedAt).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
       return c.json(
@@ -493,6 +587,7 @@ export function institutionalRoutes(deps: AppDeps) {
           symbol: v.symbol,
           period: v.period,
           prior_period: v.priorPeriod,
+          ...quarterCommon(v),
           ...flow,
           conviction_components: {
             ...flow.conviction_components,
@@ -545,8 +640,9 @@ export function institutionalRoutes(deps: AppDeps) {
       const symbol = normalizeSymbol(c.req.valid("param").symbol);
       const asOf = q.as_of ? new Date(q.as_of) : now();
       const maxDays = Math.max(...INSIDER_PARAMS.windowsDays);
-      const asOfDay = asOf.toISOString().slice(0, 10);
-      const since = new Date(asOf.getTime() - maxDays * 86_400_000).toISOString().slice(0, 10);
+      // Windows are New York calendar days (Form 4 transaction dates are US dates).
+      const asOfDay = etDateOf(asOf.getTime());
+      const since = addDays(asOfDay, -maxDays);
       const rows = await insiderTransactions(db, { symbol, asOf, since, limit: 100_000 });
       const excluded = q.exclude_codes
         .split(",")
@@ -564,7 +660,7 @@ export function institutionalRoutes(deps: AppDeps) {
       const windows = insiderWindows(trades, asOfDay, excluded, INSIDER_PARAMS.windowsDays);
       const clusters = clusterBuys(trades, q.cluster_min_insiders, q.cluster_window_days);
       const window90 = windows.find((w) => w.days === 90) ?? (windows[0] as (typeof windows)[number]);
-      const from90 = new Date(asOf.getTime() - 89 * 86_400_000).toISOString().slice(0, 10);
+      const from90 = addDays(asOfDay, -89);
       const score = insiderScore(trades, window90, clusters.filter((cl) => cl.end >= from90).length);
       return c.json(
         {

@@ -30,7 +30,18 @@ const trade = (
 describe("quarters", () => {
   it("counts a quarter as complete only after its 45-day 13F window", () => {
     expect(latestCompleteQuarter(new Date("2025-02-14T00:00:00Z"))).toBe("2024-09-30");
-    expect(latestCompleteQuarter(new Date("2025-02-15T00:00:00Z"))).toBe("2024-12-31");
+    expect(latestCompleteQuarter(new Date("2025-02-15T05:00:00Z"))).toBe("2024-12-31");
+  });
+
+  it("turns the day at midnight New York time, not at 19:00 ET (UTC midnight)", () => {
+    // 2025-02-15T00:00Z is 19:00 EST on Feb 14, the deadline day itself: Q4 is not complete yet.
+    expect(latestCompleteQuarter(new Date("2025-02-15T00:00:00Z"))).toBe("2024-09-30");
+    expect(latestCompleteQuarter(new Date("2025-02-15T04:59:59Z"))).toBe("2024-09-30");
+    // Midnight EST starting Feb 15.
+    expect(latestCompleteQuarter(new Date("2025-02-15T05:00:00Z"))).toBe("2024-12-31");
+    // Q2 2025 is due Aug 14 (EDT, UTC-4): complete from 04:00Z on Aug 15.
+    expect(latestCompleteQuarter(new Date("2025-08-15T03:59:59Z"))).toBe("2025-03-31");
+    expect(latestCompleteQuarter(new Date("2025-08-15T04:00:00Z"))).toBe("2025-06-30");
     expect(previousQuarterEnd("2025-03-31")).toBe("2024-12-31");
     expect(previousQuarterEnd("2024-12-31")).toBe("2024-09-30");
   });
@@ -59,6 +70,7 @@ describe("holder changes", () => {
       [p("A", 150), p("C", 50)],
       [p("A", 100), p("B", 80), p("D", 40)],
       new Set(["A", "B"]),
+      new Set(["A", "C"]),
     );
     const kind = Object.fromEntries(changes.map((c) => [c.filerCik, c.kind]));
     expect(kind).toEqual({ A: "increased", C: "new", B: "sold_out", D: "not_reported" });
@@ -68,6 +80,23 @@ describe("holder changes", () => {
     expect(flow.institutional_ownership).toBe(2);
     expect(flow.conviction_components.breadth).toBeCloseTo(1 / 3, 4);
     expect(flow.conviction_components.entries).toBe(0);
+  });
+
+  it("does not call a position new when the filer's prior-quarter report was never loaded", () => {
+    // E holds the stock now; no prior-quarter report of E is known: unknown, not new.
+    const changes = classifyChanges([p("E", 18_577)], [], new Set(), new Set());
+    expect(changes.map((c) => c.kind)).toEqual(["unknown"]);
+    const flow = computeFlow(changes, 1_000_000);
+    expect(flow.new_positions).toBe(0);
+    expect(flow.unknown_prior_positions).toBe(1);
+    expect(flow.net_change_percentage).toBeNull();
+    // Nothing comparable: conviction stays at its neutral midpoint (was 82.5 with E counted as new).
+    expect(flow.conviction_score).toBe(50);
+    // Held shares still count toward ownership.
+    expect(flow.institutional_shares).toBe(18_577);
+    // With E's empty prior report loaded, the same position is new.
+    const known = classifyChanges([p("E", 18_577)], [], new Set(), new Set(["E"]));
+    expect(known.map((c) => c.kind)).toEqual(["new"]);
   });
 });
 

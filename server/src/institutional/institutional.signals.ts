@@ -3,8 +3,10 @@
  * versioned parameter set (docs/institutional.md explains every formula).
  */
 
+import { addDays, etDateOf } from "../lib/et-time";
+
 export const INSTITUTIONAL_PARAMS = {
-  version: "institutional-v1",
+  version: "institutional-v2",
   /** 13F reports are due 45 days after quarter end (Rule 13f-1); a quarter is complete after that. */
   filingDeadlineDays: 45,
   /** Original specification: > +2% strong inflow, < -2% strong outflow. */
@@ -56,14 +58,15 @@ export function previousQuarterEnd(period: string): string {
 
 /**
  * The latest complete quarter at `asOf`: the newest quarter end whose 45-day filing window has closed,
- * so that most managers' reports are in.
+ * so that most managers' reports are in. Days are New York days (EDGAR's filing day): Q4 is due on
+ * day 45 (Feb 14) and complete from midnight ET starting Feb 15, not from 19:00 ET (UTC midnight).
  */
 export function latestCompleteQuarter(
   asOf: Date,
   deadlineDays: number = INSTITUTIONAL_PARAMS.filingDeadlineDays,
 ): string {
-  // Q4 is due on day 45 (Feb 14) and complete from the day after.
-  return quarterEndOnOrBefore(new Date(asOf.getTime() - (deadlineDays + 1) * DAY_MS));
+  const lastOpenDay = addDays(etDateOf(asOf.getTime()), -(deadlineDays + 1));
+  return quarterEndOnOrBefore(new Date(`${lastOpenDay}T00:00:00Z`));
 }
 
 export interface Position {
@@ -73,7 +76,14 @@ export interface Position {
   valueUsd: number;
 }
 
-export type ChangeKind = "new" | "increased" | "decreased" | "sold_out" | "unchanged" | "not_reported";
+export type ChangeKind =
+  | "new"
+  | "increased"
+  | "decreased"
+  | "sold_out"
+  | "unchanged"
+  | "not_reported"
+  | "unknown";
 
 export interface HolderChange {
   filerCik: string;
@@ -82,24 +92,40 @@ export interface HolderChange {
   sharesNow: number;
   sharesBefore: number;
   changeShares: number;
-  /** Relative to the prior position; null for new positions. */
+  /** Relative to the prior position; null for new positions and unknown priors. */
   changePct: number | null;
 }
 
 /**
  * Per-filer change between two quarters. A filer that held the stock last quarter and filed this
  * quarter without it sold out; one that has not filed this quarter yet is `not_reported` (a missing
- * report is not a sale).
+ * report is not a sale). Symmetrically, a position is `new` only when the filer's prior-quarter report
+ * is known (`reportedBefore`) and did not hold the stock; with no prior report loaded the change is
+ * `unknown` (a missing report is not a purchase).
  */
 export function classifyChanges(
   current: Position[],
   prior: Position[],
   reportingNow: Set<string>,
+  reportedBefore: Set<string>,
 ): HolderChange[] {
   const before = new Map(prior.map((p) => [p.filerCik, p]));
   const out: HolderChange[] = [];
   for (const p of current) {
     const b = before.get(p.filerCik);
+    before.delete(p.filerCik);
+    if (!b && !reportedBefore.has(p.filerCik)) {
+      out.push({
+        filerCik: p.filerCik,
+        filerName: p.filerName,
+        kind: "unknown",
+        sharesNow: p.shares,
+        sharesBefore: 0,
+        changeShares: 0,
+        changePct: null,
+      });
+      continue;
+    }
     const sharesBefore = b?.shares ?? 0;
     const change = p.shares - sharesBefore;
     const kind: ChangeKind =
@@ -121,7 +147,6 @@ export function classifyChanges(
       changeShares: change,
       changePct: sharesBefore > 0 ? (change / sharesBefore) * 100 : null,
     });
-    before.delete(p.filerCik);
   }
   for (const b of before.values()) {
     if (b.shares <= 0) continue;
@@ -146,6 +171,8 @@ export interface ChangeSummary {
   sold_out: { count: number; shares: number };
   unchanged: number;
   not_reported: number;
+  /** Current holders whose prior-quarter report is not loaded (neither new nor a change). */
+  unknown: number;
 }
 
 export function summarizeChanges(changes: HolderChange[]): ChangeSummary {
@@ -156,10 +183,12 @@ export function summarizeChanges(changes: HolderChange[]): ChangeSummary {
     sold_out: { count: 0, shares: 0 },
     unchanged: 0,
     not_reported: 0,
+    unknown: 0,
   };
   for (const c of changes) {
     if (c.kind === "unchanged") s.unchanged++;
     else if (c.kind === "not_reported") s.not_reported++;
+    else if (c.kind === "unknown") s.unknown++;
     else {
       s[c.kind].count++;
       s[c.kind].shares += Math.abs(c.changeShares);
@@ -179,12 +208,19 @@ export function flowDirection(netChangePct: number | null, p = INSTITUTIONAL_PAR
 }
 
 export interface Flow {
+  /** Shares held by every current holder (unknown priors included). */
   institutional_shares: number;
+  /** Prior-quarter shares of the filers compared (see `net_change_percentage`). */
   prior_institutional_shares: number;
   /** Institutional shares / shares outstanding x 100; null without shares outstanding. */
   institutional_ownership: number | null;
-  /** (now - before) / before x 100, over filers that reported both quarters or exited. */
+  /**
+   * (now - before) / before x 100 over the filers whose both quarters are known (reported both, or
+   * exited); holders with an unloaded prior quarter and prior holders not reported yet are left out.
+   */
   net_change_percentage: number | null;
+  /** Current holders left out of the comparison because their prior quarter is not loaded. */
+  unknown_prior_positions: number;
   flow_direction: FlowDirection;
   new_positions: number;
   sold_out_positions: number;
@@ -207,7 +243,8 @@ export function computeFlow(
   sharesOutstanding: number | null,
   p = INSTITUTIONAL_PARAMS,
 ): Flow {
-  const comparable = changes.filter((c) => c.kind !== "not_reported");
+  const comparable = changes.filter((c) => c.kind !== "not_reported" && c.kind !== "unknown");
+  const held = changes.reduce((s, c) => s + c.sharesNow, 0);
   const now = comparable.reduce((s, c) => s + c.sharesNow, 0);
   const before = comparable.reduce((s, c) => s + c.sharesBefore, 0);
   const net = before > 0 ? ((now - before) / before) * 100 : null;
@@ -224,10 +261,11 @@ export function computeFlow(
   const score = 50 + 50 * (w.breadth * breadth + w.magnitude * magnitude + w.entries * entries);
   const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
   return {
-    institutional_shares: now,
+    institutional_shares: held,
     prior_institutional_shares: before,
-    institutional_ownership: sharesOutstanding ? round((now / sharesOutstanding) * 100) : null,
+    institutional_ownership: sharesOutstanding ? round((held / sharesOutstanding) * 100) : null,
     net_change_percentage: net === null ? null : round(net),
+    unknown_prior_positions: sum.unknown,
     flow_direction: flowDirection(net, p),
     new_positions: sum.new.count,
     sold_out_positions: sum.sold_out.count,

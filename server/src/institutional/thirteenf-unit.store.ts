@@ -1,0 +1,125 @@
+import { type Db, rowsOf } from "@smt/db";
+import { sql } from "drizzle-orm";
+import { pgArrayLiteral } from "../lib/pg-array";
+import { assessValueUnit, type ValueUnitAssessment, type ValueUnitFacts } from "./thirteenf.unit";
+
+const textArray = (values: unknown[]) => sql`${pgArrayLiteral(values)}::text::text[]`;
+
+/** Facts for the unit check of stored filings, from their cover page and rows (thirteenf.unit.ts). */
+async function valueUnitFacts(db: Db, accessions: string[]): Promise<Map<string, ValueUnitFacts>> {
+  const rows = rowsOf<{
+    accession: string;
+    value_unit: string;
+    filed_date: string | null;
+    table_entry_total: number | null;
+    table_value_total: number | null;
+    rows: number;
+    value_sum: number;
+    median_price: number | null;
+    priced: number;
+    off: number;
+  }>(
+    await db.execute(sql`
+      with h as (
+        select accession, cusip, period_of_report, value_as_filed, value_usd, shares_or_principal, shares_type,
+          put_call, value_unit_suspect
+        from thirteenf_holdings where accession = any(${textArray(accessions)})
+      ), sh as (
+        select * from h where shares_type = 'SH' and put_call is null and shares_or_principal > 0
+      ), priced as (
+        select sh.accession, sh.value_unit_suspect from sh
+        where exists (
+          select 1 from securities s join daily_bars b on b.symbol = s.symbol
+          where s.cusip = sh.cusip and b.day <= sh.period_of_report and b.day > sh.period_of_report - 7)
+      )
+      select f.accession, f.value_unit, f.filed_date::text as filed_date, f.table_entry_total, f.table_value_total,
+        (select count(*) from h where h.accession = f.accession)::int as rows,
+        (select coalesce(sum(h.value_as_filed), 0) from h where h.accession = f.accession)::float8 as value_sum,
+        (select percentile_cont(0.5) within group (order by sh.value_usd / sh.shares_or_principal)
+          from sh where sh.accession = f.accession)::float8 as median_price,
+        (select count(*) from priced p where p.accession = f.accession)::int as priced,
+        (select count(*) from priced p where p.accession = f.accession and p.value_unit_suspect)::int as off
+      from thirteenf_filings f where f.accession = any(${textArray(accessions)})`),
+  );
+  return new Map(
+    rows.map((r) => [
+      r.accession,
+      {
+        valueUnit: r.value_unit === "thousands_usd" ? "thousands_usd" : "usd",
+        filedDate: r.filed_date,
+        tableEntryTotal: r.table_entry_total === null ? null : Number(r.table_entry_total),
+        tableValueTotal: r.table_value_total === null ? null : Number(r.table_value_total),
+        rows: Number(r.rows),
+        rowsValueAsFiled: Number(r.value_sum),
+        medianImpliedPriceUsd: r.median_price === null ? null : Number(r.median_price),
+        rowsWithStoredClose: Number(r.priced),
+        rowsOffStoredClose: Number(r.off),
+      },
+    ]),
+  );
+}
+
+/** Assesses the value unit of stored filings and records the verdict and its evidence on each filing. */
+export async function assessStoredValueUnits(db: Db, accessions: string[]): Promise<ValueUnitAssessment[]> {
+  const out: ValueUnitAssessment[] = [];
+  const chunk = 1_000;
+  for (let i = 0; i < accessions.length; i += chunk) {
+    const facts = await valueUnitFacts(db, accessions.slice(i, i + chunk));
+    if (facts.size === 0) continue;
+    const keys = [...facts.keys()];
+    const verdicts = keys.map((a) => assessValueUnit(facts.get(a) as ValueUnitFacts));
+    await db.execute(sql`
+      update thirteenf_filings f set value_unit_suspect = v.suspect, value_unit_evidence = v.evidence::jsonb
+      from unnest(${textArray(keys)}, ${pgArrayLiteral(verdicts.map((v) => v.suspect))}::text::bool[],
+        ${textArray(verdicts.map((v) => JSON.stringify({ flags: v.flags, ...v.evidence })))})
+        as v(accession, suspect, evidence)
+      where f.accession = v.accession`);
+    out.push(...verdicts);
+  }
+  return out;
+}
+
+export interface ValueUnitCheck {
+  accession: string;
+  filerCik: string;
+  valueUnit: string;
+  suspect: boolean;
+  /** Null for filings stored before the check existed. */
+  flags: string[] | null;
+  evidence: Record<string, unknown> | null;
+}
+
+/** The stored unit verdicts of filings, by accession. */
+export async function valueUnitChecks(db: Db, accessions: string[]): Promise<Map<string, ValueUnitCheck>> {
+  if (accessions.length === 0) return new Map();
+  const rows = rowsOf<{
+    accession: string;
+    filer_cik: string;
+    value_unit: string;
+    value_unit_suspect: boolean;
+    value_unit_evidence: unknown;
+  }>(
+    await db.execute(sql`
+      select accession, filer_cik, value_unit, value_unit_suspect, value_unit_evidence from thirteenf_filings
+      where accession = any(${textArray([...new Set(accessions)])})`),
+  );
+  return new Map(
+    rows.map((r) => {
+      const raw =
+        typeof r.value_unit_evidence === "string" ? JSON.parse(r.value_unit_evidence) : r.value_unit_evidence;
+      const evidence = (raw ?? null) as (Record<string, unknown> & { flags?: string[] }) | null;
+      const { flags = null, ...rest } = evidence ?? {};
+      return [
+        r.accession,
+        {
+          accession: r.accession,
+          filerCik: r.filer_cik,
+          valueUnit: r.value_unit,
+          suspect: Boolean(r.value_unit_suspect),
+          flags: evidence ? (flags ?? []) : null,
+          evidence: evidence ? rest : null,
+        },
+      ];
+    }),
+  );
+}
