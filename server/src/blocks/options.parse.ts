@@ -293,10 +293,7 @@ export async function* parseOpenInterestCsv(
     }
     const contract = parseOptionSymbol(f[index.contract] ?? "");
     if (contract === null) {
-      yield parsedError(
-        at,
-        `contract ${optionSymbolProblem(f[index.contract] ?? "")}`,
-      );
+      yield parsedError(at, `contract ${optionSymbolProblem(f[index.contract] ?? "")}`);
       continue;
     }
     const rawOi = (f[index.open_interest] ?? "").trim();

@@ -60,7 +60,9 @@ describe("insider signal (docs/methodology.md, Insider signal)", () => {
   });
 
   it("saturates at +/-1 and leaves trades outside the window out", () => {
-    expect(insiderSignal({ buy_holding_share: 0.9, weighted_sell_holding_share: 0, cluster_buys: 2 })).toBe(1);
+    expect(insiderSignal({ buy_holding_share: 0.9, weighted_sell_holding_share: 0, cluster_buys: 2 })).toBe(
+      1,
+    );
     const late = { ...trade("P", 1_000, 1_000), transactionDate: "2025-04-01" };
     expect(insiderTally([late], "2025-01-01", "2025-03-31", 0).transactions).toBe(0);
   });

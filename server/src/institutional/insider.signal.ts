@@ -85,8 +85,7 @@ export function insiderTally(
       t.sell_value_usd += x.valueUsd ?? 0;
       if (x.aff10b5One) t.planned_sell_count++;
       t.sell_holding_share += share ?? 0;
-      t.weighted_sell_holding_share +=
-        (share ?? 0) * p.sellWeight * (x.aff10b5One ? p.plannedSaleWeight : 1);
+      t.weighted_sell_holding_share += (share ?? 0) * p.sellWeight * (x.aff10b5One ? p.plannedSaleWeight : 1);
     }
   }
   return t;

@@ -12,6 +12,7 @@ import {
   SymbolParams,
 } from "../lib/openapi";
 import { normalizeSymbol } from "../lib/symbols";
+import { insiderSignal, insiderTally } from "./insider.signal";
 import {
   classifyChanges,
   clusterBuys,
@@ -32,7 +33,6 @@ import {
   securitiesForSymbol,
   unmappedCusips,
 } from "./institutional.store";
-import { insiderSignal, insiderTally } from "./insider.signal";
 
 const AsOf = z.iso
   .datetime({ offset: true })
