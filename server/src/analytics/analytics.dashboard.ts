@@ -4,6 +4,7 @@
  * back with `available: false` and a note, never with invented values.
  */
 import type { Db } from "@smt/db";
+import { sentimentOf } from "../darkpool/darkpool.signals";
 import { readScope } from "../darkpool/rollups";
 import { addDays, etDayBounds } from "../lib/et-time";
 import { type GatherOptions, gatherInputs, type InputProviders } from "./analytics.inputs";
@@ -103,7 +104,10 @@ export interface DashboardPayload {
       dark_pool_ratio: number | null;
       large_blocks: number;
       large_blocks_value: number;
-      sentiment_value_share: { bullish: number; bearish: number; neutral: number; unknown: number } | null;
+      /** Off-exchange volume by estimated sentiment, as shares of the day's off-exchange volume. */
+      sentiment_volume_share: { bullish: number; bearish: number; neutral: number; unknown: number } | null;
+      /** The dark-pool sentiment (bullish - bearish) / classified volume, the figure `/summary` shows. */
+      sentiment_net: number | null;
     } | null;
     premium_discount: {
       premium_percentage: number | null;
@@ -146,6 +150,8 @@ export interface DashboardPayload {
   /** 7. Flow analysis. */
   flow: SmartMoneyFlow;
 }
+
+const netOrNull = (x: number | null): number | null => (x === null ? null : roundTo(x, 4));
 
 export interface DashboardOptions extends GatherOptions {
   providers?: DashboardProviders | undefined;
@@ -313,15 +319,16 @@ export async function buildDashboard(
             dark_pool_ratio: indicators.dark_pool_ratio,
             large_blocks: pf.blocks.count,
             large_blocks_value: roundTo(pf.blocks.valueUsd, 2),
-            sentiment_value_share:
-              value > 0
+            sentiment_volume_share:
+              pf.offExchangeVolumeShares > 0
                 ? {
-                    bullish: roundTo(pf.valueUsdBySentiment.bullish / value, 4),
-                    bearish: roundTo(pf.valueUsdBySentiment.bearish / value, 4),
-                    neutral: roundTo(pf.valueUsdBySentiment.neutral / value, 4),
-                    unknown: roundTo(pf.valueUsdBySentiment.unknown / value, 4),
+                    bullish: roundTo(pf.volumeBySentiment.bullish / pf.offExchangeVolumeShares, 4),
+                    bearish: roundTo(pf.volumeBySentiment.bearish / pf.offExchangeVolumeShares, 4),
+                    neutral: roundTo(pf.volumeBySentiment.neutral / pf.offExchangeVolumeShares, 4),
+                    unknown: roundTo(pf.volumeBySentiment.unknown / pf.offExchangeVolumeShares, 4),
                   }
                 : null,
+            sentiment_net: netOrNull(sentimentOf(pf.volumeBySentiment).net),
           }
         : null,
       premium_discount: pf
