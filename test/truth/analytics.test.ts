@@ -115,7 +115,9 @@ describe.each(engines())("analytics inputs against the raw FINRA and Form 4 samp
       });
       expect(await res.json()).toMatchObject({ rejected: 0 });
     }
-    const stream = (path: string) => [readFileSync(fixture(path), "latin1")];
+    async function* stream(path: string) {
+      yield readFileSync(fixture(path), "latin1");
+    }
     expect(await ingestForm4(t.handle.db, stream(AIR), "air.txt")).toMatchObject({ accepted: 1 });
     expect(
       await ingestForm4(t.handle.db, stream(SNOW), "snow.xml", {
