@@ -123,5 +123,12 @@ describe.each(engines())("options figures against the raw OPRA sample on %s", (e
     // Read point in time: never after as_of. Without quotes it has no side, so it is left out as such.
     expect(options?.excluded_reason).toBe("mostly_unclassified");
     expect(Date.parse(options?.as_of as string)).toBeLessThanOrEqual(Date.parse(asOf));
+
+    // The dashboard shows the same premium with sentiment unknown, not "bearish" for puts.
+    const dash = await get<{ options: { available: boolean; put_premium: number; sentiment: string } }>(
+      `/smart-money/analytics/SPY/dashboard?as_of=${encodeURIComponent(asOf)}`,
+    );
+    expect(dash.options).toMatchObject({ available: true, sentiment: "unknown" });
+    expect(dash.options.put_premium).toBeCloseTo(pos.put_premium, 6);
   });
 });

@@ -145,7 +145,8 @@ export interface DashboardPayload {
     call_premium: number | null;
     put_premium: number | null;
     call_put_ratio: number | null;
-    sentiment: "bullish" | "bearish" | "neutral" | null;
+    /** From NBBO sides only; `unknown` when the premium had none (a put may be bought or sold). */
+    sentiment: "bullish" | "bearish" | "neutral" | "unknown" | null;
   };
   /** 7. Flow analysis. */
   flow: SmartMoneyFlow;
@@ -274,8 +275,12 @@ export async function buildDashboard(
   const inst = flow.institutional;
   const opt = gathered.inputs.options;
   const optionsComponent = indicators.components.smart_money_index.find((c) => c.name === "options");
-  const optionsFresh = optionsComponent?.available === true && opt !== undefined;
-  const optionsSignal = optionsComponent?.normalized ?? null;
+  // Shown when present and current; its sentiment only when the premium had NBBO sides (else unknown).
+  const optionsFresh =
+    opt !== undefined &&
+    optionsComponent !== undefined &&
+    (optionsComponent.available || optionsComponent.excluded_reason === "mostly_unclassified");
+  const optionsSignal = optionsComponent?.available ? optionsComponent.normalized : null;
   const find = (name: string) => indicators.components.smart_money_index.filter((c) => c.name === name);
 
   return {
@@ -379,9 +384,10 @@ export async function buildDashboard(
       put_premium: optionsFresh ? opt.putPremiumUsd : null,
       call_put_ratio:
         optionsFresh && opt.putPremiumUsd > 0 ? roundTo(opt.callPremiumUsd / opt.putPremiumUsd, 4) : null,
-      sentiment:
-        !optionsFresh || optionsSignal === null
-          ? null
+      sentiment: !optionsFresh
+        ? null
+        : optionsSignal === null
+          ? "unknown"
           : optionsSignal > 0.1
             ? "bullish"
             : optionsSignal < -0.1
