@@ -5,6 +5,7 @@ import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BlocksAlertsRuntime, startBlocksAlerts } from "../../server/src/alerts/alerts.plugin";
 import { SIGNATURE_HEADER, verifySignature } from "../../server/src/alerts/webhooks";
+import { BLOCKS_PARAMS_VERSION } from "../../server/src/blocks/blocks.params";
 import type { AlertMessage } from "../../server/src/realtime/bus";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../server/src/realtime/events";
 import { startTestServer } from "../support/app";
@@ -112,7 +113,7 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
       symbol: "BLK1",
       type: "large_block",
       severity: "high",
-      params_version: "blocks-v1",
+      params_version: BLOCKS_PARAMS_VERSION,
       values: { value: 12_000_000, is_off_exchange: true },
       inputs: { kind: "block", alertable: true },
     });
@@ -229,10 +230,11 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
     ).json()) as Record<string, unknown>;
     expect(pos).toMatchObject({
       symbol: "SPY",
-      put_volume: 30,
+      put_volume: 29,
+      multi_leg_volume: 1,
       call_volume: 0,
       prints: 10,
-      sentiment: "bearish",
+      sentiment: "unknown",
     });
     expect(pos.put_premium as number).toBeCloseTo(29_531, 6);
     const opts = (await (await fetch(`${server.url}/smart-money/blocks/SPY/options`)).json()) as {
@@ -364,7 +366,7 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
       divergence_score: 100,
       parts: { dark_pool: 1, blocks: null, options: null },
       inputs: { first_price: 100, price_prints: 12 },
-      params_version: "blocks-v1",
+      params_version: BLOCKS_PARAMS_VERSION,
     });
     expect(body.price_change_pct as number).toBeCloseTo(-2.2, 9);
   });

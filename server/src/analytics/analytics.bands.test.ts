@@ -7,18 +7,29 @@ import {
   flowDirection,
   institutionalMomentum,
   smiBand,
+  smiBandOf,
 } from "./analytics.bands";
 
 describe("the specification's interpretation bands, edge by edge", () => {
   it("reads the Smart Money Index: 75-100 strong buying ... 0-25 strong selling", () => {
-    expect(smiBand(100).band).toBe("strong_buying");
-    expect(smiBand(75).band).toBe("strong_buying");
-    expect(smiBand(74.99).band).toBe("moderate_bullish");
-    expect(smiBand(50).band).toBe("moderate_bullish");
-    expect(smiBand(49.99).band).toBe("moderate_bearish");
-    expect(smiBand(25).band).toBe("moderate_bearish");
-    expect(smiBand(24.99).band).toBe("strong_selling");
-    expect(smiBand(0).label).toBe("Strong institutional selling, high risk");
+    expect(smiBandOf(100)).toBe("strong_buying");
+    expect(smiBandOf(75)).toBe("strong_buying");
+    expect(smiBandOf(74.99)).toBe("moderate_bullish");
+    expect(smiBandOf(50)).toBe("moderate_bullish");
+    expect(smiBandOf(49.99)).toBe("moderate_bearish");
+    expect(smiBandOf(25)).toBe("moderate_bearish");
+    expect(smiBandOf(24.99)).toBe("strong_selling");
+  });
+
+  it("states the confidence level in the SMI label: strong buying is only 'high confidence' when it is", () => {
+    expect(smiBand(100, "low")).toEqual({
+      band: "strong_buying",
+      label: "Strong institutional buying, low confidence",
+      confidence: "low",
+    });
+    expect(smiBand(80, "high").label).toBe("Strong institutional buying, high confidence");
+    expect(smiBand(60, "medium").label).toBe("Moderate bullish sentiment, medium confidence");
+    expect(smiBand(0, "high").label).toBe("Strong institutional selling, high confidence");
   });
 
   it("reads accumulation: > 50 strong, 20..50 moderate, -20..20 neutral, < -50 strong distribution", () => {

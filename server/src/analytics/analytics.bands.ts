@@ -5,11 +5,14 @@
  * exactly one band; docs/methodology.md lists each edge.
  */
 import { ANALYTICS_PARAMS, type AnalyticsParams } from "./analytics.params";
+import type { ConfidenceLevel } from "./analytics.types";
 
 export interface Band<B extends string> {
   band: B;
-  /** The specification's wording for the band. */
+  /** The specification's wording for the band (with the confidence level where one is given). */
   label: string;
+  /** The confidence level the label states (SMI only). */
+  confidence?: ConfidenceLevel;
 }
 
 export type SmiBand = "strong_buying" | "moderate_bullish" | "moderate_bearish" | "strong_selling";
@@ -25,14 +28,30 @@ export type InstitutionalMomentum = "strong_buying" | "buying" | "neutral" | "se
 export type DivergenceBand = "bullish_divergence" | "aligned" | "bearish_divergence";
 export type DarkPoolSentiment = "bullish" | "bearish" | "neutral";
 
-/** SMI 75-100 strong buying, 50-75 moderate bullish, 25-50 moderate bearish, 0-25 strong selling. */
-export function smiBand(smartMoneyIndex: number): Band<SmiBand> {
-  if (smartMoneyIndex >= 75)
-    return { band: "strong_buying", label: "Strong institutional buying, high confidence" };
-  if (smartMoneyIndex >= 50) return { band: "moderate_bullish", label: "Moderate bullish sentiment" };
-  if (smartMoneyIndex >= 25) return { band: "moderate_bearish", label: "Moderate bearish sentiment" };
-  return { band: "strong_selling", label: "Strong institutional selling, high risk" };
+/**
+ * SMI 75-100 strong buying, 50-75 moderate bullish, 25-50 moderate bearish, 0-25 strong selling. The label
+ * names the confidence level too: the specification's "Strong institutional buying, high confidence" is
+ * only said when the confidence is high; an SMI of 100 from one print reads "..., low confidence".
+ */
+export function smiBand(smartMoneyIndex: number, confidence: ConfidenceLevel): Band<SmiBand> {
+  const band = smiBandOf(smartMoneyIndex);
+  return { band, label: `${SMI_BAND_TEXT[band]}, ${confidence} confidence`, confidence };
 }
+
+/** The SMI band alone (edges above), for series where no confidence is stated (the backtest). */
+export function smiBandOf(smartMoneyIndex: number): SmiBand {
+  if (smartMoneyIndex >= 75) return "strong_buying";
+  if (smartMoneyIndex >= 50) return "moderate_bullish";
+  if (smartMoneyIndex >= 25) return "moderate_bearish";
+  return "strong_selling";
+}
+
+export const SMI_BAND_TEXT: Readonly<Record<SmiBand, string>> = {
+  strong_buying: "Strong institutional buying",
+  moderate_bullish: "Moderate bullish sentiment",
+  moderate_bearish: "Moderate bearish sentiment",
+  strong_selling: "Strong institutional selling",
+};
 
 /** > 50 strong accumulation, 20..50 moderate, -20..20 neutral, -50..-20 moderate distribution, < -50 strong. */
 export function accumulationBand(accumulationScore: number): Band<AccumulationBand> {

@@ -4,6 +4,7 @@
  * back with `available: false` and a note, never with invented values.
  */
 import type { Db } from "@smt/db";
+import { sentimentOf } from "../darkpool/darkpool.signals";
 import { readScope } from "../darkpool/rollups";
 import { addDays, etDayBounds } from "../lib/et-time";
 import { type GatherOptions, gatherInputs, type InputProviders } from "./analytics.inputs";
@@ -103,7 +104,10 @@ export interface DashboardPayload {
       dark_pool_ratio: number | null;
       large_blocks: number;
       large_blocks_value: number;
-      sentiment_value_share: { bullish: number; bearish: number; neutral: number; unknown: number } | null;
+      /** Off-exchange volume by estimated sentiment, as shares of the day's off-exchange volume. */
+      sentiment_volume_share: { bullish: number; bearish: number; neutral: number; unknown: number } | null;
+      /** The dark-pool sentiment (bullish - bearish) / classified volume, the figure `/summary` shows. */
+      sentiment_net: number | null;
     } | null;
     premium_discount: {
       premium_percentage: number | null;
@@ -141,11 +145,14 @@ export interface DashboardPayload {
     call_premium: number | null;
     put_premium: number | null;
     call_put_ratio: number | null;
-    sentiment: "bullish" | "bearish" | "neutral" | null;
+    /** From NBBO sides only; `unknown` when the premium had none (a put may be bought or sold). */
+    sentiment: "bullish" | "bearish" | "neutral" | "unknown" | null;
   };
   /** 7. Flow analysis. */
   flow: SmartMoneyFlow;
 }
+
+const netOrNull = (x: number | null): number | null => (x === null ? null : roundTo(x, 4));
 
 export interface DashboardOptions extends GatherOptions {
   providers?: DashboardProviders | undefined;
@@ -268,8 +275,12 @@ export async function buildDashboard(
   const inst = flow.institutional;
   const opt = gathered.inputs.options;
   const optionsComponent = indicators.components.smart_money_index.find((c) => c.name === "options");
-  const optionsFresh = optionsComponent?.available === true && opt !== undefined;
-  const optionsSignal = optionsComponent?.normalized ?? null;
+  // Shown when present and current; its sentiment only when the premium had NBBO sides (else unknown).
+  const optionsFresh =
+    opt !== undefined &&
+    optionsComponent !== undefined &&
+    (optionsComponent.available || optionsComponent.excluded_reason === "mostly_unclassified");
+  const optionsSignal = optionsComponent?.available ? optionsComponent.normalized : null;
   const find = (name: string) => indicators.components.smart_money_index.filter((c) => c.name === name);
 
   return {
@@ -313,15 +324,16 @@ export async function buildDashboard(
             dark_pool_ratio: indicators.dark_pool_ratio,
             large_blocks: pf.blocks.count,
             large_blocks_value: roundTo(pf.blocks.valueUsd, 2),
-            sentiment_value_share:
-              value > 0
+            sentiment_volume_share:
+              pf.offExchangeVolumeShares > 0
                 ? {
-                    bullish: roundTo(pf.valueUsdBySentiment.bullish / value, 4),
-                    bearish: roundTo(pf.valueUsdBySentiment.bearish / value, 4),
-                    neutral: roundTo(pf.valueUsdBySentiment.neutral / value, 4),
-                    unknown: roundTo(pf.valueUsdBySentiment.unknown / value, 4),
+                    bullish: roundTo(pf.volumeBySentiment.bullish / pf.offExchangeVolumeShares, 4),
+                    bearish: roundTo(pf.volumeBySentiment.bearish / pf.offExchangeVolumeShares, 4),
+                    neutral: roundTo(pf.volumeBySentiment.neutral / pf.offExchangeVolumeShares, 4),
+                    unknown: roundTo(pf.volumeBySentiment.unknown / pf.offExchangeVolumeShares, 4),
                   }
                 : null,
+            sentiment_net: netOrNull(sentimentOf(pf.volumeBySentiment).net),
           }
         : null,
       premium_discount: pf
@@ -372,9 +384,10 @@ export async function buildDashboard(
       put_premium: optionsFresh ? opt.putPremiumUsd : null,
       call_put_ratio:
         optionsFresh && opt.putPremiumUsd > 0 ? roundTo(opt.callPremiumUsd / opt.putPremiumUsd, 4) : null,
-      sentiment:
-        !optionsFresh || optionsSignal === null
-          ? null
+      sentiment: !optionsFresh
+        ? null
+        : optionsSignal === null
+          ? "unknown"
           : optionsSignal > 0.1
             ? "bullish"
             : optionsSignal < -0.1

@@ -10,10 +10,12 @@ import { addDays, etDateOf, etDayBounds, etWallTimeToUtc } from "../lib/et-time"
 import { ANALYTICS_PARAMS, type AnalyticsParams } from "./analytics.params";
 import {
   barsAsOf,
+  blockSentiment,
   dailyOffExchange,
   latestFlowDay,
   type PrintFlow,
   printFlow,
+  type SentimentTally,
   shortVolumeAsOf,
 } from "./analytics.store";
 import type {
@@ -106,9 +108,12 @@ export async function gatherInputs(
     const until = bounds.end < asOf ? bounds.end : new Date(asOf.getTime() + 1);
     window = { day: flowDay, since: bounds.start, until };
     const trailingSince = etDayBounds(addDays(flowDay, -Math.ceil(params.trailingDays * 1.6) - 10)).start;
-    const [windowFlow, daily] = await Promise.all([
+    const [windowFlow, blocks, daily] = await Promise.all([
       scope.read("printFlow", [bounds.start, until, asOf, params.blockMinUsd], () =>
         printFlow(db, symbol, bounds.start, until, asOf, params.blockMinUsd),
+      ),
+      scope.read("blockSentiment", [bounds.start, until, asOf, params.blockMinUsd], () =>
+        blockSentiment(db, symbol, bounds.start, until, asOf, params.blockMinUsd),
       ),
       scope.read("dailyOffExchange", [trailingSince, until, asOf], () =>
         dailyOffExchange(db, symbol, trailingSince, until, asOf),
@@ -127,19 +132,28 @@ export async function gatherInputs(
     const latestTs = flow.latestTs ?? bounds.start;
     const value = flow.offExchangeValueUsd;
     if (value > 0) {
-      const v = flow.valueUsdBySentiment;
+      // The dark-pool component reads the prints that are not blocks; blocks are block_flow's (no print
+      // counts in two components).
+      const minus = (a: SentimentTally, b: SentimentTally): SentimentTally => ({
+        bullish: Math.max(0, a.bullish - b.bullish),
+        bearish: Math.max(0, a.bearish - b.bearish),
+        neutral: Math.max(0, a.neutral - b.neutral),
+        unknown: Math.max(0, a.unknown - b.unknown),
+      });
+      const nonBlockCount = minus(flow.countBySentiment, blocks.count);
       inputs.darkPool = {
         asOf: latestTs,
         source: "prints",
+        observations: nonBlockCount.bullish + nonBlockCount.bearish + nonBlockCount.neutral,
         offExchangeVolumeShares: flow.offExchangeVolumeShares,
         totalVolumeShares: totalVolume?.shares ?? null,
-        bullishValueShare: v.bullish / value,
-        bearishValueShare: v.bearish / value,
-        unclassifiedValueShare: v.unknown / value,
+        volumeBySentiment: flow.volumeBySentiment,
+        nonBlockVolumeBySentiment: minus(flow.volumeBySentiment, blocks.volume),
       };
       inputs.blockFlow = {
         asOf: latestTs,
         source: "prints",
+        observations: flow.blocks.count,
         bullishValueUsd: flow.blocks.bullishValueUsd,
         bearishValueUsd: flow.blocks.bearishValueUsd,
         totalValueUsd: flow.blocks.valueUsd,
@@ -191,6 +205,7 @@ export async function gatherInputs(
     inputs.shortVolume = {
       asOf: closeOf(latestShort.day),
       source: "finra_regsho",
+      observations: trailing.length,
       shortVolumeRatio: latestShort.ratio,
       trailingAverageRatio: trailing.length >= params.minBaselineDays ? mean(trailing) : null,
     };

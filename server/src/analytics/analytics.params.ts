@@ -4,7 +4,7 @@
  * stored or cached score can always be traced to the parameters that produced it.
  */
 
-export const ANALYTICS_PARAMS_VERSION = "analytics-2025.1";
+export const ANALYTICS_PARAMS_VERSION = "analytics-2026.1";
 
 /** The directional inputs of the Smart Money Index, each normalized to a signal in [-1, 1]. */
 export type FlowComponentName =
@@ -40,11 +40,17 @@ export interface AnalyticsParams {
    * excluded as stale. Chosen from each source's publication rhythm (ARCHITECTURE.md invariant 7).
    */
   maxAgeMs: Record<InputName, number>;
-  /** Net bullish-minus-bearish dark-pool value share that saturates the dark-pool signal at +/-1. */
-  darkPoolNetShareScale: number;
-  /** Below this share of classified off-exchange value the dark-pool sentiment is treated as unavailable. */
-  darkPoolMinClassifiedShare: number;
-  /** Net share above which `dark_pool_sentiment` is bullish (below its negative: bearish). */
+  /**
+   * Dark-pool net sentiment ((bullish - bearish) / classified volume of non-block prints) that saturates
+   * the dark-pool signal at +/-1.
+   */
+  darkPoolNetScale: number;
+  /**
+   * Below this classified share (of off-exchange volume for the dark pool, of single-leg premium for
+   * options) a sentiment is treated as unavailable (`mostly_unclassified`).
+   */
+  minClassifiedShare: number;
+  /** Net sentiment above which `dark_pool_sentiment` is bullish (below its negative: bearish). */
   darkPoolSentimentThreshold: number;
   /** Short-volume ratio excess over its trailing average that saturates the short-volume signal. */
   shortRatioExcessScale: number;
@@ -55,10 +61,15 @@ export interface AnalyticsParams {
   /** Flow direction: |net change| at or below this (%) is neutral; beyond `strongFlowPct` it is strong. */
   neutralFlowPct: number;
   strongFlowPct: number;
-  /** Open-market sales count this much of a purchase of the same value (sales are weaker evidence). */
-  insiderSellWeight: number;
-  /** Added to the insider signal per detected cluster buy, before clamping to [-1, 1]. */
-  insiderClusterBonus: number;
+  /**
+   * Observations at which a component's sample factor reaches 1: factor = min(1, sqrt(n / full)), the
+   * precision of a mean growing with the square root of its sample (docs/methodology.md, Confidence).
+   */
+  sampleFullCount: Record<FlowComponentName, number>;
+  /** The horizon each directional input describes, in days (reported per component, used by divergence). */
+  horizonDays: Record<FlowComponentName | "price_change", number>;
+  /** Confidence score from which the level is `high` / `medium` (below: `low`). */
+  confidenceLevels: { high: number; medium: number };
   /** Ratio to the trailing average at which each activity input saturates at 1. */
   activitySaturationRatio: Record<Exclude<ActivityComponentName, "large_blocks">, number>;
   /** Number of >= $1M blocks in the window that saturates the large-block activity input. */
@@ -118,16 +129,39 @@ export const ANALYTICS_PARAMS: AnalyticsParams = {
     insider: 90 * DAY_MS,
     price_change: 4 * DAY_MS,
   },
-  darkPoolNetShareScale: 0.3,
-  darkPoolMinClassifiedShare: 0.2,
+  darkPoolNetScale: 0.5,
+  minClassifiedShare: 0.2,
   darkPoolSentimentThreshold: 0.1,
   shortRatioExcessScale: 0.1,
   institutionalNetChangeScalePct: 4,
   institutionalNetChangeShare: 0.7,
   neutralFlowPct: 0.5,
   strongFlowPct: 2,
-  insiderSellWeight: 0.5,
-  insiderClusterBonus: 0.25,
+  sampleFullCount: {
+    // Classified non-block off-exchange prints of the day.
+    dark_pool: 100,
+    // Days in the short-volume ratio's trailing average (a full trailing window).
+    short_volume: 20,
+    // Blocks of the day.
+    block_flow: 10,
+    // Classified single-leg option prints.
+    options: 50,
+    // 13F filers that held the stock in either quarter and reported both (or exited).
+    institutional: 20,
+    // Open-market insider transactions in the 90-day window.
+    insider: 5,
+  },
+  horizonDays: {
+    dark_pool: 1,
+    short_volume: 1,
+    block_flow: 1,
+    options: 1,
+    // A 13F compares two quarter ends (~91 days); Form 4 trades are read over 90 days.
+    institutional: 91,
+    insider: 90,
+    price_change: 1,
+  },
+  confidenceLevels: { high: 70, medium: 40 },
   activitySaturationRatio: {
     dark_pool_volume: 3,
     equity_volume: 3,

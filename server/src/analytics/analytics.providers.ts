@@ -1,10 +1,8 @@
+import type { InsiderTally } from "../institutional/insider.signal";
 import type { DashboardAlert, DashboardProviders, TopHolder } from "./analytics.dashboard";
 
 /** Answers a GET on this service's own routes in-process (Hono's `app.request`), or undefined on non-200. */
 export type LocalGet = <T>(path: string) => Promise<T | undefined>;
-
-/** Form 4 window the insider input reads (days), one of `/insider-sentiment`'s windows. */
-const INSIDER_WINDOW_DAYS = 90;
 
 interface FlowBody {
   institutional_ownership: number | null;
@@ -14,13 +12,16 @@ interface FlowBody {
   filed_through: string | null;
 }
 interface InsiderBody {
-  windows: { days: number; buys: { value: number }; sells: { value: number } }[];
-  cluster_buys: unknown[];
+  score_components: InsiderTally;
   freshness: { latest: string | null }[];
 }
 interface PositioningBody {
   call_premium: number;
   put_premium: number;
+  bullish_premium: number;
+  bearish_premium: number;
+  classified_prints: number;
+  unclassified_premium_share: number;
   prints: number;
   window_end: string | null;
 }
@@ -63,15 +64,14 @@ export function localProviders(get: LocalGet): DashboardProviders {
       const s = await get<InsiderBody>(
         `/smart-money/institutional/${sym(symbol)}/insider-sentiment?${at(asOf)}`,
       );
-      const w = s?.windows.find((x) => x.days === INSIDER_WINDOW_DAYS);
       const latest = s?.freshness[0]?.latest;
-      if (!s || !w || !latest) return undefined;
+      if (!s || !latest) return undefined;
+      // The score's own parts (90-day window): readInsider applies the same insiderSignal to them.
       return {
         asOf: new Date(latest),
         source: "sec_form4",
-        buyValueUsd: w.buys.value,
-        sellValueUsd: w.sells.value,
-        clusterBuys: s.cluster_buys.length,
+        observations: s.score_components.transactions,
+        tally: s.score_components,
       };
     },
     options: async (_db, symbol, asOf) => {
@@ -80,10 +80,15 @@ export function localProviders(get: LocalGet): DashboardProviders {
       );
       if (!p || p.prints === 0 || p.window_end === null) return undefined;
       return {
-        asOf: new Date(p.window_end),
+        // The window ends just after its newest print (never after as_of).
+        asOf: new Date(Math.min(new Date(p.window_end).getTime(), asOf.getTime())),
         source: "option_prints",
+        observations: p.classified_prints,
         callPremiumUsd: p.call_premium,
         putPremiumUsd: p.put_premium,
+        bullishPremiumUsd: p.bullish_premium,
+        bearishPremiumUsd: p.bearish_premium,
+        unclassifiedPremiumShare: p.unclassified_premium_share,
       };
     },
     topHolders: async (_db, symbol, asOf, limit): Promise<TopHolder[]> => {

@@ -3,11 +3,30 @@
  * asserted here. If a number changes, both the methodology and ANALYTICS_PARAMS_VERSION must change.
  */
 import { describe, expect, it } from "vitest";
+import type { InsiderTally } from "../institutional/insider.signal";
 import { ANALYTICS_PARAMS, ANALYTICS_PARAMS_VERSION } from "./analytics.params";
 import { computeFlow, computeIndicators, freshnessOf } from "./analytics.signals";
 import type { SmartMoneyInputs } from "./analytics.types";
 
 const AS_OF = new Date("2025-11-18T21:00:00Z");
+
+/** An insider tally (institutional/insider.signal.ts) with the given parts, the rest zero. */
+function insiderTallyOf(parts: Partial<InsiderTally>): InsiderTally {
+  return {
+    transactions: 5,
+    buy_count: 1,
+    sell_count: 4,
+    planned_sell_count: 0,
+    buy_value_usd: 1_000_000,
+    sell_value_usd: 6_000_000,
+    buy_holding_share: 0,
+    sell_holding_share: 0,
+    weighted_sell_holding_share: 0,
+    unsized_transactions: 0,
+    cluster_buys: 0,
+    ...parts,
+  };
+}
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const before = (ms: number) => new Date(AS_OF.getTime() - ms);
@@ -19,27 +38,43 @@ function exampleA(): SmartMoneyInputs {
     darkPool: {
       asOf: AS_OF,
       source: "prints",
+      observations: 400,
       offExchangeVolumeShares: 14_000_000,
       totalVolumeShares: 40_000_000,
-      bullishValueShare: 0.45,
-      bearishValueShare: 0.3,
-      unclassifiedValueShare: 0.1,
+      volumeBySentiment: { bullish: 6_000_000, bearish: 3_000_000, neutral: 3_000_000, unknown: 2_000_000 },
+      nonBlockVolumeBySentiment: {
+        bullish: 5_000_000,
+        bearish: 2_500_000,
+        neutral: 2_500_000,
+        unknown: 1_500_000,
+      },
     },
     shortVolume: {
       asOf: before(DAY_MS),
       source: "finra_regsho",
+      observations: 20,
       shortVolumeRatio: 0.52,
       trailingAverageRatio: 0.47,
     },
     blockFlow: {
       asOf: AS_OF,
       source: "prints",
+      observations: 12,
       bullishValueUsd: 30_000_000,
       bearishValueUsd: 10_000_000,
       totalValueUsd: 50_000_000,
       blockCount: 12,
     },
-    options: { asOf: AS_OF, source: "options_trades", callPremiumUsd: 6_000_000, putPremiumUsd: 4_000_000 },
+    options: {
+      asOf: AS_OF,
+      source: "option_prints",
+      observations: 32,
+      callPremiumUsd: 6_000_000,
+      putPremiumUsd: 4_000_000,
+      bullishPremiumUsd: 3_000_000,
+      bearishPremiumUsd: 2_000_000,
+      unclassifiedPremiumShare: 0.5,
+    },
     institutional: {
       asOf: before(28 * DAY_MS),
       source: "sec_13f",
@@ -51,9 +86,8 @@ function exampleA(): SmartMoneyInputs {
     insider: {
       asOf: before(18 * DAY_MS),
       source: "sec_form4",
-      buyValueUsd: 1_000_000,
-      sellValueUsd: 6_000_000,
-      clusterBuys: 0,
+      observations: 5,
+      tally: insiderTallyOf({ buy_holding_share: 0.05, weighted_sell_holding_share: 0.3 }),
     },
     priceChange: { asOf: AS_OF, source: "daily_bars", priceChangePct: 2.5 },
     activity: {
@@ -77,13 +111,26 @@ describe("Smart Money Index with every input fresh (methodology example A)", () 
     expect(normalizedOf(c, "short_volume")).toBe(0.5);
     expect(normalizedOf(c, "block_flow")).toBe(0.4);
     expect(normalizedOf(c, "options")).toBe(0.2);
+    expect(normalizedOf(c, "insider")).toBe(-0.5);
     expect(normalizedOf(c, "institutional")).toBe(0.71);
     expect(normalizedOf(c, "insider")).toBe(-0.5);
   });
 
-  it("is 50 + 50 x the weighted signal: 68.85, moderate bullish", () => {
+  it("is 50 + 50 x the weighted signal: 68.85, moderate bullish at high confidence", () => {
     expect(result.smart_money_index).toBe(68.85);
-    expect(result.bands.smart_money_index?.band).toBe("moderate_bullish");
+    expect(result.bands.smart_money_index).toEqual({
+      band: "moderate_bullish",
+      label: "Moderate bullish sentiment, high confidence",
+      confidence: "high",
+    });
+  });
+
+  it("reads the dark pool over non-block prints only and shows the all-prints sentiment beside it", () => {
+    const dp = result.components.smart_money_index.find((c) => c.name === "dark_pool");
+    // (5 - 2.5) / (5 + 2.5 + 2.5) = 0.25 over classified non-block volume; / 0.5 = 0.5.
+    expect(dp?.value).toBe(0.25);
+    expect(dp?.parts.all_prints_net_sentiment).toBe(0.25);
+    expect(dp?.parts.non_block_classified_share).toBeCloseTo(10 / 11.5, 12);
   });
 
   it("keeps the specification's fields: ratio 0.35 (high), bullish sentiment, strong buying", () => {
@@ -111,15 +158,30 @@ describe("Smart Money Index with every input fresh (methodology example A)", () 
     expect(result.unusual_activity_score).toBe(50.5);
   });
 
-  it("scores divergence as 50 x (flow - price): -6.15, aligned", () => {
-    expect(result.divergence_score).toBe(-6.15);
+  it("scores divergence on like horizons, the one-day flows against the one-day price: -4.64, aligned", () => {
+    // (0.25x0.5 + 0.1x0.5 + 0.2x0.4 + 0.15x0.2) / 0.7 = 0.285 / 0.7 = 0.4071; 50 x (0.4071 - 0.5) = -4.64.
+    expect(result.divergence_score).toBe(-4.64);
     expect(result.bands.divergence_score?.band).toBe("aligned");
+    const [flowSide, priceSide] = result.components.divergence_score;
+    expect(flowSide).toMatchObject({ name: "smart_money_flow", horizon_days: 1, value: 70.36 });
+    expect(flowSide?.parts).toMatchObject({ horizon_days: 1, components_used: 4, smart_money_index: 68.85 });
+    expect(priceSide).toMatchObject({ name: "price_change", horizon_days: 1 });
+    const horizons = Object.fromEntries(
+      result.components.smart_money_index.map((c) => [c.name, c.horizon_days]),
+    );
+    expect(horizons).toMatchObject({ institutional: 91, insider: 90, dark_pool: 1 });
   });
 
-  it("computes confidence from freshness-weighted coverage and agreement: 85.71", () => {
+  it("computes confidence from coverage, sample size and agreement: 83.03, high", () => {
     expect(result.confidence.coverage).toBe(0.9575);
+    // Options rest on 32 classified prints of the 50 that make a full sample: sqrt(32/50) = 0.8.
+    const options = result.components.smart_money_index.find((c) => c.name === "options");
+    expect(options).toMatchObject({ observations: 32, sample_factor: 0.8 });
+    // (0.9575 - 0.15 x 0.2) / 0.9575 = 0.9275 / 0.9575.
+    expect(result.confidence.sample_size).toBeCloseTo(0.9687, 4);
     expect(result.confidence.agreement).toBeCloseTo(0.7904, 4);
-    expect(result.confidence.score).toBe(85.71);
+    expect(result.confidence.score).toBe(83.03);
+    expect(result.confidence.level).toBe("high");
     expect(result.confidence.excluded).toEqual([]);
   });
 
@@ -158,9 +220,10 @@ describe("missing and stale inputs (methodology example B)", () => {
   }
   const result = computeIndicators(exampleB(), AS_OF);
 
-  it("renormalizes the weights over what is available: SMI 75 from the dark pool alone", () => {
+  it("renormalizes the weights over what is available: SMI 75 from the dark pool alone, low confidence", () => {
     expect(result.smart_money_index).toBe(75);
     expect(result.bands.smart_money_index?.band).toBe("strong_buying");
+    expect(result.bands.smart_money_index?.label).toBe("Strong institutional buying, low confidence");
     const dp = result.components.smart_money_index.find((c) => c.name === "dark_pool");
     expect(dp?.effective_weight).toBe(1);
   });
@@ -228,13 +291,41 @@ describe("point in time and degenerate inputs", () => {
   it("excludes a dark-pool sentiment read from mostly unclassified prints but still shows the ratio", () => {
     const a = exampleA();
     const result = computeIndicators(
-      { symbol: "AAPL", darkPool: { ...a.darkPool!, unclassifiedValueShare: 0.85 } },
+      {
+        symbol: "AAPL",
+        darkPool: {
+          ...a.darkPool!,
+          volumeBySentiment: { bullish: 1, bearish: 0.5, neutral: 0, unknown: 8.5 },
+          nonBlockVolumeBySentiment: { bullish: 1, bearish: 0.5, neutral: 0, unknown: 8.5 },
+        },
+      },
       AS_OF,
     );
     expect(result.smart_money_index).toBeNull();
     expect(result.dark_pool_sentiment).toBeNull();
     expect(result.dark_pool_ratio).toBe(0.35);
     expect(result.confidence.excluded).toContainEqual({ name: "dark_pool", reason: "mostly_unclassified" });
+  });
+
+  it("never reads put premium as bearish without a side: options without NBBO sides are left out", () => {
+    const a = exampleA();
+    const result = computeIndicators(
+      {
+        symbol: "SPY",
+        options: {
+          ...a.options!,
+          observations: 0,
+          callPremiumUsd: 0,
+          putPremiumUsd: 29_531,
+          bullishPremiumUsd: 0,
+          bearishPremiumUsd: 0,
+          unclassifiedPremiumShare: 1,
+        },
+      },
+      AS_OF,
+    );
+    expect(result.smart_money_index).toBeNull();
+    expect(result.confidence.excluded).toContainEqual({ name: "options", reason: "mostly_unclassified" });
   });
 
   it("hides a stale dark-pool ratio rather than showing it as current", () => {
@@ -247,22 +338,64 @@ describe("point in time and degenerate inputs", () => {
     expect(result.bands.dark_pool_ratio).toBeNull();
   });
 
-  it("flags a bullish divergence when smart money buys into a 5% drop: 68.85", () => {
+  it("flags a bullish divergence when the day's flows buy into a 5% drop: 70.36", () => {
     const a = exampleA();
     const result = computeIndicators({ ...a, priceChange: { ...a.priceChange!, priceChangePct: -5 } }, AS_OF);
-    expect(result.divergence_score).toBe(68.85);
+    expect(result.divergence_score).toBe(70.36);
     expect(result.bands.divergence_score?.band).toBe("bullish_divergence");
   });
 
   it("adds the cluster-buy bonus to insider sentiment and clamps at +1", () => {
     const a = exampleA();
-    const insider = { ...a.insider!, buyValueUsd: 3_000_000, sellValueUsd: 2_000_000, clusterBuys: 1 };
-    // (3 - 0.5 x 2) / (3 + 0.5 x 2) = 0.5, + 0.25 for one cluster = 0.75
-    const one = computeIndicators({ symbol: "AAPL", insider }, AS_OF);
+    const tally = insiderTallyOf({
+      buy_holding_share: 0.35,
+      weighted_sell_holding_share: 0.1,
+      cluster_buys: 1,
+    });
+    // (0.35 - 0.1) / 0.5 = 0.5, + 0.25 for one cluster = 0.75
+    const one = computeIndicators({ symbol: "AAPL", insider: { ...a.insider!, tally } }, AS_OF);
     expect(normalizedOf(one.components.smart_money_index, "insider")).toBe(0.75);
-    const three = computeIndicators({ symbol: "AAPL", insider: { ...insider, clusterBuys: 3 } }, AS_OF);
+    const three = computeIndicators(
+      { symbol: "AAPL", insider: { ...a.insider!, tally: { ...tally, cluster_buys: 3 } } },
+      AS_OF,
+    );
     expect(normalizedOf(three.components.smart_money_index, "insider")).toBe(1);
     expect(three.smart_money_index).toBe(100);
+  });
+
+  it("does not call one print 'strong buying, high confidence': SMI 100 at confidence 6.32, low", () => {
+    // One $2M bullish block and nothing else: block_flow is +1, the dark pool has no non-block print.
+    const result = computeIndicators(
+      {
+        symbol: "ONE",
+        darkPool: {
+          asOf: AS_OF,
+          source: "prints",
+          observations: 0,
+          offExchangeVolumeShares: 20_000,
+          totalVolumeShares: null,
+          volumeBySentiment: { bullish: 20_000, bearish: 0, neutral: 0, unknown: 0 },
+          nonBlockVolumeBySentiment: { bullish: 0, bearish: 0, neutral: 0, unknown: 0 },
+        },
+        blockFlow: {
+          asOf: AS_OF,
+          source: "prints",
+          observations: 1,
+          bullishValueUsd: 2_000_000,
+          bearishValueUsd: 0,
+          totalValueUsd: 2_000_000,
+          blockCount: 1,
+        },
+      },
+      AS_OF,
+    );
+    expect(result.smart_money_index).toBe(100);
+    // The block is not counted again as dark-pool flow.
+    expect(result.confidence.excluded).toContainEqual({ name: "dark_pool", reason: "missing" });
+    // 100 x coverage 0.2 x sample sqrt(1/10) x agreement term 1.
+    expect(result.confidence.score).toBe(6.32);
+    expect(result.confidence.level).toBe("low");
+    expect(result.bands.smart_money_index?.label).toBe("Strong institutional buying, low confidence");
   });
 
   it("decays freshness linearly to one half at the maximum age", () => {
@@ -300,7 +433,9 @@ describe("flow analysis (institutional vs insider)", () => {
       buy_value_usd: 1_000_000,
       sell_value_usd: 6_000_000,
       net_value_usd: -5_000_000,
+      net_holding_share: -0.25,
     });
+    expect(flow.dark_pool.net_sentiment).toBe(0.25);
     expect(flow.accumulation_score).toBe(39.85);
     expect(flow.net_flow).toBe("net_buying");
     expect(flow.accumulation_band?.band).toBe("moderate_accumulation");
@@ -308,6 +443,7 @@ describe("flow analysis (institutional vs insider)", () => {
 
   it("computes the flow's confidence over the accumulation weights: 82.01", () => {
     expect(flow.confidence.coverage).toBe(0.95);
+    expect(flow.confidence.sample_size).toBe(1);
     expect(flow.confidence.score).toBe(82.01);
   });
 

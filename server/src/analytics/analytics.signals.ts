@@ -7,6 +7,8 @@
  * excluded from the score (its weight goes to the others) and lowers the confidence score; it never
  * counts as a neutral reading.
  */
+import { sentimentOf } from "../darkpool/darkpool.signals";
+import { insiderSignal } from "../institutional/insider.signal";
 import {
   accumulationBand,
   darkPoolRatioBand,
@@ -24,7 +26,9 @@ import {
   type InputName,
 } from "./analytics.params";
 import type {
+  ConfidenceLevel,
   ConfidenceScore,
+  DarkPoolInput,
   ExclusionReason,
   FlowSide,
   InputMeta,
@@ -56,6 +60,8 @@ export const roundTo = (x: number, decimals: number): number => {
 };
 
 const round2 = (x: number | null): number | null => (x === null ? null : roundTo(x, 2));
+const nullableRound = (x: number | null, decimals: number): number | null =>
+  x === null ? null : roundTo(x, decimals);
 
 /** `(a - b) / (a + b)`, or 0 when both are zero (nothing happened: a real, neutral observation). */
 const balance = (a: number, b: number): number => (a + b > 0 ? (a - b) / (a + b) : 0);
@@ -63,25 +69,47 @@ const balance = (a: number, b: number): number => (a + b > 0 ? (a - b) / (a + b)
 // ---------------------------------------------------------------------------------------------------
 // Readings: one pure function per input, each documented in docs/methodology.md.
 
-/** Dark-pool sentiment: net bullish-minus-bearish share of off-exchange value, scaled. */
+/** Share of volume with an estimated side (bullish, bearish or neutral); 0 without volume. */
+const classifiedShare = (v: DarkPoolInput["volumeBySentiment"]): number => {
+  const total = v.bullish + v.bearish + v.neutral + v.unknown;
+  return total > 0 ? (total - v.unknown) / total : 0;
+};
+
+/**
+ * Dark-pool sentiment over the off-exchange prints that are not blocks (blocks are `block_flow`, so no
+ * print counts twice): the dark-pool section's one sentiment, (bullish - bearish) / classified volume
+ * (`sentimentOf`), scaled by `darkPoolNetScale`. `dark_pool_sentiment` shows the same formula over every
+ * off-exchange print, the figure `/summary` shows.
+ */
 export function readDarkPool(inputs: SmartMoneyInputs, params: AnalyticsParams = ANALYTICS_PARAMS): Reading {
   const dp = inputs.darkPool;
-  if (!dp) return missing("dark_pool", "value_share", dp);
-  const net = dp.bullishValueShare - dp.bearishValueShare;
-  const classified = 1 - dp.unclassifiedValueShare;
+  if (!dp) return missing("dark_pool", "net_sentiment", dp);
+  const nonBlock = sentimentOf(dp.nonBlockVolumeBySentiment);
+  const all = sentimentOf(dp.volumeBySentiment);
+  const net = nonBlock.net;
+  const classified = classifiedShare(dp.nonBlockVolumeBySentiment);
   return {
     name: "dark_pool",
-    unit: "value_share",
+    unit: "net_sentiment",
     value: net,
-    normalized: clamp(net / params.darkPoolNetShareScale, -1, 1),
+    normalized: net === null ? null : clamp(net / params.darkPoolNetScale, -1, 1),
     parts: {
-      bullish_value_share: dp.bullishValueShare,
-      bearish_value_share: dp.bearishValueShare,
-      unclassified_value_share: dp.unclassifiedValueShare,
+      non_block_bullish_volume: dp.nonBlockVolumeBySentiment.bullish,
+      non_block_bearish_volume: dp.nonBlockVolumeBySentiment.bearish,
+      non_block_neutral_volume: dp.nonBlockVolumeBySentiment.neutral,
+      non_block_unclassified_volume: dp.nonBlockVolumeBySentiment.unknown,
+      non_block_classified_share: classified,
+      all_prints_net_sentiment: all.net,
+      all_prints_unclassified_share: all.unclassified_share,
       dark_pool_ratio: darkPoolRatioOf(dp),
     },
     meta: dp,
-    unusable: classified < params.darkPoolMinClassifiedShare ? "mostly_unclassified" : undefined,
+    unusable:
+      net !== null && classified < params.minClassifiedShare
+        ? "mostly_unclassified"
+        : net === null && dp.nonBlockVolumeBySentiment.unknown > 0
+          ? "mostly_unclassified"
+          : undefined,
   };
 }
 
@@ -131,21 +159,29 @@ export function readBlockFlow(inputs: SmartMoneyInputs): Reading {
   };
 }
 
-/** Options positioning: (call - put premium) / (call + put premium). */
-export function readOptions(inputs: SmartMoneyInputs): Reading {
+/**
+ * Options positioning from the NBBO side of single-leg prints: balance(bullish premium, bearish premium).
+ * Premium without a side says nothing (a put may be bought or sold): below `minClassifiedShare` of
+ * classified premium the input is `mostly_unclassified`, never read as call vs put premium.
+ */
+export function readOptions(inputs: SmartMoneyInputs, params: AnalyticsParams = ANALYTICS_PARAMS): Reading {
   const op = inputs.options;
   if (!op) return missing("options", "usd", op);
   return {
     name: "options",
     unit: "usd",
-    value: op.callPremiumUsd - op.putPremiumUsd,
-    normalized: balance(op.callPremiumUsd, op.putPremiumUsd),
+    value: op.bullishPremiumUsd - op.bearishPremiumUsd,
+    normalized: balance(op.bullishPremiumUsd, op.bearishPremiumUsd),
     parts: {
+      bullish_premium_usd: op.bullishPremiumUsd,
+      bearish_premium_usd: op.bearishPremiumUsd,
+      unclassified_premium_share: op.unclassifiedPremiumShare,
       call_premium_usd: op.callPremiumUsd,
       put_premium_usd: op.putPremiumUsd,
       call_put_ratio: op.putPremiumUsd > 0 ? op.callPremiumUsd / op.putPremiumUsd : null,
     },
     meta: op,
+    unusable: 1 - op.unclassifiedPremiumShare < params.minClassifiedShare ? "mostly_unclassified" : undefined,
   };
 }
 
@@ -175,24 +211,27 @@ export function readInstitutional(
 }
 
 /**
- * Insider sentiment from open-market trades: purchases count fully, sales at `insiderSellWeight` (sales
- * are often for diversification or taxes; purchases carry the information: Lakonishok & Lee, "Are Insider
- * Trades Informative?", RFS 2001), plus a bonus per cluster buy.
+ * Insider signal: the one formula of institutional/insider.signal.ts (also `/insider-sentiment`'s score
+ * / 100), each open-market trade sized against the insider's holding.
  */
-export function readInsider(inputs: SmartMoneyInputs, params: AnalyticsParams = ANALYTICS_PARAMS): Reading {
+export function readInsider(inputs: SmartMoneyInputs): Reading {
   const ins = inputs.insider;
-  if (!ins) return missing("insider", "usd", ins);
-  const weightedSell = params.insiderSellWeight * ins.sellValueUsd;
-  const base = balance(ins.buyValueUsd, weightedSell);
+  if (!ins) return missing("insider", "net_holding_share", ins);
+  const t = ins.tally;
   return {
     name: "insider",
-    unit: "usd",
-    value: ins.buyValueUsd - ins.sellValueUsd,
-    normalized: clamp(base + params.insiderClusterBonus * ins.clusterBuys, -1, 1),
+    unit: "net_holding_share",
+    value: t.buy_holding_share - t.weighted_sell_holding_share,
+    normalized: insiderSignal(t),
     parts: {
-      buy_value_usd: ins.buyValueUsd,
-      sell_value_usd: ins.sellValueUsd,
-      cluster_buys: ins.clusterBuys,
+      buy_holding_share: t.buy_holding_share,
+      weighted_sell_holding_share: t.weighted_sell_holding_share,
+      sell_holding_share: t.sell_holding_share,
+      buy_value_usd: t.buy_value_usd,
+      sell_value_usd: t.sell_value_usd,
+      planned_sell_count: t.planned_sell_count,
+      unsized_transactions: t.unsized_transactions,
+      cluster_buys: t.cluster_buys,
     },
     meta: ins,
   };
@@ -207,9 +246,9 @@ export function readFlows(
     dark_pool: readDarkPool(inputs, params),
     short_volume: readShortVolume(inputs, params),
     block_flow: readBlockFlow(inputs),
-    options: readOptions(inputs),
+    options: readOptions(inputs, params),
     institutional: readInstitutional(inputs, params),
-    insider: readInsider(inputs, params),
+    insider: readInsider(inputs),
   };
 }
 
@@ -286,6 +325,22 @@ export function freshnessOf(
   return { ageMs, stale, afterAsOf, freshness };
 }
 
+/**
+ * Sample factor of a reading: min(1, sqrt(observations / full count)). The standard error of a mean
+ * falls with the square root of its sample, so a day with 1 classified print weighs far less than one
+ * with 100. 1 for an input without a count (an aggregate such as FINRA's daily file) or without a full
+ * count in the parameters.
+ */
+export function sampleFactorOf(
+  name: ScoreComponent["name"],
+  observations: number | undefined,
+  params: Pick<AnalyticsParams, "sampleFullCount"> = ANALYTICS_PARAMS,
+): number {
+  const full = (params.sampleFullCount as Partial<Record<string, number>>)[name];
+  if (observations === undefined || full === undefined || !(full > 0)) return 1;
+  return Math.min(1, Math.sqrt(Math.max(0, observations) / full));
+}
+
 /** Turns a reading into a weighted component (its effective weight is set by `combine`). */
 export function toComponent(
   reading: Reading,
@@ -294,6 +349,7 @@ export function toComponent(
   asOf: Date,
   params: AnalyticsParams = ANALYTICS_PARAMS,
 ): ScoreComponent {
+  const horizon = (params.horizonDays as Partial<Record<string, number>>)[reading.name];
   const base = {
     name: reading.name,
     value: reading.value,
@@ -301,6 +357,7 @@ export function toComponent(
     normalized: reading.normalized,
     weight,
     effective_weight: 0,
+    horizon_days: horizon ?? null,
     parts: reading.parts,
   };
   if (!reading.meta) {
@@ -312,6 +369,8 @@ export function toComponent(
       as_of: null,
       source: null,
       freshness: 0,
+      observations: null,
+      sample_factor: 0,
       excluded_reason: "missing",
     };
   }
@@ -329,6 +388,8 @@ export function toComponent(
     as_of: reading.meta.asOf.toISOString(),
     source: reading.meta.source,
     freshness: excluded === null ? f.freshness : 0,
+    observations: reading.meta.observations ?? null,
+    sample_factor: excluded === null ? sampleFactorOf(reading.name, reading.meta.observations, params) : 0,
     excluded_reason: excluded,
   };
 }
@@ -353,26 +414,44 @@ export function combine(components: ScoreComponent[]): {
   };
 }
 
+/** `high` at or above `confidenceLevels.high`, `medium` at or above `.medium`, else `low`. */
+export function confidenceLevel(
+  score: number,
+  params: Pick<AnalyticsParams, "confidenceLevels"> = ANALYTICS_PARAMS,
+): ConfidenceLevel {
+  if (score >= params.confidenceLevels.high) return "high";
+  if (score >= params.confidenceLevels.medium) return "medium";
+  return "low";
+}
+
 /**
- * Confidence 0..100 = 100 x coverage x (floor + (1 - floor) x agreement), where coverage is the
- * freshness-weighted share of all the score's weight that was available, and agreement =
- * |sum w s| / sum w |s| over the available components (1 when every signal points the same way or all
- * are zero).
+ * Confidence 0..100 = 100 x coverage x sample_size x (floor + (1 - floor) x agreement), where
+ * - coverage = sum(w f) / sum(w): the freshness-weighted share of all the score's weight that was available;
+ * - sample_size = sum(w f q) / sum(w f): the mean sample factor q of the available components;
+ * - agreement = |sum w s| / sum w |s| over the available components (1 when every signal points the same
+ *   way or all are zero). The components count disjoint data (dark_pool excludes the blocks that
+ *   block_flow reads), so agreeing components are independent evidence.
  */
 export function confidenceOf(
   components: ScoreComponent[],
-  params: Pick<AnalyticsParams, "confidenceAgreementFloor"> = ANALYTICS_PARAMS,
+  params: Pick<AnalyticsParams, "confidenceAgreementFloor" | "confidenceLevels"> = ANALYTICS_PARAMS,
 ): ConfidenceScore {
   const allWeight = components.reduce((s, c) => s + c.weight, 0);
   const available = components.filter((c) => c.available && c.normalized !== null);
-  const coverage = allWeight > 0 ? available.reduce((s, c) => s + c.weight * c.freshness, 0) / allWeight : 0;
+  const known = available.reduce((s, c) => s + c.weight * c.freshness, 0);
+  const coverage = allWeight > 0 ? known / allWeight : 0;
+  const sample =
+    known > 0 ? available.reduce((s, c) => s + c.weight * c.freshness * c.sample_factor, 0) / known : 0;
   const net = Math.abs(available.reduce((s, c) => s + c.weight * (c.normalized ?? 0), 0));
   const gross = available.reduce((s, c) => s + c.weight * Math.abs(c.normalized ?? 0), 0);
   const agreement = available.length === 0 ? 0 : gross > 0 ? net / gross : 1;
   const floor = params.confidenceAgreementFloor;
+  const score = roundTo(100 * coverage * sample * (floor + (1 - floor) * agreement), 2);
   return {
-    score: roundTo(100 * coverage * (floor + (1 - floor) * agreement), 2),
+    score,
+    level: confidenceLevel(score, params),
     coverage: roundTo(coverage, 4),
+    sample_size: roundTo(sample, 4),
     agreement: roundTo(agreement, 4),
     excluded: components
       .filter((c) => c.excluded_reason !== null)
@@ -403,6 +482,7 @@ function present(c: ScoreComponent): ScoreComponent {
     normalized: c.normalized === null ? null : roundTo(c.normalized, 4),
     effective_weight: roundTo(c.effective_weight, 4),
     freshness: roundTo(c.freshness, 4),
+    sample_factor: roundTo(c.sample_factor, 4),
   };
 }
 
@@ -438,7 +518,8 @@ export function computeScores(
 
   const smartMoneyIndex = smi.value === null ? null : 50 + 50 * smi.value;
 
-  // Divergence: the SMI's flow signal against the price move over the same window.
+  // Divergence compares like horizons: the price change covers one day, so the flow side is the SMI
+  // recomputed over the components with that horizon only (13F and Form 4 describe months).
   const pc = inputs.priceChange;
   const priceReading: Reading = pc
     ? {
@@ -446,30 +527,45 @@ export function computeScores(
         unit: "pct",
         value: pc.priceChangePct,
         normalized: clamp(pc.priceChangePct / params.priceChangeScalePct, -1, 1),
-        parts: { price_change_pct: pc.priceChangePct },
+        parts: { price_change_pct: pc.priceChangePct, horizon_days: params.horizonDays.price_change },
         meta: pc,
       }
     : missing("price_change", "pct", pc);
   const priceComponent = toComponent(priceReading, 1, params.maxAgeMs.price_change, asOf, params);
+  const horizon = params.horizonDays.price_change;
+  const sameHorizonWeights = Object.fromEntries(
+    Object.entries(params.smiWeights).filter(
+      ([name]) => params.horizonDays[name as FlowComponentName] === horizon,
+    ),
+  ) as Partial<Record<FlowComponentName, number>>;
+  const sameHorizon = combine(weightedComponents(flows, sameHorizonWeights, asOf, params));
+  const flowValue = sameHorizon.value;
   const flowComponent: ScoreComponent = {
     name: "smart_money_flow",
-    value: smartMoneyIndex,
-    unit: "smi",
-    normalized: smi.value,
+    value: flowValue === null ? null : roundTo(50 + 50 * flowValue, 2),
+    unit: "smi_same_horizon",
+    normalized: flowValue,
     weight: 1,
-    effective_weight: smi.value === null ? 0 : 1,
-    available: smi.value !== null,
+    effective_weight: flowValue === null ? 0 : 1,
+    available: flowValue !== null,
     stale: false,
     age_ms: null,
     as_of: asOf.toISOString(),
     source: "smart_money_index",
-    freshness: smi.value === null ? 0 : 1,
-    excluded_reason: smi.value === null ? "missing" : null,
-    parts: {},
+    freshness: flowValue === null ? 0 : 1,
+    observations: null,
+    sample_factor: flowValue === null ? 0 : 1,
+    horizon_days: horizon,
+    excluded_reason: flowValue === null ? "missing" : null,
+    parts: {
+      horizon_days: horizon,
+      components_used: sameHorizon.components.filter((c) => c.effective_weight > 0).length,
+      smart_money_index: smartMoneyIndex === null ? null : roundTo(smartMoneyIndex, 2),
+    },
   };
   const divergenceScore =
-    smi.value !== null && priceComponent.available && priceComponent.normalized !== null
-      ? 50 * (smi.value - priceComponent.normalized)
+    flowValue !== null && priceComponent.available && priceComponent.normalized !== null
+      ? 50 * (flowValue - priceComponent.normalized)
       : null;
 
   return {
@@ -502,7 +598,14 @@ export function computeIndicators(
   // Displayed values follow their input's freshness: a stale ratio is not shown as current.
   const dpFresh = dpComponent && !dpComponent.stale && dpComponent.excluded_reason !== "after_as_of";
   const dpRatio = dpFresh && inputs.darkPool ? darkPoolRatioOf(inputs.darkPool) : null;
-  const dpUsable = dpComponent?.available === true && dpComponent.value !== null;
+  // dark_pool_sentiment: the one dark-pool sentiment over every off-exchange print (what /summary shows),
+  // shown when fresh and mostly classified.
+  const allPrints = dpFresh && inputs.darkPool ? inputs.darkPool.volumeBySentiment : undefined;
+  const allNet = allPrints ? sentimentOf(allPrints).net : null;
+  const dpSentiment =
+    allPrints && allNet !== null && classifiedShare(allPrints) >= params.minClassifiedShare
+      ? darkPoolSentiment(allNet, params)
+      : null;
   const inst = instComponent?.available === true ? inputs.institutional : undefined;
 
   const smi = round2(s.smartMoneyIndex);
@@ -512,7 +615,7 @@ export function computeIndicators(
     symbol: inputs.symbol,
     smart_money_index: smi,
     dark_pool_ratio: dpRatio === null ? null : roundTo(dpRatio, 4),
-    dark_pool_sentiment: dpUsable ? darkPoolSentiment(dpComponent.value as number, params) : null,
+    dark_pool_sentiment: dpSentiment,
     institutional_ownership: inst?.ownershipPct == null ? null : roundTo(inst.ownershipPct, 2),
     institutional_momentum: inst ? institutionalMomentum(inst.netChangePct, params).band : null,
     accumulation_score: acc,
@@ -526,7 +629,7 @@ export function computeIndicators(
       divergence_score: s.divergenceComponents.map(present),
     },
     bands: {
-      smart_money_index: smi === null ? null : smiBand(smi),
+      smart_money_index: smi === null ? null : smiBand(smi, s.confidence.level),
       accumulation_score: acc === null ? null : accumulationBand(acc),
       dark_pool_ratio: dpRatio === null ? null : darkPoolRatioBand(dpRatio),
       flow_direction: inst ? flowDirection(inst.netChangePct, params) : null,
@@ -592,14 +695,17 @@ export function computeFlow(
     },
     insider: {
       ...insiderSide,
-      buy_value_usd: ins?.buyValueUsd ?? null,
-      sell_value_usd: ins?.sellValueUsd ?? null,
-      net_value_usd: ins ? ins.buyValueUsd - ins.sellValueUsd : null,
-      cluster_buys: ins?.clusterBuys ?? null,
+      buy_value_usd: ins?.tally.buy_value_usd ?? null,
+      sell_value_usd: ins?.tally.sell_value_usd ?? null,
+      net_value_usd: ins ? ins.tally.buy_value_usd - ins.tally.sell_value_usd : null,
+      net_holding_share: ins
+        ? roundTo(ins.tally.buy_holding_share - ins.tally.weighted_sell_holding_share, 4)
+        : null,
+      cluster_buys: ins?.tally.cluster_buys ?? null,
     },
     dark_pool: {
       ...dpSide,
-      net_value_share: dp ? roundTo(dp.bullishValueShare - dp.bearishValueShare, 4) : null,
+      net_sentiment: dp ? nullableRound(sentimentOf(dp.nonBlockVolumeBySentiment).net, 4) : null,
     },
     blocks: {
       ...blockSide,

@@ -35,6 +35,9 @@ export interface PrintFlow {
   offExchangeValueUsd: number;
   /** Off-exchange value by estimated sentiment. */
   valueUsdBySentiment: { bullish: number; bearish: number; neutral: number; unknown: number };
+  /** Off-exchange volume (shares) and prints by estimated sentiment. */
+  volumeBySentiment: SentimentTally;
+  countBySentiment: SentimentTally;
   /** Lit volume the feed carried in the window (a whole-tape feed gives the consolidated total). */
   litVolumeShares: number;
   /** Block-eligible off-exchange prints at or above the block threshold. */
@@ -68,6 +71,8 @@ export async function printFlow(
         neutral: t.valueUsd.neutral,
         unknown: t.valueUsd.other,
       },
+      volumeBySentiment: { ...t.volume },
+      countBySentiment: { ...t.count },
       litVolumeShares: t.litVolume,
       blocks: {
         count: t.large.count,
@@ -92,6 +97,14 @@ export async function printFlow(
         sum(value_usd) filter (where is_off_exchange and sentiment = 'bearish') as bear,
         sum(value_usd) filter (where is_off_exchange and sentiment = 'neutral') as neut,
         sum(value_usd) filter (where is_off_exchange and sentiment not in ('bullish', 'bearish', 'neutral')) as unk,
+        sum(size) filter (where is_off_exchange and sentiment = 'bullish') as bull_vol,
+        sum(size) filter (where is_off_exchange and sentiment = 'bearish') as bear_vol,
+        sum(size) filter (where is_off_exchange and sentiment = 'neutral') as neut_vol,
+        sum(size) filter (where is_off_exchange and sentiment = 'unknown') as unk_vol,
+        count(*) filter (where is_off_exchange and sentiment = 'bullish') as bull_n,
+        count(*) filter (where is_off_exchange and sentiment = 'bearish') as bear_n,
+        count(*) filter (where is_off_exchange and sentiment = 'neutral') as neut_n,
+        count(*) filter (where is_off_exchange and sentiment = 'unknown') as unk_n,
         sum(size) filter (where not is_off_exchange) as lit,
         count(*) filter (where is_off_exchange and block_eligible and value_usd >= ${blockMinUsd}) as block_n,
         sum(value_usd) filter (where is_off_exchange and block_eligible and value_usd >= ${blockMinUsd}) as block_v,
@@ -119,6 +132,18 @@ export async function printFlow(
       neutral: num(r.neut),
       unknown: num(r.unk),
     },
+    volumeBySentiment: {
+      bullish: num(r.bull_vol),
+      bearish: num(r.bear_vol),
+      neutral: num(r.neut_vol),
+      unknown: num(r.unk_vol),
+    },
+    countBySentiment: {
+      bullish: num(r.bull_n),
+      bearish: num(r.bear_n),
+      neutral: num(r.neut_n),
+      unknown: num(r.unk_n),
+    },
     litVolumeShares: num(r.lit),
     blocks: {
       count: num(r.block_n),
@@ -132,6 +157,47 @@ export async function printFlow(
     pricedCount: num(r.priced_n),
     latestTs: dateOrNull(r.latest),
   };
+}
+
+/** Shares or prints by estimated sentiment (the print's `sentiment` column). */
+export interface SentimentTally {
+  bullish: number;
+  bearish: number;
+  neutral: number;
+  unknown: number;
+}
+
+const SENTIMENTS = ["bullish", "bearish", "neutral", "unknown"] as const;
+
+/**
+ * Off-exchange blocks (block-eligible, `value >= blockMinUsd`) over [since, until) as known at `asOf`:
+ * volume and prints by sentiment, so the dark-pool component can read the non-block prints alone.
+ */
+export async function blockSentiment(
+  db: Db,
+  symbol: string,
+  since: Date,
+  until: Date,
+  asOf: Date,
+  blockMinUsd: number,
+): Promise<{ volume: SentimentTally; count: SentimentTally }> {
+  const rows = rowsOf<{ sentiment: unknown; volume: unknown; n: unknown }>(
+    await db.execute(sql`
+      select sentiment, sum(size) as volume, count(*) as n from prints
+      where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
+        and published_at <= ${asOf.toISOString()} and ${COUNTS}
+        and is_off_exchange and block_eligible and value_usd >= ${blockMinUsd}
+      group by sentiment`),
+  );
+  const volume: SentimentTally = { bullish: 0, bearish: 0, neutral: 0, unknown: 0 };
+  const count: SentimentTally = { bullish: 0, bearish: 0, neutral: 0, unknown: 0 };
+  for (const r of rows) {
+    const k = SENTIMENTS.find((x) => x === r.sentiment);
+    if (k === undefined) continue;
+    volume[k] += num(r.volume);
+    count[k] += num(r.n);
+  }
+  return { volume, count };
 }
 
 export interface DailyOffExchange {

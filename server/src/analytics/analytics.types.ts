@@ -3,6 +3,8 @@
  * areas' stores as of a moment; outputs are API payloads and keep the original specification's
  * snake_case field names (Smart Money Indicators model), adding components, confidence, version, as_of.
  */
+
+import type { InsiderTally } from "../institutional/insider.signal";
 import type {
   AccumulationBand,
   Band,
@@ -21,18 +23,33 @@ export interface InputMeta {
   asOf: Date;
   /** Where it came from: store or file family, e.g. `prints`, `finra_regsho`, `sec_13f`. */
   source: string;
+  /**
+   * How many observations the reading rests on (classified prints, blocks, transactions, filers,
+   * baseline days); drives the confidence's sample-size factor. Absent: an aggregate without a count.
+   */
+  observations?: number | undefined;
 }
 
-/** Off-exchange prints over the window: volume for the ratio, value shares for the sentiment. */
+/** Off-exchange volume by estimated sentiment (shares). */
+export interface SentimentVolumes {
+  bullish: number;
+  bearish: number;
+  neutral: number;
+  unknown: number;
+}
+
+/**
+ * Off-exchange prints over the window: volume for the ratio, volume by estimated sentiment for the
+ * sentiment (the dark-pool section's `sentimentOf`). `observations` = classified non-block prints.
+ */
 export interface DarkPoolInput extends InputMeta {
   offExchangeVolumeShares: number;
   /** Consolidated volume over the same window (daily bars or the `total_volume` override); null if unknown. */
   totalVolumeShares: number | null;
-  /** Shares of off-exchange value whose estimated sentiment is bullish / bearish (0..1). */
-  bullishValueShare: number;
-  bearishValueShare: number;
-  /** Share of off-exchange value whose side could not be estimated (no quote, no recent lit print). */
-  unclassifiedValueShare: number;
+  /** Every off-exchange print: gives `dark_pool_sentiment`, the same figure `/summary` shows. */
+  volumeBySentiment: SentimentVolumes;
+  /** Off-exchange prints that are not blocks (blocks are `block_flow`): the SMI's `dark_pool` component. */
+  nonBlockVolumeBySentiment: SentimentVolumes;
 }
 
 /** FINRA Reg SHO consolidated (CNMS) short-volume ratio for the latest published day. */
@@ -52,10 +69,14 @@ export interface BlockFlowInput extends InputMeta {
   blockCount: number;
 }
 
-/** Option premium over the window. */
+/** Single-leg option premium over the window (`/options-positioning`). `observations` = classified prints. */
 export interface OptionsInput extends InputMeta {
   callPremiumUsd: number;
   putPremiumUsd: number;
+  /** Premium whose NBBO side reads bullish / bearish, and the share of premium without a side. */
+  bullishPremiumUsd: number;
+  bearishPremiumUsd: number;
+  unclassifiedPremiumShare: number;
 }
 
 /** 13F flow between the two latest quarters known as of the moment (points in time are filing dates). */
@@ -68,12 +89,12 @@ export interface InstitutionalInput extends InputMeta {
   soldOutPositions: number;
 }
 
-/** Form 4 open-market transactions (codes P and S) over the look-back window. */
+/**
+ * Form 4 open-market transactions (codes P and S) over the look-back window, as tallied by
+ * institutional/insider.signal.ts (the `/insider-sentiment` score's parts). `observations` = transactions.
+ */
 export interface InsiderInput extends InputMeta {
-  buyValueUsd: number;
-  sellValueUsd: number;
-  /** Cluster buys detected in the window (default: 3+ insiders buying within 14 days). */
-  clusterBuys: number;
+  tally: InsiderTally;
 }
 
 /** Close-to-close price change over the same window as the flows, in %. */
@@ -110,6 +131,8 @@ export interface SmartMoneyInputs {
   activity?: ActivityInputs | undefined;
 }
 
+export type ConfidenceLevel = "high" | "medium" | "low";
+
 /** Why a component did not count. */
 export type ExclusionReason =
   /** No input at all. */
@@ -144,15 +167,25 @@ export interface ScoreComponent {
   /** 1 for a brand-new input, falling linearly to `freshnessAtMaxAge` at the maximum age; 0 if excluded. */
   freshness: number;
   excluded_reason: ExclusionReason | null;
+  /** Observations behind the reading (see `InputMeta.observations`); null for an aggregate without a count. */
+  observations: number | null;
+  /** min(1, sqrt(observations / full count)); 1 without a count, 0 when excluded. */
+  sample_factor: number;
+  /** The horizon the input describes, in days (1 for a day's flow, 90 for Form 4, ~137 for 13F). */
+  horizon_days: number | null;
   /** The input numbers behind `value`, for tooltips. */
   parts: Record<string, number | null>;
 }
 
 export interface ConfidenceScore {
-  /** 0..100. */
+  /** 0..100 = 100 x coverage x sample_size x (floor + (1 - floor) x agreement). */
   score: number;
+  /** `high` (>= 70), `medium` (>= 40) or `low`; SMI labels name it. */
+  level: ConfidenceLevel;
   /** Freshness-weighted share of the SMI weight that was available (0..1). */
   coverage: number;
+  /** Weighted mean sample factor of the available components, weights w x freshness (0..1). */
+  sample_size: number;
   /** How much the available signals agree in sign (0..1; 1 when all point the same way). */
   agreement: number;
   /** Components left out and why. */
@@ -224,9 +257,12 @@ export interface SmartMoneyFlow {
     buy_value_usd: number | null;
     sell_value_usd: number | null;
     net_value_usd: number | null;
+    /** Bought minus weighted sold relative holding (institutional/insider.signal.ts). */
+    net_holding_share: number | null;
     cluster_buys: number | null;
   };
-  dark_pool: FlowSide & { net_value_share: number | null };
+  /** Net sentiment of the non-block off-exchange prints, (bullish - bearish) / classified volume. */
+  dark_pool: FlowSide & { net_sentiment: number | null };
   blocks: FlowSide & { net_value_usd: number | null; block_count: number | null };
   /** The accumulation score's verdict over all flows. */
   net_flow: "net_buying" | "net_selling" | "balanced" | null;

@@ -5,7 +5,7 @@
  * documents the method; backtest.test.ts holds its hand-computed example.
  */
 import { AppError } from "../errors";
-import { type SmiBand, smiBand } from "./analytics.bands";
+import { SMI_BAND_TEXT, type SmiBand, smiBandOf } from "./analytics.bands";
 import { ANALYTICS_PARAMS_VERSION } from "./analytics.params";
 import { roundTo } from "./analytics.signals";
 
@@ -203,7 +203,7 @@ export function backtestSmiBands(
     return start && end ? (end.closePrice / start.closePrice - 1) * 100 : null;
   };
   const scored = series.flatMap((p, i) =>
-    p.smartMoneyIndex === null ? [] : [{ index: i, band: smiBand(p.smartMoneyIndex).band }],
+    p.smartMoneyIndex === null ? [] : [{ index: i, band: smiBandOf(p.smartMoneyIndex) }],
   );
 
   const returnsOf = (starts: number[], h: number): number[] => {
@@ -223,7 +223,7 @@ export function backtestSmiBands(
     const starts = scored.filter((s) => s.band === band).map((s) => s.index);
     return {
       band,
-      label: smiBand(representative).label,
+      label: SMI_BAND_TEXT[smiBandOf(representative)],
       expects,
       days: starts.length,
       horizons: horizons.map((h) => summarizeReturns(returnsOf(starts, h), h, expects)),

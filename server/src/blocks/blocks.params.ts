@@ -3,7 +3,7 @@
  * detectors. Any change to a default changes `BLOCKS_PARAMS_VERSION`, and every alert and signal
  * records the version that produced it (ARCHITECTURE.md invariant 4). Documented in docs/blocks.md.
  */
-export const BLOCKS_PARAMS_VERSION = "blocks-v1";
+export const BLOCKS_PARAMS_VERSION = "blocks-v2";
 
 export interface BlocksParams {
   version: string;

@@ -144,8 +144,14 @@ const positioningRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      since: IsoTime.optional().openapi({ description: "Default: start of the last day with option prints" }),
-      until: IsoTime.optional(),
+      since: IsoTime.optional().openapi({
+        description: "Default: start of the last New York day with option prints known at as_of",
+      }),
+      until: IsoTime.optional().openapi({ description: "Default: just after the newest such print" }),
+      as_of: IsoTime.optional().openapi({
+        description:
+          "Point in time: only prints at or before this moment and published by then (default now)",
+      }),
       top: z.coerce.number().int().min(1).max(100).default(10),
     }),
   },
@@ -163,15 +169,20 @@ const positioningRoute = createRoute({
               put_volume: z.number(),
               call_put_ratio: z.number().nullable(),
               call_put_premium_ratio: z.number().nullable(),
+              bullish_premium: z.number(),
+              bearish_premium: z.number(),
+              classified_prints: z.number(),
               net_sentiment_score: z.number().nullable(),
-              sentiment: z.string(),
-              sentiment_basis: z.string(),
+              sentiment: z.enum(["bullish", "bearish", "neutral", "unknown"]),
+              sentiment_basis: z.enum(["nbbo_side", "none"]),
               unclassified_premium_share: z.number(),
               multi_leg_premium: z.number(),
+              multi_leg_volume: z.number(),
               top_contracts: z.array(z.record(z.string(), z.unknown())),
               window_start: z.string().nullable(),
               window_end: z.string().nullable(),
               prints: z.number(),
+              params_version: z.string(),
               as_of: z.string(),
             })
             .openapi("OptionsPositioning"),
@@ -376,12 +387,15 @@ export function blocksRoutes(deps: AppDeps) {
     .openapi(positioningRoute, async (c) => {
       const symbol = await requireKnownSymbol(db, c.req.valid("param").symbol);
       const q = c.req.valid("query");
-      const latest = await latestOptionPrint(db, symbol);
+      const asOf = q.as_of ? new Date(q.as_of) : now();
+      const latest = await latestOptionPrint(db, symbol, asOf);
       let since = q.since ? new Date(q.since) : null;
       let until = q.until ? new Date(q.until) : null;
       if (since === null && latest !== null) since = etDayBounds(etDateOf(latest.getTime())).start;
-      if (until === null) until = latest ? new Date(latest.getTime() + 1) : now();
-      const prints = since ? await optionPrintsFor(db, symbol, since, until) : [];
+      if (until === null) until = latest ? new Date(latest.getTime() + 1) : asOf;
+      // Nothing after as_of, whatever the window says.
+      if (until.getTime() > asOf.getTime() + 1) until = new Date(asOf.getTime() + 1);
+      const prints = since ? await optionPrintsFor(db, symbol, since, until, 200_000, asOf) : [];
       const pos = optionsPositioning(symbol, prints, q.top);
       return c.json(
         {
@@ -390,7 +404,8 @@ export function blocksRoutes(deps: AppDeps) {
           window_start: since?.toISOString() ?? null,
           window_end: since ? until.toISOString() : null,
           prints: prints.length,
-          as_of: now().toISOString(),
+          params_version: params.version,
+          as_of: asOf.toISOString(),
         },
         200,
       );

@@ -18,10 +18,10 @@ async function samplePrints(): Promise<OptionPrint[]> {
 }
 
 describe("options positioning", () => {
-  it("sums the real SPY put sample: put premium without the multi-leg print, no calls, bearish by call/put premium", async () => {
+  it("sums the real SPY put sample: single-leg put premium and volume, the multi-leg print apart, sentiment unknown without sides", async () => {
     const prints = await samplePrints();
     const pos = optionsPositioning("SPY", prints);
-    // 9 single-leg prints; the 232 (multi-leg) print of $1,182 is volume but not directional premium.
+    // 9 single-leg prints (29 contracts); the 232 (multi-leg) print of 1 contract, $1,182, is reported apart.
     const expectedPut = prints
       .filter((p) => !p.isMultiLeg)
       .reduce((s, p) => s + p.price * p.sizeContracts * 100, 0);
@@ -31,11 +31,17 @@ describe("options positioning", () => {
     expect(pos).toMatchObject({
       call_premium: 0,
       call_volume: 0,
-      put_volume: 30,
+      put_volume: 29,
+      multi_leg_volume: 1,
       call_put_ratio: 0,
       call_put_premium_ratio: 0,
-      sentiment: "bearish",
-      sentiment_basis: "call_put_premium",
+      bullish_premium: 0,
+      bearish_premium: 0,
+      classified_prints: 0,
+      net_sentiment_score: null,
+      // Without quotes a put premium may be bought or sold: no direction is claimed.
+      sentiment: "unknown",
+      sentiment_basis: "none",
       unclassified_premium_share: 1,
     });
     expect(pos.top_contracts).toHaveLength(1);
@@ -51,6 +57,8 @@ describe("options positioning", () => {
     expect(pos.sentiment_basis).toBe("nbbo_side");
     expect(pos.sentiment).toBe("bullish");
     expect(pos.net_sentiment_score).toBe(1);
+    expect(pos.bullish_premium).toBeCloseTo(29_531, 6);
+    expect(pos.classified_prints).toBe(9);
   });
 
   it("leaves cancelled prints out entirely", async () => {

@@ -133,29 +133,41 @@ export interface ContractFlow {
 
 export interface OptionsPositioning {
   symbol: string;
+  /** Single-leg premium of calls / puts (multi-leg premium is `multi_leg_premium`). */
   call_premium: number;
   put_premium: number;
+  /** Single-leg contracts traded, calls / puts (multi-leg contracts are `multi_leg_volume`). */
   call_volume: number;
   put_volume: number;
-  /** Call volume / put volume (`null` with no puts). */
+  /** Call volume / put volume, single-leg (`null` with no puts). */
   call_put_ratio: number | null;
-  /** Call premium / put premium (`null` with no put premium). */
+  /** Call premium / put premium, single-leg (`null` with no put premium). */
   call_put_premium_ratio: number | null;
-  /** (bullish - bearish) / classified premium, -1..1; from the NBBO side when known, an estimate. */
+  /** Single-leg premium whose NBBO side reads bullish / bearish (bought calls, sold puts / the reverse). */
+  bullish_premium: number;
+  bearish_premium: number;
+  /** Single-leg prints with a bullish, bearish or neutral side. */
+  classified_prints: number;
+  /** (bullish - bearish) / classified premium, -1..1; null when no premium could be classified. */
   net_sentiment_score: number | null;
-  sentiment: "bullish" | "bearish" | "neutral";
-  /** How `sentiment` was derived: NBBO side of each trade, or call vs put premium when no quotes. */
-  sentiment_basis: "nbbo_side" | "call_put_premium";
-  /** Share of directional premium whose side could not be classified. */
+  /** `unknown` when no single-leg premium has a side: a put may be bought or sold. */
+  sentiment: "bullish" | "bearish" | "neutral" | "unknown";
+  /** How `sentiment` was derived: the NBBO side of each trade, or nothing (`none`). */
+  sentiment_basis: "nbbo_side" | "none";
+  /** Share of single-leg premium whose side could not be classified. */
   unclassified_premium_share: number;
-  /** Premium of multi-leg trades, excluded from the directional figures. */
+  /** Premium and contracts of multi-leg trades, kept out of every directional figure and volume above. */
   multi_leg_premium: number;
+  multi_leg_volume: number;
   top_contracts: ContractFlow[];
 }
 
 /**
- * Call/put premium, ratios, sentiment and top contracts over a set of option prints of one underlying.
- * Cancelled prints count for nothing; multi-leg prints count in volume but not in directional premium.
+ * Call/put premium and volume, sentiment and top contracts over a set of option prints of one underlying
+ * (docs/methodology.md "Options positioning"). Cancelled prints count for nothing; multi-leg prints are
+ * reported apart (`multi_leg_premium`, `multi_leg_volume`) and count in no call/put figure, so volumes
+ * and premiums describe the same prints. Sentiment comes only from the NBBO side of each print; without
+ * any classified premium it is `unknown` (a put bought and a put sold look alike by premium).
  */
 export function optionsPositioning(
   symbol: string,
@@ -168,8 +180,10 @@ export function optionsPositioning(
   let putVolume = 0;
   let bullish = 0;
   let bearish = 0;
-  let unclassified = 0;
+  let neutral = 0;
+  let classifiedPrints = 0;
   let multiLeg = 0;
+  let multiLegVolume = 0;
   const byContract = new Map<string, ContractFlow>();
   for (const p of prints) {
     if (p.isCancel) continue;
@@ -192,31 +206,30 @@ export function optionsPositioning(
     c.volumeContracts += p.sizeContracts;
     c.premiumUsd += p.premiumUsd;
     if (p.isIso) c.sweepCount++;
-    if (p.right === "call") callVolume += p.sizeContracts;
-    else putVolume += p.sizeContracts;
     if (p.isMultiLeg) {
       multiLeg += p.premiumUsd;
+      multiLegVolume += p.sizeContracts;
       continue;
     }
-    if (p.right === "call") callPremium += p.premiumUsd;
-    else putPremium += p.premiumUsd;
+    if (p.right === "call") {
+      callPremium += p.premiumUsd;
+      callVolume += p.sizeContracts;
+    } else {
+      putPremium += p.premiumUsd;
+      putVolume += p.sizeContracts;
+    }
     if (p.sentiment === "bullish") {
       bullish += p.premiumUsd;
       c.bullishPremiumUsd += p.premiumUsd;
     } else if (p.sentiment === "bearish") {
       bearish += p.premiumUsd;
       c.bearishPremiumUsd += p.premiumUsd;
-    } else if (p.sentiment === "unknown") unclassified += p.premiumUsd;
+    } else if (p.sentiment === "neutral") neutral += p.premiumUsd;
+    if (p.sentiment !== "unknown") classifiedPrints++;
   }
   const directional = callPremium + putPremium;
-  const classified = bullish + bearish;
-  // With no quotes at all, fall back to call vs put premium (the original specification's view).
-  const useSide = classified > 0;
-  const score = useSide
-    ? (bullish - bearish) / classified
-    : directional > 0
-      ? (callPremium - putPremium) / directional
-      : null;
+  const classified = bullish + bearish + neutral;
+  const score = classified > 0 ? (bullish - bearish) / classified : null;
   const top = [...byContract.values()].sort((a, b) => b.premiumUsd - a.premiumUsd).slice(0, topN);
   return {
     symbol,
@@ -226,11 +239,16 @@ export function optionsPositioning(
     put_volume: putVolume,
     call_put_ratio: putVolume > 0 ? callVolume / putVolume : null,
     call_put_premium_ratio: putPremium > 0 ? callPremium / putPremium : null,
+    bullish_premium: bullish,
+    bearish_premium: bearish,
+    classified_prints: classifiedPrints,
     net_sentiment_score: score,
-    sentiment: score === null || Math.abs(score) < 0.1 ? "neutral" : score > 0 ? "bullish" : "bearish",
-    sentiment_basis: useSide ? "nbbo_side" : "call_put_premium",
-    unclassified_premium_share: directional > 0 ? unclassified / directional : 0,
+    sentiment:
+      score === null ? "unknown" : Math.abs(score) < 0.1 ? "neutral" : score > 0 ? "bullish" : "bearish",
+    sentiment_basis: score === null ? "none" : "nbbo_side",
+    unclassified_premium_share: directional > 0 ? (directional - classified) / directional : 0,
     multi_leg_premium: multiLeg,
+    multi_leg_volume: multiLegVolume,
     top_contracts: top,
   };
 }

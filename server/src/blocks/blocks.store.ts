@@ -3,7 +3,7 @@
  * the detectors' baselines. The only code of this feature that touches the database.
  */
 import { type Db, rowsOf, schema } from "@smt/db";
-import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
 import type { EnrichedPrint } from "../darkpool/print";
 import { num } from "../lib/row-values";
 import type { OpenInterestRow, OptionPrint, OptionSentiment, OptionSide } from "./options.parse";
@@ -120,25 +120,55 @@ export function optionRowToPrint(r: OptionRow): OptionPrint {
   };
 }
 
-/** Option prints of an underlying in [since, until), oldest first, at most `limit`. */
-export async function optionPrintsFor(db: Db, underlying: string, since: Date, until: Date, limit = 200_000) {
+/**
+ * Option prints of an underlying in [since, until), oldest first, at most `limit`; with `asOf`, only
+ * prints published by then (point in time).
+ */
+export async function optionPrintsFor(
+  db: Db,
+  underlying: string,
+  since: Date,
+  until: Date,
+  limit = 200_000,
+  asOf: Date | null = null,
+) {
   const t = schema.optionPrints;
   const rows = await db
     .select()
     .from(t)
-    .where(and(eq(t.underlying, underlying), gte(t.ts, since), lt(t.ts, until)))
+    .where(
+      and(
+        eq(t.underlying, underlying),
+        gte(t.ts, since),
+        lt(t.ts, until),
+        asOf ? lte(t.publishedAt, asOf) : undefined,
+      ),
+    )
     .orderBy(t.ts)
     .limit(limit);
   return rows.map(optionRowToPrint);
 }
 
-/** The newest option print time of an underlying (to default the window to the last trading day). */
-export async function latestOptionPrint(db: Db, underlying: string): Promise<Date | null> {
+/**
+ * The newest option print time of an underlying (to default the window to the last trading day); with
+ * `asOf`, the newest print at or before it that was published by then.
+ */
+export async function latestOptionPrint(
+  db: Db,
+  underlying: string,
+  asOf: Date | null = null,
+): Promise<Date | null> {
   const t = schema.optionPrints;
   const rows = await db
     .select({ ts: t.ts })
     .from(t)
-    .where(eq(t.underlying, underlying))
+    .where(
+      and(
+        eq(t.underlying, underlying),
+        asOf ? lte(t.ts, asOf) : undefined,
+        asOf ? lte(t.publishedAt, asOf) : undefined,
+      ),
+    )
     .orderBy(desc(t.ts))
     .limit(1);
   return rows[0]?.ts ?? null;
@@ -397,8 +427,8 @@ export async function divergenceWindow(
   const opt = rowsOf<{ bull: unknown; bear: unknown }>(
     await db.execute(sql`
       select
-        coalesce(sum(premium_usd) filter (where sentiment = 'bullish' or (sentiment = 'unknown' and "right" = 'call')), 0) as bull,
-        coalesce(sum(premium_usd) filter (where sentiment = 'bearish' or (sentiment = 'unknown' and "right" = 'put')), 0) as bear
+        coalesce(sum(premium_usd) filter (where sentiment = 'bullish'), 0) as bull,
+        coalesce(sum(premium_usd) filter (where sentiment = 'bearish'), 0) as bear
       from option_prints
       where underlying = ${symbol} and not is_multi_leg
         and ts >= ${since.toISOString()}::timestamptz and ts < ${until.toISOString()}::timestamptz`),

@@ -388,14 +388,12 @@ export class Detectors {
       this.addFill(c.sweep, tsMs, 1 << bit, p.sizeContracts, p.premiumUsd, p.price, p.isIso);
       if (c.sweep.pending) this.pendingOptionSweeps.add(c);
     }
-    // Options premium into the underlying's divergence window: NBBO side when known, else calls as
-    // bullish and puts as bearish (the same fallback as options-positioning; docs/blocks.md).
+    // Options premium into the underlying's divergence window: NBBO side only. Premium without a side
+    // counts for neither (a put may be bought or sold), as in options-positioning (docs/blocks.md).
     const u = this.equities.get(p.underlying);
     if (u !== undefined && u.windowStartMs >= 0) {
-      const bullish = p.sentiment === "bullish" || (p.sentiment === "unknown" && p.right === "call");
-      const bearish = p.sentiment === "bearish" || (p.sentiment === "unknown" && p.right === "put");
-      if (bullish) u.optBull += p.premiumUsd;
-      else if (bearish) u.optBear += p.premiumUsd;
+      if (p.sentiment === "bullish") u.optBull += p.premiumUsd;
+      else if (p.sentiment === "bearish") u.optBear += p.premiumUsd;
     }
   }
 

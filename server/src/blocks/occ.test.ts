@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseOptionSymbol, toOcc21, toPolygonTicker } from "./occ";
+import { optionSymbolProblem, parseOptionSymbol, toOcc21, toPolygonTicker } from "./occ";
 
 const fixture = (name: string) => new URL(`../../../test/fixtures/options/${name}`, import.meta.url);
 
@@ -93,6 +93,17 @@ describe("OCC option symbols", () => {
   it("keeps fractional strikes exact to the tenth of a cent (strike field / 1000)", () => {
     expect(parseOptionSymbol("O:F250117C00012500")?.strikeUsd).toBe(12.5);
     expect(parseOptionSymbol("O:GME210129C00000500")?.strikeUsd).toBe(0.5);
+  });
+
+  it("rejects expiries that are not calendar dates (2025-02-31, 2023-02-29) and keeps leap days", () => {
+    expect(parseOptionSymbol("O:AAPL250231C00200000")).toBeNull();
+    expect(parseOptionSymbol("O:AAPL230229C00200000")).toBeNull();
+    expect(parseOptionSymbol("O:AAPL250431P00200000")).toBeNull();
+    expect(parseOptionSymbol("O:AAPL240229C00200000")?.expiry).toBe("2024-02-29");
+    expect(parseOptionSymbol("O:AAPL250131C00200000")?.expiry).toBe("2025-01-31");
+    expect(optionSymbolProblem("O:AAPL250231C00200000")).toBe(
+      '"O:AAPL250231C00200000" has expiry 2025-02-31, which is not a calendar date',
+    );
   });
 
   it("rejects what is not an option symbol", () => {

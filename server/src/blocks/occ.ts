@@ -79,9 +79,7 @@ export function parseOptionSymbol(symbol: string): OptionContract | null {
     string,
     string,
   ];
-  const month = Number(mm);
-  const day = Number(dd);
-  if (month < 1 || month > 12 || day < 1 || day > 31) return null;
+  if (!isCalendarDate(2000 + Number(yy), Number(mm), Number(dd))) return null;
   const underlying = underlyingOfRoot(root);
   return {
     contract: `${root}${yy}${mm}${dd}${cp}${strike}`,
@@ -94,6 +92,20 @@ export function parseOptionSymbol(symbol: string): OptionContract | null {
     adjusted: underlying.adjusted,
     isIndex: INDEX_UNDERLYINGS.has(underlying.underlying),
   };
+}
+
+/** Why a symbol is not an option symbol, for located parse errors (`is not an OCC option symbol`, or a bad expiry). */
+export function optionSymbolProblem(symbol: string): string {
+  const m = SYMBOL_RE.exec(symbol.trim().toUpperCase());
+  if (m === null) return `${JSON.stringify(symbol)} is not an OCC option symbol`;
+  return `${JSON.stringify(symbol)} has expiry 20${m[2]}-${m[3]}-${m[4]}, which is not a calendar date`;
+}
+
+/** True when year-month-day names a real day of the Gregorian calendar (rejects 2025-02-31, 2023-02-29). */
+export function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (!Number.isInteger(month) || !Number.isInteger(day) || month < 1 || month > 12 || day < 1) return false;
+  // Day 0 of the next month is the last day of this one.
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 /** Root to underlying (documented in docs/blocks.md): index series map, adjusted roots drop the digit. */

@@ -112,6 +112,19 @@ describe("Polygon options trades flat file", () => {
     expect(errors[4]).toMatch(/^bad\.csv:7 .*truncated/);
   });
 
+  it("reports a contract expiring on 2025-02-31 as a located error naming the date", async () => {
+    const csv = [
+      "ticker,conditions,correction,exchange,participant_timestamp,price,sip_timestamp,size",
+      "O:SPY250231P00390000,209,,325,1678716040304000000,11.07,1678716040304000000,15",
+      "O:SPY250228P00390000,209,,325,1678716040304000000,11.07,1678716040304000000,15",
+    ].join("\n");
+    const { ok, errors } = await collect<OptionPrint>(parseOptionTradesCsv(fromText(csv), "feb.csv"));
+    expect(ok.map((p) => p.expiry)).toEqual(["2025-02-28"]);
+    expect(errors).toEqual([
+      'feb.csv:2 ticker "O:SPY250231P00390000" has expiry 2025-02-31, which is not a calendar date',
+    ]);
+  });
+
   it("names the missing columns of a wrong header", async () => {
     const { errors } = await collect(parseOptionTradesCsv(fromText("ticker,price\nx,1"), "wrong.csv"));
     expect(errors).toEqual([

@@ -4,7 +4,7 @@
  */
 import { type ByteSource, indexColumns, readLines, splitCsvLine } from "../lib/lines";
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
-import { type OptionContract, parseOptionSymbol } from "./occ";
+import { type OptionContract, optionSymbolProblem, parseOptionSymbol } from "./occ";
 
 /** Shares per standard equity/index option contract (OCC); premium = price x size x 100. */
 export const CONTRACT_MULTIPLIER = 100;
@@ -181,7 +181,7 @@ export async function* parseOptionTradesCsv(
     const ticker = (f[index.ticker] ?? "").trim();
     const contract = parseOptionSymbol(ticker);
     if (contract === null) {
-      yield parsedError(at, `ticker ${JSON.stringify(ticker)} is not an OCC option symbol`);
+      yield parsedError(at, `ticker ${optionSymbolProblem(ticker)}`);
       continue;
     }
     const price = Number(f[index.price]);
@@ -293,10 +293,7 @@ export async function* parseOpenInterestCsv(
     }
     const contract = parseOptionSymbol(f[index.contract] ?? "");
     if (contract === null) {
-      yield parsedError(
-        at,
-        `contract ${JSON.stringify(f[index.contract] ?? "")} is not an OCC option symbol`,
-      );
+      yield parsedError(at, `contract ${optionSymbolProblem(f[index.contract] ?? "")}`);
       continue;
     }
     const rawOi = (f[index.open_interest] ?? "").trim();

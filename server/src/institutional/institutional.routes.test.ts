@@ -337,7 +337,11 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
       "/smart-money/institutional/SNOW/insider-sentiment?as_of=2022-12-31T00:00:00Z",
     );
     expect(snow.windows[0]?.sells.count).toBe(5);
-    expect(snow.score).toBe(-100);
+    // Each sale sized against the holding before it (shares / (owned after + shares)), from the filing:
+    // 73,170 of 301,097, 74,907 of 227,927, 41,986 of 153,020, 5,496 of 111,034, 4,441 of 105,538.
+    const sold = 73_170 / 301_097 + 74_907 / 227_927 + 41_986 / 153_020 + 5_496 / 111_034 + 4_441 / 105_538;
+    // Sell weight 0.5, full scale 0.5: the CFO sold ~94% of his shares over the day, not "-100 for any sale".
+    expect(snow.score).toBeCloseTo((-100 * (0.5 * sold)) / 0.5, 2);
   });
 
   it("flags a filer still reporting thousands against the stored close, without rescaling", async () => {

@@ -13,6 +13,7 @@ import {
   SymbolParams,
 } from "../lib/openapi";
 import { normalizeSymbol } from "../lib/symbols";
+import { insiderSignal, insiderTally } from "./insider.signal";
 import { choosePeriod, type PeriodSelection } from "./institutional.period";
 import {
   classifyChanges,
@@ -20,7 +21,6 @@ import {
   computeFlow,
   INSIDER_PARAMS,
   INSTITUTIONAL_PARAMS,
-  insiderScore,
   insiderWindows,
   previousQuarterEnd,
   summarizeChanges,
@@ -335,12 +335,26 @@ const sentimentRoute = createRoute({
           z.object({ start: z.string(), end: z.string(), insiders: z.number(), value: z.number() }),
         ),
         sentiment: z.enum(["bullish", "bearish", "neutral"]),
-        score: z.number().openapi({ description: "-100..100 over the 90-day window" }),
-        score_components: z.object({
-          value_balance: z.number(),
-          count_balance: z.number(),
-          cluster_bonus: z.number(),
+        score: z.number().openapi({
+          description:
+            "100 x the insider signal over the 90-day window, -100..100 (docs/methodology.md, Insider signal)",
         }),
+        score_window: z.object({ from: z.string(), to: z.string(), days: z.number() }),
+        score_components: z
+          .object({
+            transactions: z.number(),
+            buy_count: z.number(),
+            sell_count: z.number(),
+            planned_sell_count: z.number(),
+            buy_value_usd: z.number(),
+            sell_value_usd: z.number(),
+            buy_holding_share: z.number(),
+            sell_holding_share: z.number(),
+            weighted_sell_holding_share: z.number(),
+            unsized_transactions: z.number(),
+            cluster_buys: z.number(),
+          })
+          .openapi({ description: "The parts of the signal, unrounded" }),
         parameters: z.object({
           exclude_codes: z.array(z.string()),
           cluster_min_insiders: z.number(),
@@ -653,15 +667,22 @@ export function institutionalRoutes(deps: AppDeps) {
         transactionDate: r.transactionDate,
         code: r.code,
         shares: r.shares,
+        sharesOwnedAfter: r.sharesOwnedAfter,
         valueUsd: r.valueUsd,
         aff10b5One: r.aff10b5One,
         isDerivative: r.isDerivative,
       }));
       const windows = insiderWindows(trades, asOfDay, excluded, INSIDER_PARAMS.windowsDays);
       const clusters = clusterBuys(trades, q.cluster_min_insiders, q.cluster_window_days);
-      const window90 = windows.find((w) => w.days === 90) ?? (windows[0] as (typeof windows)[number]);
-      const from90 = addDays(asOfDay, -89);
-      const score = insiderScore(trades, window90, clusters.filter((cl) => cl.end >= from90).length);
+      const scoreDays = INSIDER_PARAMS.scoreWindowDays;
+      const scoreFrom = addDays(asOfDay, -(scoreDays - 1));
+      const tally = insiderTally(
+        trades.filter((t) => !(t.code && excluded.includes(t.code))),
+        scoreFrom,
+        asOfDay,
+        clusters.filter((cl) => cl.end >= scoreFrom && cl.end <= asOfDay).length,
+      );
+      const score = round(100 * insiderSignal(tally), 2) ?? 0;
       return c.json(
         {
           symbol,
@@ -677,13 +698,14 @@ export function institutionalRoutes(deps: AppDeps) {
             value: round(cl.valueUsd, 2) ?? 0,
           })),
           sentiment:
-            score.score > 20
+            score > INSIDER_PARAMS.sentimentEdge
               ? ("bullish" as const)
-              : score.score < -20
+              : score < -INSIDER_PARAMS.sentimentEdge
                 ? ("bearish" as const)
                 : ("neutral" as const),
-          score: score.score,
-          score_components: score.components,
+          score: score === 0 ? 0 : score,
+          score_window: { from: scoreFrom, to: asOfDay, days: scoreDays },
+          score_components: tally,
           parameters: {
             exclude_codes: excluded,
             cluster_min_insiders: q.cluster_min_insiders,

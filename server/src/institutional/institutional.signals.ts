@@ -20,17 +20,24 @@ export const INSTITUTIONAL_PARAMS = {
 } as const;
 
 export const INSIDER_PARAMS = {
-  version: "insider-v1",
+  version: "insider-v2",
   /** Grants/awards, option exercises and tax withholding say little about an insider's view. */
   excludedCodes: ["A", "M", "F"],
   clusterMinInsiders: 3,
   clusterWindowDays: 14,
   windowsDays: [30, 90, 180],
-  /** Sales under a Rule 10b5-1 plan were scheduled in advance: they weigh half. */
+  /** The window the score (and the smart-money indices' insider input) is computed over. */
+  scoreWindowDays: 90,
+  /** A sale counts this much of a purchase of the same relative size (insider.signal.ts). */
+  sellWeight: 0.5,
+  /** Each sale under a Rule 10b5-1 plan was scheduled in advance: it weighs this much more (per sale). */
   plannedSaleWeight: 0.5,
-  /** Score parts (sum 1), then a bonus for a cluster buy. */
-  weights: { value: 0.6, count: 0.4 },
-  clusterBonus: 20,
+  /** Net relative size (sum of shares / holding) that saturates the signal at +/-1. */
+  fullScaleHoldingShare: 0.5,
+  /** Added to the signal per cluster buy that ended in the score window, before clamping. */
+  clusterBonus: 0.25,
+  /** Score (100 x signal) above which sentiment is bullish, below its negative bearish. */
+  sentimentEdge: 20,
 } as const;
 
 const DAY_MS = 86_400_000;
@@ -284,6 +291,8 @@ export interface InsiderTrade {
   transactionDate: string | null;
   code: string | null;
   shares: number | null;
+  /** Form 4 "Amount of Securities Beneficially Owned Following Reported Transaction". */
+  sharesOwnedAfter: number | null;
   valueUsd: number | null;
   aff10b5One: boolean | null;
   isDerivative: boolean;
@@ -369,42 +378,4 @@ export function insiderWindows(
     }
     return w;
   });
-}
-
-export interface InsiderScore {
-  /** -100 (selling) to +100 (buying). */
-  score: number;
-  components: { value_balance: number; count_balance: number; cluster_bonus: number };
-}
-
-/**
- * Score over one window: value balance = (buy value - weighted sell value) / (sum), count balance
- * likewise on counts; planned (10b5-1) sales weigh `plannedSaleWeight`; a cluster buy adds a bonus.
- */
-export function insiderScore(
-  trades: InsiderTrade[],
-  window: InsiderWindow,
-  clusters: number,
-  p = INSIDER_PARAMS,
-): InsiderScore {
-  void trades;
-  const plannedShare = window.sells.count > 0 ? window.sells.planned_10b5_1 / window.sells.count : 0;
-  const sellWeight = 1 - plannedShare * (1 - p.plannedSaleWeight);
-  const sellValue = window.sells.value * sellWeight;
-  const sellCount = window.sells.count * sellWeight;
-  const valueBalance =
-    window.buys.value + sellValue > 0 ? (window.buys.value - sellValue) / (window.buys.value + sellValue) : 0;
-  const countBalance =
-    window.buys.count + sellCount > 0 ? (window.buys.count - sellCount) / (window.buys.count + sellCount) : 0;
-  const bonus = clusters > 0 ? p.clusterBonus : 0;
-  const raw = 100 * (p.weights.value * valueBalance + p.weights.count * countBalance) + bonus;
-  const round = (x: number) => Math.round(x * 100) / 100;
-  return {
-    score: round(Math.max(-100, Math.min(100, raw))),
-    components: {
-      value_balance: round(valueBalance),
-      count_balance: round(countBalance),
-      cluster_bonus: bonus,
-    },
-  };
 }
