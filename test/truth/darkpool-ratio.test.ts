@@ -99,4 +99,22 @@ describe.each(engines())("truth: one off-exchange ratio on %s", (engine) => {
     expect(r.patterns).toBe(expected);
     expect(r.analytics).toBe(expected);
   });
+
+  it("defaults to the latest data as of as_of, and says which date or period it chose", async () => {
+    const s = await get<{ date: string; date_basis: string; total_volume: number }>(
+      "/smart-money/dark-pool/MSFT/summary?as_of=2023-04-03T12:00:00Z",
+    );
+    expect(s).toMatchObject({ date: DAY, date_basis: "latest_print_day_as_of", total_volume: off });
+    const early = await get<{ date: string; date_basis: string }>(
+      "/smart-money/dark-pool/MSFT/summary?as_of=2023-03-20T12:00:00Z",
+    );
+    expect(early).toMatchObject({ date: "2023-03-20", date_basis: "as_of_date_no_prints" });
+    // Without as_of (the clock is years later) the history is still shown, ending at its latest day.
+    const p = await get<{ days: { date: string }[]; period: { to: string }; date_basis: string }>(
+      "/smart-money/dark-pool/MSFT/patterns?days=5",
+    );
+    expect(p.period.to).toBe(DAY);
+    expect(p.date_basis).toBe("latest_data_as_of");
+    expect(p.days.map((d) => d.date)).toContain(DAY);
+  });
 });

@@ -52,7 +52,13 @@ export function accumulationBand(accumulationScore: number): Band<AccumulationBa
  */
 export function darkPoolRatioBand(darkPoolRatio: number): Band<DarkPoolRatioBand> {
   const band = fixedOffExchangeBand(darkPoolRatio);
-  const words = { very_high: "Very high", high: "High", typical: "Typical", low: "Low", very_low: "Very low" };
+  const words = {
+    very_high: "Very high",
+    high: "High",
+    typical: "Typical",
+    low: "Low",
+    very_low: "Very low",
+  };
   return { band, label: `${words[band]} off-exchange share for US stocks (fixed bands)` };
 }
 

@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  dix,
-  priceBandUsd,
-  sentimentOf,
-  shortVolumeRatio,
-  trailingRatios,
-} from "./darkpool.signals";
+import { dix, priceBandUsd, sentimentOf, shortVolumeRatio, trailingRatios } from "./darkpool.signals";
 
 describe("dark-pool signals", () => {
   it("computes DPI from the real GME row of 2021-01-25 (27,342,770 short of 72,224,899)", () => {
