@@ -8,6 +8,7 @@ import "./analytics/analytics.cli";
 import { extraCommands } from "./cli/commands";
 import { withProgress } from "./cli/progress";
 import { type ServerInfo, serverInfoPath } from "./cli/server-info";
+import { atsSummaryTypeOf } from "./darkpool/ats.parse";
 import { PrintPipeline } from "./darkpool/pipeline";
 import { type Env, loadEnv } from "./env";
 import { generateDemo } from "./feeds/demo";
@@ -30,6 +31,9 @@ Commands:
                                  --strict       store nothing from a file with any bad record
                                  --accession A, --filed-date YYYY-MM-DD
                                                 for bare SEC XML (13f, form4) without a submission wrapper
+                                 --summary-type ATS_W_SMBL_FIRM|OTC_W_SMBL_FIRM, --week-start YYYY-MM-DD
+                                                for ats: override the venue type (default: by MPID) and
+                                                the week (default: from lastUpdateDate)
   replay <file> [--speed N]    Start the service and play a recorded prints file as a live feed
                                (N = 1 real time, 10 = ten times faster, 0 = as fast as possible).
   demo <SYMBOLS...> [--days N] Generate N weekdays (default 7) of demo data for each symbol.
@@ -95,6 +99,8 @@ async function main(argv: string[]): Promise<number> {
         strict: { type: "boolean", default: false },
         accession: { type: "string" },
         "filed-date": { type: "string" },
+        "summary-type": { type: "string" },
+        "week-start": { type: "string" },
       },
     });
     const [kind, ...paths] = positionals;
@@ -103,12 +109,17 @@ async function main(argv: string[]): Promise<number> {
     if (!handler) return usage(`unknown kind "${kind}"; one of ${Object.keys(INGEST_KINDS).join(", ")}`);
     const files = expandPaths(paths);
     if (files.length === 0) return usage("ingest needs at least one file or folder");
+    const summaryTypeText = values["summary-type"];
+    const summaryType = summaryTypeText === undefined ? undefined : atsSummaryTypeOf(summaryTypeText);
+    if (summaryType === null)
+      return usage(`--summary-type ${summaryTypeText}: use ATS_W_SMBL_FIRM or OTC_W_SMBL_FIRM`);
+    const ats = { summaryType, weekStart: values["week-start"] };
     const server = runningServer(env);
     const results: { file: string; summary: IngestSummary }[] = [];
     if (server) {
       process.stderr.write(`a server is running on ${env.DATA_DIR} (${server.url}); sending files to it\n`);
       for (const file of files)
-        results.push({ file, summary: await uploadToServer(server, kind, file, values.strict) });
+        results.push({ file, summary: await uploadToServer(server, kind, file, values.strict, ats) });
     } else {
       const { db, pipeline, close } = await openLocal(env, log);
       // SEC XML documents pair up by folder (cover page + information table), so these kinds take the paths.
@@ -131,6 +142,7 @@ async function main(argv: string[]): Promise<number> {
             origin: "cli",
             strict: values.strict,
             transactional: values.strict,
+            ats,
             onProgress: (p) => {
               records = p.records;
             },
@@ -241,12 +253,17 @@ async function uploadToServer(
   kind: string,
   file: string,
   strict: boolean,
+  ats: { summaryType?: string | undefined; weekStart?: string | undefined },
 ): Promise<IngestSummary> {
   const raw = createReadStream(file);
   const body = (file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw) as unknown as ReadableStream;
   const name = encodeURIComponent(basename(file.endsWith(".gz") ? file.slice(0, -3) : file));
   const type = /\.(ndjson|jsonl|json)$/.test(name) ? "application/x-ndjson" : "text/csv";
-  const res = await fetch(`${server.url}/smart-money/ingest/${kind}?name=${name}&strict=${strict}`, {
+  const extra = new URLSearchParams();
+  if (ats.summaryType) extra.set("summary_type", ats.summaryType);
+  if (ats.weekStart) extra.set("week_start", ats.weekStart);
+  const query = `name=${name}&strict=${strict}${extra.size > 0 ? `&${extra}` : ""}`;
+  const res = await fetch(`${server.url}/smart-money/ingest/${kind}?${query}`, {
     method: "POST",
     body,
     headers: { "content-type": type },

@@ -43,13 +43,13 @@ describe("the specification's interpretation bands, edge by edge", () => {
     expect(accumulationBand(-50.01).band).toBe("strong_distribution");
   });
 
-  it("reads the dark-pool ratio as a fraction: > 40% very high, 30-40 high, 20-30 moderate, < 20 low", () => {
-    expect(darkPoolRatioBand(0.41).band).toBe("very_high");
-    expect(darkPoolRatioBand(0.4).band).toBe("high");
-    expect(darkPoolRatioBand(0.3).band).toBe("high");
-    expect(darkPoolRatioBand(0.29).band).toBe("moderate");
-    expect(darkPoolRatioBand(0.2).band).toBe("moderate");
-    expect(darkPoolRatioBand(0.19).band).toBe("low");
+  it("reads the off-exchange ratio as a fraction on market-wide bands: < 35% low, 35-55 typical, 55-65 high", () => {
+    // ~45-50% off-exchange is the normal US level: typical, not "very high institutional interest".
+    expect(darkPoolRatioBand(0.47).band).toBe("typical");
+    expect(darkPoolRatioBand(0.65).band).toBe("very_high");
+    expect(darkPoolRatioBand(0.55).band).toBe("high");
+    expect(darkPoolRatioBand(0.35).band).toBe("typical");
+    expect(darkPoolRatioBand(0.34).band).toBe("low");
   });
 
   it("reads flow direction: > +2% strong inflow, < -2% strong outflow, +/-0.5% neutral", () => {

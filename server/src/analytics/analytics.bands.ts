@@ -4,6 +4,7 @@
  * band on the bullish side and to the weaker band on the bearish side, so that every number has
  * exactly one band; docs/methodology.md lists each edge.
  */
+import { fixedOffExchangeBand, type OffExchangeBand } from "../darkpool/ratio";
 import { ANALYTICS_PARAMS, type AnalyticsParams } from "./analytics.params";
 import type { ConfidenceLevel } from "./analytics.types";
 
@@ -22,7 +23,7 @@ export type AccumulationBand =
   | "neutral"
   | "moderate_distribution"
   | "strong_distribution";
-export type DarkPoolRatioBand = "very_high" | "high" | "moderate" | "low";
+export type DarkPoolRatioBand = OffExchangeBand;
 export type FlowDirection = "strong_inflow" | "inflow" | "neutral" | "outflow" | "strong_outflow";
 export type InstitutionalMomentum = "strong_buying" | "buying" | "neutral" | "selling" | "strong_selling";
 export type DivergenceBand = "bullish_divergence" | "aligned" | "bearish_divergence";
@@ -62,13 +63,22 @@ export function accumulationBand(accumulationScore: number): Band<AccumulationBa
   return { band: "strong_distribution", label: "Strong distribution phase" };
 }
 
-/** Dark-pool ratio as a fraction (0.35 = 35%): > 40% very high, 30-40 high, 20-30 moderate, < 20 low. */
+/**
+ * Off-exchange ("dark pool") ratio as a fraction on the fixed market-wide bands of server/src/darkpool/ratio.ts
+ * (< 35% low, 35-55% typical, 55-65% high, >= 65% very high): off-exchange volume is mostly wholesaler
+ * internalisation, so the bands say how much trades off exchange, not "institutional interest".
+ * `/dark-pool/{symbol}/summary` bands against the symbol's own history instead.
+ */
 export function darkPoolRatioBand(darkPoolRatio: number): Band<DarkPoolRatioBand> {
-  const pct = darkPoolRatio * 100;
-  if (pct > 40) return { band: "very_high", label: "Very high institutional interest" };
-  if (pct >= 30) return { band: "high", label: "High institutional interest" };
-  if (pct >= 20) return { band: "moderate", label: "Moderate institutional interest" };
-  return { band: "low", label: "Low institutional interest" };
+  const band = fixedOffExchangeBand(darkPoolRatio);
+  const words = {
+    very_high: "Very high",
+    high: "High",
+    typical: "Typical",
+    low: "Low",
+    very_low: "Very low",
+  };
+  return { band, label: `${words[band]} off-exchange share for US stocks (fixed bands)` };
 }
 
 /**

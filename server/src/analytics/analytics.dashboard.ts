@@ -3,8 +3,10 @@
  * Sections") need in one response, as of one moment. Sections whose area has no store wired yet come
  * back with `available: false` and a note, never with invented values.
  */
+
 import type { Db } from "@smt/db";
 import { sentimentOf } from "../darkpool/darkpool.signals";
+import { offExchangeRatio } from "../darkpool/ratio";
 import { readScope } from "../darkpool/rollups";
 import { addDays, etDayBounds } from "../lib/et-time";
 import { type GatherOptions, gatherInputs, type InputProviders } from "./analytics.inputs";
@@ -255,16 +257,17 @@ export async function buildDashboard(
     const d = dailyByDay.get(date);
     const b = barByDay.get(date);
     const s = shortByDay.get(date);
-    const market = b
-      ? b.volumeShares
-      : d && d.litVolumeShares > 0
-        ? d.litVolumeShares + d.volumeShares
-        : null;
+    // One denominator rule for every endpoint (server/src/darkpool/ratio.ts).
+    const market = offExchangeRatio({
+      offExchangeShares: d?.volumeShares ?? 0,
+      litShares: d?.litVolumeShares ?? 0,
+      bar: b ? { volume: b.volumeShares, source: b.source } : undefined,
+    });
     return {
       date,
       dark_pool_volume: d ? d.volumeShares : null,
-      market_volume: market,
-      dark_pool_ratio: d && market ? roundTo(d.volumeShares / market, 4) : null,
+      market_volume: market.marketVolume,
+      dark_pool_ratio: d && market.ratio !== null ? roundTo(market.ratio, 4) : null,
       short_volume_ratio:
         s && s.totalVolumeShares > 0 ? roundTo(s.shortVolumeShares / s.totalVolumeShares, 4) : null,
       close: b ? b.close : null,

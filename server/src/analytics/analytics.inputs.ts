@@ -4,7 +4,9 @@
  * their stores exist) come in through `InputProviders`; an absent provider is an unavailable input,
  * which the indices exclude and count against confidence.
  */
+
 import type { Db } from "@smt/db";
+import { offExchangeRatio } from "../darkpool/ratio";
 import { type ReadScope, readScope } from "../darkpool/rollups";
 import { addDays, etDateOf, etDayBounds, etWallTimeToUtc } from "../lib/et-time";
 import { ANALYTICS_PARAMS, type AnalyticsParams } from "./analytics.params";
@@ -121,14 +123,17 @@ export async function gatherInputs(
     ]);
     flow = windowFlow;
     const dayBar = bars.find((b) => b.day === flowDay);
+    // One denominator rule for every endpoint (server/src/darkpool/ratio.ts).
+    const market = offExchangeRatio({
+      offExchangeShares: flow.offExchangeVolumeShares,
+      litShares: flow.litVolumeShares,
+      bar: dayBar ? { volume: dayBar.volumeShares, source: dayBar.source } : undefined,
+      overrideShares: options.totalVolumeShares,
+    });
     totalVolume =
-      options.totalVolumeShares !== undefined
-        ? { shares: options.totalVolumeShares, source: "override:total_volume" }
-        : dayBar
-          ? { shares: dayBar.volumeShares, source: `daily_bars:${dayBar.source}` }
-          : flow.litVolumeShares > 0
-            ? { shares: flow.litVolumeShares + flow.offExchangeVolumeShares, source: "tape_prints" }
-            : null;
+      market.marketVolume !== null && market.source !== null
+        ? { shares: market.marketVolume, source: market.source }
+        : null;
     const latestTs = flow.latestTs ?? bounds.start;
     const value = flow.offExchangeValueUsd;
     if (value > 0) {

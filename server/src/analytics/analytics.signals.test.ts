@@ -133,10 +133,10 @@ describe("Smart Money Index with every input fresh (methodology example A)", () 
     expect(dp?.parts.non_block_classified_share).toBeCloseTo(10 / 11.5, 12);
   });
 
-  it("keeps the specification's fields: ratio 0.35 (high), bullish sentiment, strong buying", () => {
+  it("keeps the specification's fields: ratio 0.35 (typical off-exchange share), bullish sentiment, strong buying", () => {
     expect(result.symbol).toBe("AAPL");
     expect(result.dark_pool_ratio).toBe(0.35);
-    expect(result.bands.dark_pool_ratio?.band).toBe("high");
+    expect(result.bands.dark_pool_ratio?.band).toBe("typical");
     expect(result.dark_pool_sentiment).toBe("bullish");
     expect(result.institutional_ownership).toBe(62.5);
     expect(result.institutional_momentum).toBe("strong_buying");

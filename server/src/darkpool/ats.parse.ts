@@ -1,8 +1,9 @@
 import type { schema } from "@smt/db";
-import { addDays, etWallTimeToUtc, isIsoDate } from "../lib/et-time";
-import { baseName, isDigits, parseDecimal } from "../lib/fields";
+import { addDays, etWallTimeToUtc, isIsoDate, mondayOf } from "../lib/et-time";
+import { isDigits, parseDecimal } from "../lib/fields";
 import { type ByteSource, readLines } from "../lib/lines";
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { onOrNextTradingDay } from "../lib/trading-calendar";
 
 export type AtsWeeklyRecord = typeof schema.atsWeekly.$inferInsert;
 export type AtsSummaryType = "ATS_W_SMBL_FIRM" | "OTC_W_SMBL_FIRM";
@@ -27,11 +28,16 @@ const HEADER = [
 
 export interface AtsWeeklyOptions {
   sourceName: string;
-  /** Monday of the reported week (`YYYY-MM-DD`); else taken from a file name ending `_YYYYMMDD.psv`. */
+  /**
+   * Monday of the reported week (`YYYY-MM-DD`). Default: derived from each row's `lastUpdateDate`, which in
+   * FINRA's download is the publication date (see `weekStartFromPublication`). Give it for a revised or
+   * re-downloaded week, whose `lastUpdateDate` is later than the first publication. Never taken from the name.
+   */
   weekStart?: string;
   /**
-   * The download does not say whether a participant is an ATS. Default: `ATS_W_SMBL_FIRM` when the file
-   * name contains "ats", `OTC_W_SMBL_FIRM` when it contains "otc".
+   * Override for every row. Default: by content, per row: a `summaryTypeCode` column when the file has one,
+   * else the venue (`ATS_MPIDS`, or a participant name calling itself an ATS) -> `ATS_W_SMBL_FIRM`, any other
+   * member firm -> `OTC_W_SMBL_FIRM` (non-ATS).
    */
   summaryType?: AtsSummaryType;
   /**
@@ -39,6 +45,59 @@ export interface AtsWeeklyOptions {
    * to the per-symbol rows would double count. Default `skip`; `keep` stores them with symbol "".
    */
   firmTotals?: "skip" | "keep";
+}
+
+export const ATS_SUMMARY_TYPES: readonly AtsSummaryType[] = ["ATS_W_SMBL_FIRM", "OTC_W_SMBL_FIRM"];
+
+/** `ats`/`ATS_W_SMBL_FIRM` -> ATS, `otc`/`non-ats`/`OTC_W_SMBL_FIRM` -> non-ATS; null otherwise. */
+export function atsSummaryTypeOf(text: string): AtsSummaryType | null {
+  const t = text.trim().toUpperCase();
+  if (t === "ATS" || t === "ATS_W_SMBL_FIRM") return "ATS_W_SMBL_FIRM";
+  if (t === "OTC" || t === "NON-ATS" || t === "NON_ATS" || t === "OTC_W_SMBL_FIRM") return "OTC_W_SMBL_FIRM";
+  return null;
+}
+
+/**
+ * MPIDs of alternative trading systems that report to FINRA under Rule 4552: the venues named in FINRA's
+ * ATS data (otctransparency.finra.org; examples in docs/methodology.md) and every venue of the real OTC
+ * weekly file in test/fixtures/finra (all ATSs: OTC Link's ECN and NQB, Global OTC, ...). An ATS
+ * reports under its own MPID, so the venue tells ATS from non-ATS volume; a non-ATS firm's MPID is never
+ * one of these. Participants not listed but whose FINRA name says `ATS` / `ALTERNATIVE TRADING SYSTEM` are
+ * classified as ATS too (`isAtsVenue`). Extend this list when FINRA adds a venue.
+ */
+export const ATS_MPIDS: ReadonlySet<string> = new Set([
+  // NMS stock ATSs
+  "BIDS", // BIDS Trading
+  "CBLC", // Citi CitiBLOC
+  "DBAX", // Deutsche Bank SuperX
+  "EBXL", // Level ATS
+  "IATS", // Interactive Brokers ATS
+  "ICBX", // Instinet CBX
+  "INCR", // Intelligent Cross
+  "JPBX", // JPM-X
+  "KCGM", // Virtu MatchIt
+  "LATS", // Barclays LX
+  "LQNA", // Luminex
+  "MLIX", // BofA Instinct X
+  "MSPL", // Morgan Stanley MS Pool
+  "SGMT", // Goldman Sachs Sigma X2
+  "UBSA", // UBS ATS
+  "XSTM", // Crossstream
+  // OTC equity ATSs (all venues of the OTC sample file)
+  "ALTS", // Lodas Securities
+  "ARCA", // NYSE Arca Global OTC
+  "OTCN", // OTC Link NQB
+  "OTCX", // OTC Link ECN
+  "PPEX", // North Capital Private Securities
+  "PROS", // tZERO
+  "SMKT", // Securitize Markets
+  "STEN", // StartEngine Secondary
+  "SWCL", // INX Securities
+]);
+
+/** True when a venue is an ATS: a listed MPID, or a participant name that says it is one. */
+export function isAtsVenue(mpid: string, participantName: string): boolean {
+  return ATS_MPIDS.has(mpid.toUpperCase()) || /\bATS\b|ALTERNATIVE TRADING SYSTEM/i.test(participantName);
 }
 
 /** `NMS Tier 1` -> T1, `NMS Tier 2` -> T2, `OTC`/`OTCE` -> OTCE (the Query API's `tierIdentifier`). */
@@ -50,33 +109,44 @@ export function tierIdentifierOf(tierDescription: string): string | null {
   return null;
 }
 
-/** Tier 1 is published two weeks after the week starts, everything else four, at 06:00 New York time. */
+/** Publication delay after the week start: Tier 1 two weeks, NMS Tier 2 and OTC equities four. */
+const delayDays = (tier: string): number => (tier === "T1" ? 14 : 28);
+
+/**
+ * First publication of a week's data: the delay after the week start, on that Monday or the next business
+ * day when it is a market holiday (Memorial Day moves it to Tuesday), from 06:00 New York time (FINRA
+ * Technical Notices of 2016-04-20 and 2016-09-29; finra.org "OTC Transparency Data").
+ */
 export function atsPublishedAt(weekStart: string, tier: string): Date {
-  return etWallTimeToUtc(addDays(weekStart, tier === "T1" ? 14 : 28), 6);
+  return etWallTimeToUtc(onOrNextTradingDay(addDays(weekStart, delayDays(tier))), 6);
+}
+
+/**
+ * The week a publication date belongs to: FINRA publishes on the Monday (or the next business day) the
+ * delay after the week start, so the week starts `delay` days before the Monday of the publication week.
+ */
+export function weekStartFromPublication(publicationDate: string, tier: string): string {
+  return addDays(mondayOf(publicationDate), -delayDays(tier));
 }
 
 const publishedAtCache = new Map<string, Date>();
-function cachedPublishedAt(weekStart: string, tier: string): Date {
-  const key = `${weekStart}|${tier}`;
+/**
+ * When the stored figures became visible: the week's first publication, or the row's `lastUpdateDate`
+ * (06:00 ET) when that is later (a revision: the figures held are the revised ones).
+ */
+function visibleFrom(weekStart: string, tier: string, lastUpdateDate: string | null): Date {
+  const key = `${weekStart}|${tier}|${lastUpdateDate ?? ""}`;
   let at = publishedAtCache.get(key);
   if (at === undefined) {
     at = atsPublishedAt(weekStart, tier);
+    if (lastUpdateDate !== null) {
+      const updated = etWallTimeToUtc(lastUpdateDate, 6);
+      if (updated > at) at = updated;
+    }
     if (publishedAtCache.size > 10_000) publishedAtCache.clear();
     publishedAtCache.set(key, at);
   }
   return at;
-}
-
-function weekStartFromName(name: string): string | null {
-  const match = /_(\d{4})(\d{2})(\d{2})\.(?:psv|csv|txt)$/i.exec(baseName(name));
-  return match === null ? null : `${match[1]}-${match[2]}-${match[3]}`;
-}
-
-function summaryTypeFromName(name: string): AtsSummaryType | null {
-  const lower = baseName(name).toLowerCase();
-  if (lower.includes("ats")) return "ATS_W_SMBL_FIRM";
-  if (lower.includes("otc")) return "OTC_W_SMBL_FIRM";
-  return null;
 }
 
 const isMonday = (isoDate: string): boolean => new Date(`${isoDate}T00:00:00Z`).getUTCDay() === 1;
@@ -87,24 +157,13 @@ export async function* parseAtsWeekly(
   opts: AtsWeeklyOptions,
 ): AsyncGenerator<Parsed<AtsWeeklyRecord>> {
   const sourceName = opts.sourceName;
-  const weekStart = opts.weekStart ?? weekStartFromName(sourceName);
-  const summaryType = opts.summaryType ?? summaryTypeFromName(sourceName);
   const keepFirmTotals = opts.firmTotals === "keep";
-  if (weekStart === null || !isIsoDate(weekStart) || !isMonday(weekStart)) {
-    yield parsedError(
-      { source: sourceName },
-      `week start ${weekStart ?? "unknown"}: give a Monday as weekStart or name the file ..._YYYYMMDD.psv`,
-    );
-    return;
-  }
-  if (summaryType === null) {
-    yield parsedError(
-      { source: sourceName },
-      "summary type unknown: pass summaryType (ATS or OTC) for this file",
-    );
+  if (opts.weekStart !== undefined && (!isIsoDate(opts.weekStart) || !isMonday(opts.weekStart))) {
+    yield parsedError({ source: sourceName }, `week start ${opts.weekStart}: give a Monday (YYYY-MM-DD)`);
     return;
   }
   let col: Record<(typeof HEADER)[number], number> | null = null;
+  let summaryTypeCol = -1;
   for await (const { text, line } of readLines(source, sourceName)) {
     const at: Location = { source: sourceName, line };
     if (col === null) {
@@ -116,6 +175,7 @@ export async function* parseAtsWeekly(
       }
       col = {} as Record<(typeof HEADER)[number], number>;
       for (const h of HEADER) col[h] = header.indexOf(h);
+      summaryTypeCol = header.indexOf("summaryTypeCode");
       continue;
     }
     if (text.length === 0) continue;
@@ -126,27 +186,34 @@ export async function* parseAtsWeekly(
     }
     const index = col;
     const get = (h: (typeof HEADER)[number]): string => (fields[index[h]] as string).trim();
-    const parsed = atsRowToRecord(
-      {
-        tierDescription: get("tierDescription"),
-        issueSymbolIdentifier: get("issueSymbolIdentifier"),
-        issueName: get("issueName"),
-        marketParticipantName: get("marketParticipantName"),
-        MPID: get("MPID"),
-        totalWeeklyShareQuantity: get("totalWeeklyShareQuantity"),
-        totalWeeklyTradeCount: get("totalWeeklyTradeCount"),
-        lastUpdateDate: get("lastUpdateDate"),
-      },
-      { weekStart, summaryType, keepFirmTotals, sourceRef: `${sourceName}:${line}`, at },
-    );
+    const row: Record<string, unknown> = {
+      tierDescription: get("tierDescription"),
+      issueSymbolIdentifier: get("issueSymbolIdentifier"),
+      issueName: get("issueName"),
+      marketParticipantName: get("marketParticipantName"),
+      MPID: get("MPID"),
+      totalWeeklyShareQuantity: get("totalWeeklyShareQuantity"),
+      totalWeeklyTradeCount: get("totalWeeklyTradeCount"),
+      lastUpdateDate: get("lastUpdateDate"),
+    };
+    if (summaryTypeCol >= 0) row.summaryTypeCode = (fields[summaryTypeCol] ?? "").trim();
+    const parsed = atsRowToRecord(row, {
+      weekStart: opts.weekStart ?? null,
+      summaryType: opts.summaryType ?? null,
+      keepFirmTotals,
+      sourceRef: `${sourceName}:${line}`,
+      at,
+    });
     if (parsed !== null) yield parsed;
   }
   if (col === null) yield parsedError({ source: sourceName, line: 1 }, "empty file: no header line");
 }
 
 interface RowContext {
-  weekStart: string;
-  summaryType: string;
+  /** Null: derived from the row's `lastUpdateDate` (the publication date). */
+  weekStart: string | null;
+  /** Null: classified by the row's content. */
+  summaryType: AtsSummaryType | null;
   keepFirmTotals: boolean;
   sourceRef: string;
   at: Location;
@@ -175,23 +242,37 @@ function atsRowToRecord(row: Record<string, unknown>, ctx: RowContext): Parsed<A
   if (lastUpdateDate.length > 0 && !isIsoDate(lastUpdateDate)) {
     return fail("lastUpdateDate", `"${lastUpdateDate}" is not a YYYY-MM-DD date`);
   }
+  const weekStart =
+    ctx.weekStart ?? (lastUpdateDate.length > 0 ? weekStartFromPublication(lastUpdateDate, tier) : null);
+  if (weekStart === null) {
+    return fail("lastUpdateDate", "empty, and no week start given: pass the week's Monday (--week-start)");
+  }
   const issueName = text(row.issueName);
   const participantName = text(row.marketParticipantName);
+  const summaryTypeText = text(row.summaryTypeCode);
+  let summaryType = ctx.summaryType;
+  if (summaryType === null && summaryTypeText.length > 0) {
+    summaryType = atsSummaryTypeOf(summaryTypeText);
+    if (summaryType === null) {
+      return fail("summaryTypeCode", `"${summaryTypeText}" is not ATS_W_SMBL_FIRM or OTC_W_SMBL_FIRM`);
+    }
+  }
+  summaryType ??= isAtsVenue(mpid, participantName) ? "ATS_W_SMBL_FIRM" : "OTC_W_SMBL_FIRM";
   return parsedOk<AtsWeeklyRecord>(
     {
-      weekStart: ctx.weekStart,
+      weekStart,
       tier,
       symbol,
       issueName: issueName.length > 0 ? issueName : null,
       mpid,
       participantName: participantName.length > 0 ? participantName : null,
-      summaryType: ctx.summaryType,
+      summaryType,
       shares,
       trades: tradesText.length > 0 ? Number(tradesText) : null,
       lastUpdateDate: lastUpdateDate.length > 0 ? lastUpdateDate : null,
       source: "finra_ats",
       sourceRef: ctx.sourceRef,
-      publishedAt: cachedPublishedAt(ctx.weekStart, tier),
+      publishedAt: visibleFrom(weekStart, tier, lastUpdateDate.length > 0 ? lastUpdateDate : null),
     },
     ctx.at,
   );

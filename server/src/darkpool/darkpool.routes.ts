@@ -15,7 +15,6 @@ import type { ResponseCache } from "../lib/response-cache";
 import { normalizeSymbol, requireKnownSymbol } from "../lib/symbols";
 import {
   DARKPOOL_PARAMS,
-  darkPoolRatioBand,
   dix,
   priceBandUsd,
   sentimentOf,
@@ -28,6 +27,7 @@ import {
   barsByDay,
   dailyPrintStats,
   intradayWindows,
+  latestDataDay,
   latestPrintDay,
   priceLevels,
   printSources,
@@ -39,6 +39,8 @@ import {
 import { dixInputs, latestShortVolumeDay } from "./dix";
 import { type Constituents, dixCoverage, loadConstituents } from "./dix-basket";
 import { rowToPrintWire } from "./print-wire";
+import { offExchangeBand, offExchangeRatio } from "./ratio";
+import { type DayVolume, dayVolumes, ratioHistory, weekConsolidatedVolume } from "./ratio-history";
 import { readScope } from "./rollups";
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
@@ -108,6 +110,24 @@ const printsRoute = createRoute({
   },
 });
 
+const OffExchangeBandSchema = z
+  .object({
+    band: z.enum(["very_high", "high", "typical", "low", "very_low"]),
+    basis: z.enum(["symbol_history", "fixed_fallback"]),
+    percentile: z.number().nullable(),
+    history_days: z.number(),
+    label: z.string(),
+  })
+  .openapi("OffExchangeRatioBand");
+const AtsWeekSchema = z.object({
+  week_start: z.string(),
+  published_at: z.string(),
+  shares: z.number(),
+  venues: z.number(),
+  week_consolidated_volume: z.number().nullable(),
+  ats_share: z.number().nullable(),
+});
+
 const SentimentBucket = z.object({ prints: z.number(), volume: z.number(), percentage: z.number() });
 const summaryRoute = createRoute({
   method: "get",
@@ -117,7 +137,9 @@ const summaryRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      date: Day.optional().openapi({ description: "Trading day (ET); default: the latest day with prints" }),
+      date: Day.optional().openapi({
+        description: "Trading day (ET); default: the latest day with off-exchange prints as of `as_of`",
+      }),
       total_volume: z.coerce
         .number()
         .positive()
@@ -135,6 +157,10 @@ const summaryRoute = createRoute({
             .object({
               symbol: z.string(),
               date: z.string().nullable(),
+              date_basis: z.enum(["requested", "latest_print_day_as_of", "as_of_date_no_prints"]).openapi({
+                description:
+                  "Why this date: the `date` asked for, the latest day with prints on or before `as_of`, or (no prints by then) the ET date of `as_of`",
+              }),
               total_prints: z.number(),
               total_volume: z.number().openapi({ description: "Off-exchange shares" }),
               total_value: z.number().openapi({ description: "Off-exchange value, USD" }),
@@ -145,11 +171,22 @@ const summaryRoute = createRoute({
                 .nullable()
                 .openapi({ description: "Consolidated shares, all venues" }),
               market_volume_source: z.string().nullable(),
-              dark_pool_ratio: z
-                .number()
+              dark_pool_ratio: z.number().nullable().openapi({
+                description:
+                  "Off-exchange (TRF/ADF) share of consolidated volume: all off-exchange volume, mostly wholesaler internalisation, not only dark pools (see `ats`). Denominator rule in docs/methodology.md",
+              }),
+              dark_pool_ratio_reason: z.string().nullable().openapi({
+                description: "Why the ratio is null: no_consolidated_volume or tape_incomplete",
+              }),
+              dark_pool_ratio_band: z
+                .string()
                 .nullable()
-                .openapi({ description: "Off-exchange / consolidated volume" }),
-              dark_pool_ratio_band: z.string().nullable(),
+                .openapi({ description: "off_exchange_ratio_band.band" }),
+              off_exchange_ratio_band: OffExchangeBandSchema.nullable(),
+              ats: AtsWeekSchema.nullable().openapi({
+                description:
+                  "True dark pools: FINRA weekly ATS volume of the latest published week on or before `date`",
+              }),
               premium_percentage: z
                 .number()
                 .nullable()
@@ -213,7 +250,16 @@ const patternsRoute = createRoute({
   summary: "Daily history: off-exchange volume, ratio, FINRA short ratio, ATS share",
   request: {
     params: SymbolParams,
-    query: z.object({ days: z.coerce.number().int().min(1).max(365).default(30), as_of: AsOf }),
+    query: z.object({
+      days: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(365)
+        .default(30)
+        .openapi({ description: "Days ending at the latest day with data on or before `as_of`" }),
+      as_of: AsOf,
+    }),
   },
   responses: {
     200: {
@@ -232,7 +278,10 @@ const patternsRoute = createRoute({
                   large_blocks: z.number(),
                   market_volume: z.number().nullable(),
                   market_volume_source: z.string().nullable(),
-                  dark_pool_ratio: z.number().nullable(),
+                  dark_pool_ratio: z
+                    .number()
+                    .nullable()
+                    .openapi({ description: "Off-exchange / consolidated volume (one rule, see summary)" }),
                   average_premium_discount: z.number().nullable(),
                   bullish_percentage: z.number().nullable(),
                   bearish_percentage: z.number().nullable(),
@@ -248,16 +297,21 @@ const patternsRoute = createRoute({
                     .openapi({ description: "FINRA short / FINRA total (DPI)" }),
                   ats_week_start: z.string().nullable(),
                   ats_week_shares: z.number().nullable(),
-                  ats_share: z
-                    .number()
-                    .nullable()
-                    .openapi({ description: "ATS shares / consolidated, that week" }),
+                  ats_share: z.number().nullable().openapi({
+                    description:
+                      "FINRA weekly ATS shares / consolidated volume of that whole week (null when a trading day of the week has no consolidated volume)",
+                  }),
                 }),
               ),
               averages: z.object({
                 dark_pool_ratio: z.number().nullable(),
                 short_ratio: z.number().nullable(),
                 daily_dark_pool_volume: z.number().nullable(),
+              }),
+              period: z.object({ from: z.string().nullable(), to: z.string().nullable(), days: z.number() }),
+              date_basis: z.enum(["latest_data_as_of", "no_data_as_of"]).openapi({
+                description:
+                  "The period ends at the latest day with prints, bars or FINRA short volume known at `as_of` (none: the ET date of `as_of`)",
               }),
               top_ats_venues: z.array(
                 z.object({
@@ -494,10 +548,11 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
         const asOf = q.as_of ? new Date(q.as_of) : now();
         // Store reads through the versioned read cache (rollups.ts): exact until the symbol's data changes.
         const scope = await readScope(db, symbol, asOf);
-        const day =
-          q.date ??
-          (await scope.read("latestPrintDay", [], () => latestPrintDay(db, symbol))) ??
-          etDateOf(asOf.getTime());
+        const latest = q.date
+          ? null
+          : await scope.read("latestPrintDay", [asOf], () => latestPrintDay(db, symbol, asOf));
+        const day = q.date ?? latest ?? etDateOf(asOf.getTime());
+        const dateBasis = q.date ? "requested" : latest ? "latest_print_day_as_of" : "as_of_date_no_prints";
         const bounds = etDayBounds(day);
         const until = new Date(Math.min(bounds.end.getTime(), asOf.getTime()));
         const p = DARKPOOL_PARAMS;
@@ -515,8 +570,20 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
         ]);
         const bar = bars.get(day);
         const barUsable = bar && bar.publishedAt <= asOf ? bar : undefined;
-        const market = consolidatedVolume(q.total_volume, barUsable, agg.volume, agg.litVolume);
-        const ratio = market && market.volume > 0 ? agg.volume / market.volume : null;
+        const market = offExchangeRatio({
+          offExchangeShares: agg.volume,
+          litShares: agg.litVolume,
+          bar: barUsable,
+          overrideShares: q.total_volume,
+        });
+        const ratio = agg.prints > 0 ? market.ratio : null;
+        const [history, ats] = await Promise.all([
+          ratio === null
+            ? Promise.resolve([])
+            : scope.read("ratioHistory", [day, asOf], () => ratioHistory(db, symbol, day, asOf)),
+          scope.read("atsWeekOf", [day, asOf], () => atsWeekOf(db, symbol, day, asOf)),
+        ]);
+        const ratioBand = ratio === null ? null : offExchangeBand(ratio, history);
         const band = agg.vwap === null ? null : priceBandUsd(agg.vwap);
         const levels =
           band === null
@@ -538,15 +605,19 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
         return {
           symbol,
           date: day,
+          date_basis: dateBasis,
           total_prints: agg.prints,
           total_volume: agg.volume,
           total_value: round(agg.value, 2) ?? 0,
           vwap: round(agg.vwap),
           average_size: agg.prints > 0 ? round(agg.volume / agg.prints, 2) : null,
-          market_volume: market?.volume ?? null,
-          market_volume_source: market?.source ?? null,
+          market_volume: market.marketVolume,
+          market_volume_source: market.source,
           dark_pool_ratio: round(ratio),
-          dark_pool_ratio_band: ratio === null ? null : darkPoolRatioBand(ratio),
+          dark_pool_ratio_reason: agg.prints === 0 ? "no_off_exchange_prints" : market.reason,
+          dark_pool_ratio_band: ratioBand?.band ?? null,
+          off_exchange_ratio_band: ratioBand,
+          ats,
           premium_percentage: round(pct(agg.premiumCount, agg.pricedCount), 2),
           discount_percentage: round(pct(agg.discountCount, agg.pricedCount), 2),
           average_premium_discount: round(agg.avgPremiumDiscountPct),
@@ -580,46 +651,40 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
       const symbol = await requireKnownSymbol(db, c.req.valid("param").symbol);
       const q = c.req.valid("query");
       const asOf = q.as_of ? new Date(q.as_of) : now();
-      const lastDay = etDateOf(asOf.getTime());
+      // The period ends at the latest data known at as_of, not at the clock: history stays visible.
+      const latest = await latestDataDay(db, symbol, asOf);
+      const lastDay = latest ?? etDateOf(asOf.getTime());
       const firstDay = addDays(lastDay, -(q.days - 1));
-      const since = etDayBounds(firstDay).start;
-      const until = asOf;
-      const [stats, bars, shorts, ats, venues] = await Promise.all([
-        dailyPrintStats(db, symbol, since, until),
-        barsByDay(db, symbol, firstDay, lastDay),
+      // Whole weeks around the period, so each weekly ATS figure meets its whole week's volume.
+      const [volumes, shorts, ats, venues] = await Promise.all([
+        dayVolumes(db, symbol, mondayOf(firstDay), addDays(mondayOf(lastDay), 4), asOf),
         shortVolumeByDay(db, symbol, firstDay, lastDay),
         atsByWeek(db, symbol, firstDay, lastDay, asOf),
         topAtsVenues(db, symbol, asOf),
       ]);
-      const statsByDay = new Map(stats.map((s) => [s.day, s]));
-      const allDays = [...new Set([...statsByDay.keys(), ...bars.keys(), ...shorts.keys()])]
+      const volumeByDay = new Map(volumes.map((v) => [v.day, v]));
+      const allDays = [...new Set([...volumeByDay.keys(), ...shorts.keys()])]
         .filter((d) => d >= firstDay && d <= lastDay)
         .sort();
-      const weekVolume = new Map<string, number>();
-      for (const [d, b] of bars) {
-        const wk = mondayOf(d);
-        weekVolume.set(wk, (weekVolume.get(wk) ?? 0) + b.volume);
-      }
       const atsByWeekStart = new Map(ats.map((a) => [a.weekStart, a]));
       const days = allDays.map((d) => {
-        const s = statsByDay.get(d);
-        const b = bars.get(d);
-        const bar = b && b.publishedAt <= asOf ? b : undefined;
+        const v = volumeByDay.get(d);
+        const s = v?.stats;
+        const bar = v?.bar;
         const sh = shorts.get(d);
         const short = sh && sh.publishedAt <= asOf ? sh : undefined;
         const volume = s?.volume ?? 0;
-        const market = consolidatedVolume(undefined, bar, volume, s?.litVolume ?? 0);
         const a = atsByWeekStart.get(mondayOf(d));
-        const wkVol = a ? weekVolume.get(a.weekStart) : undefined;
+        const week = a ? weekConsolidatedVolume(a.weekStart, volumeByDay) : null;
         return {
           date: d,
           dark_pool_volume: volume,
           dark_pool_value: round(s?.value ?? 0, 2) ?? 0,
           prints: s?.prints ?? 0,
           large_blocks: s?.largeBlocks ?? 0,
-          market_volume: market?.volume ?? null,
-          market_volume_source: market?.source ?? null,
-          dark_pool_ratio: market && market.volume > 0 && s ? round(volume / market.volume) : null,
+          market_volume: v?.ratio.marketVolume ?? null,
+          market_volume_source: v?.ratio.source ?? null,
+          dark_pool_ratio: s && s.prints > 0 ? round(v?.ratio.ratio ?? null) : null,
           average_premium_discount: round(s?.avgPremiumDiscountPct ?? null),
           bullish_percentage: s ? round(pct(s.bullishVolume, s.volume), 2) : null,
           bearish_percentage: s ? round(pct(s.bearishVolume, s.volume), 2) : null,
@@ -629,7 +694,7 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
           short_ratio: short ? round(shortVolumeRatio(short.shortVolume, short.totalVolume)) : null,
           ats_week_start: a?.weekStart ?? null,
           ats_week_shares: a?.shares ?? null,
-          ats_share: a && wkVol ? round(a.shares / wkVol) : null,
+          ats_share: a && week && week.volume > 0 ? round(a.shares / week.volume) : null,
         };
       });
       const mean = (xs: (number | null)[]) => {
@@ -637,7 +702,7 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
         return v.length > 0 ? round(v.reduce((p, x) => p + x, 0) / v.length) : null;
       };
       const latestShort = [...shorts.values()].filter((s) => s.publishedAt <= asOf).at(-1);
-      const latestBar = [...bars.values()].filter((b) => b.publishedAt <= asOf).at(-1);
+      const latestBar = volumes.filter((v) => v.bar !== undefined).at(-1)?.bar;
       return c.json(
         {
           symbol,
@@ -647,6 +712,8 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
             short_ratio: mean(days.map((d) => d.short_ratio)),
             daily_dark_pool_volume: mean(days.map((d) => (d.prints > 0 ? d.dark_pool_volume : null))),
           },
+          period: { from: latest ? firstDay : null, to: latest, days: q.days },
+          date_basis: latest ? ("latest_data_as_of" as const) : ("no_data_as_of" as const),
           top_ats_venues: venues,
           as_of: asOf.toISOString(),
           freshness: [
@@ -740,20 +807,20 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
 }
 
 /**
- * The denominator of the dark-pool ratio, in order of authority: the caller's override, a vendor's daily
- * bar, the lit and off-exchange prints themselves when the feed carries the whole tape (always current,
- * so it beats a bar derived earlier from the same prints), then a derived bar. Null when nothing is known.
+ * FINRA weekly ATS volume of the latest week published as of `asOf` that starts on or before `day`, with
+ * that whole week's consolidated volume (`weekConsolidatedVolume`) and the ATS share of it.
  */
-function consolidatedVolume(
-  override: number | undefined,
-  bar: { volume: number; source: string } | undefined,
-  offExchangeVolume: number,
-  litVolume: number,
-): { volume: number; source: string } | null {
-  if (override !== undefined) return { volume: override, source: "override:total_volume" };
-  if (bar && bar.source !== "derived_from_prints")
-    return { volume: bar.volume, source: `daily_bars:${bar.source}` };
-  if (litVolume > 0) return { volume: litVolume + offExchangeVolume, source: "tape_prints" };
-  if (bar) return { volume: bar.volume, source: `daily_bars:${bar.source}` };
-  return null;
+async function atsWeekOf(db: AppDeps["db"]["db"], symbol: string, day: string, asOf: Date) {
+  const week = (await atsByWeek(db, symbol, addDays(day, -120), day, asOf)).at(-1);
+  if (!week) return null;
+  const volumes: DayVolume[] = await dayVolumes(db, symbol, week.weekStart, addDays(week.weekStart, 4), asOf);
+  const whole = weekConsolidatedVolume(week.weekStart, new Map(volumes.map((v) => [v.day, v])));
+  return {
+    week_start: week.weekStart,
+    published_at: week.publishedAt.toISOString(),
+    shares: week.shares,
+    venues: week.venues,
+    week_consolidated_volume: whole?.volume ?? null,
+    ats_share: whole && whole.volume > 0 ? round(week.shares / whole.volume) : null,
+  };
 }

@@ -1,22 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  darkPoolRatioBand,
-  dix,
-  priceBandUsd,
-  sentimentOf,
-  shortVolumeRatio,
-  trailingRatios,
-} from "./darkpool.signals";
+import { dix, priceBandUsd, sentimentOf, shortVolumeRatio, trailingRatios } from "./darkpool.signals";
 
 describe("dark-pool signals", () => {
-  it("bands the dark-pool ratio as the original specification does", () => {
-    expect(darkPoolRatioBand(0.41)).toBe("very_high");
-    expect(darkPoolRatioBand(0.4)).toBe("high");
-    expect(darkPoolRatioBand(0.3)).toBe("high");
-    expect(darkPoolRatioBand(0.25)).toBe("moderate");
-    expect(darkPoolRatioBand(0.19)).toBe("low");
-  });
-
   it("computes DPI from the real GME row of 2021-01-25 (27,342,770 short of 72,224,899)", () => {
     expect(shortVolumeRatio(27_342_770, 72_224_899)).toBeCloseTo(0.37858, 4);
     expect(shortVolumeRatio(5, 0)).toBeNull();

@@ -2,7 +2,7 @@
  * Pure dark-pool signals. Formulas and bands are documented in docs/methodology.md ("Dark pool").
  */
 export const DARKPOOL_PARAMS = {
-  version: "darkpool-1",
+  version: "darkpool-2",
   /** The original specification's large-block threshold. */
   largeBlockUsd: 1_000_000,
   /** Unusual: a day or window above this multiple of its trailing average. */
@@ -12,16 +12,6 @@ export const DARKPOOL_PARAMS = {
   minBaselineDays: 5,
   intradayWindowMinutes: 30,
 } as const;
-
-export type DarkPoolRatioBand = "very_high" | "high" | "moderate" | "low";
-
-/** The original specification's bands: > 40% very high, 30-40% high, 20-30% moderate, < 20% low interest. */
-export function darkPoolRatioBand(ratio: number): DarkPoolRatioBand {
-  if (ratio > 0.4) return "very_high";
-  if (ratio >= 0.3) return "high";
-  if (ratio >= 0.2) return "moderate";
-  return "low";
-}
 
 /**
  * Volume-weighted sentiment of off-exchange prints: (bullish - bearish) / classified volume, -1..1, with the

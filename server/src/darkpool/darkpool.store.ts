@@ -199,15 +199,37 @@ export async function queryPrints(db: Db, q: PrintQuery) {
     .limit(q.limit);
 }
 
-/** The trading day (ET) of the newest off-exchange print of a symbol, or null. */
-export async function latestPrintDay(db: Db, symbol: string): Promise<string | null> {
+/** The trading day (ET) of the newest off-exchange print of a symbol known at `asOf`, or null. */
+export async function latestPrintDay(db: Db, symbol: string, asOf: Date): Promise<string | null> {
+  const at = asOf.toISOString();
   const rows = rowsOf<{ day: string | Date | null }>(
     await db.execute(
-      sql`select ${ET_DAY}::text as day from prints where symbol = ${symbol} and is_off_exchange order by ts desc limit 1`,
+      sql`select ${ET_DAY}::text as day from prints
+        where symbol = ${symbol} and is_off_exchange and ts <= ${at} and published_at <= ${at}
+        order by ts desc limit 1`,
     ),
   );
   const day = rows[0]?.day;
   return day ? String(day).slice(0, 10) : null;
+}
+
+/**
+ * The latest trading day with any data of a symbol known at `asOf`: off-exchange prints, a daily bar or
+ * FINRA short volume (each visible from its publication time). Null when there is none.
+ */
+export async function latestDataDay(db: Db, symbol: string, asOf: Date): Promise<string | null> {
+  const at = asOf.toISOString();
+  const [print, other] = await Promise.all([
+    latestPrintDay(db, symbol, asOf),
+    db.execute(sql`
+      select greatest(
+        (select max(day) from daily_bars where symbol = ${symbol} and published_at <= ${at}),
+        (select max(day) from short_volume where symbol = ${symbol} and published_at <= ${at}))::text as day`),
+  ]);
+  const d = rowsOf<{ day: string | Date | null }>(other)[0]?.day;
+  const fromTables = d ? String(d).slice(0, 10) : null;
+  if (print === null) return fromTables;
+  return fromTables === null || print > fromTables ? print : fromTables;
 }
 
 export interface WindowAggregate {

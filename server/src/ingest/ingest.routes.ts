@@ -45,6 +45,14 @@ const ingestRoute = createRoute({
         .optional()
         .openapi({ description: "File name (facility/week hints), default upload" }),
       strict: z.enum(["true", "false"]).default("false"),
+      summary_type: z.enum(["ATS_W_SMBL_FIRM", "OTC_W_SMBL_FIRM"]).optional().openapi({
+        description: "`ats` only: ATS or non-ATS for every row (default: by venue MPID)",
+      }),
+      week_start: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD")
+        .optional()
+        .openapi({ description: "`ats` only: the week's Monday (default: from lastUpdateDate)" }),
     }),
   },
   responses: {
@@ -111,6 +119,7 @@ export function ingestRoutes(deps: AppDeps) {
       origin: "upload",
       transactional: true,
       strict: q.strict === "true",
+      ats: { summaryType: q.summary_type, weekStart: q.week_start },
     });
     deps.log.info("upload ingested", { kind, name: q.name, ...summary, errors: summary.errors.length });
     return c.json(summary, 200);

@@ -1,6 +1,6 @@
 import type { Db } from "@smt/db";
 import { blocksIngestKinds } from "../blocks/blocks.cli";
-import { parseAtsWeekly } from "../darkpool/ats.parse";
+import { type AtsSummaryType, parseAtsWeekly } from "../darkpool/ats.parse";
 import { parseDailyBars } from "../darkpool/bars.parse";
 import { atsWeeklyStore, dailyBarsStore, shortVolumeStore } from "../darkpool/finra.store";
 import type { PrintPipeline } from "../darkpool/pipeline";
@@ -27,6 +27,8 @@ export interface IngestContext {
   transactional?: boolean;
   strict?: boolean;
   onProgress?: (p: IngestProgress) => void;
+  /** FINRA weekly (`ats`) overrides: venue type for every row, and the week's Monday. */
+  ats?: { summaryType?: AtsSummaryType | undefined; weekStart?: string | undefined };
 }
 
 export interface IngestKind {
@@ -42,7 +44,7 @@ function tableKind<T extends { symbol: string }>(
   kind: string,
   description: string,
   source: string,
-  parse: (source: ByteSource, name: string) => AsyncIterable<Parsed<T>>,
+  parse: (source: ByteSource, name: string, ctx: IngestContext) => AsyncIterable<Parsed<T>>,
   insert: (db: Db, batch: T[]) => Promise<T[]>,
 ): IngestKind {
   return {
@@ -54,7 +56,7 @@ function tableKind<T extends { symbol: string }>(
         kind,
         source,
         sourceRef: ctx.name,
-        records: parse(input, ctx.name),
+        records: parse(input, ctx.name, ctx),
         insert,
         symbolOf: (r) => r.symbol,
         transactional: ctx.transactional,
@@ -91,9 +93,14 @@ export const INGEST_KINDS: Record<string, IngestKind> = {
   ),
   ats: tableKind(
     "ats",
-    "FINRA OTC Transparency weekly ATS/OTC download (pipe-delimited, week from the file name _YYYYMMDD)",
+    "FINRA OTC Transparency weekly download (pipe-delimited): ATS or non-ATS by venue, week from lastUpdateDate (the publication date) unless week_start is given",
     "finra_otc_transparency",
-    (source, name) => parseAtsWeekly(source, { sourceName: name }),
+    (source, name, ctx) =>
+      parseAtsWeekly(source, {
+        sourceName: name,
+        summaryType: ctx.ats?.summaryType,
+        weekStart: ctx.ats?.weekStart,
+      }),
     atsWeeklyStore.insert,
   ),
   bars: tableKind(
