@@ -20,6 +20,10 @@ const SummarySchema = z
       }),
     ),
     errors_truncated: z.boolean(),
+    columns: z
+      .record(z.string(), z.string())
+      .optional()
+      .openapi({ description: "Kinds read by header name (securities): column -> header used" }),
   })
   .openapi("IngestSummary");
 

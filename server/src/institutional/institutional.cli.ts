@@ -77,7 +77,8 @@ export const institutionalIngestKinds: Record<string, IngestKind> = {
     run: (source, ctx) => withSpooledFile(source, ctx.name, (path) => ingestInsiderDataset(ctx.db, path)),
   },
   securities: {
-    description: "CUSIP to symbol mapping CSV: symbol,cusip[,name,cik,shares_outstanding,shares_as_of]",
+    description:
+      "CUSIP to symbol mapping CSV with a header: symbol (or ticker), cusip[, name (or issuer), cik, shares_outstanding, shares_as_of], any case; the summary's `columns` names the headers used",
     contentTypes: ["text/csv", "text/plain", "application/octet-stream"],
     run: (source, ctx) => ingestSecuritiesCsv(ctx.db, source, ctx.name),
   },

@@ -14,6 +14,8 @@ export interface IngestSummary {
   /** The first `MAX_REPORTED_ERRORS` located errors; `errors_truncated` says whether there were more. */
   errors: LocatedError[];
   errors_truncated: boolean;
+  /** For kinds whose columns are found by header name: column -> the header it was read from. */
+  columns?: Record<string, string>;
 }
 
 export const MAX_REPORTED_ERRORS = 100;
