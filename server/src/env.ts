@@ -39,6 +39,15 @@ export const envSchema = z.object({
     .int()
     .positive()
     .default(256 * 1024 * 1024),
+  /**
+   * Largest size a gzip upload (`Content-Encoding: gzip`) may expand to. MAX_UPLOAD_BYTES applies to the
+   * bytes sent; past this cap the upload gets 413 and stores nothing.
+   */
+  MAX_UPLOAD_DECOMPRESSED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024 * 1024),
   /** How far back a lit print may serve as the market price when no quote is known. */
   LAST_LIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
   /** Prints go to Socket.IO clients at most once per this many ms (at once after a quiet spell). */
@@ -51,6 +60,8 @@ export const envSchema = z.object({
   OPENFIGI_API_KEY: z.string().optional(),
   /** Comma-separated API keys. When set, write routes and sockets require one. */
   API_KEYS: list.default([]),
+  /** The key `pnpm cli` sends (x-api-key) when it forwards work to a running server that needs one. */
+  API_KEY: z.string().optional(),
   REDIS_URL: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   /**

@@ -22,6 +22,8 @@ export interface IngestContext {
   transactional?: boolean;
   strict?: boolean;
   onProgress?: (p: IngestProgress) => void;
+  /** SEC kinds: accession and filing date of a bare XML document (`--accession`, `--filed-date`). */
+  hints?: { accession?: string | undefined; filedDate?: string | undefined };
 }
 
 export interface IngestKind {
