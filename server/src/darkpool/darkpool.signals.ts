@@ -2,7 +2,7 @@
  * Pure dark-pool signals. Formulas and bands are documented in docs/methodology.md ("Dark pool").
  */
 export const DARKPOOL_PARAMS = {
-  version: "darkpool-1",
+  version: "darkpool-2",
   /** The original specification's large-block threshold. */
   largeBlockUsd: 1_000_000,
   /** Unusual: a day or window above this multiple of its trailing average. */

@@ -4,6 +4,7 @@ import { pgArrayLiteral } from "../lib/pg-array";
 import { num, numOrNull } from "../lib/row-values";
 import type { EnrichedPrint } from "./print";
 import { dayAggregates, ROLLUP_BLOCK_MIN_USD, sumDays } from "./rollups";
+import { REGULAR_SESSION } from "./sessions.store";
 
 /**
  * Array parameters of the bulk insert, in order: name and element type as sent. Times go as epoch
@@ -523,8 +524,10 @@ export async function printSources(db: Db, symbol: string, since: Date, until: D
 
 /**
  * Daily bars derived from the tape for (symbol, trading day) pairs whose prints include lit trades, i.e.
- * when the feed carried the whole tape: open/close from the first/last block-eligible print, high/low, and
- * volume of every print that counts. Stored as source `derived_from_prints` and recomputed (replaced) when
+ * when the feed carried the whole tape, over the regular session only (09:30-16:00 ET, `sessions.store.ts`):
+ * open/close from the first/last block-eligible regular-session print, high/low, and the regular-session
+ * volume of every print that counts. Extended-hours prints never set the close (a 19:30 print is not the
+ * day's close) and are reported apart. Stored as source `derived_from_prints` and recomputed (replaced) when
  * more prints of that day arrive; vendor bars, when loaded, take precedence in every query.
  */
 export async function deriveBarsFromPrints(
@@ -549,7 +552,7 @@ export async function deriveBarsFromPrints(
           min(ts) filter (where block_eligible) as first_ts, max(ts) filter (where block_eligible) as last_ts
         from prints
         where symbol = any(${pgArrayLiteral(symbols)}::text[]) and ts >= ${since.toISOString()}
-          and ts < ${until.toISOString()} and ${COUNTS}
+          and ts < ${until.toISOString()} and ${COUNTS} and ${REGULAR_SESSION}
         group by symbol, 2
         having bool_or(not is_off_exchange) and bool_or(block_eligible)
       ) d
