@@ -5,7 +5,7 @@
  * (`Content-Encoding: gzip`; the server's size limit applies to the bytes sent, its own cap to what
  * they expand to). One failing upload is reported and the others continue.
  */
-import { createReadStream, readFileSync } from "node:fs";
+import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { Readable } from "node:stream";
 import type { IngestKind } from "../ingest/kinds";
@@ -105,7 +105,7 @@ export function planUploads(
   const uploads: Upload[] = [];
   const bare = new Map<string, string[]>();
   for (const file of files) {
-    const head = /\.xml$/i.test(file) ? readFileSync(file, { encoding: "latin1" }).slice(0, 200) : null;
+    const head = /\.xml$/i.test(file) ? headOf(file) : null;
     if (head !== null && !looksLikeSubmission(head)) {
       const dir = dirname(file);
       bare.set(dir, [...(bare.get(dir) ?? []), file]);
@@ -114,6 +114,17 @@ export function planUploads(
   for (const [dir, group] of bare)
     uploads.push(wrapped13F(kind, dir, group, accession ?? accessionOf(dir) ?? undefined));
   return uploads;
+}
+
+/** The first 200 bytes of a file (enough to tell a submission wrapper from a bare XML document). */
+function headOf(file: string): string {
+  const fd = openSync(file, "r");
+  try {
+    const buf = Buffer.alloc(200);
+    return buf.toString("latin1", 0, readSync(fd, buf, 0, 200, 0));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Sends one upload; a refused or failed request throws an error naming the file and the reason. */
