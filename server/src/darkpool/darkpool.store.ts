@@ -1,5 +1,6 @@
 import { type Db, rowsOf, schema } from "@smt/db";
 import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
+import { etDateOf } from "../lib/et-time";
 import { pgArrayLiteral } from "../lib/pg-array";
 import { num, numOrNull } from "../lib/row-values";
 import type { EnrichedPrint } from "./print";
@@ -537,8 +538,12 @@ export async function deriveBarsFromPrints(
   until: Date,
 ): Promise<number> {
   if (symbols.length === 0) return 0;
+  const symbolList = pgArrayLiteral(symbols);
+  const fromDay = etDateOf(since.getTime());
+  const toDayExclusive = etDateOf(until.getTime());
   const rows = rowsOf<{ symbol: string }>(
     await db.execute(sql`
+      with derived as (
       insert into daily_bars (symbol, day, open, high, low, close, volume, transactions, source, source_ref, published_at)
       select d.symbol, d.day,
         (select price from prints p where p.symbol = d.symbol and p.ts = d.first_ts and p.block_eligible and p.correction < 7 limit 1),
@@ -551,7 +556,7 @@ export async function deriveBarsFromPrints(
           max(price) filter (where block_eligible) as high, min(price) filter (where block_eligible) as low,
           min(ts) filter (where block_eligible) as first_ts, max(ts) filter (where block_eligible) as last_ts
         from prints
-        where symbol = any(${pgArrayLiteral(symbols)}::text[]) and ts >= ${since.toISOString()}
+        where symbol = any(${symbolList}::text[]) and ts >= ${since.toISOString()}
           and ts < ${until.toISOString()} and ${COUNTS} and ${REGULAR_SESSION}
         group by symbol, 2
         having bool_or(not is_off_exchange) and bool_or(block_eligible)
@@ -560,7 +565,18 @@ export async function deriveBarsFromPrints(
         open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
         volume = excluded.volume, transactions = excluded.transactions, source_ref = excluded.source_ref,
         published_at = excluded.published_at, ingested_at = now()
-      returning symbol`),
+      returning symbol, day
+      ),
+      -- A derived bar of the range that has no regular-session basis any more (e.g. one an earlier
+      -- version derived from after-hours prints only) is removed rather than left standing.
+      stale as (
+        delete from daily_bars b
+        where b.source = 'derived_from_prints' and b.symbol = any(${symbolList}::text[])
+          and b.day >= ${fromDay}::date and b.day < ${toDayExclusive}::date
+          and not exists (select 1 from derived d where d.symbol = b.symbol and d.day = b.day)
+        returning 1
+      )
+      select symbol from derived`),
   );
   return rows.length;
 }

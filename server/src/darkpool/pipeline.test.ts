@@ -67,4 +67,18 @@ describe.each(engines())("print pipeline: derived daily bars (%s)", (engine) => 
       { day: "2025-03-11", close: 12, volume: 300 },
     ]);
   });
+
+  it("a derived bar left from after-hours prints alone (darkpool-1) is removed when its day is derived again", async () => {
+    await handle.db.execute(sql`
+      insert into daily_bars (symbol, day, open, high, low, close, volume, transactions, source, source_ref, published_at)
+      values ('STALE', '2025-03-12', 231, 231, 231, 231, 500, 1, 'derived_from_prints', 'darkpool-1', '2025-03-12T23:30:00Z')`);
+    const file = [
+      HEADER,
+      line("STALE", 1, "2025-03-12T23:30:00Z", 231, 500), // 19:30 ET: after hours
+      line("STALE", 2, "2025-03-13T15:00:00Z", 250, 100), // 11:00 ET
+      line("STALE", 3, "2025-03-13T23:30:00Z", 240, 100), // 19:30 ET: not the close
+    ].join("\n");
+    expect(await ingest("stale.csv", file)).toMatchObject({ accepted: 3 });
+    expect(await bars("STALE")).toEqual([{ day: "2025-03-13", close: 250, volume: 100 }]);
+  });
 });
