@@ -5,7 +5,7 @@
  * beside the server refuse.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -61,6 +61,8 @@ describe("pnpm cli while a server owns the data folder", () => {
   }, 90_000);
   afterAll(async () => {
     await node?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(files, { recursive: true, force: true });
   });
 
   it("forwards prints (a .gz sent compressed), short volume, ATS, bars, options and open interest", async () => {
