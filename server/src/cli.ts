@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
@@ -6,14 +6,15 @@ import { createGunzip } from "node:zlib";
 import { openDb } from "@smt/db";
 import "./analytics/analytics.cli";
 import { extraCommands } from "./cli/commands";
+import { planUploads, sendUpload } from "./cli/forward";
 import { withProgress } from "./cli/progress";
-import { type ServerInfo, serverInfoPath } from "./cli/server-info";
+import { refuseBesideServer, runningServer } from "./cli/server-info";
 import { atsSummaryTypeOf } from "./darkpool/ats.parse";
 import { PrintPipeline } from "./darkpool/pipeline";
 import { type Env, loadEnv } from "./env";
 import { generateDemo } from "./feeds/demo";
 import { INGEST_KINDS, ingestKind } from "./ingest/kinds";
-import { ingest13FPaths, ingestForm4Paths } from "./institutional/institutional.cli";
+import { accessionFromPath, ingest13FPaths, ingestForm4Paths } from "./institutional/institutional.cli";
 import type { IngestSummary } from "./lib/ingest";
 import { createLogger, type Logger } from "./lib/log";
 import { formatLocation } from "./lib/records";
@@ -43,8 +44,11 @@ ${extraCommands.map((c) => `  ${c.usage}\n${" ".repeat(31)}${c.summary}`).join("
 
 Database: DATABASE_URL (real Postgres) or the embedded PGlite folder under DATA_DIR (default ./data).
 While a server runs on the embedded folder, ingest and demo send their work to that server instead of
-opening the folder (PGlite is single-process).
-Exit code: 0 when everything was accepted, 1 when any record was rejected or a command failed, 2 on usage errors.`;
+opening the folder (PGlite is single-process): every ingest kind is uploaded with --accession/--filed-date,
+.gz files travel compressed, and API_KEY (if set) is sent as x-api-key. migrate, backtest and fetch refuse
+to open a folder a server owns. With several files, a failing one is reported and the others continue.
+Exit code: 0 when everything was accepted, 1 when any record was rejected, any file failed or a command
+failed, 2 on usage errors.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -56,6 +60,12 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger(env.LOG_LEVEL === "info" ? "warn" : env.LOG_LEVEL);
 
   if (command === "migrate") {
+    const refused = refuseBesideServer(
+      env,
+      "migrate",
+      "The server applied every pending migration when it opened the folder; restart it to apply new ones.",
+    );
+    if (refused !== null) return refused;
     const db = await openDb({ url: env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite` });
     await db.close();
     process.stdout.write("migrations applied\n");
@@ -115,11 +125,19 @@ async function main(argv: string[]): Promise<number> {
       return usage(`--summary-type ${summaryTypeText}: use ATS_W_SMBL_FIRM or OTC_W_SMBL_FIRM`);
     const ats = { summaryType, weekStart: values["week-start"] };
     const server = runningServer(env);
-    const results: { file: string; summary: IngestSummary }[] = [];
+    const results: IngestResult[] = [];
     if (server) {
       process.stderr.write(`a server is running on ${env.DATA_DIR} (${server.url}); sending files to it\n`);
-      for (const file of files)
-        results.push({ file, summary: await uploadToServer(server, kind, file, values.strict, ats) });
+      const options = {
+        strict: values.strict,
+        accession: values.accession,
+        filedDate: values["filed-date"],
+        apiKey: env.API_KEY,
+        ats,
+      };
+      for (const upload of planUploads(kind, handler, files, accessionFromPath, values.accession)) {
+        results.push(await attempt(upload.label, () => sendUpload(server, kind, upload, options)));
+      }
     } else {
       const { db, pipeline, close } = await openLocal(env, log);
       // SEC XML documents pair up by folder (cover page + information table), so these kinds take the paths.
@@ -127,28 +145,42 @@ async function main(argv: string[]): Promise<number> {
       try {
         if (byPaths) {
           const hints = { origin: "cli", accession: values.accession, filedDate: values["filed-date"] };
-          for (const [file, summary] of await byPaths(db.db, paths, hints)) results.push({ file, summary });
+          // A 13F folder is one filing; Form 4 files are one filing each. A failing one does not stop the rest.
+          for (const target of kind === "13f" ? paths : files) {
+            const got = await attempt(target, () => byPaths(db.db, [target], hints));
+            if ("error" in got) results.push(got);
+            else for (const [file, summary] of got.summary) results.push({ file, summary });
+          }
         }
         for (const file of byPaths ? [] : files) {
-          let records = 0;
-          const raw = createReadStream(file);
-          const progress = withProgress(raw, `${kind} ${basename(file)}`, statSync(file).size, () => records);
-          const stream: Readable = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
-          const summary = await handler.run(stream, {
-            db: db.db,
-            pipeline,
-            name: file.endsWith(".gz") ? file.slice(0, -3) : file,
-            path: file.endsWith(".gz") ? undefined : file,
-            origin: "cli",
-            strict: values.strict,
-            transactional: values.strict,
-            ats,
-            onProgress: (p) => {
-              records = p.records;
-            },
-          });
-          progress.done();
-          results.push({ file, summary });
+          results.push(
+            await attempt(file, async () => {
+              let records = 0;
+              const raw = createReadStream(file);
+              const progress = withProgress(
+                raw,
+                `${kind} ${basename(file)}`,
+                statSync(file).size,
+                () => records,
+              );
+              const stream: Readable = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
+              const summary = await handler.run(stream, {
+                db: db.db,
+                pipeline,
+                name: file.endsWith(".gz") ? file.slice(0, -3) : file,
+                path: file.endsWith(".gz") ? undefined : file,
+                origin: "cli",
+                strict: values.strict,
+                transactional: values.strict,
+                ats,
+                onProgress: (p) => {
+                  records = p.records;
+                },
+              });
+              progress.done();
+              return summary;
+            }),
+          );
         }
       } finally {
         await close();
@@ -235,62 +267,53 @@ export function expandPaths(paths: string[]): string[] {
   return out;
 }
 
-function runningServer(env: ReturnType<typeof loadEnv>): ServerInfo | null {
-  if (env.DATABASE_URL) return null;
-  const path = serverInfoPath(env.DATA_DIR);
-  if (!existsSync(path)) return null;
+type IngestResult = { file: string; summary: IngestSummary } | { file: string; error: string };
+
+/** Runs one file's ingest; a failure is kept as that file's result so the other files still go. */
+async function attempt<T>(
+  file: string,
+  run: () => Promise<T>,
+): Promise<{ file: string; summary: T } | { file: string; error: string }> {
   try {
-    const info = JSON.parse(readFileSync(path, "utf8")) as ServerInfo;
-    process.kill(info.pid, 0);
-    return info;
-  } catch {
-    return null;
+    return { file, summary: await run() };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { file, error: message.startsWith(file) ? message : `${file}: ${message}` };
   }
 }
 
-async function uploadToServer(
-  server: ServerInfo,
-  kind: string,
-  file: string,
-  strict: boolean,
-  ats: { summaryType?: string | undefined; weekStart?: string | undefined },
-): Promise<IngestSummary> {
-  const raw = createReadStream(file);
-  const body = (file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw) as unknown as ReadableStream;
-  const name = encodeURIComponent(basename(file.endsWith(".gz") ? file.slice(0, -3) : file));
-  const type = /\.(ndjson|jsonl|json)$/.test(name) ? "application/x-ndjson" : "text/csv";
-  const extra = new URLSearchParams();
-  if (ats.summaryType) extra.set("summary_type", ats.summaryType);
-  if (ats.weekStart) extra.set("week_start", ats.weekStart);
-  const query = `name=${name}&strict=${strict}${extra.size > 0 ? `&${extra}` : ""}`;
-  const res = await fetch(`${server.url}/smart-money/ingest/${kind}?${query}`, {
-    method: "POST",
-    body,
-    headers: { "content-type": type },
-    duplex: "half",
-  } as RequestInit);
-  const json = (await res.json()) as IngestSummary | { error: { code: string; message: string } };
-  if ("error" in json) throw new Error(`${file}: ${json.error.code}: ${json.error.message}`);
-  return json;
-}
-
-function report(results: { file: string; summary: IngestSummary }[]): number {
+function report(results: IngestResult[]): number {
   let rejected = 0;
-  for (const { file, summary } of results) {
+  const failed: string[] = [];
+  const done: IngestSummary[] = [];
+  for (const result of results) {
+    if ("error" in result) {
+      failed.push(result.error);
+      process.stdout.write(`${result.file}: FAILED\n  ${result.error}\n`);
+      continue;
+    }
+    const { file, summary } = result;
+    done.push(summary);
     rejected += summary.rejected;
+    const columns = summary.columns
+      ? ` (columns: ${Object.entries(summary.columns)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(", ")})`
+      : "";
     process.stdout.write(
-      `${file}: ${summary.accepted} accepted, ${summary.duplicates} duplicates, ${summary.rejected} rejected\n`,
+      `${file}: ${summary.accepted} accepted, ${summary.duplicates} duplicates, ${summary.rejected} rejected${columns}\n`,
     );
     for (const e of summary.errors) process.stdout.write(`  ${formatLocation(e)}: ${e.message}\n`);
     if (summary.errors_truncated) process.stdout.write(`  ... more errors not shown\n`);
   }
   if (results.length > 1) {
-    const sum = (k: "accepted" | "duplicates" | "rejected") => results.reduce((a, r) => a + r.summary[k], 0);
+    const sum = (k: "accepted" | "duplicates" | "rejected") => done.reduce((a, r) => a + r[k], 0);
     process.stdout.write(
-      `total: ${sum("accepted")} accepted, ${sum("duplicates")} duplicates, ${sum("rejected")} rejected\n`,
+      `total: ${sum("accepted")} accepted, ${sum("duplicates")} duplicates, ${sum("rejected")} rejected, ${failed.length} failed file(s)\n`,
     );
   }
-  return rejected > 0 ? 1 : 0;
+  for (const f of failed) process.stderr.write(`error: ${f}\n`);
+  return rejected > 0 || failed.length > 0 ? 1 : 0;
 }
 
 main(process.argv.slice(2))

@@ -45,6 +45,15 @@ export const envSchema = z
       .int()
       .positive()
       .default(256 * 1024 * 1024),
+    /**
+     * Largest size a gzip upload (`Content-Encoding: gzip`) may expand to. MAX_UPLOAD_BYTES applies to the
+     * bytes sent; past this cap the upload gets 413 and stores nothing.
+     */
+    MAX_UPLOAD_DECOMPRESSED_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024 * 1024),
     /** How far back a lit print may serve as the market price when no quote is known. */
     LAST_LIT_WINDOW_MS: z.coerce.number().int().positive().default(60_000),
     /** Prints go to Socket.IO clients at most once per this many ms (at once after a quiet spell). */
@@ -65,6 +74,8 @@ export const envSchema = z
         message: `each key must be at most ${MAX_API_KEY_LENGTH} characters`,
       })
       .default([]),
+    /** The key `pnpm cli` sends (x-api-key) when it forwards work to a running server that needs one. */
+    API_KEY: z.string().optional(),
     /**
      * Comma-separated web origins (`https://dash.example.com`) whose pages may write (upload, register
      * webhooks) besides pages served by this server; a write from any other origin gets 403.

@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { type Db, openDb } from "@smt/db";
 import { type CliCommand, extraCommands } from "../cli/commands";
+import { refuseBesideServer } from "../cli/server-info";
 import { AppError } from "../errors";
 import { addDays, isIsoDate } from "../lib/et-time";
 import { normalizeSymbol } from "../lib/symbols";
@@ -80,6 +81,12 @@ export const backtestCommand: CliCommand = {
     if (horizonsDays?.some((h) => !Number.isInteger(h) || h < 1)) {
       throw new AppError("INVALID_INPUT", `--horizons must be positive whole days: ${values.horizons}`);
     }
+    const refused = refuseBesideServer(
+      env,
+      "backtest",
+      "Stop the server first, or run both on a shared Postgres (DATABASE_URL).",
+    );
+    if (refused !== null) return refused;
     const handle = await openDb({ url: env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite` });
     try {
       const result = await runBacktest(handle.db, normalizeSymbol(values.symbol), values.from, values.to, {

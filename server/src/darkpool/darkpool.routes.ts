@@ -38,10 +38,12 @@ import {
 } from "./darkpool.store";
 import { dixInputs, latestShortVolumeDay } from "./dix";
 import { type Constituents, dixCoverage, loadConstituents } from "./dix-basket";
+import { ExtendedHoursSchema, extendedHoursPayload } from "./extended-hours";
 import { rowToPrintWire } from "./print-wire";
 import { offExchangeBand, offExchangeRatio } from "./ratio";
 import { type DayVolume, dayVolumes, ratioHistory, weekConsolidatedVolume } from "./ratio-history";
 import { readScope } from "./rollups";
+import { extendedHoursVolume } from "./sessions.store";
 
 const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
 const AsOf = z.iso.datetime({ offset: true }).optional().openapi({ description: "Point in time (ISO 8601)" });
@@ -230,6 +232,7 @@ const summaryRoute = createRoute({
                   z.object({ price_low: z.number(), price_high: z.number(), large_value: z.number() }),
                 ),
               }),
+              extended_hours: ExtendedHoursSchema,
               params_version: z.string(),
               as_of: z.string(),
               freshness: z.array(Freshness),
@@ -556,7 +559,7 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
         const bounds = etDayBounds(day);
         const until = new Date(Math.min(bounds.end.getTime(), asOf.getTime()));
         const p = DARKPOOL_PARAMS;
-        const [agg, buckets, bars, sources] = await Promise.all([
+        const [agg, buckets, bars, sources, extended] = await Promise.all([
           scope.read("aggregateWindow", [bounds.start, until, p.largeBlockUsd], () =>
             aggregateWindow(db, symbol, bounds.start, until, p.largeBlockUsd),
           ),
@@ -566,6 +569,9 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
           scope.read("barsByDay", [day], () => barsByDay(db, symbol, day, day)),
           scope.read("printSources", [bounds.start, until], () =>
             printSources(db, symbol, bounds.start, until),
+          ),
+          scope.read("extendedHours", [bounds.start, until], () =>
+            extendedHoursVolume(db, symbol, bounds.start, until),
           ),
         ]);
         const bar = bars.get(day);
@@ -637,6 +643,7 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
           },
           size_buckets: buckets,
           price_levels: { band_usd: band, levels, clusters },
+          extended_hours: extendedHoursPayload(extended, agg.volume),
           params_version: p.version,
           as_of: asOf.toISOString(),
           freshness: [

@@ -1,9 +1,11 @@
 import { type Db, rowsOf, schema } from "@smt/db";
 import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
+import { etDateOf } from "../lib/et-time";
 import { pgArrayLiteral } from "../lib/pg-array";
 import { num, numOrNull } from "../lib/row-values";
 import type { EnrichedPrint } from "./print";
 import { dayAggregates, ROLLUP_BLOCK_MIN_USD, sumDays } from "./rollups";
+import { REGULAR_SESSION } from "./sessions.store";
 
 /**
  * Array parameters of the bulk insert, in order: name and element type as sent. Times go as epoch
@@ -545,8 +547,10 @@ export async function printSources(db: Db, symbol: string, since: Date, until: D
 
 /**
  * Daily bars derived from the tape for (symbol, trading day) pairs whose prints include lit trades, i.e.
- * when the feed carried the whole tape: open/close from the first/last block-eligible print, high/low, and
- * volume of every print that counts. Stored as source `derived_from_prints` and recomputed (replaced) when
+ * when the feed carried the whole tape, over the regular session only (09:30-16:00 ET, `sessions.store.ts`):
+ * open/close from the first/last block-eligible regular-session print, high/low, and the regular-session
+ * volume of every print that counts. Extended-hours prints never set the close (a 19:30 print is not the
+ * day's close) and are reported apart. Stored as source `derived_from_prints` and recomputed (replaced) when
  * more prints of that day arrive; vendor bars, when loaded, take precedence in every query.
  */
 export async function deriveBarsFromPrints(
@@ -556,8 +560,12 @@ export async function deriveBarsFromPrints(
   until: Date,
 ): Promise<number> {
   if (symbols.length === 0) return 0;
+  const symbolList = pgArrayLiteral(symbols);
+  const fromDay = etDateOf(since.getTime());
+  const toDayExclusive = etDateOf(until.getTime());
   const rows = rowsOf<{ symbol: string }>(
     await db.execute(sql`
+      with derived as (
       insert into daily_bars (symbol, day, open, high, low, close, volume, transactions, source, source_ref, published_at)
       select d.symbol, d.day,
         (select price from prints p where p.symbol = d.symbol and p.ts = d.first_ts and p.block_eligible and p.correction < 7 limit 1),
@@ -570,8 +578,8 @@ export async function deriveBarsFromPrints(
           max(price) filter (where block_eligible) as high, min(price) filter (where block_eligible) as low,
           min(ts) filter (where block_eligible) as first_ts, max(ts) filter (where block_eligible) as last_ts
         from prints
-        where symbol = any(${pgArrayLiteral(symbols)}::text[]) and ts >= ${since.toISOString()}
-          and ts < ${until.toISOString()} and ${COUNTS}
+        where symbol = any(${symbolList}::text[]) and ts >= ${since.toISOString()}
+          and ts < ${until.toISOString()} and ${COUNTS} and ${REGULAR_SESSION}
         group by symbol, 2
         having bool_or(not is_off_exchange) and bool_or(block_eligible)
       ) d
@@ -579,7 +587,18 @@ export async function deriveBarsFromPrints(
         open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
         volume = excluded.volume, transactions = excluded.transactions, source_ref = excluded.source_ref,
         published_at = excluded.published_at, ingested_at = now()
-      returning symbol`),
+      returning symbol, day
+      ),
+      -- A derived bar of the range that has no regular-session basis any more (e.g. one an earlier
+      -- version derived from after-hours prints only) is removed rather than left standing.
+      stale as (
+        delete from daily_bars b
+        where b.source = 'derived_from_prints' and b.symbol = any(${symbolList}::text[])
+          and b.day >= ${fromDay}::date and b.day < ${toDayExclusive}::date
+          and not exists (select 1 from derived d where d.symbol = b.symbol and d.day = b.day)
+        returning 1
+      )
+      select symbol from derived`),
   );
   return rows.length;
 }

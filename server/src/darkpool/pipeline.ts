@@ -27,6 +27,22 @@ export interface FileIngestOptions {
   onProgress?: (p: IngestProgress) => void;
 }
 
+/** The symbols, time span and venues of the prints a file holds (stored or already there). */
+class FileCoverage {
+  readonly symbols = new Set<string>();
+  firstTs = Number.POSITIVE_INFINITY;
+  lastTs = Number.NEGATIVE_INFINITY;
+  sawLit = false;
+
+  add(p: EnrichedPrint): void {
+    this.symbols.add(p.symbol);
+    const t = p.ts.getTime();
+    if (t < this.firstTs) this.firstTs = t;
+    if (t > this.lastTs) this.lastTs = t;
+    if (!p.isOffExchange) this.sawLit = true;
+  }
+}
+
 /**
  * The one path every print takes, from a file, an upload or a live feed: validate (the parser did),
  * enrich (venue, NBBO side, premium/discount), store by natural key, then announce only what was new on
@@ -58,11 +74,9 @@ export class PrintPipeline {
   ): Promise<IngestSummary> {
     const enricher = new PrintEnricher({ lastLitWindowMs: this.opts.lastLitWindowMs });
     const seen = new Set<string>();
-    // What the run stored, so bars can be derived for those days when the file carried lit prints.
-    const touched = new Set<string>();
-    let firstTs = Number.POSITIVE_INFINITY;
-    let lastTs = Number.NEGATIVE_INFINITY;
-    let sawLit = false;
+    // Every print the file holds, stored now or by an earlier (perhaps interrupted) run: bars are derived
+    // for all the days the file covers, not only for the rows that were new this time.
+    const covered = new FileCoverage();
     const summary = await runIngest<RawPrint, EnrichedPrint>({
       db: this.opts.db,
       kind: "prints",
@@ -76,30 +90,22 @@ export class PrintPipeline {
         const unique = batch.filter((p) => {
           if (seen.has(p.tradeKey)) return false;
           seen.add(p.tradeKey);
+          covered.add(p);
           return true;
         });
         return insertPrints(db, unique);
       },
-      onStored: (stored) => {
-        for (const p of stored) {
-          touched.add(p.symbol);
-          const t = p.ts.getTime();
-          if (t < firstTs) firstTs = t;
-          if (t > lastTs) lastTs = t;
-          if (!p.isOffExchange) sawLit = true;
-        }
-        this.opts.bus.emit("prints", stored);
-      },
+      onStored: (stored) => this.opts.bus.emit("prints", stored),
       symbolOf: (p) => p.symbol,
       transactional: o.transactional,
       strict: o.strict,
       onProgress: o.onProgress,
     });
-    if (sawLit && touched.size > 0) {
+    if (covered.sawLit && covered.symbols.size > 0) {
       // Whole New York days, so each derived bar is computed from all of its day's prints.
-      const since = etDayBounds(etDateOf(firstTs)).start;
-      const until = etDayBounds(etDateOf(lastTs)).end;
-      await deriveBarsFromPrints(this.opts.db, [...touched], since, until);
+      const since = etDayBounds(etDateOf(covered.firstTs)).start;
+      const until = etDayBounds(etDateOf(covered.lastTs)).end;
+      await deriveBarsFromPrints(this.opts.db, [...covered.symbols], since, until);
     }
     return summary;
   }

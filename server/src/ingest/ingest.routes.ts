@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../app";
 import { AppError } from "../errors";
 import { errorResponses, newRouter } from "../lib/openapi";
+import { decodedBody } from "./content-encoding";
 import { INGEST_KINDS, ingestKind } from "./kinds";
 
 const SummarySchema = z
@@ -19,6 +20,10 @@ const SummarySchema = z
       }),
     ),
     errors_truncated: z.boolean(),
+    columns: z
+      .record(z.string(), z.string())
+      .optional()
+      .openapi({ description: "Kinds read by header name (securities): column -> header used" }),
   })
   .openapi("IngestSummary");
 
@@ -33,7 +38,8 @@ const ingestRoute = createRoute({
       .map(([k, v]) => `\`${k}\`: ${v.description}`)
       .join("; ") +
     ". The upload is all-or-nothing at the storage level: an upload over the size limit or an aborted one stores nothing. " +
-    "Bad records are reported with their line and skipped, unless `strict=true`, where any bad record stores nothing.",
+    "Bad records are reported with their line and skipped, unless `strict=true`, where any bad record stores nothing. " +
+    "A `.gz` file may be sent as it is with `Content-Encoding: gzip`.",
   request: {
     params: z.object({
       kind: z.string().openapi({ param: { name: "kind", in: "path" }, example: "prints" }),
@@ -53,12 +59,25 @@ const ingestRoute = createRoute({
         .regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD")
         .optional()
         .openapi({ description: "`ats` only: the week's Monday (default: from lastUpdateDate)" }),
+      accession: z
+        .string()
+        .regex(/^\d{10}-\d{2}-\d{6}$/, "accession must look like 0001951757-25-000093")
+        .optional()
+        .openapi({ description: "13f/form4: accession of a bare XML document (no submission wrapper)" }),
+      filed_date: z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, "filed_date must be YYYY-MM-DD")
+        .optional()
+        .openapi({ description: "13f/form4: filing date of a bare XML document" }),
     }),
   },
   responses: {
     200: { description: "Ingest summary", content: { "application/json": { schema: SummarySchema } } },
-    413: { description: "Upload over MAX_UPLOAD_BYTES; nothing stored" },
-    415: { description: "Content type not accepted for this kind" },
+    413: {
+      description:
+        "Upload over MAX_UPLOAD_BYTES (bytes sent), or a gzip body expanding past MAX_UPLOAD_DECOMPRESSED_BYTES; nothing stored",
+    },
+    415: { description: "Content type not accepted for this kind, or a Content-Encoding other than gzip" },
     ...errorResponses,
   },
 });
@@ -112,7 +131,12 @@ export function ingestRoutes(deps: AppDeps) {
     }
     const body = c.req.raw.body;
     if (!body) throw new AppError("INVALID_INPUT", "Empty request body: send the file as the body");
-    const summary = await handler.run(limited(body, max), {
+    const input = decodedBody(
+      limited(body, max),
+      c.req.header("content-encoding"),
+      deps.env.MAX_UPLOAD_DECOMPRESSED_BYTES,
+    );
+    const summary = await handler.run(input, {
       db: deps.db.db,
       pipeline: deps.pipeline,
       name: q.name ?? `upload.${kind}`,
@@ -120,6 +144,7 @@ export function ingestRoutes(deps: AppDeps) {
       transactional: true,
       strict: q.strict === "true",
       ats: { summaryType: q.summary_type, weekStart: q.week_start },
+      hints: { accession: q.accession, filedDate: q.filed_date },
     });
     deps.log.info("upload ingested", { kind, name: q.name, ...summary, errors: summary.errors.length });
     return c.json(summary, 200);

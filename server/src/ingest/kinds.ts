@@ -29,6 +29,8 @@ export interface IngestContext {
   onProgress?: (p: IngestProgress) => void;
   /** FINRA weekly (`ats`) overrides: venue type for every row, and the week's Monday. */
   ats?: { summaryType?: AtsSummaryType | undefined; weekStart?: string | undefined };
+  /** SEC kinds: accession and filing date of a bare XML document (`--accession`, `--filed-date`). */
+  hints?: { accession?: string | undefined; filedDate?: string | undefined };
 }
 
 export interface IngestKind {

@@ -18,6 +18,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type Db, openDb } from "@smt/db";
 import { type CliCommand, extraCommands } from "../cli/commands";
+import { refuseBesideServer } from "../cli/server-info";
 import type { Env } from "../env";
 import { AppError } from "../errors";
 import type { IngestContext, IngestKind } from "../ingest/kinds";
@@ -70,13 +71,18 @@ export const institutionalIngestKinds: Record<string, IngestKind> = {
       "SEC 13F-HR submission (archive .txt or feed .nc wrapper holding the cover page and the information table)",
     contentTypes: ["text/plain", "application/xml", "text/xml", "application/octet-stream"],
     run: async (source, ctx) =>
-      store13F(ctx.db, await read13F([{ source, name: ctx.name }], {}), ctx.name, {}),
+      store13F(
+        ctx.db,
+        await read13F([{ source, name: ctx.name }], ctx.hints ?? {}),
+        ctx.name,
+        ctx.hints ?? {},
+      ),
   },
   form4: {
     description:
       "SEC Form 3/4/5: submission .txt/.nc wrapper (or ownershipDocument XML with --accession/--filed-date)",
     contentTypes: ["text/plain", "application/xml", "text/xml", "application/octet-stream"],
-    run: (source, ctx) => ingestForm4(ctx.db, source, ctx.name),
+    run: (source, ctx) => ingestForm4(ctx.db, source, ctx.name, ctx.hints ?? {}),
   },
   "13f-dataset": {
     description: "SEC Form 13F data set zip (SUBMISSION, COVERPAGE, INFOTABLE ... TSV)",
@@ -89,7 +95,8 @@ export const institutionalIngestKinds: Record<string, IngestKind> = {
     run: (source, ctx) => withZipFile(source, ctx, (src) => ingestInsiderDataset(ctx.db, src)),
   },
   securities: {
-    description: "CUSIP to symbol mapping CSV: symbol,cusip[,name,cik,shares_outstanding,shares_as_of]",
+    description:
+      "CUSIP to symbol mapping CSV with a header: symbol (or ticker), cusip[, name (or issuer), cik, shares_outstanding, shares_as_of], any case; the summary's `columns` names the headers used",
     contentTypes: ["text/csv", "text/plain", "application/octet-stream"],
     run: (source, ctx) => ingestSecuritiesCsv(ctx.db, source, ctx.name),
   },
@@ -296,6 +303,12 @@ export const fetchCommand: CliCommand = {
       process.stderr.write('error: fetch supports "sec" only\n');
       return 2;
     }
+    const refused = refuseBesideServer(
+      env,
+      "fetch",
+      "Stop the server first, or run both on a shared Postgres (DATABASE_URL).",
+    );
+    if (refused !== null) return refused;
     const db = await openDb({ url: env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite` });
     try {
       const result = await fetchSec(db.db, edgarClientFrom(env), parseFetchSecArgs(rest));

@@ -468,15 +468,21 @@ export async function ingestInsiderDataset(db: Db, zip: string | DatasetSource):
   });
 }
 
-/** Loads a user CUSIP mapping (`symbol,cusip[,name,cik,shares_outstanding,shares_as_of]`). */
+/**
+ * Loads a user CUSIP mapping (`symbol,cusip[,name,cik,shares_outstanding,shares_as_of]`, header names
+ * with synonyms such as `Cusip,Ticker`); the summary's `columns` says which header fed each column.
+ */
 export async function ingestSecuritiesCsv(db: Db, source: ByteSource, name: string): Promise<IngestSummary> {
   const now = new Date();
-  return runIngest<SecurityRecord>({
+  let columns: Record<string, string> | undefined;
+  const summary = await runIngest<SecurityRecord>({
     db,
     kind: "securities",
     source: "user_csv",
     sourceRef: name,
-    records: parseSecuritiesCsv(source, name),
+    records: parseSecuritiesCsv(source, name, (used) => {
+      columns = used;
+    }),
     transactional: true,
     insert: async (tx, batch) => {
       await upsertSecurities(tx, batch, name, now);
@@ -484,6 +490,7 @@ export async function ingestSecuritiesCsv(db: Db, source: ByteSource, name: stri
     },
     symbolOf: (r) => r.symbol,
   });
+  return columns ? { ...summary, columns } : summary;
 }
 
 /**

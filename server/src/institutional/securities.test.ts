@@ -1,9 +1,10 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { RateLimiter } from "./edgar.client";
 import { cusipCheckDigit, mapCusipsWithOpenFigi, normalizeCusip, parseSecuritiesCsv } from "./securities";
-import { collect, readFixture } from "./test-helpers";
+import { collect, readFixture, secFixture } from "./test-helpers";
 import { parse13F } from "./thirteenf.parse";
 
 describe("CUSIP validation", () => {
@@ -52,15 +53,48 @@ describe("user-supplied securities CSV", () => {
     ]);
   });
 
-  it("names the missing column", async () => {
+  it("names the missing column and the header names it accepts", async () => {
     await expect(
       collect(
         parseSecuritiesCsv(
-          [Buffer.from("Cusip,Ticker\n037833100,AAPL\n")] as unknown as AsyncIterable<Uint8Array>,
-          "edgartools.csv",
+          [Buffer.from("Cusip,Company\n037833100,Apple\n")] as unknown as AsyncIterable<Uint8Array>,
+          "map.csv",
         ),
       ),
-    ).rejects.toThrow(/missing column\(s\) symbol/);
+    ).rejects.toThrow(/map\.csv:1: missing column\(s\) symbol \(symbol, ticker,/);
+  });
+
+  it("reads the real edgartools Cusip,Ticker map (quoted header, any case) and says which columns it used", async () => {
+    const name = "edgartools_cusip_ticker_map.csv";
+    const used: Record<string, string>[] = [];
+    const out = await collect(parseSecuritiesCsv(readFixture(name), name, (u) => used.push(u)));
+    // Independently: every non-empty line after the header is one record, ok or rejected.
+    const lines = readFileSync(secFixture(name), "utf8")
+      .split(/\r?\n/)
+      .filter((l) => l.trim() !== "");
+    expect(out).toHaveLength(lines.length - 1);
+    expect(used).toEqual([{ cusip: "Cusip", symbol: "Ticker" }]);
+    const ok = out.flatMap((r) => (r.ok ? [r.record] : []));
+    expect(ok.find((r) => r.cusip === "037833100")).toMatchObject({ symbol: "AAPL", source: "user_csv" });
+    expect(ok.length).toBeGreaterThan(60_000);
+  });
+
+  it("accepts synonyms in any case: SYMBOL, Issuer Name, CUSIP", async () => {
+    const used: Record<string, string>[] = [];
+    const out = await collect(
+      parseSecuritiesCsv(
+        [
+          Buffer.from("CUSIP,Issuer Name,SYMBOL\n037833100,Apple Inc.,AAPL\n"),
+        ] as unknown as AsyncIterable<Uint8Array>,
+        "vendor.csv",
+        (u) => used.push(u),
+      ),
+    );
+    expect(used).toEqual([{ symbol: "SYMBOL", cusip: "CUSIP", name: "Issuer Name" }]);
+    expect(out[0]).toMatchObject({
+      ok: true,
+      record: { symbol: "AAPL", cusip: "037833100", name: "Apple Inc." },
+    });
   });
 });
 

@@ -1,8 +1,9 @@
 import { AppError } from "../errors";
-import { type ByteSource, indexColumns, readLines, splitCsvLine } from "../lib/lines";
+import { type ByteSource, readLines, splitCsvLine } from "../lib/lines";
 import { type Parsed, parsedError, parsedOk } from "../lib/records";
 import { normalizeSymbol } from "../lib/symbols";
 import { RateLimiter } from "./edgar.client";
+import { resolveSecurityColumns, type SecurityColumns } from "./securities.columns";
 import { isoDateFromSec, parseNumber } from "./xml-records";
 
 /**
@@ -50,33 +51,23 @@ export interface SecurityRecord {
 
 /**
  * Reads a user-supplied mapping, `symbol,cusip[,name,cik,shares_outstanding,shares_as_of]` with a
- * header row (columns found by name). Rows with a bad CUSIP check digit or symbol are reported, not
- * guessed at.
+ * header row (columns found by name, case-insensitively, with the usual synonyms such as `Ticker`;
+ * see `securities.columns.ts`). Rows with a bad CUSIP check digit or symbol are reported, not guessed
+ * at. `onColumns` is told which header each column was read from.
  */
 export async function* parseSecuritiesCsv(
   source: ByteSource,
   sourceName: string,
+  onColumns?: (used: SecurityColumns["used"]) => void,
 ): AsyncGenerator<Parsed<SecurityRecord>> {
-  let index: Record<string, number> | null = null;
-  let optional: Record<string, number> = {};
+  let index: SecurityColumns["index"] | null = null;
   for await (const { text, line } of readLines(source, sourceName)) {
     if (text.trim() === "") continue;
     const fields = splitCsvLine(text);
     if (index === null) {
-      const header = fields.map((h) => h.trim().toLowerCase());
-      const found = indexColumns(header, ["symbol", "cusip"] as const);
-      if (found.missing.length > 0) {
-        throw new AppError(
-          "INVALID_INPUT",
-          `${sourceName}:${line}: missing column(s) ${found.missing.join(", ")}`,
-        );
-      }
-      index = found.index;
-      optional = {};
-      for (const name of ["name", "cik", "shares_outstanding", "shares_as_of"]) {
-        const i = header.indexOf(name);
-        if (i !== -1) optional[name] = i;
-      }
+      const columns = resolveSecurityColumns(fields, sourceName, line);
+      index = columns.index;
+      onColumns?.(columns.used);
       continue;
     }
     const at = { source: sourceName, line };
@@ -97,15 +88,15 @@ export async function* parseSecuritiesCsv(
       yield parsedError(at, (err as Error).message);
       continue;
     }
-    const cik = get(optional.cik);
+    const cik = get(index.cik);
     yield parsedOk(
       {
         symbol,
         cusip,
-        name: get(optional.name) ?? null,
+        name: get(index.name) ?? null,
         cik: cik ? cik.padStart(10, "0") : null,
-        sharesOutstanding: parseNumber(get(optional.shares_outstanding)),
-        sharesAsOf: isoDateFromSec(get(optional.shares_as_of)),
+        sharesOutstanding: parseNumber(get(index.shares_outstanding)),
+        sharesAsOf: isoDateFromSec(get(index.shares_as_of)),
         source: "user_csv",
       },
       at,

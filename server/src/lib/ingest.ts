@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type Db, schema } from "@smt/db";
 import { AppError } from "../errors";
+import { DeferredRecords } from "./deferred";
 import type { LocatedError, Parsed } from "./records";
 import { touchSymbols } from "./symbols";
 
@@ -13,6 +14,8 @@ export interface IngestSummary {
   /** The first `MAX_REPORTED_ERRORS` located errors; `errors_truncated` says whether there were more. */
   errors: LocatedError[];
   errors_truncated: boolean;
+  /** For kinds whose columns are found by header name: column -> the header it was read from. */
+  columns?: Record<string, string>;
 }
 
 export const MAX_REPORTED_ERRORS = 100;
@@ -35,7 +38,10 @@ export interface IngestOptions<T, S = T> {
   prepare?: (record: T) => S;
   /** Stores a batch idempotently; returns the records that were new. */
   insert: (db: Db, batch: S[]) => Promise<S[]>;
-  /** Called with newly stored records (after commit when transactional). */
+  /**
+   * Called with newly stored records, batch by batch. When transactional, every batch is held back
+   * (spilling to a temporary file past `DEFERRED_MEMORY_RECORDS`) and handed over after the commit.
+   */
   onStored?: (stored: S[]) => void;
   batchSize?: number;
   /**
@@ -49,9 +55,6 @@ export interface IngestOptions<T, S = T> {
   /** The symbol a stored record is about, to keep the `symbols` registry current. */
   symbolOf?: (stored: S) => string | null;
 }
-
-/** Upper bound of records held back for announcement until a transactional ingest commits. */
-const MAX_DEFERRED_ANNOUNCEMENTS = 50_000;
 
 /**
  * The one ingest loop every source goes through: parse errors are counted and located, records are
@@ -70,7 +73,7 @@ export async function runIngest<T, S = T>(opts: IngestOptions<T, S>): Promise<In
     errors_truncated: false,
   };
   let records = 0;
-  const deferred: S[] = [];
+  const deferred = new DeferredRecords<S>();
 
   const loop = async (db: Db) => {
     let batch: S[] = [];
@@ -92,7 +95,7 @@ export async function runIngest<T, S = T>(opts: IngestOptions<T, S>): Promise<In
       summary.duplicates += current.length - stored.length;
       if (stored.length > 0 && opts.onStored) {
         if (!opts.transactional) opts.onStored(stored);
-        else if (deferred.length < MAX_DEFERRED_ANNOUNCEMENTS) deferred.push(...stored);
+        else deferred.push(stored);
       }
       opts.onProgress?.({ records, ...counts(summary) });
     };
@@ -135,8 +138,13 @@ export async function runIngest<T, S = T>(opts: IngestOptions<T, S>): Promise<In
   };
 
   if (opts.transactional) {
-    await opts.db.transaction(async (tx) => loop(tx as unknown as Db));
-    if (deferred.length > 0) opts.onStored?.(deferred);
+    try {
+      await opts.db.transaction(async (tx) => loop(tx as unknown as Db));
+    } catch (error) {
+      deferred.discard(); // rolled back: nothing was stored, nothing is announced
+      throw error;
+    }
+    for (const stored of deferred.drain()) opts.onStored?.(stored);
   } else {
     await loop(opts.db);
   }

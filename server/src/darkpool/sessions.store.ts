@@ -1,0 +1,56 @@
+/**
+ * Trading sessions of US equities (NYSE/Nasdaq rules): the regular session runs 09:30-16:00 New York
+ * time; pre-market (from 04:00) and after-hours (to 20:00) prints are "extended hours". FINRA's daily
+ * short-sale files cover regular hours only, and a close taken from a 19:30 print is not the day's close,
+ * so derived bars use the regular session and extended-hours volume is reported apart.
+ */
+import { type Db, rowsOf } from "@smt/db";
+import { sql } from "drizzle-orm";
+import { num } from "../lib/row-values";
+
+/** Regular session in New York time, as documented in docs/methodology.md ("Per day"). */
+export const REGULAR_SESSION_ET = { open: "09:30:00", close: "16:00:00" } as const;
+
+/**
+ * A print belongs to the regular session when its New York time is from 09:30:00 through the 16:00:00
+ * second (closing-auction prints are stamped in that second) and its sale condition does not mark it as
+ * an extended-hours trade (Form T, `extended_hours`).
+ */
+export const REGULAR_SESSION = sql.raw(
+  `((ts at time zone 'America/New_York')::time >= time '${REGULAR_SESSION_ET.open}'` +
+    ` and (ts at time zone 'America/New_York')::time < time '${REGULAR_SESSION_ET.close}' + interval '1 second'` +
+    ` and not extended_hours)`,
+);
+
+export interface ExtendedHoursVolume {
+  offExchangePrints: number;
+  offExchangeVolume: number;
+  offExchangeValueUsd: number;
+  litVolume: number;
+}
+
+/** Shares printed outside the regular session in [since, until), off exchange and lit. */
+export async function extendedHoursVolume(
+  db: Db,
+  symbol: string,
+  since: Date,
+  until: Date,
+): Promise<ExtendedHoursVolume> {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select count(*) filter (where is_off_exchange) as prints,
+        sum(size) filter (where is_off_exchange) as volume,
+        sum(value_usd) filter (where is_off_exchange) as value,
+        sum(size) filter (where not is_off_exchange) as lit_volume
+      from prints
+      where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
+        and correction < 7 and not ${REGULAR_SESSION}`),
+  );
+  const r = rows[0] ?? {};
+  return {
+    offExchangePrints: num(r.prints),
+    offExchangeVolume: num(r.volume),
+    offExchangeValueUsd: num(r.value),
+    litVolume: num(r.lit_volume),
+  };
+}
