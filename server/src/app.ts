@@ -8,7 +8,7 @@ import swaggerUiPath from "swagger-ui-dist/absolute-path.js";
 import { alertsRoutes } from "./alerts/alerts.routes";
 import { type LocalGet, localProviders } from "./analytics/analytics.providers";
 import { analyticsRoutes } from "./analytics/analytics.routes";
-import { blocksRoutes } from "./blocks/blocks.routes";
+import { blocksRoutes } from "./blocks/blocks.handlers";
 import type { AppDeps } from "./core/deps";
 import { darkpoolRoutes } from "./darkpool/darkpool.routes";
 import type { PrintPipeline } from "./darkpool/pipeline";

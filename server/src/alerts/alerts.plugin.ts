@@ -7,10 +7,11 @@
  */
 
 import { type BlocksParams, DEFAULT_BLOCKS_PARAMS } from "../blocks/blocks.params";
-import { contractBaseline, equityBucketBaseline } from "../blocks/blocks.store";
 import { type DetectorEvent, Detectors } from "../blocks/detectors";
+import { equityBucketBaseline } from "../blocks/equity.store";
 import { onOptionPrintsStored } from "../blocks/options.bus";
 import type { OptionPrint } from "../blocks/options.parse";
+import { contractBaseline } from "../blocks/options.store";
 import type { AppDeps } from "../core/deps";
 import { etDateOf } from "../lib/et-time";
 import type { AlertMessage } from "../realtime/bus";
