@@ -5,7 +5,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { DbHandle } from "@smt/db";
 import { HTTPException } from "hono/http-exception";
 import swaggerUiPath from "swagger-ui-dist/absolute-path.js";
-import { alertsRoutes } from "./alerts/alerts.routes";
+import { alertsRoutes } from "./alerts/alerts.handlers";
 import { type LocalGet, localProviders } from "./analytics/analytics.providers";
 import { analyticsRoutes } from "./analytics/analytics.routes";
 import { blocksRoutes } from "./blocks/blocks.handlers";
