@@ -139,7 +139,7 @@ async function main(argv: string[]): Promise<number> {
         results.push(await attempt(upload.label, () => sendUpload(server, kind, upload, options)));
       }
     } else {
-      const { db, pipeline, close } = await openLocal(env, log);
+      const { db, bus, pipeline, close } = await openLocal(env, log);
       // SEC XML documents pair up by folder (cover page + information table), so these kinds take the paths.
       const byPaths = kind === "13f" ? ingest13FPaths : kind === "form4" ? ingestForm4Paths : null;
       try {
@@ -167,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
               const summary = await handler.run(stream, {
                 db: db.db,
                 pipeline,
+                bus,
                 name: file.endsWith(".gz") ? file.slice(0, -3) : file,
                 path: file.endsWith(".gz") ? undefined : file,
                 origin: "cli",
@@ -232,14 +233,16 @@ async function main(argv: string[]): Promise<number> {
 /** The database this CLI opens itself (no server owns it), with a print pipeline that announces to nobody. */
 async function openLocal(env: Env, log: Logger) {
   const db = await openDb({ url: env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite` });
+  const bus = new LiveBus();
   const pipeline = new PrintPipeline({
     db: db.db,
-    bus: new LiveBus(),
+    bus,
     log,
     lastLitWindowMs: env.LAST_LIT_WINDOW_MS,
   });
   return {
     db,
+    bus,
     pipeline,
     async close() {
       await pipeline.close();

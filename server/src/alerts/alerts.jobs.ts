@@ -8,8 +8,6 @@ import type { Db } from "@smt/db";
 import type { BlocksParams } from "../blocks/blocks.params";
 import type { DetectorEvent, Detectors } from "../blocks/detectors";
 import { equityBucketBaseline } from "../blocks/equity.store";
-import { onOptionPrintsStored } from "../blocks/options.bus";
-import type { OptionPrint } from "../blocks/options.parse";
 import { contractBaseline } from "../blocks/options.store";
 import type { AppDeps } from "../core/deps";
 import { addDays, etDateOf } from "../lib/et-time";
@@ -241,7 +239,7 @@ export function feedOptionPrints(
   params: BlocksParams,
 ): () => void {
   const baselineDay = new Map<string, string>();
-  return onOptionPrintsStored(deps.db.db, (prints: OptionPrint[]) => {
+  return deps.bus.on("optionPrints", (prints) => {
     for (const p of prints) {
       const day = etDateOf(p.ts.getTime());
       baselines.want(baselineDay, p.contract, day, async () => {

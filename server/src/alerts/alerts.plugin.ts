@@ -1,6 +1,5 @@
 /**
- * The live wiring of blocks and alerts: stored prints (equity from the live bus, options from
- * blocks/options.bus) go through the streaming detectors; detector events become alerts through the
+ * The live wiring of blocks and alerts: stored prints (equity and options, from the live bus) go through the streaming detectors; detector events become alerts through the
  * rules; an alert is stored once (its id is derived from the event) and only the call that stored it
  * announces it on the bus (Socket.IO `alert`) and to webhooks. Blocks and option sweeps are also pushed
  * on the `blocks` and `options` channels. The jobs themselves are in alerts.jobs.ts.

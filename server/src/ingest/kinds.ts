@@ -10,11 +10,14 @@ import { institutionalIngestKinds } from "../institutional/institutional.cli";
 import { type IngestProgress, type IngestSummary, runIngest } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
 import type { Parsed } from "../lib/records";
+import type { LiveBus } from "../realtime/bus";
 
 /** What an ingest of one file or upload needs, whatever its kind. */
 export interface IngestContext {
   db: Db;
   pipeline: PrintPipeline;
+  /** Where newly stored records that live detectors want (option prints) are announced. */
+  bus: LiveBus;
   /** File or upload name: parsers take facility, week or format hints from it. */
   name: string;
   /**

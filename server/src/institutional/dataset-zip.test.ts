@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
 import type { PrintPipeline } from "../darkpool/pipeline";
 import { INGEST_KINDS } from "../ingest/kinds";
+import { LiveBus } from "../realtime/bus";
 import { parse13FDataset, parseInsiderDataset } from "./datasets.parse";
 import { collect, INFOTABLE_COLUMNS, tsv, writeZip } from "./test-helpers";
 
@@ -130,6 +131,7 @@ describe("data-set uploads and local files (no temporary paths)", () => {
   const ctx = (name: string, db = noDb, path?: string) => ({
     db,
     pipeline: {} as PrintPipeline,
+    bus: new LiveBus(),
     name,
     origin: "upload",
     ...(path ? { path } : {}),
