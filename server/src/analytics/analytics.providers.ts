@@ -1,3 +1,6 @@
+import { getAlerts } from "../alerts/alerts.service";
+import { getOptionsPositioning } from "../blocks/blocks.service";
+import { isAppError } from "../errors";
 import type { InsiderTally } from "../institutional/insider.signal";
 import type { DashboardAlert, DashboardProviders, TopHolder } from "./analytics.dashboard";
 
@@ -15,16 +18,6 @@ interface InsiderBody {
   score_components: InsiderTally;
   freshness: { latest: string | null }[];
 }
-interface PositioningBody {
-  call_premium: number;
-  put_premium: number;
-  bullish_premium: number;
-  bearish_premium: number;
-  classified_prints: number;
-  unclassified_premium_share: number;
-  prints: number;
-  window_end: string | null;
-}
 interface HoldersBody {
   holders: {
     holder_name: string | null;
@@ -35,14 +28,26 @@ interface HoldersBody {
     change_shares: number | null;
   }[];
 }
-interface AlertsBody {
-  alerts: DashboardAlert[];
+
+/**
+ * An area's answer, or undefined where its route answers 404 or 400 (no data for the symbol, a malformed
+ * one): an unavailable input, never a neutral one. Other failures propagate.
+ */
+async function unlessRefused<T>(answer: Promise<T>): Promise<T | undefined> {
+  try {
+    return await answer;
+  } catch (error) {
+    if (isAppError(error) && (error.code === "NOT_FOUND" || error.code === "INVALID_INPUT")) return undefined;
+    throw error;
+  }
 }
 
 /**
- * The analytics inputs from the institutional, insider, options and alerts areas, read through those
- * areas' own endpoints at the same `as_of`, so an index uses exactly the numbers a user sees there. A 404
- * (no data for the symbol) or an empty window is an unavailable input, never a neutral one.
+ * The analytics inputs from the institutional, insider, options and alerts areas, read at the same
+ * `as_of` through the functions behind those areas' own endpoints (options and alerts call their services;
+ * institutional and insider still go through the routes), so an index uses exactly the numbers a user
+ * sees there. A 404 (no data for the symbol) or an empty window is an unavailable input, never a neutral
+ * one.
  */
 export function localProviders(get: LocalGet): DashboardProviders {
   const at = (asOf: Date) => `as_of=${encodeURIComponent(asOf.toISOString())}`;
@@ -74,10 +79,8 @@ export function localProviders(get: LocalGet): DashboardProviders {
         tally: s.score_components,
       };
     },
-    options: async (_db, symbol, asOf) => {
-      const p = await get<PositioningBody>(
-        `/smart-money/blocks/${sym(symbol)}/options-positioning?${at(asOf)}`,
-      );
+    options: async (db, symbol, asOf) => {
+      const p = await unlessRefused(getOptionsPositioning(db, symbol, asOf));
       if (!p || p.prints === 0 || p.window_end === null) return undefined;
       return {
         // The window ends just after its newest print (never after as_of).
@@ -101,8 +104,8 @@ export function localProviders(get: LocalGet): DashboardProviders {
         change_shares: x.change_shares,
       }));
     },
-    alerts: async (_db, symbol, _asOf, limit) => {
-      const a = await get<AlertsBody>(`/smart-money/alerts/${sym(symbol)}?limit=${limit}`);
+    alerts: async (db, symbol, _asOf, limit): Promise<DashboardAlert[]> => {
+      const a = await unlessRefused(getAlerts(db, symbol, { limit }));
       return (a?.alerts ?? []).map(({ id, type, severity, timestamp, title }) => ({
         id,
         type,
