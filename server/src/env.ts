@@ -93,6 +93,13 @@ export const envSchema = z
      * (0 = off). Any write to what it read makes the next request recompute it at once.
      */
     RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
+    /**
+     * Let webhooks target loopback, private and link-local addresses. Local development only: otherwise
+     * anyone who may register a webhook can make the server POST into its own network.
+     */
+    WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+    /** Webhooks one API key (or, with no keys configured, the open service) may register; 409 above it. */
+    WEBHOOK_MAX_PER_KEY: z.coerce.number().int().min(1).default(20),
     RETENTION_PRINTS_DAYS: z.coerce.number().int().min(1).default(30),
     RETENTION_ALERTS_DAYS: z.coerce.number().int().min(1).default(7),
     SERVE_CLIENT: bool.default(true),
