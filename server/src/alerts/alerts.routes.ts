@@ -9,6 +9,7 @@ import { AppError } from "../errors";
 import { presentedKey } from "../lib/auth";
 import { errorResponses, newRouter } from "../lib/openapi";
 import { normalizeSymbol } from "../lib/symbols";
+import { IsoTimestamp } from "../lib/time-params";
 import { ALERT_SEVERITIES, ALERT_TYPES, type AlertType } from "./alerts.rules";
 import { createWebhook, deleteWebhook, listDeadLetters, listWebhooks, queryAlerts } from "./alerts.store";
 import { checkWebhookTarget, TargetRefused } from "./webhook-target";
@@ -57,7 +58,7 @@ const alertsRoute = createRoute({
         .optional()
         .openapi({ description: `Comma-separated alert types: ${ALERT_TYPES.join(", ")}` }),
       severity: z.enum(ALERT_SEVERITIES).optional().openapi({ description: "Minimum severity" }),
-      since: z.iso.datetime({ offset: true }).optional(),
+      since: IsoTimestamp.optional(),
       after_seq: z.coerce.number().int().min(0).optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
@@ -79,6 +80,9 @@ const alertsRoute = createRoute({
     ...errorResponses,
   },
 });
+
+/** Webhook ids are UUIDs (alerts.store.ts createWebhook); anything else cannot name one. */
+const WebhookId = z.uuid();
 
 const WebhookSchema = z
   .object({
@@ -142,7 +146,7 @@ const deleteWebhookRoute = createRoute({
   path: "/smart-money/webhooks/{id}",
   tags: ["Alerts"],
   summary: "Remove a webhook",
-  request: { params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }) },
+  request: { params: z.object({ id: WebhookId.openapi({ param: { name: "id", in: "path" } }) }) },
   responses: {
     200: {
       description: "Removed",
@@ -160,7 +164,7 @@ const deadLettersRoute = createRoute({
   summary: "Deliveries that failed every retry, newest first",
   request: {
     query: z.object({
-      webhook_id: z.string().optional(),
+      webhook_id: WebhookId.optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
   },
