@@ -50,7 +50,10 @@ const ingestRoute = createRoute({
         .string()
         .max(200)
         // Stored as the rows' source_ref: a NUL byte would fail the whole insert (Postgres text).
-        .regex(/^[^\u0000-\u001f\u007f]*$/, "control characters are not allowed")
+        .refine(
+          (v) => ![...v].some((ch) => ch < " " || ch === "\u007f"),
+          "control characters are not allowed",
+        )
         .optional()
         .openapi({ description: "File name (facility/week hints), default upload" }),
       strict: z.enum(["true", "false"]).default("false"),
