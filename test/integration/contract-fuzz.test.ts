@@ -167,6 +167,37 @@ describe("contract fuzz over /openapi.json", () => {
     expect(await fiveHundreds([...requests, ...bodies])).toEqual([]);
   }, 60_000);
 
+  it("refuses an impossible day or a year-1 instant in every date and time parameter (lib/time-params.ts)", async () => {
+    // Every parameter of a date or an instant, on every route (reads and writes): a route added later
+    // with a hand-rolled `\d{4}-\d{2}-\d{2}` check lets `2026-02-30` through and fails this test.
+    const TIME_PARAMS = new Set(["date", "since", "until", "as_of", "period", "week_start", "filed_date"]);
+    const checked: string[] = [];
+    const wrong: string[] = [];
+    for (const op of ops)
+      for (const p of op.params.filter((x) => x.in === "query" && TIME_PARAMS.has(x.name)))
+        for (const value of ["2026-02-30", "2026-02-30T00:00:00Z", "0001-01-01T00:00:00Z"]) {
+          const url = urlFor(op, p, { value });
+          const init =
+            op.method === "GET"
+              ? undefined
+              : { body: "symbol,price\nAAPL,1\n", headers: { "content-type": "text/csv" } };
+          const res = await t.app.request(url, { method: op.method, ...init });
+          const text = await res.text();
+          checked.push(`${op.method} ${op.path} ${p.name}`);
+          if (res.status !== 400 || !text.includes(p.name))
+            wrong.push(`${op.method} ${url} -> ${res.status} ${text}`);
+        }
+    expect(wrong).toEqual([]);
+    expect(checked).toEqual(
+      expect.arrayContaining([
+        "GET /smart-money/dark-pool/{symbol}/summary date",
+        "GET /smart-money/institutional/{symbol}/insiders since",
+        "POST /smart-money/ingest/{kind} filed_date",
+        "POST /smart-money/ingest/{kind} week_start",
+      ]),
+    );
+  });
+
   it.each(["/smart-money/dashboard/%E0%A4%A", "/docs/assets/%E0%A4%A"])(
     "answers malformed percent-encoding in %s with 400",
     async (path) => {

@@ -60,15 +60,15 @@ const ingestRoute = createRoute({
       summary_type: z.enum(["ATS_W_SMBL_FIRM", "OTC_W_SMBL_FIRM"]).optional().openapi({
         description: "`ats` only: ATS or non-ATS for every row (default: by venue MPID)",
       }),
-      week_start: IsoDay.optional()
-        .openapi({ description: "`ats` only: the week's Monday (default: from lastUpdateDate)" }),
+      week_start: IsoDay.optional().openapi({
+        description: "`ats` only: the week's Monday (default: from lastUpdateDate)",
+      }),
       accession: z
         .string()
         .regex(/^\d{10}-\d{2}-\d{6}$/, "accession must look like 0001951757-25-000093")
         .optional()
         .openapi({ description: "13f/form4: accession of a bare XML document (no submission wrapper)" }),
-      filed_date: IsoDay.optional()
-        .openapi({ description: "13f/form4: filing date of a bare XML document" }),
+      filed_date: IsoDay.optional().openapi({ description: "13f/form4: filing date of a bare XML document" }),
     }),
   },
   responses: {
