@@ -13,9 +13,9 @@ import {
   SymbolParams,
 } from "../lib/openapi";
 import { normalizeSymbol } from "../lib/symbols";
+import { IsoDay, IsoQuarterEnd, IsoTimestamp } from "../lib/time-params";
 import { insiderSignal, insiderTally } from "./insider.signal";
 import { choosePeriod, type PeriodSelection } from "./institutional.period";
-import { IsoDay, IsoQuarterEnd, IsoTimestamp } from "../lib/time-params";
 import {
   classifyChanges,
   clusterBuys,
