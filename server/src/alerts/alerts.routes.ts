@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "../app";
+import type { AppDeps } from "../core/deps";
 import { AppError } from "../errors";
 import { presentedKey } from "../lib/auth";
 import { errorResponses, newRouter } from "../lib/openapi";
