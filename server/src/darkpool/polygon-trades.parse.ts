@@ -2,6 +2,7 @@ import { digitsValue, isDigits, parseDecimal, scanFields, splitDelimited } from 
 import { type ByteSource, LineBuffer } from "../lib/lines";
 import { type Parsed, parsedError, parsedOk } from "../lib/records";
 import type { RawPrint } from "./print";
+import { canonicalSymbol } from "../lib/symbol-form";
 
 /**
  * Polygon/Massive stock exchange ids -> SIP participant letters, from `/v3/reference/exchanges?asset_class=stocks`
@@ -148,8 +149,11 @@ function parseLine(
       `expected at least ${state.minFields} fields, found ${count} (truncated line?)`,
     );
   }
-  const symbol = sliceField(text, starts, ends, col.ticker);
-  if (symbol.length === 0) return fieldError(state, line, "ticker", "empty");
+  const rawSymbol = sliceField(text, starts, ends, col.ticker);
+  if (rawSymbol.length === 0) return fieldError(state, line, "ticker", "empty");
+  const symbolOf = canonicalSymbol(rawSymbol);
+  if (!symbolOf.ok) return fieldError(state, line, "ticker", symbolOf.message);
+  const symbol = symbolOf.symbol;
   const priceText = sliceField(text, starts, ends, col.price);
   const price = parseDecimal(priceText);
   if (!(price > 0)) return fieldError(state, line, "price", `"${priceText}" is not a positive number`);

@@ -13,6 +13,7 @@ import type { Form4Filing, Form4ReportingOwner, Form4Row, Form4Table } from "./f
 import type { SubmissionHeader } from "./submission.parse";
 import { DOLLAR_VALUE_FROM_FILING_DATE, type ThirteenFCover, type ThirteenFHolding } from "./thirteenf.parse";
 import { isoDateFromSec, parseFlag, parseNumber } from "./xml-records";
+import { filedSymbol } from "../lib/symbol-form";
 
 /**
  * Readers for the SEC's quarterly structured data sets, which carry every filer's 13F and every
@@ -308,6 +309,11 @@ export async function* parseInsiderDataset(src: DatasetSource): AsyncGenerator<P
         yield parsedError(at, `accession ${accession} has no ISSUERCIK`);
         continue;
       }
+      const symbolOf = filedSymbol(get("ISSUERTRADINGSYMBOL"));
+      if (symbolOf !== null && !symbolOf.ok) {
+        yield parsedError({ ...at, element: "ISSUERTRADINGSYMBOL" }, symbolOf.message);
+        continue;
+      }
       heldIssuers.add(at, accession.length + issuerCik.length);
       issuers.set(accession, issuerCik);
       yield parsedOk(
@@ -325,7 +331,7 @@ export async function* parseInsiderDataset(src: DatasetSource): AsyncGenerator<P
             aff10b5One: parseFlag(get("AFF10B5ONE")),
             issuerCik,
             issuerName: get("ISSUERNAME") ?? null,
-            issuerTradingSymbol: get("ISSUERTRADINGSYMBOL")?.toUpperCase() ?? null,
+            issuerTradingSymbol: symbolOf?.ok ? symbolOf.symbol : null,
             reportingOwners: owners.get(accession) ?? [],
             rows: [],
             footnotes: footnotes.get(accession) ?? {},
