@@ -1,7 +1,7 @@
 import { type ByteSource, readLines } from "../lib/lines";
 import { formatLocation, type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
-import type { Quote, RawPrint } from "./print";
 import { canonicalSymbol } from "../lib/symbol-form";
+import type { Quote, RawPrint } from "./print";
 
 /**
  * Alpaca market-data stream v2 (`wss://stream.data.alpaca.markets/v2/{sip|iex|delayed_sip}`), JSON encoding:

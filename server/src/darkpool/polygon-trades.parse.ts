@@ -1,8 +1,8 @@
 import { digitsValue, isDigits, parseDecimal, scanFields, splitDelimited } from "../lib/fields";
 import { type ByteSource, LineBuffer } from "../lib/lines";
 import { type Parsed, parsedError, parsedOk } from "../lib/records";
-import type { RawPrint } from "./print";
 import { canonicalSymbol } from "../lib/symbol-form";
+import type { RawPrint } from "./print";
 
 /**
  * Polygon/Massive stock exchange ids -> SIP participant letters, from `/v3/reference/exchanges?asset_class=stocks`

@@ -1,8 +1,8 @@
 import { type ByteSource, readLines } from "../lib/lines";
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { canonicalSymbol } from "../lib/symbol-form";
 import { POLYGON_EXCHANGE_LETTERS } from "./polygon-trades.parse";
 import type { RawPrint } from "./print";
-import { canonicalSymbol } from "../lib/symbol-form";
 
 /** SIP participant letters (CTA/UTP); `D` is FINRA ADF/TRF. The same set the Polygon id map produces, plus Nasdaq's `Q`. */
 const SIP_PARTICIPANTS: ReadonlySet<string> = new Set([...POLYGON_EXCHANGE_LETTERS.values(), "Q"]);

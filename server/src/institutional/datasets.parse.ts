@@ -1,4 +1,5 @@
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { filedSymbol } from "../lib/symbol-form";
 import {
   type DatasetSource,
   HeldTable,
@@ -13,7 +14,6 @@ import type { Form4Filing, Form4ReportingOwner, Form4Row, Form4Table } from "./f
 import type { SubmissionHeader } from "./submission.parse";
 import { DOLLAR_VALUE_FROM_FILING_DATE, type ThirteenFCover, type ThirteenFHolding } from "./thirteenf.parse";
 import { isoDateFromSec, parseFlag, parseNumber } from "./xml-records";
-import { filedSymbol } from "../lib/symbol-form";
 
 /**
  * Readers for the SEC's quarterly structured data sets, which carry every filer's 13F and every

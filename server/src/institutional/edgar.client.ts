@@ -12,8 +12,8 @@ import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AppError } from "../errors";
-import { easternToUtc } from "./xml-records";
 import { canonicalSymbol, normalizeSymbol } from "../lib/symbols";
+import { easternToUtc } from "./xml-records";
 
 /**
  * Spaces requests so that no more than `perSecond` start in any one-second window (a token bucket with

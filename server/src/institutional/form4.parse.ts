@@ -1,8 +1,8 @@
 import { type LocatedError, type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { filedSymbol } from "../lib/symbol-form";
 import { SafeXmlReader, type XmlLimits } from "./safe-xml";
 import { driveXml, type SubmissionHeader } from "./submission.parse";
 import { parseFlag, parseNumber, RecordCollector, type XmlRecord } from "./xml-records";
-import { filedSymbol } from "../lib/symbol-form";
 
 /** A reporting owner of a Form 3/4/5 and the relationship boxes they ticked. */
 export interface Form4ReportingOwner {

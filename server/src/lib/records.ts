@@ -17,7 +17,43 @@ export interface LocatedError extends Location {
 
 export type Parsed<T> = { ok: true; record: T; at: Location } | { ok: false; error: LocatedError };
 
-export const parsedOk = <T>(record: T, at: Location): Parsed<T> => ({ ok: true, record, at });
+/**
+ * A parsed record, or a located error when one of its text fields holds U+0000: Postgres text cannot store
+ * a NUL byte, and one such value fails the whole insert statement (a batch of thousands of good records).
+ * Every parser produces records here, so the check is made once for all formats.
+ */
+export function parsedOk<T>(record: T, at: Location): Parsed<T> {
+  const field = nulFieldOf(record, "", 0);
+  if (field !== null) {
+    return parsedError(
+      { ...at, element: at.element ?? field },
+      `${field}: holds a NUL character (U+0000), which text fields cannot store`,
+    );
+  }
+  return { ok: true, record, at };
+}
+
+/** How deep `nulFieldOf` looks (a Form 4 filing: filing -> rows -> row -> footnote ids). */
+const NUL_SCAN_DEPTH = 5;
+
+/** The path of the first string holding U+0000 inside plain objects and arrays, or null. */
+function nulFieldOf(value: unknown, path: string, depth: number): string | null {
+  if (typeof value === "string") return value.indexOf("\u0000") === -1 ? null : path || "value";
+  if (value === null || typeof value !== "object" || depth >= NUL_SCAN_DEPTH) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = nulFieldOf(value[i], `${path}[${i}]`, depth + 1);
+      if (hit !== null) return hit;
+    }
+    return null;
+  }
+  if (value instanceof Date) return null;
+  for (const key in value) {
+    const hit = nulFieldOf((value as Record<string, unknown>)[key], path ? `${path}.${key}` : key, depth + 1);
+    if (hit !== null) return hit;
+  }
+  return null;
+}
 export const parsedError = <T>(at: Location, message: string): Parsed<T> => ({
   ok: false,
   error: { ...at, message },

@@ -49,7 +49,10 @@ export function canonicalSymbol(raw: string): SymbolResult {
 }
 
 function canonicalize(raw: string): SymbolResult {
-  const shown = raw.length > 40 ? `${JSON.stringify(raw.slice(0, 40))}... (${raw.length} characters)` : JSON.stringify(raw);
+  const shown =
+    raw.length > 40
+      ? `${JSON.stringify(raw.slice(0, 40))}... (${raw.length} characters)`
+      : JSON.stringify(raw);
   const fail = (why: string): SymbolResult => ({ ok: false, message: `symbol ${shown} ${why}` });
   const text = raw.trim();
   if (text.length === 0) return fail("is empty");

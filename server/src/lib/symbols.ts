@@ -12,9 +12,13 @@ export { CANONICAL_SYMBOL, canonicalSymbol, filedSymbol, type SymbolResult } fro
 export function normalizeSymbol(input: string): string {
   const result = canonicalSymbol(input);
   if (!result.ok) {
-    throw new AppError("INVALID_INPUT", `${result.message}; a ticker is letters and digits with . / - class separators`, {
-      field: "symbol",
-    });
+    throw new AppError(
+      "INVALID_INPUT",
+      `${result.message}; a ticker is letters and digits with . / - class separators`,
+      {
+        field: "symbol",
+      },
+    );
   }
   return result.symbol;
 }

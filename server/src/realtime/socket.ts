@@ -169,7 +169,8 @@ function changeRooms(
     // Rooms are keyed by the canonical symbol the bus publishes under (`BRK/B` joins `BRK.B`).
     const s = typeof raw === "string" ? raw.trim() : "";
     const canonical = s === "*" ? null : canonicalSymbol(s);
-    if (canonical !== null && !canonical.ok) return fail(`symbols: ${JSON.stringify(raw)} is not a ticker or "*"`);
+    if (canonical !== null && !canonical.ok)
+      return fail(`symbols: ${JSON.stringify(raw)} is not a ticker or "*"`);
     symbols.push(canonical === null ? "*" : canonical.symbol);
   }
   const parsed = parseChannels(req.channels);
