@@ -49,6 +49,6 @@ describe("symbol lists in the configuration", () => {
   });
 
   it("refuse what is not a ticker, naming it", () => {
-    expect(() => loadEnv({ DIX_BASKET: "AAPL,A\"B" })).toThrow(/DIX_BASKET.*A\\"B/s);
+    expect(() => loadEnv({ DIX_BASKET: 'AAPL,A"B' })).toThrow(/DIX_BASKET.*A\\"B/s);
   });
 });

@@ -7,7 +7,7 @@ import type {
   PrintsBatch,
   ServerToClientEvents,
 } from "../../server/src/realtime/events";
-import { startTestServer } from "../support/app";
+import { buildTestApp, startTestServer } from "../support/app";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -62,5 +62,38 @@ describe("symbol spellings in a securities map", () => {
       expect.stringMatching(/^4: .*character/),
       expect.stringMatching(/^5: .*character/),
     ]);
+  });
+});
+
+describe("a separator-less spelling of a stored class share", () => {
+  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  beforeAll(async () => {
+    t = await buildTestApp("pglite", { RESPONSE_CACHE_TTL_MS: "600000" });
+  });
+  afterAll(async () => t.close());
+
+  const upload = (i: number) =>
+    t.app.request(`/smart-money/ingest/prints?name=brk${i}.ndjson`, {
+      method: "POST",
+      body: JSON.stringify({
+        symbol: "BRK.B",
+        timestamp: new Date(Date.now() - 5000 + i).toISOString(),
+        price: 400,
+        size: 100,
+      }),
+      headers: { "content-type": "application/x-ndjson" },
+    });
+  const prints = async (spelling: string) => {
+    const res = await t.app.request(`/smart-money/dark-pool/${spelling}/summary`);
+    expect(res.status, spelling).toBe(200);
+    return (await res.json()) as { symbol: string; total_prints: number };
+  };
+
+  it("answers as BRK.B and is never served stale from the cache after BRK.B changes", async () => {
+    expect((await upload(0)).status).toBe(200);
+    expect(await prints("BRKB")).toMatchObject({ symbol: "BRK.B", total_prints: 1 });
+    expect((await upload(1)).status).toBe(200);
+    expect(await prints("BRKB")).toMatchObject({ symbol: "BRK.B", total_prints: 2 });
+    expect(await prints("BRK.B")).toMatchObject({ total_prints: 2 });
   });
 });
