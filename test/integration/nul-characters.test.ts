@@ -135,3 +135,21 @@ describe.each(engines())("a NUL character in one record on %s", (engine) => {
     expect(text.length).toBeLessThan(ERROR_TEXT_MAX_CHARS + 100);
   });
 });
+
+describe("a NUL character in a Polygon trades file", () => {
+  it("is a located error for its line only (the reader checks lines, not records)", async () => {
+    const { parsePrints } = await import("../../server/src/darkpool/prints.parse");
+    const header =
+      "ticker,conditions,correction,exchange,id,participant_timestamp,price,sequence_number,sip_timestamp,size,tape,trf_id,trf_timestamp";
+    const line = (id: string) =>
+      `NULP,"12,37",0,4,${id},1742220000000000000,100.5,1,1742220000000000000,100,3,202,1742220000000000000`;
+    const file = [header, line("1"), line(`2${NUL}`), line("3")].join("\n");
+    const out = [];
+    for await (const p of parsePrints(Readable.from([file]), { sourceName: "day.csv" })) out.push(p);
+    expect(out.map((p) => (p.ok ? p.record.tradeId : `${p.error.line}: ${p.error.message}`))).toEqual([
+      "1",
+      expect.stringMatching(/^3: .*NUL/),
+      "3",
+    ]);
+  });
+});
