@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { parseOpenInterestCsv } from "../blocks/options.parse";
 import { parseAtsApiRows } from "../darkpool/ats.parse";
 import { parseDailyBars } from "../darkpool/bars.parse";
 import { parsePrints } from "../darkpool/prints.parse";
@@ -99,5 +100,24 @@ describe("Form 4 issuer symbols at parse time", () => {
     const [bad] = await parse(withSymbol("A&#9;B"));
     expect(bad?.ok).toBe(false);
     if (bad && !bad.ok) expect(bad.error.message).toContain("issuerTradingSymbol");
+  });
+});
+
+describe("option underlyings at parse time", () => {
+  it("stores the root's underlying only when it is a ticker; a root such as A..B or 1AB is a located error", async () => {
+    const csv = [
+      "date,contract,open_interest",
+      "2023-04-28,O:BRK.B230616C00150000,5",
+      "2023-04-28,AMCR1230616C00010000,6",
+      "2023-04-28,O:A..B230616C00150000,7",
+      "2023-04-28,O:1AB230616C00150000,8",
+    ].join("\n");
+    const out = await all(parseOpenInterestCsv(Readable.from([csv]), "oi.csv"));
+    expect(out.map((p) => (p.ok ? p.record.underlying : `line ${p.error.line}: ${p.error.message}`))).toEqual([
+      "BRK.B",
+      "AMCR",
+      'line 4: contract "O:A..B230616C00150000" has root "A..B", whose underlying "A..B" is not a ticker',
+      'line 5: contract "O:1AB230616C00150000" has root "1AB", whose underlying "1AB" is not a ticker',
+    ]);
   });
 });
