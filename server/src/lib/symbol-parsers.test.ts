@@ -113,11 +113,13 @@ describe("option underlyings at parse time", () => {
       "2023-04-28,O:1AB230616C00150000,8",
     ].join("\n");
     const out = await all(parseOpenInterestCsv(Readable.from([csv]), "oi.csv"));
-    expect(out.map((p) => (p.ok ? p.record.underlying : `line ${p.error.line}: ${p.error.message}`))).toEqual([
-      "BRK.B",
-      "AMCR",
-      'line 4: contract "O:A..B230616C00150000" has root "A..B", whose underlying "A..B" is not a ticker',
-      'line 5: contract "O:1AB230616C00150000" has root "1AB", whose underlying "1AB" is not a ticker',
-    ]);
+    expect(out.map((p) => (p.ok ? p.record.underlying : `line ${p.error.line}: ${p.error.message}`))).toEqual(
+      [
+        "BRK.B",
+        "AMCR",
+        'line 4: contract "O:A..B230616C00150000" has root "A..B", whose underlying "A..B" is not a ticker',
+        'line 5: contract "O:1AB230616C00150000" has root "1AB", whose underlying "1AB" is not a ticker',
+      ],
+    );
   });
 });
