@@ -9,6 +9,7 @@ import { alertsRoutes } from "./alerts/alerts.routes";
 import { type LocalGet, localProviders } from "./analytics/analytics.providers";
 import { analyticsRoutes } from "./analytics/analytics.routes";
 import { blocksRoutes } from "./blocks/blocks.routes";
+import type { AppDeps } from "./core/deps";
 import { darkpoolRoutes } from "./darkpool/darkpool.routes";
 import type { PrintPipeline } from "./darkpool/pipeline";
 import type { Env } from "./env";
@@ -26,18 +27,7 @@ import { staticFile } from "./lib/static";
 import { listSymbols } from "./lib/symbols";
 import type { LiveBus } from "./realtime/bus";
 
-/** Everything a request handler may use. `main.ts` builds the real ones; tests build their own. */
-export interface AppDeps {
-  env: Env;
-  db: DbHandle;
-  bus: LiveBus;
-  pipeline: PrintPipeline;
-  log: Logger;
-  /** Clock, replaceable in tests. */
-  now?: () => Date;
-  /** Counters exported on /metrics. */
-  metrics?: Map<string, number>;
-}
+export type { AppDeps } from "./core/deps";
 
 export const VERSION = "0.1.0";
 const clientDist = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "client", "dist");

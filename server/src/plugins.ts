@@ -1,12 +1,9 @@
 import { blocksAlertsPlugin } from "./alerts/alerts.plugin";
+import type { ServicePlugin } from "./core/plugin";
 import { printRetentionPlugin } from "./darkpool/retention";
-import type { StartOptions } from "./server";
 
 /**
  * Features that attach to the live bus when the service starts (detectors, alert delivery, retention
  * jobs). Each returns a function that stops it.
  */
-export const servicePlugins: NonNullable<StartOptions["plugins"]> = [
-  blocksAlertsPlugin,
-  printRetentionPlugin,
-];
+export const servicePlugins: ServicePlugin[] = [blocksAlertsPlugin, printRetentionPlugin];

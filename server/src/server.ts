@@ -6,8 +6,10 @@ import { type DbHandle, openDb } from "@smt/db";
 import { createAdapter } from "@socket.io/redis-streams-adapter";
 import { sql } from "drizzle-orm";
 import { createClient } from "redis";
-import { type AppDeps, createApp } from "./app";
+import { createApp } from "./app";
 import { type ServerInfo, serverInfoPath } from "./cli/server-info";
+import type { AppDeps } from "./core/deps";
+import type { ServicePlugin } from "./core/plugin";
 import { PrintPipeline } from "./darkpool/pipeline";
 import type { Env } from "./env";
 import { generateDemo } from "./feeds/demo";
@@ -33,10 +35,7 @@ export interface StartOptions {
   db?: DbHandle;
   log?: Logger;
   /** Features that hook into the live bus (detectors, alert delivery) register here. */
-  plugins?: ((
-    deps: AppDeps,
-    realtime: ReturnType<typeof attachRealtime>,
-  ) => (() => Promise<void>) | undefined)[];
+  plugins?: ServicePlugin[];
 }
 
 /**

@@ -5,12 +5,13 @@
  * announces it on the bus (Socket.IO `alert`) and to webhooks. Blocks and option sweeps are also pushed
  * on the `blocks` and `options` channels.
  */
-import type { AppDeps } from "../app";
+
 import { type BlocksParams, DEFAULT_BLOCKS_PARAMS } from "../blocks/blocks.params";
 import { contractBaseline, equityBucketBaseline } from "../blocks/blocks.store";
 import { type DetectorEvent, Detectors } from "../blocks/detectors";
 import { onOptionPrintsStored } from "../blocks/options.bus";
 import type { OptionPrint } from "../blocks/options.parse";
+import type { AppDeps } from "../core/deps";
 import { etDateOf } from "../lib/et-time";
 import type { AlertMessage } from "../realtime/bus";
 import {

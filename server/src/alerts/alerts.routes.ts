@@ -3,7 +3,7 @@
  * removal and dead letters. Webhook routes need an API key whenever keys are configured.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "../app";
+import type { AppDeps } from "../core/deps";
 import { AppError } from "../errors";
 import { errorResponses, newRouter } from "../lib/openapi";
 import { normalizeSymbol } from "../lib/symbols";

@@ -4,7 +4,7 @@
  * `total_volume` are the original specification's overrides.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "../app";
+import type { AppDeps } from "../core/deps";
 import { errorResponses, newRouter, SymbolParams } from "../lib/openapi";
 import type { ResponseCache } from "../lib/response-cache";
 import { requireKnownSymbol } from "../lib/symbols";

@@ -3,7 +3,7 @@
  * through the same pure signals the live detectors use, each answer with its parameter version and `as_of`.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "../app";
+import type { AppDeps } from "../core/deps";
 import { addDays, etDateOf, etDayBounds } from "../lib/et-time";
 import { errorResponses, newRouter, SymbolParams } from "../lib/openapi";
 import { requireKnownSymbol } from "../lib/symbols";

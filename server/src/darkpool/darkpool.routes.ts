@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "../app";
+import type { AppDeps } from "../core/deps";
 import { AppError } from "../errors";
 import { addDays, etDateOf, etDayBounds, mondayOf } from "../lib/et-time";
 import {

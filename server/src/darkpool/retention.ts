@@ -1,6 +1,6 @@
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
-import type { StartOptions } from "../server";
+import type { ServicePlugin } from "../core/plugin";
 
 /**
  * Deletes prints (equity and option) whose trade time is older than `days`. The original specification
@@ -25,7 +25,7 @@ export async function deletePrintsBefore(
 }
 
 /** Runs the print retention an hour after start and then hourly. */
-export const printRetentionPlugin: NonNullable<StartOptions["plugins"]>[number] = (deps) => {
+export const printRetentionPlugin: ServicePlugin = (deps) => {
   const log = deps.log.child("retention");
   const run = () => {
     const cutoff = new Date(Date.now() - deps.env.RETENTION_PRINTS_DAYS * 86_400_000);

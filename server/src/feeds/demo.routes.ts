@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "../app";
+import type { AppDeps } from "../core/deps";
 import { errorResponses, newRouter, SymbolParams } from "../lib/openapi";
 import { normalizeSymbol } from "../lib/symbols";
 import { generateDemo } from "./demo";

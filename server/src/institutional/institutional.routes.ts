@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Db } from "@smt/db";
-import type { AppDeps } from "../app";
+import type { AppDeps } from "../core/deps";
 import { AppError } from "../errors";
 import { addDays, etDateOf } from "../lib/et-time";
 import {

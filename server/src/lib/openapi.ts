@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppDeps } from "../app";
+import type { AppDeps } from "../core/deps";
 
 export type AppEnv = { Variables: { deps: AppDeps } };
 
