@@ -31,8 +31,11 @@ export function normalizeTicker(raw: string): string | null {
   return TICKER.test(s) ? s : null;
 }
 
-function symbolFromUrl(): string | null {
-  return normalizeTicker(new URLSearchParams(location.search).get("symbol") ?? "");
+/** The URL's `?symbol=`: a ticker, null when absent, or `{ invalid }` when it cannot be one ("AAPL!!"). */
+export function symbolFromSearch(search: string): string | null | { invalid: string } {
+  const raw = new URLSearchParams(search).get("symbol");
+  if (raw === null || raw.trim() === "") return null;
+  return normalizeTicker(raw) ?? { invalid: raw };
 }
 
 /** How long after a live event the payloads are refetched; events arriving meanwhile share the refetch. */
@@ -40,8 +43,10 @@ const REFRESH_DEBOUNCE_MS = 3_000;
 /** Background refresh so slow inputs (FINRA, 13F) and ages stay current without live events. */
 const REFRESH_EVERY_MS = 60_000;
 
-class DashboardState {
-  symbol = $state<string | null>(symbolFromUrl());
+export class DashboardState {
+  symbol = $state<string | null>(null);
+  /** A `?symbol=` that is not a ticker, shown as a message instead of silently picking another symbol. */
+  invalidSymbol = $state<string | null>(null);
   symbols = new Resource<SymbolInfo[]>();
   dashboard = new Resource<DashboardPayload>();
   summary = new Resource<DarkPoolSummary>();
@@ -51,29 +56,52 @@ class DashboardState {
   options = new Resource<OptionsPositioning>();
   #refreshTimer: ReturnType<typeof setTimeout> | null = null;
   #interval: ReturnType<typeof setInterval> | null = null;
+  /** Removes the window listeners added by start(). */
+  #listeners: AbortController | null = null;
 
-  /** Loads the symbol list and, if the URL named none, picks the first symbol that has data. */
+  /** Reads the URL, loads the symbol list and, if the URL named no symbol, picks the first one with data. */
   async start() {
-    addEventListener("popstate", () => {
-      const s = symbolFromUrl();
-      if (s && s !== this.symbol) this.#select(s);
-    });
+    this.stop();
+    this.#listeners = new AbortController();
+    addEventListener("popstate", () => this.#fromUrl(), { signal: this.#listeners.signal });
     this.#interval = setInterval(() => this.refresh(), REFRESH_EVERY_MS);
-    if (this.symbol) this.#select(this.symbol);
+    this.#fromUrl();
     await this.symbols.load(async (signal) => (await fetchSymbols(signal)).symbols);
-    if (!this.symbol) {
+    if (!this.symbol && !this.invalidSymbol) {
       const first = this.symbols.data?.[0]?.symbol;
       if (first) this.select(first, { replace: true });
     }
   }
 
+  /** Undoes start(): listeners, timers and requests in flight. */
   stop() {
+    this.#listeners?.abort();
+    this.#listeners = null;
     if (this.#interval) clearInterval(this.#interval);
+    this.#interval = null;
     if (this.#refreshTimer) clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = null;
+    for (const r of this.#resources()) r.cancel();
+    this.symbols.cancel();
+  }
+
+  #fromUrl() {
+    const s = symbolFromSearch(location.search);
+    if (s !== null && typeof s === "object") {
+      this.invalidSymbol = s.invalid;
+      return;
+    }
+    this.invalidSymbol = null;
+    if (s && s !== this.symbol) this.#select(s);
+  }
+
+  #resources() {
+    return [this.dashboard, this.summary, this.alerts, this.holders, this.institutionalFlow, this.options];
   }
 
   /** Switches the page to a symbol and records it in the URL (a new history entry unless `replace`). */
   select(symbol: string, o: { replace?: boolean } = {}) {
+    this.invalidSymbol = null;
     const url = new URL(location.href);
     url.searchParams.set("symbol", symbol);
     if (o.replace) history.replaceState(null, "", url);
@@ -94,12 +122,7 @@ class DashboardState {
 
   /** Refetches the payloads in place. */
   refresh() {
-    void this.dashboard.refresh();
-    void this.summary.refresh();
-    void this.alerts.refresh();
-    void this.holders.refresh();
-    void this.institutionalFlow.refresh();
-    void this.options.refresh();
+    for (const r of this.#resources()) void r.refresh();
   }
 
   /** A live event (block, alert, options) changed the inputs: refetch soon, once for a burst. */

@@ -73,6 +73,8 @@ class LiveState {
   #countThisSecond = 0;
   #rateTimer: ReturnType<typeof setInterval> | null = null;
   #onChange: (() => void) | null = null;
+  /** Removes the window listeners added by connect(). */
+  #listeners: AbortController | null = null;
 
   /** Connects once; `onInputsChanged` is called when an alert, block or options event arrives. */
   connect(onInputsChanged: () => void) {
@@ -119,13 +121,23 @@ class LiveState {
       this.optionEvents += batch.items.length;
       this.#onChange?.();
     });
-    addEventListener("offline", () => {
-      this.connection = "offline";
-    });
-    addEventListener("online", () => {
-      if (socket.connected) this.connection = "connected";
-      else socket.connect();
-    });
+    this.#listeners = new AbortController();
+    const { signal } = this.#listeners;
+    addEventListener(
+      "offline",
+      () => {
+        this.connection = "offline";
+      },
+      { signal },
+    );
+    addEventListener(
+      "online",
+      () => {
+        if (socket.connected) this.connection = "connected";
+        else socket.connect();
+      },
+      { signal },
+    );
     this.#rateTimer = setInterval(() => {
       this.printsPerSecond = this.#countThisSecond;
       this.#countThisSecond = 0;
@@ -159,12 +171,19 @@ class LiveState {
     if (this.#symbol) void this.#backfill(this.#symbol);
   }
 
+  /** Undoes connect(): socket, window listeners and timers. */
   disconnect() {
     this.#socket?.disconnect();
     this.#socket = null;
+    this.#listeners?.abort();
+    this.#listeners = null;
     if (this.#rateTimer) clearInterval(this.#rateTimer);
+    this.#rateTimer = null;
     if (this.#frame !== null) cancelAnimationFrame(this.#frame);
+    this.#frame = null;
     if (this.#wait !== null) clearTimeout(this.#wait);
+    this.#wait = null;
+    this.#symbol = null;
   }
 
   #subscribe(symbol: string) {
