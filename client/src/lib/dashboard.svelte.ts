@@ -21,6 +21,7 @@ import {
   type StoredAlerts,
   type SymbolInfo,
 } from "./api";
+import { DEMO_SOURCE, live } from "./live.svelte";
 import { Resource } from "./resource.svelte";
 
 const TICKER = /^[A-Z][A-Z0-9./-]{0,13}$/;
@@ -58,6 +59,22 @@ export class DashboardState {
   #interval: ReturnType<typeof setInterval> | null = null;
   /** Removes the window listeners added by start(). */
   #listeners: AbortController | null = null;
+
+  /**
+   * Demo rows or the simulator are in play: the stored data of this symbol names the demo source, or the
+   * socket delivers simulated prints. The page then says so (banner, "simulated" feed badge).
+   */
+  get demo(): { rows: boolean; simulator: boolean } {
+    const named = (list: readonly { source: string }[] | undefined) =>
+      list?.some((s) => s.source === DEMO_SOURCE) ?? false;
+    const rows =
+      live.demoRows ||
+      named(this.summary.data?.sources) ||
+      named(this.holders.data?.sources) ||
+      named(this.institutionalFlow.data?.sources) ||
+      (this.dashboard.data?.dark_pool.recent_prints.some((p) => p.source === DEMO_SOURCE) ?? false);
+    return { rows, simulator: live.simulated };
+  }
 
   /** Reads the URL, loads the symbol list and, if the URL named no symbol, picks the first one with data. */
   async start() {

@@ -27,6 +27,8 @@ export const MAX_ROWS = 200;
 const MAX_ALERTS = 50;
 /** Minimum time between two table updates: fast enough to read as live, slow enough to stay cheap. */
 export const TABLE_UPDATE_MS = 200;
+/** The `source` of every row the demo loader and the simulator write. */
+export const DEMO_SOURCE = "demo";
 const CHANNELS: SubscribeRequest["channels"] = ["prints", "alerts", "blocks", "options"];
 
 /** Newest first, one row per trade_key, at most MAX_ROWS. ISO timestamps from the server sort as text. */
@@ -61,6 +63,10 @@ class LiveState {
   /** Block and options events seen for this symbol since it was selected. */
   blockEvents = $state(0);
   optionEvents = $state(0);
+  /** The socket has delivered prints of the demo simulator (`source = demo`): the feed is simulated. */
+  simulated = $state(false);
+  /** The followed symbol's stored prints include demo rows. */
+  demoRows = $state(false);
 
   #socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   #symbol: string | null = null;
@@ -160,6 +166,7 @@ class LiveState {
     this.lastPrintAtMs = null;
     this.blockEvents = 0;
     this.optionEvents = 0;
+    this.demoRows = false;
     if (this.#socket?.connected) this.#subscribe(symbol);
     void this.#backfill(symbol);
   }
@@ -201,6 +208,7 @@ class LiveState {
     }
     this.#lastSeq = batch.seq;
     this.#countThisSecond += batch.prints.length;
+    if (!this.simulated && batch.prints.some((p) => p.source === DEMO_SOURCE)) this.simulated = true;
     for (const p of batch.prints) if (this.includeLit || p.is_off_exchange) this.#pending.push(p);
     // Older queued prints would fall off the table anyway.
     if (this.#pending.length > MAX_ROWS) this.#pending.splice(0, this.#pending.length - MAX_ROWS);
@@ -252,6 +260,7 @@ class LiveState {
       if (symbol !== this.#symbol) return;
       const fetched = this.includeLit ? page.prints : page.prints.filter((p) => p.is_off_exchange);
       this.backfills += 1;
+      if (page.prints.some((p) => p.source === DEMO_SOURCE)) this.demoRows = true;
       if (fetched.length === 0) return;
       const merged = mergePrints(fetched, this.rows);
       this.#keys = new Set(merged.map((p) => p.trade_key));
