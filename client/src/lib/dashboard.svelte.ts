@@ -99,7 +99,9 @@ export class DashboardState {
     this.#fromUrl();
     await this.symbols.load(async (signal) => (await fetchSymbols(signal)).symbols);
     if (!this.symbol && !this.invalidSymbol) {
-      const first = this.symbols.data?.[0]?.symbol;
+      // Prefer a symbol with prints (a FINRA file alone lists thousands of symbols, alphabetically first).
+      const list = this.symbols.data ?? [];
+      const first = (list.find((x) => x.kinds.includes("prints")) ?? list[0])?.symbol;
       if (first) this.select(first, { replace: true });
     }
   }
