@@ -2,6 +2,7 @@
  * The alerts router: each handler reads its validated input, calls alerts.service.ts and answers.
  */
 import type { AppDeps } from "../core/deps";
+import { presentedKey } from "../lib/auth";
 import { newRouter } from "../lib/openapi";
 import {
   alertsRoute,
@@ -10,7 +11,14 @@ import {
   deleteWebhookRoute,
   listWebhooksRoute,
 } from "./alerts.routes";
-import { getAlerts, getDeadLetters, getWebhooks, registerWebhook, removeWebhook } from "./alerts.service";
+import {
+  getAlerts,
+  getDeadLetters,
+  getWebhooks,
+  registerWebhook,
+  removeWebhook,
+  webhookOwner,
+} from "./alerts.service";
 
 export function alertsRoutes(deps: AppDeps) {
   const { db } = deps.db;
@@ -27,9 +35,14 @@ export function alertsRoutes(deps: AppDeps) {
       };
       return c.json(await getAlerts(db, c.req.valid("param").symbol, query, now()), 200);
     })
-    .openapi(createWebhookRoute, async (c) =>
-      c.json(await registerWebhook(db, c.req.valid("json"), now()), 201),
-    )
+    .openapi(createWebhookRoute, async (c) => {
+      const policy = {
+        owner: webhookOwner(presentedKey(c), deps.env.API_KEYS),
+        allowPrivate: deps.env.WEBHOOK_ALLOW_PRIVATE,
+        maxPerOwner: deps.env.WEBHOOK_MAX_PER_KEY,
+      };
+      return c.json(await registerWebhook(db, c.req.valid("json"), policy, now()), 201);
+    })
     .openapi(listWebhooksRoute, async (c) => c.json(await getWebhooks(db), 200))
     .openapi(deadLettersRoute, async (c) => {
       const q = c.req.valid("query");

@@ -57,7 +57,10 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
   const params = o.params ?? DEFAULT_BLOCKS_PARAMS;
   const log = deps.log.child("alerts");
   const engine = new AlertEngine(params, o.rules ?? DEFAULT_ALERT_RULES);
-  const dispatcher = new WebhookDispatcher(deadLetterStore(db), o.webhooks ?? DEFAULT_WEBHOOK_OPTIONS);
+  const dispatcher = new WebhookDispatcher(deadLetterStore(db), {
+    ...(o.webhooks ?? DEFAULT_WEBHOOK_OPTIONS),
+    allowPrivate: o.webhooks?.allowPrivate ?? deps.env.WEBHOOK_ALLOW_PRIVATE,
+  });
   const queue = new SerialQueue();
   const channels = new ChannelPushes(deps.bus);
   const deliver = webhookDelivery(db, dispatcher, log);

@@ -5,9 +5,10 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses } from "../lib/openapi";
+import { IsoTimestamp } from "../lib/time-params";
 import { ALERT_SEVERITIES, ALERT_TYPES } from "./alerts.rules";
 import { AlertsSchema, CreatedWebhookSchema, DeadLettersSchema, WebhooksSchema } from "./alerts.schemas";
-import { SIGNATURE_HEADER } from "./webhooks";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./webhooks";
 
 const json = <T>(description: string, schema: T) => ({
   description,
@@ -34,7 +35,7 @@ export const alertsRoute = createRoute({
         .optional()
         .openapi({ description: `Comma-separated alert types: ${ALERT_TYPES.join(", ")}` }),
       severity: z.enum(ALERT_SEVERITIES).optional().openapi({ description: "Minimum severity" }),
-      since: z.iso.datetime({ offset: true }).optional(),
+      since: IsoTimestamp.optional(),
       after_seq: z.coerce.number().int().min(0).optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
@@ -42,11 +43,16 @@ export const alertsRoute = createRoute({
   responses: { 200: json("Alerts", AlertsSchema), ...errorResponses },
 });
 
+/** Webhook ids are UUIDs (alerts.store.ts createWebhook); anything else cannot name one. */
+const WebhookId = z.uuid();
+
 export const createWebhookRoute = createRoute({
   method: "post",
   path: "/smart-money/webhooks",
   tags: ["Alerts"],
-  summary: `Register a webhook; each alert is POSTed with an ${SIGNATURE_HEADER} HMAC-SHA256 header`,
+  summary: `Register a webhook; each alert is POSTed with ${SIGNATURE_HEADER} (HMAC-SHA256 of timestamp + "." + body) and ${TIMESTAMP_HEADER}`,
+  description:
+    "The URL must be http(s) and resolve to public addresses only (loopback, private, link-local, CGNAT, unique-local, multicast and reserved ranges are refused with 400, unless WEBHOOK_ALLOW_PRIVATE=true). At most WEBHOOK_MAX_PER_KEY webhooks per API key (409 above it).",
   request: {
     body: {
       content: {
@@ -64,6 +70,7 @@ export const createWebhookRoute = createRoute({
   responses: {
     201: json("Registered; the secret is shown only here", CreatedWebhookSchema),
     401: errorResponses[400],
+    409: errorResponses[400],
     ...errorResponses,
   },
 });
@@ -81,7 +88,7 @@ export const deleteWebhookRoute = createRoute({
   path: "/smart-money/webhooks/{id}",
   tags: ["Alerts"],
   summary: "Remove a webhook",
-  request: { params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }) },
+  request: { params: z.object({ id: WebhookId.openapi({ param: { name: "id", in: "path" } }) }) },
   responses: {
     200: json("Removed", z.object({ deleted: z.boolean() })),
     401: errorResponses[400],
@@ -96,7 +103,7 @@ export const deadLettersRoute = createRoute({
   summary: "Deliveries that failed every retry, newest first",
   request: {
     query: z.object({
-      webhook_id: z.string().optional(),
+      webhook_id: WebhookId.optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
   },

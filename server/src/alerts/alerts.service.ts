@@ -3,12 +3,14 @@
  * sequence), and webhook registration, listing, removal and dead letters. The REST handlers and the
  * analytics both call these.
  */
+import { createHash } from "node:crypto";
 import type { Db } from "@smt/db";
 import { AppError } from "../errors";
 import { normalizeSymbol } from "../lib/symbols";
 import { ALERT_TYPES, type AlertSeverity, type AlertType } from "./alerts.rules";
 import type { AlertsPayload, CreatedWebhook, DeadLettersPayload, WebhooksPayload } from "./alerts.schemas";
 import { createWebhook, deleteWebhook, listDeadLetters, listWebhooks, queryAlerts } from "./alerts.store";
+import { checkWebhookTarget, TargetRefused } from "./webhook-target";
 
 export interface AlertsQuery {
   /** Comma-separated alert types (all when absent or blank). */
@@ -59,14 +61,50 @@ export async function getAlerts(
   };
 }
 
-/** Registers a webhook (symbols normalised, `*` for all); the answer is the only place its secret shows. */
+/** The owner a webhook counts against: a hash prefix of the API key (never the key itself), or `open`. */
+export function webhookOwner(key: string | null, apiKeys: string[]): string {
+  if (apiKeys.length === 0 || key === null) return "open";
+  return `key:${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
+}
+
+export interface WebhookPolicy {
+  /** From `webhookOwner`. */
+  owner: string;
+  /** Accept loopback and private targets (WEBHOOK_ALLOW_PRIVATE). */
+  allowPrivate: boolean;
+  /** WEBHOOK_MAX_PER_KEY. */
+  maxPerOwner: number;
+}
+
+/**
+ * Registers a webhook (symbols normalised, `*` for all); the answer is the only place its secret shows.
+ * Throws INVALID_INPUT for a target that is not a public http(s) address (unless private ones are
+ * allowed) and CONFLICT when the owner already has `maxPerOwner` webhooks.
+ */
 export async function registerWebhook(
   db: Db,
   w: { url: string; symbols: string[]; types: string[]; secret?: string | undefined },
+  policy: WebhookPolicy,
   now: Date,
 ): Promise<CreatedWebhook> {
   const symbols = w.symbols.map((s) => (s === "*" ? s : normalizeSymbol(s)));
-  const hook = await createWebhook(db, { url: w.url, symbols, types: w.types, secret: w.secret });
+  try {
+    await checkWebhookTarget(w.url, { allowPrivate: policy.allowPrivate });
+  } catch (e) {
+    if (e instanceof TargetRefused)
+      throw new AppError("INVALID_INPUT", `url: ${e.message}`, { field: "url", reason: e.reason });
+    throw e;
+  }
+  const hook = await createWebhook(
+    db,
+    { owner: policy.owner, url: w.url, symbols, types: w.types, secret: w.secret },
+    policy.maxPerOwner,
+  );
+  if (hook === null)
+    throw new AppError(
+      "CONFLICT",
+      `this API key already has ${policy.maxPerOwner} webhooks (WEBHOOK_MAX_PER_KEY); delete one first`,
+    );
   return { ...hook, active: true, created_at: now.toISOString() };
 }
 

@@ -5,6 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, SymbolParams } from "../lib/openapi";
+import { IsoDay, IsoTimestamp } from "../lib/time-params";
 import {
   DivergenceSchema,
   OptionContractsSchema,
@@ -13,8 +14,6 @@ import {
   VolumeSpikeSchema,
 } from "./blocks.schemas";
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
-const IsoTime = z.iso.datetime({ offset: true });
 const json = <T>(description: string, schema: T) => ({
   description,
   content: { "application/json": { schema } },
@@ -28,7 +27,7 @@ export const recentRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      since: IsoTime.optional(),
+      since: IsoTimestamp.optional(),
       min_value: z.coerce.number().min(0).optional().openapi({ description: "USD, default 1,000,000" }),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
@@ -44,7 +43,7 @@ export const optionsRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      date: Day.optional().openapi({
+      date: IsoDay.optional().openapi({
         description: "Trading day (ET); default the last day with option prints",
       }),
       unusual_only: z.enum(["true", "false"]).default("false"),
@@ -62,11 +61,11 @@ export const positioningRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      since: IsoTime.optional().openapi({
+      since: IsoTimestamp.optional().openapi({
         description: "Default: start of the last New York day with option prints known at as_of",
       }),
-      until: IsoTime.optional().openapi({ description: "Default: just after the newest such print" }),
-      as_of: IsoTime.optional().openapi({
+      until: IsoTimestamp.optional().openapi({ description: "Default: just after the newest such print" }),
+      as_of: IsoTimestamp.optional().openapi({
         description:
           "Point in time: only prints at or before this moment and published by then (default now)",
       }),
@@ -84,7 +83,7 @@ export const spikeRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      date: Day.optional(),
+      date: IsoDay.optional(),
       total_volume: z.coerce
         .number()
         .min(0)
@@ -104,7 +103,7 @@ export const divergenceRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      until: IsoTime.optional().openapi({ description: "Window end; default the newest print" }),
+      until: IsoTimestamp.optional().openapi({ description: "Window end; default the newest print" }),
       window_minutes: z.coerce
         .number()
         .int()
