@@ -13,8 +13,13 @@ import { atsSummaryTypeOf } from "./darkpool/ats.parse";
 import { PrintPipeline } from "./darkpool/pipeline";
 import { type Env, loadEnv } from "./env";
 import { generateDemo } from "./feeds/demo";
-import { INGEST_KINDS, ingestKind } from "./ingest/kinds";
-import { accessionFromPath, ingest13FPaths, ingestForm4Paths } from "./institutional/institutional.cli";
+import { INGEST_KINDS, ingestKind } from "./ingest/registry";
+import "./institutional/institutional.cli";
+import {
+  accessionFromPath,
+  ingest13FPaths,
+  ingestForm4Paths,
+} from "./institutional/institutional.ingest-kinds";
 import type { IngestSummary } from "./lib/ingest";
 import { createLogger, type Logger } from "./lib/log";
 import { formatLocation } from "./lib/records";
