@@ -3,13 +3,10 @@
  * (the SEC ingest kinds themselves are in institutional.ingest-kinds.ts).
  */
 import { join } from "node:path";
-import { type Db, openDb } from "@smt/db";
-import { type CliCommand, extraCommands } from "../cli/commands";
-import { refuseBesideServer } from "../cli/server-info";
+import type { Db } from "@smt/db";
 import type { Env } from "../env";
 import { AppError } from "../errors";
 import type { IngestSummary } from "../lib/ingest";
-import { formatLocation } from "../lib/records";
 import { EdgarClient } from "./edgar.client";
 import {
   type FilingHints,
@@ -135,50 +132,3 @@ export function edgarClientFrom(env: Env): EdgarClient {
     cacheDir: env.SEC_CACHE_DIR ?? join(env.DATA_DIR, "sec-cache"),
   });
 }
-
-export const fetchCommand: CliCommand = {
-  name: "fetch",
-  usage:
-    "fetch sec --ticker T --forms 4 --since D | --filer CIK --forms 13F-HR --since D | --dataset 13f --quarter 2025Q3",
-  summary: "Download SEC EDGAR filings or a quarterly data set (needs SEC_USER_AGENT) and ingest them.",
-  async run(args, { env }) {
-    const [source, ...rest] = args;
-    if (source !== "sec") {
-      process.stderr.write('error: fetch supports "sec" only\n');
-      return 2;
-    }
-    const refused = refuseBesideServer(
-      env,
-      "fetch",
-      "Stop the server first, or run both on a shared Postgres (DATABASE_URL).",
-    );
-    if (refused !== null) return refused;
-    const db = await openDb({ url: env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite` });
-    try {
-      const result = await fetchSec(db.db, edgarClientFrom(env), parseFetchSecArgs(rest));
-      const total = result.summaries.reduce(
-        (s, x) => ({
-          accepted: s.accepted + x.accepted,
-          duplicates: s.duplicates + x.duplicates,
-          rejected: s.rejected + x.rejected,
-        }),
-        { accepted: 0, duplicates: 0, rejected: 0 },
-      );
-      process.stdout.write(
-        `filings: ${result.filings}, accepted: ${total.accepted}, duplicates: ${total.duplicates}, rejected: ${total.rejected}, ` +
-          `failed filings: ${result.failures.length}, network requests: ${result.networkRequests}\n`,
-      );
-      for (const f of result.failures) process.stderr.write(`  ${f.accession}: ${f.message}\n`);
-      for (const s of result.summaries)
-        for (const e of s.errors) process.stderr.write(`  ${formatLocation(e)}: ${e.message}\n`);
-      return result.failures.length > 0 || total.rejected > 0 ? 1 : 0;
-    } catch (err) {
-      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-      return 1;
-    } finally {
-      await db.close();
-    }
-  },
-};
-
-if (!extraCommands.some((c) => c.name === fetchCommand.name)) extraCommands.push(fetchCommand);
