@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../core/deps";
+import { errorResponses, newRouter } from "../core/http";
 import { AppError } from "../errors";
-import { errorResponses, newRouter } from "../lib/openapi";
 import { decodedBody } from "./content-encoding";
 import { INGEST_KIND_NAMES, INGEST_KINDS, ingestKind } from "./registry";
 
