@@ -3,6 +3,10 @@
  * every other error), the Hono environment carrying `AppDeps`, and the shared error and path schemas.
  */
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context, ErrorHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { isAppError } from "../errors";
+import type { Logger } from "../lib/log";
 import type { AppDeps } from "./deps";
 
 export type AppEnv = { Variables: { deps: AppDeps } };
@@ -53,3 +57,36 @@ export const SymbolParams = z.object({
     .max(14)
     .openapi({ param: { name: "symbol", in: "path" }, example: "AAPL" }),
 });
+
+/** No route matched: the same error body as every other error. */
+export const notFound = (c: Context) =>
+  c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` } }, 404);
+
+/**
+ * Every thrown error as `{error: {code, message, details}}`: an `AppError` with its status (and
+ * `Retry-After` when rate limited), Hono's own HTTP errors as INVALID_INPUT, anything else logged and
+ * answered 500 without details.
+ */
+export function errorHandler(log: Logger): ErrorHandler {
+  return (err, c) => {
+    if (isAppError(err)) {
+      if (
+        err.code === "RATE_LIMITED" &&
+        typeof err.details === "object" &&
+        err.details &&
+        "retry_after_s" in err.details
+      ) {
+        c.header("Retry-After", String((err.details as { retry_after_s: number }).retry_after_s));
+      }
+      return c.json(
+        { error: { code: err.code, message: err.message, details: err.details ?? null } },
+        err.status as 400,
+      );
+    }
+    if (err instanceof HTTPException) {
+      return c.json({ error: { code: "INVALID_INPUT", message: err.message, details: null } }, err.status);
+    }
+    log.error("unhandled error", { path: c.req.path, error: err, stack: err.stack });
+    return c.json({ error: { code: "INTERNAL", message: "Internal error", details: null } }, 500);
+  };
+}
