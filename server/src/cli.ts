@@ -10,7 +10,7 @@ import { ingestCommand } from "./cli/commands/ingest";
 import { migrateCommand } from "./cli/commands/migrate";
 import { replayCommand } from "./cli/commands/replay";
 import { loadEnv } from "./env";
-import { createLogger } from "./lib/log";
+import { createLogger, describeError } from "./lib/log";
 
 /** In the order `pnpm cli help` lists them. */
 const COMMANDS: readonly CliCommand[] = [
@@ -59,6 +59,6 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2))
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${describeError(error)}\n`);
     process.exit(1);
   });

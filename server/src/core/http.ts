@@ -6,7 +6,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context, ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { isAppError } from "../errors";
-import type { Logger } from "../lib/log";
+import { type Logger, stackFrames } from "../lib/log";
 import type { AppDeps } from "./deps";
 
 export type AppEnv = { Variables: { deps: AppDeps } };
@@ -86,7 +86,7 @@ export function errorHandler(log: Logger): ErrorHandler {
     if (err instanceof HTTPException) {
       return c.json({ error: { code: "INVALID_INPUT", message: err.message, details: null } }, err.status);
     }
-    log.error("unhandled error", { path: c.req.path, error: err, stack: err.stack });
+    log.error("unhandled error", { path: c.req.path, error: err, stack: stackFrames(err) });
     return c.json({ error: { code: "INTERNAL", message: "Internal error", details: null } }, 500);
   };
 }

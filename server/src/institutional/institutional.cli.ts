@@ -7,6 +7,7 @@ import type { Db } from "@smt/db";
 import type { Env } from "../env";
 import { AppError } from "../errors";
 import type { IngestSummary } from "../lib/ingest";
+import { describeError } from "../lib/log";
 import { EdgarClient } from "./edgar.client";
 import {
   type FilingHints,
@@ -93,7 +94,7 @@ export async function fetchSec(db: Db, client: EdgarClient, args: FetchSecArgs):
     } catch (err) {
       result.failures.push({
         accession: f.accession,
-        message: err instanceof Error ? err.message : String(err),
+        message: describeError(err),
       });
     }
   }

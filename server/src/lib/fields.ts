@@ -39,7 +39,7 @@ export function baseName(path: string): string {
 /**
  * Finds field boundaries without allocating: fills `starts`/`ends` (content offsets, quotes excluded) and
  * returns the field count, or -1 when a field holds an escaped quote (`""`) or an unterminated quote, in
- * which case the caller falls back to `splitDelimited`. At most `starts.length` fields are recorded.
+ * which case the caller falls back to `splitCsvLine` (lines.ts). At most `starts.length` fields are recorded.
  */
 export function scanFields(text: string, delimiter: string, starts: Int32Array, ends: Int32Array): number {
   const n = text.length;

@@ -1,4 +1,5 @@
 import { edgarClientFrom, fetchSec, parseFetchSecArgs } from "../../institutional/institutional.cli";
+import { describeError } from "../../lib/log";
 import { formatLocation } from "../../lib/records";
 import type { CliCommand } from "../command";
 import { openConfiguredDb } from "../local";
@@ -41,7 +42,7 @@ export const fetchCommand: CliCommand = {
         for (const e of s.errors) process.stderr.write(`  ${formatLocation(e)}: ${e.message}\n`);
       return result.failures.length > 0 || total.rejected > 0 ? 1 : 0;
     } catch (err) {
-      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`error: ${describeError(err)}\n`);
       return 1;
     } finally {
       await db.close();
