@@ -2,8 +2,8 @@
  * The alerts router: each handler reads its validated input, calls alerts.service.ts and answers.
  */
 import type { AppDeps } from "../core/deps";
+import { newRouter } from "../core/http";
 import { presentedKey } from "../lib/auth";
-import { newRouter } from "../lib/openapi";
 import {
   alertsRoute,
   createWebhookRoute,

@@ -4,7 +4,7 @@
  * configured. Handlers are in alerts.handlers.ts, the computations in alerts.service.ts.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses } from "../lib/openapi";
+import { errorResponses } from "../core/http";
 import { IsoTimestamp } from "../lib/time-params";
 import { ALERT_SEVERITIES, ALERT_TYPES } from "./alerts.rules";
 import { AlertsSchema, CreatedWebhookSchema, DeadLettersSchema, WebhooksSchema } from "./alerts.schemas";

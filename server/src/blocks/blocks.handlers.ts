@@ -2,7 +2,7 @@
  * The blocks router: each handler reads its validated input, calls blocks.service.ts and answers.
  */
 import type { AppDeps } from "../core/deps";
-import { newRouter } from "../lib/openapi";
+import { newRouter } from "../core/http";
 import { divergenceRoute, optionsRoute, positioningRoute, recentRoute, spikeRoute } from "./blocks.routes";
 import {
   getDivergence,

@@ -4,7 +4,7 @@
  * blocks.service.ts.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, SymbolParams } from "../lib/openapi";
+import { errorResponses, SymbolParams } from "../core/http";
 import { IsoDay, IsoTimestamp } from "../lib/time-params";
 import {
   DivergenceSchema,
