@@ -16,7 +16,7 @@ import type { Env } from "./env";
 import { AppError, isAppError } from "./errors";
 import { demoRoutes } from "./feeds/demo.routes";
 import { ingestRoutes } from "./ingest/ingest.routes";
-import { institutionalRoutes } from "./institutional/institutional.routes";
+import { institutionalRoutes } from "./institutional/institutional.handlers";
 import { requireApiKey } from "./lib/auth";
 import { corsHeaders, jsonBodyLimit, refuseForeignWrites } from "./lib/http-guards";
 import type { Logger } from "./lib/log";
