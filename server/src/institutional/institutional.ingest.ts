@@ -9,20 +9,12 @@ import type { DatasetSource } from "./dataset-zip";
 import { parse13FDatasetBatches, parseInsiderDataset, type ThirteenFDatasetRecord } from "./datasets.parse";
 import { type Form4Filing, parseForm4 } from "./form4.parse";
 import {
-  closesNearPeriodEnd,
   type InsiderFilingRow,
   type InsiderRow,
-  insert13FFilings,
-  insert13FHoldings,
-  insert13FHoldingsCount,
   insertInsiderFilings,
   insertInsiderRows,
   rolesOf,
-  type ThirteenFFilingRow,
-  type ThirteenFHoldingRow,
-  unmappedCusips,
-  upsertSecurities,
-} from "./institutional.store";
+} from "./insider.store";
 import {
   mapCusipsWithOpenFigi,
   normalizeCusip,
@@ -30,6 +22,7 @@ import {
   parseSecuritiesCsv,
   type SecurityRecord,
 } from "./securities";
+import { closesNearPeriodEnd, unmappedCusips, upsertSecurities } from "./securities.store";
 import type { SubmissionHeader } from "./submission.parse";
 import {
   DOLLAR_VALUE_FROM_FILING_DATE,
@@ -38,6 +31,13 @@ import {
   type ThirteenFCover,
   type ThirteenFHolding,
 } from "./thirteenf.parse";
+import {
+  insert13FFilings,
+  insert13FHoldings,
+  insert13FHoldingsCount,
+  type ThirteenFFilingRow,
+  type ThirteenFHoldingRow,
+} from "./thirteenf.store";
 import { assessStoredValueUnits } from "./thirteenf-unit.store";
 import { easternToUtc } from "./xml-records";
 

@@ -9,7 +9,14 @@ import { AppError } from "../errors";
 import { addDays, etDateOf } from "../lib/et-time";
 import { freshness, isoOrNull } from "../lib/openapi";
 import { normalizeSymbol } from "../lib/symbols";
+import {
+  type FilerPosition,
+  filersReporting,
+  institutionalSources,
+  positionsByFiler,
+} from "./holdings.store";
 import { insiderSignal, insiderTally } from "./insider.signal";
+import { type InsiderTransactionRow, insiderTransactions } from "./insider.store";
 import { choosePeriod, type PeriodSelection } from "./institutional.period";
 import type {
   ChangesPayload,
@@ -30,16 +37,7 @@ import {
   previousQuarterEnd,
   summarizeChanges,
 } from "./institutional.signals";
-import {
-  type FilerPosition,
-  filersReporting,
-  type InsiderTransactionRow,
-  insiderTransactions,
-  institutionalSources,
-  positionsByFiler,
-  securitiesForSymbol,
-  unmappedCusips,
-} from "./institutional.store";
+import { securitiesForSymbol, unmappedCusips } from "./securities.store";
 import { type ValueUnitCheck, valueUnitChecks } from "./thirteenf-unit.store";
 
 /** Options of the quarter answers: `period` (a quarter end) overrides the default quarter choice. */
