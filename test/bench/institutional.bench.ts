@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { crc32, createDeflateRaw } from "node:zlib";
 import { openDb } from "@smt/db";
 import { sql } from "drizzle-orm";
-import { ingest13FDataset } from "../../server/src/institutional/institutional.ingest";
+import { ingest13FDataset } from "../../server/src/institutional/datasets.ingest";
 import { parse13F, type ThirteenFHolding } from "../../server/src/institutional/thirteenf.parse";
 import { insert13FHoldings, type ThirteenFHoldingRow } from "../../server/src/institutional/thirteenf.store";
 import { benchDatabase } from "./support";

@@ -26,12 +26,11 @@ import type { IngestSummary } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
 import { formatLocation } from "../lib/records";
 import { type DatasetSource, namedError } from "./dataset-zip";
+import { ingest13FDataset, ingestInsiderDataset } from "./datasets.ingest";
 import { EdgarClient } from "./edgar.client";
 import {
   type FilingHints,
-  ingest13FDataset,
   ingestForm4,
-  ingestInsiderDataset,
   ingestSecuritiesCsv,
   read13F,
   store13F,

@@ -5,7 +5,7 @@ import type { DbHandle } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
-import { ingest13FDataset } from "./institutional.ingest";
+import { ingest13FDataset } from "./datasets.ingest";
 import { INFOTABLE_COLUMNS, tsv, writeZip } from "./test-helpers";
 
 const dir = mkdtempSync(join(tmpdir(), "smt-13f-ingest-"));

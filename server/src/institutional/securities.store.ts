@@ -105,3 +105,13 @@ export async function closesNearPeriodEnd(
   );
   return new Map(rows.map((r) => [r.cusip, Number(r.close)]));
 }
+
+/** The symbols the given CUSIPs are mapped to (by any source). */
+export async function symbolsOfCusips(db: Db, cusips: string[]): Promise<string[]> {
+  const rows = rowsOf<{ symbol: string }>(
+    await db.execute(
+      sql`select distinct symbol from securities where cusip = any(${sql.param([...new Set(cusips)])}::text[])`,
+    ),
+  );
+  return rows.map((r) => r.symbol);
+}
