@@ -2,9 +2,16 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import {
+  collect,
+  INFOTABLE_COLUMNS,
+  readFixture,
+  secDate,
+  tsv,
+  writeZip,
+} from "../../../test/support/sec-fixtures";
 import { type Form4Filing, parseForm4 } from "./form4.parse";
 import { parseInsiderDataset } from "./insider-dataset.parse";
-import { collect, INFOTABLE_COLUMNS, readFixture, secDate, tsv, writeZip } from "./test-helpers";
 import { parse13F, type ThirteenFCover, type ThirteenFHolding } from "./thirteenf.parse";
 import { parse13FDataset } from "./thirteenf-dataset.parse";
 

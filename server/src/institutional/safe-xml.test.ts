@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { collect } from "../../../test/support/sec-fixtures";
 import { AppError } from "../errors";
 import { parseForm4 } from "./form4.parse";
 import { decodeChunks, SafeXmlReader, type XmlHandler } from "./safe-xml";
-import { collect } from "./test-helpers";
 import { parse13F } from "./thirteenf.parse";
 import type { XmlLimits } from "./xml-limits";
 
