@@ -5,6 +5,8 @@
  * the daily summary (`/dark-pool/{symbol}/summary`), stored alerts (`/alerts/{symbol}`), 13F holders and
  * flow (`/institutional/{symbol}/holders|flow`) and options positioning (`/blocks/{symbol}/options-positioning`).
  */
+
+import { canonicalSymbol } from "../../../server/src/lib/symbol-form";
 import {
   type DarkPoolSummary,
   type DashboardPayload,
@@ -23,12 +25,13 @@ import {
 } from "./api";
 import { Resource } from "./resource.svelte";
 
-const TICKER = /^[A-Z][A-Z0-9./-]{0,13}$/;
-
-/** Upper-cases and validates a typed ticker; null when it cannot be one. */
+/**
+ * A typed ticker in the canonical form the server stores (`brk/b` -> `BRK.B`, `AAICpB` -> `AAIC.PRB`: the
+ * server's own rule, docs/data-sources.md "Symbols"); null when it cannot be one.
+ */
 export function normalizeTicker(raw: string): string | null {
-  const s = raw.trim().toUpperCase();
-  return TICKER.test(s) ? s : null;
+  const result = canonicalSymbol(raw);
+  return result.ok ? result.symbol : null;
 }
 
 function symbolFromUrl(): string | null {

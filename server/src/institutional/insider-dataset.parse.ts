@@ -1,4 +1,5 @@
 import { type Parsed, parsedError, parsedOk } from "../lib/records";
+import { filedSymbol } from "../lib/symbol-form";
 import {
   AccessionRowCounter,
   type DatasetSource,
@@ -132,6 +133,11 @@ async function* filingRecords(
       yield parsedError(at, `accession ${accession} has no ISSUERCIK`);
       continue;
     }
+    const symbolOf = filedSymbol(get("ISSUERTRADINGSYMBOL"));
+    if (symbolOf !== null && !symbolOf.ok) {
+      yield parsedError({ ...at, element: "ISSUERTRADINGSYMBOL" }, symbolOf.message);
+      continue;
+    }
     held.add(at, accession.length + issuerCik.length);
     issuers.set(accession, issuerCik);
     const filing: Form4Filing = {
@@ -146,7 +152,7 @@ async function* filingRecords(
       aff10b5One: parseFlag(get("AFF10B5ONE")),
       issuerCik,
       issuerName: get("ISSUERNAME") ?? null,
-      issuerTradingSymbol: get("ISSUERTRADINGSYMBOL")?.toUpperCase() ?? null,
+      issuerTradingSymbol: symbolOf?.ok ? symbolOf.symbol : null,
       reportingOwners: owners.get(accession) ?? [],
       rows: [],
       footnotes: footnotes.get(accession) ?? {},

@@ -1,6 +1,7 @@
 /** Route definitions of the institutional area: paths, parameters and the payload each answers with. */
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, SymbolParams } from "../lib/openapi";
+import { IsoDay, IsoQuarterEnd, IsoTimestamp } from "../lib/time-params";
 import {
   ChangesPayload,
   FlowPayload,
@@ -11,18 +12,13 @@ import {
 } from "./institutional.schemas";
 import { INSIDER_PARAMS } from "./institutional.signals";
 
-const AsOf = z.iso
-  .datetime({ offset: true })
-  .optional()
-  .openapi({ description: "Point in time (ISO 8601): only filings published by then count" });
-const Quarter = z
-  .string()
-  .regex(/^\d{4}-(03-31|06-30|09-30|12-31)$/, "expected a quarter end YYYY-MM-DD")
-  .optional()
-  .openapi({
-    description:
-      "Period of report (quarter end); default: the newest quarter with a filing holding the stock public at as_of (see period_selection)",
-  });
+const AsOf = IsoTimestamp.optional().openapi({
+  description: "Point in time (ISO 8601): only filings published by then count",
+});
+const Quarter = IsoQuarterEnd.optional().openapi({
+  description:
+    "Period of report (quarter end); default: the newest quarter with a filing holding the stock public at as_of (see period_selection)",
+});
 
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
   200: { description, content: { "application/json": { schema } } },
@@ -89,10 +85,7 @@ export const insidersRoute = createRoute({
     params: SymbolParams,
     query: z.object({
       as_of: AsOf,
-      since: z
-        .string()
-        .regex(/^\d{4}-\d{2}-\d{2}$/)
-        .optional(),
+      since: IsoDay.optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
   },
