@@ -13,7 +13,7 @@ import { darkpoolRoutes } from "./darkpool/darkpool.routes";
 import { AppError } from "./errors";
 import { demoRoutes } from "./feeds/demo.routes";
 import { ingestRoutes } from "./ingest/ingest.routes";
-import { institutionalRoutes } from "./institutional/institutional.routes";
+import { institutionalRoutes } from "./institutional/institutional.handlers";
 import { requireApiKey } from "./lib/auth";
 import { corsHeaders, jsonBodyLimit, refuseForeignWrites } from "./lib/http-guards";
 import { rateLimit } from "./lib/rate-limit";
