@@ -1,10 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import swaggerUiPath from "swagger-ui-dist/absolute-path.js";
 import { alertsRoutes } from "./alerts/alerts.handlers";
-import { type LocalGet, localProviders } from "./analytics/analytics.providers";
+import { areaProviders } from "./analytics/analytics.providers";
 import { analyticsRoutes } from "./analytics/analytics.routes";
 import { blocksRoutes } from "./blocks/blocks.handlers";
 import type { AppDeps } from "./core/deps";
@@ -13,7 +12,7 @@ import { darkpoolRoutes } from "./darkpool/darkpool.routes";
 import { AppError } from "./errors";
 import { demoRoutes } from "./feeds/demo.routes";
 import { ingestRoutes } from "./ingest/ingest.routes";
-import { institutionalRoutes } from "./institutional/institutional.routes";
+import { institutionalRoutes } from "./institutional/institutional.handlers";
 import { requireApiKey } from "./lib/auth";
 import { corsHeaders, jsonBodyLimit, refuseForeignWrites } from "./lib/http-guards";
 import { rateLimit } from "./lib/rate-limit";
@@ -73,14 +72,6 @@ const symbolsRoute = createRoute({
 /** Builds the HTTP application. Used by `main.ts` and by tests (through `app.request` or `hc`). */
 export function createApp(deps: AppDeps) {
   const started = Date.now();
-  // The analytics read other areas through their own routes, resolved once the app below exists.
-  let self: { request(path: string, init: RequestInit): Response | Promise<Response> } | null = null;
-  // Internal reads carry a per-process token so they are not counted against the caller's rate limit.
-  const internalToken = randomUUID();
-  const local: LocalGet = async <T>(path: string) => {
-    const res = self ? await self.request(path, { headers: { "x-smt-internal": internalToken } }) : null;
-    return res && res.status === 200 ? ((await res.json()) as T) : undefined;
-  };
   const responseCache = new ResponseCache(deps.db.db, {
     ttlMs: deps.env.RESPONSE_CACHE_TTL_MS,
     now: () => deps.now?.() ?? new Date(),
@@ -95,7 +86,6 @@ export function createApp(deps: AppDeps) {
   base.use("/smart-money/*", async (c, next) => {
     // Static dashboard files are not API calls.
     if (c.req.path.startsWith("/smart-money/dashboard")) return next();
-    if (c.req.header("x-smt-internal") === internalToken) return next();
     return limiter(c, next);
   });
   base.use("*", requireApiKey(apiKeys));
@@ -116,11 +106,10 @@ export function createApp(deps: AppDeps) {
     .route("/", institutionalRoutes(deps))
     .route("/", blocksRoutes(deps))
     .route("/", alertsRoutes(deps))
-    .route("/", analyticsRoutes(deps, responseCache, localProviders(local)))
+    .route("/", analyticsRoutes(deps, responseCache, areaProviders))
     .route("/", ingestRoutes(deps))
     .route("/", demoRoutes(deps));
 
-  self = app;
   mountDocs(app);
   mountMetrics(app, () => [
     `smt_uptime_seconds ${Math.round((Date.now() - started) / 1000)}`,
