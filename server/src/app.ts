@@ -10,7 +10,7 @@ import { type LocalGet, localProviders } from "./analytics/analytics.providers";
 import { analyticsRoutes } from "./analytics/analytics.routes";
 import { blocksRoutes } from "./blocks/blocks.routes";
 import type { AppDeps } from "./core/deps";
-import { darkpoolRoutes } from "./darkpool/darkpool.routes";
+import { darkpoolRoutes } from "./darkpool/darkpool.handlers";
 import type { PrintPipeline } from "./darkpool/pipeline";
 import type { Env } from "./env";
 import { AppError, isAppError } from "./errors";

@@ -2,8 +2,8 @@ import { type DbHandle, schema } from "@smt/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
-import { insertPrints, printParamLiterals } from "./darkpool.store";
 import type { EnrichedPrint } from "./print";
+import { insertPrints, printParamLiterals } from "./prints.store";
 
 const base: EnrichedPrint = {
   symbol: "STORE",
