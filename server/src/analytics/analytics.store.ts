@@ -7,8 +7,8 @@
  */
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
-import { dayAggregates, ROLLUP_BLOCK_MIN_USD, sumDays } from "../darkpool/rollups";
-import { dateOrNull, num, numOrNull } from "../lib/row-values";
+import { avgPremiumDiscountOf, dayAggregates, printWindowAggregate } from "../darkpool/print-aggregate";
+import { num, numOrNull } from "../lib/row-values";
 
 const dayOf = (v: unknown): string => String(v).slice(0, 10);
 
@@ -58,104 +58,26 @@ export async function printFlow(
   asOf: Date,
   blockMinUsd: number,
 ): Promise<PrintFlow> {
-  // The per-day rollup holds these aggregates at the $1M block threshold (server/src/darkpool/rollups.ts).
-  if (blockMinUsd === ROLLUP_BLOCK_MIN_USD) {
-    const t = sumDays(await dayAggregates(db, symbol, since, until, asOf));
-    return {
-      offExchangePrints: t.offPrints,
-      offExchangeVolumeShares: t.offVolume,
-      offExchangeValueUsd: t.offValueUsd,
-      valueUsdBySentiment: {
-        bullish: t.valueUsd.bullish,
-        bearish: t.valueUsd.bearish,
-        neutral: t.valueUsd.neutral,
-        unknown: t.valueUsd.other,
-      },
-      volumeBySentiment: { ...t.volume },
-      countBySentiment: { ...t.count },
-      litVolumeShares: t.litVolume,
-      blocks: {
-        count: t.large.count,
-        valueUsd: t.large.valueUsd,
-        bullishValueUsd: t.large.bullishValueUsd,
-        bearishValueUsd: t.large.bearishValueUsd,
-      },
-      avgPremiumDiscountPct: t.pdCount > 0 ? t.pdSum / t.pdCount : null,
-      premiumCount: t.premiumCount,
-      discountCount: t.discountCount,
-      pricedCount: t.pdCount,
-      latestTs: t.offMaxTs,
-    };
-  }
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      select
-        count(*) filter (where is_off_exchange) as prints,
-        sum(size) filter (where is_off_exchange) as volume,
-        sum(value_usd) filter (where is_off_exchange) as value,
-        sum(value_usd) filter (where is_off_exchange and sentiment = 'bullish') as bull,
-        sum(value_usd) filter (where is_off_exchange and sentiment = 'bearish') as bear,
-        sum(value_usd) filter (where is_off_exchange and sentiment = 'neutral') as neut,
-        sum(value_usd) filter (where is_off_exchange and sentiment not in ('bullish', 'bearish', 'neutral')) as unk,
-        sum(size) filter (where is_off_exchange and sentiment = 'bullish') as bull_vol,
-        sum(size) filter (where is_off_exchange and sentiment = 'bearish') as bear_vol,
-        sum(size) filter (where is_off_exchange and sentiment = 'neutral') as neut_vol,
-        sum(size) filter (where is_off_exchange and sentiment = 'unknown') as unk_vol,
-        count(*) filter (where is_off_exchange and sentiment = 'bullish') as bull_n,
-        count(*) filter (where is_off_exchange and sentiment = 'bearish') as bear_n,
-        count(*) filter (where is_off_exchange and sentiment = 'neutral') as neut_n,
-        count(*) filter (where is_off_exchange and sentiment = 'unknown') as unk_n,
-        sum(size) filter (where not is_off_exchange) as lit,
-        count(*) filter (where is_off_exchange and block_eligible and value_usd >= ${blockMinUsd}) as block_n,
-        sum(value_usd) filter (where is_off_exchange and block_eligible and value_usd >= ${blockMinUsd}) as block_v,
-        sum(value_usd) filter (where is_off_exchange and block_eligible and value_usd >= ${blockMinUsd}
-          and sentiment = 'bullish') as block_bull,
-        sum(value_usd) filter (where is_off_exchange and block_eligible and value_usd >= ${blockMinUsd}
-          and sentiment = 'bearish') as block_bear,
-        avg(premium_discount_pct) filter (where is_off_exchange) as avg_pd,
-        count(*) filter (where is_off_exchange and premium_discount_pct > 0) as prem_n,
-        count(*) filter (where is_off_exchange and premium_discount_pct < 0) as disc_n,
-        count(*) filter (where is_off_exchange and premium_discount_pct is not null) as priced_n,
-        max(ts) filter (where is_off_exchange) as latest
-      from prints
-      where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
-        and published_at <= ${asOf.toISOString()} and ${COUNTS}`),
-  );
-  const r = rows[0] ?? {};
+  const t = await printWindowAggregate(db, symbol, since, until, { asOf, blockMinUsd });
   return {
-    offExchangePrints: num(r.prints),
-    offExchangeVolumeShares: num(r.volume),
-    offExchangeValueUsd: num(r.value),
+    offExchangePrints: t.offPrints,
+    offExchangeVolumeShares: t.offVolume,
+    offExchangeValueUsd: t.offValueUsd,
     valueUsdBySentiment: {
-      bullish: num(r.bull),
-      bearish: num(r.bear),
-      neutral: num(r.neut),
-      unknown: num(r.unk),
+      bullish: t.valueUsd.bullish,
+      bearish: t.valueUsd.bearish,
+      neutral: t.valueUsd.neutral,
+      unknown: t.valueUsd.other,
     },
-    volumeBySentiment: {
-      bullish: num(r.bull_vol),
-      bearish: num(r.bear_vol),
-      neutral: num(r.neut_vol),
-      unknown: num(r.unk_vol),
-    },
-    countBySentiment: {
-      bullish: num(r.bull_n),
-      bearish: num(r.bear_n),
-      neutral: num(r.neut_n),
-      unknown: num(r.unk_n),
-    },
-    litVolumeShares: num(r.lit),
-    blocks: {
-      count: num(r.block_n),
-      valueUsd: num(r.block_v),
-      bullishValueUsd: num(r.block_bull),
-      bearishValueUsd: num(r.block_bear),
-    },
-    avgPremiumDiscountPct: numOrNull(r.avg_pd),
-    premiumCount: num(r.prem_n),
-    discountCount: num(r.disc_n),
-    pricedCount: num(r.priced_n),
-    latestTs: dateOrNull(r.latest),
+    volumeBySentiment: { ...t.volume },
+    countBySentiment: { ...t.count },
+    litVolumeShares: t.litVolume,
+    blocks: { ...t.large },
+    avgPremiumDiscountPct: avgPremiumDiscountOf(t),
+    premiumCount: t.premiumCount,
+    discountCount: t.discountCount,
+    pricedCount: t.pdCount,
+    latestTs: t.offMaxTs,
   };
 }
 

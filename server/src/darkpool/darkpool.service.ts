@@ -11,13 +11,8 @@ import type { DarkPoolSummary, PrintsPage } from "./darkpool.schemas";
 import { DARKPOOL_PARAMS, priceBandUsd, sentimentOf } from "./darkpool.signals";
 import { extendedHoursPayload } from "./extended-hours";
 import { atsByWeek, barsByDay } from "./market.store";
-import {
-  aggregateWindow,
-  priceLevels,
-  printSources,
-  sizeBuckets,
-  type WindowAggregate,
-} from "./print-window.store";
+import { avgPremiumDiscountOf, printWindowAggregate, vwapOf } from "./print-aggregate";
+import { priceLevels, printSources, sizeBuckets } from "./print-window.store";
 import { rowToPrintWire } from "./print-wire";
 import { latestPrintDay, queryPrints } from "./prints.store";
 import { offExchangeBand, offExchangeRatio } from "./ratio";
@@ -85,31 +80,31 @@ export async function getSummary(db: Db, symbol: string, q: SummaryQuery): Promi
   const r = await readSummary(db, symbol, q);
   const { agg, market, ratio, ratioBand, asOf } = r;
   const p = DARKPOOL_PARAMS;
-  const sent = sentimentOf(agg.sentimentVolume);
-  const dist = (k: keyof typeof agg.sentimentVolume) => ({
-    prints: agg.sentimentCount[k],
-    volume: agg.sentimentVolume[k],
-    percentage: round(percent(agg.sentimentVolume[k], agg.volume), 2) ?? 0,
+  const sent = sentimentOf(agg.volume);
+  const dist = (k: keyof typeof agg.volume) => ({
+    prints: agg.count[k],
+    volume: agg.volume[k],
+    percentage: round(percent(agg.volume[k], agg.offVolume), 2) ?? 0,
   });
   return {
     symbol,
     date: r.day,
     date_basis: r.dateBasis,
-    total_prints: agg.prints,
-    total_volume: agg.volume,
-    total_value: round(agg.value, 2) ?? 0,
-    vwap: round(agg.vwap),
-    average_size: agg.prints > 0 ? round(agg.volume / agg.prints, 2) : null,
+    total_prints: agg.offPrints,
+    total_volume: agg.offVolume,
+    total_value: round(agg.offValueUsd, 2) ?? 0,
+    vwap: round(vwapOf(agg)),
+    average_size: agg.offPrints > 0 ? round(agg.offVolume / agg.offPrints, 2) : null,
     market_volume: market.marketVolume,
     market_volume_source: market.source,
     dark_pool_ratio: round(ratio),
-    dark_pool_ratio_reason: agg.prints === 0 ? "no_off_exchange_prints" : market.reason,
+    dark_pool_ratio_reason: agg.offPrints === 0 ? "no_off_exchange_prints" : market.reason,
     dark_pool_ratio_band: ratioBand?.band ?? null,
     off_exchange_ratio_band: ratioBand,
     ats: r.ats,
-    premium_percentage: round(percent(agg.premiumCount, agg.pricedCount), 2),
-    discount_percentage: round(percent(agg.discountCount, agg.pricedCount), 2),
-    average_premium_discount: round(agg.avgPremiumDiscountPct),
+    premium_percentage: round(percent(agg.premiumCount, agg.pdCount), 2),
+    discount_percentage: round(percent(agg.discountCount, agg.pdCount), 2),
+    average_premium_discount: round(avgPremiumDiscountOf(agg)),
     sentiment: sent.label,
     sentiment_net: round(sent.net),
     unclassified_share: round(sent.unclassified_share),
@@ -119,14 +114,14 @@ export async function getSummary(db: Db, symbol: string, q: SummaryQuery): Promi
       neutral: dist("neutral"),
       unknown: dist("unknown"),
     },
-    large_blocks: { threshold_usd: p.largeBlockUsd, count: agg.largeBlocks, value: agg.largeBlocksValue },
+    large_blocks: { threshold_usd: p.largeBlockUsd, count: agg.large.count, value: agg.large.valueUsd },
     size_buckets: r.buckets,
     price_levels: { band_usd: r.band, levels: r.levels, clusters: clustersOf(r.levels) },
-    extended_hours: extendedHoursPayload(r.extended, agg.volume),
+    extended_hours: extendedHoursPayload(r.extended, agg.offVolume),
     params_version: p.version,
     as_of: asOf.toISOString(),
     freshness: [
-      freshness("prints", agg.latest, "live (seconds) or flat files (T+1)", asOf),
+      freshness("prints", agg.offMaxTs, "live (seconds) or flat files (T+1)", asOf),
       freshness("daily_bars", r.bar?.publishedAt ?? null, "after the close (T)", asOf),
     ],
     sources: r.sources,
@@ -155,8 +150,8 @@ async function readSummary(db: Db, symbol: string, q: SummaryQuery) {
   const until = new Date(Math.min(bounds.end.getTime(), asOf.getTime()));
   const block = DARKPOOL_PARAMS.largeBlockUsd;
   const [agg, buckets, bars, sources, extended] = await Promise.all([
-    scope.read("aggregateWindow", [since, until, block], () =>
-      aggregateWindow(db, symbol, since, until, block),
+    scope.read("printWindowAggregate", [since, until, block], () =>
+      printWindowAggregate(db, symbol, since, until, { blockMinUsd: block }),
     ),
     scope.read("sizeBuckets", [since, until], () => sizeBuckets(db, symbol, since, until)),
     scope.read("barsByDay", [day], () => barsByDay(db, symbol, day, day)),
@@ -166,19 +161,20 @@ async function readSummary(db: Db, symbol: string, q: SummaryQuery) {
   const dayBar = bars.get(day);
   const bar = dayBar && dayBar.publishedAt <= asOf ? dayBar : undefined;
   const market = offExchangeRatio({
-    offExchangeShares: agg.volume,
+    offExchangeShares: agg.offVolume,
     litShares: agg.litVolume,
     bar,
     overrideShares: q.totalVolume,
   });
-  const ratio = agg.prints > 0 ? market.ratio : null;
+  const ratio = agg.offPrints > 0 ? market.ratio : null;
   const [history, ats] = await Promise.all([
     ratio === null
       ? Promise.resolve([])
       : scope.read("ratioHistory", [day, asOf], () => ratioHistory(db, symbol, day, asOf)),
     scope.read("atsWeekOf", [day, asOf], () => atsWeekOf(db, symbol, day, asOf)),
   ]);
-  const band = agg.vwap === null ? null : priceBandUsd(agg.vwap);
+  const vwap = vwapOf(agg);
+  const band = vwap === null ? null : priceBandUsd(vwap);
   const levels =
     band === null
       ? []
@@ -190,7 +186,7 @@ async function readSummary(db: Db, symbol: string, q: SummaryQuery) {
     asOf,
     day,
     dateBasis,
-    agg: agg as WindowAggregate,
+    agg,
     buckets,
     bar,
     sources,

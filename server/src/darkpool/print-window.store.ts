@@ -1,111 +1,9 @@
 /** Off-exchange aggregates of one symbol's prints over a time window (the summary's building blocks). */
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
-import { num, numOrNull } from "../lib/row-values";
+import { num } from "../lib/row-values";
+import { avgPremiumDiscountOf, dayAggregates } from "./print-aggregate";
 import { COUNTS, ET_DAY } from "./print-sql";
-import { dayAggregates, ROLLUP_BLOCK_MIN_USD, sumDays } from "./rollups";
-
-export interface WindowAggregate {
-  prints: number;
-  volume: number;
-  value: number;
-  vwap: number | null;
-  avgPremiumDiscountPct: number | null;
-  premiumCount: number;
-  discountCount: number;
-  pricedCount: number;
-  sentimentVolume: { bullish: number; bearish: number; neutral: number; unknown: number };
-  sentimentCount: { bullish: number; bearish: number; neutral: number; unknown: number };
-  largeBlocks: number;
-  largeBlocksValue: number;
-  litVolume: number;
-  latest: Date | null;
-}
-
-/** Off-exchange aggregates over [since, until), plus the lit volume the feed carried in the same window. */
-export async function aggregateWindow(
-  db: Db,
-  symbol: string,
-  since: Date,
-  until: Date,
-  largeBlockUsd: number,
-): Promise<WindowAggregate> {
-  // The per-day rollup holds these aggregates at the $1M block threshold (server/src/darkpool/rollups.ts).
-  if (largeBlockUsd === ROLLUP_BLOCK_MIN_USD) {
-    const t = sumDays(await dayAggregates(db, symbol, since, until, null));
-    return {
-      prints: t.offPrints,
-      volume: t.offVolume,
-      value: t.offValueUsd,
-      vwap: t.offVolume > 0 ? t.offValueUsd / t.offVolume : null,
-      avgPremiumDiscountPct: t.pdCount > 0 ? t.pdSum / t.pdCount : null,
-      premiumCount: t.premiumCount,
-      discountCount: t.discountCount,
-      pricedCount: t.pdCount,
-      sentimentVolume: t.volume,
-      sentimentCount: t.count,
-      largeBlocks: t.large.count,
-      largeBlocksValue: t.large.valueUsd,
-      litVolume: t.litVolume,
-      latest: t.offMaxTs,
-    };
-  }
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      select
-        count(*) filter (where is_off_exchange) as prints,
-        sum(size) filter (where is_off_exchange) as volume,
-        sum(value_usd) filter (where is_off_exchange) as value,
-        avg(premium_discount_pct) filter (where is_off_exchange) as avg_pd,
-        count(*) filter (where is_off_exchange and premium_discount_pct > 0) as premium_count,
-        count(*) filter (where is_off_exchange and premium_discount_pct < 0) as discount_count,
-        count(*) filter (where is_off_exchange and premium_discount_pct is not null) as priced_count,
-        sum(size) filter (where is_off_exchange and sentiment = 'bullish') as bull_v,
-        sum(size) filter (where is_off_exchange and sentiment = 'bearish') as bear_v,
-        sum(size) filter (where is_off_exchange and sentiment = 'neutral') as neut_v,
-        sum(size) filter (where is_off_exchange and sentiment = 'unknown') as unk_v,
-        count(*) filter (where is_off_exchange and sentiment = 'bullish') as bull_n,
-        count(*) filter (where is_off_exchange and sentiment = 'bearish') as bear_n,
-        count(*) filter (where is_off_exchange and sentiment = 'neutral') as neut_n,
-        count(*) filter (where is_off_exchange and sentiment = 'unknown') as unk_n,
-        count(*) filter (where is_off_exchange and block_eligible and value_usd >= ${largeBlockUsd}) as large_n,
-        sum(value_usd) filter (where is_off_exchange and block_eligible and value_usd >= ${largeBlockUsd}) as large_v,
-        sum(size) filter (where not is_off_exchange) as lit_volume,
-        max(ts) filter (where is_off_exchange) as latest
-      from prints
-      where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()} and ${COUNTS}`),
-  );
-  const r = rows[0] ?? {};
-  const volume = num(r.volume);
-  const value = num(r.value);
-  const agg: WindowAggregate = {
-    prints: num(r.prints),
-    volume,
-    value,
-    vwap: volume > 0 ? value / volume : null,
-    avgPremiumDiscountPct: numOrNull(r.avg_pd),
-    premiumCount: num(r.premium_count),
-    discountCount: num(r.discount_count),
-    pricedCount: num(r.priced_count),
-    sentimentVolume: {
-      bullish: num(r.bull_v),
-      bearish: num(r.bear_v),
-      neutral: num(r.neut_v),
-      unknown: num(r.unk_v),
-    },
-    sentimentCount: {
-      bullish: num(r.bull_n),
-      bearish: num(r.bear_n),
-      neutral: num(r.neut_n),
-      unknown: num(r.unk_n),
-    },
-    largeBlocks: num(r.large_n),
-    largeBlocksValue: num(r.large_v),
-    litVolume: num(r.lit_volume),
-    latest: r.latest ? new Date(r.latest as string) : null,
-  };
-  return agg;
-}
 
 /** FINRA's block buckets (shares): odd lot, round lots, 2K, 10K, 100K and up. */
 export const SIZE_BUCKETS = [
@@ -170,15 +68,24 @@ export async function priceLevels(
   }));
 }
 
-/** Per trading day: off-exchange and lit print aggregates (from the per-day rollup, see rollups.ts). */
-export async function dailyPrintStats(db: Db, symbol: string, since: Date, until: Date) {
-  const days = await dayAggregates(db, symbol, since, until, null);
+/**
+ * Per trading day: off-exchange and lit print aggregates (from the per-day rollup, see print-aggregate.ts),
+ * point in time when `asOf` is given.
+ */
+export async function dailyPrintStats(
+  db: Db,
+  symbol: string,
+  since: Date,
+  until: Date,
+  asOf: Date | null = null,
+) {
+  const days = await dayAggregates(db, symbol, since, until, asOf);
   return days.map((d) => ({
     day: d.day,
     prints: d.offPrints,
     volume: d.offVolume,
     value: d.offValueUsd,
-    avgPremiumDiscountPct: d.pdCount > 0 ? d.pdSum / d.pdCount : null,
+    avgPremiumDiscountPct: avgPremiumDiscountOf(d),
     bullishVolume: d.volume.bullish,
     bearishVolume: d.volume.bearish,
     largeBlocks: d.large.count,
