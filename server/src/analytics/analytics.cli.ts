@@ -7,13 +7,13 @@ import { parseArgs } from "node:util";
 import { type Db, openDb } from "@smt/db";
 import { type CliCommand, extraCommands } from "../cli/commands";
 import { refuseBesideServer } from "../cli/server-info";
+import { dailyBars } from "../darkpool/darkpool.service";
 import { AppError } from "../errors";
 import { addDays, isIsoDate } from "../lib/et-time";
 import { normalizeSymbol } from "../lib/symbols";
 import { closeOf, gatherInputs, type InputProviders } from "./analytics.inputs";
 import { ANALYTICS_PARAMS } from "./analytics.params";
 import { computeScores } from "./analytics.signals";
-import { barsAsOf } from "./analytics.store";
 import { type BacktestPoint, type BacktestResult, backtestSmiBands, formatBacktest } from "./backtest";
 
 /** Longest horizon's worth of calendar days read past `to`, so the last starts get forward closes. */
@@ -31,7 +31,7 @@ export async function pointInTimeSeries(
   toDay: string,
   providers: InputProviders = {},
 ): Promise<BacktestPoint[]> {
-  const bars = await barsAsOf(db, symbol, fromDay, addDays(toDay, FORWARD_CALENDAR_DAYS), new Date());
+  const bars = await dailyBars(db, symbol, fromDay, addDays(toDay, FORWARD_CALENDAR_DAYS), new Date());
   const series: BacktestPoint[] = [];
   for (const bar of bars) {
     let smartMoneyIndex: number | null = null;

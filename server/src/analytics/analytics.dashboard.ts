@@ -5,21 +5,21 @@
  */
 
 import type { Db } from "@smt/db";
+import {
+  dailyBars,
+  dailyPrintStats,
+  premiumDiscountHistogram,
+  readScope,
+  recentOffExchangePrints,
+  type StoredPrint,
+  shortVolumeDays,
+} from "../darkpool/darkpool.service";
 import { sentimentOf } from "../darkpool/darkpool.signals";
 import { offExchangeRatio } from "../darkpool/ratio";
-import { readScope } from "../darkpool/rollups";
 import { addDays, etDayBounds } from "../lib/et-time";
 import { type GatherOptions, gatherInputs, type InputProviders } from "./analytics.inputs";
 import { ANALYTICS_PARAMS, type AnalyticsParams } from "./analytics.params";
 import { computeFlow, computeIndicators, roundTo } from "./analytics.signals";
-import {
-  barsAsOf,
-  dailyOffExchange,
-  premiumDiscountHistogram,
-  recentOffExchangePrints,
-  type StoredPrint,
-  shortVolumeAsOf,
-} from "./analytics.store";
 import type { ScoreComponent, SmartMoneyFlow, SmartMoneyIndicators } from "./analytics.types";
 
 export interface MetricCard {
@@ -234,14 +234,14 @@ export async function buildDashboard(
           premiumDiscountHistogram(db, symbol, window.since, window.until, asOf),
         )
       : Promise.resolve([]),
-    scope.read("dailyOffExchange", [blocksSince, historyUntil, asOf], () =>
-      dailyOffExchange(db, symbol, blocksSince, historyUntil, asOf),
+    scope.read("dailyPrintStats", [blocksSince, historyUntil, asOf], () =>
+      dailyPrintStats(db, symbol, blocksSince, historyUntil, asOf),
     ),
-    scope.read("barsAsOf", [historyFrom, historyTo, asOf], () =>
-      barsAsOf(db, symbol, historyFrom, historyTo, asOf),
+    scope.read("dailyBars", [historyFrom, historyTo, asOf], () =>
+      dailyBars(db, symbol, historyFrom, historyTo, asOf),
     ),
-    scope.read("shortVolumeAsOf", [historyFrom, historyTo, asOf], () =>
-      shortVolumeAsOf(db, symbol, historyFrom, historyTo, asOf),
+    scope.read("shortVolumeDays", [historyFrom, historyTo, asOf], () =>
+      shortVolumeDays(db, symbol, historyFrom, historyTo, asOf),
     ),
     providers.alerts ? providers.alerts(db, symbol, asOf, 20) : Promise.resolve(null),
     providers.topHolders ? providers.topHolders(db, symbol, asOf, 10) : Promise.resolve(null),
@@ -259,22 +259,21 @@ export async function buildDashboard(
     const s = shortByDay.get(date);
     // One denominator rule for every endpoint (server/src/darkpool/ratio.ts).
     const market = offExchangeRatio({
-      offExchangeShares: d?.volumeShares ?? 0,
-      litShares: d?.litVolumeShares ?? 0,
-      bar: b ? { volume: b.volumeShares, source: b.source } : undefined,
+      offExchangeShares: d?.volume ?? 0,
+      litShares: d?.litVolume ?? 0,
+      bar: b,
     });
     return {
       date,
-      dark_pool_volume: d ? d.volumeShares : null,
+      dark_pool_volume: d ? d.volume : null,
       market_volume: market.marketVolume,
       dark_pool_ratio: d && market.ratio !== null ? roundTo(market.ratio, 4) : null,
-      short_volume_ratio:
-        s && s.totalVolumeShares > 0 ? roundTo(s.shortVolumeShares / s.totalVolumeShares, 4) : null,
+      short_volume_ratio: s && s.totalVolume > 0 ? roundTo(s.shortVolume / s.totalVolume, 4) : null,
       close: b ? b.close : null,
     };
   });
 
-  const value = pf?.offExchangeValueUsd ?? 0;
+  const value = pf?.offValueUsd ?? 0;
   const inst = flow.institutional;
   const opt = gathered.inputs.options;
   const optionsComponent = indicators.components.smart_money_index.find((c) => c.name === "options");
@@ -314,37 +313,36 @@ export async function buildDashboard(
       ? { available: true, note: null, items: alerts }
       : { available: false, note: NOT_WIRED, items: [] },
     dark_pool: {
-      available: pf !== null && pf.offExchangePrints > 0,
+      available: pf !== null && pf.offPrints > 0,
       date: lastDay,
       recent_prints: prints.map(toDashboardPrint),
       summary: pf
         ? {
-            total_prints: pf.offExchangePrints,
-            total_volume: pf.offExchangeVolumeShares,
+            total_prints: pf.offPrints,
+            total_volume: pf.offVolume,
             total_value: roundTo(value, 2),
             market_volume: gathered.totalVolume?.shares ?? null,
             market_volume_source: gathered.totalVolume?.source ?? null,
             dark_pool_ratio: indicators.dark_pool_ratio,
-            large_blocks: pf.blocks.count,
-            large_blocks_value: roundTo(pf.blocks.valueUsd, 2),
+            large_blocks: pf.large.count,
+            large_blocks_value: roundTo(pf.large.valueUsd, 2),
             sentiment_volume_share:
-              pf.offExchangeVolumeShares > 0
+              pf.offVolume > 0
                 ? {
-                    bullish: roundTo(pf.volumeBySentiment.bullish / pf.offExchangeVolumeShares, 4),
-                    bearish: roundTo(pf.volumeBySentiment.bearish / pf.offExchangeVolumeShares, 4),
-                    neutral: roundTo(pf.volumeBySentiment.neutral / pf.offExchangeVolumeShares, 4),
-                    unknown: roundTo(pf.volumeBySentiment.unknown / pf.offExchangeVolumeShares, 4),
+                    bullish: roundTo(pf.volume.bullish / pf.offVolume, 4),
+                    bearish: roundTo(pf.volume.bearish / pf.offVolume, 4),
+                    neutral: roundTo(pf.volume.neutral / pf.offVolume, 4),
+                    unknown: roundTo(pf.volume.unknown / pf.offVolume, 4),
                   }
                 : null,
-            sentiment_net: netOrNull(sentimentOf(pf.volumeBySentiment).net),
+            sentiment_net: netOrNull(sentimentOf(pf.volume).net),
           }
         : null,
       premium_discount: pf
         ? {
-            premium_percentage: pct(pf.premiumCount, pf.pricedCount),
-            discount_percentage: pct(pf.discountCount, pf.pricedCount),
-            average_premium_discount:
-              pf.avgPremiumDiscountPct === null ? null : roundTo(pf.avgPremiumDiscountPct, 4),
+            premium_percentage: pct(pf.premiumCount, pf.pdCount),
+            discount_percentage: pct(pf.discountCount, pf.pdCount),
+            average_premium_discount: pf.pdCount > 0 ? roundTo(pf.pdSum / pf.pdCount, 4) : null,
             histogram: histogram.map((h) => ({
               low_pct: h.lowPct,
               high_pct: roundTo(h.lowPct + 0.25, 2),

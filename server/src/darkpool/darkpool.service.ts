@@ -20,6 +20,18 @@ import { type DayVolume, dayVolumes, ratioHistory, weekConsolidatedVolume } from
 import { readScope } from "./rollups";
 import { extendedHoursVolume } from "./sessions.store";
 
+// The reads of dark-pool data other areas use (analytics, alerts): no other area queries these tables.
+export { type DailyBar, dailyBars, type ShortVolumeDay, shortVolumeDays } from "./market.store";
+export {
+  avgPremiumDiscountOf,
+  type PrintWindowAggregate,
+  printWindowAggregate,
+  type SentimentTally,
+} from "./print-aggregate";
+export { blockSentiment, dailyPrintStats, premiumDiscountHistogram } from "./print-window.store";
+export { latestPrintDay, priceAtOrBefore, recentOffExchangePrints, type StoredPrint } from "./prints.store";
+export { type ReadScope, readScope } from "./rollups";
+
 export interface PrintsPageQuery {
   since?: Date | undefined;
   until?: Date | undefined;

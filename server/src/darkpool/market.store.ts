@@ -27,51 +27,94 @@ export async function latestDataDay(db: Db, symbol: string, asOf: Date): Promise
   return fromTables === null || print > fromTables ? print : fromTables;
 }
 
-/** Consolidated daily volume from bars (vendor bars preferred over bars derived from prints). */
-export async function barsByDay(db: Db, symbol: string, fromDay: string, toDay: string) {
+export interface DailyBar {
+  day: string;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  source: string;
+  publishedAt: Date;
+}
+
+/**
+ * Daily bars in [fromDay, toDay], one per day, oldest first: vendor bars preferred over bars derived from
+ * prints (a partial tape undercounts volume). With `asOf`, only bars published by then.
+ */
+export async function dailyBars(
+  db: Db,
+  symbol: string,
+  fromDay: string,
+  toDay: string,
+  asOf: Date | null = null,
+): Promise<DailyBar[]> {
+  const published = asOf ? sql`and published_at <= ${asOf.toISOString()}` : sql``;
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select distinct on (day) day::text as day, open, high, low, close, volume, source, published_at
-      from daily_bars where symbol = ${symbol} and day >= ${fromDay} and day <= ${toDay}
+      from daily_bars where symbol = ${symbol} and day >= ${fromDay} and day <= ${toDay} ${published}
       order by day, case when source = 'derived_from_prints' then 1 else 0 end, published_at`),
   );
-  return new Map(
-    rows.map((r) => [
-      String(r.day).slice(0, 10),
-      {
-        open: num(r.open),
-        high: num(r.high),
-        low: num(r.low),
-        close: num(r.close),
-        volume: num(r.volume),
-        source: String(r.source),
-        publishedAt: new Date(r.published_at as string),
-      },
-    ]),
-  );
+  return rows.map((r) => ({
+    day: String(r.day).slice(0, 10),
+    open: num(r.open),
+    high: num(r.high),
+    low: num(r.low),
+    close: num(r.close),
+    volume: num(r.volume),
+    source: String(r.source),
+    publishedAt: new Date(r.published_at as string),
+  }));
 }
 
-/** FINRA short volume per day: the consolidated CNMS file when present, else the sum of facility files. */
-export async function shortVolumeByDay(db: Db, symbol: string, fromDay: string, toDay: string) {
+/** Consolidated daily volume from bars, by day (`dailyBars`). */
+export async function barsByDay(db: Db, symbol: string, fromDay: string, toDay: string) {
+  return new Map((await dailyBars(db, symbol, fromDay, toDay)).map((b) => [b.day, b]));
+}
+
+export interface ShortVolumeDay {
+  day: string;
+  shortVolume: number;
+  totalVolume: number;
+  publishedAt: Date;
+}
+
+/**
+ * FINRA short volume per day in [fromDay, toDay], oldest first: the consolidated CNMS file when loaded, else
+ * the sum of the TRF/ADF facility files (CNMS = FNSQ + FNQC + FNYX + FNRA; FORF, the OTC facility, is not
+ * part of it: data-formats.md 1.1). With `asOf`, only rows published by then.
+ */
+export async function shortVolumeDays(
+  db: Db,
+  symbol: string,
+  fromDay: string,
+  toDay: string,
+  asOf: Date | null = null,
+): Promise<ShortVolumeDay[]> {
+  const published = asOf ? sql`and published_at <= ${asOf.toISOString()}` : sql``;
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select day::text as day,
-        coalesce(max(short_volume) filter (where facility = 'CNMS'), sum(short_volume) filter (where facility <> 'CNMS' and facility <> 'FORF')) as short_volume,
-        coalesce(max(total_volume) filter (where facility = 'CNMS'), sum(total_volume) filter (where facility <> 'CNMS' and facility <> 'FORF')) as total_volume,
+        coalesce(max(short_volume) filter (where facility = 'CNMS'),
+          sum(short_volume) filter (where facility not in ('CNMS', 'FORF'))) as short_volume,
+        coalesce(max(total_volume) filter (where facility = 'CNMS'),
+          sum(total_volume) filter (where facility not in ('CNMS', 'FORF'))) as total_volume,
         max(published_at) as published_at
-      from short_volume where symbol = ${symbol} and day >= ${fromDay} and day <= ${toDay}
+      from short_volume where symbol = ${symbol} and day >= ${fromDay} and day <= ${toDay} ${published}
       group by day order by day`),
   );
-  return new Map(
-    rows.map((r) => [
-      String(r.day).slice(0, 10),
-      {
-        shortVolume: num(r.short_volume),
-        totalVolume: num(r.total_volume),
-        publishedAt: new Date(r.published_at as string),
-      },
-    ]),
-  );
+  return rows.map((r) => ({
+    day: String(r.day).slice(0, 10),
+    shortVolume: num(r.short_volume),
+    totalVolume: num(r.total_volume),
+    publishedAt: new Date(r.published_at as string),
+  }));
+}
+
+/** FINRA short volume by day (`shortVolumeDays`, every publication). */
+export async function shortVolumeByDay(db: Db, symbol: string, fromDay: string, toDay: string) {
+  return new Map((await shortVolumeDays(db, symbol, fromDay, toDay)).map((s) => [s.day, s]));
 }
 
 /** ATS (dark pool venue) shares per week, summed over venues of one summary type. */

@@ -8,12 +8,17 @@ import { freshness } from "../lib/openapi";
 import { percent, round } from "../lib/round";
 import type { DarkPoolPatterns, DarkPoolUnusual } from "./darkpool.schemas";
 import { DARKPOOL_PARAMS, shortVolumeRatio, trailingRatios } from "./darkpool.signals";
-import { atsByWeek, latestDataDay, shortVolumeByDay, topAtsVenues } from "./market.store";
+import {
+  atsByWeek,
+  latestDataDay,
+  type ShortVolumeDay,
+  shortVolumeByDay,
+  topAtsVenues,
+} from "./market.store";
 import { dailyPrintStats, intradayWindows } from "./print-window.store";
 import { type DayVolume, dayVolumes, weekConsolidatedVolume } from "./ratio-history";
 
 type AtsWeek = Awaited<ReturnType<typeof atsByWeek>>[number];
-type ShortDay = NonNullable<ReturnType<Awaited<ReturnType<typeof shortVolumeByDay>>["get"]>>;
 
 /** Daily history of `days` days ending at the latest day with data known at `asOf` (`/patterns`). */
 export async function getPatterns(
@@ -73,7 +78,7 @@ export async function getPatterns(
 function patternDay(
   d: string,
   volumeByDay: ReadonlyMap<string, DayVolume>,
-  short: ShortDay | undefined,
+  short: ShortVolumeDay | undefined,
   a: AtsWeek | undefined,
 ): DarkPoolPatterns["days"][number] {
   const v = volumeByDay.get(d);

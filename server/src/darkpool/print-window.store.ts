@@ -2,7 +2,7 @@
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { num } from "../lib/row-values";
-import { avgPremiumDiscountOf, dayAggregates } from "./print-aggregate";
+import { avgPremiumDiscountOf, dayAggregates, type SentimentTally } from "./print-aggregate";
 import { COUNTS, ET_DAY } from "./print-sql";
 
 /** FINRA's block buckets (shares): odd lot, round lots, 2K, 10K, 100K and up. */
@@ -133,4 +133,58 @@ export async function printSources(db: Db, symbol: string, since: Date, until: D
     rows: num(r.rows),
     latest_ref: r.latest_ref === null ? null : String(r.latest_ref),
   }));
+}
+
+const SENTIMENTS = ["bullish", "bearish", "neutral", "unknown"] as const;
+
+/**
+ * Off-exchange blocks (block-eligible, `value >= blockMinUsd`) over [since, until) as known at `asOf`:
+ * volume and prints by sentiment, so the dark-pool component can read the non-block prints alone.
+ */
+export async function blockSentiment(
+  db: Db,
+  symbol: string,
+  since: Date,
+  until: Date,
+  asOf: Date,
+  blockMinUsd: number,
+): Promise<{ volume: SentimentTally; count: SentimentTally }> {
+  const rows = rowsOf<{ sentiment: unknown; volume: unknown; n: unknown }>(
+    await db.execute(sql`
+      select sentiment, sum(size) as volume, count(*) as n from prints
+      where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
+        and published_at <= ${asOf.toISOString()} and ${COUNTS}
+        and is_off_exchange and block_eligible and value_usd >= ${blockMinUsd}
+      group by sentiment`),
+  );
+  const volume: SentimentTally = { bullish: 0, bearish: 0, neutral: 0, unknown: 0 };
+  const count: SentimentTally = { bullish: 0, bearish: 0, neutral: 0, unknown: 0 };
+  for (const r of rows) {
+    const k = SENTIMENTS.find((x) => x === r.sentiment);
+    if (k === undefined) continue;
+    volume[k] += num(r.volume);
+    count[k] += num(r.n);
+  }
+  return { volume, count };
+}
+
+/** Off-exchange prints of a window grouped by premium/discount to the market price, in 0.25% bins. */
+export async function premiumDiscountHistogram(
+  db: Db,
+  symbol: string,
+  since: Date,
+  until: Date,
+  asOf: Date,
+  binPct = 0.25,
+): Promise<{ lowPct: number; prints: number; volumeShares: number }[]> {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select floor(least(greatest(premium_discount_pct, -2.0), 1.99) / ${binPct}) * ${binPct} as low,
+        count(*) as prints, sum(size) as volume
+      from prints
+      where symbol = ${symbol} and is_off_exchange and premium_discount_pct is not null and ${COUNTS}
+        and ts >= ${since.toISOString()} and ts < ${until.toISOString()} and published_at <= ${asOf.toISOString()}
+      group by 1 order by 1`),
+  );
+  return rows.map((r) => ({ lowPct: num(r.low), prints: num(r.prints), volumeShares: num(r.volume) }));
 }

@@ -1,8 +1,9 @@
-/** The `prints` table: the bulk insert, the paged read and the newest print day. */
+/** The `prints` table: the bulk insert, the paged reads, the newest print day and the last price. */
 import { type Db, rowsOf, schema } from "@smt/db";
 import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
+import { num, numOrNull } from "../lib/row-values";
 import type { EnrichedPrint } from "./print";
-import { ET_DAY } from "./print-sql";
+import { COUNTS, ET_DAY } from "./print-sql";
 
 /**
  * Array parameters of the bulk insert, in order: name and element type as sent. Times go as epoch
@@ -205,4 +206,80 @@ export async function latestPrintDay(db: Db, symbol: string, asOf: Date): Promis
   );
   const day = rows[0]?.day;
   return day ? String(day).slice(0, 10) : null;
+}
+
+export interface StoredPrint {
+  ts: Date;
+  price: number;
+  sizeShares: number;
+  valueUsd: number;
+  exchange: string;
+  isOffExchange: boolean;
+  conditions: string[];
+  blockEligible: boolean;
+  isIso: boolean;
+  isLate: boolean;
+  marketPrice: number | null;
+  premiumDiscountPct: number | null;
+  side: string;
+  sentiment: string;
+  source: string;
+  sourceRef: string;
+}
+
+/** Newest off-exchange prints known at `asOf`, optionally only those worth at least `minValueUsd`. */
+export async function recentOffExchangePrints(
+  db: Db,
+  symbol: string,
+  asOf: Date,
+  limit: number,
+  minValueUsd = 0,
+  since?: Date,
+): Promise<StoredPrint[]> {
+  const at = asOf.toISOString();
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select ts, price, size, value_usd, exchange, is_off_exchange, conditions, block_eligible, is_iso, is_late,
+        market_price, premium_discount_pct, side, sentiment, source, source_ref
+      from prints
+      where symbol = ${symbol} and is_off_exchange and ts <= ${at} and published_at <= ${at} and ${COUNTS}
+        and value_usd >= ${minValueUsd} ${since ? sql`and ts >= ${since.toISOString()}` : sql``}
+      order by ts desc limit ${limit}`),
+  );
+  return rows.map((r) => ({
+    ts: new Date(r.ts as string),
+    price: num(r.price),
+    sizeShares: num(r.size),
+    valueUsd: num(r.value_usd),
+    exchange: String(r.exchange),
+    isOffExchange: Boolean(r.is_off_exchange),
+    conditions: Array.isArray(r.conditions) ? (r.conditions as unknown[]).map(String) : [],
+    blockEligible: Boolean(r.block_eligible),
+    isIso: Boolean(r.is_iso),
+    isLate: Boolean(r.is_late),
+    marketPrice: numOrNull(r.market_price),
+    premiumDiscountPct: numOrNull(r.premium_discount_pct),
+    side: String(r.side),
+    sentiment: String(r.sentiment),
+    source: String(r.source),
+    sourceRef: String(r.source_ref),
+  }));
+}
+
+/**
+ * Last eligible print price of a symbol at or before a moment (within the 3 days before it), or null.
+ * Lit and off-exchange prints both count; excluded conditions (average price, derivatively priced, ...)
+ * and corrections do not.
+ */
+export async function priceAtOrBefore(db: Db, symbol: string, at: Date): Promise<number | null> {
+  const rows = rowsOf<{ price: unknown }>(
+    await db.execute(sql`
+      select price from prints
+      where symbol = ${symbol} and block_eligible and correction < 7
+        and ts <= ${at.toISOString()}::timestamptz
+        and ts > ${at.toISOString()}::timestamptz - interval '3 days'
+      order by ts desc limit 1`),
+  );
+  const p = rows[0]?.price;
+  return p === undefined || p === null ? null : Number(p);
 }

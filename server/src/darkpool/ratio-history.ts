@@ -6,18 +6,17 @@
 import type { Db } from "@smt/db";
 import { addDays, etDayBounds } from "../lib/et-time";
 import { tradingDaysOfWeek } from "../lib/trading-calendar";
-import { barsByDay } from "./market.store";
+import { barsByDay, type DailyBar } from "./market.store";
 import { dailyPrintStats } from "./print-window.store";
 import { HISTORY_TRADING_DAYS, type OffExchangeRatio, offExchangeRatio } from "./ratio";
 
 export type DailyPrintStat = Awaited<ReturnType<typeof dailyPrintStats>>[number];
-export type DailyBar = ReturnType<Awaited<ReturnType<typeof barsByDay>>["get"]>;
 
 export interface DayVolume {
   day: string;
   stats: DailyPrintStat | undefined;
   /** The day's bar when published as of the query. */
-  bar: DailyBar;
+  bar: DailyBar | undefined;
   ratio: OffExchangeRatio;
 }
 
