@@ -15,6 +15,7 @@ import {
   shortVolumeDays,
 } from "../darkpool/darkpool.service";
 import { sentimentOf } from "../darkpool/darkpool.signals";
+import type { PrintWire } from "../darkpool/print-wire";
 import { offExchangeRatio } from "../darkpool/ratio";
 import { addDays, etDayBounds } from "../lib/et-time";
 import { type GatherOptions, gatherInputs, type InputProviders } from "./analytics.inputs";
@@ -53,18 +54,20 @@ export interface DashboardProviders extends InputProviders {
   topHolders?: (db: Db, symbol: string, asOf: Date, limit: number) => Promise<TopHolder[]>;
 }
 
-export interface DashboardPrint {
-  timestamp: string;
-  price: number;
-  size: number;
-  value: number;
-  premium_discount: number | null;
-  market_price: number | null;
-  is_premium: boolean | null;
-  sentiment: string;
-  side: string;
-  source: string;
-}
+/** A recent print on the dashboard: the print wire shape (darkpool/print-wire.ts), fewer fields. */
+export type DashboardPrint = Pick<
+  PrintWire,
+  | "timestamp"
+  | "price"
+  | "size"
+  | "value"
+  | "premium_discount"
+  | "market_price"
+  | "is_premium"
+  | "sentiment"
+  | "side"
+  | "source"
+>;
 
 export interface DashboardBlock {
   timestamp: string;

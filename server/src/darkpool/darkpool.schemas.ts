@@ -3,42 +3,13 @@ import { z } from "@hono/zod-openapi";
 import { Freshness, Source } from "../lib/openapi";
 import { DARKPOOL_PARAMS } from "./darkpool.signals";
 import { ExtendedHoursSchema } from "./extended-hours";
+import { PrintWireSchema } from "./print-wire";
 
 export const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
 export const AsOf = z.iso
   .datetime({ offset: true })
   .optional()
   .openapi({ description: "Point in time (ISO 8601)" });
-
-export const PrintSchema = z
-  .object({
-    symbol: z.string(),
-    timestamp: z.string(),
-    price: z.number(),
-    size: z.number(),
-    value: z.number(),
-    premium_discount: z
-      .number()
-      .nullable()
-      .openapi({ description: "% above (+) or below (-) the market price" }),
-    market_price: z.number().nullable(),
-    market_price_source: z.string().nullable().openapi({ description: "nbbo_mid, last_lit or provided" }),
-    is_premium: z.boolean().nullable(),
-    sentiment: z.string().openapi({ description: "Estimate from the print's place against the NBBO" }),
-    side: z.string(),
-    exchange: z.string(),
-    trf_id: z.number().nullable(),
-    is_off_exchange: z.boolean(),
-    conditions: z.array(z.string()),
-    block_eligible: z.boolean(),
-    exclusion_reason: z.string().nullable(),
-    is_iso: z.boolean(),
-    is_late: z.boolean(),
-    trade_key: z.string(),
-    source: z.string(),
-    source_ref: z.string(),
-  })
-  .openapi("DarkPoolPrint");
 
 export const PrintsQuery = z.object({
   since: z.iso.datetime({ offset: true }).optional(),
@@ -50,7 +21,7 @@ export const PrintsQuery = z.object({
 });
 export const PrintsPageSchema = z.object({
   symbol: z.string(),
-  prints: z.array(PrintSchema),
+  prints: z.array(PrintWireSchema),
   next_cursor: z.string().nullable(),
   as_of: z.string(),
 });
