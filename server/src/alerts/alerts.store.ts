@@ -2,8 +2,8 @@
  * SQL of the alerts feature: alerts with their global sequence, webhooks and dead letters.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { type Db, rowsOf, schema } from "@smt/db";
-import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { type Db, schema } from "@smt/db";
+import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL } from "drizzle-orm";
 import type { Alert, AlertSeverity, AlertType } from "./alerts.rules";
 import { ALERT_SEVERITIES } from "./alerts.rules";
 import type { DeadLetter, DeadLetterSink, Webhook } from "./webhooks";

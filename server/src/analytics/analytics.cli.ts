@@ -13,7 +13,7 @@ import { addDays, isIsoDate } from "../lib/et-time";
 import { normalizeSymbol } from "../lib/symbols";
 import { closeOf, gatherInputs, type InputProviders } from "./analytics.inputs";
 import { ANALYTICS_PARAMS } from "./analytics.params";
-import { computeScores } from "./analytics.signals";
+import { computeScores } from "./analytics.scores";
 import { type BacktestPoint, type BacktestResult, backtestSmiBands, formatBacktest } from "./backtest";
 
 /** Longest horizon's worth of calendar days read past `to`, so the last starts get forward closes. */
