@@ -4,7 +4,6 @@
  */
 import { sentimentOf } from "../darkpool/darkpool.signals";
 import { insiderSignal } from "../institutional/insider.signal";
-import { round } from "../lib/round";
 import {
   type ActivityComponentName,
   ANALYTICS_PARAMS,
@@ -32,8 +31,6 @@ export interface Reading {
 }
 
 export const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
-
-export const round2 = (x: number | null): number | null => round(x, 2);
 
 /** `(a - b) / (a + b)`, or 0 when both are zero (nothing happened: a real, neutral observation). */
 const balance = (a: number, b: number): number => (a + b > 0 ? (a - b) / (a + b) : 0);

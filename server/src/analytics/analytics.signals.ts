@@ -19,7 +19,7 @@ import {
   smiBand,
 } from "./analytics.bands";
 import { ANALYTICS_PARAMS, type AnalyticsParams, type FlowComponentName } from "./analytics.params";
-import { classifiedShare, darkPoolRatioOf, round2 } from "./analytics.readings";
+import { classifiedShare, darkPoolRatioOf } from "./analytics.readings";
 import { computeScores, present } from "./analytics.scores";
 import type { FlowSide, SmartMoneyFlow, SmartMoneyIndicators, SmartMoneyInputs } from "./analytics.types";
 
@@ -46,9 +46,9 @@ export function computeIndicators(
       : null;
   const inst = instComponent?.available === true ? inputs.institutional : undefined;
 
-  const smi = round2(s.smartMoneyIndex);
-  const acc = round2(s.accumulationScore);
-  const div = round2(s.divergenceScore);
+  const smi = round(s.smartMoneyIndex, 2);
+  const acc = round(s.accumulationScore, 2);
+  const div = round(s.divergenceScore, 2);
   return {
     symbol: inputs.symbol,
     smart_money_index: smi,
@@ -57,7 +57,7 @@ export function computeIndicators(
     institutional_ownership: inst?.ownershipPct == null ? null : roundTo(inst.ownershipPct, 2),
     institutional_momentum: inst ? institutionalMomentum(inst.netChangePct, params).band : null,
     accumulation_score: acc,
-    unusual_activity_score: round2(s.unusualActivityScore),
+    unusual_activity_score: round(s.unusualActivityScore, 2),
     divergence_score: div,
     confidence: s.confidence,
     components: {
@@ -119,7 +119,7 @@ export function computeFlow(
   const ins = insiderSide.available ? inputs.insider : undefined;
   const dp = dpSide.available ? inputs.darkPool : undefined;
   const bf = blockSide.available ? inputs.blockFlow : undefined;
-  const acc = round2(s.accumulationScore);
+  const acc = round(s.accumulationScore, 2);
   return {
     symbol: inputs.symbol,
     institutional: {

@@ -1,6 +1,7 @@
 /** Off-exchange aggregates of one symbol's prints over a time window (the summary's building blocks). */
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
+import { roundTo } from "../lib/round";
 import { num } from "../lib/row-values";
 import { avgPremiumDiscountOf, dayAggregates, type SentimentTally } from "./print-aggregate";
 import { COUNTS, ET_DAY } from "./print-sql";
@@ -58,8 +59,8 @@ export async function priceLevels(
       group by 1 order by 1`),
   );
   return rows.map((r) => ({
-    price_low: Math.round(num(r.level) * 1e4) / 1e4,
-    price_high: Math.round((num(r.level) + bandUsd) * 1e4) / 1e4,
+    price_low: roundTo(num(r.level), 4),
+    price_high: roundTo(num(r.level) + bandUsd, 4),
     prints: num(r.prints),
     volume: num(r.volume),
     value: num(r.value),
