@@ -6,14 +6,14 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { errorResponses, SymbolParams } from "../lib/openapi";
+import { IsoTimestamp } from "../lib/time-params";
 import type { DashboardPayload } from "./analytics.dashboard";
 import type { SmartMoneyFlow } from "./analytics.types";
 
 export const Query = z.object({
-  as_of: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ description: "Compute from what had been published by this moment (ISO 8601); default now" }),
+  as_of: IsoTimestamp.optional().openapi({
+    description: "Compute from what had been published by this moment (ISO 8601); default now",
+  }),
   price_change: z.coerce
     .number()
     .optional()

@@ -1,19 +1,16 @@
 /** Query and payload schemas of the dark-pool REST routes; each payload type is inferred from its schema. */
 import { z } from "@hono/zod-openapi";
 import { Freshness, Source } from "../lib/openapi";
+import { IsoDay, IsoTimestamp } from "../lib/time-params";
 import { DARKPOOL_PARAMS } from "./darkpool.signals";
 import { ExtendedHoursSchema } from "./extended-hours";
 import { PrintWireSchema } from "./print-wire";
 
-export const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
-export const AsOf = z.iso
-  .datetime({ offset: true })
-  .optional()
-  .openapi({ description: "Point in time (ISO 8601)" });
+export const AsOf = IsoTimestamp.optional().openapi({ description: "Point in time (ISO 8601)" });
 
 export const PrintsQuery = z.object({
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: IsoTimestamp.optional(),
+  until: IsoTimestamp.optional(),
   min_value: z.coerce.number().min(0).optional().openapi({ description: "Minimum print value, USD" }),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().optional().openapi({ description: "next_cursor of the previous page" }),
@@ -47,7 +44,7 @@ export const AtsWeekSchema = z.object({
 export const SentimentBucket = z.object({ prints: z.number(), volume: z.number(), percentage: z.number() });
 
 export const SummaryQuery = z.object({
-  date: Day.optional().openapi({
+  date: IsoDay.optional().openapi({
     description: "Trading day (ET); default: the latest day with off-exchange prints as of `as_of`",
   }),
   total_volume: z.coerce
@@ -232,7 +229,7 @@ export const UnusualSchema = z
   .openapi("DarkPoolUnusual");
 
 export const DixQuery = z.object({
-  date: Day.optional().openapi({ description: "Trading day; default the newest day with FINRA data" }),
+  date: IsoDay.optional().openapi({ description: "Trading day; default the newest day with FINRA data" }),
   basket: z.string().optional().openapi({
     description:
       "Comma-separated symbols; default DIX_BASKET, else the S&P 500 constituents list (DIX_CONSTITUENTS_FILE)",
