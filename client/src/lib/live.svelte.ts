@@ -175,12 +175,13 @@ class LiveState {
 
   #onPrints(batch: PrintsBatch) {
     if (batch.symbol !== this.#symbol) return;
-    // Sequence numbers rise by one per batch and room; a jump means batches were missed.
-    if (this.#lastSeq !== null && batch.seq > this.#lastSeq + 1) {
+    // Sequence numbers rise by one per batch and room across all nodes; a jump means batches were missed,
+    // 0 means the server could not number it. A batch from another node may arrive a little late (lower).
+    if (batch.seq === 0 || (this.#lastSeq !== null && batch.seq > this.#lastSeq + 1)) {
       this.gaps += 1;
       void this.#backfill(batch.symbol);
     }
-    this.#lastSeq = batch.seq;
+    if (batch.seq > (this.#lastSeq ?? 0)) this.#lastSeq = batch.seq;
     this.#countThisSecond += batch.prints.length;
     for (const p of batch.prints) if (this.includeLit || p.is_off_exchange) this.#pending.push(p);
     // Older queued prints would fall off the table anyway.
