@@ -19,7 +19,7 @@ import { ingestRoutes } from "./ingest/ingest.routes";
 import { institutionalRoutes } from "./institutional/institutional.routes";
 import { requireApiKey } from "./lib/auth";
 import { corsHeaders, jsonBodyLimit, refuseForeignWrites } from "./lib/http-guards";
-import type { Logger } from "./lib/log";
+import { type Logger, stackFrames } from "./lib/log";
 import { newRouter } from "./lib/openapi";
 import { rateLimit } from "./lib/rate-limit";
 import { ResponseCache } from "./lib/response-cache";
@@ -200,7 +200,7 @@ export function createApp(deps: AppDeps) {
     if (err instanceof HTTPException) {
       return c.json({ error: { code: "INVALID_INPUT", message: err.message, details: null } }, err.status);
     }
-    deps.log.error("unhandled error", { path: c.req.path, error: err, stack: err.stack });
+    deps.log.error("unhandled error", { path: c.req.path, error: err, stack: stackFrames(err) });
     return c.json({ error: { code: "INTERNAL", message: "Internal error", details: null } }, 500);
   });
   return app;

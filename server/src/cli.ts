@@ -16,7 +16,7 @@ import { generateDemo } from "./feeds/demo";
 import { INGEST_KINDS, ingestKind } from "./ingest/kinds";
 import { accessionFromPath, ingest13FPaths, ingestForm4Paths } from "./institutional/institutional.cli";
 import type { IngestSummary } from "./lib/ingest";
-import { createLogger, type Logger } from "./lib/log";
+import { createLogger, describeError, type Logger } from "./lib/log";
 import { formatLocation } from "./lib/records";
 import { normalizeSymbol } from "./lib/symbols";
 import { LiveBus } from "./realtime/bus";
@@ -319,6 +319,6 @@ function report(results: IngestResult[]): number {
 main(process.argv.slice(2))
   .then((code) => process.exit(code))
   .catch((error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${describeError(error)}\n`);
     process.exit(1);
   });

@@ -40,3 +40,15 @@ describe("web origins and keys in the configuration", () => {
     );
   });
 });
+
+describe("symbol lists in the configuration", () => {
+  it("are read in the canonical form the stores use", () => {
+    const env = loadEnv({ DIX_BASKET: "brk/b, AAPL,BF-B", DEMO_SYMBOLS: "aaicpb,BRK.B" });
+    expect(env.DIX_BASKET).toEqual(["BRK.B", "AAPL", "BF.B"]);
+    expect(env.DEMO_SYMBOLS).toEqual(["AAICPB", "BRK.B"]);
+  });
+
+  it("refuse what is not a ticker, naming it", () => {
+    expect(() => loadEnv({ DIX_BASKET: 'AAPL,A"B' })).toThrow(/DIX_BASKET.*A\\"B/s);
+  });
+});

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MAX_API_KEY_LENGTH } from "./lib/auth";
+import { canonicalSymbol } from "./lib/symbol-form";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -9,6 +10,15 @@ const list = z.string().transform((v) =>
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s.length > 0),
+);
+
+/** A list of tickers, each in the canonical form the stores use (`brk/b` -> `BRK.B`). */
+const symbolList = list.transform((symbols, ctx) =>
+  symbols.map((raw) => {
+    const r = canonicalSymbol(raw);
+    if (!r.ok) ctx.addIssue({ code: "custom", message: r.message });
+    return r.ok ? r.symbol : raw;
+  }),
 );
 
 /**
@@ -29,7 +39,7 @@ export const envSchema = z
     LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
     /** auto: load demo data and run the simulator when the embedded database is empty. */
     DEMO: z.enum(["auto", "on", "off"]).default("auto"),
-    DEMO_SYMBOLS: list.default(["AAPL", "MSFT", "NVDA", "TSLA", "SPY"]),
+    DEMO_SYMBOLS: symbolList.default(["AAPL", "MSFT", "NVDA", "TSLA", "SPY"]),
     DEMO_DAYS: z.coerce.number().int().min(1).max(365).default(30),
     /** Live feed: none, demo (simulator), alpaca (WebSocket), replay (a file). */
     FEED: z.enum(["none", "demo", "alpaca", "replay"]).optional(),
@@ -59,7 +69,7 @@ export const envSchema = z
     /** Prints go to Socket.IO clients at most once per this many ms (at once after a quiet spell). */
     LIVE_BATCH_MS: z.coerce.number().int().min(1).max(1000).default(50),
     /** Basket for the dollar-weighted DIX; default: the S&P 500 constituents of `DIX_CONSTITUENTS_FILE`. */
-    DIX_BASKET: list.optional(),
+    DIX_BASKET: symbolList.optional(),
     /** CSV (`symbol,name,as_of`) replacing the shipped S&P 500 list (server/data/sp500-constituents.csv). */
     DIX_CONSTITUENTS_FILE: z.string().optional(),
     /** Share of basket members that need short volume and a close before a DIX is reported (0-1). */
@@ -97,6 +107,13 @@ export const envSchema = z
      * (0 = off). Any write to what it read makes the next request recompute it at once.
      */
     RESPONSE_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5000),
+    /**
+     * Let webhooks target loopback, private and link-local addresses. Local development only: otherwise
+     * anyone who may register a webhook can make the server POST into its own network.
+     */
+    WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+    /** Webhooks one API key (or, with no keys configured, the open service) may register; 409 above it. */
+    WEBHOOK_MAX_PER_KEY: z.coerce.number().int().min(1).default(20),
     RETENTION_PRINTS_DAYS: z.coerce.number().int().min(1).default(30),
     RETENTION_ALERTS_DAYS: z.coerce.number().int().min(1).default(7),
     SERVE_CLIENT: bool.default(true),

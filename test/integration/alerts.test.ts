@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BlocksAlertsRuntime, startBlocksAlerts } from "../../server/src/alerts/alerts.plugin";
-import { SIGNATURE_HEADER, verifySignature } from "../../server/src/alerts/webhooks";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from "../../server/src/alerts/webhooks";
 import { BLOCKS_PARAMS_VERSION } from "../../server/src/blocks/blocks.params";
 import type { AlertMessage } from "../../server/src/realtime/bus";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../server/src/realtime/events";
@@ -59,7 +59,8 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
     });
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-    server = await startTestServer(engine, { API_KEYS: "" }, [
+    // The receiver is on 127.0.0.1: only local development may target it.
+    server = await startTestServer(engine, { API_KEYS: "", WEBHOOK_ALLOW_PRIVATE: "true" }, [
       (deps) => {
         runtime = startBlocksAlerts(deps, {
           webhooks: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, timeoutMs: 2_000 },
@@ -199,7 +200,11 @@ describe.each(engines())("live alerts end to end (%s)", (engine) => {
     );
     const ok = received.filter((r) => r.headers["x-smt-delivery"]?.toString().endsWith(good.id));
     expect(ok).toHaveLength(1);
-    expect(verifySignature(good.secret, ok[0]!.body, ok[0]!.headers[SIGNATURE_HEADER] as string)).toBe(true);
+    const headers = {
+      signature: ok[0]!.headers[SIGNATURE_HEADER] as string,
+      timestamp: ok[0]!.headers[TIMESTAMP_HEADER] as string,
+    };
+    expect(verifySignature(good.secret, ok[0]!.body, headers)).toBe(true);
     expect(JSON.parse(ok[0]!.body).alert).toMatchObject({ symbol: "BLK3", type: "large_block" });
 
     let letters: { webhook_id: string; attempts: number; last_status: number }[] = [];

@@ -14,6 +14,7 @@ const symbolsEndpoint = sm.symbols;
 const dashboardEndpoint = sm.analytics[":symbol"].dashboard;
 const summaryEndpoint = sm["dark-pool"][":symbol"].summary;
 const printsEndpoint = sm["dark-pool"][":symbol"].prints;
+const patternsEndpoint = sm["dark-pool"][":symbol"].patterns;
 const alertsEndpoint = sm.alerts[":symbol"];
 const holdersEndpoint = sm.institutional[":symbol"].holders;
 const institutionalFlowEndpoint = sm.institutional[":symbol"].flow;
@@ -29,6 +30,8 @@ export type SymbolInfo = SymbolsPayload["symbols"][number];
 export type { DashboardPayload };
 export type DarkPoolSummary = InferResponseType<typeof summaryEndpoint.$get, 200>;
 export type PrintsPage = InferResponseType<typeof printsEndpoint.$get, 200>;
+export type DarkPoolPatterns = InferResponseType<typeof patternsEndpoint.$get, 200>;
+export type PatternDay = DarkPoolPatterns["days"][number];
 export type StoredAlerts = InferResponseType<typeof alertsEndpoint.$get, 200>;
 export type StoredAlert = StoredAlerts["alerts"][number];
 export type InstitutionalHolders = InferResponseType<typeof holdersEndpoint.$get, 200>;
@@ -80,6 +83,8 @@ async function send<R extends Response>(call: () => Promise<R>): Promise<R> {
 }
 
 const init = (signal?: AbortSignal) => ({ init: signal ? { signal } : {} });
+/** `?as_of=` for the point-in-time view; nothing for "now". */
+const asOfQuery = (asOf: string | null | undefined) => (asOf ? { as_of: asOf } : {});
 
 export async function fetchSymbols(signal?: AbortSignal): Promise<SymbolsPayload> {
   const res = await send(() => symbolsEndpoint.$get(undefined, init(signal)));
@@ -87,14 +92,26 @@ export async function fetchSymbols(signal?: AbortSignal): Promise<SymbolsPayload
   throw await failure(res);
 }
 
-export async function fetchDashboard(symbol: string, signal?: AbortSignal): Promise<DashboardPayload> {
-  const res = await send(() => dashboardEndpoint.$get({ param: { symbol }, query: {} }, init(signal)));
+export async function fetchDashboard(
+  symbol: string,
+  asOf: string | null,
+  signal?: AbortSignal,
+): Promise<DashboardPayload> {
+  const res = await send(() =>
+    dashboardEndpoint.$get({ param: { symbol }, query: asOfQuery(asOf) }, init(signal)),
+  );
   if (res.ok) return (await res.json()) as unknown as DashboardPayload;
   throw await failure(res);
 }
 
-export async function fetchDarkPoolSummary(symbol: string, signal?: AbortSignal): Promise<DarkPoolSummary> {
-  const res = await send(() => summaryEndpoint.$get({ param: { symbol }, query: {} }, init(signal)));
+export async function fetchDarkPoolSummary(
+  symbol: string,
+  asOf: string | null,
+  signal?: AbortSignal,
+): Promise<DarkPoolSummary> {
+  const res = await send(() =>
+    summaryEndpoint.$get({ param: { symbol }, query: asOfQuery(asOf) }, init(signal)),
+  );
   if (res.ok) return await res.json();
   throw await failure(res);
 }
@@ -102,13 +119,14 @@ export async function fetchDarkPoolSummary(symbol: string, signal?: AbortSignal)
 /** Off-exchange prints newest first, optionally only those after `since` (the live table's backfill). */
 export async function fetchPrints(
   symbol: string,
-  o: { since?: string; limit?: number; includeLit?: boolean },
+  o: { since?: string; until?: string; limit?: number; includeLit?: boolean },
   signal?: AbortSignal,
 ): Promise<PrintsPage> {
   const query = {
     limit: String(o.limit ?? 200),
     include_lit: o.includeLit ? ("true" as const) : ("false" as const),
     ...(o.since ? { since: o.since } : {}),
+    ...(o.until ? { until: o.until } : {}),
   };
   const res = await send(() => printsEndpoint.$get({ param: { symbol }, query }, init(signal)));
   if (res.ok) return await res.json();
@@ -124,10 +142,31 @@ export async function fetchStoredAlerts(symbol: string, signal?: AbortSignal): P
   throw await failure(res);
 }
 
-/** Top 13F holders for the latest complete quarter. */
-export async function fetchHolders(symbol: string, signal?: AbortSignal): Promise<InstitutionalHolders> {
+/** Daily history (off-exchange volume and ratio, FINRA short ratio, closes) of `days` days ending by `asOf`. */
+export async function fetchPatterns(
+  symbol: string,
+  days: number,
+  asOf: string | null,
+  signal?: AbortSignal,
+): Promise<DarkPoolPatterns> {
   const res = await send(() =>
-    holdersEndpoint.$get({ param: { symbol }, query: { limit: "10" } }, init(signal)),
+    patternsEndpoint.$get(
+      { param: { symbol }, query: { days: String(days), ...asOfQuery(asOf) } },
+      init(signal),
+    ),
+  );
+  if (res.ok) return await res.json();
+  throw await failure(res);
+}
+
+/** Top 13F holders for the latest complete quarter (known at `asOf`). */
+export async function fetchHolders(
+  symbol: string,
+  asOf: string | null,
+  signal?: AbortSignal,
+): Promise<InstitutionalHolders> {
+  const res = await send(() =>
+    holdersEndpoint.$get({ param: { symbol }, query: { limit: "10", ...asOfQuery(asOf) } }, init(signal)),
   );
   if (res.ok) return await res.json();
   throw await failure(res);
@@ -135,10 +174,11 @@ export async function fetchHolders(symbol: string, signal?: AbortSignal): Promis
 
 export async function fetchInstitutionalFlow(
   symbol: string,
+  asOf: string | null,
   signal?: AbortSignal,
 ): Promise<InstitutionalFlow> {
   const res = await send(() =>
-    institutionalFlowEndpoint.$get({ param: { symbol }, query: {} }, init(signal)),
+    institutionalFlowEndpoint.$get({ param: { symbol }, query: asOfQuery(asOf) }, init(signal)),
   );
   if (res.ok) return await res.json();
   throw await failure(res);
@@ -146,9 +186,12 @@ export async function fetchInstitutionalFlow(
 
 export async function fetchOptionsPositioning(
   symbol: string,
+  asOf: string | null,
   signal?: AbortSignal,
 ): Promise<OptionsPositioning> {
-  const res = await send(() => positioningEndpoint.$get({ param: { symbol }, query: {} }, init(signal)));
+  const res = await send(() =>
+    positioningEndpoint.$get({ param: { symbol }, query: asOfQuery(asOf) }, init(signal)),
+  );
   if (res.ok) return await res.json();
   throw await failure(res);
 }

@@ -1,10 +1,13 @@
 /**
- * Chart.js with only the parts the dashboard draws (bar and line charts on category/linear axes, tooltip
- * and legend): registering `registerables` would ship every chart type and plugin.
+ * Chart.js with only the parts the dashboard draws (bar, line and bubble charts on category/linear axes,
+ * tooltip, legend, and zoom/pan from chartjs-plugin-zoom): registering `registerables` would ship every
+ * chart type and plugin. Time axes are linear axes over epoch milliseconds with New York tick labels, so no
+ * date adapter ships either.
  */
 import {
   BarController,
   BarElement,
+  BubbleController,
   CategoryScale,
   Chart,
   Legend,
@@ -14,8 +17,11 @@ import {
   PointElement,
   Tooltip,
 } from "chart.js";
+import zoomPlugin from "chartjs-plugin-zoom";
 
 Chart.register(
+  zoomPlugin,
+  BubbleController,
   BarController,
   BarElement,
   CategoryScale,
@@ -31,7 +37,13 @@ Chart.defaults.maintainAspectRatio = false;
 Chart.defaults.font.size = 11;
 Chart.defaults.color = "#475569";
 
-export type { ChartConfiguration, ChartData, ChartDataset, ChartOptions } from "chart.js";
+export type { ChartConfiguration, ChartData, ChartDataset, ChartOptions, Plugin } from "chart.js";
+
+/** Wheel/pinch zoom and drag pan along the x axis (the time axis of every chart that enables it). */
+export const ZOOM_X = {
+  zoom: { wheel: { enabled: true }, pinch: { enabled: true }, mode: "x" as const },
+  pan: { enabled: true, mode: "x" as const },
+};
 export { Chart };
 
 export const COLORS = {
@@ -44,4 +56,7 @@ export const COLORS = {
   call: "#16a34a",
   put: "#dc2626",
   holder: "#0ea5e9",
+  price: "#334155",
+  level: "rgba(99, 102, 241, 0.14)",
+  cluster: "rgba(234, 88, 12, 0.22)",
 } as const;

@@ -13,6 +13,11 @@ class Clock {
     }, 1000);
   }
 
+  stop() {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
   /** Age of an ISO timestamp right now, in ms; null when unknown. */
   ageOf(iso: string | null | undefined): number | null {
     if (iso == null) return null;

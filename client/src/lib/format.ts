@@ -69,6 +69,50 @@ export function fmtEtTime(iso: string): string {
 export const fmtEtDateTime = (iso: string | null | undefined) =>
   iso == null ? DASH : `${etDateTime.format(new Date(iso))} ET`;
 
+/** A plain number rounded to `digits` decimals (no float noise such as 190.85000000000002), grouped. */
+export function fmtNumber(v: number | null | undefined, digits = 2): string {
+  if (v == null || !Number.isFinite(v)) return DASH;
+  return v.toLocaleString("en-US", { maximumFractionDigits: digits });
+}
+/** A signed number ("+0.89", "-0.82"). */
+export const fmtSigned = (v: number | null | undefined, digits = 2) =>
+  v == null || !Number.isFinite(v) ? DASH : `${v > 0 ? "+" : ""}${fmtNumber(v, digits)}`;
+
+/**
+ * A score component's raw value in its unit (units as the API names them: usd, pct, ratio, count, ...):
+ * "$17.04M", "-0.44%", "1.8× average", never "17037027.15 usd".
+ */
+export function fmtValueWithUnit(v: number | null | undefined, unit: string): string {
+  if (v == null) return DASH;
+  switch (unit) {
+    case "usd":
+      return fmtUsd(v);
+    case "pct":
+      return fmtSignedPct(v, 2);
+    case "ratio":
+      return fmtFraction(v, 1);
+    case "ratio_to_average":
+      return `${fmtNumber(v, 2)}× average`;
+    case "count":
+      return fmtCount(v);
+    case "shares":
+      return fmtSharesCompact(v);
+    case "net_sentiment":
+    case "net_holding_share":
+      return fmtSigned(v, 3);
+    default:
+      return `${fmtNumber(v, 3)} ${humanize(unit)}`;
+  }
+}
+
+/** A value of unknown meaning for a detail line: numbers rounded, the rest as text. */
+export function fmtAny(v: unknown): string {
+  if (typeof v === "number") return fmtNumber(v, Math.abs(v) >= 100 ? 2 : 4);
+  if (v === null || v === undefined) return DASH;
+  if (typeof v === "string" || typeof v === "boolean") return String(v);
+  return JSON.stringify(v, (_k, x) => (typeof x === "number" ? Number(x.toFixed(4)) : x));
+}
+
 /** "12 s", "4 min", "3 h", "2 d": how old something is. */
 export function fmtAge(ageMs: number | null | undefined): string {
   if (ageMs == null || !Number.isFinite(ageMs)) return DASH;

@@ -6,7 +6,12 @@
  * table in one assignment inside an animation frame, at most every TABLE_UPDATE_MS, capped at MAX_ROWS.
  * At 2k prints/s that is five table updates a second instead of one per print (or one per frame: at 60
  * updates/s the table's layout alone took a quarter of the main thread in test/bench/dashboard-frames),
- * and a hidden tab (no frames) only holds the newest MAX_ROWS in memory.
+ * and a hidden tab (no frames) only holds the newest MAX_TAPE prints in memory.
+ *
+ * Every print (lit and off-exchange) also lands on the `tape`, oldest first, which the intraday price chart
+ * draws; the table shows the tape's newest off-exchange prints (or all, with "include lit"). One REST call
+ * fills both on a symbol switch, a reconnect or a gap. In the point-in-time view (`as_of`) the page leaves
+ * the live rooms and shows the tape up to that moment.
  */
 import type {
   AlertMessage,
@@ -24,22 +29,40 @@ export type { AlertMessage, PrintWire };
 
 /** Rows kept in the live table; older prints stay available over REST. */
 export const MAX_ROWS = 200;
+/** Prints kept on the tape for the price chart. */
+export const MAX_TAPE = 5000;
+/** Prints fetched from REST on a switch (the API's page limit). */
+const BACKFILL_LIMIT = 1000;
 const MAX_ALERTS = 50;
 /** Minimum time between two table updates: fast enough to read as live, slow enough to stay cheap. */
 export const TABLE_UPDATE_MS = 200;
+/** The `source` of every row the demo loader and the simulator write. */
+export const DEMO_SOURCE = "demo";
 const CHANNELS: SubscribeRequest["channels"] = ["prints", "alerts", "blocks", "options"];
 
-/** Newest first, one row per trade_key, at most MAX_ROWS. ISO timestamps from the server sort as text. */
-export function mergePrints(a: readonly PrintWire[], b: readonly PrintWire[]): PrintWire[] {
+/**
+ * Oldest first, one print per trade_key, the newest `max`. ISO timestamps from the server sort as text;
+ * equal timestamps keep their arrival order.
+ */
+export function mergeTape(a: readonly PrintWire[], b: readonly PrintWire[], max = MAX_TAPE): PrintWire[] {
   const seen = new Set<string>();
   const out: PrintWire[] = [];
   for (const p of [...a, ...b].sort((x, y) =>
-    x.timestamp < y.timestamp ? 1 : x.timestamp > y.timestamp ? -1 : 0,
+    x.timestamp < y.timestamp ? -1 : x.timestamp > y.timestamp ? 1 : 0,
   )) {
     if (seen.has(p.trade_key)) continue;
     seen.add(p.trade_key);
     out.push(p);
-    if (out.length === MAX_ROWS) break;
+  }
+  return out.length > max ? out.slice(out.length - max) : out;
+}
+
+/** The table's rows: the tape's newest prints first, off-exchange only unless `includeLit`, at most MAX_ROWS. */
+export function tableRows(tape: readonly PrintWire[], includeLit: boolean): PrintWire[] {
+  const out: PrintWire[] = [];
+  for (let i = tape.length - 1; i >= 0 && out.length < MAX_ROWS; i--) {
+    const p = tape[i]!;
+    if (includeLit || p.is_off_exchange) out.push(p);
   }
   return out;
 }
@@ -48,6 +71,10 @@ class LiveState {
   connection = $state<ConnectionState>("connecting");
   /** Live table rows, newest first. */
   rows = $state.raw<PrintWire[]>([]);
+  /** Every print of the followed symbol (lit and off-exchange), oldest first, at most MAX_TAPE. */
+  tape = $state.raw<PrintWire[]>([]);
+  /** The point-in-time view: no live rooms, the tape ends here. */
+  asOf = $state<string | null>(null);
   /** Alerts pushed since the page opened for this symbol, newest first. */
   alerts = $state.raw<AlertMessage[]>([]);
   /** Show lit (on-exchange) prints as well as off-exchange ones. */
@@ -61,6 +88,10 @@ class LiveState {
   /** Block and options events seen for this symbol since it was selected. */
   blockEvents = $state(0);
   optionEvents = $state(0);
+  /** The socket has delivered prints of the demo simulator (`source = demo`): the feed is simulated. */
+  simulated = $state(false);
+  /** The followed symbol's stored prints include demo rows. */
+  demoRows = $state(false);
 
   #socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   #symbol: string | null = null;
@@ -73,6 +104,8 @@ class LiveState {
   #countThisSecond = 0;
   #rateTimer: ReturnType<typeof setInterval> | null = null;
   #onChange: (() => void) | null = null;
+  /** Removes the window listeners added by connect(). */
+  #listeners: AbortController | null = null;
 
   /** Connects once; `onInputsChanged` is called when an alert, block or options event arrives. */
   connect(onInputsChanged: () => void) {
@@ -88,7 +121,7 @@ class LiveState {
       this.connection = "connected";
       // A recovered session keeps its rooms and gets the missed packets replayed by the server
       // (connection state recovery); a new session must subscribe again and backfill over REST.
-      if (!socket.recovered && this.#symbol) {
+      if (!socket.recovered && this.#symbol && this.asOf === null) {
         this.#subscribe(this.#symbol);
         void this.#backfill(this.#symbol);
       }
@@ -119,52 +152,75 @@ class LiveState {
       this.optionEvents += batch.items.length;
       this.#onChange?.();
     });
-    addEventListener("offline", () => {
-      this.connection = "offline";
-    });
-    addEventListener("online", () => {
-      if (socket.connected) this.connection = "connected";
-      else socket.connect();
-    });
+    this.#listeners = new AbortController();
+    const { signal } = this.#listeners;
+    addEventListener(
+      "offline",
+      () => {
+        this.connection = "offline";
+      },
+      { signal },
+    );
+    addEventListener(
+      "online",
+      () => {
+        if (socket.connected) this.connection = "connected";
+        else socket.connect();
+      },
+      { signal },
+    );
     this.#rateTimer = setInterval(() => {
       this.printsPerSecond = this.#countThisSecond;
       this.#countThisSecond = 0;
     }, 1000);
   }
 
-  /** Follows a symbol: leaves the old rooms, clears the table, joins the new rooms and backfills. */
-  follow(symbol: string) {
-    if (symbol === this.#symbol) return;
+  /**
+   * Follows a symbol (as of a moment, or live when `asOf` is null): leaves the old rooms, clears the table,
+   * joins the new rooms (live only) and backfills.
+   */
+  follow(symbol: string, asOf: string | null = null) {
+    if (symbol === this.#symbol && asOf === this.asOf) return;
     const previous = this.#symbol;
+    const wasLive = this.asOf === null;
     this.#symbol = symbol;
-    if (previous && this.#socket?.connected) {
+    this.asOf = asOf;
+    if (previous && wasLive && this.#socket?.connected) {
       this.#socket.emit("unsubscribe", { symbols: [previous], channels: CHANNELS }, () => {});
     }
     this.#pending = [];
     this.#keys.clear();
     this.#lastSeq = null;
     this.rows = [];
+    this.tape = [];
     this.alerts = [];
     this.lastPrintAtMs = null;
     this.blockEvents = 0;
     this.optionEvents = 0;
-    if (this.#socket?.connected) this.#subscribe(symbol);
+    this.demoRows = false;
+    if (asOf === null && this.#socket?.connected) this.#subscribe(symbol);
     void this.#backfill(symbol);
   }
 
+  /** The tape holds lit prints too: switching only re-filters it. */
   setIncludeLit(on: boolean) {
     this.includeLit = on;
-    this.rows = [];
-    this.#keys.clear();
-    if (this.#symbol) void this.#backfill(this.#symbol);
+    this.rows = tableRows(this.tape, on);
   }
 
+  /** Undoes connect(): socket, window listeners and timers. */
   disconnect() {
     this.#socket?.disconnect();
     this.#socket = null;
+    this.#listeners?.abort();
+    this.#listeners = null;
     if (this.#rateTimer) clearInterval(this.#rateTimer);
+    this.#rateTimer = null;
     if (this.#frame !== null) cancelAnimationFrame(this.#frame);
+    this.#frame = null;
     if (this.#wait !== null) clearTimeout(this.#wait);
+    this.#wait = null;
+    this.#symbol = null;
   }
 
   #subscribe(symbol: string) {
@@ -174,7 +230,7 @@ class LiveState {
   }
 
   #onPrints(batch: PrintsBatch) {
-    if (batch.symbol !== this.#symbol) return;
+    if (batch.symbol !== this.#symbol || this.asOf !== null) return;
     // Sequence numbers rise by one per batch and room across all nodes; a jump means batches were missed,
     // 0 means the server could not number it. A batch from another node may arrive a little late (lower).
     if (batch.seq === 0 || (this.#lastSeq !== null && batch.seq > this.#lastSeq + 1)) {
@@ -183,9 +239,10 @@ class LiveState {
     }
     if (batch.seq > (this.#lastSeq ?? 0)) this.#lastSeq = batch.seq;
     this.#countThisSecond += batch.prints.length;
-    for (const p of batch.prints) if (this.includeLit || p.is_off_exchange) this.#pending.push(p);
-    // Older queued prints would fall off the table anyway.
-    if (this.#pending.length > MAX_ROWS) this.#pending.splice(0, this.#pending.length - MAX_ROWS);
+    if (!this.simulated && batch.prints.some((p) => p.source === DEMO_SOURCE)) this.simulated = true;
+    for (const p of batch.prints) this.#pending.push(p);
+    // Older queued prints would fall off the tape anyway.
+    if (this.#pending.length > MAX_TAPE) this.#pending.splice(0, this.#pending.length - MAX_TAPE);
     this.#schedule();
   }
 
@@ -207,37 +264,47 @@ class LiveState {
     this.#lastFlushMs = performance.now();
     if (this.#pending.length === 0) return;
     const incoming: PrintWire[] = [];
-    for (let i = this.#pending.length - 1; i >= 0; i--) {
-      const p = this.#pending[i]!;
-      if (!this.#keys.has(p.trade_key)) incoming.push(p);
+    for (const p of this.#pending) {
+      if (this.#keys.has(p.trade_key)) continue;
+      this.#keys.add(p.trade_key);
+      incoming.push(p);
     }
     this.#pending = [];
     if (incoming.length === 0) return;
-    const next =
-      incoming.length >= MAX_ROWS
-        ? incoming.slice(0, MAX_ROWS)
-        : incoming.concat(this.rows.slice(0, MAX_ROWS - incoming.length));
-    this.#keys = new Set(next.map((p) => p.trade_key));
-    this.rows = next;
+    const last = this.tape.at(-1);
+    // Live prints nearly always arrive in time order: append; otherwise merge.
+    let next =
+      last === undefined || incoming.every((p) => p.timestamp >= last.timestamp)
+        ? this.tape.concat(incoming)
+        : mergeTape(this.tape, incoming, Number.POSITIVE_INFINITY);
+    if (next.length > MAX_TAPE) {
+      for (const p of next.slice(0, next.length - MAX_TAPE)) this.#keys.delete(p.trade_key);
+      next = next.slice(next.length - MAX_TAPE);
+    }
+    this.tape = next;
+    this.rows = tableRows(next, this.includeLit);
     this.lastPrintAtMs = Date.now();
   }
 
-  /** Fills the table from REST: after a gap, a new session, or a symbol switch. */
+  /** Fills the tape and table from REST (lit and off-exchange): after a gap, a new session, or a switch. */
   async #backfill(symbol: string) {
-    const newest = this.rows[0]?.timestamp;
+    const newest = this.tape.at(-1)?.timestamp;
+    const asOf = this.asOf;
     try {
       const page = await fetchPrints(symbol, {
-        limit: MAX_ROWS,
-        includeLit: this.includeLit,
+        limit: BACKFILL_LIMIT,
+        includeLit: true,
         ...(newest ? { since: newest } : {}),
+        ...(asOf ? { until: asOf } : {}),
       });
-      if (symbol !== this.#symbol) return;
-      const fetched = this.includeLit ? page.prints : page.prints.filter((p) => p.is_off_exchange);
+      if (symbol !== this.#symbol || asOf !== this.asOf) return;
       this.backfills += 1;
-      if (fetched.length === 0) return;
-      const merged = mergePrints(fetched, this.rows);
+      if (page.prints.some((p) => p.source === DEMO_SOURCE)) this.demoRows = true;
+      if (page.prints.length === 0) return;
+      const merged = mergeTape(page.prints, this.tape);
       this.#keys = new Set(merged.map((p) => p.trade_key));
-      this.rows = merged;
+      this.tape = merged;
+      this.rows = tableRows(merged, this.includeLit);
     } catch (e) {
       // The section's own REST state shows a missing symbol; a failed backfill only loses older rows.
       if (symbol === this.#symbol)

@@ -50,16 +50,25 @@ export const alerts = pgTable(
 );
 
 /** Registered webhooks: alerts matching `symbols` (or `*`) and `types` (empty = all) are POSTed, signed. */
-export const webhooks = pgTable("webhooks", {
-  id: text("id").primaryKey(),
-  url: text("url").notNull(),
-  /** HMAC-SHA256 key of the signature header; shown once at registration. */
-  secret: text("secret").notNull(),
-  symbols: text("symbols").array().notNull(),
-  types: text("types").array().notNull(),
-  active: boolean("active").notNull().default(true),
-  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-});
+export const webhooks = pgTable(
+  "webhooks",
+  {
+    id: text("id").primaryKey(),
+    /**
+     * Who registered it: a SHA-256 prefix of the API key (never the key), or `open` when no keys are
+     * configured. Counts against WEBHOOK_MAX_PER_KEY. Rows from before this column are `legacy`.
+     */
+    owner: text("owner").notNull().default("legacy"),
+    url: text("url").notNull(),
+    /** HMAC-SHA256 key of the signature header; shown once at registration. */
+    secret: text("secret").notNull(),
+    symbols: text("symbols").array().notNull(),
+    types: text("types").array().notNull(),
+    active: boolean("active").notNull().default(true),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  },
+  (t) => [index("webhooks_owner_idx").on(t.owner)],
+);
 
 /** Deliveries that failed every retry, kept for inspection over REST. */
 export const webhookDeadLetters = pgTable(

@@ -69,7 +69,10 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
   const params = o.params ?? DEFAULT_BLOCKS_PARAMS;
   const log = deps.log.child("alerts");
   const engine = new AlertEngine(params, o.rules ?? DEFAULT_ALERT_RULES);
-  const dispatcher = new WebhookDispatcher(deadLetterStore(db), o.webhooks ?? DEFAULT_WEBHOOK_OPTIONS);
+  const dispatcher = new WebhookDispatcher(deadLetterStore(db), {
+    ...(o.webhooks ?? DEFAULT_WEBHOOK_OPTIONS),
+    allowPrivate: o.webhooks?.allowPrivate ?? deps.env.WEBHOOK_ALLOW_PRIVATE,
+  });
   const loadBaselines = o.loadBaselines ?? true;
   let chain: Promise<void> = Promise.resolve();
   let baselineChain: Promise<void> = Promise.resolve();

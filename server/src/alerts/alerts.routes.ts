@@ -2,14 +2,18 @@
  * `/smart-money/alerts/{symbol}` (history and backfill by sequence) and webhook registration, listing,
  * removal and dead letters. Webhook routes need an API key whenever keys are configured.
  */
+import { createHash } from "node:crypto";
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../core/deps";
 import { AppError } from "../errors";
+import { presentedKey } from "../lib/auth";
 import { errorResponses, newRouter } from "../lib/openapi";
 import { normalizeSymbol } from "../lib/symbols";
+import { IsoTimestamp } from "../lib/time-params";
 import { ALERT_SEVERITIES, ALERT_TYPES, type AlertType } from "./alerts.rules";
 import { createWebhook, deleteWebhook, listDeadLetters, listWebhooks, queryAlerts } from "./alerts.store";
-import { SIGNATURE_HEADER } from "./webhooks";
+import { checkWebhookTarget, TargetRefused } from "./webhook-target";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./webhooks";
 
 const AlertSchema = z
   .object({
@@ -54,7 +58,7 @@ const alertsRoute = createRoute({
         .optional()
         .openapi({ description: `Comma-separated alert types: ${ALERT_TYPES.join(", ")}` }),
       severity: z.enum(ALERT_SEVERITIES).optional().openapi({ description: "Minimum severity" }),
-      since: z.iso.datetime({ offset: true }).optional(),
+      since: IsoTimestamp.optional(),
       after_seq: z.coerce.number().int().min(0).optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
@@ -77,6 +81,9 @@ const alertsRoute = createRoute({
   },
 });
 
+/** Webhook ids are UUIDs (alerts.store.ts createWebhook); anything else cannot name one. */
+const WebhookId = z.uuid();
+
 const WebhookSchema = z
   .object({
     id: z.string(),
@@ -92,7 +99,9 @@ const createWebhookRoute = createRoute({
   method: "post",
   path: "/smart-money/webhooks",
   tags: ["Alerts"],
-  summary: `Register a webhook; each alert is POSTed with an ${SIGNATURE_HEADER} HMAC-SHA256 header`,
+  summary: `Register a webhook; each alert is POSTed with ${SIGNATURE_HEADER} (HMAC-SHA256 of timestamp + "." + body) and ${TIMESTAMP_HEADER}`,
+  description:
+    "The URL must be http(s) and resolve to public addresses only (loopback, private, link-local, CGNAT, unique-local, multicast and reserved ranges are refused with 400, unless WEBHOOK_ALLOW_PRIVATE=true). At most WEBHOOK_MAX_PER_KEY webhooks per API key (409 above it).",
   request: {
     body: {
       content: {
@@ -113,6 +122,7 @@ const createWebhookRoute = createRoute({
       content: { "application/json": { schema: WebhookSchema.extend({ secret: z.string() }) } },
     },
     401: errorResponses[400],
+    409: errorResponses[400],
     ...errorResponses,
   },
 });
@@ -136,7 +146,7 @@ const deleteWebhookRoute = createRoute({
   path: "/smart-money/webhooks/{id}",
   tags: ["Alerts"],
   summary: "Remove a webhook",
-  request: { params: z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) }) },
+  request: { params: z.object({ id: WebhookId.openapi({ param: { name: "id", in: "path" } }) }) },
   responses: {
     200: {
       description: "Removed",
@@ -154,7 +164,7 @@ const deadLettersRoute = createRoute({
   summary: "Deliveries that failed every retry, newest first",
   request: {
     query: z.object({
-      webhook_id: z.string().optional(),
+      webhook_id: WebhookId.optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
   },
@@ -194,6 +204,12 @@ function parseTypes(text: string | undefined): AlertType[] | undefined {
   return types as AlertType[];
 }
 
+/** The owner a webhook counts against: a hash prefix of the API key (never the key itself), or `open`. */
+function webhookOwner(key: string | null, apiKeys: string[]): string {
+  if (apiKeys.length === 0 || key === null) return "open";
+  return `key:${createHash("sha256").update(key).digest("hex").slice(0, 32)}`;
+}
+
 export function alertsRoutes(deps: AppDeps) {
   const { db } = deps.db;
   const now = () => deps.now?.() ?? new Date();
@@ -224,12 +240,30 @@ export function alertsRoutes(deps: AppDeps) {
     .openapi(createWebhookRoute, async (c) => {
       const body = c.req.valid("json");
       const symbols = body.symbols.map((s) => (s === "*" ? s : normalizeSymbol(s)));
-      const hook = await createWebhook(db, {
-        url: body.url,
-        symbols,
-        types: body.types,
-        secret: body.secret,
-      });
+      try {
+        await checkWebhookTarget(body.url, { allowPrivate: deps.env.WEBHOOK_ALLOW_PRIVATE });
+      } catch (e) {
+        if (e instanceof TargetRefused)
+          throw new AppError("INVALID_INPUT", `url: ${e.message}`, { field: "url", reason: e.reason });
+        throw e;
+      }
+      const max = deps.env.WEBHOOK_MAX_PER_KEY;
+      const hook = await createWebhook(
+        db,
+        {
+          owner: webhookOwner(presentedKey(c), deps.env.API_KEYS),
+          url: body.url,
+          symbols,
+          types: body.types,
+          secret: body.secret,
+        },
+        max,
+      );
+      if (hook === null)
+        throw new AppError(
+          "CONFLICT",
+          `this API key already has ${max} webhooks (WEBHOOK_MAX_PER_KEY); delete one first`,
+        );
       return c.json({ ...hook, active: true, created_at: now().toISOString() }, 201);
     })
     .openapi(listWebhooksRoute, async (c) => {

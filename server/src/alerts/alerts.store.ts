@@ -167,10 +167,15 @@ const webhookGenerations = new WeakMap<Db, number>();
 export const webhookGeneration = (db: Db): number => webhookGenerations.get(db) ?? 0;
 const bumpWebhooks = (db: Db) => webhookGenerations.set(db, webhookGeneration(db) + 1);
 
+/**
+ * Registers a webhook for `owner` unless it already has `maxPerOwner`; returns null then. The count and
+ * the insert run under a per-owner transaction lock, so concurrent registrations cannot pass the cap.
+ */
 export async function createWebhook(
   db: Db,
-  w: { url: string; symbols: string[]; types: string[]; secret?: string | undefined },
-): Promise<Webhook> {
+  w: { owner: string; url: string; symbols: string[]; types: string[]; secret?: string | undefined },
+  maxPerOwner: number,
+): Promise<Webhook | null> {
   const hook: Webhook = {
     id: randomUUID(),
     url: w.url,
@@ -178,7 +183,17 @@ export async function createWebhook(
     symbols: w.symbols,
     types: w.types,
   };
-  await db.insert(schema.webhooks).values(hook);
+  const stored = await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`webhooks:${w.owner}`}))`);
+    const [row] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(schema.webhooks)
+      .where(eq(schema.webhooks.owner, w.owner));
+    if ((row?.n ?? 0) >= maxPerOwner) return false;
+    await tx.insert(schema.webhooks).values({ ...hook, owner: w.owner });
+    return true;
+  });
+  if (!stored) return null;
   bumpWebhooks(db);
   return hook;
 }

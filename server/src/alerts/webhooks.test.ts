@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -7,6 +8,7 @@ import {
   DELIVERY_HEADER,
   type DeadLetter,
   SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
   verifySignature,
   type Webhook,
   WebhookDispatcher,
@@ -56,10 +58,15 @@ async function receiver(status: (n: number) => number): Promise<{ url: string; r
   return { url: `http://127.0.0.1:${port}/hook`, received };
 }
 
-const fast = { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 1_000, timeoutMs: 2_000 };
+// The receivers below listen on 127.0.0.1, which only local development (WEBHOOK_ALLOW_PRIVATE) may target.
+const fast = { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 1_000, timeoutMs: 2_000, allowPrivate: true };
+const signed = (r: Received) => ({
+  signature: r.headers[SIGNATURE_HEADER] as string | undefined,
+  timestamp: r.headers[TIMESTAMP_HEADER] as string | undefined,
+});
 
 describe("webhooks", () => {
-  it("a receiver gets the alert with an HMAC-SHA256 signature it can verify with the shared secret", async () => {
+  it("a receiver gets the alert signed over timestamp.body with HMAC-SHA256, verifiable with the shared secret", async () => {
     const { url, received } = await receiver(() => 204);
     const letters: DeadLetter[] = [];
     const dispatcher = new WebhookDispatcher({ deadLetter: async (l) => void letters.push(l) }, fast);
@@ -69,10 +76,23 @@ describe("webhooks", () => {
     expect(received).toHaveLength(1);
     const got = received[0]!;
     expect(got.headers["content-type"]).toBe("application/json");
-    expect(verifySignature("s3cret", got.body, got.headers[SIGNATURE_HEADER] as string)).toBe(true);
-    expect(verifySignature("wrong", got.body, got.headers[SIGNATURE_HEADER] as string)).toBe(false);
+    // Verified independently of the product's helper, as a receiver following docs/alerts.md would.
+    const timestamp = got.headers[TIMESTAMP_HEADER] as string;
+    expect(timestamp).toMatch(/^\d{10}$/);
+    expect(Math.abs(Number(timestamp) - got.atMs / 1000)).toBeLessThan(60);
+    const expected = createHmac("sha256", "s3cret").update(`${timestamp}.${got.body}`).digest("hex");
+    expect(got.headers[SIGNATURE_HEADER]).toBe(`sha256=${expected}`);
+    // The body alone no longer verifies: the timestamp is part of what is signed.
+    const bodyOnly = createHmac("sha256", "s3cret").update(got.body).digest("hex");
+    expect(got.headers[SIGNATURE_HEADER]).not.toBe(`sha256=${bodyOnly}`);
+    expect(verifySignature("s3cret", got.body, signed(got))).toBe(true);
+    expect(verifySignature("wrong", got.body, signed(got))).toBe(false);
+    expect(verifySignature("s3cret", got.body.replace("AAPL", "MSFT"), signed(got))).toBe(false);
+    // A replay with a forged newer timestamp fails the signature; the original fails freshness later on.
+    const later = String(Number(timestamp) + 600);
+    expect(verifySignature("s3cret", got.body, { ...signed(got), timestamp: later })).toBe(false);
     expect(
-      verifySignature("s3cret", got.body.replace("AAPL", "MSFT"), got.headers[SIGNATURE_HEADER] as string),
+      verifySignature("s3cret", got.body, signed(got), { nowMs: (Number(timestamp) + 301) * 1000 }),
     ).toBe(false);
     expect(got.headers[DELIVERY_HEADER]).toBe(`${alert.id}.wh1`);
     expect(JSON.parse(got.body)).toEqual({ event: "alert", alert });
@@ -121,7 +141,53 @@ describe("webhooks", () => {
     const [result] = dispatcher.dispatch(alert, [{ id: "wh4", url, secret: "k", symbols: ["*"], types: [] }]);
     expect((await result)?.ok).toBe(false);
     expect(letters[0]?.lastStatus).toBeNull();
-    expect(letters[0]?.lastError).toMatch(/fetch failed|ECONNREFUSED/);
+    expect(letters[0]?.lastError).toMatch(/ECONNREFUSED/);
+  });
+
+  it("never contacts a loopback receiver without WEBHOOK_ALLOW_PRIVATE; the dead letter says only that it was refused", async () => {
+    const { url, received } = await receiver(() => 200);
+    const letters: DeadLetter[] = [];
+    const strict = { ...fast, allowPrivate: false };
+    const dispatcher = new WebhookDispatcher({ deadLetter: async (l) => void letters.push(l) }, strict);
+    const [result] = dispatcher.dispatch(alert, [{ id: "wh5", url, secret: "k", symbols: ["*"], types: [] }]);
+    expect(await result).toEqual({ ok: false, attempts: 3, status: null });
+    expect(received).toHaveLength(0);
+    expect(letters[0]).toMatchObject({
+      lastStatus: null,
+      lastError: "target refused: loopback address (127.0.0.0/8)",
+    });
+  });
+
+  it("checks the host again at delivery and connects to the address it checked (DNS rebinding)", async () => {
+    const { url, received } = await receiver(() => 200);
+    const port = new URL(url).port;
+    // A name that was public at registration and now resolves to an internal address is refused.
+    const rebound = async () => [{ address: "10.0.0.5", family: 4 }];
+    const letters: DeadLetter[] = [];
+    const strict = new WebhookDispatcher(
+      { deadLetter: async (l) => void letters.push(l) },
+      { ...fast, allowPrivate: false, resolve: rebound },
+    );
+    const hook = {
+      id: "wh6",
+      url: `http://hooks.example:${port}/hook`,
+      secret: "k",
+      symbols: ["*"],
+      types: [],
+    };
+    expect((await Promise.all(strict.dispatch(alert, [hook])))[0]?.ok).toBe(false);
+    expect(letters[0]?.lastError).toBe("target refused: private address (10.0.0.0/8)");
+    // The connection goes to the resolved address that was checked, not to a second DNS answer: the name
+    // does not exist in system DNS, yet the receiver gets the request, with the name as Host.
+    const pinned = new WebhookDispatcher(
+      { deadLetter: async () => {} },
+      { ...fast, resolve: async () => [{ address: "127.0.0.1", family: 4 }] },
+    );
+    const [ok] = await Promise.all(
+      pinned.dispatch(alert, [{ ...hook, url: `http://rebind.invalid:${port}/hook` }]),
+    );
+    expect(ok).toEqual({ ok: true, attempts: 1, status: 200 });
+    expect(received[0]?.headers.host).toBe(`rebind.invalid:${port}`);
   });
 
   it("sends only the symbols and alert types a webhook registered for", () => {

@@ -8,16 +8,16 @@ import type { AppDeps } from "../core/deps";
 import { errorResponses, newRouter, SymbolParams } from "../lib/openapi";
 import type { ResponseCache } from "../lib/response-cache";
 import { requireKnownSymbol } from "../lib/symbols";
+import { IsoTimestamp } from "../lib/time-params";
 import { buildDashboard, type DashboardPayload, type DashboardProviders } from "./analytics.dashboard";
 import { gatherInputs } from "./analytics.inputs";
 import { computeFlow, computeIndicators } from "./analytics.signals";
 import type { SmartMoneyFlow } from "./analytics.types";
 
 const Query = z.object({
-  as_of: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ description: "Compute from what had been published by this moment (ISO 8601); default now" }),
+  as_of: IsoTimestamp.optional().openapi({
+    description: "Compute from what had been published by this moment (ISO 8601); default now",
+  }),
   price_change: z.coerce
     .number()
     .optional()

@@ -7,6 +7,7 @@ import type { AppDeps } from "../core/deps";
 import { addDays, etDateOf, etDayBounds } from "../lib/et-time";
 import { errorResponses, newRouter, SymbolParams } from "../lib/openapi";
 import { requireKnownSymbol } from "../lib/symbols";
+import { IsoDay, IsoTimestamp } from "../lib/time-params";
 import { DEFAULT_BLOCKS_PARAMS } from "./blocks.params";
 import {
   optionsPositioning,
@@ -26,9 +27,6 @@ import {
   recentBlockPrints,
 } from "./blocks.store";
 import { parseOptionSymbol } from "./occ";
-
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
-const IsoTime = z.iso.datetime({ offset: true });
 
 const BlockTradeSchema = z
   .object({
@@ -58,7 +56,7 @@ const recentRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      since: IsoTime.optional(),
+      since: IsoTimestamp.optional(),
       min_value: z.coerce.number().min(0).optional().openapi({ description: "USD, default 1,000,000" }),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
@@ -108,7 +106,7 @@ const optionsRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      date: Day.optional().openapi({
+      date: IsoDay.optional().openapi({
         description: "Trading day (ET); default the last day with option prints",
       }),
       unusual_only: z.enum(["true", "false"]).default("false"),
@@ -144,11 +142,11 @@ const positioningRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      since: IsoTime.optional().openapi({
+      since: IsoTimestamp.optional().openapi({
         description: "Default: start of the last New York day with option prints known at as_of",
       }),
-      until: IsoTime.optional().openapi({ description: "Default: just after the newest such print" }),
-      as_of: IsoTime.optional().openapi({
+      until: IsoTimestamp.optional().openapi({ description: "Default: just after the newest such print" }),
+      as_of: IsoTimestamp.optional().openapi({
         description:
           "Point in time: only prints at or before this moment and published by then (default now)",
       }),
@@ -201,7 +199,7 @@ const spikeRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      date: Day.optional(),
+      date: IsoDay.optional(),
       total_volume: z.coerce
         .number()
         .min(0)
@@ -253,7 +251,7 @@ const divergenceRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      until: IsoTime.optional().openapi({ description: "Window end; default the newest print" }),
+      until: IsoTimestamp.optional().openapi({ description: "Window end; default the newest print" }),
       window_minutes: z.coerce
         .number()
         .int()

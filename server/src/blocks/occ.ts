@@ -13,6 +13,8 @@
  *   shares, so it is marked `adjusted` and kept apart from the standard chain.
  */
 
+import { CANONICAL_SYMBOL } from "../lib/symbol-form";
+
 export type OptionRight = "call" | "put";
 
 export interface OptionContract {
@@ -81,6 +83,8 @@ export function parseOptionSymbol(symbol: string): OptionContract | null {
   ];
   if (!isCalendarDate(2000 + Number(yy), Number(mm), Number(dd))) return null;
   const underlying = underlyingOfRoot(root);
+  // Stored as the symbol of the underlying: it must be one a route can ask for (`BRK.B`; `A..B`, `1AB` are not).
+  if (!CANONICAL_SYMBOL.test(underlying.underlying)) return null;
   return {
     contract: `${root}${yy}${mm}${dd}${cp}${strike}`,
     root,
@@ -98,6 +102,10 @@ export function parseOptionSymbol(symbol: string): OptionContract | null {
 export function optionSymbolProblem(symbol: string): string {
   const m = SYMBOL_RE.exec(symbol.trim().toUpperCase());
   if (m === null) return `${JSON.stringify(symbol)} is not an OCC option symbol`;
+  const underlying = underlyingOfRoot(m[1] as string).underlying;
+  if (!CANONICAL_SYMBOL.test(underlying)) {
+    return `${JSON.stringify(symbol)} has root ${JSON.stringify(m[1])}, whose underlying ${JSON.stringify(underlying)} is not a ticker`;
+  }
   return `${JSON.stringify(symbol)} has expiry 20${m[2]}-${m[3]}-${m[4]}, which is not a calendar date`;
 }
 

@@ -1,5 +1,6 @@
 import { type ByteSource, readLines } from "../lib/lines";
 import { formatLocation, type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { canonicalSymbol } from "../lib/symbol-form";
 import type { Quote, RawPrint } from "./print";
 
 /**
@@ -109,6 +110,13 @@ function timeOf(m: Json, field: string): Date {
   return new Date(ms);
 }
 
+/** Alpaca writes class shares `BRK.B`; stored in the canonical form all sources share. */
+function symbolOf(m: Json, field: string): string {
+  const result = canonicalSymbol(str(m, field));
+  if (!result.ok) throw new FieldError(field, result.message);
+  return result.symbol;
+}
+
 function conditionsOf(m: Json, field: string): string[] {
   const v = m[field];
   if (v === undefined || v === null) return [];
@@ -125,7 +133,7 @@ function toEvent(m: Json, storedSource: string, at: Location): AlpacaEvent {
       const exchange = str(m, "x");
       const ts = timeOf(m, "t");
       const print: RawPrint = {
-        symbol: str(m, "S"),
+        symbol: symbolOf(m, "S"),
         ts,
         price: positive(m, "p"),
         sizeShares: positive(m, "s"),
@@ -149,13 +157,13 @@ function toEvent(m: Json, storedSource: string, at: Location): AlpacaEvent {
     case "q": {
       const bid = positive(m, "bp");
       const ask = positive(m, "ap");
-      return { kind: "quote", quote: { symbol: str(m, "S"), ts: timeOf(m, "t"), bid, ask } };
+      return { kind: "quote", quote: { symbol: symbolOf(m, "S"), ts: timeOf(m, "t"), bid, ask } };
     }
     case "c":
       return {
         kind: "correction",
         correction: {
-          symbol: str(m, "S"),
+          symbol: symbolOf(m, "S"),
           ts: timeOf(m, "t"),
           exchange: str(m, "x"),
           tape: optStr(m, "z"),
@@ -176,7 +184,7 @@ function toEvent(m: Json, storedSource: string, at: Location): AlpacaEvent {
       return {
         kind: "cancel",
         cancel: {
-          symbol: str(m, "S"),
+          symbol: symbolOf(m, "S"),
           ts: timeOf(m, "t"),
           exchange: str(m, "x"),
           tape: optStr(m, "z"),

@@ -3,6 +3,7 @@ import { addDays, etWallTimeToUtc, isIsoDate, mondayOf } from "../lib/et-time";
 import { isDigits, parseDecimal } from "../lib/fields";
 import { type ByteSource, readLines } from "../lib/lines";
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { canonicalSymbol } from "../lib/symbol-form";
 import { onOrNextTradingDay } from "../lib/trading-calendar";
 
 export type AtsWeeklyRecord = typeof schema.atsWeekly.$inferInsert;
@@ -224,8 +225,13 @@ function atsRowToRecord(row: Record<string, unknown>, ctx: RowContext): Parsed<A
   const fail = (field: string, message: string): Parsed<AtsWeeklyRecord> =>
     parsedError({ ...ctx.at, element: field }, `${field}: ${message}`);
   const text = (v: unknown): string => (typeof v === "string" ? v.trim() : v == null ? "" : String(v));
-  const symbol = text(row.issueSymbolIdentifier);
+  let symbol = text(row.issueSymbolIdentifier);
   if (symbol.length === 0 && !ctx.keepFirmTotals) return null;
+  if (symbol.length > 0) {
+    const symbolOf = canonicalSymbol(symbol);
+    if (!symbolOf.ok) return fail("issueSymbolIdentifier", symbolOf.message);
+    symbol = symbolOf.symbol;
+  }
   const tierText = text(row.tierIdentifier ?? row.tierDescription);
   const tier = tierIdentifierOf(tierText);
   if (tier === null) return fail("tierDescription", `"${tierText}" is not NMS Tier 1, NMS Tier 2 or OTC`);

@@ -3,6 +3,7 @@ import { etDateOf, etWallTimeToUtc, isIsoDate } from "../lib/et-time";
 import { isDigits, parseDecimal, splitDelimited } from "../lib/fields";
 import { type ByteSource, readLines } from "../lib/lines";
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { canonicalSymbol } from "../lib/symbol-form";
 
 export type DailyBarRecord = typeof schema.dailyBars.$inferInsert;
 
@@ -68,11 +69,17 @@ export async function* parseDailyBars(
       parsedError({ ...at, element: field }, `${field}: ${message}`);
 
     const symbolColumn = layout === "vendor" ? "ticker" : "symbol";
-    const symbol = get(symbolColumn);
-    if (symbol.length === 0) {
+    const rawSymbol = get(symbolColumn);
+    if (rawSymbol.length === 0) {
       yield fail(symbolColumn, "empty (truncated line?)");
       continue;
     }
+    const symbolOf = canonicalSymbol(rawSymbol);
+    if (!symbolOf.ok) {
+      yield fail(symbolColumn, symbolOf.message);
+      continue;
+    }
+    const symbol = symbolOf.symbol;
     let day: string;
     if (layout === "vendor") {
       const ns = get("window_start");

@@ -13,6 +13,7 @@ import {
 } from "../lib/openapi";
 import type { ResponseCache } from "../lib/response-cache";
 import { normalizeSymbol, requireKnownSymbol } from "../lib/symbols";
+import { IsoDay, IsoTimestamp } from "../lib/time-params";
 import {
   DARKPOOL_PARAMS,
   dix,
@@ -45,8 +46,7 @@ import { type DayVolume, dayVolumes, ratioHistory, weekConsolidatedVolume } from
 import { readScope } from "./rollups";
 import { extendedHoursVolume } from "./sessions.store";
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD");
-const AsOf = z.iso.datetime({ offset: true }).optional().openapi({ description: "Point in time (ISO 8601)" });
+const AsOf = IsoTimestamp.optional().openapi({ description: "Point in time (ISO 8601)" });
 
 const PrintSchema = z
   .object({
@@ -86,8 +86,8 @@ const printsRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      since: z.iso.datetime({ offset: true }).optional(),
-      until: z.iso.datetime({ offset: true }).optional(),
+      since: IsoTimestamp.optional(),
+      until: IsoTimestamp.optional(),
       min_value: z.coerce.number().min(0).optional().openapi({ description: "Minimum print value, USD" }),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
       cursor: z.string().optional().openapi({ description: "next_cursor of the previous page" }),
@@ -139,7 +139,7 @@ const summaryRoute = createRoute({
   request: {
     params: SymbolParams,
     query: z.object({
-      date: Day.optional().openapi({
+      date: IsoDay.optional().openapi({
         description: "Trading day (ET); default: the latest day with off-exchange prints as of `as_of`",
       }),
       total_volume: z.coerce
@@ -397,7 +397,7 @@ const dixRoute = createRoute({
   summary: "DIX: dollar-weighted FINRA short-volume ratio of a basket",
   request: {
     query: z.object({
-      date: Day.optional().openapi({ description: "Trading day; default the newest day with FINRA data" }),
+      date: IsoDay.optional().openapi({ description: "Trading day; default the newest day with FINRA data" }),
       basket: z.string().optional().openapi({
         description:
           "Comma-separated symbols; default DIX_BASKET, else the S&P 500 constituents list (DIX_CONSTITUENTS_FILE)",

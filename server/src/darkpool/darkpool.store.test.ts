@@ -74,6 +74,13 @@ const variants: EnrichedPrint[] = [
     tradeKey: "polygon|STORE|1969-12-29|D|202|3",
     correction: 12,
   },
+  // Sale conditions holding the array syntax's own characters come back as the same list (issue 9.14).
+  {
+    ...base,
+    tradeKey: "polygon|STORE|2025-03-12|D|202|conditions",
+    conditions: ["a,b", 'q"x', "\\", "{}", "NULL", "", " s "],
+  },
+  { ...base, tradeKey: "polygon|STORE|2025-03-12|D|202|one-comma", conditions: ["a,b"] },
 ];
 
 describe.each(engines())("storing prints on %s", (engine) => {
@@ -161,7 +168,7 @@ describe.each(engines())("storing prints on %s", (engine) => {
 
   it("sends value_usd and published_at only when they differ from price * size and ts", () => {
     const literals = printParamLiterals(variants);
-    expect(literals[5]).toBe("{NULL,12.5,NULL}");
-    expect(literals[26]).toBe(`{NULL,${Date.UTC(2025, 2, 13, 1, 2, 3, 4)},NULL}`);
+    expect(literals[5]).toBe("{NULL,12.5,NULL,NULL,NULL}");
+    expect(literals[26]).toBe(`{NULL,${Date.UTC(2025, 2, 13, 1, 2, 3, 4)},NULL,NULL,NULL}`);
   });
 });

@@ -53,7 +53,8 @@ const PRINT_COLUMNS: readonly (readonly [string, string])[] = PRINT_PARAMS.map((
     case "value_usd":
       return ["value_usd", "coalesce(u.value_usd, u.price * u.size)"] as const;
     case "conditions":
-      return ["conditions", "string_to_array(u.conditions, ',')"] as const;
+      // Each element is itself a text[] literal (`{"a,b",c}`): a condition holding a comma stays whole.
+      return ["conditions", "u.conditions::text[]"] as const;
     default:
       return [name, `u.${name}`] as const;
   }
@@ -89,7 +90,7 @@ export function printParamLiterals(prints: readonly EnrichedPrint[]): string[] {
     c.trf_id[i] = numeric(p.trfId);
     c.is_off_exchange[i] = p.isOffExchange ? "t" : "f";
     c.tape[i] = quotedRepeating(p.tape);
-    c.conditions[i] = quotedRepeating(p.conditions.join(","));
+    c.conditions[i] = quotedRepeating(conditionsLiteral(p.conditions));
     c.block_eligible[i] = p.blockEligible ? "t" : "f";
     c.exclusion_reason[i] = quotedRepeating(p.exclusionReason);
     c.is_iso[i] = p.isIso ? "t" : "f";
@@ -108,6 +109,22 @@ export function printParamLiterals(prints: readonly EnrichedPrint[]): string[] {
     c.published_ms[i] = publishedMs === tsMs ? "NULL" : numeric(publishedMs);
   }
   return PRINT_PARAMS.map(([name]) => `{${c[name].join(",")}}`);
+}
+
+/** One print's conditions as a text[] literal; the common one-code lists are kept once each. */
+const conditionLists = new Map<string, string>();
+function conditionsLiteral(conditions: readonly string[]): string {
+  if (conditions.length === 0) return "{}";
+  if (conditions.length === 1) {
+    const only = conditions[0] as string;
+    let lit = conditionLists.get(only);
+    if (lit === undefined) {
+      lit = pgArrayLiteral(conditions);
+      if (conditionLists.size < REPEATING_MAX) conditionLists.set(only, lit);
+    }
+    return lit;
+  }
+  return pgArrayLiteral(conditions);
 }
 
 /** Quoted forms of values that repeat from print to print (symbols, codes, labels), kept once each. */

@@ -2,19 +2,21 @@ import { describe, expect, it } from "vitest";
 import { dixCoverage, loadConstituents, parseConstituents } from "./dix-basket";
 
 describe("DIX constituents list", () => {
-  it("ships the S&P 500 list: 503 distinct symbols in FINRA's spelling, dated", () => {
+  it("ships the S&P 500 list: 503 distinct symbols in the canonical form, dated", () => {
     const list = loadConstituents();
     expect(list.symbols).toHaveLength(503);
     expect(new Set(list.symbols).size).toBe(503);
-    expect(list.symbols).toEqual(expect.arrayContaining(["AAPL", "MSFT", "BRK/B", "BF/B"]));
+    expect(list.symbols).toEqual(expect.arrayContaining(["AAPL", "MSFT", "BRK.B", "BF.B"]));
+    expect(list.symbols.filter((s) => s.includes("/"))).toEqual([]);
     expect(list.symbols).not.toContain("SPY");
     expect(list).toMatchObject({ asOf: "2024-06-24", file: "sp500-constituents.csv" });
   });
 
   it("names the file and line of a bad replacement row", () => {
     expect(() =>
-      parseConstituents("symbol,as_of\nAAPL,2024-01-02\nbad sym,2024-01-02\n", "mine.csv"),
-    ).toThrow('mine.csv:3: "BAD SYM" is not a ticker symbol');
+      parseConstituents("symbol,as_of\nAAPL,2024-01-02\nbad$sym,2024-01-02\n", "mine.csv"),
+    ).toThrow(/^mine\.csv:3: symbol "bad\$sym" holds a character/);
+    expect(parseConstituents("symbol,as_of\nbrk-b,2024-01-02\n", "mine.csv").symbols).toEqual(["BRK.B"]);
     expect(() => parseConstituents("symbol,as_of\nAAPL,02/01/2024\n", "mine.csv")).toThrow(
       'mine.csv:2: as_of "02/01/2024" is not a YYYY-MM-DD date',
     );

@@ -3,13 +3,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AppError } from "../errors";
 import { indexColumns, splitCsvLine } from "../lib/lines";
-import { SYMBOL_PATTERN } from "../lib/symbols";
+import { canonicalSymbol } from "../lib/symbol-form";
 
 /**
  * The DIX basket: S&P 500 constituents shipped as a dated CSV (`server/data/sp500-constituents.csv`,
  * columns `symbol,name,as_of`; source and date in docs/methodology.md), replaceable with
- * `DIX_CONSTITUENTS_FILE` pointing at a file of the same shape. Symbols are written as FINRA writes them
- * (`BRK/B`, not `BRK.B`), since the DIX is built from FINRA files.
+ * `DIX_CONSTITUENTS_FILE` pointing at a file of the same shape. Symbols are read in the canonical form the
+ * stores use (lib/symbol-form.ts): the file's `BRK/B` (FINRA's spelling) or `BRK-B` is `BRK.B`.
  */
 export const DEFAULT_CONSTITUENTS_FILE = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -42,10 +42,11 @@ export function parseConstituents(text: string, name: string): Constituents {
     const line = lines[i] as string;
     if (line.trim().length === 0) continue;
     const fields = splitCsvLine(line);
-    const symbol = (fields[index.symbol] ?? "").trim().toUpperCase();
+    const raw = (fields[index.symbol] ?? "").trim();
     const date = (fields[index.as_of] ?? "").trim();
-    if (!SYMBOL_PATTERN.test(symbol))
-      throw new AppError("NOT_CONFIGURED", `${name}:${i + 1}: "${symbol}" is not a ticker symbol`);
+    const canonical = canonicalSymbol(raw);
+    if (!canonical.ok) throw new AppError("NOT_CONFIGURED", `${name}:${i + 1}: ${canonical.message}`);
+    const symbol = canonical.symbol;
     if (!DATE.test(date) || Number.isNaN(Date.parse(`${date}T00:00:00Z`)))
       throw new AppError("NOT_CONFIGURED", `${name}:${i + 1}: as_of "${date}" is not a YYYY-MM-DD date`);
     symbols.add(symbol);

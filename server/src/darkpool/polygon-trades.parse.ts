@@ -1,6 +1,7 @@
 import { digitsValue, isDigits, parseDecimal, scanFields, splitDelimited } from "../lib/fields";
 import { type ByteSource, LineBuffer } from "../lib/lines";
-import { type Parsed, parsedError, parsedOk } from "../lib/records";
+import { nulError, type Parsed, parsedError, parsedOkLineChecked } from "../lib/records";
+import { canonicalSymbol } from "../lib/symbol-form";
 import type { RawPrint } from "./print";
 
 /**
@@ -132,6 +133,9 @@ function parseLine(
   starts: Int32Array,
   ends: Int32Array,
 ): Parsed<RawPrint> {
+  // Checked on the line, not per record (lib/records.ts): text fields cannot hold U+0000, and quoted lines
+  // are re-split on a NUL-joined copy below.
+  if (rawText.indexOf("\u0000") !== -1) return nulError({ source: state.sourceName, line }, "line");
   let text = rawText;
   let count = scanFields(text, state.delimiter, starts, ends);
   if (count === -1) {
@@ -148,8 +152,11 @@ function parseLine(
       `expected at least ${state.minFields} fields, found ${count} (truncated line?)`,
     );
   }
-  const symbol = sliceField(text, starts, ends, col.ticker);
-  if (symbol.length === 0) return fieldError(state, line, "ticker", "empty");
+  const rawSymbol = sliceField(text, starts, ends, col.ticker);
+  if (rawSymbol.length === 0) return fieldError(state, line, "ticker", "empty");
+  const symbolOf = canonicalSymbol(rawSymbol);
+  if (!symbolOf.ok) return fieldError(state, line, "ticker", symbolOf.message);
+  const symbol = symbolOf.symbol;
   const priceText = sliceField(text, starts, ends, col.price);
   const price = parseDecimal(priceText);
   if (!(price > 0)) return fieldError(state, line, "price", `"${priceText}" is not a positive number`);
@@ -218,7 +225,7 @@ function parseLine(
   const trfId = trfValue > 0 ? trfValue : null;
   const ts = new Date(tsMs);
   const tradeIdText = sliceField(text, starts, ends, col.id);
-  return parsedOk<RawPrint>(
+  return parsedOkLineChecked<RawPrint>(
     {
       symbol,
       ts,

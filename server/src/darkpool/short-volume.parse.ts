@@ -3,6 +3,7 @@ import { etWallTimeToUtc } from "../lib/et-time";
 import { baseName, isDigits, parseDecimal } from "../lib/fields";
 import { type ByteSource, readLines } from "../lib/lines";
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { canonicalSymbol } from "../lib/symbol-form";
 
 export type ShortVolumeRecord = typeof schema.shortVolume.$inferInsert;
 
@@ -109,11 +110,13 @@ export async function* parseShortVolume(
       yield fail("Date", `"${fields[0]}" is not a YYYYMMDD date`);
       continue;
     }
-    const symbol = (fields[1] as string).trim();
-    if (symbol.length === 0) {
-      yield fail("Symbol", "empty");
+    // FINRA writes class shares `BRK/B` and CQS suffixes `AAICpB`: stored canonical (`BRK.B`, `AAIC.PRB`).
+    const symbolOf = canonicalSymbol(fields[1] as string);
+    if (!symbolOf.ok) {
+      yield fail("Symbol", symbolOf.message);
       continue;
     }
+    const symbol = symbolOf.symbol;
     const shortText = fields[2] as string;
     const shortVolume = parseDecimal(shortText);
     if (!(shortVolume >= 0)) {

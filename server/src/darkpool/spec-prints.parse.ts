@@ -1,5 +1,6 @@
 import { type ByteSource, readLines } from "../lib/lines";
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { canonicalSymbol } from "../lib/symbol-form";
 import { POLYGON_EXCHANGE_LETTERS } from "./polygon-trades.parse";
 import type { RawPrint } from "./print";
 
@@ -68,6 +69,8 @@ function toPrint(o: Record<string, unknown>, storedSource: string, sourceRef: st
   if (typeof symbol !== "string" || symbol.trim().length === 0) {
     throw new FieldError("symbol", `${describe(symbol)} is not a symbol`);
   }
+  const symbolOf = canonicalSymbol(symbol);
+  if (!symbolOf.ok) throw new FieldError("symbol", symbolOf.message);
   const tsText = o.timestamp;
   const ts = typeof tsText === "string" ? parseSpecTimestamp(tsText) : null;
   if (ts === null) throw new FieldError("timestamp", `${describe(tsText)} is not an ISO 8601 timestamp`);
@@ -112,7 +115,7 @@ function toPrint(o: Record<string, unknown>, storedSource: string, sourceRef: st
     else throw new FieldError("id", `${describe(o.id)} is not a trade id`);
   }
   return {
-    symbol: symbol.trim().toUpperCase(),
+    symbol: symbolOf.symbol,
     ts,
     price,
     sizeShares,

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../core/deps";
 import { AppError } from "../errors";
 import { errorResponses, newRouter } from "../lib/openapi";
+import { IsoDay } from "../lib/time-params";
 import { decodedBody } from "./content-encoding";
 import { INGEST_KINDS, ingestKind } from "./kinds";
 
@@ -48,27 +49,26 @@ const ingestRoute = createRoute({
       name: z
         .string()
         .max(200)
+        // Stored as the rows' source_ref: a NUL byte would fail the whole insert (Postgres text).
+        .refine(
+          (v) => ![...v].some((ch) => ch < " " || ch === "\u007f"),
+          "control characters are not allowed",
+        )
         .optional()
         .openapi({ description: "File name (facility/week hints), default upload" }),
       strict: z.enum(["true", "false"]).default("false"),
       summary_type: z.enum(["ATS_W_SMBL_FIRM", "OTC_W_SMBL_FIRM"]).optional().openapi({
         description: "`ats` only: ATS or non-ATS for every row (default: by venue MPID)",
       }),
-      week_start: z
-        .string()
-        .regex(/^\d{4}-\d{2}-\d{2}$/, "expected YYYY-MM-DD")
-        .optional()
-        .openapi({ description: "`ats` only: the week's Monday (default: from lastUpdateDate)" }),
+      week_start: IsoDay.optional().openapi({
+        description: "`ats` only: the week's Monday (default: from lastUpdateDate)",
+      }),
       accession: z
         .string()
         .regex(/^\d{10}-\d{2}-\d{6}$/, "accession must look like 0001951757-25-000093")
         .optional()
         .openapi({ description: "13f/form4: accession of a bare XML document (no submission wrapper)" }),
-      filed_date: z
-        .string()
-        .regex(/^\d{4}-\d{2}-\d{2}$/, "filed_date must be YYYY-MM-DD")
-        .optional()
-        .openapi({ description: "13f/form4: filing date of a bare XML document" }),
+      filed_date: IsoDay.optional().openapi({ description: "13f/form4: filing date of a bare XML document" }),
     }),
   },
   responses: {

@@ -1,4 +1,5 @@
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { filedSymbol } from "../lib/symbol-form";
 import {
   type DatasetSource,
   HeldTable,
@@ -308,6 +309,11 @@ export async function* parseInsiderDataset(src: DatasetSource): AsyncGenerator<P
         yield parsedError(at, `accession ${accession} has no ISSUERCIK`);
         continue;
       }
+      const symbolOf = filedSymbol(get("ISSUERTRADINGSYMBOL"));
+      if (symbolOf !== null && !symbolOf.ok) {
+        yield parsedError({ ...at, element: "ISSUERTRADINGSYMBOL" }, symbolOf.message);
+        continue;
+      }
       heldIssuers.add(at, accession.length + issuerCik.length);
       issuers.set(accession, issuerCik);
       yield parsedOk(
@@ -325,7 +331,7 @@ export async function* parseInsiderDataset(src: DatasetSource): AsyncGenerator<P
             aff10b5One: parseFlag(get("AFF10B5ONE")),
             issuerCik,
             issuerName: get("ISSUERNAME") ?? null,
-            issuerTradingSymbol: get("ISSUERTRADINGSYMBOL")?.toUpperCase() ?? null,
+            issuerTradingSymbol: symbolOf?.ok ? symbolOf.symbol : null,
             reportingOwners: owners.get(accession) ?? [],
             rows: [],
             footnotes: footnotes.get(accession) ?? {},

@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AppError } from "../errors";
+import { canonicalSymbol, normalizeSymbol } from "../lib/symbols";
 import { easternToUtc } from "./xml-records";
 
 /**
@@ -117,8 +118,12 @@ export class EdgarClient {
   }
 
   async cikForTicker(ticker: string): Promise<string> {
-    const wanted = ticker.toUpperCase().replace(/[./]/g, "-");
-    const hit = (await this.companyTickers()).find((t) => t.ticker === wanted);
+    // SEC writes `BRK-B`; both sides compared in the canonical form (`BRK.B`).
+    const wanted = normalizeSymbol(ticker);
+    const hit = (await this.companyTickers()).find((t) => {
+      const known = canonicalSymbol(t.ticker);
+      return known.ok && known.symbol === wanted;
+    });
     if (!hit) throw new AppError("NOT_FOUND", `ticker ${ticker} is not in the SEC company tickers list`);
     return hit.cik;
   }

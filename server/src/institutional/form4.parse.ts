@@ -1,4 +1,5 @@
 import { type LocatedError, type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
+import { filedSymbol } from "../lib/symbol-form";
 import { SafeXmlReader, type XmlLimits } from "./safe-xml";
 import { driveXml, type SubmissionHeader } from "./submission.parse";
 import { parseFlag, parseNumber, RecordCollector, type XmlRecord } from "./xml-records";
@@ -253,6 +254,8 @@ function toFiling(
   const f = rec.fields;
   const issuerCik = f.get("issuer/issuerCik");
   if (!issuerCik) return "ownershipDocument has no issuer/issuerCik";
+  const symbolOf = filedSymbol(f.get("issuer/issuerTradingSymbol"));
+  if (symbolOf !== null && !symbolOf.ok) return `issuer/issuerTradingSymbol: ${symbolOf.message}`;
   return {
     accession: options.accession ?? header?.accession ?? null,
     filedDate: options.filedDate ?? header?.filedDate ?? null,
@@ -265,7 +268,7 @@ function toFiling(
     aff10b5One: parseFlag(f.get("aff10b5One")),
     issuerCik: issuerCik.padStart(10, "0"),
     issuerName: f.get("issuer/issuerName") ?? null,
-    issuerTradingSymbol: f.get("issuer/issuerTradingSymbol")?.toUpperCase() ?? null,
+    issuerTradingSymbol: symbolOf?.ok ? symbolOf.symbol : null,
     reportingOwners,
     rows,
     footnotes,

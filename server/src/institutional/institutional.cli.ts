@@ -24,6 +24,7 @@ import { AppError } from "../errors";
 import type { IngestContext, IngestKind } from "../ingest/kinds";
 import type { IngestSummary } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
+import { describeError } from "../lib/log";
 import { formatLocation } from "../lib/records";
 import { type DatasetSource, namedError } from "./dataset-zip";
 import { EdgarClient } from "./edgar.client";
@@ -252,7 +253,7 @@ export async function fetchSec(db: Db, client: EdgarClient, args: FetchSecArgs):
     } catch (err) {
       result.failures.push({
         accession: f.accession,
-        message: err instanceof Error ? err.message : String(err),
+        message: describeError(err),
       });
     }
   }
@@ -329,7 +330,7 @@ export const fetchCommand: CliCommand = {
         for (const e of s.errors) process.stderr.write(`  ${formatLocation(e)}: ${e.message}\n`);
       return result.failures.length > 0 || total.rejected > 0 ? 1 : 0;
     } catch (err) {
-      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`error: ${describeError(err)}\n`);
       return 1;
     } finally {
       await db.close();

@@ -13,6 +13,7 @@ import {
   SymbolParams,
 } from "../lib/openapi";
 import { normalizeSymbol } from "../lib/symbols";
+import { IsoDay, IsoQuarterEnd, IsoTimestamp } from "../lib/time-params";
 import { insiderSignal, insiderTally } from "./insider.signal";
 import { choosePeriod, type PeriodSelection } from "./institutional.period";
 import {
@@ -36,18 +37,13 @@ import {
 } from "./institutional.store";
 import { type ValueUnitCheck, valueUnitChecks } from "./thirteenf-unit.store";
 
-const AsOf = z.iso
-  .datetime({ offset: true })
-  .optional()
-  .openapi({ description: "Point in time (ISO 8601): only filings published by then count" });
-const Quarter = z
-  .string()
-  .regex(/^\d{4}-(03-31|06-30|09-30|12-31)$/, "expected a quarter end YYYY-MM-DD")
-  .optional()
-  .openapi({
-    description:
-      "Period of report (quarter end); default: the newest quarter with a filing holding the stock public at as_of (see period_selection)",
-  });
+const AsOf = IsoTimestamp.optional().openapi({
+  description: "Point in time (ISO 8601): only filings published by then count",
+});
+const Quarter = IsoQuarterEnd.optional().openapi({
+  description:
+    "Period of report (quarter end); default: the newest quarter with a filing holding the stock public at as_of (see period_selection)",
+});
 
 const Common = {
   as_of: z.string(),
@@ -286,10 +282,7 @@ const insidersRoute = createRoute({
     params: SymbolParams,
     query: z.object({
       as_of: AsOf,
-      since: z
-        .string()
-        .regex(/^\d{4}-\d{2}-\d{2}$/)
-        .optional(),
+      since: IsoDay.optional(),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
   },

@@ -158,7 +158,7 @@ export async function mapCusipsWithOpenFigi(
       }
       try {
         mapped.push({
-          symbol: normalizeSymbol(hit.ticker.replaceAll("/", ".")),
+          symbol: normalizeSymbol(hit.ticker),
           cusip,
           name: hit.name ?? null,
           cik: null,

@@ -10,14 +10,41 @@ export interface Logger {
   child(scope: string): Logger;
 }
 
-/** An error's message with its causes (a driver wraps the database's own error as `cause`). */
-function errorText(error: Error): string {
-  let text = error.message;
-  for (let c: unknown = error.cause, depth = 0; c !== undefined && c !== null && depth < 5; depth++) {
-    text += ` (cause: ${c instanceof Error ? c.message : String(c)})`;
+/** Longest error text written to a log line, an HTTP body or the CLI's stderr. */
+export const ERROR_TEXT_MAX_CHARS = 1000;
+
+/**
+ * An error's message with its causes (a driver wraps the database's own error as `cause`), safe to show:
+ * Drizzle's "Failed query: ...\nparams: ..." keeps the statement but never the parameters (a bulk
+ * insert's parameters are the whole batch: megabytes of user data), and the text is cut at
+ * `ERROR_TEXT_MAX_CHARS`.
+ */
+export function describeError(error: unknown): string {
+  let text = messageOf(error);
+  let c: unknown = error instanceof Error ? error.cause : undefined;
+  for (let depth = 0; c !== undefined && c !== null && depth < 5; depth++) {
+    text += ` (cause: ${messageOf(c)})`;
     c = c instanceof Error ? c.cause : undefined;
   }
-  return text;
+  return text.length > ERROR_TEXT_MAX_CHARS
+    ? `${text.slice(0, ERROR_TEXT_MAX_CHARS)}... (${text.length - ERROR_TEXT_MAX_CHARS} more characters)`
+    : text;
+}
+
+function messageOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const params = message.indexOf("\nparams:");
+  const statement = params === -1 ? message : `${message.slice(0, params)} (parameters omitted)`;
+  return statement.length > ERROR_TEXT_MAX_CHARS
+    ? `${statement.slice(0, ERROR_TEXT_MAX_CHARS)}...`
+    : statement;
+}
+
+/** A stack trace without the message it starts with (the message goes through `describeError`). */
+export function stackFrames(error: Error): string {
+  const stack = error.stack ?? "";
+  const first = stack.indexOf("\n    at ");
+  return first === -1 ? "" : stack.slice(first + 1);
 }
 
 export function createLogger(level: LogLevel = "info", scope = "smt", out = process.stderr): Logger {
@@ -26,7 +53,7 @@ export function createLogger(level: LogLevel = "info", scope = "smt", out = proc
     let line = `${new Date().toISOString()} ${lvl.toUpperCase().padEnd(5)} [${scope}] ${msg}`;
     if (fields) {
       for (const [k, v] of Object.entries(fields)) {
-        line += ` ${k}=${v instanceof Error ? JSON.stringify(errorText(v)) : typeof v === "string" ? v : JSON.stringify(v)}`;
+        line += ` ${k}=${v instanceof Error ? JSON.stringify(describeError(v)) : typeof v === "string" ? v : JSON.stringify(v)}`;
       }
     }
     out.write(`${line}\n`);

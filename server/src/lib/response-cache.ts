@@ -152,7 +152,10 @@ export class ResponseCache {
     }
     const versions = await this.versions(symbol);
     const now = this.now().getTime();
-    if (versions.maxTimeMs > now) return respond(JSON.stringify(await compute()), "bypass");
+    // No version row: nothing stored under this spelling. It may be an alias the route resolves to another
+    // symbol (`BRKB` -> `BRK.B`, lib/symbols.ts), whose changes this spelling's version would never show.
+    if (versions.maxTimeMs > now || versions.symbol === 0)
+      return respond(JSON.stringify(await compute()), "bypass");
 
     // Path and query string as sent: the same request spelled differently only costs another entry.
     const url = c.req.url;

@@ -1,22 +1,26 @@
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { AppError } from "../errors";
+import { canonicalSymbol } from "./symbol-form";
 
-/** Tickers as the tape and FINRA write them: letters, digits and the class separators `.`, `/`, `-`. */
-export const SYMBOL_PATTERN = /^[A-Z][A-Z0-9./-]{0,13}$/;
+export { CANONICAL_SYMBOL, canonicalSymbol, filedSymbol, type SymbolResult } from "./symbol-form";
 
+/**
+ * A symbol from a request (path, query, body, socket subscribe) in its canonical form: `brk.b`, `BRK/B`,
+ * `BRK-B`, `BRK B` all give `BRK.B`, `AAICpB` and `AAIC-PB` give `AAIC.PRB` (lib/symbol-form.ts).
+ */
 export function normalizeSymbol(input: string): string {
-  const symbol = input.trim().toUpperCase();
-  if (!SYMBOL_PATTERN.test(symbol)) {
+  const result = canonicalSymbol(input);
+  if (!result.ok) {
     throw new AppError(
       "INVALID_INPUT",
-      `"${input}" is not a ticker symbol (letters, digits, . / -, up to 14)`,
+      `${result.message}; a ticker is letters and digits with . / - class separators`,
       {
         field: "symbol",
       },
     );
   }
-  return symbol;
+  return result.symbol;
 }
 
 /** Records that these symbols now have data of `kind` (one statement per batch). */
@@ -48,14 +52,30 @@ export async function listSymbols(db: Db): Promise<KnownSymbol[]> {
   }));
 }
 
-/** 404 for a well-formed symbol nothing was ever stored for: a typo should not look like "no activity". */
+/**
+ * 404 for a well-formed symbol nothing was ever stored for: a typo should not look like "no activity".
+ * A spelling with its class separator dropped or added (`BRKB` for `BRK.B`, as CUSIP maps write it)
+ * resolves to the stored symbol when exactly one stored symbol matches it that way.
+ */
 export async function requireKnownSymbol(db: Db, input: string): Promise<string> {
   const symbol = normalizeSymbol(input);
-  const rows = rowsOf<{ one: number }>(
-    await db.execute(sql`select 1 as one from symbols where symbol = ${symbol}`),
+  const exact = rowsOf<{ symbol: string }>(
+    await db.execute(sql`select symbol from symbols where symbol = ${symbol}`),
   );
+  if (exact.length > 0) return symbol;
+  // Only for unknown spellings, so the scan stays off the common path.
+  const rows = rowsOf<{ symbol: string }>(
+    await db.execute(
+      sql`select symbol from symbols where replace(symbol, '.', '') = ${symbol.replaceAll(".", "")} limit 3`,
+    ),
+  );
+  if (rows.length === 1) return (rows[0] as { symbol: string }).symbol;
   if (rows.length === 0) {
     throw new AppError("NOT_FOUND", `No data has been ingested for symbol ${symbol}`, { symbol });
   }
-  return symbol;
+  throw new AppError(
+    "INVALID_INPUT",
+    `Symbol ${input} is ambiguous: it matches ${rows.map((r) => r.symbol).join(", ")}; write the class separator`,
+    { field: "symbol" },
+  );
 }

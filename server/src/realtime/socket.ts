@@ -3,7 +3,7 @@ import { Server, type ServerOptions, type Socket } from "socket.io";
 import { toPrintWire } from "../darkpool/print-wire";
 import { isValidApiKey } from "../lib/auth";
 import type { Logger } from "../lib/log";
-import { SYMBOL_PATTERN } from "../lib/symbols";
+import { canonicalSymbol } from "../lib/symbols";
 import type { LiveBus } from "./bus";
 import type {
   Channel,
@@ -247,10 +247,12 @@ function changeRooms(
   }
   const symbols: string[] = [];
   for (const raw of req.symbols) {
-    const s = typeof raw === "string" ? raw.trim().toUpperCase() : "";
-    if (s !== "*" && !SYMBOL_PATTERN.test(s))
+    // Rooms are keyed by the canonical symbol the bus publishes under (`BRK/B` joins `BRK.B`).
+    const s = typeof raw === "string" ? raw.trim() : "";
+    const canonical = s === "*" ? null : canonicalSymbol(s);
+    if (canonical !== null && !canonical.ok)
       return fail(`symbols: ${JSON.stringify(raw)} is not a ticker or "*"`);
-    symbols.push(s);
+    symbols.push(canonical === null ? "*" : canonical.symbol);
   }
   const parsed = parseChannels(req.channels);
   if ("error" in parsed) return fail(parsed.error);

@@ -1,0 +1,316 @@
+/**
+ * The client's state classes without a browser: the page state against a fake API (fetch stubbed with
+ * recorded-shape answers), the live tape helpers, REST resources, and the history helpers.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { ApiError } from "./api";
+import { DashboardState, normalizeTicker, symbolFromSearch } from "./dashboard.svelte";
+import { etEndOfDay, extendHistory, parseAsOf, parseRange } from "./history";
+import { MAX_ROWS, mergeTape, type PrintWire, tableRows } from "./live.svelte";
+import { Resource } from "./resource.svelte";
+
+const print = (over: Partial<PrintWire> & { trade_key: string; timestamp: string }): PrintWire => ({
+  symbol: "AAPL",
+  price: 190,
+  size: 100,
+  value: 19_000,
+  premium_discount: null,
+  market_price: null,
+  market_price_source: null,
+  is_premium: null,
+  sentiment: "neutral",
+  side: "unknown",
+  exchange: "D",
+  trf_id: null,
+  is_off_exchange: true,
+  conditions: [],
+  block_eligible: true,
+  exclusion_reason: null,
+  is_iso: false,
+  is_late: false,
+  source: "test",
+  source_ref: "test:1",
+  ...over,
+});
+
+/** A window stand-in: URL, history and listeners, enough for DashboardState. */
+function fakeWindow(search: string) {
+  const listeners = new Map<string, Set<() => void>>();
+  const loc = new URL(`http://localhost/smart-money/dashboard${search}`);
+  const win = {
+    location: {
+      get href() {
+        return loc.href;
+      },
+      get search() {
+        return loc.search;
+      },
+      origin: loc.origin,
+    },
+    history: {
+      pushState: (_: unknown, __: string, url: URL) => {
+        loc.href = String(url);
+      },
+      replaceState: (_: unknown, __: string, url: URL) => {
+        loc.href = String(url);
+      },
+    },
+    addEventListener: (type: string, fn: () => void, o?: { signal?: AbortSignal }) => {
+      const set = listeners.get(type) ?? new Set();
+      set.add(fn);
+      listeners.set(type, set);
+      o?.signal?.addEventListener("abort", () => set.delete(fn));
+    },
+    listenerCount: (type: string) => listeners.get(type)?.size ?? 0,
+    url: () => loc,
+  };
+  vi.stubGlobal("location", win.location);
+  vi.stubGlobal("history", win.history);
+  vi.stubGlobal("addEventListener", win.addEventListener);
+  vi.stubGlobal("document", { title: "" });
+  return win;
+}
+
+/** Records every request; answers the symbol list and 200 `{}`-shaped payloads for the rest. */
+function fakeApi() {
+  const requests: URL[] = [];
+  vi.stubGlobal("fetch", async (input: RequestInfo | URL) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    requests.push(url);
+    const body =
+      url.pathname === "/smart-money/symbols"
+        ? {
+            symbols: [
+              { symbol: "A", kinds: ["short-volume"], last_seen_at: "2021-01-28T23:00:00Z" },
+              { symbol: "AAPL", kinds: ["prints"], last_seen_at: "2026-01-02T15:00:00Z" },
+            ],
+          }
+        : url.pathname.endsWith("/prints")
+          ? { symbol: "AAPL", prints: [], next_cursor: null, as_of: "2026-01-02T15:00:00Z" }
+          : { alerts: [], sources: [] };
+    return new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { "content-type": "application/json" },
+    });
+  });
+  return requests;
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe("DashboardState", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("requests each endpoint once when a symbol is selected", async () => {
+    fakeWindow("?symbol=MSFT");
+    const requests = fakeApi();
+    const page = new DashboardState();
+    await page.start();
+    await settle();
+    requests.length = 0;
+    page.select("AAPL");
+    await settle();
+    const paths = requests.map((u) => u.pathname).sort();
+    expect(paths).toEqual([
+      "/smart-money/alerts/AAPL",
+      "/smart-money/analytics/AAPL/dashboard",
+      "/smart-money/blocks/AAPL/options-positioning",
+      "/smart-money/dark-pool/AAPL/patterns",
+      "/smart-money/dark-pool/AAPL/summary",
+      "/smart-money/institutional/AAPL/flow",
+      "/smart-money/institutional/AAPL/holders",
+    ]);
+    // Selecting the same symbol again loads nothing.
+    requests.length = 0;
+    page.select("AAPL");
+    await settle();
+    expect(requests).toEqual([]);
+    page.stop();
+  });
+
+  it("picks a symbol with prints when the URL names none, and keeps it in the URL", async () => {
+    const win = fakeWindow("");
+    fakeApi();
+    const page = new DashboardState();
+    await page.start();
+    expect(page.symbol).toBe("AAPL");
+    expect(win.url().searchParams.get("symbol")).toBe("AAPL");
+    page.stop();
+  });
+
+  it("reports an invalid ?symbol= instead of loading another symbol", async () => {
+    fakeWindow(`?symbol=${encodeURIComponent("AAPL!!")}`);
+    const requests = fakeApi();
+    const page = new DashboardState();
+    await page.start();
+    expect(page.invalidSymbol).toBe("AAPL!!");
+    expect(page.symbol).toBeNull();
+    expect(requests.map((u) => u.pathname)).toEqual(["/smart-money/symbols"]);
+    page.stop();
+  });
+
+  it("sends as_of on every request of the point-in-time view and records it in the URL", async () => {
+    const win = fakeWindow("?symbol=AAPL");
+    const requests = fakeApi();
+    const page = new DashboardState();
+    await page.start();
+    await settle();
+    requests.length = 0;
+    page.setAsOf("2021-01-28");
+    await settle();
+    expect(win.url().searchParams.get("as_of")).toBe("2021-01-28");
+    const expectedAsOf = "2021-01-29T04:59:59.999Z";
+    for (const u of requests) {
+      if (u.pathname.startsWith("/smart-money/alerts/")) continue; // no as_of on that route: filtered here
+      expect(u.searchParams.get("as_of"), u.pathname).toBe(expectedAsOf);
+    }
+    expect(requests.length).toBe(7);
+    page.stop();
+  });
+
+  it("fetches only the history on a range change, with that range's days", async () => {
+    const win = fakeWindow("?symbol=AAPL");
+    const requests = fakeApi();
+    const page = new DashboardState();
+    await page.start();
+    await settle();
+    requests.length = 0;
+    page.setRange("1Y");
+    await settle();
+    expect(requests.map((u) => `${u.pathname}?days=${u.searchParams.get("days")}`)).toEqual([
+      "/smart-money/dark-pool/AAPL/patterns?days=365",
+    ]);
+    expect(win.url().searchParams.get("range")).toBe("1Y");
+    page.stop();
+  });
+
+  it("removes its window listeners on stop", async () => {
+    const win = fakeWindow("?symbol=AAPL");
+    fakeApi();
+    const page = new DashboardState();
+    await page.start();
+    expect(win.listenerCount("popstate")).toBe(1);
+    page.stop();
+    expect(win.listenerCount("popstate")).toBe(0);
+  });
+});
+
+describe("tickers", () => {
+  it("normalizes and validates", () => {
+    expect(normalizeTicker(" brk.b ")).toBe("BRK.B");
+    expect(normalizeTicker("AAPL!!")).toBeNull();
+    expect(symbolFromSearch("?symbol=msft")).toBe("MSFT");
+    expect(symbolFromSearch("?symbol=AAPL%21%21")).toEqual({ invalid: "AAPL!!" });
+    expect(symbolFromSearch("")).toBeNull();
+  });
+});
+
+describe("live tape", () => {
+  it("merges oldest first without duplicates and keeps the newest", () => {
+    const a = [print({ trade_key: "1", timestamp: "2026-01-02T15:00:01Z" })];
+    const b = [
+      print({ trade_key: "2", timestamp: "2026-01-02T15:00:00Z" }),
+      print({ trade_key: "1", timestamp: "2026-01-02T15:00:01Z" }),
+      print({ trade_key: "3", timestamp: "2026-01-02T15:00:02Z" }),
+    ];
+    expect(mergeTape(a, b).map((p) => p.trade_key)).toEqual(["2", "1", "3"]);
+    expect(mergeTape(a, b, 2).map((p) => p.trade_key)).toEqual(["1", "3"]);
+  });
+
+  it("shows the newest off-exchange prints in the table unless lit prints are asked for", () => {
+    const tape = Array.from({ length: MAX_ROWS + 50 }, (_, i) =>
+      print({
+        trade_key: String(i),
+        timestamp: new Date(Date.UTC(2026, 0, 2, 15, 0, i)).toISOString(),
+        is_off_exchange: i % 2 === 0,
+      }),
+    );
+    const offOnly = tableRows(tape, false);
+    expect(offOnly.every((p) => p.is_off_exchange)).toBe(true);
+    expect(offOnly[0]?.trade_key).toBe(String(MAX_ROWS + 48));
+    const all = tableRows(tape, true);
+    expect(all.length).toBe(MAX_ROWS);
+    expect(all[0]?.trade_key).toBe(String(MAX_ROWS + 49));
+  });
+});
+
+describe("Resource", () => {
+  it("shows only the newest of two overlapping loads", async () => {
+    const r = new Resource<string>();
+    let releaseFirst: (v: string) => void = () => {};
+    const first = r.load(() => new Promise<string>((resolve) => (releaseFirst = resolve)));
+    const second = r.load(async () => "second");
+    await second;
+    releaseFirst("first");
+    await first;
+    expect(r.data).toBe("second");
+    expect(r.status).toBe("ready");
+  });
+
+  it("turns a 404 into an empty state and other failures into an error", async () => {
+    const r = new Resource<string>();
+    await r.load(async () => {
+      throw new ApiError(404, "NOT_FOUND", "no such symbol");
+    });
+    expect(r.status).toBe("empty");
+    await r.load(async () => {
+      throw new ApiError(500, "INTERNAL", "boom");
+    });
+    expect(r.status).toBe("error");
+    expect(r.error?.message).toBe("boom");
+  });
+});
+
+describe("history helpers", () => {
+  beforeEach(() => vi.unstubAllGlobals());
+
+  it("ends a New York day in winter (EST) and summer (EDT)", () => {
+    expect(etEndOfDay("2021-01-28")).toBe("2021-01-29T04:59:59.999Z");
+    expect(etEndOfDay("2021-07-01")).toBe("2021-07-02T03:59:59.999Z");
+  });
+
+  it("reads ranges and as-of values from the URL", () => {
+    expect(parseRange("3M")).toBe("3M");
+    expect(parseRange("10Y")).toBe("1M");
+    expect(parseAsOf("2021-01-28")).toEqual({ date: "2021-01-28", iso: "2021-01-29T04:59:59.999Z" });
+    expect(parseAsOf("2021-01-28T15:00:00Z")).toEqual({
+      date: "2021-01-28",
+      iso: "2021-01-28T15:00:00.000Z",
+    });
+    expect(parseAsOf("yesterday")).toBeNull();
+    expect(parseAsOf(null)).toBeNull();
+  });
+
+  it("adds prints newer than the history to their day and appends a new day", () => {
+    const day = {
+      date: "2026-01-02",
+      dark_pool_volume: 1000,
+      dark_pool_value: 0,
+      prints: 1,
+      large_blocks: 0,
+      market_volume: 4000,
+      market_volume_source: "bars",
+      dark_pool_ratio: 0.25,
+      average_premium_discount: null,
+      bullish_percentage: null,
+      bearish_percentage: null,
+      close: null,
+      finra_short_volume: null,
+      finra_total_volume: null,
+      short_ratio: null,
+      ats_week_start: null,
+      ats_week_shares: null,
+      ats_share: null,
+    };
+    const tape = [
+      print({ trade_key: "old", timestamp: "2026-01-02T15:00:00Z", size: 999 }),
+      print({ trade_key: "off", timestamp: "2026-01-02T16:00:00Z", size: 500 }),
+      print({ trade_key: "lit", timestamp: "2026-01-02T16:00:01Z", size: 500, is_off_exchange: false }),
+      print({ trade_key: "next", timestamp: "2026-01-05T15:00:00Z", size: 100 }),
+    ];
+    const out = extendHistory([day], tape, "2026-01-02T15:30:00Z");
+    expect(out[0]).toMatchObject({ dark_pool_volume: 1500, market_volume: 5000, dark_pool_ratio: 0.3 });
+    expect(out[1]).toMatchObject({ date: "2026-01-05", dark_pool_volume: 100, market_volume: 100 });
+    expect(extendHistory([day], tape, "2026-01-06T00:00:00Z")).toEqual([day]);
+  });
+});
