@@ -97,6 +97,10 @@ export const envSchema = z
       .transform((origins) => origins.map((o) => new URL(o).origin))
       .default([]),
     REDIS_URL: z.string().optional(),
+    /** Prefix of every Redis key and stream this service uses (several deployments on one Redis). */
+    REDIS_PREFIX: z.string().max(64).default(""),
+    /** On SIGTERM, how long in-flight requests may take to finish before connections are cut, ms. */
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     /**
      * Longest a "now" payload of summary, indicators, flow or dashboard is reused while no data changed, ms

@@ -48,6 +48,12 @@ export interface ServerToClientEvents {
    * offset, so even a client that has received nothing else yet can resume its session after a blip.
    */
   subscribed: (info: { rooms: number }) => void;
+  /**
+   * This node is shutting down (SIGTERM): every pending batch has been sent, and the connection closes right
+   * after. The client reconnects on its own (through the load balancer, to another node) and recovers its
+   * session; the event only lets a UI say so.
+   */
+  shutdown: (info: { reconnect: true }) => void;
 }
 
 export interface ClientToServerEvents {
