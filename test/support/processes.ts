@@ -20,6 +20,9 @@ export interface SpawnOptions {
   entry?: string;
 }
 
+/** How long a node may take to print its health URL (a hook waiting for it needs more than this). */
+export const START_TIMEOUT_MS = 240_000;
+
 /** A server node started as its own process, by default `server/src/main.ts` under tsx. */
 export async function spawnNode(env: Record<string, string>, o: SpawnOptions = {}): Promise<NodeProcess> {
   const args = o.entry ? [o.entry] : ["--import", "tsx", join(root, "server/src/main.ts")];
@@ -31,7 +34,11 @@ export async function spawnNode(env: Record<string, string>, o: SpawnOptions = {
   let output = "";
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not start in 60 s:\n${output}`)), 60_000);
+    // Generous: a loaded 2-core CI machine compiles the server under tsx and migrates PGlite first.
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`node did not start in ${START_TIMEOUT_MS / 1000} s:\n${output}`));
+    }, START_TIMEOUT_MS);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /health:\s+(http:\/\/[^\s/]+)\/health/.exec(output);
