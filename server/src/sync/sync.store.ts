@@ -55,9 +55,11 @@ export async function claimRun(
   onlyId?: number,
 ): Promise<SyncRunRow | null> {
   if (sources.length === 0) return null;
+  // A Date inside a raw fragment is not serialized by postgres.js: pass text and cast.
+  const at = sql`${now.toISOString()}::timestamptz`;
   const due = sql`(
-    (${syncRuns.status} in ('pending', 'retry') and ${syncRuns.nextAttemptAt} <= ${now})
-    or (${syncRuns.status} = 'running' and ${syncRuns.leaseUntil} < ${now}))`;
+    (${syncRuns.status} in ('pending', 'retry') and ${syncRuns.nextAttemptAt} <= ${at})
+    or (${syncRuns.status} = 'running' and ${syncRuns.leaseUntil} < ${at}))`;
   const pick = sql`(select ${syncRuns.id} from ${syncRuns}
     where ${inArray(syncRuns.source, sources)} and ${due}
     ${onlyId === undefined ? sql`` : sql`and ${syncRuns.id} = ${onlyId}`}
