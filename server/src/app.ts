@@ -26,6 +26,7 @@ import { ResponseCache } from "./lib/response-cache";
 import { staticFile } from "./lib/static";
 import { listSymbols } from "./lib/symbols";
 import type { LiveBus } from "./realtime/bus";
+import { syncRoutes } from "./sync/sync.routes";
 
 export type { AppDeps } from "./core/deps";
 
@@ -124,7 +125,8 @@ export function createApp(deps: AppDeps) {
     .route("/", alertsRoutes(deps))
     .route("/", analyticsRoutes(deps, responseCache, localProviders(local)))
     .route("/", ingestRoutes(deps))
-    .route("/", demoRoutes(deps));
+    .route("/", demoRoutes(deps))
+    .route("/", syncRoutes(deps));
 
   self = app;
   app.doc("/openapi.json", {

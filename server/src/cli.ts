@@ -20,6 +20,7 @@ import { createLogger, describeError, type Logger } from "./lib/log";
 import { formatLocation } from "./lib/records";
 import { normalizeSymbol } from "./lib/symbols";
 import { LiveBus } from "./realtime/bus";
+import { syncCommand } from "./sync/sync.cli";
 
 const HELP = `Smart Money Tracker CLI
 
@@ -49,6 +50,8 @@ opening the folder (PGlite is single-process): every ingest kind is uploaded wit
 to open a folder a server owns. With several files, a failing one is reported and the others continue.
 Exit code: 0 when everything was accepted, 1 when any record was rejected, any file failed or a command
 failed, 2 on usage errors.`;
+
+if (!extraCommands.some((c) => c.name === syncCommand.name)) extraCommands.push(syncCommand);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

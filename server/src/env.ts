@@ -92,7 +92,11 @@ export const envSchema = z
     /** How often the SEC current-filings feed is polled during EDGAR's filing hours (06:00-22:00 ET), s. */
     SEC_POLL_INTERVAL_S: z.coerce.number().int().min(10).max(3600).default(60),
     /** Largest response body any sync fetch accepts, bytes (a larger one is refused, nothing stored). */
-    SYNC_MAX_FETCH_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024),
+    SYNC_MAX_FETCH_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
     /** Longest any single sync fetch may take, ms. */
     SYNC_FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
     /** An insider open-market purchase (Form 4 code P) at or above this value raises an alert, USD. */

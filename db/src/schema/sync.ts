@@ -1,4 +1,14 @@
-import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+} from "drizzle-orm/pg-core";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date", precision: 3 });
 
@@ -59,5 +69,8 @@ export const syncItems = pgTable(
     firstSeenAt: ts("first_seen_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.source, t.itemKey] }), index("sync_items_date_idx").on(t.source, t.dataDate)],
+  (t) => [
+    primaryKey({ columns: [t.source, t.itemKey] }),
+    index("sync_items_date_idx").on(t.source, t.dataDate),
+  ],
 );

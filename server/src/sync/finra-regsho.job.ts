@@ -16,8 +16,8 @@ import type { Db } from "@smt/db";
 import { shortVolumeStore } from "../darkpool/finra.store";
 import { parseShortVolume } from "../darkpool/short-volume.parse";
 import type { Env } from "../env";
-import { runIngest } from "../lib/ingest";
 import { addDays, etDateOf, etWallTimeToUtc, isIsoDate } from "../lib/et-time";
+import { runIngest } from "../lib/ingest";
 import { isTradingDay } from "../lib/trading-calendar";
 import { fetchBounded, underBase } from "./fetch";
 import type { JobContext, JobStats, SyncJob } from "./runner";
@@ -157,7 +157,12 @@ export async function storeDay(
       itemKey: day,
       status: "stored",
       dataDate: day,
-      detail: { file: name, accepted: summary.accepted, duplicates: summary.duplicates, bytes: got.body.length },
+      detail: {
+        file: name,
+        accepted: summary.accepted,
+        duplicates: summary.duplicates,
+        bytes: got.body.length,
+      },
       publishedAt: got.lastModified ?? etWallTimeToUtc(day, PUBLISH_HOUR),
       at: now(),
     });

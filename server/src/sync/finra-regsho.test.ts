@@ -70,7 +70,8 @@ describe.each(engines())("FINRA Reg SHO sync on %s", (engine) => {
       ...DAYS.map((d) => `${d}.txt`),
     ]);
     expect(outcome.stats).toMatchObject({ stored: 4, not_published: 6 });
-    for (const d of DAYS) expect(await storedRows(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`)).toBe(rowsOf(d));
+    for (const d of DAYS)
+      expect(await storedRows(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`)).toBe(rowsOf(d));
     const state = await sourceState(handle.db, FINRA_REGSHO_SOURCE);
     expect(state.newestDataDate).toBe("2021-01-28");
     expect(state.lastError).toBeNull();
@@ -90,7 +91,10 @@ describe.each(engines())("FINRA Reg SHO sync on %s", (engine) => {
 
   it("a 429 then success stores the day; Retry-After is honoured", async () => {
     upstream.faults.set(path("20210127"), { kind: "status", status: 429, times: 1, retryAfterS: 1 });
-    const { outcome } = await runner().runNow(FINRA_REGSHO_SOURCE, { since: "2021-01-27", until: "2021-01-27" });
+    const { outcome } = await runner().runNow(FINRA_REGSHO_SOURCE, {
+      since: "2021-01-27",
+      until: "2021-01-27",
+    });
     expect(outcome.status).toBe("succeeded");
     const times = upstream.requests.map((r) => r.atMs);
     expect(times).toHaveLength(2);
@@ -100,7 +104,11 @@ describe.each(engines())("FINRA Reg SHO sync on %s", (engine) => {
 
   it("a truncated file stores nothing and the run retries; the full file then lands once", async () => {
     const full = fileOf("20210128");
-    upstream.faults.set(path("20210128"), { kind: "truncate", keepBytes: Math.floor(full.length / 2), times: 1 });
+    upstream.faults.set(path("20210128"), {
+      kind: "truncate",
+      keepBytes: Math.floor(full.length / 2),
+      times: 1,
+    });
     const first = await runner().runNow(FINRA_REGSHO_SOURCE, { since: "2021-01-28" });
     expect(first.outcome.status).toBe("dead"); // a CLI run has one attempt
     expect(first.outcome.error).toMatch(/CNMSshvol20210128\.txt/);
@@ -148,7 +156,8 @@ describe.each(engines())("FINRA Reg SHO sync on %s", (engine) => {
     expect(await nodeB.runDue()).toBe(0);
     nowMs += 61_000;
     expect(await nodeB.runDue()).toBe(1);
-    for (const d of DAYS) expect(await storedRows(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`)).toBe(rowsOf(d));
+    for (const d of DAYS)
+      expect(await storedRows(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`)).toBe(rowsOf(d));
     const runs = await handle.query<{ status: string; owner: string; attempts: number }>(
       sql`select status, owner, attempts from sync_runs`,
     );

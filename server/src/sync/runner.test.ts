@@ -71,7 +71,9 @@ describe.each(engines())("job runner on %s", (engine) => {
       "2021-01-28T23:00",
       "2021-01-29T23:00",
     ]);
-    const runs = await a.query<{ n: number }>(sql`select count(*)::int as n from sync_runs where status = 'succeeded'`);
+    const runs = await a.query<{ n: number }>(
+      sql`select count(*)::int as n from sync_runs where status = 'succeeded'`,
+    );
     expect(Number(runs[0]?.n)).toBe(5);
   });
 });

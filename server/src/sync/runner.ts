@@ -179,8 +179,16 @@ export class SyncRunner {
     let outcome: RunOutcome;
     if (!job || run.attempts > run.maxAttempts) {
       // A run whose node died on its last attempt: its attempts are used up.
-      outcome = { status: "dead", stats: null, error: run.lastError ?? "attempts used up (node lost mid-run)" };
-      await finishRun(db, run.id, this.owner, { status: "dead", at: new Date(this.clock()), error: outcome.error });
+      outcome = {
+        status: "dead",
+        stats: null,
+        error: run.lastError ?? "attempts used up (node lost mid-run)",
+      };
+      await finishRun(db, run.id, this.owner, {
+        status: "dead",
+        at: new Date(this.clock()),
+        error: outcome.error,
+      });
       this.o.onRunFinished?.(run, outcome);
       return outcome;
     }
@@ -228,25 +236,24 @@ export class SyncRunner {
 
   /** Starts the loop: startup catch-up, then schedules and due runs every `pollMs`. */
   start(): void {
-    const loop = async (startup: boolean) => {
-      try {
-        await this.tick(startup);
-        await this.runDue();
-      } catch (error) {
-        this.o.log.warn("sync loop failed", { error });
-      }
+    let running = false;
+    const loop = (startup: boolean) => {
+      if (this.stopped || running) return;
+      running = true;
+      this.busy = (async () => {
+        try {
+          await this.tick(startup);
+          await this.runDue();
+        } catch (error) {
+          this.o.log.warn("sync loop failed", { error });
+        } finally {
+          running = false;
+        }
+      })();
     };
-    this.busy = loop(true);
-    this.timer = setInterval(() => {
-      if (this.stopped || this.busy) return;
-      this.busy = loop(false).finally(() => {
-        this.busy = null;
-      });
-    }, this.o.pollMs ?? 1000);
+    loop(true);
+    this.timer = setInterval(() => loop(false), this.o.pollMs ?? 1000);
     this.timer.unref();
-    void this.busy.finally(() => {
-      this.busy = null;
-    });
   }
 
   async stop(): Promise<void> {
