@@ -18,7 +18,7 @@ import { parseShortVolume } from "../darkpool/short-volume.parse";
 import type { Env } from "../env";
 import { addDays, etDateOf, etWallTimeToUtc, isIsoDate } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
-import { isTradingDay } from "../lib/trading-calendar";
+import { isTradingDay, onOrNextTradingDay } from "../lib/trading-calendar";
 import { fetchBounded, underBase } from "./fetch";
 import type { JobContext, JobStats, SyncJob } from "./runner";
 import { tradingDaysAt } from "./schedule";
@@ -69,6 +69,8 @@ export function finraRegShoJob(o: FinraRegShoOptions, disabledReason: string | n
       const dataDate = latestDueDay(nowMs);
       return { dataDate, dueAt: etWallTimeToUtc(dataDate, PUBLISH_HOUR).getTime() };
     },
+    nextDueAfter: (dataDate) =>
+      etWallTimeToUtc(onOrNextTradingDay(addDays(dataDate, 1)), PUBLISH_HOUR).getTime(),
     run: (ctx) => syncRegSho(ctx, o),
   };
 }

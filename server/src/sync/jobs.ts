@@ -40,7 +40,7 @@ export interface SourceStatus {
   /** The newest data date that should be published by now, and when it was due. */
   expected_data_date: string | null;
   expected_published_at: string | null;
-  /** Seconds the source is behind: now minus when the oldest missing expected data was due; 0 when current. */
+  /** Seconds the source is behind: now minus when the first missing data date was due; 0 when current. */
   lag_seconds: number | null;
   /** current | late | off | never_run */
   state: "current" | "late" | "off" | "never_run";
@@ -57,8 +57,15 @@ export async function sourceStatuses(db: Db, jobs: SyncJob[], nowMs: number): Pr
     const enabled = job.disabledReason === null;
     const expected = job.expectedLatest(nowMs);
     const behind = expected !== null && (s.newestDataDate === null || s.newestDataDate < expected.dataDate);
+    // Behind: counted from when the first missing date was due (the day after the newest stored one).
+    const missingSince =
+      expected === null
+        ? null
+        : s.newestDataDate === null
+          ? expected.dueAt
+          : (job.nextDueAfter(s.newestDataDate) ?? expected.dueAt);
     const lag =
-      expected === null ? null : behind ? Math.max(0, Math.round((nowMs - expected.dueAt) / 1000)) : 0;
+      missingSince === null ? null : behind ? Math.max(0, Math.round((nowMs - missingSince) / 1000)) : 0;
     out.push({
       source: job.source,
       title: job.title,

@@ -18,6 +18,7 @@ function recordingJob(ran: { owner: string; at: number }[], owner: () => string)
     maxAttempts: 3,
     retryBaseMs: 60_000,
     expectedLatest: () => null,
+    nextDueAfter: () => null,
     async run(ctx: JobContext) {
       ran.push({ owner: owner(), at: ctx.now().getTime() });
       await new Promise((r) => setTimeout(r, 50));

@@ -50,6 +50,8 @@ export interface SyncJob {
   retryBaseMs: number;
   /** The newest data date that should be published by `nowMs`, and when it was due. */
   expectedLatest(nowMs: number): { dataDate: string; dueAt: number } | null;
+  /** When the first data date after `dataDate` was (or will be) due: where the lag counts from. */
+  nextDueAfter(dataDate: string): number | null;
   run(ctx: JobContext): Promise<JobStats>;
 }
 
