@@ -87,7 +87,7 @@ export const envSchema = z
     SYNC: z.enum(["on", "off"]).default("on"),
     /** Jobs kept off even with SYNC=on, comma-separated (`finra-regsho`, `sec-current`). */
     SYNC_DISABLED: list.default([]),
-    /** Trade dates the FINRA job looks back for missed files on each scheduled run. */
+    /** Calendar days the FINRA job looks back for missed files on each scheduled run. */
     FINRA_REGSHO_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
     /** How often the SEC current-filings feed is polled during EDGAR's filing hours (06:00-22:00 ET), s. */
     SEC_POLL_INTERVAL_S: z.coerce.number().int().min(10).max(3600).default(60),
