@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ingestKind } from "../../server/src/ingest/kinds";
+import { ingestKind } from "../../server/src/ingest/registry";
 import { ingest13FDataset } from "../../server/src/institutional/institutional.ingest";
 import { INFOTABLE_COLUMNS, tsv, writeZip } from "../../server/src/institutional/test-helpers";
 import { describeError, ERROR_TEXT_MAX_CHARS } from "../../server/src/lib/log";

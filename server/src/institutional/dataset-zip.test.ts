@@ -5,7 +5,7 @@ import type { Db } from "@smt/db";
 import { describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
 import type { PrintPipeline } from "../darkpool/pipeline";
-import { INGEST_KINDS } from "../ingest/kinds";
+import { INGEST_KINDS } from "../ingest/registry";
 import { parse13FDataset, parseInsiderDataset } from "./datasets.parse";
 import { collect, INFOTABLE_COLUMNS, tsv, writeZip } from "./test-helpers";
 

@@ -8,14 +8,9 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
 import { EdgarClient, RateLimiter } from "./edgar.client";
-import {
-  accessionFromPath,
-  datasetLabel,
-  fetchSec,
-  ingest13FPaths,
-  parseFetchSecArgs,
-} from "./institutional.cli";
+import { datasetLabel, fetchSec, parseFetchSecArgs } from "./institutional.cli";
 import { resolveUnmappedCusips } from "./institutional.ingest";
+import { accessionFromPath, ingest13FPaths } from "./institutional.ingest-kinds";
 import { secFixture, tsv, writeZip } from "./test-helpers";
 
 const ACORN = "0001951757-25-000093_AcornCreek_13F-HR_2024Q4_full_submission.nc.txt";

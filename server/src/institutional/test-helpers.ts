@@ -15,11 +15,7 @@ export async function* inChunks(source: AsyncIterable<Uint8Array>, size: number)
   }
 }
 
-export async function collect<T>(gen: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of gen) out.push(item);
-  return out;
-}
+export { collect } from "../../../test/support/collect";
 
 /**
  * Writes a zip (deflate, no zip64) holding `files`: enough to build SEC data-set zips in tests

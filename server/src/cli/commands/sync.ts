@@ -4,13 +4,13 @@
  * The run goes through the same job table as the scheduler, so it shows up in /smart-money/sources.
  */
 import { parseArgs } from "node:util";
-import { openDb } from "@smt/db";
-import type { CliCommand } from "../cli/commands";
-import { refuseBesideServer } from "../cli/server-info";
-import { isIsoDate } from "../lib/et-time";
-import { describeError } from "../lib/log";
-import { sourceStatuses, syncJobsFrom } from "./jobs";
-import { type JobProgress, SyncRunner } from "./runner";
+import { isIsoDate } from "../../lib/et-time";
+import { describeError } from "../../lib/log";
+import { sourceStatuses, syncJobsFrom } from "../../sync/jobs";
+import { type JobProgress, SyncRunner } from "../../sync/runner";
+import type { CliCommand } from "../command";
+import { openConfiguredDb } from "../local";
+import { refuseBesideServer } from "../server-info";
 
 function bar(p: JobProgress, out: NodeJS.WriteStream): void {
   const width = 24;
@@ -24,7 +24,10 @@ function bar(p: JobProgress, out: NodeJS.WriteStream): void {
 export const syncCommand: CliCommand = {
   name: "sync",
   usage: "sync <source> [--since D] [--until D] | sync --list",
-  summary: "Run a public-data source now (backfill with --since) or list sources and their state.",
+  summary: [
+    "Run a public-data source now (backfill with --since; progress and a summary),",
+    "or list sources with their schedule, last run, newest data and lag (docs/sync.md).",
+  ],
   async run(args, { env, log }) {
     const { values, positionals } = parseArgs({
       args,
@@ -60,7 +63,7 @@ export const syncCommand: CliCommand = {
       "The server runs the same jobs on its schedule; see GET /smart-money/sources.",
     );
     if (refused !== null) return refused;
-    const db = await openDb({ url: env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite` });
+    const db = await openConfiguredDb(env);
     try {
       if (values.list) {
         const statuses = await sourceStatuses(db.db, syncJobsFrom(env), Date.now());
