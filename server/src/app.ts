@@ -20,6 +20,7 @@ import { rateLimit } from "./lib/rate-limit";
 import { ResponseCache } from "./lib/response-cache";
 import { staticFile } from "./lib/static";
 import { listSymbols } from "./lib/symbols";
+import { syncRoutes } from "./sync/sync.routes";
 
 export type { AppDeps } from "./core/deps";
 
@@ -118,7 +119,8 @@ export function createApp(deps: AppDeps) {
     .route("/", alertsRoutes(deps))
     .route("/", analyticsRoutes(deps, responseCache, localProviders(local)))
     .route("/", ingestRoutes(deps))
-    .route("/", demoRoutes(deps));
+    .route("/", demoRoutes(deps))
+    .route("/", syncRoutes(deps));
 
   self = app;
   mountDocs(app);

@@ -28,7 +28,15 @@ export async function spawnNode(env: Record<string, string>, o: SpawnOptions = {
   const args = o.entry ? [o.entry] : ["--import", "tsx", join(root, "server/src/main.ts")];
   const proc = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", SERVE_CLIENT: "false", ...env },
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      SERVE_CLIENT: "false",
+      SYNC: "off",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
