@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawnNode } from "../support/processes";
+import { START_TIMEOUT_MS, spawnNode } from "../support/processes";
 import { INFOTABLE_COLUMNS, tsv, writeZip } from "../support/sec-fixtures";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -58,7 +58,7 @@ describe("pnpm cli while a server owns the data folder", () => {
       API_KEYS: KEY,
       MAX_UPLOAD_DECOMPRESSED_BYTES: "200000",
     });
-  }, 90_000);
+  }, START_TIMEOUT_MS + 30_000);
   afterAll(async () => {
     await node?.stop();
     rmSync(dataDir, { recursive: true, force: true });

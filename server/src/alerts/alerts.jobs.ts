@@ -10,6 +10,7 @@ import type { DetectorEvent, Detectors } from "../blocks/detectors";
 import { equityBucketBaseline } from "../blocks/equity.store";
 import { contractBaseline } from "../blocks/options.store";
 import type { AppDeps } from "../core/deps";
+import { priceAtOrBefore } from "../darkpool/darkpool.service";
 import { addDays, etDateOf } from "../lib/et-time";
 import type { Logger } from "../lib/log";
 import type { AlertMessage, LiveBus } from "../realtime/bus";
@@ -19,7 +20,6 @@ import {
   alertsAwaitingOutcome,
   deleteAlertsBefore,
   insertAlert,
-  priceAtOrBefore,
   updateAlertOutcome,
   webhookGeneration,
 } from "./alerts.store";
