@@ -24,7 +24,7 @@ import { newRouter } from "./lib/openapi";
 import { rateLimit } from "./lib/rate-limit";
 import { ResponseCache } from "./lib/response-cache";
 import { staticFile } from "./lib/static";
-import { listSymbols } from "./lib/symbols";
+import { marketRoutes } from "./market/market.handlers";
 import type { LiveBus } from "./realtime/bus";
 
 export type { AppDeps } from "./core/deps";
@@ -52,27 +52,6 @@ const healthRoute = createRoute({
       },
     },
     503: { description: "Database unreachable" },
-  },
-});
-
-const symbolsRoute = createRoute({
-  method: "get",
-  path: "/smart-money/symbols",
-  tags: ["Service"],
-  summary: "Symbols that have data, and which kinds",
-  responses: {
-    200: {
-      description: "Known symbols",
-      content: {
-        "application/json": {
-          schema: z.object({
-            symbols: z.array(
-              z.object({ symbol: z.string(), kinds: z.array(z.string()), last_seen_at: z.string() }),
-            ),
-          }),
-        },
-      },
-    },
   },
 });
 
@@ -117,7 +96,7 @@ export function createApp(deps: AppDeps) {
       };
       return c.json(body, 200);
     })
-    .openapi(symbolsRoute, async (c) => c.json({ symbols: await listSymbols(deps.db.db) }, 200))
+    .route("/", marketRoutes(deps))
     .route("/", darkpoolRoutes(deps, responseCache))
     .route("/", institutionalRoutes(deps))
     .route("/", blocksRoutes(deps))
