@@ -260,7 +260,7 @@ export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
         and ts <= ${until}::timestamptz and published_at <= ${at}::timestamptz
         ${q.since ? sql`and ts >= ${q.since.toISOString()}::timestamptz` : sql``}
         ${q.after ? sql`and (ts, symbol, trade_key) < (${q.after.ts}::timestamptz, ${q.after.symbol}, ${q.after.tradeKey})` : sql``}
-      order by ts desc, symbol desc, trade_key desc
+      order by ts desc nulls last, symbol desc nulls last, trade_key desc nulls last
       limit ${q.limit}`),
   );
   return rows.map((r) => ({
