@@ -196,3 +196,107 @@ describe.each(engines())("market views over two real FINRA days on %s", (engine)
     }
   });
 });
+
+describe("market views over demo prints, options, 13F and Form 4 data (pglite)", () => {
+  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  const SYMBOLS = ["AAPL", "MSFT", "GME", "TSLA"];
+  const json = async <T>(path: string) => {
+    const res = await t.app.request(path);
+    const text = await res.text();
+    expect(res.status, `${path}: ${text.slice(0, 300)}`).toBe(200);
+    return JSON.parse(text) as T;
+  };
+
+  beforeAll(async () => {
+    t = await buildTestApp("pglite", { RATE_LIMIT_PER_MINUTE: "0" });
+    for (const s of SYMBOLS) {
+      const res = await t.app.request(`/smart-money/demo/${s}/generate-data?days=10`, { method: "POST" });
+      expect(res.status).toBe(200);
+    }
+  }, 300_000);
+  afterAll(async () => t?.close());
+
+  it("pages the market tape with a keyset cursor: the pages are the one long answer, and CSV matches", async () => {
+    type Tape = { prints: { symbol: string; ts: string; trade_key: string; value_usd: number }[]; next_cursor: string | null };
+    const whole = await json<Tape>("/smart-money/market/prints?min_value=100000&limit=1000");
+    expect(whole.prints.length).toBeGreaterThan(20);
+    const ts = whole.prints.map((p) => p.ts);
+    expect([...ts].sort().reverse()).toEqual(ts);
+    expect(whole.prints.every((p) => p.value_usd >= 100_000)).toBe(true);
+    expect(new Set(whole.prints.map((p) => p.symbol)).size).toBeGreaterThan(1);
+    const paged: Tape["prints"] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = cursor ? `&cursor=${cursor}` : "";
+      const page: Tape = await json<Tape>(`/smart-money/market/prints?min_value=100000&limit=7${q}`);
+      paged.push(...page.prints);
+      cursor = page.next_cursor;
+    } while (cursor && paged.length < 200);
+    expect(paged.length).toBeGreaterThanOrEqual(Math.min(200, whole.prints.length));
+    expect(paged.map((p) => p.trade_key)).toEqual(whole.prints.slice(0, paged.length).map((p) => p.trade_key));
+    const csv = await (await t.app.request("/smart-money/market/prints?min_value=100000&limit=1000&format=csv")).text();
+    const [header, ...rows] = parseCsv(csv);
+    const key = (header as string[]).indexOf("trade_key");
+    expect(rows.map((r) => r[key])).toEqual(whole.prints.map((p) => p.trade_key));
+  });
+
+  it("agrees with the per-symbol summary on dark-pool value and blocks", async () => {
+    type L = { rows: { symbol: string; value: number }[]; window: { to: string } };
+    const dpv = await json<L>("/smart-money/market/leaders?metric=dark_pool_value");
+    const blocks = await json<L>("/smart-money/market/leaders?metric=block_value");
+    for (const s of SYMBOLS) {
+      const summary = await json<{ date: string; total_value: number; large_blocks: { value: number } }>(
+        `/smart-money/dark-pool/${s}/summary?date=${dpv.window.to}`,
+      );
+      expect(dpv.rows.find((r) => r.symbol === s)?.value ?? 0).toBeCloseTo(summary.total_value, 1);
+      expect(blocks.rows.find((r) => r.symbol === s)?.value ?? 0).toBeCloseTo(summary.large_blocks.value, 1);
+    }
+  });
+
+  it("agrees with the per-symbol 13F changes and insider views", async () => {
+    type L = { rows: { symbol: string; value: number; holders?: number }[]; window: { to: string } };
+    const fresh = await json<L>("/smart-money/market/leaders?metric=new_positions&limit=1000");
+    const net = await json<L>("/smart-money/market/leaders?metric=institutional_net_change&limit=1000");
+    expect(net.rows.length).toBeGreaterThan(0);
+    const buys = await json<L>("/smart-money/market/leaders?metric=insider_buys&window_days=30");
+    for (const s of SYMBOLS) {
+      const changes = await json<{ period: string; new_positions: { count: number } }>(
+        `/smart-money/institutional/${s}/changes?period=${fresh.window.to}`,
+      );
+      expect(fresh.rows.find((r) => r.symbol === s)?.value ?? 0).toBe(changes.new_positions.count);
+      const sentiment = await json<{ windows: { days: number; buys: { value: number } }[] }>(
+        `/smart-money/institutional/${s}/insider-sentiment`,
+      );
+      const w30 = sentiment.windows.find((w) => w.days === 30);
+      expect(buys.rows.find((r) => r.symbol === s)?.value ?? 0).toBeCloseTo(w30?.buys.value ?? 0, 0);
+    }
+    const clusters = await json<{ clusters: { symbol: string; insiders: number }[]; total: number }>(
+      "/smart-money/market/insider-clusters?min_insiders=2&window_days=30",
+    );
+    expect(clusters.clusters.every((c) => c.insiders >= 2)).toBe(true);
+  });
+
+  it("finds filers, shows a portfolio with changes and concentration, and the quarter's leaders", async () => {
+    const found = await json<{ filers: { cik: string; name: string }[] }>("/smart-money/institutional/filers?q=demo");
+    expect(found.filers.length).toBeGreaterThan(3);
+    const cik = found.filers[0]?.cik as string;
+    const filer = await json<{
+      cik: string;
+      positions: number;
+      holdings: { symbol: string; weight: number; change_type: string }[];
+      concentration: { top10_weight: number; hhi: number };
+      value_usd: number;
+    }>(`/smart-money/institutional/filers/${Number(cik)}`);
+    expect(filer.cik).toBe(cik);
+    expect(filer.positions).toBeGreaterThan(0);
+    const weights = filer.holdings.filter((h) => h.change_type !== "sold_out").reduce((s, h) => s + h.weight, 0);
+    expect(weights).toBeCloseTo(1, 9);
+    expect(filer.concentration.hhi).toBeGreaterThan(0);
+    const leaders = await json<{ bought: unknown[]; sold: unknown[]; heat_formula: string }>(
+      "/smart-money/institutional/leaders",
+    );
+    expect(leaders.bought.length + leaders.sold.length).toBeGreaterThan(0);
+    const missing = await t.app.request("/smart-money/institutional/filers/1234567");
+    expect(missing.status).toBe(404);
+  });
+});

@@ -156,12 +156,12 @@ export async function printDay(db: Db, asOf: Date): Promise<PrintDay> {
           and ts <= ${at}::timestamptz and published_at <= ${at}::timestamptz and correction < 7
         group by symbol
       ),
-      trailing as (
+      hist as (
         select symbol, avg(off_volume) as avg_off, count(*) as n from (
           select symbol, off_volume,
             row_number() over (partition by symbol order by day desc) as rn
           from print_day_rollups
-          where day < ${day}::date and day >= ${day}::date - 60 and off_prints > 0
+          where day < ${day}::date and day >= ${day}::date - 60::int and off_prints > 0
             and max_published_at <= ${at}::timestamptz
         ) t where rn <= ${UNUSUAL_TRAILING_DAYS} group by symbol
       ),
@@ -170,8 +170,8 @@ export async function printDay(db: Db, asOf: Date): Promise<PrintDay> {
         where day = ${day}::date and published_at <= ${at}::timestamptz and source <> 'derived_from_prints'
         order by symbol, published_at, source
       )
-      select agg.*, trailing.avg_off, trailing.n as trailing_n, bars.volume as bar_volume, bars.source as bar_source
-      from agg left join trailing using (symbol) left join bars using (symbol)
+      select agg.*, hist.avg_off, hist.n as trailing_n, bars.volume as bar_volume, bars.source as bar_source
+      from agg left join hist using (symbol) left join bars using (symbol)
       where agg.off_prints > 0`),
   );
   let latest: Date | null = null;
@@ -209,6 +209,7 @@ export async function printDay(db: Db, asOf: Date): Promise<PrintDay> {
 
 export interface TapePrint {
   symbol: string;
+  /** ISO 8601 UTC with the stored microseconds (the cursor needs them). */
   ts: string;
   trade_key: string;
   price: number;
@@ -253,7 +254,7 @@ export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
   const min = Math.max(TAPE_MIN_VALUE_USD, q.minValueUsd);
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
-      select symbol, ts, trade_key, price, size, value_usd, exchange, trf_id, side, sentiment,
+      select symbol, to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ts, trade_key, price, size, value_usd, exchange, trf_id, side, sentiment,
         premium_discount_pct, block_eligible, extended_hours, source, source_ref, published_at
       from prints
       where is_off_exchange and correction < 7 and value_usd >= ${TAPE_MIN_VALUE_USD} and value_usd >= ${min}
@@ -265,7 +266,7 @@ export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
   );
   return rows.map((r) => ({
     symbol: String(r.symbol),
-    ts: new Date(r.ts as string).toISOString(),
+    ts: String(r.ts),
     trade_key: String(r.trade_key),
     price: num(r.price),
     size: num(r.size),
