@@ -253,7 +253,13 @@ export const filersRoute = createRoute({
   summary: "13F filers by CIK or name",
   request: {
     query: z.object({
-      q: z.string().min(1).max(100).openapi({ description: "CIK digits or the start of a word of the name" }),
+      q: z
+        .string()
+        .min(1)
+        .max(100)
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+        .regex(/^[^\u0000-\u001f\u007f]+$/, "no control characters")
+        .openapi({ description: "CIK digits or the start of a word of the name" }),
       as_of: AsOf,
       limit: limit(50, 1000),
       format: Format,
