@@ -12,7 +12,8 @@ import { buildTestApp } from "../support/app";
 import { engines } from "../support/db";
 
 const DAYS = ["CNMSshvol20210125.txt", "CNMSshvol20210126.txt"];
-const rawOf = (file: string) => readFileSync(join(import.meta.dirname, "..", "fixtures", "finra", file), "utf8");
+const rawOf = (file: string) =>
+  readFileSync(join(import.meta.dirname, "..", "fixtures", "finra", file), "utf8");
 interface RawRow {
   symbol: string;
   short: number;
@@ -73,7 +74,8 @@ describe.each(engines())("market views over two real FINRA days on %s", (engine)
     expect(body.rows.map((r) => r.rank)).toEqual(expected.map((_, i) => i + 1));
     for (const [i, r] of body.rows.entries()) {
       const e = expected[i] as RawRow;
-      if (plain(e.symbol) && expected.filter((x) => x.short === e.short).length === 1) expect(r.symbol).toBe(e.symbol);
+      if (plain(e.symbol) && expected.filter((x) => x.short === e.short).length === 1)
+        expect(r.symbol).toBe(e.symbol);
       expect(r.total_volume).toBe(expected.find((x) => x.short === r.value)?.total);
     }
     expect(body.total).toBe(day26.filter((r) => r.short > 0).length);
@@ -83,7 +85,10 @@ describe.each(engines())("market views over two real FINRA days on %s", (engine)
     );
     expect(before.window.to).toBe("2021-01-25");
     expect(before.rows.map((r) => r.value)).toEqual(
-      [...day25].sort((a, b) => b.short - a.short).slice(0, 5).map((r) => r.short),
+      [...day25]
+        .sort((a, b) => b.short - a.short)
+        .slice(0, 5)
+        .map((r) => r.short),
     );
     expect(before.freshness[0]?.latest).toBe("2021-01-25T23:00:00.000Z");
   });
@@ -110,13 +115,17 @@ describe.each(engines())("market views over two real FINRA days on %s", (engine)
 
   it("searches symbols by prefix, ranked by activity, never the whole table by default", async () => {
     const all = new Set([...day25, ...day26].map((r) => r.symbol));
-    const first = await json<{ symbols: { symbol: string; activity: number }[]; total: number }>("/smart-money/symbols");
+    const first = await json<{ symbols: { symbol: string; activity: number }[]; total: number }>(
+      "/smart-money/symbols",
+    );
     expect(first.symbols.length).toBe(50);
     expect(first.total).toBe(all.size);
     const top = [...day26].sort((a, b) => b.total - a.total)[0] as RawRow;
     expect(first.symbols[0]?.symbol).toBe(top.symbol);
     expect(first.symbols[0]?.activity).toBe(top.total);
-    const gm = await json<{ symbols: { symbol: string }[]; total: number }>("/smart-money/symbols?q=gm&limit=1000");
+    const gm = await json<{ symbols: { symbol: string }[]; total: number }>(
+      "/smart-money/symbols?q=gm&limit=1000",
+    );
     const expectedGm = [...all].filter((s) => s.startsWith("GM"));
     expect(gm.total).toBe(expectedGm.length);
     expect(gm.symbols[0]?.symbol).toBe("GM");
@@ -129,7 +138,10 @@ describe.each(engines())("market views over two real FINRA days on %s", (engine)
     const expected = day26
       .filter((r) => r.total >= 1_000_000 && r.short / r.total > 0.6)
       .sort((a, b) => b.short - a.short);
-    const body = await json<{ rows: { symbol: string; short_volume: number; short_ratio: number }[]; total: number }>(
+    const body = await json<{
+      rows: { symbol: string; short_volume: number; short_ratio: number }[];
+      total: number;
+    }>(
       "/smart-money/market/screener?short_ratio>0.6&finra_total_volume>=1000000&sort=-short_volume&limit=1000",
     );
     expect(body.total).toBe(expected.length);
@@ -138,7 +150,9 @@ describe.each(engines())("market views over two real FINRA days on %s", (engine)
       `/smart-money/market/screener?filter=${encodeURIComponent("short_ratio>0.6,finra_total_volume>=1000000")}`,
     );
     expect(viaFilter.total).toBe(expected.length);
-    const minVolume = await json<{ total: number }>("/smart-money/market/screener?short_ratio>0.6&min_volume=1000000");
+    const minVolume = await json<{ total: number }>(
+      "/smart-money/market/screener?short_ratio>0.6&min_volume=1000000",
+    );
     expect(minVolume.total).toBe(expected.length);
   });
 
@@ -179,7 +193,10 @@ describe.each(engines())("market views over two real FINRA days on %s", (engine)
       ["/smart-money/market/screener?short_ratio>1e999", /not finite|short_ratio/],
       ["/smart-money/market/screener?nope=1", /nope/],
       ["/smart-money/market/screener?sort=-nope", /sort/],
-      [`/smart-money/market/screener?${Array.from({ length: 21 }, () => "short_ratio>0").join("&")}`, /at most 20/],
+      [
+        `/smart-money/market/screener?${Array.from({ length: 21 }, () => "short_ratio>0").join("&")}`,
+        /at most 20/,
+      ],
       [`/smart-money/market/screener?short_ratio>${"1".repeat(200)}`, /longer than/],
       ["/smart-money/market/prints?cursor=not-a-cursor", /cursor/],
       [`/smart-money/market/prints?cursor=${Buffer.from('["x","y","z"]').toString("base64url")}`, /cursor/],
@@ -217,7 +234,10 @@ describe("market views over demo prints, options, 13F and Form 4 data (pglite)",
   afterAll(async () => t?.close());
 
   it("pages the market tape with a keyset cursor: the pages are the one long answer, and CSV matches", async () => {
-    type Tape = { prints: { symbol: string; ts: string; trade_key: string; value_usd: number }[]; next_cursor: string | null };
+    type Tape = {
+      prints: { symbol: string; ts: string; trade_key: string; value_usd: number }[];
+      next_cursor: string | null;
+    };
     const whole = await json<Tape>("/smart-money/market/prints?min_value=100000&limit=1000");
     expect(whole.prints.length).toBeGreaterThan(20);
     const ts = whole.prints.map((p) => p.ts);
@@ -233,8 +253,12 @@ describe("market views over demo prints, options, 13F and Form 4 data (pglite)",
       cursor = page.next_cursor;
     } while (cursor && paged.length < 200);
     expect(paged.length).toBeGreaterThanOrEqual(Math.min(200, whole.prints.length));
-    expect(paged.map((p) => p.trade_key)).toEqual(whole.prints.slice(0, paged.length).map((p) => p.trade_key));
-    const csv = await (await t.app.request("/smart-money/market/prints?min_value=100000&limit=1000&format=csv")).text();
+    expect(paged.map((p) => p.trade_key)).toEqual(
+      whole.prints.slice(0, paged.length).map((p) => p.trade_key),
+    );
+    const csv = await (
+      await t.app.request("/smart-money/market/prints?min_value=100000&limit=1000&format=csv")
+    ).text();
     const [header, ...rows] = parseCsv(csv);
     const key = (header as string[]).indexOf("trade_key");
     expect(rows.map((r) => r[key])).toEqual(whole.prints.map((p) => p.trade_key));
@@ -277,7 +301,9 @@ describe("market views over demo prints, options, 13F and Form 4 data (pglite)",
   });
 
   it("finds filers, shows a portfolio with changes and concentration, and the quarter's leaders", async () => {
-    const found = await json<{ filers: { cik: string; name: string }[] }>("/smart-money/institutional/filers?q=demo");
+    const found = await json<{ filers: { cik: string; name: string }[] }>(
+      "/smart-money/institutional/filers?q=demo",
+    );
     expect(found.filers.length).toBeGreaterThan(3);
     const cik = found.filers[0]?.cik as string;
     const filer = await json<{
@@ -289,7 +315,9 @@ describe("market views over demo prints, options, 13F and Form 4 data (pglite)",
     }>(`/smart-money/institutional/filers/${Number(cik)}`);
     expect(filer.cik).toBe(cik);
     expect(filer.positions).toBeGreaterThan(0);
-    const weights = filer.holdings.filter((h) => h.change_type !== "sold_out").reduce((s, h) => s + h.weight, 0);
+    const weights = filer.holdings
+      .filter((h) => h.change_type !== "sold_out")
+      .reduce((s, h) => s + h.weight, 0);
     expect(weights).toBeCloseTo(1, 9);
     expect(filer.concentration.hhi).toBeGreaterThan(0);
     const leaders = await json<{ bought: unknown[]; sold: unknown[]; heat_formula: string }>(

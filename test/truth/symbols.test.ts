@@ -81,7 +81,9 @@ describe.each(engines())("FINRA class and preferred symbols through the API on %
     const listed: string[] = [];
     let offset: number | null = 0;
     while (offset !== null) {
-      const body = (await (await t.app.request(`/smart-money/symbols?limit=1000&offset=${offset}`)).json()) as {
+      const body = (await (
+        await t.app.request(`/smart-money/symbols?limit=1000&offset=${offset}`)
+      ).json()) as {
         symbols: { symbol: string }[];
         total: number;
         next_offset: number | null;

@@ -86,8 +86,9 @@ const init = (signal?: AbortSignal) => ({ init: signal ? { signal } : {} });
 /** `?as_of=` for the point-in-time view; nothing for "now". */
 const asOfQuery = (asOf: string | null | undefined) => (asOf ? { as_of: asOf } : {});
 
+/** The most active symbols (the server ranks and pages; 1,000 is its page maximum) for the picker. */
 export async function fetchSymbols(signal?: AbortSignal): Promise<SymbolsPayload> {
-  const res = await send(() => symbolsEndpoint.$get(undefined, init(signal)));
+  const res = await send(() => symbolsEndpoint.$get({ query: { limit: "1000" } }, init(signal)));
   if (res.ok) return await res.json();
   throw await failure(res);
 }

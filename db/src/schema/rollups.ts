@@ -1,4 +1,13 @@
-import { bigint, date, doublePrecision, index, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  date,
+  doublePrecision,
+  index,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 
 const count = (name: string) => bigint(name, { mode: "number" }).notNull().default(0);
 const total = (name: string) => doublePrecision(name).notNull().default(0);

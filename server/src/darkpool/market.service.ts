@@ -311,4 +311,3 @@ export async function symbolActivity(
   );
   return new Map(rows.map((r) => [r.symbol, num(r.activity)]));
 }
-

@@ -167,7 +167,9 @@ export async function insiderClusters(
     }));
     for (const c of clusterBuys(trades, q.minInsiders, q.windowDays)) {
       if (c.end < q.since) continue;
-      const inside = list.filter((r) => String(r.transaction_date) >= c.start && String(r.transaction_date) <= c.end);
+      const inside = list.filter(
+        (r) => String(r.transaction_date) >= c.start && String(r.transaction_date) <= c.end,
+      );
       const last = list[list.length - 1] as Record<string, unknown>;
       clusters.push({
         symbol: (last.issuer_symbol as string | null) ?? null,
@@ -262,7 +264,8 @@ export interface QuarterChanges {
 /** Quarter-on-quarter 13F changes per security across all filers (docs/institutional.md "Net change"). */
 export async function quarterChanges(db: Db, asOf: Date, requested?: string): Promise<QuarterChanges> {
   const period = requested ?? (await latestThirteenFPeriod(db, asOf));
-  if (period === null) return { period: null, prior_period: null, filers: 0, latestPublished: null, rows: [] };
+  if (period === null)
+    return { period: null, prior_period: null, filers: 0, latestPublished: null, rows: [] };
   const prior = previousQuarterEnd(period);
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`

@@ -12,7 +12,11 @@ export function wantsCsv(format: string | undefined, accept: string | undefined)
 export function csvCell(v: unknown): string {
   if (v === null || v === undefined) return "";
   if (typeof v === "number") return Number.isFinite(v) ? String(v) : "";
-  let text = Array.isArray(v) ? v.map((x) => String(x)).join(";") : typeof v === "object" ? JSON.stringify(v) : String(v);
+  let text = Array.isArray(v)
+    ? v.map((x) => String(x)).join(";")
+    : typeof v === "object"
+      ? JSON.stringify(v)
+      : String(v);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }

@@ -1,8 +1,13 @@
 /** 13F views across filers: filer search, one filer's portfolio, the quarter's most bought/sold securities. */
 import type { Db } from "@smt/db";
 import { AppError } from "../errors";
+import {
+  filerPortfolio,
+  type QuarterChangeRow,
+  quarterChanges,
+  searchFilers,
+} from "../institutional/market.service";
 import { freshness } from "../lib/openapi";
-import { filerPortfolio, quarterChanges, type QuarterChangeRow, searchFilers } from "../institutional/market.service";
 import { DELAYS } from "./market.service";
 import { MARKET_PARAMS_VERSION } from "./metrics";
 
@@ -25,11 +30,19 @@ export async function getFiler(
 ) {
   const cik = q.cik.padStart(10, "0");
   const p = await filerPortfolio(db, cik, q.asOf, q.period);
-  if (p === null) throw new AppError("NOT_FOUND", `No 13F report of filer ${cik} is published by as_of`, { cik });
+  if (p === null)
+    throw new AppError("NOT_FOUND", `No 13F report of filer ${cik} is published by as_of`, { cik });
   const held = p.holdings.filter((h) => h.change_type !== "sold_out");
   const value = held.reduce((s, h) => s + h.value_usd, 0);
   const weights = held.map((h) => h.weight).sort((a, b) => b - a);
-  const changes: Record<string, number> = { new: 0, increased: 0, decreased: 0, unchanged: 0, sold_out: 0, unknown: 0 };
+  const changes: Record<string, number> = {
+    new: 0,
+    increased: 0,
+    decreased: 0,
+    unchanged: 0,
+    sold_out: 0,
+    unknown: 0,
+  };
   for (const h of p.holdings) changes[h.change_type] = (changes[h.change_type] ?? 0) + 1;
   const total = p.holdings.length;
   return {
@@ -54,7 +67,13 @@ export async function getFiler(
     next_offset: q.offset + q.limit < total ? q.offset + q.limit : null,
     as_of: q.asOf.toISOString(),
     freshness: [freshness("thirteenf", p.published_at, DELAYS.thirteenf, now)],
-    sources: [{ source: "sec_13f", rows: p.accessions.length, latest_ref: p.accessions[p.accessions.length - 1] ?? null }],
+    sources: [
+      {
+        source: "sec_13f",
+        rows: p.accessions.length,
+        latest_ref: p.accessions[p.accessions.length - 1] ?? null,
+      },
+    ],
     params_version: MARKET_PARAMS_VERSION,
   };
 }
@@ -84,10 +103,22 @@ export async function getInstitutionalLeaders(
     prior_period: c.prior_period,
     filers: c.filers,
     heat_formula: HEAT_FORMULA,
-    bought: top(rows.filter((r) => (r.net_change_value_usd ?? 0) > 0), (r) => r.net_change_value_usd ?? 0),
-    sold: top(rows.filter((r) => (r.net_change_value_usd ?? 0) < 0), (r) => -(r.net_change_value_usd ?? 0)),
-    newly_held: top(rows.filter((r) => r.new_positions > 0), (r) => r.new_positions * 1e15 + r.value_usd / 1e3),
-    exited: top(rows.filter((r) => r.sold_out > 0), (r) => r.sold_out),
+    bought: top(
+      rows.filter((r) => (r.net_change_value_usd ?? 0) > 0),
+      (r) => r.net_change_value_usd ?? 0,
+    ),
+    sold: top(
+      rows.filter((r) => (r.net_change_value_usd ?? 0) < 0),
+      (r) => -(r.net_change_value_usd ?? 0),
+    ),
+    newly_held: top(
+      rows.filter((r) => r.new_positions > 0),
+      (r) => r.new_positions * 1e15 + r.value_usd / 1e3,
+    ),
+    exited: top(
+      rows.filter((r) => r.sold_out > 0),
+      (r) => r.sold_out,
+    ),
     as_of: q.asOf.toISOString(),
     freshness: [freshness("thirteenf", c.latestPublished, DELAYS.thirteenf, now)],
     sources: c.period ? [{ source: "sec_13f", rows: c.filers, latest_ref: c.period }] : [],

@@ -38,7 +38,12 @@ export function marketRoutes(deps: AppDeps) {
       const body = await searchSymbols(db, q);
       if (csvOf(c, q.format)) {
         const rows = body.symbols.map((s) => ({ ...s, kinds: s.kinds.join(";") }));
-        return raw(csvResponse(batches(rows), { filename: "symbols.csv", columns: ["symbol", "name", "activity", "kinds", "last_seen_at"] }));
+        return raw(
+          csvResponse(batches(rows), {
+            filename: "symbols.csv",
+            columns: ["symbol", "name", "activity", "kinds", "last_seen_at"],
+          }),
+        );
       }
       return c.json(body, 200);
     })
@@ -71,12 +76,21 @@ export function marketRoutes(deps: AppDeps) {
       };
       if (csvOf(c, q.format)) {
         const pages = tapePages(db, query);
-        return raw(csvResponse(pages, { filename: "market-prints.csv", headers: asOfHeader(query.asOf.toISOString()) }));
+        return raw(
+          csvResponse(pages, {
+            filename: "market-prints.csv",
+            headers: asOfHeader(query.asOf.toISOString()),
+          }),
+        );
       }
       if (q.limit > TAPE_JSON_MAX) {
-        throw new AppError("INVALID_INPUT", `limit: at most ${TAPE_JSON_MAX} as JSON (ask format=csv for more)`, {
-          field: "limit",
-        });
+        throw new AppError(
+          "INVALID_INPUT",
+          `limit: at most ${TAPE_JSON_MAX} as JSON (ask format=csv for more)`,
+          {
+            field: "limit",
+          },
+        );
       }
       return c.json(await getTape(db, query, now()), 200);
     })
@@ -88,7 +102,12 @@ export function marketRoutes(deps: AppDeps) {
         now(),
       );
       if (csvOf(c, q.format))
-        return raw(csvResponse(batches(body.clusters), { filename: "insider-clusters.csv", headers: asOfHeader(body.as_of) }));
+        return raw(
+          csvResponse(batches(body.clusters), {
+            filename: "insider-clusters.csv",
+            headers: asOfHeader(body.as_of),
+          }),
+        );
       return c.json(body, 200);
     })
     .openapi(screenerRoute, async (c) => {
@@ -96,7 +115,14 @@ export function marketRoutes(deps: AppDeps) {
       const filters = parseFilters(new URL(c.req.url).search.slice(1));
       const body = await getScreener(
         db,
-        { asOf: asOfOr(q.as_of), filters, sort: q.sort, minVolume: q.min_volume, limit: q.limit, offset: q.offset },
+        {
+          asOf: asOfOr(q.as_of),
+          filters,
+          sort: q.sort,
+          minVolume: q.min_volume,
+          limit: q.limit,
+          offset: q.offset,
+        },
         now(),
       );
       if (csvOf(c, q.format))
@@ -130,7 +156,9 @@ export function marketRoutes(deps: AppDeps) {
         const rows = (["bought", "sold", "newly_held", "exited"] as const).flatMap((list) =>
           body[list].map((r) => ({ list, ...r })),
         );
-        return raw(csvResponse(batches(rows), { filename: `institutional-leaders-${body.period ?? "none"}.csv` }));
+        return raw(
+          csvResponse(batches(rows), { filename: `institutional-leaders-${body.period ?? "none"}.csv` }),
+        );
       }
       return c.json(body, 200);
     });

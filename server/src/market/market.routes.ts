@@ -17,7 +17,13 @@ const limit = (def: number, max: number) =>
     .max(max)
     .default(def)
     .openapi({ description: `Rows per page (default ${def}, at most ${max})` });
-const Offset = z.coerce.number().int().min(0).max(100_000).default(0).openapi({ description: "Rows to skip" });
+const Offset = z.coerce
+  .number()
+  .int()
+  .min(0)
+  .max(100_000)
+  .default(0)
+  .openapi({ description: "Rows to skip" });
 
 const Window = z
   .object({
@@ -185,7 +191,9 @@ export const clustersRoute = createRoute({
   summary: "Cluster buys: open-market purchases by several insiders of one issuer inside a window",
   request: {
     query: z.object({
-      since: IsoDay.optional().openapi({ description: "Clusters ending on or after this day (default as_of - 90 days)" }),
+      since: IsoDay.optional().openapi({
+        description: "Clusters ending on or after this day (default as_of - 90 days)",
+      }),
       min_insiders: z.coerce.number().int().min(2).max(50).default(3),
       window_days: z.coerce.number().int().min(1).max(365).default(14),
       as_of: AsOf,
@@ -217,12 +225,15 @@ export const screenerRoute = createRoute({
   summary: "Screen symbols on their daily fields: `?short_ratio>0.6&dark_pool_ratio>=0.45&sort=-block_value`",
   request: {
     query: z.object({
-      filter: z
+      filter: z.string().max(2000).optional().openapi({
+        description:
+          "Comma-separated terms `field op number` (op: > >= < <= = !=); terms may also be query parameters",
+      }),
+      sort: z
         .string()
-        .max(2000)
+        .max(200)
         .optional()
-        .openapi({ description: "Comma-separated terms `field op number` (op: > >= < <= = !=); terms may also be query parameters" }),
-      sort: z.string().max(200).optional().openapi({ description: "Fields, comma-separated, `-` for descending" }),
+        .openapi({ description: "Fields, comma-separated, `-` for descending" }),
       min_volume: z.coerce.number().min(0).max(1e12).optional(),
       as_of: AsOf,
       limit: limit(50, 1000),
@@ -236,7 +247,11 @@ export const screenerRoute = createRoute({
         filters: z.array(z.object({ field: z.string(), op: z.string(), value: z.number() })),
         sort: z.array(z.string()),
         fields: z.array(z.string()),
-        days: z.object({ finra: z.string().nullable(), prints: z.string().nullable(), options: z.string().nullable() }),
+        days: z.object({
+          finra: z.string().nullable(),
+          prints: z.string().nullable(),
+          options: z.string().nullable(),
+        }),
         rows: z.array(Row),
         ...Page,
         ...Meta,

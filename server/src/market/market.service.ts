@@ -6,11 +6,11 @@ import type { Db } from "@smt/db";
 import { optionsDay } from "../blocks/market.service";
 import { finraDay, printDay, type TapeCursor, tapePrints } from "../darkpool/market.service";
 import { AppError } from "../errors";
+import { insiderClusters, insiderWindow, quarterChanges } from "../institutional/market.service";
 import { addDays, etDateOf } from "../lib/et-time";
 import { freshness } from "../lib/openapi";
-import { insiderClusters, insiderWindow, quarterChanges } from "../institutional/market.service";
 import { MARKET_PARAMS_VERSION, METRIC_DEFS, type Metric, sourceOf } from "./metrics";
-import { type Filter, parseSort, passes, type ScreenerField, SCREENER_FIELDS } from "./screener.grammar";
+import { type Filter, parseSort, passes, SCREENER_FIELDS, type ScreenerField } from "./screener.grammar";
 
 export const DELAYS = {
   finra: "FINRA Reg SHO daily files: the trade date after 18:00 ET",
@@ -46,19 +46,39 @@ async function metricRows(
   db: Db,
   metric: Metric,
   q: { asOf: Date; windowDays: number; period?: string | undefined },
-): Promise<{ rows: Ranked[]; window: Window; latest: Date | null; sources: SourceCount[]; source: keyof typeof DELAYS }> {
+): Promise<{
+  rows: Ranked[];
+  window: Window;
+  latest: Date | null;
+  sources: SourceCount[];
+  source: keyof typeof DELAYS;
+}> {
   const source = sourceOf(metric);
   const day = (d: string | null, basis: string): Window => ({ from: d, to: d, days: d ? 1 : 0, basis });
-  const rank = <R extends { symbol: string | null }>(rows: R[], def: (typeof METRIC_DEFS)[typeof source][Metric]) =>
+  const rank = <R extends { symbol: string | null }>(
+    rows: R[],
+    def: (typeof METRIC_DEFS)[typeof source][Metric],
+  ) =>
     rows.map((r) => {
       // biome-ignore lint/suspicious/noExplicitAny: the table pairs each metric with its own row type
       const d = def as any;
-      return { symbol: r.symbol, value: d.value(r), volume: d.volume ? d.volume(r) : null, fields: d.explain(r) };
+      return {
+        symbol: r.symbol,
+        value: d.value(r),
+        volume: d.volume ? d.volume(r) : null,
+        fields: d.explain(r),
+      };
     });
   switch (source) {
     case "finra": {
       const f = await finraDay(db, q.asOf);
-      return { rows: rank(f.rows, METRIC_DEFS.finra[metric]), window: day(f.day, "latest_finra_day_published_as_of"), latest: f.latestPublished, sources: f.sources, source };
+      return {
+        rows: rank(f.rows, METRIC_DEFS.finra[metric]),
+        window: day(f.day, "latest_finra_day_published_as_of"),
+        latest: f.latestPublished,
+        sources: f.sources,
+        source,
+      };
     }
     case "prints": {
       const p = await printDay(db, q.asOf);
@@ -73,7 +93,13 @@ async function metricRows(
     }
     case "options": {
       const o = await optionsDay(db, q.asOf);
-      return { rows: rank(o.rows, METRIC_DEFS.options[metric]), window: day(o.day, "latest_option_day_as_of"), latest: o.latestPublished, sources: o.sources, source };
+      return {
+        rows: rank(o.rows, METRIC_DEFS.options[metric]),
+        window: day(o.day, "latest_option_day_as_of"),
+        latest: o.latestPublished,
+        sources: o.sources,
+        source,
+      };
     }
     case "insider": {
       const w = await insiderWindow(db, q.asOf, q.windowDays);
@@ -89,7 +115,12 @@ async function metricRows(
       const c = await quarterChanges(db, q.asOf, q.period);
       return {
         rows: rank(c.rows, METRIC_DEFS.thirteenf[metric]),
-        window: { from: c.prior_period, to: c.period, days: 0, basis: q.period ? "requested_period" : "latest_13f_period_published_as_of" },
+        window: {
+          from: c.prior_period,
+          to: c.period,
+          days: 0,
+          basis: q.period ? "requested_period" : "latest_13f_period_published_as_of",
+        },
         latest: c.latestPublished,
         sources: c.period ? [{ source: "sec_13f", rows: c.filers, latest_ref: c.period }] : [],
         source,
@@ -111,14 +142,26 @@ export interface LeadersQuery {
 
 export async function getLeaders(db: Db, q: LeadersQuery, now: Date) {
   const got = await metricRows(db, q.metric, q);
-  const defs = METRIC_DEFS[got.source] as Record<string, { unit: string; definition: string; volume?: unknown; defaultMinVolume?: number }>;
-  const def = defs[q.metric] as { unit: string; definition: string; volume?: unknown; defaultMinVolume?: number };
+  const defs = METRIC_DEFS[got.source] as Record<
+    string,
+    { unit: string; definition: string; volume?: unknown; defaultMinVolume?: number }
+  >;
+  const def = defs[q.metric] as {
+    unit: string;
+    definition: string;
+    volume?: unknown;
+    defaultMinVolume?: number;
+  };
   const minVolume = def.volume ? (q.minVolume ?? def.defaultMinVolume ?? 0) : null;
   const sign = q.order === "desc" ? -1 : 1;
   const ranked = got.rows
     .filter((r) => r.value !== null && Number.isFinite(r.value))
     .filter((r) => minVolume === null || (r.volume !== null && r.volume >= minVolume))
-    .sort((a, b) => sign * ((a.value as number) - (b.value as number)) || String(a.symbol).localeCompare(String(b.symbol)));
+    .sort(
+      (a, b) =>
+        sign * ((a.value as number) - (b.value as number)) ||
+        String(a.symbol).localeCompare(String(b.symbol)),
+    );
   const rows = ranked.slice(q.offset, q.offset + q.limit).map((r, i) => ({
     rank: q.offset + i + 1,
     symbol: r.symbol,
@@ -145,7 +188,14 @@ export type ScreenerRow = { symbol: string } & Record<ScreenerField, number | nu
 
 export async function getScreener(
   db: Db,
-  q: { asOf: Date; filters: Filter[]; sort?: string | undefined; minVolume?: number | undefined; limit: number; offset: number },
+  q: {
+    asOf: Date;
+    filters: Filter[];
+    sort?: string | undefined;
+    minVolume?: number | undefined;
+    limit: number;
+    offset: number;
+  },
   now: Date,
 ) {
   const sort = parseSort(q.sort, { field: "dark_pool_value", desc: true });
@@ -154,7 +204,10 @@ export async function getScreener(
   const row = (symbol: string) => {
     let r = bySymbol.get(symbol);
     if (!r) {
-      r = { symbol, ...(Object.fromEntries(SCREENER_FIELDS.map((k) => [k, null])) as Record<ScreenerField, null>) };
+      r = {
+        symbol,
+        ...(Object.fromEntries(SCREENER_FIELDS.map((k) => [k, null])) as Record<ScreenerField, null>),
+      };
       bySymbol.set(symbol, r);
     }
     return r;
@@ -182,7 +235,10 @@ export async function getScreener(
     r.call_put_skew = x.call_put_skew;
   }
   for (const r of bySymbol.values()) r.volume = r.consolidated_volume ?? r.finra_total_volume;
-  const filters = q.minVolume === undefined ? q.filters : [...q.filters, { field: "volume" as const, op: ">=" as const, value: q.minVolume }];
+  const filters =
+    q.minVolume === undefined
+      ? q.filters
+      : [...q.filters, { field: "volume" as const, op: ">=" as const, value: q.minVolume }];
   const matched = [...bySymbol.values()].filter((r) => filters.every((flt) => passes(r[flt.field], flt)));
   matched.sort((a, b) => {
     for (const k of sort) {
@@ -195,7 +251,11 @@ export async function getScreener(
     }
     return a.symbol.localeCompare(b.symbol);
   });
-  const sources = [...f.sources, ...(p.day ? [{ source: "prints", rows: p.rows.length, latest_ref: p.day }] : []), ...o.sources];
+  const sources = [
+    ...f.sources,
+    ...(p.day ? [{ source: "prints", rows: p.rows.length, latest_ref: p.day }] : []),
+    ...o.sources,
+  ];
   return {
     filters,
     sort: sort.map((k) => `${k.desc ? "-" : ""}${k.field}`),
@@ -219,16 +279,24 @@ export function encodeTapeCursor(c: TapeCursor): string {
 }
 
 export function decodeTapeCursor(cursor: string): TapeCursor {
-  const invalid = () => new AppError("INVALID_INPUT", "cursor is not one this API issued", { field: "cursor" });
+  const invalid = () =>
+    new AppError("INVALID_INPUT", "cursor is not one this API issued", { field: "cursor" });
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
     throw invalid();
   }
-  if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((x) => typeof x === "string")) throw invalid();
+  if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((x) => typeof x === "string"))
+    throw invalid();
   const [ts, symbol, tradeKey] = parsed as [string, string, string];
-  if (Number.isNaN(Date.parse(ts)) || !/^\d{4}-\d{2}-\d{2}T/.test(ts) || symbol.length > 20 || tradeKey.length > 200) throw invalid();
+  if (
+    Number.isNaN(Date.parse(ts)) ||
+    !/^\d{4}-\d{2}-\d{2}T/.test(ts) ||
+    symbol.length > 20 ||
+    tradeKey.length > 200
+  )
+    throw invalid();
   return { ts, symbol, tradeKey };
 }
 
@@ -246,7 +314,12 @@ export async function* tapePages(db: Db, q: TapeQuery, pageSize = 5000) {
   let after = q.cursor ? decodeTapeCursor(q.cursor) : undefined;
   let left = q.limit;
   while (left > 0) {
-    const rows = await tapePrints(db, { ...q, minValueUsd: q.minValue, limit: Math.min(pageSize, left), after });
+    const rows = await tapePrints(db, {
+      ...q,
+      minValueUsd: q.minValue,
+      limit: Math.min(pageSize, left),
+      after,
+    });
     if (rows.length > 0) yield rows;
     if (rows.length < Math.min(pageSize, left)) return;
     left -= rows.length;
@@ -261,7 +334,10 @@ export async function getTape(db: Db, q: TapeQuery, now: Date) {
   const more = rows.length > q.limit;
   const prints = rows.slice(0, q.limit);
   const last = prints[prints.length - 1];
-  const latest = prints.reduce<Date | null>((m, r) => (m === null || new Date(r.published_at) > m ? new Date(r.published_at) : m), null);
+  const latest = prints.reduce<Date | null>(
+    (m, r) => (m === null || new Date(r.published_at) > m ? new Date(r.published_at) : m),
+    null,
+  );
   const counts = new Map<string, number>();
   for (const r of prints) counts.set(r.source, (counts.get(r.source) ?? 0) + 1);
   return {
@@ -274,7 +350,8 @@ export async function getTape(db: Db, q: TapeQuery, now: Date) {
     },
     prints,
     limit: q.limit,
-    next_cursor: more && last ? encodeTapeCursor({ ts: last.ts, symbol: last.symbol, tradeKey: last.trade_key }) : null,
+    next_cursor:
+      more && last ? encodeTapeCursor({ ts: last.ts, symbol: last.symbol, tradeKey: last.trade_key }) : null,
     as_of: q.asOf.toISOString(),
     freshness: [freshness("prints", latest, DELAYS.prints, now)],
     sources: [...counts].map(([source, n]) => ({ source, rows: n, latest_ref: null })),
@@ -287,12 +364,24 @@ export const CLUSTER_DEFINITION =
 
 export async function getClusters(
   db: Db,
-  q: { asOf: Date; since?: string | undefined; minInsiders: number; windowDays: number; limit: number; offset: number },
+  q: {
+    asOf: Date;
+    since?: string | undefined;
+    minInsiders: number;
+    windowDays: number;
+    limit: number;
+    offset: number;
+  },
   now: Date,
 ) {
   const to = etDateOf(q.asOf.getTime());
   const since = q.since ?? addDays(to, -90);
-  const got = await insiderClusters(db, { asOf: q.asOf, since, minInsiders: q.minInsiders, windowDays: q.windowDays });
+  const got = await insiderClusters(db, {
+    asOf: q.asOf,
+    since,
+    minInsiders: q.minInsiders,
+    windowDays: q.windowDays,
+  });
   return {
     definition: CLUSTER_DEFINITION,
     min_insiders: q.minInsiders,

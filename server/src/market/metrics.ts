@@ -75,13 +75,15 @@ export const METRIC_DEFS: Defs = {
   finra: {
     short_volume: {
       unit: "shares",
-      definition: "FINRA short sale volume of the latest published day (CNMS file, else the facility files, ORF excluded)",
+      definition:
+        "FINRA short sale volume of the latest published day (CNMS file, else the facility files, ORF excluded)",
       value: (r) => positive(r.short_volume),
       explain: finraFields,
     },
     short_ratio: {
       unit: "fraction",
-      definition: "ShortVolume / TotalVolume of the latest published FINRA day; TotalVolume >= min_volume (default 100,000)",
+      definition:
+        "ShortVolume / TotalVolume of the latest published FINRA day; TotalVolume >= min_volume (default 100,000)",
       value: (r) => (r.total_volume > 0 ? r.short_volume / r.total_volume : null),
       volume: (r) => r.total_volume,
       defaultMinVolume: 100_000,
@@ -106,7 +108,8 @@ export const METRIC_DEFS: Defs = {
     },
     block_value: {
       unit: "USD",
-      definition: "Value of block-eligible off-exchange prints of at least $1,000,000 on the latest day with prints",
+      definition:
+        "Value of block-eligible off-exchange prints of at least $1,000,000 on the latest day with prints",
       value: (r) => positive(r.block_value_usd),
       explain: (r) => ({
         block_count: r.block_count,
@@ -149,7 +152,8 @@ export const METRIC_DEFS: Defs = {
   insider: {
     insider_buys: {
       unit: "USD",
-      definition: "Form 4 open-market purchases (code P, non-derivative) dated in the window_days ending at as_of",
+      definition:
+        "Form 4 open-market purchases (code P, non-derivative) dated in the window_days ending at as_of",
       value: (r) => positive(r.buy_value_usd),
       explain: (r) => ({
         issuer_name: r.issuer_name,
@@ -161,7 +165,8 @@ export const METRIC_DEFS: Defs = {
     },
     insider_sells: {
       unit: "USD",
-      definition: "Form 4 open-market sales (code S, non-derivative) dated in the window_days ending at as_of",
+      definition:
+        "Form 4 open-market sales (code S, non-derivative) dated in the window_days ending at as_of",
       value: (r) => positive(r.sell_value_usd),
       explain: (r) => ({
         issuer_name: r.issuer_name,

@@ -63,9 +63,11 @@ export function parseTerm(term: string): Filter {
     );
   }
   const [, field, op, num] = m as unknown as [string, string, Op, string];
-  if (!FIELD_SET.has(field)) throw bad(`unknown screener field ${JSON.stringify(field)} in ${JSON.stringify(term)}`, term);
+  if (!FIELD_SET.has(field))
+    throw bad(`unknown screener field ${JSON.stringify(field)} in ${JSON.stringify(term)}`, term);
   const value = Number(num);
-  if (!Number.isFinite(value)) throw bad(`filter term ${JSON.stringify(term)}: the number is not finite`, term);
+  if (!Number.isFinite(value))
+    throw bad(`filter term ${JSON.stringify(term)}: the number is not finite`, term);
   return { field: field as ScreenerField, op, value };
 }
 
@@ -79,7 +81,13 @@ export function parseFilters(rawQuery: string): Filter[] {
     const eq = text.indexOf("=");
     const key = eq < 0 ? text : text.slice(0, eq);
     if (PARAMS.has(key)) {
-      if (key === "filter") terms.push(...text.slice(eq + 1).split(",").filter((t) => t.trim() !== ""));
+      if (key === "filter")
+        terms.push(
+          ...text
+            .slice(eq + 1)
+            .split(",")
+            .filter((t) => t.trim() !== ""),
+        );
       continue;
     }
     if (/^[a-z_]+$/.test(key) && !FIELD_SET.has(key) && eq >= 0) {
@@ -99,12 +107,15 @@ export interface SortKey {
 export function parseSort(sort: string | undefined, fallback: SortKey): SortKey[] {
   if (sort === undefined || sort.trim() === "") return [fallback];
   const keys = sort.split(",").map((s) => s.trim());
-  if (keys.length > MAX_SORT_KEYS) throw new AppError("INVALID_INPUT", `sort: at most ${MAX_SORT_KEYS} fields`, { field: "sort" });
+  if (keys.length > MAX_SORT_KEYS)
+    throw new AppError("INVALID_INPUT", `sort: at most ${MAX_SORT_KEYS} fields`, { field: "sort" });
   return keys.map((k) => {
     const desc = k.startsWith("-");
     const field = desc || k.startsWith("+") ? k.slice(1) : k;
     if (!FIELD_SET.has(field)) {
-      throw new AppError("INVALID_INPUT", `sort: unknown field ${JSON.stringify(field.slice(0, 40))}`, { field: "sort" });
+      throw new AppError("INVALID_INPUT", `sort: unknown field ${JSON.stringify(field.slice(0, 40))}`, {
+        field: "sort",
+      });
     }
     return { field: field as ScreenerField, desc };
   });

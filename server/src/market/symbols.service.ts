@@ -19,7 +19,9 @@ const QUERY = /^[A-Za-z0-9 .\-/&']{1,40}$/;
 export async function searchSymbols(db: Db, q: { q?: string | undefined; limit: number; offset: number }) {
   const text = q.q?.trim() ?? "";
   if (text !== "" && !QUERY.test(text)) {
-    throw new AppError("INVALID_INPUT", "q: letters, digits, space and . - / & ' only (1-40 characters)", { field: "q" });
+    throw new AppError("INVALID_INPUT", "q: letters, digits, space and . - / & ' only (1-40 characters)", {
+      field: "q",
+    });
   }
   const need = q.offset + q.limit;
   let candidates: KnownSymbol[];
@@ -29,7 +31,8 @@ export async function searchSymbols(db: Db, q: { q?: string | undefined; limit: 
     total = await countSymbols(db);
     activity = await symbolActivity(db, null, need);
     const ranked = (await symbolsNamed(db, [...activity.keys()])).sort(
-      (a, b) => (activity.get(b.symbol) ?? 0) - (activity.get(a.symbol) ?? 0) || a.symbol.localeCompare(b.symbol),
+      (a, b) =>
+        (activity.get(b.symbol) ?? 0) - (activity.get(a.symbol) ?? 0) || a.symbol.localeCompare(b.symbol),
     );
     const rest = need > ranked.length ? await symbolsWithPrefix(db, "", need + activity.size) : [];
     candidates = [...ranked, ...rest.filter((s) => !activity.has(s.symbol))];
@@ -40,10 +43,17 @@ export async function searchSymbols(db: Db, q: { q?: string | undefined; limit: 
       symbolsByName(db, text, MAX_CANDIDATES),
     ]);
     const seen = new Set(byTicker.map((s) => s.symbol));
-    const extra = await symbolsNamed(db, [...byName.keys()].filter((s) => !seen.has(s)));
+    const extra = await symbolsNamed(
+      db,
+      [...byName.keys()].filter((s) => !seen.has(s)),
+    );
     candidates = [...byTicker, ...extra].slice(0, MAX_CANDIDATES);
     total = candidates.length;
-    activity = await symbolActivity(db, candidates.map((c) => c.symbol), candidates.length);
+    activity = await symbolActivity(
+      db,
+      candidates.map((c) => c.symbol),
+      candidates.length,
+    );
     candidates.sort(
       (a, b) =>
         Number(b.symbol === prefix) - Number(a.symbol === prefix) ||
@@ -52,7 +62,10 @@ export async function searchSymbols(db: Db, q: { q?: string | undefined; limit: 
     );
   }
   const pageRows = candidates.slice(q.offset, need);
-  const names = await namesOfSymbols(db, pageRows.map((s) => s.symbol));
+  const names = await namesOfSymbols(
+    db,
+    pageRows.map((s) => s.symbol),
+  );
   return {
     q: text === "" ? null : text,
     symbols: pageRows.map((s) => ({
