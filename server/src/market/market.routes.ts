@@ -44,12 +44,12 @@ const Meta = {
 const Page = { total: z.number(), limit: z.number(), offset: z.number(), next_offset: z.number().nullable() };
 
 /** JSON payload plus its CSV form; errors as everywhere. */
-const answers = (schema: z.ZodTypeAny, description: string, csv = true) => ({
+const answers = <S extends z.ZodTypeAny>(schema: S, description: string) => ({
   200: {
     description,
     content: {
       "application/json": { schema },
-      ...(csv ? { "text/csv": { schema: z.string() } } : {}),
+      "text/csv": { schema: z.string().openapi({ description: "The rows as CSV with a header row" }) },
     },
   },
   400: { description: "Invalid input", content: { "application/json": { schema: ErrorBody } } },
