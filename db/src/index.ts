@@ -12,7 +12,6 @@ import postgres from "postgres";
 import * as schema from "./schema/index";
 
 export * as schema from "./schema/index";
-export { schema as tables };
 
 /** The one typed handle the rest of the code uses, whichever engine is behind it. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;

@@ -1,31 +1,25 @@
 import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRoute, z } from "@hono/zod-openapi";
-import type { DbHandle } from "@smt/db";
-import { HTTPException } from "hono/http-exception";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import swaggerUiPath from "swagger-ui-dist/absolute-path.js";
 import { alertsRoutes } from "./alerts/alerts.routes";
 import { type LocalGet, localProviders } from "./analytics/analytics.providers";
 import { analyticsRoutes } from "./analytics/analytics.routes";
 import { blocksRoutes } from "./blocks/blocks.routes";
 import type { AppDeps } from "./core/deps";
+import { type AppEnv, errorHandler, newRouter, notFound } from "./core/http";
 import { darkpoolRoutes } from "./darkpool/darkpool.routes";
-import type { PrintPipeline } from "./darkpool/pipeline";
-import type { Env } from "./env";
-import { AppError, isAppError } from "./errors";
+import { AppError } from "./errors";
 import { demoRoutes } from "./feeds/demo.routes";
 import { ingestRoutes } from "./ingest/ingest.routes";
-import { institutionalRoutes } from "./institutional/institutional.routes";
+import { institutionalRoutes } from "./institutional/institutional.handlers";
 import { requireApiKey } from "./lib/auth";
 import { corsHeaders, jsonBodyLimit, refuseForeignWrites } from "./lib/http-guards";
-import { type Logger, stackFrames } from "./lib/log";
-import { newRouter } from "./lib/openapi";
 import { rateLimit } from "./lib/rate-limit";
 import { ResponseCache } from "./lib/response-cache";
 import { staticFile } from "./lib/static";
 import { marketRoutes } from "./market/market.handlers";
-import type { LiveBus } from "./realtime/bus";
 
 export type { AppDeps } from "./core/deps";
 
@@ -106,6 +100,21 @@ export function createApp(deps: AppDeps) {
     .route("/", demoRoutes(deps));
 
   self = app;
+  mountDocs(app);
+  mountMetrics(app, () => [
+    `smt_uptime_seconds ${Math.round((Date.now() - started) / 1000)}`,
+    ...[...(deps.metrics ?? [])].map(([k, v]) => `${k} ${v}`),
+    `smt_response_cache_hits_total ${responseCache.hits}`,
+    `smt_response_cache_misses_total ${responseCache.misses}`,
+  ]);
+  mountDashboard(app, deps.env.SERVE_CLIENT);
+  app.notFound(notFound);
+  app.onError(errorHandler(deps.log));
+  return app;
+}
+
+/** The OpenAPI document at /openapi.json and Swagger UI at /docs. */
+function mountDocs(app: OpenAPIHono<AppEnv>) {
   app.doc("/openapi.json", {
     openapi: "3.0.3",
     info: {
@@ -116,7 +125,6 @@ export function createApp(deps: AppDeps) {
         "Every score comes with its components, parameter version, as_of and sources. Errors: {error: {code, message, details}}.",
     },
   });
-
   app.get("/docs", (c) =>
     c.html(`<!doctype html><html><head><meta charset="utf-8"><title>Smart Money Tracker API</title>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head><body><div id="ui"></div>
@@ -128,21 +136,22 @@ export function createApp(deps: AppDeps) {
     const res = await staticFile(swaggerUiPath(), c.req.param("file"));
     return res ?? c.json({ error: { code: "NOT_FOUND", message: "no such asset" } }, 404);
   });
+}
 
-  app.get("/metrics", (c) => {
-    const lines = [`smt_uptime_seconds ${Math.round((Date.now() - started) / 1000)}`];
-    for (const [k, v] of deps.metrics ?? []) lines.push(`${k} ${v}`);
-    lines.push(`smt_response_cache_hits_total ${responseCache.hits}`);
-    lines.push(`smt_response_cache_misses_total ${responseCache.misses}`);
-    return c.text(`${lines.join("\n")}\n`, 200, { "content-type": "text/plain; version=0.0.4" });
-  });
+/** Prometheus text at /metrics: the lines `lines()` gives at the time of the request. */
+function mountMetrics(app: OpenAPIHono<AppEnv>, lines: () => string[]) {
+  app.get("/metrics", (c) =>
+    c.text(`${lines().join("\n")}\n`, 200, { "content-type": "text/plain; version=0.0.4" }),
+  );
+}
 
+/** The built dashboard (client/dist) under /smart-money/dashboard, its routes falling back to index.html. */
+function mountDashboard(app: OpenAPIHono<AppEnv>, serveClient: boolean) {
   const dashboard = async (path: string) =>
     (await staticFile(clientDist, path)) ?? (await staticFile(clientDist, "index.html"));
   app.get("/", (c) => c.redirect("/smart-money/dashboard"));
   app.get("/smart-money/dashboard", async (c) => {
-    if (!deps.env.SERVE_CLIENT)
-      return c.json({ error: { code: "NOT_FOUND", message: "dashboard disabled" } }, 404);
+    if (!serveClient) return c.json({ error: { code: "NOT_FOUND", message: "dashboard disabled" } }, 404);
     return (
       (await dashboard("index.html")) ??
       c.json(
@@ -157,32 +166,6 @@ export function createApp(deps: AppDeps) {
     const rest = c.req.path.slice("/smart-money/dashboard/".length);
     return (await dashboard(rest)) ?? c.json({ error: { code: "NOT_FOUND", message: "no such file" } }, 404);
   });
-
-  app.notFound((c) =>
-    c.json({ error: { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` } }, 404),
-  );
-  app.onError((err, c) => {
-    if (isAppError(err)) {
-      if (
-        err.code === "RATE_LIMITED" &&
-        typeof err.details === "object" &&
-        err.details &&
-        "retry_after_s" in err.details
-      ) {
-        c.header("Retry-After", String((err.details as { retry_after_s: number }).retry_after_s));
-      }
-      return c.json(
-        { error: { code: err.code, message: err.message, details: err.details ?? null } },
-        err.status as 400,
-      );
-    }
-    if (err instanceof HTTPException) {
-      return c.json({ error: { code: "INVALID_INPUT", message: err.message, details: null } }, err.status);
-    }
-    deps.log.error("unhandled error", { path: c.req.path, error: err, stack: stackFrames(err) });
-    return c.json({ error: { code: "INTERNAL", message: "Internal error", details: null } }, 500);
-  });
-  return app;
 }
 
 export type AppType = ReturnType<typeof createApp>;

@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INFOTABLE_COLUMNS, tsv, writeZip } from "../../server/src/institutional/test-helpers";
 import { spawnNode } from "../support/processes";
+import { INFOTABLE_COLUMNS, tsv, writeZip } from "../support/sec-fixtures";
 
 const root = join(import.meta.dirname, "..", "..");
 const fixture = (p: string) => join(root, "test", "fixtures", p);

@@ -6,7 +6,9 @@
  */
 import { fixedOffExchangeBand, type OffExchangeBand } from "../darkpool/ratio";
 import { ANALYTICS_PARAMS, type AnalyticsParams } from "./analytics.params";
-import type { ConfidenceLevel } from "./analytics.types";
+
+/** How much of a score's input was there (analytics.types re-exports it with the other payload types). */
+export type ConfidenceLevel = "high" | "medium" | "low";
 
 export interface Band<B extends string> {
   band: B;

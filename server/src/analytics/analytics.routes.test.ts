@@ -11,7 +11,7 @@ import { engines, openTestDb } from "../../../test/support/db";
 import { createApp } from "../app";
 import { PrintPipeline } from "../darkpool/pipeline";
 import { loadEnv } from "../env";
-import { INGEST_KINDS } from "../ingest/kinds";
+import { INGEST_KINDS } from "../ingest/registry";
 import { createLogger } from "../lib/log";
 import { LiveBus } from "../realtime/bus";
 import type { DashboardPayload } from "./analytics.dashboard";

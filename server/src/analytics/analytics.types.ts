@@ -8,6 +8,7 @@ import type { InsiderTally } from "../institutional/insider.signal";
 import type {
   AccumulationBand,
   Band,
+  ConfidenceLevel,
   DarkPoolRatioBand,
   DarkPoolSentiment,
   DivergenceBand,
@@ -131,7 +132,7 @@ export interface SmartMoneyInputs {
   activity?: ActivityInputs | undefined;
 }
 
-export type ConfidenceLevel = "high" | "medium" | "low";
+export type { ConfidenceLevel };
 
 /** Why a component did not count. */
 export type ExclusionReason =

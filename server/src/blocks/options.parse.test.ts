@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { Parsed } from "../lib/records";
+import { collectorOf, located } from "../../../test/support/collect";
 import {
   type OpenInterestRow,
   type OptionPrint,
@@ -11,18 +11,10 @@ import {
   parseOptionTradesCsv,
 } from "./options.parse";
 
+const collect = collectorOf(located);
+
 const SAMPLE = "polygon_flatfile_us_options_opra_trades_v1_sample_SPY230327P00390000.tsv";
 const fixture = (name: string) => new URL(`../../../test/fixtures/options/${name}`, import.meta.url);
-
-async function collect<T>(it: AsyncIterable<Parsed<T>>) {
-  const ok: T[] = [];
-  const errors: string[] = [];
-  for await (const r of it) {
-    if (r.ok) ok.push(r.record);
-    else errors.push(`${r.error.source}:${r.error.line ?? ""} ${r.error.message}`);
-  }
-  return { ok, errors };
-}
 
 async function* fromText(text: string) {
   yield text;
@@ -30,7 +22,7 @@ async function* fromText(text: string) {
 
 describe("Polygon options trades flat file", () => {
   it("parses the vendor's tab-separated OPRA sample into ten SPY 390 put prints with premium = price x size x 100", async () => {
-    const { ok, errors } = await collect<OptionPrint>(
+    const { records: ok, errors } = await collect<OptionPrint>(
       parseOptionTradesCsv(createReadStream(fixture(SAMPLE)), SAMPLE),
     );
     expect(errors).toEqual([]);
@@ -60,7 +52,7 @@ describe("Polygon options trades flat file", () => {
   });
 
   it("keeps two identical trades in the sample apart with distinct trade keys", async () => {
-    const { ok } = await collect<OptionPrint>(
+    const { records: ok } = await collect<OptionPrint>(
       parseOptionTradesCsv(createReadStream(fixture(SAMPLE)), SAMPLE),
     );
     const keys = new Set(ok.map((p) => p.tradeKey));
@@ -68,7 +60,7 @@ describe("Polygon options trades flat file", () => {
     expect(ok[5]!.tradeKey).not.toBe(ok[6]!.tradeKey);
     // A second read gives the same keys: re-ingesting stores nothing new.
     const again = await collect<OptionPrint>(parseOptionTradesCsv(createReadStream(fixture(SAMPLE)), SAMPLE));
-    expect(again.ok.map((p) => p.tradeKey)).toEqual(ok.map((p) => p.tradeKey));
+    expect(again.records.map((p) => p.tradeKey)).toEqual(ok.map((p) => p.tradeKey));
   });
 
   it("reads the comma CSV of the real files with quoted condition lists, and flags ISO, cancels and late reports", async () => {
@@ -79,7 +71,9 @@ describe("Polygon options trades flat file", () => {
       "O:AAPL251219C00200000,202,0,325,1765000000000000000,5.10,1765000000000300000,10",
       "O:AAPL251219C00200000,209,8,325,1765000000000000000,5.10,1765000000000400000,10",
     ].join("\n");
-    const { ok, errors } = await collect<OptionPrint>(parseOptionTradesCsv(fromText(csv), "day.csv"));
+    const { records: ok, errors } = await collect<OptionPrint>(
+      parseOptionTradesCsv(fromText(csv), "day.csv"),
+    );
     expect(errors).toEqual([]);
     expect(ok.map((p) => [p.isIso, p.isCancel, p.isLate])).toEqual([
       [true, false, false],
@@ -102,7 +96,9 @@ describe("Polygon options trades flat file", () => {
       "O:SPY230327P00390000,209,,325",
       "O:SPY230327P00390000,209,,325,1678716040304000000,11.07,1678716040304000000,2",
     ].join("\r\n");
-    const { ok, errors } = await collect<OptionPrint>(parseOptionTradesCsv(fromText(csv), "bad.csv"));
+    const { records: ok, errors } = await collect<OptionPrint>(
+      parseOptionTradesCsv(fromText(csv), "bad.csv"),
+    );
     expect(ok).toHaveLength(2);
     expect(errors).toHaveLength(5);
     expect(errors[0]).toMatch(/^bad\.csv:3 ticker "SPY" is not an OCC option symbol/);
@@ -118,7 +114,9 @@ describe("Polygon options trades flat file", () => {
       "O:SPY250231P00390000,209,,325,1678716040304000000,11.07,1678716040304000000,15",
       "O:SPY250228P00390000,209,,325,1678716040304000000,11.07,1678716040304000000,15",
     ].join("\n");
-    const { ok, errors } = await collect<OptionPrint>(parseOptionTradesCsv(fromText(csv), "feb.csv"));
+    const { records: ok, errors } = await collect<OptionPrint>(
+      parseOptionTradesCsv(fromText(csv), "feb.csv"),
+    );
     expect(ok.map((p) => p.expiry)).toEqual(["2025-02-28"]);
     expect(errors).toEqual([
       'feb.csv:2 ticker "O:SPY250231P00390000" has expiry 2025-02-31, which is not a calendar date',
@@ -168,7 +166,9 @@ describe("open interest CSV", () => {
       "2023-04-28,AAPL,1",
       "2023-04-28,AAPL230616C00150000,-4",
     ].join("\n");
-    const { ok, errors } = await collect<OpenInterestRow>(parseOpenInterestCsv(fromText(csv), "oi.csv"));
+    const { records: ok, errors } = await collect<OpenInterestRow>(
+      parseOpenInterestCsv(fromText(csv), "oi.csv"),
+    );
     expect(ok.map((r) => [r.day, r.contract, r.openInterestContracts])).toEqual([
       ["2023-03-13", "SPY230327P00390000", 51234],
       ["2023-03-13", "SPY230327P00390000", 51234],

@@ -95,15 +95,13 @@ function wrapped13F(kind: IngestKind, dir: string, files: string[], accession: s
   };
 }
 
-/** What to send for `ingest <kind> <paths>`: one upload per file, bare 13F XML grouped by folder. */
-export function planUploads(
-  kindName: string,
-  kind: IngestKind,
-  files: string[],
-  accessionOf: (dir: string) => string | null,
-  accession?: string,
-): Upload[] {
-  if (kindName !== "13f") return files.map((f) => fileUpload(kind, f));
+/**
+ * What to send for `ingest <kind> <paths>`: one upload per file, except for kinds whose documents pair
+ * up by folder (`paths.folderAccession`, 13F), whose bare XML documents go one folder per upload.
+ */
+export function planUploads(kind: IngestKind, files: string[], accession?: string): Upload[] {
+  const folderAccession = kind.paths?.folderAccession;
+  if (!folderAccession) return files.map((f) => fileUpload(kind, f));
   const uploads: Upload[] = [];
   const bare = new Map<string, string[]>();
   for (const file of files) {
@@ -114,7 +112,7 @@ export function planUploads(
     } else uploads.push(fileUpload(kind, file));
   }
   for (const [dir, group] of bare)
-    uploads.push(wrapped13F(kind, dir, group, accession ?? accessionOf(dir) ?? undefined));
+    uploads.push(wrapped13F(kind, dir, group, accession ?? folderAccession(dir) ?? undefined));
   return uploads;
 }
 

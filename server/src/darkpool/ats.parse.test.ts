@@ -1,22 +1,14 @@
 import { createReadStream } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { Parsed } from "../lib/records";
-import { type AtsWeeklyRecord, atsPublishedAt, parseAtsApiRows, parseAtsWeekly } from "./ats.parse";
+import { collectorOf, lineElement } from "../../../test/support/collect";
+import { atsPublishedAt, parseAtsApiRows, parseAtsWeekly } from "./ats.parse";
+
+const collect = collectorOf(lineElement);
 
 const NAME = "finra_otc_weekly_otc_20251229.psv";
 const fixture = new URL(`../../../test/fixtures/finra/${NAME}`, import.meta.url);
 const HEADER =
   "tierDescription|issueSymbolIdentifier|issueName|marketParticipantName|MPID|totalWeeklyShareQuantity|totalWeeklyTradeCount|lastUpdateDate";
-
-async function collect(gen: AsyncIterable<Parsed<AtsWeeklyRecord>>) {
-  const records: AtsWeeklyRecord[] = [];
-  const errors: string[] = [];
-  for await (const p of gen) {
-    if (p.ok) records.push(p.record);
-    else errors.push(`${p.error.line ?? ""} <${p.error.element ?? ""}> ${p.error.message}`);
-  }
-  return { records, errors };
-}
 
 async function* text(s: string): AsyncGenerator<string> {
   yield s;

@@ -1,19 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { Parsed } from "../lib/records";
-import { type DailyBarRecord, parseDailyBars } from "./bars.parse";
+import { collectorOf, lineElement } from "../../../test/support/collect";
+import { parseDailyBars } from "./bars.parse";
+
+const collect = collectorOf(lineElement);
 
 async function* text(s: string): AsyncGenerator<string> {
   yield s;
-}
-
-async function collect(gen: AsyncIterable<Parsed<DailyBarRecord>>) {
-  const records: DailyBarRecord[] = [];
-  const errors: string[] = [];
-  for await (const p of gen) {
-    if (p.ok) records.push(p.record);
-    else errors.push(`${p.error.line ?? ""} <${p.error.element ?? ""}> ${p.error.message}`);
-  }
-  return { records, errors };
 }
 
 describe("daily bars", () => {

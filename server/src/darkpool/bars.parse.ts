@@ -1,7 +1,7 @@
 import type { schema } from "@smt/db";
 import { etDateOf, etWallTimeToUtc, isIsoDate } from "../lib/et-time";
-import { isDigits, parseDecimal, splitDelimited } from "../lib/fields";
-import { type ByteSource, readLines } from "../lib/lines";
+import { isDigits, parseDecimal } from "../lib/fields";
+import { type ByteSource, readLines, splitCsvLine } from "../lib/lines";
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
 import { canonicalSymbol } from "../lib/symbol-form";
 
@@ -60,7 +60,7 @@ export async function* parseDailyBars(
       continue;
     }
     if (text.length === 0) continue;
-    const fields = splitDelimited(text, delimiter);
+    const fields = splitCsvLine(text, delimiter);
     const get = (c: Column): string => {
       const i = col?.[c];
       return i === undefined ? "" : (fields[i] ?? "").trim();

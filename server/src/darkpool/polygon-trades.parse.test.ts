@@ -1,5 +1,6 @@
 import { createReadStream, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { collectParsed as collect } from "../../../test/support/collect";
 import type { Parsed } from "../lib/records";
 import {
   POLYGON_EXCHANGE_LETTERS,
@@ -13,16 +14,6 @@ const fixture = (name: string) => new URL(`../../../test/fixtures/trades/${name}
 const SAMPLE = "polygon_flatfile_us_stocks_sip_trades_v1_sample_MSFT_2023-03-28.tsv";
 const HEADER =
   "ticker,conditions,correction,exchange,id,participant_timestamp,price,sequence_number,sip_timestamp,size,tape,trf_id,trf_timestamp";
-
-async function collect<T>(gen: AsyncIterable<Parsed<T>>) {
-  const records: T[] = [];
-  const errors: string[] = [];
-  for await (const p of gen) {
-    if (p.ok) records.push(p.record);
-    else errors.push(`${p.error.source}:${p.error.line} <${p.error.element ?? ""}> ${p.error.message}`);
-  }
-  return { records, errors };
-}
 
 /** Feeds text in small chunks so lines straddle chunk boundaries, as they do on a real stream. */
 async function* chunked(text: string, size = 7): AsyncGenerator<Uint8Array> {

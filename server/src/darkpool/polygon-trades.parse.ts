@@ -1,5 +1,5 @@
-import { digitsValue, isDigits, parseDecimal, scanFields, splitDelimited } from "../lib/fields";
-import { type ByteSource, LineBuffer } from "../lib/lines";
+import { digitsValue, isDigits, parseDecimal, scanFields } from "../lib/fields";
+import { type ByteSource, LineBuffer, splitCsvLine } from "../lib/lines";
 import { nulError, type Parsed, parsedError, parsedOkLineChecked } from "../lib/records";
 import { canonicalSymbol } from "../lib/symbol-form";
 import type { RawPrint } from "./print";
@@ -143,7 +143,7 @@ function parseLine(
       return parsedError({ source: state.sourceName, line }, "unterminated quote (truncated line?)");
     }
     // Escaped quotes: split properly, then rescan on a NUL-joined copy.
-    text = splitDelimited(rawText, state.delimiter).join("\0");
+    text = splitCsvLine(rawText, state.delimiter).join("\0");
     count = scanFields(text, "\0", starts, ends);
   }
   if (count < state.minFields) {

@@ -197,25 +197,6 @@ export function sumDays(days: DayAggregate[]): Omit<DayAggregate, "day"> {
   return t;
 }
 
-/**
- * Rebuilds the rollup and the data versions from what is stored (after a bulk load with triggers disabled,
- * or to repair). Uses the same aggregate function as the triggers.
- */
-export async function rebuildPrintRollups(db: Db): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.execute(sql`delete from print_day_rollups`);
-    await tx.execute(sql`
-      do $d$ begin
-        execute 'insert into print_day_rollups ' || smt_print_rollup_select('prints');
-        execute smt_bump_versions_sql($q$(
-          select symbol, greatest(ts, published_at) as t from prints
-          union all select symbol, published_at from daily_bars
-          union all select symbol, published_at from short_volume
-          union all select symbol, published_at from ats_weekly)$q$);
-      end $d$`);
-  });
-}
-
 /** What a scan of `prints` gives for the rollup's columns, per day (tests compare it with the table). */
 export async function scanPrintDays(db: Db, symbol: string): Promise<Record<string, unknown>[]> {
   return rowsOf<Record<string, unknown>>(

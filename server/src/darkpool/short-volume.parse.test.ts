@@ -1,19 +1,9 @@
 import { createReadStream } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { Parsed } from "../lib/records";
-import { facilityFromFileName, parseShortVolume, type ShortVolumeRecord } from "./short-volume.parse";
+import { collectParsed as collect } from "../../../test/support/collect";
+import { facilityFromFileName, parseShortVolume } from "./short-volume.parse";
 
 const fixture = (name: string) => new URL(`../../../test/fixtures/finra/${name}`, import.meta.url);
-
-async function collect(gen: AsyncIterable<Parsed<ShortVolumeRecord>>) {
-  const records: ShortVolumeRecord[] = [];
-  const errors: string[] = [];
-  for await (const p of gen) {
-    if (p.ok) records.push(p.record);
-    else errors.push(`${p.error.source}:${p.error.line ?? ""} <${p.error.element ?? ""}> ${p.error.message}`);
-  }
-  return { records, errors };
-}
 
 async function* text(s: string): AsyncGenerator<string> {
   yield s;

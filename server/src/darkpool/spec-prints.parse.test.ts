@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { Parsed } from "../lib/records";
+import { collectorOf, lineElement } from "../../../test/support/collect";
 import type { RawPrint } from "./print";
 import { parseSpecPrints } from "./spec-prints.parse";
+
+const collect = collectorOf(lineElement);
 
 /** The specification's Dark Pool Print example (original-spec.md, "Data Models"), as one NDJSON line. */
 const SPEC_EXAMPLE = JSON.stringify(
@@ -20,16 +22,6 @@ const SPEC_EXAMPLE = JSON.stringify(
 
 async function* text(s: string): AsyncGenerator<string> {
   yield s;
-}
-
-async function collect(gen: AsyncIterable<Parsed<RawPrint>>) {
-  const records: RawPrint[] = [];
-  const errors: string[] = [];
-  for await (const p of gen) {
-    if (p.ok) records.push(p.record);
-    else errors.push(`${p.error.line} <${p.error.element ?? ""}> ${p.error.message}`);
-  }
-  return { records, errors };
 }
 
 describe("specification-shaped print NDJSON", () => {

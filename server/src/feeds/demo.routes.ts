@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../core/deps";
-import { errorResponses, newRouter, SymbolParams } from "../lib/openapi";
+import { errorResponses, newRouter, SymbolParams } from "../core/http";
 import { normalizeSymbol } from "../lib/symbols";
 import { generateDemo } from "./demo";
 

@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../core/deps";
+import { errorResponses, newRouter } from "../core/http";
 import { AppError } from "../errors";
-import { errorResponses, newRouter } from "../lib/openapi";
 import { IsoDay } from "../lib/time-params";
 import { decodedBody } from "./content-encoding";
-import { INGEST_KINDS, ingestKind } from "./kinds";
+import { INGEST_KIND_NAMES, INGEST_KINDS, ingestKind } from "./registry";
 
 const SummarySchema = z
   .object({
@@ -108,7 +108,7 @@ export function ingestRoutes(deps: AppDeps) {
     if (!handler) {
       throw new AppError(
         "NOT_FOUND",
-        `Unknown ingest kind "${kind}"; one of ${Object.keys(INGEST_KINDS).join(", ")}`,
+        `Unknown ingest kind "${kind}"; one of ${INGEST_KIND_NAMES.join(", ")}`,
       );
     }
     const type = (c.req.header("content-type") ?? "application/octet-stream").split(";")[0]?.trim() ?? "";

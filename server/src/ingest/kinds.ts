@@ -1,15 +1,22 @@
+/**
+ * What an ingest kind is: the plain-data shape each area exports in its `<area>.ingest-kinds.ts`, and
+ * the helper for the simplest kind (parsed records straight into one table). `ingest/registry.ts`
+ * composes the areas' lists; nothing here knows any area.
+ */
 import type { Db } from "@smt/db";
-import { blocksIngestKinds } from "../blocks/blocks.cli";
-import { type AtsSummaryType, parseAtsWeekly } from "../darkpool/ats.parse";
-import { parseDailyBars } from "../darkpool/bars.parse";
-import { atsWeeklyStore, dailyBarsStore, shortVolumeStore } from "../darkpool/finra.store";
+import type { AtsSummaryType } from "../darkpool/ats.parse";
 import type { PrintPipeline } from "../darkpool/pipeline";
-import { parsePrintBatches } from "../darkpool/prints.parse";
-import { parseShortVolume } from "../darkpool/short-volume.parse";
-import { institutionalIngestKinds } from "../institutional/institutional.cli";
 import { type IngestProgress, type IngestSummary, runIngest } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
 import type { Parsed } from "../lib/records";
+
+/** SEC kinds: accession and filing date of a bare XML document (`--accession`, `--filed-date`). */
+export interface FilingHintsInput {
+  /** `source` stored on the rows (e.g. `cli`). */
+  origin?: string | undefined;
+  accession?: string | undefined;
+  filedDate?: string | undefined;
+}
 
 /** What an ingest of one file or upload needs, whatever its kind. */
 export interface IngestContext {
@@ -30,7 +37,26 @@ export interface IngestContext {
   /** FINRA weekly (`ats`) overrides: venue type for every row, and the week's Monday. */
   ats?: { summaryType?: AtsSummaryType | undefined; weekStart?: string | undefined };
   /** SEC kinds: accession and filing date of a bare XML document (`--accession`, `--filed-date`). */
-  hints?: { accession?: string | undefined; filedDate?: string | undefined };
+  hints?: FilingHintsInput;
+}
+
+/**
+ * How a kind whose documents pair up on disk (SEC XML: a 13F cover page and its information table in
+ * one folder) loads local files: by path, instead of one stream per file.
+ */
+export interface PathLoader {
+  /**
+   * What one filing is: each path named on the command line (`argument`: a folder of bare XML documents
+   * is one 13F filing) or each file found in the paths (`file`).
+   */
+  unit: "argument" | "file";
+  /** Loads one unit; the summaries are keyed by the file or folder they came from. */
+  load(db: Db, path: string, hints: FilingHintsInput): Promise<Map<string, IngestSummary>>;
+  /**
+   * Sending to a server: the bare XML documents of one folder travel as one wrapped submission, with
+   * the accession from `--accession` or read from the folder name by this function.
+   */
+  folderAccession?: (dir: string) => string | null;
 }
 
 export interface IngestKind {
@@ -39,10 +65,12 @@ export interface IngestKind {
   /** Content types accepted over HTTP. */
   contentTypes: string[];
   run(source: ByteSource, ctx: IngestContext): Promise<IngestSummary>;
+  /** Local files load through this instead of `run` when set (see `PathLoader`). */
+  paths?: PathLoader;
 }
 
 /** A kind whose parsed records go straight into one table by natural key (no enrichment, no live push). */
-function tableKind<T extends { symbol: string }>(
+export function tableKind<T extends { symbol: string }>(
   kind: string,
   description: string,
   source: string,
@@ -66,56 +94,4 @@ function tableKind<T extends { symbol: string }>(
         onProgress: ctx.onProgress,
       }),
   };
-}
-
-/**
- * Every kind of file the service ingests, by the name used in `pnpm cli ingest <kind>` and
- * `POST /smart-money/ingest/{kind}`. Other features register their kinds here.
- */
-export const INGEST_KINDS: Record<string, IngestKind> = {
-  prints: {
-    description:
-      "Trade prints: Polygon/Massive trades flat file (CSV), Alpaca v2 stream messages (NDJSON) or the Dark Pool Print shape (NDJSON)",
-    contentTypes: ["application/x-ndjson", "text/csv", "text/plain", "application/octet-stream"],
-    run: (source, ctx) =>
-      ctx.pipeline.ingest(parsePrintBatches(source, { sourceName: ctx.name }), {
-        source: ctx.origin,
-        sourceRef: ctx.name,
-        transactional: ctx.transactional,
-        strict: ctx.strict,
-        onProgress: ctx.onProgress,
-      }),
-  },
-  "short-volume": tableKind(
-    "short-volume",
-    "FINRA Reg SHO daily short sale volume file (Date|Symbol|ShortVolume|ShortExemptVolume|TotalVolume|Market)",
-    "finra_regsho",
-    (source, name) => parseShortVolume(source, { sourceName: name }),
-    shortVolumeStore.insert,
-  ),
-  ats: tableKind(
-    "ats",
-    "FINRA OTC Transparency weekly download (pipe-delimited): ATS or non-ATS by venue, week from lastUpdateDate (the publication date) unless week_start is given",
-    "finra_otc_transparency",
-    (source, name, ctx) =>
-      parseAtsWeekly(source, {
-        sourceName: name,
-        summaryType: ctx.ats?.summaryType,
-        weekStart: ctx.ats?.weekStart,
-      }),
-    atsWeeklyStore.insert,
-  ),
-  bars: tableKind(
-    "bars",
-    "Daily bars: CSV date,symbol,open,high,low,close,volume or the vendor day-aggregates flat file",
-    "bars",
-    (source, name) => parseDailyBars(source, { sourceName: name }),
-    dailyBarsStore.insert,
-  ),
-  ...blocksIngestKinds,
-  ...institutionalIngestKinds,
-};
-
-export function ingestKind(kind: string): IngestKind | undefined {
-  return Object.hasOwn(INGEST_KINDS, kind) ? INGEST_KINDS[kind] : undefined;
 }

@@ -7,16 +7,11 @@ import type { DbHandle } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
+import { secFixture, tsv, writeZip } from "../../../test/support/sec-fixtures";
 import { EdgarClient, RateLimiter } from "./edgar.client";
-import {
-  accessionFromPath,
-  datasetLabel,
-  fetchSec,
-  ingest13FPaths,
-  parseFetchSecArgs,
-} from "./institutional.cli";
+import { datasetLabel, fetchSec, parseFetchSecArgs } from "./institutional.cli";
 import { resolveUnmappedCusips } from "./institutional.ingest";
-import { secFixture, tsv, writeZip } from "./test-helpers";
+import { accessionFromPath, ingest13FPaths } from "./institutional.ingest-kinds";
 
 const ACORN = "0001951757-25-000093_AcornCreek_13F-HR_2024Q4_full_submission.nc.txt";
 

@@ -8,18 +8,13 @@
 import type { Db } from "@smt/db";
 import { touchSymbols } from "../lib/symbols";
 import type { Form4Filing, Form4Row } from "./form4.parse";
+import { insertInsiderFilings, insertInsiderRows, rolesOf } from "./insider.store";
 import { publishedAtOf } from "./institutional.ingest";
 import { latestCompleteQuarter, previousQuarterEnd } from "./institutional.signals";
-import {
-  insert13FFilings,
-  insert13FHoldings,
-  insertInsiderFilings,
-  insertInsiderRows,
-  rolesOf,
-  upsertSecurities,
-} from "./institutional.store";
 import { cusipCheckDigit } from "./securities";
+import { upsertSecurities } from "./securities.store";
 import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
+import { insert13FFilings, insert13FHoldings } from "./thirteenf.store";
 
 export interface InstitutionalDemoSummary {
   symbol: string;

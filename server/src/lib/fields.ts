@@ -1,60 +1,7 @@
 /**
  * Field helpers for delimited parsers on hot paths: no regex and no per-character string building.
+ * (The line splitter itself is `splitCsvLine` in lines.ts.)
  */
-
-/**
- * Splits a delimited line, honouring RFC 4180 quotes (`"12,37"`, `""` escapes). Lines without quotes take
- * the native `split` path; quoted fields are cut with `indexOf`, not char by char.
- */
-export function splitDelimited(text: string, delimiter: string): string[] {
-  if (text.indexOf('"') === -1) return text.split(delimiter);
-  const out: string[] = [];
-  let pos = 0;
-  const n = text.length;
-  while (pos <= n) {
-    if (text.charCodeAt(pos) === 34 /* " */) {
-      let value = "";
-      let from = pos + 1;
-      for (;;) {
-        const q = text.indexOf('"', from);
-        if (q === -1) {
-          // Unterminated quote: take the rest as the value; the caller's field checks will reject it.
-          value += text.slice(from);
-          pos = n + 1;
-          break;
-        }
-        value += text.slice(from, q);
-        if (text.charCodeAt(q + 1) === 34) {
-          value += '"';
-          from = q + 2;
-          continue;
-        }
-        pos = q + 1;
-        break;
-      }
-      out.push(value);
-      if (pos > n) break;
-      const next = text.indexOf(delimiter, pos);
-      if (next === -1) break;
-      pos = next + delimiter.length;
-      if (pos === n) out.push("");
-      if (pos >= n) break;
-    } else {
-      const next = text.indexOf(delimiter, pos);
-      if (next === -1) {
-        out.push(text.slice(pos));
-        break;
-      }
-      out.push(text.slice(pos, next));
-      pos = next + delimiter.length;
-      if (pos === n) {
-        out.push("");
-        break;
-      }
-    }
-  }
-  return out;
-}
 
 /** True for a non-empty run of ASCII digits. */
 export function isDigits(text: string): boolean {
@@ -92,7 +39,7 @@ export function baseName(path: string): string {
 /**
  * Finds field boundaries without allocating: fills `starts`/`ends` (content offsets, quotes excluded) and
  * returns the field count, or -1 when a field holds an escaped quote (`""`) or an unterminated quote, in
- * which case the caller falls back to `splitDelimited`. At most `starts.length` fields are recorded.
+ * which case the caller falls back to `splitCsvLine` (lines.ts). At most `starts.length` fields are recorded.
  */
 export function scanFields(text: string, delimiter: string, starts: Int32Array, ends: Int32Array): number {
   const n = text.length;

@@ -64,14 +64,7 @@ export interface IngestOptions<T, S = T> {
 export async function runIngest<T, S = T>(opts: IngestOptions<T, S>): Promise<IngestSummary> {
   const batchSize = opts.batchSize ?? 5000;
   const prepare = opts.prepare ?? ((r: T) => r as unknown as S);
-  const summary: IngestSummary = {
-    run_id: randomUUID(),
-    accepted: 0,
-    duplicates: 0,
-    rejected: 0,
-    errors: [],
-    errors_truncated: false,
-  };
+  const summary = emptySummary();
   let records = 0;
   const deferred = new DeferredRecords<S>();
 
@@ -83,14 +76,8 @@ export async function runIngest<T, S = T>(opts: IngestOptions<T, S>): Promise<In
     const store = async (current: S[], previous: Promise<void>) => {
       const stored = await opts.insert(db, current);
       await previous;
-      if (opts.symbolOf && stored.length > 0) {
-        const of = opts.symbolOf;
-        const fresh = stored.map((r) => of(r) ?? "").filter((sym) => !touched.has(sym));
-        if (fresh.length > 0) {
-          await touchSymbols(db, fresh, opts.kind);
-          for (const sym of fresh) touched.add(sym);
-        }
-      }
+      if (opts.symbolOf && stored.length > 0)
+        await touchNew(db, opts.kind, stored.map(opts.symbolOf), touched);
       summary.accepted += stored.length;
       summary.duplicates += current.length - stored.length;
       if (stored.length > 0 && opts.onStored) {
@@ -110,11 +97,7 @@ export async function runIngest<T, S = T>(opts: IngestOptions<T, S>): Promise<In
     const take = (item: Parsed<T>) => {
       records++;
       if (item.ok) batch.push(prepare(item.record));
-      else {
-        summary.rejected++;
-        if (summary.errors.length < MAX_REPORTED_ERRORS) summary.errors.push(item.error);
-        else summary.errors_truncated = true;
-      }
+      else reject(summary, item.error);
     };
     for await (const item of opts.records) {
       if (!Array.isArray(item)) take(item);
@@ -150,6 +133,30 @@ export async function runIngest<T, S = T>(opts: IngestOptions<T, S>): Promise<In
   }
   await recordRun(opts.db, opts, summary);
   return summary;
+}
+
+const emptySummary = (): IngestSummary => ({
+  run_id: randomUUID(),
+  accepted: 0,
+  duplicates: 0,
+  rejected: 0,
+  errors: [],
+  errors_truncated: false,
+});
+
+/** Counts a rejected record; the first `MAX_REPORTED_ERRORS` keep their location and message. */
+function reject(summary: IngestSummary, error: LocatedError): void {
+  summary.rejected++;
+  if (summary.errors.length < MAX_REPORTED_ERRORS) summary.errors.push(error);
+  else summary.errors_truncated = true;
+}
+
+/** Registers the symbols this run has not registered yet (`touched` remembers them across batches). */
+async function touchNew(db: Db, kind: string, symbols: (string | null)[], touched: Set<string>) {
+  const fresh = symbols.map((sym) => sym ?? "").filter((sym) => !touched.has(sym));
+  if (fresh.length === 0) return;
+  await touchSymbols(db, fresh, kind);
+  for (const sym of fresh) touched.add(sym);
 }
 
 const counts = (s: IngestSummary) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseShortVolume } from "../darkpool/short-volume.parse";
-import { LineBuffer, MAX_LINE_CHARS, readLines } from "./lines";
+import { LineBuffer, MAX_LINE_CHARS, readLines, splitCsvLine } from "./lines";
 
 /** `total` bytes of `fill`, in 64 KB chunks, as a stream would deliver them. */
 function* chunks(head: string, fill: string, total: number, tail: string): Generator<Uint8Array> {
@@ -79,5 +79,33 @@ describe("readLines", () => {
         out.push(r);
     };
     await expect(run()).rejects.toThrow(/CNMSshvol20250102\.txt:2: line longer than 1048576 characters/);
+  });
+});
+
+describe("splitCsvLine", () => {
+  it("splits plain lines on the delimiter, keeping empty fields", () => {
+    expect(splitCsvLine("a,b,,c,")).toEqual(["a", "b", "", "c", ""]);
+    expect(splitCsvLine("")).toEqual([""]);
+    expect(splitCsvLine("a\tb", "\t")).toEqual(["a", "b"]);
+    expect(splitCsvLine("2024-01-02|AAPL|10", "|")).toEqual(["2024-01-02", "AAPL", "10"]);
+  });
+
+  it("reads RFC 4180 quoted fields: delimiters and doubled quotes inside, empty quoted fields", () => {
+    expect(splitCsvLine('AAPL,"12,37",100')).toEqual(["AAPL", "12,37", "100"]);
+    expect(splitCsvLine('"say ""hi""",x')).toEqual(['say "hi"', "x"]);
+    expect(splitCsvLine('"",""')).toEqual(["", ""]);
+    expect(splitCsvLine('a,"b"')).toEqual(["a", "b"]);
+    expect(splitCsvLine('"a",')).toEqual(["a", ""]);
+    expect(splitCsvLine('x\t"1\t2"\ty', "\t")).toEqual(["x", "1\t2", "y"]);
+  });
+
+  it("takes a quoted field after spaces (hand-written CSV), keeps text after the closing quote", () => {
+    expect(splitCsvLine('AAPL, "Apple, Inc.", 037833100')).toEqual(["AAPL", "Apple, Inc.", " 037833100"]);
+    expect(splitCsvLine('"a"b,c')).toEqual(["ab", "c"]);
+  });
+
+  it("treats a quote inside an unquoted field as a character, and an unterminated quote as the rest", () => {
+    expect(splitCsvLine('12" screen,x')).toEqual(['12" screen', "x"]);
+    expect(splitCsvLine('a,"b,c')).toEqual(["a", "b,c"]);
   });
 });

@@ -1,54 +1,11 @@
-import { OpenAPIHono, z } from "@hono/zod-openapi";
-import type { AppDeps } from "../core/deps";
+/**
+ * Schema pieces shared by the areas' payloads (freshness and sources, ARCHITECTURE.md invariant 7).
+ * The router, `AppEnv` and the error schemas live in core/http.ts; they are re-exported here only
+ * while route files move over to importing core/http.
+ */
+import { z } from "@hono/zod-openapi";
 
-export type AppEnv = { Variables: { deps: AppDeps } };
-
-/** Validation failures answer like every other error: `{error: {code, message, details}}` with 400. */
-export function newRouter() {
-  return new OpenAPIHono<AppEnv>({
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-        const first = issues[0];
-        return c.json(
-          {
-            error: {
-              code: "INVALID_INPUT",
-              message: first
-                ? `${result.target} ${first.path || "(root)"}: ${first.message}`
-                : "invalid request",
-              details: { target: result.target, issues },
-            },
-          },
-          400,
-        );
-      }
-    },
-  });
-}
-
-export const ErrorBody = z
-  .object({
-    error: z.object({
-      code: z.string().openapi({ example: "NOT_FOUND" }),
-      message: z.string(),
-      details: z.unknown().optional(),
-    }),
-  })
-  .openapi("Error");
-
-export const errorResponses = {
-  400: { description: "Invalid input", content: { "application/json": { schema: ErrorBody } } },
-  404: { description: "Unknown symbol or resource", content: { "application/json": { schema: ErrorBody } } },
-} as const;
-
-export const SymbolParams = z.object({
-  symbol: z
-    .string()
-    .min(1)
-    .max(14)
-    .openapi({ param: { name: "symbol", in: "path" }, example: "AAPL" }),
-});
+export { type AppEnv, ErrorBody, errorResponses, newRouter, SymbolParams } from "../core/http";
 
 /** How old each input is and where it came from (ARCHITECTURE.md invariant 7). */
 export const Freshness = z

@@ -1,7 +1,7 @@
 /**
  * Ingest kinds of the blocks feature: `pnpm cli ingest options <files>`, `pnpm cli ingest open-interest
- * <files>` and the matching `POST /smart-money/ingest/{options|open-interest}` uploads (registered in
- * ingest/kinds.ts). Option prints go through the same store and then to the live detectors.
+ * <files>` and the matching `POST /smart-money/ingest/{options|open-interest}` uploads (composed in
+ * ingest/registry.ts). Option prints go through the same store and then to the live detectors.
  */
 import type { IngestKind } from "../ingest/kinds";
 import { runIngest } from "../lib/ingest";

@@ -1,0 +1,30 @@
+import { openDb } from "@smt/db";
+import { PrintPipeline } from "../darkpool/pipeline";
+import type { Env } from "../env";
+import type { Logger } from "../lib/log";
+import { LiveBus } from "../realtime/bus";
+
+/** Opens the configured database (Postgres, or the embedded PGlite folder under DATA_DIR). */
+export const openConfiguredDb = (env: Env) =>
+  openDb({ url: env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite` });
+
+/** The database this CLI opens itself (no server owns it), with a print pipeline that announces to nobody. */
+export async function openLocal(env: Env, log: Logger) {
+  const db = await openConfiguredDb(env);
+  const pipeline = new PrintPipeline({
+    db: db.db,
+    bus: new LiveBus(),
+    log,
+    lastLitWindowMs: env.LAST_LIT_WINDOW_MS,
+  });
+  return {
+    db,
+    pipeline,
+    async close() {
+      await pipeline.close();
+      await db.close();
+    },
+  };
+}
+
+export type LocalDb = Awaited<ReturnType<typeof openLocal>>;
