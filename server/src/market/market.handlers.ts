@@ -1,8 +1,8 @@
 /** Handlers of the market-wide routes: parse, call a service, answer JSON or streamed CSV. */
 import type { Context } from "hono";
 import type { AppDeps } from "../core/deps";
+import { newRouter } from "../core/http";
 import { AppError } from "../errors";
-import { newRouter } from "../lib/openapi";
 import { batches, csvResponse, wantsCsv } from "./csv";
 import { getFiler, getFilers, getInstitutionalLeaders } from "./filers.service";
 import {

@@ -1,6 +1,7 @@
 /** Route definitions of the market-wide views (docs/methodology.md "Market"): schemas only, no logic. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { ErrorBody, Freshness, Source } from "../lib/openapi";
+import { ErrorBody } from "../core/http";
+import { Freshness, Source } from "../lib/openapi";
 import { IsoDay, IsoQuarterEnd, IsoTimestamp } from "../lib/time-params";
 import { METRICS } from "./metrics";
 
