@@ -18,7 +18,7 @@ import { corsHeaders, jsonBodyLimit, refuseForeignWrites } from "./lib/http-guar
 import { rateLimit } from "./lib/rate-limit";
 import { ResponseCache } from "./lib/response-cache";
 import { staticFile } from "./lib/static";
-import { listSymbols } from "./lib/symbols";
+import { marketRoutes } from "./market/market.handlers";
 import { syncRoutes } from "./sync/sync.routes";
 
 export type { AppDeps } from "./core/deps";
@@ -46,27 +46,6 @@ const healthRoute = createRoute({
       },
     },
     503: { description: "Database unreachable" },
-  },
-});
-
-const symbolsRoute = createRoute({
-  method: "get",
-  path: "/smart-money/symbols",
-  tags: ["Service"],
-  summary: "Symbols that have data, and which kinds",
-  responses: {
-    200: {
-      description: "Known symbols",
-      content: {
-        "application/json": {
-          schema: z.object({
-            symbols: z.array(
-              z.object({ symbol: z.string(), kinds: z.array(z.string()), last_seen_at: z.string() }),
-            ),
-          }),
-        },
-      },
-    },
   },
 });
 
@@ -102,7 +81,7 @@ export function createApp(deps: AppDeps) {
       };
       return c.json(body, 200);
     })
-    .openapi(symbolsRoute, async (c) => c.json({ symbols: await listSymbols(deps.db.db) }, 200))
+    .route("/", marketRoutes(deps))
     .route("/", darkpoolRoutes(deps, responseCache))
     .route("/", institutionalRoutes(deps))
     .route("/", blocksRoutes(deps))
