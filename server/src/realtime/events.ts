@@ -2,6 +2,7 @@
  * The Socket.IO protocol, shared by the server and the dashboard (and documented in docs/socket-protocol.md).
  * Clients emit `subscribe`/`unsubscribe`; the server emits one event per channel.
  */
+import type { AlertSeverity, AlertType } from "../alerts/alerts.rules";
 import type { PrintWire } from "../darkpool/print-wire";
 import type { AlertMessage } from "./bus";
 
@@ -12,6 +13,22 @@ export interface SubscribeRequest {
   /** Upper-case tickers, or `["*"]` for every symbol. */
   symbols: string[];
   channels: Channel[];
+  /**
+   * Optional, applied on the server: only prints worth at least `min_value` USD, only alerts of one of
+   * `types` and at least `min_severity`. Each field needs its channel in `channels`; unknown keys are
+   * refused. One subscription per channel and symbol: a new `subscribe` replaces the filter (or its
+   * absence) of the channels and symbols it names.
+   */
+  filter?: SubscribeFilter;
+}
+
+export interface SubscribeFilter {
+  /** Prints: `value` (price x size, USD) at least this; 0 to 1e12. */
+  min_value?: number;
+  /** Alerts: only these types (1 to 16 entries). */
+  types?: AlertType[];
+  /** Alerts: this severity or higher (`low` < `medium` < `high` < `critical`). */
+  min_severity?: AlertSeverity;
 }
 
 export type SubscribeAck =
@@ -20,6 +37,8 @@ export type SubscribeAck =
       /** The symbols and channels applied, each once. */
       symbols: string[];
       channels: Channel[];
+      /** The filter applied, normalized (present only when one was given). */
+      filter?: SubscribeFilter;
       /** How many rooms (channel x symbol) the connection is in now. */
       rooms: number;
     }

@@ -15,6 +15,15 @@ import type {
   SubscribeRequest,
 } from "./events";
 import {
+  alertPasses,
+  baseRoom,
+  FilterRooms,
+  filteredRoom,
+  filterKey,
+  parseFilter,
+  printPasses,
+} from "./subscribe-filter";
+import {
   MAX_MESSAGE_BYTES,
   MAX_SYMBOLS_PER_REQUEST,
   parseChannels,
@@ -62,6 +71,10 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
     ...(o.adapter ? { adapter: o.adapter } : {}),
   });
   const log = o.log.child("socket");
+  // Filtered subscriptions are rooms too (subscribe-filter.ts); this node's are tracked from the adapter.
+  const filterRooms = new FilterRooms();
+  io.of("/").adapter.on("create-room", (room: string) => filterRooms.add(room));
+  io.of("/").adapter.on("delete-room", (room: string) => filterRooms.remove(room));
 
   io.use((socket, next) => {
     const auth = socket.handshake.auth as { apiKey?: unknown } | undefined;
@@ -97,11 +110,13 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
     const keys = batches.map((b) => roomOf(b.channel, b.symbol));
     const emitAll = (seqs: number[]) => {
       batches.forEach((b, i) => {
-        const to = io.to([roomOf(b.channel, b.symbol), roomOf(b.channel, "*")]);
+        const plain = [roomOf(b.channel, b.symbol), roomOf(b.channel, "*")];
+        const to = io.to(plain);
         const seq = seqs[i] ?? 0;
-        if (b.channel === "prints")
+        if (b.channel === "prints") {
           to.emit("prints", { symbol: b.symbol, seq, prints: b.items as PrintWire[] });
-        else to.emit(b.channel, { symbol: b.symbol, seq, items: b.items });
+          if (filterRooms.byBase.size > 0) emitFilteredPrints(plain, b.symbol, seq, b.items as PrintWire[]);
+        } else to.emit(b.channel, { symbol: b.symbol, seq, items: b.items });
       });
     };
     const numbered = sequencer.next(keys);
@@ -118,6 +133,31 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
       .then(() => seqs)
       .then(emitAll)
       .catch((error: unknown) => log.error("batch not sent", { error }));
+  };
+
+  /**
+   * One emit per distinct `min_value` (not per connection), lowest first. Each threshold's prints are a
+   * subset of the lower one's, so a connection already served (a plain room, a lower threshold) is
+   * excluded from the later emits: it never gets a print twice.
+   */
+  const emitFilteredPrints = (plain: string[], symbol: string, seq: number, prints: PrintWire[]) => {
+    const byMin = new Map<number, string[]>();
+    for (const base of plain) {
+      for (const [room, f] of filterRooms.byBase.get(base) ?? []) {
+        const min = f.min_value ?? 0;
+        const rooms = byMin.get(min);
+        if (rooms) rooms.push(room);
+        else byMin.set(min, [room]);
+      }
+    }
+    if (byMin.size === 0) return;
+    const served = [...plain];
+    for (const [min, rooms] of [...byMin].sort((a, b) => a[0] - b[0])) {
+      const passing = prints.filter((p) => printPasses({ min_value: min }, p));
+      if (passing.length === 0) break; // higher thresholds pass nothing either
+      io.to(rooms).except(served).emit("prints", { symbol, seq, prints: passing });
+      served.push(...rooms);
+    }
   };
 
   // Prints: gather per symbol; flush at once if the last flush is batchMs old, else when it will be.
@@ -149,7 +189,15 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
     send([{ channel, symbol, items }]);
   });
   const offAlert = o.bus.on("alert", (alert) => {
-    io.to([roomOf("alerts", alert.symbol), roomOf("alerts", "*")]).emit("alert", alert);
+    const rooms = [roomOf("alerts", alert.symbol), roomOf("alerts", "*")];
+    if (filterRooms.byBase.size > 0) {
+      // One emit to the plain rooms and every filter room the alert passes: each connection gets it once.
+      for (const base of [rooms[0] as string, rooms[1] as string]) {
+        for (const [room, f] of filterRooms.byBase.get(base) ?? [])
+          if (alertPasses(f, alert)) rooms.push(room);
+      }
+    }
+    io.to(rooms).emit("alert", alert);
   });
 
   return {
@@ -257,14 +305,32 @@ function changeRooms(
   const parsed = parseChannels(req.channels);
   if ("error" in parsed) return fail(parsed.error);
   const { channels } = parsed;
+  const filtered = parseFilter((req as { filter?: unknown }).filter, channels);
+  if ("error" in filtered) return fail(filtered.error);
+  const { filter } = filtered;
   const unique = [...new Set(symbols)];
-  const rooms = channels.flatMap((c) => unique.map((s) => roomOf(c, s)));
+  const keys = new Map(channels.map((c) => [c, filterKey(c, filter)]));
+  const bases = new Set(channels.flatMap((c) => unique.map((s) => roomOf(c, s))));
+  const rooms = channels.flatMap((c) => unique.map((s) => filteredRoom(roomOf(c, s), keys.get(c) ?? null)));
+  // One subscription per channel and symbol: joining replaces its other variants (plain or filtered),
+  // leaving drops them all.
+  const wanted = new Set(action === "join" ? rooms : []);
+  const replaced = [...subscribedRooms(socket)].filter((r) => bases.has(baseRoom(r)) && !wanted.has(r));
   if (action === "join") {
-    const overBudget = roomBudgetError(subscribedRooms(socket), rooms);
+    const remaining = subscribedRooms(socket);
+    for (const r of replaced) remaining.delete(r);
+    const overBudget = roomBudgetError(remaining, rooms);
     if (overBudget) return fail(overBudget);
-    void socket.join(rooms);
-  } else for (const r of rooms) void socket.leave(r);
-  return { ok: true, symbols: unique, channels, rooms: subscribedRooms(socket).size };
+  }
+  for (const r of replaced) void socket.leave(r);
+  if (action === "join") void socket.join(rooms);
+  return {
+    ok: true,
+    symbols: unique,
+    channels,
+    ...(filter ? { filter } : {}),
+    rooms: subscribedRooms(socket).size,
+  };
 }
 
 /** The channel rooms a connection is in (Socket.IO also puts each socket in a room named by its id). */
