@@ -19,6 +19,7 @@ import {
   AlertEngine,
   type AlertRulesConfig,
   alertOutcome,
+  asDemoAlert,
   DEFAULT_ALERT_RULES,
 } from "./alerts.rules";
 import {
@@ -111,13 +112,22 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
     }
   };
 
+  // Symbols whose latest print came from demo data: their alerts are marked `demo` (issue 15: a
+  // simulated "$16.9M lit sweep" passed for a real one).
+  const demoSymbols = new Set<string>();
+  const noteSource = (symbol: string, source: string) => {
+    if (source === "demo") demoSymbols.add(symbol);
+    else demoSymbols.delete(symbol);
+  };
+
   const onEvent = (e: DetectorEvent) => {
     if (e.kind === "block") push(blocksOut, e.symbol, e.block);
     else if (e.kind === "sweep")
       push(e.sweep.isOption ? optionsOut : blocksOut, e.symbol, { kind: "sweep", ...e.sweep });
     else if (e.kind === "options_volume_spike") push(optionsOut, e.symbol, { kind: "unusual", ...e.unusual });
-    const alert = engine.evaluate(e);
-    if (alert === null) return;
+    const evaluated = engine.evaluate(e);
+    if (evaluated === null) return;
+    const alert = demoSymbols.has(e.symbol) ? asDemoAlert(evaluated) : evaluated;
     // One chain keeps sequence order equal to announcement order.
     chain = chain.then(async () => {
       try {
@@ -161,6 +171,7 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
   let lastWallMs = Date.now();
   const offPrints = deps.bus.on("prints", (prints) => {
     for (const p of prints) {
+      noteSource(p.symbol, p.source);
       const day = etDateOf(p.ts.getTime());
       want(equityBaselineDay, p.symbol, day, async () => {
         const b = await equityBucketBaseline(
@@ -182,6 +193,7 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
   });
   const offOptions = onOptionPrintsStored(db, (prints: OptionPrint[]) => {
     for (const p of prints) {
+      noteSource(p.underlying, p.source);
       const day = etDateOf(p.ts.getTime());
       want(contractBaselineDay, p.contract, day, async () => {
         detectors.setOptionBaseline(
