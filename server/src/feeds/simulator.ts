@@ -26,6 +26,7 @@ export interface SimulatorStatus {
   session_day: string;
   /** The simulated clock's time of the latest tick (ISO 8601). */
   simulated_at: string;
+  symbols: string[];
 }
 
 /**
@@ -51,7 +52,8 @@ export class SimulatorFeed implements Feed {
       blockProbability: o.blockProbability ?? 0.001,
       tradeIdPrefix: "sim",
     });
-    this.last = { running: false, ...this.clockAt(this.now()) };
+    const { at: _at, ...clock } = this.clockAt(this.now());
+    this.last = { running: false, symbols: o.symbols, ...clock };
   }
 
   status(): SimulatorStatus {
@@ -62,7 +64,7 @@ export class SimulatorFeed implements Feed {
    * The simulated time at a wall-clock moment: the wall clock in a session; outside one, the last
    * session replayed from its open at real speed (starting over at its close).
    */
-  clockAt(wall: Date): Omit<SimulatorStatus, "running"> & { at: Date } {
+  clockAt(wall: Date): Omit<SimulatorStatus, "running" | "symbols"> & { at: Date } {
     const s = demoSessionAt(wall);
     if (s.inSession) {
       this.replayStartedMs = null;
@@ -77,7 +79,7 @@ export class SimulatorFeed implements Feed {
   /** One tick: every symbol's price moves along its path, a quote and Poisson-many prints go out. */
   tick(sink: FeedSink, lambda: number): void {
     const { at, ...clock } = this.clockAt(this.now());
-    this.last = { running: true, ...clock };
+    this.last = { running: true, symbols: this.o.symbols, ...clock };
     for (const symbol of this.o.symbols) {
       const n0 = this.noise.get(symbol) ?? 0;
       const deviation = 0.98 * n0 + 0.0003 * this.model.gaussian();
