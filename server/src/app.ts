@@ -4,22 +4,23 @@ import { fileURLToPath } from "node:url";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import swaggerUiPath from "swagger-ui-dist/absolute-path.js";
 import { alertsRoutes } from "./alerts/alerts.routes";
+import { analyticsRoutes } from "./analytics/analytics.handlers";
 import { type LocalGet, localProviders } from "./analytics/analytics.providers";
-import { analyticsRoutes } from "./analytics/analytics.routes";
 import { blocksRoutes } from "./blocks/blocks.routes";
 import type { AppDeps } from "./core/deps";
 import { type AppEnv, errorHandler, newRouter, notFound } from "./core/http";
-import { darkpoolRoutes } from "./darkpool/darkpool.routes";
+import { darkpoolRoutes } from "./darkpool/darkpool.handlers";
 import { AppError } from "./errors";
 import { demoRoutes } from "./feeds/demo.routes";
 import { ingestRoutes } from "./ingest/ingest.routes";
-import { institutionalRoutes } from "./institutional/institutional.routes";
+import { institutionalRoutes } from "./institutional/institutional.handlers";
 import { requireApiKey } from "./lib/auth";
 import { corsHeaders, jsonBodyLimit, refuseForeignWrites } from "./lib/http-guards";
 import { rateLimit } from "./lib/rate-limit";
 import { ResponseCache } from "./lib/response-cache";
 import { staticFile } from "./lib/static";
 import { listSymbols } from "./lib/symbols";
+import { syncRoutes } from "./sync/sync.routes";
 
 export type { AppDeps } from "./core/deps";
 
@@ -118,7 +119,8 @@ export function createApp(deps: AppDeps) {
     .route("/", alertsRoutes(deps))
     .route("/", analyticsRoutes(deps, responseCache, localProviders(local)))
     .route("/", ingestRoutes(deps))
-    .route("/", demoRoutes(deps));
+    .route("/", demoRoutes(deps))
+    .route("/", syncRoutes(deps));
 
   self = app;
   mountDocs(app);

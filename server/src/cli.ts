@@ -9,6 +9,7 @@ import { fetchCommand } from "./cli/commands/fetch";
 import { ingestCommand } from "./cli/commands/ingest";
 import { migrateCommand } from "./cli/commands/migrate";
 import { replayCommand } from "./cli/commands/replay";
+import { syncCommand } from "./cli/commands/sync";
 import { loadEnv } from "./env";
 import { createLogger, describeError } from "./lib/log";
 
@@ -20,6 +21,7 @@ const COMMANDS: readonly CliCommand[] = [
   migrateCommand,
   backtestCommand,
   fetchCommand,
+  syncCommand,
 ];
 
 const HELP = `Smart Money Tracker CLI

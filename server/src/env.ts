@@ -77,6 +77,30 @@ export const envSchema = z
     /** Declared User-Agent for SEC EDGAR ("Company Name admin@company.com"). Required to fetch from the SEC. */
     SEC_USER_AGENT: z.string().optional(),
     SEC_CACHE_DIR: z.string().optional(),
+    /** SEC www host (current-filings feed, archives). Only env sets where the server fetches from. */
+    SEC_WWW_BASE_URL: z.string().url().default("https://www.sec.gov"),
+    /** SEC data host (submissions JSON). */
+    SEC_DATA_BASE_URL: z.string().url().default("https://data.sec.gov"),
+    /** FINRA's public folder of daily Reg SHO files (`CNMSshvol<YYYYMMDD>.txt`). */
+    FINRA_REGSHO_BASE_URL: z.string().url().default("https://cdn.finra.org/equity/regsho/daily"),
+    /** Scheduled sync (docs/sync.md): on runs the jobs below in this process (one node per run on Postgres). */
+    SYNC: z.enum(["on", "off"]).default("on"),
+    /** Jobs kept off even with SYNC=on, comma-separated (`finra-regsho`, `sec-current`). */
+    SYNC_DISABLED: list.default([]),
+    /** Calendar days the FINRA job looks back for missed files on each scheduled run. */
+    FINRA_REGSHO_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
+    /** How often the SEC current-filings feed is polled during EDGAR's filing hours (06:00-22:00 ET), s. */
+    SEC_POLL_INTERVAL_S: z.coerce.number().int().min(10).max(3600).default(60),
+    /** Largest response body any sync fetch accepts, bytes (a larger one is refused, nothing stored). */
+    SYNC_MAX_FETCH_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
+    /** Longest any single sync fetch may take, ms. */
+    SYNC_FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+    /** An insider open-market purchase (Form 4 code P) at or above this value raises an alert, USD. */
+    INSIDER_BUY_ALERT_MIN_USD: z.coerce.number().min(0).default(100_000),
     OPENFIGI_API_KEY: z.string().optional(),
     /** Comma-separated API keys. When set, write routes and sockets require one. */
     API_KEYS: list
@@ -97,6 +121,10 @@ export const envSchema = z
       .transform((origins) => origins.map((o) => new URL(o).origin))
       .default([]),
     REDIS_URL: z.string().optional(),
+    /** Prefix of every Redis key and stream this service uses (several deployments on one Redis). */
+    REDIS_PREFIX: z.string().max(64).default(""),
+    /** On SIGTERM, how long in-flight requests may take to finish before connections are cut, ms. */
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
     /**
      * Longest a "now" payload of summary, indicators, flow or dashboard is reused while no data changed, ms

@@ -18,7 +18,7 @@ import { SimulatorFeed } from "./feeds/simulator";
 import { startFeed } from "./feeds/start";
 import { createLogger, type Logger } from "./lib/log";
 import { LiveBus } from "./realtime/bus";
-import { attachRealtime } from "./realtime/socket";
+import { attachRealtime, redisSequencer } from "./realtime/socket";
 
 export interface RunningServer {
   url: string;
@@ -63,6 +63,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
 
   const app = createApp(deps);
   const http = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
+  const inflight = trackRequests(http);
   const redis = env.REDIS_URL ? await connectRedis(env.REDIS_URL, log) : null;
   const realtime = attachRealtime(http, {
     bus,
@@ -70,7 +71,14 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     apiKeys: env.API_KEYS,
     batchMs: env.LIVE_BATCH_MS,
     // Several nodes share rooms through Redis streams; this adapter keeps connection state recovery.
-    adapter: redis ? createAdapter(redis) : undefined,
+    adapter: redis
+      ? createAdapter(redis, {
+          streamName: `${env.REDIS_PREFIX}socket.io`,
+          sessionKeyPrefix: `${env.REDIS_PREFIX}sio:session:`,
+        })
+      : undefined,
+    // ...and number batches from shared counters, so a client moving between nodes sees one sequence.
+    sequencer: redis ? redisSequencer(redis, env.REDIS_PREFIX) : undefined,
   });
   const stoppers = (o.plugins ?? []).map((plugin) => plugin(deps, realtime)).filter((s) => s !== undefined);
 
@@ -107,15 +115,62 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     realtime,
     http,
     feed,
+    /**
+     * Graceful shutdown (SIGTERM), in the order that loses nothing acknowledged: stop accepting connections
+     * (the balancer sends new ones elsewhere), stop the feed, let in-flight requests finish (an upload is
+     * acknowledged only once stored), store what the live pipeline holds, let the detectors store and
+     * announce their alerts, send the last batches and tell socket clients to reconnect (their sessions are
+     * kept in Redis for the node they land on), then release Redis and the database.
+     */
     async close() {
+      const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
       await feed?.stop();
-      for (const stop of stoppers) await stop();
+      if (!(await inflight.settled(env.SHUTDOWN_TIMEOUT_MS))) {
+        log.warn("shutdown: requests still running after the timeout are cut", {
+          requests: inflight.count(),
+        });
+      }
       await pipeline.close();
+      for (const stop of stoppers) await stop();
       await realtime.close();
+      http.closeAllConnections();
+      await stopped;
+      // QUIT waits for queued commands, among them the sessions the adapter persisted just now.
       await redis?.quit().catch(() => undefined);
-      await new Promise<void>((resolve) => http.close(() => resolve()));
       if (infoFile) rmSync(infoFile, { force: true });
       if (!o.db) await db.close();
+    },
+  };
+}
+
+/** Counts requests in flight, so shutdown can wait for them (each answered before the process ends). */
+function trackRequests(http: HttpServer) {
+  let count = 0;
+  let idle: (() => void)[] = [];
+  http.on("request", (_req, res) => {
+    count++;
+    res.once("close", () => {
+      count--;
+      if (count === 0) for (const wake of idle.splice(0)) wake();
+    });
+  });
+  return {
+    count: () => count,
+    /** Resolves true once no request is in flight, false if `timeoutMs` passes first. */
+    settled(timeoutMs: number): Promise<boolean> {
+      if (count === 0) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          idle = idle.filter((w) => w !== wake);
+          resolve(false);
+        }, timeoutMs);
+        const wake = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        idle.push(wake);
+      });
     },
   };
 }

@@ -18,12 +18,9 @@ import { join } from "node:path";
 import { crc32, createDeflateRaw } from "node:zlib";
 import { openDb } from "@smt/db";
 import { sql } from "drizzle-orm";
-import { ingest13FDataset } from "../../server/src/institutional/institutional.ingest";
-import {
-  insert13FHoldings,
-  type ThirteenFHoldingRow,
-} from "../../server/src/institutional/institutional.store";
+import { ingest13FDataset } from "../../server/src/institutional/datasets.ingest";
 import { parse13F, type ThirteenFHolding } from "../../server/src/institutional/thirteenf.parse";
+import { insert13FHoldings, type ThirteenFHoldingRow } from "../../server/src/institutional/thirteenf.store";
 import { benchDatabase } from "./support";
 
 const ROWS = Number(process.env.ROWS ?? 3_000_000);

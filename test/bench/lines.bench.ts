@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseShortVolume } from "../../server/src/darkpool/short-volume.parse";
-import { parse13FDataset } from "../../server/src/institutional/datasets.parse";
-import { INFOTABLE_COLUMNS, tsv, writeZip } from "../../server/src/institutional/test-helpers";
+import { parse13FDataset } from "../../server/src/institutional/thirteenf-dataset.parse";
 import { readLines } from "../../server/src/lib/lines";
+import { INFOTABLE_COLUMNS, tsv, writeZip } from "../support/sec-fixtures";
 import { fmt, report } from "./support";
 
 const MB32 = 32 * 1024 * 1024;

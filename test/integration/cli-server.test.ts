@@ -10,8 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INFOTABLE_COLUMNS, tsv, writeZip } from "../../server/src/institutional/test-helpers";
-import { spawnNode } from "../support/processes";
+import { START_TIMEOUT_MS, spawnNode } from "../support/processes";
+import { INFOTABLE_COLUMNS, tsv, writeZip } from "../support/sec-fixtures";
 
 const root = join(import.meta.dirname, "..", "..");
 const fixture = (p: string) => join(root, "test", "fixtures", p);
@@ -58,7 +58,7 @@ describe("pnpm cli while a server owns the data folder", () => {
       API_KEYS: KEY,
       MAX_UPLOAD_DECOMPRESSED_BYTES: "200000",
     });
-  }, 90_000);
+  }, START_TIMEOUT_MS + 30_000);
   afterAll(async () => {
     await node?.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { INFOTABLE_COLUMNS, tsv, writeZip } from "../../server/src/institutional/test-helpers";
+import { INFOTABLE_COLUMNS, tsv, writeZip } from "../support/sec-fixtures";
 
 const root = join(import.meta.dirname, "..", "..");
 const run = promisify(execFile);

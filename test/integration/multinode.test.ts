@@ -8,7 +8,7 @@ import type {
   ServerToClientEvents,
 } from "../../server/src/realtime/events";
 import { engines, openTestDb } from "../support/db";
-import { spawnNode } from "../support/processes";
+import { START_TIMEOUT_MS, spawnNode } from "../support/processes";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -41,12 +41,15 @@ describe.skipIf(missing.length > 0)("two server nodes sharing Redis and one Post
   let a: Awaited<ReturnType<typeof spawnNode>>;
   let b: Awaited<ReturnType<typeof spawnNode>>;
 
-  beforeAll(async () => {
-    db = await openTestDb("postgres");
-    const env = { DATABASE_URL: db.url ?? "", REDIS_URL, DEMO: "off" };
-    a = await spawnNode(env);
-    b = await spawnNode(env);
-  }, 120_000);
+  beforeAll(
+    async () => {
+      db = await openTestDb("postgres");
+      const env = { DATABASE_URL: db.url ?? "", REDIS_URL, DEMO: "off" };
+      a = await spawnNode(env);
+      b = await spawnNode(env);
+    },
+    2 * START_TIMEOUT_MS + 30_000,
+  );
 
   afterAll(async () => {
     await a?.stop();

@@ -5,11 +5,11 @@ import { Readable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestKind } from "../../server/src/ingest/registry";
-import { ingest13FDataset } from "../../server/src/institutional/institutional.ingest";
-import { INFOTABLE_COLUMNS, tsv, writeZip } from "../../server/src/institutional/test-helpers";
+import { ingest13FDataset } from "../../server/src/institutional/datasets.ingest";
 import { describeError, ERROR_TEXT_MAX_CHARS } from "../../server/src/lib/log";
 import { buildTestApp } from "../support/app";
 import { engines } from "../support/db";
+import { INFOTABLE_COLUMNS, tsv, writeZip } from "../support/sec-fixtures";
 
 /**
  * Issue 9.12: Postgres text cannot hold U+0000, and one such value failed a whole statement (HTTP 500, a

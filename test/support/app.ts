@@ -18,6 +18,8 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
     LOG_LEVEL: "error",
     DATA_DIR: mkdtempSync(join(tmpdir(), "smt-test-")),
     LIVE_BATCH_MS: "20",
+    // Scheduled sync would reach FINRA and the SEC; sync tests start it against local fakes.
+    SYNC: "off",
     ...overrides,
   });
 }

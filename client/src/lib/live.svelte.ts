@@ -231,12 +231,13 @@ class LiveState {
 
   #onPrints(batch: PrintsBatch) {
     if (batch.symbol !== this.#symbol || this.asOf !== null) return;
-    // Sequence numbers rise by one per batch and room; a jump means batches were missed.
-    if (this.#lastSeq !== null && batch.seq > this.#lastSeq + 1) {
+    // Sequence numbers rise by one per batch and room across all nodes; a jump means batches were missed,
+    // 0 means the server could not number it. A batch from another node may arrive a little late (lower).
+    if (batch.seq === 0 || (this.#lastSeq !== null && batch.seq > this.#lastSeq + 1)) {
       this.gaps += 1;
       void this.#backfill(batch.symbol);
     }
-    this.#lastSeq = batch.seq;
+    if (batch.seq > (this.#lastSeq ?? 0)) this.#lastSeq = batch.seq;
     this.#countThisSecond += batch.prints.length;
     if (!this.simulated && batch.prints.some((p) => p.source === DEMO_SOURCE)) this.simulated = true;
     for (const p of batch.prints) this.#pending.push(p);

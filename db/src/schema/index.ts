@@ -4,3 +4,4 @@ export * from "./core";
 export * from "./darkpool";
 export * from "./institutional";
 export * from "./rollups";
+export * from "./sync";

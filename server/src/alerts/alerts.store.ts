@@ -2,7 +2,7 @@
  * SQL of the alerts feature: alerts with their global sequence, webhooks and dead letters.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { type Db, rowsOf, schema } from "@smt/db";
+import { type Db, schema } from "@smt/db";
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Alert, AlertSeverity, AlertType } from "./alerts.rules";
 import { ALERT_SEVERITIES } from "./alerts.rules";
@@ -136,23 +136,8 @@ export async function alertsAwaitingOutcome(db: Db, now: Date, limit = 500): Pro
   return rows.map(alertFromRow);
 }
 
-/**
- * Last eligible print price of a symbol at or before a moment (within the 3 days before it), or null.
- * Lit and off-exchange prints both count; excluded conditions (average price, derivatively priced, ...)
- * and corrections do not.
- */
-export async function priceAtOrBefore(db: Db, symbol: string, at: Date): Promise<number | null> {
-  const rows = rowsOf<{ price: unknown }>(
-    await db.execute(sql`
-      select price from prints
-      where symbol = ${symbol} and block_eligible and correction < 7
-        and ts <= ${at.toISOString()}::timestamptz
-        and ts > ${at.toISOString()}::timestamptz - interval '3 days'
-      order by ts desc limit 1`),
-  );
-  const p = rows[0]?.price;
-  return p === undefined || p === null ? null : Number(p);
-}
+/** The last print price at or before a moment (outcomes): darkpool owns every read of `prints`. */
+export { priceAtOrBefore } from "../darkpool/darkpool.service";
 
 /** Deletes alerts stored before `before` (retention, 7 days by default). Returns how many. */
 export async function deleteAlertsBefore(db: Db, before: Date): Promise<number> {

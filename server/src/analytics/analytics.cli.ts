@@ -4,11 +4,11 @@
  * returns (docs/methodology.md, "Backtest of the SMI bands").
  */
 import type { Db } from "@smt/db";
+import { dailyBars } from "../darkpool/darkpool.service";
 import { addDays } from "../lib/et-time";
 import { closeOf, gatherInputs, type InputProviders } from "./analytics.inputs";
 import { ANALYTICS_PARAMS } from "./analytics.params";
-import { computeScores } from "./analytics.signals";
-import { barsAsOf } from "./analytics.store";
+import { computeScores } from "./analytics.scores";
 import { type BacktestPoint, type BacktestResult, backtestSmiBands } from "./backtest";
 
 /** Longest horizon's worth of calendar days read past `to`, so the last starts get forward closes. */
@@ -26,7 +26,7 @@ export async function pointInTimeSeries(
   toDay: string,
   providers: InputProviders = {},
 ): Promise<BacktestPoint[]> {
-  const bars = await barsAsOf(db, symbol, fromDay, addDays(toDay, FORWARD_CALENDAR_DAYS), new Date());
+  const bars = await dailyBars(db, symbol, fromDay, addDays(toDay, FORWARD_CALENDAR_DAYS), new Date());
   const series: BacktestPoint[] = [];
   for (const bar of bars) {
     let smartMoneyIndex: number | null = null;

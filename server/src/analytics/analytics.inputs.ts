@@ -6,20 +6,23 @@
  */
 
 import type { Db } from "@smt/db";
+import {
+  blockSentiment,
+  type DailyBar,
+  dailyBars,
+  dailyPrintStats,
+  latestPrintDay,
+  type PrintWindowAggregate,
+  printWindowAggregate,
+  type ReadScope,
+  readScope,
+  type SentimentTally,
+  type ShortVolumeDay,
+  shortVolumeDays,
+} from "../darkpool/darkpool.service";
 import { offExchangeRatio } from "../darkpool/ratio";
-import { type ReadScope, readScope } from "../darkpool/rollups";
 import { addDays, etDateOf, etDayBounds, etWallTimeToUtc } from "../lib/et-time";
 import { ANALYTICS_PARAMS, type AnalyticsParams } from "./analytics.params";
-import {
-  barsAsOf,
-  blockSentiment,
-  dailyOffExchange,
-  latestFlowDay,
-  type PrintFlow,
-  printFlow,
-  type SentimentTally,
-  shortVolumeAsOf,
-} from "./analytics.store";
 import type {
   ActivityRatioInput,
   InsiderInput,
@@ -51,7 +54,7 @@ export interface GatheredInputs {
   inputs: SmartMoneyInputs;
   /** The trading day whose off-exchange flow was read, and its bounds (until is capped at as_of). */
   window: { day: string; since: Date; until: Date } | null;
-  flow: PrintFlow | null;
+  flow: PrintWindowAggregate | null;
   totalVolume: { shares: number; source: string } | null;
 }
 
@@ -84,12 +87,12 @@ export async function gatherInputs(
   // Store reads go through the versioned read cache; the other areas' providers are read as they are.
   const scope = options.scope ?? (await readScope(db, symbol, asOf));
   const [flowDay, bars, shorts, institutional, insider, optionsInput, optionsVolume] = await Promise.all([
-    scope.read("latestFlowDay", [asOf], () => latestFlowDay(db, symbol, asOf)),
-    scope.read("barsAsOf", [lookbackDay, asOfDay, asOf], () =>
-      barsAsOf(db, symbol, lookbackDay, asOfDay, asOf),
+    scope.read("latestPrintDay", [asOf], () => latestPrintDay(db, symbol, asOf)),
+    scope.read("dailyBars", [lookbackDay, asOfDay, asOf], () =>
+      dailyBars(db, symbol, lookbackDay, asOfDay, asOf),
     ),
-    scope.read("shortVolumeAsOf", [lookbackDay, asOfDay, asOf], () =>
-      shortVolumeAsOf(db, symbol, lookbackDay, asOfDay, asOf),
+    scope.read("shortVolumeDays", [lookbackDay, asOfDay, asOf], () =>
+      shortVolumeDays(db, symbol, lookbackDay, asOfDay, asOf),
     ),
     providers.institutional?.(db, symbol, asOf),
     providers.insider?.(db, symbol, asOf),
@@ -98,91 +101,124 @@ export async function gatherInputs(
   ]);
 
   const inputs: SmartMoneyInputs = { symbol, institutional, insider, options: optionsInput, activity: {} };
-  const activity = inputs.activity ?? {};
-  if (optionsVolume) activity.optionsVolume = optionsVolume;
+  if (optionsVolume) (inputs.activity ?? {}).optionsVolume = optionsVolume;
+  const flow = flowDay
+    ? await readFlow(db, symbol, flowDay, asOf, bars, inputs, { ...options, params, scope })
+    : { window: null, flow: null, totalVolume: null };
+  readBars(bars, asOf, inputs, options.priceChangePct, params);
+  readShortVolume(shorts, inputs, params);
+  return { inputs, ...flow };
+}
 
-  // Off-exchange flow of the latest trading day with prints.
-  let window: GatheredInputs["window"] = null;
-  let flow: PrintFlow | null = null;
-  let totalVolume: GatheredInputs["totalVolume"] = null;
-  if (flowDay) {
-    const bounds = etDayBounds(flowDay);
-    const until = bounds.end < asOf ? bounds.end : new Date(asOf.getTime() + 1);
-    window = { day: flowDay, since: bounds.start, until };
-    const trailingSince = etDayBounds(addDays(flowDay, -Math.ceil(params.trailingDays * 1.6) - 10)).start;
-    const [windowFlow, blocks, daily] = await Promise.all([
-      scope.read("printFlow", [bounds.start, until, asOf, params.blockMinUsd], () =>
-        printFlow(db, symbol, bounds.start, until, asOf, params.blockMinUsd),
-      ),
-      scope.read("blockSentiment", [bounds.start, until, asOf, params.blockMinUsd], () =>
-        blockSentiment(db, symbol, bounds.start, until, asOf, params.blockMinUsd),
-      ),
-      scope.read("dailyOffExchange", [trailingSince, until, asOf], () =>
-        dailyOffExchange(db, symbol, trailingSince, until, asOf),
-      ),
-    ]);
-    flow = windowFlow;
-    const dayBar = bars.find((b) => b.day === flowDay);
-    // One denominator rule for every endpoint (server/src/darkpool/ratio.ts).
-    const market = offExchangeRatio({
-      offExchangeShares: flow.offExchangeVolumeShares,
-      litShares: flow.litVolumeShares,
-      bar: dayBar ? { volume: dayBar.volumeShares, source: dayBar.source } : undefined,
-      overrideShares: options.totalVolumeShares,
-    });
-    totalVolume =
-      market.marketVolume !== null && market.source !== null
-        ? { shares: market.marketVolume, source: market.source }
-        : null;
-    const latestTs = flow.latestTs ?? bounds.start;
-    const value = flow.offExchangeValueUsd;
-    if (value > 0) {
-      // The dark-pool component reads the prints that are not blocks; blocks are block_flow's (no print
-      // counts in two components).
-      const minus = (a: SentimentTally, b: SentimentTally): SentimentTally => ({
-        bullish: Math.max(0, a.bullish - b.bullish),
-        bearish: Math.max(0, a.bearish - b.bearish),
-        neutral: Math.max(0, a.neutral - b.neutral),
-        unknown: Math.max(0, a.unknown - b.unknown),
-      });
-      const nonBlockCount = minus(flow.countBySentiment, blocks.count);
-      inputs.darkPool = {
-        asOf: latestTs,
-        source: "prints",
-        observations: nonBlockCount.bullish + nonBlockCount.bearish + nonBlockCount.neutral,
-        offExchangeVolumeShares: flow.offExchangeVolumeShares,
-        totalVolumeShares: totalVolume?.shares ?? null,
-        volumeBySentiment: flow.volumeBySentiment,
-        nonBlockVolumeBySentiment: minus(flow.volumeBySentiment, blocks.volume),
-      };
-      inputs.blockFlow = {
-        asOf: latestTs,
-        source: "prints",
-        observations: flow.blocks.count,
-        bullishValueUsd: flow.blocks.bullishValueUsd,
-        bearishValueUsd: flow.blocks.bearishValueUsd,
-        totalValueUsd: flow.blocks.valueUsd,
-        blockCount: flow.blocks.count,
-      };
-      activity.largeBlocks = { asOf: latestTs, source: "prints", count: flow.blocks.count };
-      const offRatio = ratioToTrailing(
-        daily.filter((d) => d.day <= flowDay).map((d) => d.volumeShares),
-        params,
-      );
-      if (offRatio !== null)
-        activity.darkPoolVolume = { asOf: latestTs, source: "prints", ratioToAverage: offRatio };
-    }
+type FlowOptions = GatherOptions & { params: AnalyticsParams; scope: ReadScope };
+
+/** Off-exchange flow of the latest trading day with prints: the dark-pool and block-flow inputs. */
+async function readFlow(
+  db: Db,
+  symbol: string,
+  flowDay: string,
+  asOf: Date,
+  bars: DailyBar[],
+  inputs: SmartMoneyInputs,
+  { params, scope, totalVolumeShares }: FlowOptions,
+): Promise<Omit<GatheredInputs, "inputs">> {
+  const bounds = etDayBounds(flowDay);
+  const until = bounds.end < asOf ? bounds.end : new Date(asOf.getTime() + 1);
+  const window = { day: flowDay, since: bounds.start, until };
+  const trailingSince = etDayBounds(addDays(flowDay, -Math.ceil(params.trailingDays * 1.6) - 10)).start;
+  const block = params.blockMinUsd;
+  const [flow, blocks, daily] = await Promise.all([
+    scope.read("printWindowAggregate", [bounds.start, until, asOf, block], () =>
+      printWindowAggregate(db, symbol, bounds.start, until, { asOf, blockMinUsd: block }),
+    ),
+    scope.read("blockSentiment", [bounds.start, until, asOf, block], () =>
+      blockSentiment(db, symbol, bounds.start, until, asOf, block),
+    ),
+    scope.read("dailyPrintStats", [trailingSince, until, asOf], () =>
+      dailyPrintStats(db, symbol, trailingSince, until, asOf),
+    ),
+  ]);
+  const dayBar = bars.find((b) => b.day === flowDay);
+  // One denominator rule for every endpoint (server/src/darkpool/ratio.ts).
+  const market = offExchangeRatio({
+    offExchangeShares: flow.offVolume,
+    litShares: flow.litVolume,
+    bar: dayBar,
+    overrideShares: totalVolumeShares,
+  });
+  const totalVolume =
+    market.marketVolume !== null && market.source !== null
+      ? { shares: market.marketVolume, source: market.source }
+      : null;
+  if (flow.offValueUsd > 0) {
+    const latestTs = flow.offMaxTs ?? bounds.start;
+    flowInputs(inputs, flow, blocks, latestTs, totalVolume?.shares ?? null);
+    const offRatio = ratioToTrailing(
+      daily.filter((d) => d.day <= flowDay).map((d) => d.volume),
+      params,
+    );
+    if (offRatio !== null && inputs.activity)
+      inputs.activity.darkPoolVolume = { asOf: latestTs, source: "prints", ratioToAverage: offRatio };
   }
+  return { window, flow, totalVolume };
+}
 
-  // Consolidated volume and price change from daily bars.
+/**
+ * The dark-pool component reads the prints that are not blocks; blocks are block_flow's (no print counts in
+ * two components).
+ */
+function flowInputs(
+  inputs: SmartMoneyInputs,
+  flow: PrintWindowAggregate,
+  blocks: { volume: SentimentTally; count: SentimentTally },
+  latestTs: Date,
+  totalVolumeShares: number | null,
+) {
+  const minus = (a: SentimentTally, b: SentimentTally): SentimentTally => ({
+    bullish: Math.max(0, a.bullish - b.bullish),
+    bearish: Math.max(0, a.bearish - b.bearish),
+    neutral: Math.max(0, a.neutral - b.neutral),
+    unknown: Math.max(0, a.unknown - b.unknown),
+  });
+  const nonBlockCount = minus(flow.count, blocks.count);
+  inputs.darkPool = {
+    asOf: latestTs,
+    source: "prints",
+    observations: nonBlockCount.bullish + nonBlockCount.bearish + nonBlockCount.neutral,
+    offExchangeVolumeShares: flow.offVolume,
+    totalVolumeShares,
+    volumeBySentiment: { ...flow.volume },
+    nonBlockVolumeBySentiment: minus(flow.volume, blocks.volume),
+  };
+  inputs.blockFlow = {
+    asOf: latestTs,
+    source: "prints",
+    observations: flow.large.count,
+    bullishValueUsd: flow.large.bullishValueUsd,
+    bearishValueUsd: flow.large.bearishValueUsd,
+    totalValueUsd: flow.large.valueUsd,
+    blockCount: flow.large.count,
+  };
+  if (inputs.activity)
+    inputs.activity.largeBlocks = { asOf: latestTs, source: "prints", count: flow.large.count };
+}
+
+/** Consolidated volume against its trailing average, and the price change, from daily bars. */
+function readBars(
+  bars: DailyBar[],
+  asOf: Date,
+  inputs: SmartMoneyInputs,
+  priceChangePct: number | undefined,
+  params: AnalyticsParams,
+) {
   const lastBar = bars.at(-1);
-  if (lastBar) {
+  if (lastBar && inputs.activity) {
     const equityRatio = ratioToTrailing(
-      bars.map((b) => b.volumeShares),
+      bars.map((b) => b.volume),
       params,
     );
     if (equityRatio !== null) {
-      activity.equityVolume = {
+      inputs.activity.equityVolume = {
         asOf: closeOf(lastBar.day),
         source: `daily_bars:${lastBar.source}`,
         ratioToAverage: equityRatio,
@@ -190,8 +226,8 @@ export async function gatherInputs(
     }
   }
   const prevBar = bars.at(-2);
-  if (options.priceChangePct !== undefined) {
-    inputs.priceChange = { asOf, source: "override:price_change", priceChangePct: options.priceChangePct };
+  if (priceChangePct !== undefined) {
+    inputs.priceChange = { asOf, source: "override:price_change", priceChangePct };
   } else if (lastBar && prevBar && prevBar.close > 0) {
     inputs.priceChange = {
       asOf: closeOf(lastBar.day),
@@ -199,22 +235,21 @@ export async function gatherInputs(
       priceChangePct: (lastBar.close / prevBar.close - 1) * 100,
     };
   }
+}
 
-  // FINRA short-volume ratio of the latest published day against its trailing average.
+/** FINRA short-volume ratio of the latest published day against its trailing average. */
+function readShortVolume(shorts: ShortVolumeDay[], inputs: SmartMoneyInputs, params: AnalyticsParams) {
   const ratios = shorts
-    .filter((s) => s.totalVolumeShares > 0)
-    .map((s) => ({ day: s.day, ratio: s.shortVolumeShares / s.totalVolumeShares }));
+    .filter((s) => s.totalVolume > 0)
+    .map((s) => ({ day: s.day, ratio: s.shortVolume / s.totalVolume }));
   const latestShort = ratios.at(-1);
-  if (latestShort) {
-    const trailing = ratios.slice(-1 - params.trailingDays, -1).map((r) => r.ratio);
-    inputs.shortVolume = {
-      asOf: closeOf(latestShort.day),
-      source: "finra_regsho",
-      observations: trailing.length,
-      shortVolumeRatio: latestShort.ratio,
-      trailingAverageRatio: trailing.length >= params.minBaselineDays ? mean(trailing) : null,
-    };
-  }
-
-  return { inputs, window, flow, totalVolume };
+  if (!latestShort) return;
+  const trailing = ratios.slice(-1 - params.trailingDays, -1).map((r) => r.ratio);
+  inputs.shortVolume = {
+    asOf: closeOf(latestShort.day),
+    source: "finra_regsho",
+    observations: trailing.length,
+    shortVolumeRatio: latestShort.ratio,
+    trailingAverageRatio: trailing.length >= params.minBaselineDays ? mean(trailing) : null,
+  };
 }

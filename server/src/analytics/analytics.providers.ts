@@ -1,20 +1,14 @@
-import type { InsiderTally } from "../institutional/insider.signal";
+import { isAppError } from "../errors";
+import {
+  getHolders,
+  getInsiderSentiment,
+  getInstitutionalFlow,
+} from "../institutional/institutional.service";
 import type { DashboardAlert, DashboardProviders, TopHolder } from "./analytics.dashboard";
 
 /** Answers a GET on this service's own routes in-process (Hono's `app.request`), or undefined on non-200. */
 export type LocalGet = <T>(path: string) => Promise<T | undefined>;
 
-interface FlowBody {
-  institutional_ownership: number | null;
-  net_change_percentage: number | null;
-  new_positions: number;
-  sold_out_positions: number;
-  filed_through: string | null;
-}
-interface InsiderBody {
-  score_components: InsiderTally;
-  freshness: { latest: string | null }[];
-}
 interface PositioningBody {
   call_premium: number;
   put_premium: number;
@@ -25,31 +19,32 @@ interface PositioningBody {
   prints: number;
   window_end: string | null;
 }
-interface HoldersBody {
-  holders: {
-    holder_name: string | null;
-    holder_cik: string;
-    shares: number;
-    value: number | null;
-    percent_of_shares_outstanding: number | null;
-    change_shares: number | null;
-  }[];
-}
 interface AlertsBody {
   alerts: DashboardAlert[];
 }
 
+/** An area's answer, or undefined where its route answers 4xx (no data for the symbol, a bad symbol). */
+async function unlessRefused<T>(answer: Promise<T>): Promise<T | undefined> {
+  try {
+    return await answer;
+  } catch (err) {
+    if (isAppError(err)) return undefined;
+    throw err;
+  }
+}
+
 /**
- * The analytics inputs from the institutional, insider, options and alerts areas, read through those
- * areas' own endpoints at the same `as_of`, so an index uses exactly the numbers a user sees there. A 404
- * (no data for the symbol) or an empty window is an unavailable input, never a neutral one.
+ * The analytics inputs from the institutional, insider, options and alerts areas, from the same service
+ * functions (institutional) or endpoints (options, alerts) that answer users, at the same `as_of`, so an
+ * index uses exactly the numbers a user sees there. No data for the symbol (a 404) or an empty window
+ * is an unavailable input, never a neutral one.
  */
 export function localProviders(get: LocalGet): DashboardProviders {
   const at = (asOf: Date) => `as_of=${encodeURIComponent(asOf.toISOString())}`;
   const sym = encodeURIComponent;
   return {
-    institutional: async (_db, symbol, asOf) => {
-      const f = await get<FlowBody>(`/smart-money/institutional/${sym(symbol)}/flow?${at(asOf)}`);
+    institutional: async (db, symbol, asOf) => {
+      const f = await unlessRefused(getInstitutionalFlow(db, symbol, asOf));
       if (!f || f.net_change_percentage === null || f.filed_through === null) return undefined;
       return {
         asOf: new Date(f.filed_through),
@@ -60,10 +55,8 @@ export function localProviders(get: LocalGet): DashboardProviders {
         soldOutPositions: f.sold_out_positions,
       };
     },
-    insider: async (_db, symbol, asOf) => {
-      const s = await get<InsiderBody>(
-        `/smart-money/institutional/${sym(symbol)}/insider-sentiment?${at(asOf)}`,
-      );
+    insider: async (db, symbol, asOf) => {
+      const s = await unlessRefused(getInsiderSentiment(db, symbol, asOf));
       const latest = s?.freshness[0]?.latest;
       if (!s || !latest) return undefined;
       // The score's own parts (90-day window): readInsider applies the same insiderSignal to them.
@@ -91,9 +84,9 @@ export function localProviders(get: LocalGet): DashboardProviders {
         unclassifiedPremiumShare: p.unclassified_premium_share,
       };
     },
-    topHolders: async (_db, symbol, asOf, limit): Promise<TopHolder[]> => {
-      const h = await get<HoldersBody>(`/smart-money/institutional/${sym(symbol)}/holders?${at(asOf)}`);
-      return (h?.holders ?? []).slice(0, limit).map((x) => ({
+    topHolders: async (db, symbol, asOf, limit): Promise<TopHolder[]> => {
+      const h = await unlessRefused(getHolders(db, symbol, asOf, { limit }));
+      return (h?.holders ?? []).map((x) => ({
         filer_name: x.holder_name ?? x.holder_cik,
         shares: x.shares,
         value_usd: x.value,

@@ -1,20 +1,16 @@
 /**
  * `/smart-money/analytics/{symbol}/flow|indicators|dashboard`: the smart-money indices with their parts
  * (docs/methodology.md). `as_of` computes them from what had been published by then; `price_change` and
- * `total_volume` are the original specification's overrides.
+ * `total_volume` are the original specification's overrides. Route definitions only: the handlers are in
+ * analytics.handlers.ts, the computations in analytics.service.ts.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { AppDeps } from "../core/deps";
-import { errorResponses, newRouter, SymbolParams } from "../lib/openapi";
-import type { ResponseCache } from "../lib/response-cache";
-import { requireKnownSymbol } from "../lib/symbols";
+import { errorResponses, SymbolParams } from "../lib/openapi";
 import { IsoTimestamp } from "../lib/time-params";
-import { buildDashboard, type DashboardPayload, type DashboardProviders } from "./analytics.dashboard";
-import { gatherInputs } from "./analytics.inputs";
-import { computeFlow, computeIndicators } from "./analytics.signals";
+import type { DashboardPayload } from "./analytics.dashboard";
 import type { SmartMoneyFlow } from "./analytics.types";
 
-const Query = z.object({
+export const Query = z.object({
   as_of: IsoTimestamp.optional().openapi({
     description: "Compute from what had been published by this moment (ISO 8601); default now",
   }),
@@ -142,50 +138,18 @@ const route = (name: "flow" | "indicators" | "dashboard", summary: string, schem
     },
   });
 
-const indicatorsRoute = route(
+export const indicatorsRoute = route(
   "indicators",
   "Smart Money Indicators with components and confidence",
   IndicatorsSchema,
 );
-const flowRoute = route(
+export const flowRoute = route(
   "flow",
   "Institutional vs insider flows, net buying/selling, accumulation",
   FlowSchema,
 );
-const dashboardRoute = route(
+export const dashboardRoute = route(
   "dashboard",
   "Everything the dashboard page needs, in one payload",
   DashboardSchema,
 );
-
-export function analyticsRoutes(deps: AppDeps, cache: ResponseCache, providers: DashboardProviders = {}) {
-  const { db } = deps.db;
-  const now = () => deps.now?.() ?? new Date();
-  const context = async (param: { symbol: string }, q: z.infer<typeof Query>) => ({
-    symbol: await requireKnownSymbol(db, param.symbol),
-    asOf: q.as_of ? new Date(q.as_of) : now(),
-    options: { priceChangePct: q.price_change, totalVolumeShares: q.total_volume, providers },
-  });
-
-  return newRouter()
-    .openapi(indicatorsRoute, async (c) =>
-      cache.json(c, c.req.valid("param").symbol, async () => {
-        const { symbol, asOf, options } = await context(c.req.valid("param"), c.req.valid("query"));
-        const { inputs } = await gatherInputs(db, symbol, asOf, options);
-        return computeIndicators(inputs, asOf);
-      }),
-    )
-    .openapi(flowRoute, async (c) =>
-      cache.json(c, c.req.valid("param").symbol, async () => {
-        const { symbol, asOf, options } = await context(c.req.valid("param"), c.req.valid("query"));
-        const { inputs } = await gatherInputs(db, symbol, asOf, options);
-        return computeFlow(inputs, asOf);
-      }),
-    )
-    .openapi(dashboardRoute, async (c) =>
-      cache.json(c, c.req.valid("param").symbol, async () => {
-        const { symbol, asOf, options } = await context(c.req.valid("param"), c.req.valid("query"));
-        return buildDashboard(db, symbol, asOf, options);
-      }),
-    );
-}

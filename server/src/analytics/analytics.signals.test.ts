@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import type { InsiderTally } from "../institutional/insider.signal";
 import { ANALYTICS_PARAMS, ANALYTICS_PARAMS_VERSION } from "./analytics.params";
-import { computeFlow, computeIndicators, freshnessOf } from "./analytics.signals";
+import { freshnessOf } from "./analytics.scores";
+import { computeFlow, computeIndicators } from "./analytics.signals";
 import type { SmartMoneyInputs } from "./analytics.types";
 
 const AS_OF = new Date("2025-11-18T21:00:00Z");

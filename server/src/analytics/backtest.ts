@@ -5,9 +5,9 @@
  * documents the method; backtest.test.ts holds its hand-computed example.
  */
 import { AppError } from "../errors";
+import { roundTo } from "../lib/round";
 import { SMI_BAND_TEXT, type SmiBand, smiBandOf } from "./analytics.bands";
 import { ANALYTICS_PARAMS_VERSION } from "./analytics.params";
-import { roundTo } from "./analytics.signals";
 
 export interface BacktestPoint {
   /** Trading day, `YYYY-MM-DD`. */

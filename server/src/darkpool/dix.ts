@@ -1,6 +1,14 @@
+/** The DIX: its store reads (FINRA short volume and closes of a basket) and the payload. */
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
+import type { Env } from "../env";
+import { AppError } from "../errors";
 import { pgArrayLiteral } from "../lib/pg-array";
+import { round } from "../lib/round";
+import { normalizeSymbol } from "../lib/symbols";
+import type { DixPayload } from "./darkpool.schemas";
+import { dix, shortVolumeRatio } from "./darkpool.signals";
+import { type Constituents, dixCoverage, loadConstituents } from "./dix-basket";
 
 export interface DixMemberRow {
   symbol: string;
@@ -49,4 +57,60 @@ export async function latestShortVolumeDay(db: Db, basket: string[], asOf: Date)
       where symbol = any(${pgArrayLiteral(basket)}::text[]) and published_at <= ${asOf.toISOString()}`),
   );
   return rows[0]?.day ? String(rows[0].day).slice(0, 10) : null;
+}
+
+export interface DixQuery {
+  /** Trading day; default the newest day with FINRA data. */
+  date?: string | undefined;
+  /** Comma-separated symbols; default `DIX_BASKET`, else the constituents list. */
+  basket?: string | undefined;
+  asOf: Date;
+}
+
+/**
+ * The DIX of a basket for one day with its members and coverage. Below the coverage floor no DIX is
+ * reported: AppError INSUFFICIENT_COVERAGE (422) with the coverage in its details.
+ */
+export async function getDix(
+  db: Db,
+  q: DixQuery,
+  env: Pick<Env, "DIX_BASKET" | "DIX_CONSTITUENTS_FILE" | "DIX_MIN_COVERAGE">,
+): Promise<DixPayload> {
+  const { asOf } = q;
+  const list = q.basket || env.DIX_BASKET ? null : loadConstituents(env.DIX_CONSTITUENTS_FILE);
+  const basket = q.basket
+    ? [...new Set(q.basket.split(",").map(normalizeSymbol))]
+    : (env.DIX_BASKET ?? (list as Constituents).symbols);
+  const day = q.date ?? (await latestShortVolumeDay(db, basket, asOf));
+  const members = day ? await dixInputs(db, basket, day, asOf) : [];
+  const result = dix(members);
+  const found = new Set(members.map((m) => m.symbol));
+  const missingFinra = basket.filter((sym) => !found.has(sym));
+  const coverage = dixCoverage(basket.length, members, env.DIX_MIN_COVERAGE);
+  if (coverage.ratio < coverage.floor) {
+    throw new AppError(
+      "INSUFFICIENT_COVERAGE",
+      `DIX for ${day ?? "no day"}: ${coverage.covered} of ${coverage.members} basket members have FINRA short ` +
+        `volume and a close (${(coverage.ratio * 100).toFixed(1)}%), under the ${coverage.floor * 100}% floor (DIX_MIN_COVERAGE)`,
+      { date: day, coverage, missing_finra: missingFinra, missing_prices: result.missing_prices },
+    );
+  }
+  return {
+    date: day,
+    dix: round(result.dix),
+    basket,
+    members: members.map((m) => ({
+      symbol: m.symbol,
+      short_volume: m.shortVolume,
+      total_volume: m.totalVolume,
+      short_ratio: round(shortVolumeRatio(m.shortVolume, m.totalVolume)),
+      price: m.price,
+    })),
+    members_used: result.members_used,
+    missing_prices: result.missing_prices,
+    missing_finra: missingFinra,
+    coverage: { ...coverage, ratio: round(coverage.ratio) as number },
+    basket_source: list ? { file: list.file, as_of: list.asOf } : null,
+    as_of: asOf.toISOString(),
+  };
 }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { roundTo } from "../lib/round";
 import type { ExtendedHoursVolume } from "./sessions.store";
 
 /** `extended_hours` of the dark-pool summary: what printed outside 09:30-16:00 ET, labelled and apart. */
@@ -26,7 +27,7 @@ export function extendedHoursPayload(x: ExtendedHoursVolume, totalOffExchangeVol
     session: "outside 09:30:00-16:00:00 ET or marked extended hours (Form T)",
     off_exchange_prints: x.offExchangePrints,
     off_exchange_volume: x.offExchangeVolume,
-    off_exchange_value: Math.round(x.offExchangeValueUsd * 100) / 100,
+    off_exchange_value: roundTo(x.offExchangeValueUsd, 2),
     lit_volume: x.litVolume,
     regular_session_off_exchange_volume: totalOffExchangeVolume - x.offExchangeVolume,
     included_in_total_volume: true as const,

@@ -5,9 +5,10 @@ import type { Logger } from "../lib/log";
 import type { Parsed } from "../lib/records";
 import { touchSymbols } from "../lib/symbols";
 import type { LiveBus } from "../realtime/bus";
-import { deriveBarsFromPrints, insertPrints } from "./darkpool.store";
 import { PrintEnricher } from "./enrich";
+import { deriveBarsFromPrints } from "./market.store";
 import type { EnrichedPrint, Quote, RawPrint } from "./print";
+import { insertPrints } from "./prints.store";
 
 export interface PipelineOptions {
   db: Db;

@@ -1,6 +1,43 @@
+/**
+ * The one wire shape of a print: REST (`/dark-pool/{symbol}/prints`), the `prints` socket event and the
+ * dashboard's recent prints (a subset of its fields). Original specification names plus provenance.
+ */
+import { z } from "@hono/zod-openapi";
 import type { schema } from "@smt/db";
-import type { PrintWire } from "../realtime/events";
 import type { EnrichedPrint } from "./print";
+
+export const PrintWireSchema = z
+  .object({
+    symbol: z.string(),
+    timestamp: z.string(),
+    price: z.number(),
+    size: z.number(),
+    value: z.number(),
+    premium_discount: z
+      .number()
+      .nullable()
+      .openapi({ description: "% above (+) or below (-) the market price" }),
+    market_price: z.number().nullable(),
+    market_price_source: z.string().nullable().openapi({ description: "nbbo_mid, last_lit or provided" }),
+    is_premium: z.boolean().nullable(),
+    sentiment: z.string().openapi({ description: "Estimate from the print's place against the NBBO" }),
+    side: z.string(),
+    exchange: z.string(),
+    trf_id: z.number().nullable(),
+    is_off_exchange: z.boolean(),
+    conditions: z.array(z.string()),
+    block_eligible: z.boolean(),
+    exclusion_reason: z.string().nullable(),
+    is_iso: z.boolean(),
+    is_late: z.boolean(),
+    trade_key: z.string(),
+    source: z.string(),
+    source_ref: z.string(),
+  })
+  .openapi("DarkPoolPrint");
+
+/** A print as pushed live and returned by `/dark-pool/{symbol}/prints`. */
+export type PrintWire = z.infer<typeof PrintWireSchema>;
 
 type PrintRow = typeof schema.prints.$inferSelect;
 

@@ -1,22 +1,22 @@
 /**
  * Daily off-exchange ratios of a symbol over a span of days (one rule: `offExchangeRatio`), the history a
  * day's band is set against, and the whole-week consolidated volume FINRA's weekly ATS figures are compared
- * with. Reads through darkpool.store; no SQL of its own.
+ * with. Reads through the darkpool stores; no SQL of its own.
  */
 import type { Db } from "@smt/db";
 import { addDays, etDayBounds } from "../lib/et-time";
 import { tradingDaysOfWeek } from "../lib/trading-calendar";
-import { barsByDay, dailyPrintStats } from "./darkpool.store";
+import { barsByDay, type DailyBar } from "./market.store";
+import { dailyPrintStats } from "./print-window.store";
 import { HISTORY_TRADING_DAYS, type OffExchangeRatio, offExchangeRatio } from "./ratio";
 
 export type DailyPrintStat = Awaited<ReturnType<typeof dailyPrintStats>>[number];
-export type DailyBar = ReturnType<Awaited<ReturnType<typeof barsByDay>>["get"]>;
 
 export interface DayVolume {
   day: string;
   stats: DailyPrintStat | undefined;
   /** The day's bar when published as of the query. */
-  bar: DailyBar;
+  bar: DailyBar | undefined;
   ratio: OffExchangeRatio;
 }
 

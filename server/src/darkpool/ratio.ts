@@ -18,6 +18,7 @@
  *     used in its place (the prints are always at least as current).
  * Otherwise the ratio is unknown (null) and `reason` says why.
  */
+import { roundTo } from "../lib/round";
 
 export const MIN_LIT_SHARE_FOR_TAPE = 0.2;
 
@@ -132,7 +133,7 @@ export function offExchangeBand(ratio: number, history: readonly number[]): OffE
   return {
     band,
     basis: "symbol_history",
-    percentile: Math.round(percentile * 10) / 10,
+    percentile: roundTo(percentile, 1),
     history_days: history.length,
     label: `${BAND_WORDS[band]} off-exchange share for this symbol (percentile ${Math.round(percentile)} of its last ${history.length} days)`,
   };

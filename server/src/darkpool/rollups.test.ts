@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp } from "../../../test/support/app";
 import { engines } from "../../../test/support/db";
-import { scanPrintDays } from "./rollups";
+import { scanPrintDays } from "./print-aggregate";
 
 const fixtures = join(import.meta.dirname, "..", "..", "..", "test", "fixtures");
 const msftSample = readFileSync(

@@ -4,10 +4,11 @@ import { join } from "node:path";
 import type { Db } from "@smt/db";
 import { describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
+import { collect, INFOTABLE_COLUMNS, tsv, writeZip } from "../../../test/support/sec-fixtures";
 import type { PrintPipeline } from "../darkpool/pipeline";
 import { INGEST_KINDS } from "../ingest/registry";
-import { parse13FDataset, parseInsiderDataset } from "./datasets.parse";
-import { collect, INFOTABLE_COLUMNS, tsv, writeZip } from "./test-helpers";
+import { parseInsiderDataset } from "./insider-dataset.parse";
+import { parse13FDataset } from "./thirteenf-dataset.parse";
 
 const dir = mkdtempSync(join(tmpdir(), "smt-dataset-limits-"));
 const ACC = "0009000000-25-000001";

@@ -238,3 +238,29 @@ export class HeldTable {
     }
   }
 }
+
+/** A copy of `text` that shares no memory with the string it was sliced from. */
+const detached = (text: string): string => Buffer.from(text, "utf8").toString("utf8");
+
+/** A CIK as the XML filings carry it: ten digits, zero-padded. */
+export const pad10 = (cik: string | undefined) => (cik ? cik.trim().padStart(10, "0") : null);
+
+/**
+ * Numbers the rows of each accession 1, 2, ... in file order: rows of a filing appear in document
+ * order, and their position is the row key, as in the XML path. Counts its keys against `held`.
+ */
+export class AccessionRowCounter {
+  private readonly counts = new Map<string, number>();
+
+  constructor(private readonly held: HeldTable) {}
+
+  next(accession: string, at: Location): number {
+    const seen = this.counts.get(accession);
+    const rowIndex = (seen ?? 0) + 1;
+    // A new key is copied: the field is a slice of a whole decoded chunk, which a Map key would keep
+    // alive for the rest of the file (64 KB per filing, hundreds of MB over a quarter).
+    if (seen === undefined) this.held.add(at, accession.length);
+    this.counts.set(seen === undefined ? detached(accession) : accession, rowIndex);
+    return rowIndex;
+  }
+}

@@ -2,10 +2,18 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse13FDataset, parseInsiderDataset } from "./datasets.parse";
+import {
+  collect,
+  INFOTABLE_COLUMNS,
+  readFixture,
+  secDate,
+  tsv,
+  writeZip,
+} from "../../../test/support/sec-fixtures";
 import { type Form4Filing, parseForm4 } from "./form4.parse";
-import { collect, INFOTABLE_COLUMNS, readFixture, secDate, tsv, writeZip } from "./test-helpers";
+import { parseInsiderDataset } from "./insider-dataset.parse";
 import { parse13F, type ThirteenFCover, type ThirteenFHolding } from "./thirteenf.parse";
+import { parse13FDataset } from "./thirteenf-dataset.parse";
 
 const dir = mkdtempSync(join(tmpdir(), "smt-datasets-"));
 const ACORN = "0001951757-25-000093_AcornCreek_13F-HR_2024Q4_full_submission.nc.txt";

@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { collect, secFixture } from "../../../test/support/sec-fixtures";
 import { EdgarClient, RateLimiter } from "./edgar.client";
-import { collect, secFixture } from "./test-helpers";
 import { parse13F } from "./thirteenf.parse";
 
 /** Recorded real files, served at the paths EDGAR serves them from. */

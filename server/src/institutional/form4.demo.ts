@@ -9,14 +9,14 @@ import { rng } from "../feeds/market-model";
 import { addDays, etDateOf } from "../lib/et-time";
 import { isTradingDay } from "../lib/trading-calendar";
 import type { Form4Filing, Form4Row } from "./form4.parse";
-import { publishedAtOf } from "./institutional.ingest";
 import {
   type InsiderFilingRow,
   type InsiderRow,
   insertInsiderFilings,
   insertInsiderRows,
   rolesOf,
-} from "./institutional.store";
+} from "./insider.store";
+import { publishedAtOf } from "./institutional.ingest";
 
 const INSIDERS = [
   {

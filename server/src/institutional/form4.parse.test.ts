@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { collect, inChunks, readFixture } from "../../../test/support/sec-fixtures";
 import { type Form4Filing, parseForm4 } from "./form4.parse";
-import { collect, inChunks, readFixture } from "./test-helpers";
 
 async function parseFile(name: string, chunkSize?: number): Promise<Form4Filing[]> {
   const source = chunkSize ? inChunks(readFixture(name), chunkSize) : readFixture(name);

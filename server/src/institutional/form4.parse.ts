@@ -1,7 +1,8 @@
 import { type LocatedError, type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
 import { filedSymbol } from "../lib/symbol-form";
-import { SafeXmlReader, type XmlLimits } from "./safe-xml";
+import { SafeXmlReader } from "./safe-xml";
 import { driveXml, type SubmissionHeader } from "./submission.parse";
+import type { XmlLimits } from "./xml-limits";
 import { parseFlag, parseNumber, RecordCollector, type XmlRecord } from "./xml-records";
 
 /** A reporting owner of a Form 3/4/5 and the relationship boxes they ticked. */

@@ -7,11 +7,11 @@ import type { DbHandle } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
+import { secFixture, tsv, writeZip } from "../../../test/support/sec-fixtures";
 import { EdgarClient, RateLimiter } from "./edgar.client";
 import { datasetLabel, fetchSec, parseFetchSecArgs } from "./institutional.cli";
 import { resolveUnmappedCusips } from "./institutional.ingest";
 import { accessionFromPath, ingest13FPaths } from "./institutional.ingest-kinds";
-import { secFixture, tsv, writeZip } from "./test-helpers";
 
 const ACORN = "0001951757-25-000093_AcornCreek_13F-HR_2024Q4_full_submission.nc.txt";
 

@@ -8,15 +8,9 @@ import type { Env } from "../env";
 import { AppError } from "../errors";
 import type { IngestSummary } from "../lib/ingest";
 import { describeError } from "../lib/log";
+import { ingest13FDataset, ingestInsiderDataset } from "./datasets.ingest";
 import { EdgarClient } from "./edgar.client";
-import {
-  type FilingHints,
-  ingest13FDataset,
-  ingestForm4,
-  ingestInsiderDataset,
-  read13F,
-  store13F,
-} from "./institutional.ingest";
+import { type FilingHints, ingestForm4, read13F, store13F } from "./institutional.ingest";
 
 /**
  * The SEC's data-set file label for a quarter. Through 2023 the 13F sets are per calendar quarter

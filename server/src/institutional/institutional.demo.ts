@@ -16,15 +16,15 @@ import { touchSymbols } from "../lib/symbols";
 import { generateForm4Demo } from "./form4.demo";
 import { publishedAtOf } from "./institutional.ingest";
 import { latestCompleteQuarter, previousQuarterEnd } from "./institutional.signals";
+import { cusipCheckDigit } from "./securities";
+import { upsertSecurities } from "./securities.store";
+import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
 import {
   insert13FFilings,
   insert13FHoldings,
   type ThirteenFFilingRow,
   type ThirteenFHoldingRow,
-  upsertSecurities,
-} from "./institutional.store";
-import { cusipCheckDigit } from "./securities";
-import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
+} from "./thirteenf.store";
 
 export interface InstitutionalDemoSummary {
   symbol: string;

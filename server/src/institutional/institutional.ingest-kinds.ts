@@ -14,11 +14,10 @@ import type { IngestSummary } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
 import { expandPaths } from "../lib/paths";
 import { type DatasetSource, namedError } from "./dataset-zip";
+import { ingest13FDataset, ingestInsiderDataset } from "./datasets.ingest";
 import {
   type FilingHints,
-  ingest13FDataset,
   ingestForm4,
-  ingestInsiderDataset,
   ingestSecuritiesCsv,
   read13F,
   store13F,

@@ -5,8 +5,8 @@ import type { DbHandle } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
-import { ingest13FDataset } from "./institutional.ingest";
-import { INFOTABLE_COLUMNS, tsv, writeZip } from "./test-helpers";
+import { INFOTABLE_COLUMNS, tsv, writeZip } from "../../../test/support/sec-fixtures";
+import { ingest13FDataset } from "./datasets.ingest";
 
 const dir = mkdtempSync(join(tmpdir(), "smt-13f-ingest-"));
 const FILINGS = 3;

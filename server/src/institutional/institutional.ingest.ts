@@ -1,28 +1,17 @@
-import { type Db, rowsOf } from "@smt/db";
-import { sql } from "drizzle-orm";
+import type { Db } from "@smt/db";
 import { AppError } from "../errors";
 import { type IngestSummary, runIngest } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
 import { type Parsed, parsedError, parsedOk } from "../lib/records";
 import { touchSymbols } from "../lib/symbols";
-import type { DatasetSource } from "./dataset-zip";
-import { parse13FDatasetBatches, parseInsiderDataset, type ThirteenFDatasetRecord } from "./datasets.parse";
 import { type Form4Filing, parseForm4 } from "./form4.parse";
 import {
-  closesNearPeriodEnd,
   type InsiderFilingRow,
   type InsiderRow,
-  insert13FFilings,
-  insert13FHoldings,
-  insert13FHoldingsCount,
   insertInsiderFilings,
   insertInsiderRows,
   rolesOf,
-  type ThirteenFFilingRow,
-  type ThirteenFHoldingRow,
-  unmappedCusips,
-  upsertSecurities,
-} from "./institutional.store";
+} from "./insider.store";
 import {
   mapCusipsWithOpenFigi,
   normalizeCusip,
@@ -30,6 +19,7 @@ import {
   parseSecuritiesCsv,
   type SecurityRecord,
 } from "./securities";
+import { closesNearPeriodEnd, symbolsOfCusips, unmappedCusips, upsertSecurities } from "./securities.store";
 import type { SubmissionHeader } from "./submission.parse";
 import {
   DOLLAR_VALUE_FROM_FILING_DATE,
@@ -38,6 +28,12 @@ import {
   type ThirteenFCover,
   type ThirteenFHolding,
 } from "./thirteenf.parse";
+import {
+  insert13FFilings,
+  insert13FHoldings,
+  type ThirteenFFilingRow,
+  type ThirteenFHoldingRow,
+} from "./thirteenf.store";
 import { assessStoredValueUnits } from "./thirteenf-unit.store";
 import { easternToUtc } from "./xml-records";
 
@@ -70,16 +66,7 @@ async function* fromList<T>(items: Parsed<T>[]): AsyncGenerator<Parsed<T>> {
 /** Marks symbols that now have institutional data (the dashboard's symbol picker reads `symbols`). */
 async function touchMappedSymbols(db: Db, cusips: string[], kind: string): Promise<void> {
   if (cusips.length === 0) return;
-  const rows = rowsOf<{ symbol: string }>(
-    await db.execute(
-      sql`select distinct symbol from securities where cusip = any(${sql.param([...new Set(cusips)])}::text[])`,
-    ),
-  );
-  await touchSymbols(
-    db,
-    rows.map((r) => r.symbol),
-    kind,
-  );
+  await touchSymbols(db, await symbolsOfCusips(db, cusips), kind);
 }
 
 /** Parsed pieces of one 13F filing, whichever documents they came from. */
@@ -132,16 +119,8 @@ function refuseMissingInformationTable(parts: ThirteenFParts, name: string): voi
   );
 }
 
-/**
- * Stores one 13F filing (cover page and information table) in one transaction: a second load stores
- * nothing new, and a filing with a rejected row still stores its good rows (the rejects are reported).
- */
-export async function store13F(
-  db: Db,
-  parts: ThirteenFParts,
-  name: string,
-  hints: FilingHints,
-): Promise<IngestSummary> {
+/** The filing row of a parsed 13F, or INVALID_INPUT naming what is missing (nothing is then stored). */
+function thirteenFFilingRow(parts: ThirteenFParts, name: string, hints: FilingHints): ThirteenFFilingRow {
   const { header, cover } = parts;
   if (!cover) throw new AppError("INVALID_INPUT", `${name}: no 13F cover page (primary_doc.xml) found`);
   if (!cover.periodOfReport) throw new AppError("INVALID_INPUT", `${name}: cover page has no periodOfReport`);
@@ -161,35 +140,51 @@ export async function store13F(
       `${name}: filing date unknown; use the submission .txt or pass --filed-date`,
     );
   }
-  const source = hints.origin ?? "sec_13f_xml";
-  const filing: ThirteenFFilingRow = {
-    source,
+  return {
+    source: hints.origin ?? "sec_13f_xml",
     accession,
     publishedAt,
     cover,
     filedDate,
     valueUnit: filedDate !== null && filedDate < DOLLAR_VALUE_FROM_FILING_DATE ? "thousands_usd" : "usd",
   };
-  const period = cover.periodOfReport;
-  // Unit check against stored closes when no price source was given to the parser.
-  if (!hints.knownPriceUsd) {
-    const closes = await closesNearPeriodEnd(
-      db,
-      parts.holdings.flatMap((p) => (p.ok ? [p.record.cusip] : [])),
-      period,
-    );
-    for (const p of parts.holdings) {
-      if (p.ok && !p.record.valueUnitSuspect)
-        p.record.valueUnitSuspect = isUnitSuspect(p.record.impliedPriceUsd, closes.get(p.record.cusip));
-    }
+}
+
+/** Flags holdings whose implied price is far from the stored close near the period end (unit check). */
+async function flagUnitsAgainstCloses(db: Db, holdings: Parsed<ThirteenFHolding>[], period: string) {
+  const closes = await closesNearPeriodEnd(
+    db,
+    holdings.flatMap((p) => (p.ok ? [p.record.cusip] : [])),
+    period,
+  );
+  for (const p of holdings) {
+    if (p.ok && !p.record.valueUnitSuspect)
+      p.record.valueUnitSuspect = isUnitSuspect(p.record.impliedPriceUsd, closes.get(p.record.cusip));
   }
+}
+
+/**
+ * Stores one 13F filing (cover page and information table) in one transaction: a second load stores
+ * nothing new, and a filing with a rejected row still stores its good rows (the rejects are reported).
+ */
+export async function store13F(
+  db: Db,
+  parts: ThirteenFParts,
+  name: string,
+  hints: FilingHints,
+): Promise<IngestSummary> {
+  const filing = thirteenFFilingRow(parts, name, hints);
+  const { accession, source, publishedAt } = filing;
+  const period = filing.cover.periodOfReport as string;
+  // Unit check against stored closes when no price source was given to the parser.
+  if (!hints.knownPriceUsd) await flagUnitsAgainstCloses(db, parts.holdings, period);
   const records = parts.holdings.map(
     (p): Parsed<ThirteenFHoldingRow> =>
       p.ok
         ? parsedOk(
             {
               accession,
-              filerCik: cover.filerCik,
+              filerCik: filing.cover.filerCik,
               periodOfReport: period,
               source,
               publishedAt,
@@ -226,7 +221,7 @@ export async function store13F(
 }
 
 /** Rows of a Form 4 filing as stored: the first reporting owner speaks for a joint filing. */
-function insiderRowsOf(
+export function insiderRowsOf(
   filing: Form4Filing,
   accession: string,
   source: string,
@@ -306,166 +301,6 @@ export async function ingestForm4(
   });
   if (!filingsStored) await insertInsiderFilings(db, filings);
   return summary;
-}
-
-/** A local zip path (named by itself) or a zip with the name to use in messages. */
-const datasetSource = (zip: string | DatasetSource): DatasetSource =>
-  typeof zip === "string" ? { path: zip, name: zip } : zip;
-
-type DatasetItem =
-  | { kind: "filing"; filing: ThirteenFFilingRow }
-  | { kind: "holding"; holding: ThirteenFHoldingRow };
-
-/**
- * Streams a quarterly 13F data-set zip into the same tables as the XML path, in batches (not one
- * transaction: a quarter holds millions of rows); re-running it stores nothing new.
- */
-export async function ingest13FDataset(
-  db: Db,
-  zip: string | DatasetSource,
-  opts: { batchSize?: number } = {},
-): Promise<IngestSummary> {
-  const src = datasetSource(zip);
-  const filings = new Map<string, { filerCik: string; period: string; publishedAt: Date }>();
-  const item = (r: Parsed<ThirteenFDatasetRecord>): Parsed<DatasetItem> => {
-    if (!r.ok) return r;
-    const rec = r.record;
-    if (rec.kind === "filing") {
-      const publishedAt = publishedAtOf(null, rec.header.filedDate);
-      const period = rec.cover.periodOfReport;
-      if (!publishedAt || !period || !rec.header.accession) {
-        return parsedError(r.at, "filing without FILING_DATE or PERIODOFREPORT");
-      }
-      filings.set(rec.header.accession, { filerCik: rec.cover.filerCik, period, publishedAt });
-      return parsedOk(
-        {
-          kind: "filing",
-          filing: {
-            source: "sec_13f_dataset",
-            accession: rec.header.accession,
-            publishedAt,
-            cover: rec.cover,
-            filedDate: rec.header.filedDate,
-            valueUnit:
-              rec.header.filedDate && rec.header.filedDate < DOLLAR_VALUE_FROM_FILING_DATE
-                ? "thousands_usd"
-                : "usd",
-          },
-        },
-        r.at,
-      );
-    }
-    const f = filings.get(rec.accession);
-    if (!f) return parsedError(r.at, `accession ${rec.accession} has no stored filing`);
-    return parsedOk(
-      {
-        kind: "holding",
-        holding: {
-          accession: rec.accession,
-          filerCik: f.filerCik,
-          periodOfReport: f.period,
-          source: "sec_13f_dataset",
-          publishedAt: f.publishedAt,
-          holding: rec.holding,
-        },
-      },
-      r.at,
-    );
-  };
-  async function* items(): AsyncGenerator<Parsed<DatasetItem>[]> {
-    for await (const run of parse13FDatasetBatches(src)) yield run.map(item);
-  }
-  const summary = await runIngest<DatasetItem>({
-    db,
-    kind: "13f-dataset",
-    source: "sec_13f_dataset",
-    sourceRef: src.name,
-    records: items(),
-    batchSize: opts.batchSize ?? 10_000,
-    insert: async (tx, batch) => {
-      const fs = batch.flatMap((b) => (b.kind === "filing" ? [b.filing] : []));
-      const hs = batch.flatMap((b) => (b.kind === "holding" ? [b.holding] : []));
-      const newFilings = new Set(await insert13FFilings(tx, fs));
-      // Only the count matters here (no announcement, no symbol registry per row): the first `n` rows
-      // stand for the `n` new ones.
-      const newHoldings = await insert13FHoldingsCount(tx, hs);
-      return [
-        ...fs
-          .filter((f) => newFilings.has(f.accession))
-          .map((filing) => ({ kind: "filing" as const, filing })),
-        ...hs.slice(0, newHoldings).map((holding) => ({ kind: "holding" as const, holding })),
-      ];
-    },
-  });
-  await assessStoredValueUnits(db, [...filings.keys()]);
-  return summary;
-}
-
-type InsiderItem = { kind: "filing"; filing: InsiderFilingRow } | { kind: "row"; row: InsiderRow };
-
-/** Streams an insider-transactions data-set zip into the Form 4 tables. */
-export async function ingestInsiderDataset(db: Db, zip: string | DatasetSource): Promise<IngestSummary> {
-  const src = datasetSource(zip);
-  const filings = new Map<string, Form4Filing & { publishedAt: Date }>();
-  async function* items(): AsyncGenerator<Parsed<InsiderItem>> {
-    for await (const r of parseInsiderDataset(src)) {
-      if (!r.ok) {
-        yield r;
-        continue;
-      }
-      const rec = r.record;
-      if (rec.kind === "filing") {
-        const f = rec.filing;
-        const publishedAt = publishedAtOf(null, f.filedDate);
-        if (!publishedAt || !f.accession) {
-          yield parsedError(r.at, "filing without FILING_DATE");
-          continue;
-        }
-        filings.set(f.accession, { ...f, publishedAt });
-        yield parsedOk(
-          {
-            kind: "filing",
-            filing: { source: "sec_insider_dataset", accession: f.accession, publishedAt, filing: f },
-          },
-          r.at,
-        );
-      } else {
-        const f = filings.get(rec.accession);
-        if (!f) {
-          yield parsedError(r.at, `accession ${rec.accession} has no stored filing`);
-          continue;
-        }
-        const [row] = insiderRowsOf(
-          { ...f, rows: [rec.row] },
-          rec.accession,
-          "sec_insider_dataset",
-          f.publishedAt,
-        );
-        if (row) yield parsedOk({ kind: "row", row }, r.at);
-      }
-    }
-  }
-  return runIngest<InsiderItem>({
-    db,
-    kind: "insider-dataset",
-    source: "sec_insider_dataset",
-    sourceRef: src.name,
-    records: items(),
-    batchSize: 10_000,
-    insert: async (tx, batch) => {
-      const fs = batch.flatMap((b) => (b.kind === "filing" ? [b.filing] : []));
-      const rs = batch.flatMap((b) => (b.kind === "row" ? [b.row] : []));
-      const newFilings = new Set(await insertInsiderFilings(tx, fs));
-      const newRows = await insertInsiderRows(tx, rs);
-      return [
-        ...fs
-          .filter((f) => newFilings.has(f.accession))
-          .map((filing) => ({ kind: "filing" as const, filing })),
-        ...newRows.map((row) => ({ kind: "row" as const, row })),
-      ];
-    },
-    symbolOf: (item) => (item.kind === "row" ? item.row.issuerSymbol : null),
-  });
 }
 
 /**

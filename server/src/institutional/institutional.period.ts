@@ -1,6 +1,6 @@
 import type { Db } from "@smt/db";
+import { periodsWithHoldings } from "./holdings.store";
 import { latestCompleteQuarter } from "./institutional.signals";
-import { periodsWithHoldings } from "./institutional.store";
 
 /** Which quarter a holders/changes/flow answer is about, and why (the payload's `period_selection`). */
 export interface PeriodSelection {

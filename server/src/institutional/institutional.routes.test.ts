@@ -8,13 +8,13 @@ import type { DbHandle } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
+import { secFixture } from "../../../test/support/sec-fixtures";
 import { createApp } from "../app";
 import { PrintPipeline } from "../darkpool/pipeline";
 import { loadEnv } from "../env";
 import { createLogger } from "../lib/log";
 import { LiveBus } from "../realtime/bus";
 import { ingestForm4, ingestSecuritiesCsv, read13F, store13F } from "./institutional.ingest";
-import { secFixture } from "./test-helpers";
 
 const ACORN = "0001951757-25-000093_AcornCreek_13F-HR_2024Q4_full_submission.nc.txt";
 const acornText = readFileSync(secFixture(ACORN), "latin1");

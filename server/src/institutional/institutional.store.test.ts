@@ -2,7 +2,7 @@ import type { DbHandle } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
-import { insert13FHoldings, insert13FHoldingsCount, type ThirteenFHoldingRow } from "./institutional.store";
+import { insert13FHoldings, insert13FHoldingsCount, type ThirteenFHoldingRow } from "./thirteenf.store";
 
 const row = (i: number, nameOfIssuer: string): ThirteenFHoldingRow => ({
   accession: "0009000000-25-000001",

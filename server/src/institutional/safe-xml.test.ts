@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { collect } from "../../../test/support/sec-fixtures";
 import { AppError } from "../errors";
 import { parseForm4 } from "./form4.parse";
-import { decodeChunks, SafeXmlReader, type XmlHandler, type XmlLimits } from "./safe-xml";
-import { collect } from "./test-helpers";
+import { decodeChunks, SafeXmlReader, type XmlHandler } from "./safe-xml";
 import { parse13F } from "./thirteenf.parse";
+import type { XmlLimits } from "./xml-limits";
 
 /** Yields `count` copies of `piece` after `prefix`: a large document without building it in memory. */
 async function* repeated(prefix: string, piece: string, count: number, suffix = ""): AsyncGenerator<string> {

@@ -1,28 +1,21 @@
 import { AppError } from "../errors";
-
-/**
- * Limits that keep a hostile XML document from costing more than a bounded amount of memory and time.
- * Tuned so real EDGAR filings parse: the largest 13F information tables (Vanguard, BlackRock) are
- * 60-120 MB with ~25k-250k rows (the XSD caps a table at 250,000 `infoTable` rows), nest 4-5 levels
- * deep, and their longest text node is a 150-character issuer name or a Form 4 footnote of a few KB.
- */
-export interface XmlLimits {
-  /** Whole document, in bytes (UTF-8). */
-  maxBytes: number;
-  /** Element nesting depth. Filings nest < 10 levels. */
-  maxDepth: number;
-  /** Characters in one text node, attribute value or tag, counted on the raw input. */
-  maxTextChars: number;
-  /** Numeric character references (`&#65;`, `&#x41;`) within one text node or tag. */
-  maxNumericRefs: number;
-}
-
-export const DEFAULT_XML_LIMITS: XmlLimits = {
-  maxBytes: 256 * 1024 * 1024,
-  maxDepth: 64,
-  maxTextChars: 1024 * 1024,
-  maxNumericRefs: 4096,
-};
+import { DEFAULT_XML_LIMITS, Malformed, tooLong, tooManyRefs, Unsafe, type XmlLimits } from "./xml-limits";
+import {
+  BANG,
+  decodeReferences,
+  ElementNames,
+  GT,
+  isBlank,
+  isXmlSpace,
+  LT,
+  lineEnds,
+  NO_ATTRIBUTES,
+  QUESTION,
+  readAttributes,
+  refuseDtdIn,
+  SLASH,
+  XML_NAME,
+} from "./xml-tokens";
 
 /** Receives the document as events with namespace prefixes stripped (`ns1:infoTable` -> `infoTable`). */
 export interface XmlHandler {
@@ -30,63 +23,6 @@ export interface XmlHandler {
   text(text: string): void;
   close(localName: string, depth: number): void;
 }
-
-/** `ns1:infoTable` -> `infoTable`: prefixes vary by filer, the local name is what the XSD defines. */
-export const localName = (qualified: string): string => {
-  const colon = qualified.indexOf(":");
-  return colon === -1 ? qualified : qualified.slice(colon + 1);
-};
-
-const LT = 0x3c; // <
-const GT = 0x3e; // >
-const SLASH = 0x2f; // /
-const BANG = 0x21; // !
-const QUESTION = 0x3f; // ?
-const EQUALS = 0x3d; // =
-const DQUOTE = 0x22; // "
-const SQUOTE = 0x27; // '
-
-const isXmlSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
-
-/** True when `text` holds only XML white space (what may stand outside the root element). */
-function isBlank(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (!isXmlSpace(text.charCodeAt(i))) return false;
-  return true;
-}
-
-/** End-of-line handling (XML 1.0 section 2.11): `\r\n` and a lone `\r` read as `\n`. */
-const lineEnds = (text: string): string => (text.indexOf("\r") === -1 ? text : text.replace(/\r\n?/g, "\n"));
-
-/** XML 1.0 `Name` (letters, digits, `_`, `-`, `.`; at most one `:`, between prefix and local name). */
-const XML_NAME = /^[\p{L}_][\p{L}\p{N}\p{M}_.\-\u00B7]*(?::[\p{L}_][\p{L}\p{N}\p{M}_.\-\u00B7]*)?$/u;
-
-const PREDEFINED_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-
-/** XML 1.0 `Char`: what a numeric character reference may stand for. */
-const isXmlChar = (cp: number) =>
-  cp === 0x9 ||
-  cp === 0xa ||
-  cp === 0xd ||
-  (cp >= 0x20 && cp <= 0xd7ff) ||
-  (cp >= 0xe000 && cp <= 0xfffd) ||
-  (cp >= 0x10000 && cp <= 0x10ffff);
-
-/** Shared by every element without attributes (most of them), so none allocates an object. */
-const NO_ATTRIBUTES: Record<string, string> = Object.freeze(Object.create(null));
-
-/** Name shapes remembered per document, and names per shape; past these, names are validated each time. */
-const NAME_CACHE_LIMIT = 4096;
-const NAMES_PER_SHAPE = 8;
-
-/** An element name as written (`ns1:infoTable`) and its local part (`infoTable`). */
-interface KnownName {
-  qualified: string;
-  local: string;
-}
-
-/** Thrown inside the tokenizer for malformed or unsafe input; turned into located `AppError`s by `write`/`close`. */
-class Malformed extends Error {}
-class Unsafe extends Error {}
 
 /**
  * A push-based, namespace-agnostic XML reader for untrusted documents: a purpose-built tokenizer that
@@ -116,8 +52,8 @@ export class SafeXmlReader {
   private readonly stack: string[] = [];
   /** Local names of the open elements, for `where()` and the handler. */
   private readonly path: string[] = [];
-  /** Element names seen in this document, by length and last character (see `nameAt`). */
-  private readonly names = new Map<number, KnownName[]>();
+  /** Element names seen in this document (see `ElementNames.at`). */
+  private readonly names = new ElementNames();
   /** Unconsumed input: the start of an incomplete text node or markup, then whatever followed. */
   private buffer = "";
   /** Characters consumed before `buffer`, for error offsets. */
@@ -204,16 +140,6 @@ export class SafeXmlReader {
     return failure;
   }
 
-  private tooLong(): Unsafe {
-    return new Unsafe(`a text node or tag longer than ${this.limits.maxTextChars} characters`);
-  }
-
-  private tooManyRefs(): Unsafe {
-    return new Unsafe(
-      `more than ${this.limits.maxNumericRefs} numeric character references in one text node`,
-    );
-  }
-
   /**
    * Consumes every complete token of `buffer`, leaving an incomplete one (and what follows) for the next
    * chunk. `consumed` tracks the start of the token being read, so errors point at it.
@@ -232,18 +158,18 @@ export class SafeXmlReader {
         const from = Math.max(this.textScanned, pos);
         const lt = buf.indexOf("<", from);
         if (lt === -1) {
-          if (n - pos > maxTextChars) throw this.tooLong();
+          if (n - pos > maxTextChars) throw tooLong(this.limits);
           // A reference split across chunks (`&` now, `#` next time) is counted once: rescan from its `&`.
           let amp = buf.indexOf("&#", from > pos ? from - 1 : from);
           while (amp !== -1) {
-            if (++this.textRefs > this.limits.maxNumericRefs) throw this.tooManyRefs();
+            if (++this.textRefs > this.limits.maxNumericRefs) throw tooManyRefs(this.limits);
             amp = buf.indexOf("&#", amp + 2);
           }
           this.textScanned = n;
           if (final && this.stack.length === 0 && isBlank(buf.slice(pos))) pos = n;
           break;
         }
-        if (lt - pos > maxTextChars) throw this.tooLong();
+        if (lt - pos > maxTextChars) throw tooLong(this.limits);
         this.text(buf, pos, lt);
         this.textScanned = 0;
         this.textRefs = 0;
@@ -253,7 +179,7 @@ export class SafeXmlReader {
       }
       const end = this.markup(buf, pos, final);
       if (end === -1) {
-        if (n - pos > maxTextChars) throw this.tooLong();
+        if (n - pos > maxTextChars) throw tooLong(this.limits);
         break;
       }
       this.consumed += end - pos;
@@ -279,7 +205,7 @@ export class SafeXmlReader {
       return;
     }
     const raw = lineEnds(buf.slice(start, end));
-    this.handler.text(raw.indexOf("&") === -1 ? raw : this.decode(raw));
+    this.handler.text(raw.indexOf("&") === -1 ? raw : decodeReferences(raw, this.limits));
   }
 
   /**
@@ -334,73 +260,18 @@ export class SafeXmlReader {
       i++;
     }
     if (i >= n) return -1;
-    const name = this.nameAt(buf, pos + 1, i);
+    const name = this.names.at(buf, pos + 1, i);
     const qualified = name.qualified;
     let attributes = NO_ATTRIBUTES;
     let selfClosing = false;
-    let end: number;
-    if (c === GT) {
-      end = i + 1;
-    } else {
+    let end = i + 1;
+    if (c !== GT) {
       // Attributes (or white space) follow the name.
-      let refs = 0;
-      for (;;) {
-        const beforeSpace = i;
-        while (i < n && isXmlSpace(buf.charCodeAt(i))) i++;
-        if (i >= n) return -1;
-        c = buf.charCodeAt(i);
-        if (c === GT) {
-          end = i + 1;
-          break;
-        }
-        if (c === SLASH) {
-          if (i + 1 >= n) return -1;
-          if (buf.charCodeAt(i + 1) !== GT) throw new Malformed(`"/" not followed by ">" in <${qualified}>`);
-          selfClosing = true;
-          end = i + 2;
-          break;
-        }
-        if (i === beforeSpace) throw new Malformed(`no white space before an attribute in <${qualified}>`);
-        const nameStart = i;
-        while (i < n) {
-          c = buf.charCodeAt(i);
-          if (c === EQUALS || c === GT || c === SLASH || isXmlSpace(c)) break;
-          i++;
-        }
-        if (i >= n) return -1;
-        const attrName = buf.slice(nameStart, i);
-        if (!XML_NAME.test(attrName))
-          throw new Malformed(`bad attribute name "${attrName}" in <${qualified}>`);
-        while (i < n && isXmlSpace(buf.charCodeAt(i))) i++;
-        if (i >= n) return -1;
-        if (buf.charCodeAt(i) !== EQUALS)
-          throw new Malformed(`attribute ${attrName} has no value in <${qualified}>`);
-        i++;
-        while (i < n && isXmlSpace(buf.charCodeAt(i))) i++;
-        if (i >= n) return -1;
-        const quote = buf.charCodeAt(i);
-        if (quote !== DQUOTE && quote !== SQUOTE) {
-          throw new Malformed(`attribute ${attrName} value is not quoted in <${qualified}>`);
-        }
-        const close = buf.indexOf(quote === DQUOTE ? '"' : "'", i + 1);
-        if (close === -1) return -1;
-        let value = buf.slice(i + 1, close);
-        if (value.length > this.limits.maxTextChars) throw this.tooLong();
-        if (value.indexOf("<") !== -1) throw new Malformed(`"<" in the value of attribute ${attrName}`);
-        if (value.indexOf("&") !== -1) {
-          const counted = { refs };
-          value = this.decode(value, counted);
-          refs = counted.refs;
-        }
-        // Attribute-value normalization (XML 1.0 section 3.3.3): literal white space becomes a space.
-        if (/[\t\n\r]/.test(value)) value = lineEnds(value).replace(/[\t\n]/g, " ");
-        if (attributes === NO_ATTRIBUTES) attributes = Object.create(null) as Record<string, string>;
-        if (attrName in attributes) throw new Malformed(`attribute ${attrName} repeated in <${qualified}>`);
-        attributes[attrName] = value;
-        i = close + 1;
-      }
+      const tag = readAttributes(buf, i, qualified, this.limits);
+      if (tag === null) return -1;
+      ({ attributes, selfClosing, end } = tag);
     }
-    if (end - pos > this.limits.maxTextChars) throw this.tooLong();
+    if (end - pos > this.limits.maxTextChars) throw tooLong(this.limits);
     const local = name.local;
     if (this.rootClosed) throw new Malformed(`element <${qualified}> after the root element`);
     this.atStart = false;
@@ -413,37 +284,15 @@ export class SafeXmlReader {
     return end;
   }
 
-  /**
-   * The element name in `buf[start, end)`. Names repeat on every row, so one seen before is recognised
-   * in place (by length and last character, then compared) without slicing or hashing a new string;
-   * a new one is validated once.
-   */
-  private nameAt(buf: string, start: number, end: number): KnownName {
-    const shape = (end - start) * 65536 + buf.charCodeAt(end - 1);
-    const candidates = this.names.get(shape);
-    if (candidates) {
-      for (const known of candidates) if (buf.startsWith(known.qualified, start)) return known;
-    }
-    const qualified = buf.slice(start, end);
-    if (!XML_NAME.test(qualified)) throw new Malformed(`bad element name "<${qualified.slice(0, 40)}"`);
-    const name = { qualified, local: localName(qualified) };
-    if (!candidates) {
-      if (this.names.size < NAME_CACHE_LIMIT) this.names.set(shape, [name]);
-    } else if (candidates.length < NAMES_PER_SHAPE) {
-      candidates.push(name);
-    }
-    return name;
-  }
-
   /** `<!--`, `<![CDATA[`; `<!DOCTYPE` and `<!ENTITY` are refused. */
   private declaration(buf: string, pos: number, final: boolean): number {
     if (buf.startsWith("<!--", pos)) {
       const close = buf.indexOf("-->", pos + 4);
       if (close === -1) {
-        this.refuseDtdIn(buf, pos + 2, buf.length);
+        refuseDtdIn(buf, pos + 2, buf.length, this.limits);
         return -1;
       }
-      this.refuseDtdIn(buf, pos + 2, close);
+      refuseDtdIn(buf, pos + 2, close, this.limits);
       this.atStart = false;
       return close + 3;
     }
@@ -466,11 +315,11 @@ export class SafeXmlReader {
       if (this.stack.length === 0) throw new Malformed("CDATA section outside the root element");
       const close = buf.indexOf("]]>", pos + 9);
       if (close === -1) {
-        this.refuseDtdIn(buf, pos + 2, buf.length);
+        refuseDtdIn(buf, pos + 2, buf.length, this.limits);
         return -1;
       }
-      if (close - (pos + 9) > this.limits.maxTextChars) throw this.tooLong();
-      this.refuseDtdIn(buf, pos + 2, close);
+      if (close - (pos + 9) > this.limits.maxTextChars) throw tooLong(this.limits);
+      refuseDtdIn(buf, pos + 2, close, this.limits);
       this.handler.text(lineEnds(buf.slice(pos + 9, close)));
       return close + 3;
     }
@@ -481,10 +330,10 @@ export class SafeXmlReader {
   private instruction(buf: string, pos: number): number {
     const close = buf.indexOf("?>", pos + 2);
     if (close === -1) {
-      this.refuseDtdIn(buf, pos + 2, buf.length);
+      refuseDtdIn(buf, pos + 2, buf.length, this.limits);
       return -1;
     }
-    this.refuseDtdIn(buf, pos + 2, close);
+    refuseDtdIn(buf, pos + 2, close, this.limits);
     let targetEnd = pos + 2;
     while (targetEnd < close && !isXmlSpace(buf.charCodeAt(targetEnd))) targetEnd++;
     const target = buf.slice(pos + 2, targetEnd);
@@ -494,52 +343,6 @@ export class SafeXmlReader {
     }
     this.atStart = false;
     return close + 2;
-  }
-
-  /**
-   * DOCTYPE/ENTITY markers are refused even inside comments, CDATA and processing instructions, as the
-   * raw-input check before this tokenizer did: a filing has no reason to carry one anywhere.
-   */
-  private refuseDtdIn(buf: string, from: number, to: number): void {
-    let bang = buf.indexOf("<!", from);
-    while (bang !== -1 && bang < to) {
-      const marker = buf.slice(bang, bang + 9).toUpperCase();
-      if (marker.startsWith("<!DOCTYPE")) throw new Unsafe("a DOCTYPE declaration");
-      if (marker.startsWith("<!ENTITY")) throw new Unsafe("an ENTITY declaration");
-      bang = buf.indexOf("<!", bang + 2);
-    }
-    if (to - from > this.limits.maxTextChars) throw this.tooLong();
-  }
-
-  /** Replaces the predefined entities and numeric character references of a complete text or value. */
-  private decode(raw: string, counted: { refs: number } = { refs: 0 }): string {
-    let out = "";
-    let last = 0;
-    let amp = raw.indexOf("&");
-    while (amp !== -1) {
-      const semi = raw.indexOf(";", amp + 1);
-      if (semi === -1 || semi - amp > 12)
-        throw new Malformed(`unterminated reference "${raw.slice(amp, amp + 12)}"`);
-      const ref = raw.slice(amp + 1, semi);
-      let char: string | undefined;
-      if (ref.charCodeAt(0) === 0x23) {
-        if (++counted.refs > this.limits.maxNumericRefs) throw this.tooManyRefs();
-        const hex = ref.charCodeAt(1) === 0x78;
-        const digits = ref.slice(hex ? 2 : 1);
-        const cp = (hex ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(digits)
-          ? Number.parseInt(digits, hex ? 16 : 10)
-          : Number.NaN;
-        if (!isXmlChar(cp)) throw new Malformed(`bad character reference "&${ref};"`);
-        char = String.fromCodePoint(cp);
-      } else {
-        char = PREDEFINED_ENTITIES[ref];
-        if (char === undefined) throw new Malformed(`undefined entity "&${ref};"`);
-      }
-      out += raw.slice(last, amp) + char;
-      last = semi + 1;
-      amp = raw.indexOf("&", last);
-    }
-    return out + raw.slice(last);
   }
 }
 

@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTestApp } from "../../../test/support/app";
 import { engines } from "../../../test/support/db";
-import { secFixture } from "./test-helpers";
+import { secFixture } from "../../../test/support/sec-fixtures";
 
 describe.each(engines())("securities upload of the real Cusip,Ticker map (%s)", (engine) => {
   let t: Awaited<ReturnType<typeof buildTestApp>>;

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
+import { collect, readFixture, secFixture } from "../../../test/support/sec-fixtures";
 import { RateLimiter } from "./edgar.client";
 import { cusipCheckDigit, mapCusipsWithOpenFigi, normalizeCusip, parseSecuritiesCsv } from "./securities";
-import { collect, readFixture, secFixture } from "./test-helpers";
 import { parse13F } from "./thirteenf.parse";
 
 describe("CUSIP validation", () => {

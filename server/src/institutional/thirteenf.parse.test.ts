@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collect, inChunks, readFixture } from "./test-helpers";
+import { collect, inChunks, readFixture } from "../../../test/support/sec-fixtures";
 import {
   parse13F,
   type ThirteenFCover,

@@ -1,6 +1,7 @@
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
-import { SafeXmlReader, type XmlLimits } from "./safe-xml";
+import { SafeXmlReader } from "./safe-xml";
 import { driveXml, type SubmissionHeader } from "./submission.parse";
+import type { XmlLimits } from "./xml-limits";
 import { isoDateFromUs, parseFlag, parseNumber, RecordCollector, type XmlRecord } from "./xml-records";
 
 /**

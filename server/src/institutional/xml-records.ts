@@ -1,3 +1,4 @@
+import { etWallTimeToUtc } from "../lib/et-time";
 import type { XmlHandler } from "./safe-xml";
 
 /**
@@ -181,35 +182,8 @@ export function isoDateFromSec(raw: string | undefined): string | null {
   return isoDateFromUs(v);
 }
 
-/** Offset of America/New_York from UTC at an instant, in minutes (-300 or -240). */
-function easternOffsetMinutes(utcMs: number): number {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: "America/New_York",
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-  }).formatToParts(new Date(utcMs));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value);
-  const asUtc = Date.UTC(
-    get("year"),
-    get("month") - 1,
-    get("day"),
-    get("hour"),
-    get("minute"),
-    get("second"),
-  );
-  return Math.round((asUtc - utcMs) / 60_000);
-}
-
-/** A wall-clock time in New York (EDGAR's clock) as a UTC `Date`. */
+/** A wall-clock time in New York (EDGAR's clock), `HH:MM:SS`, as a UTC `Date`. */
 export function easternToUtc(isoDate: string, hhmmss = "23:59:59"): Date {
-  const [y, mo, d] = isoDate.split("-").map(Number) as [number, number, number];
   const [h, mi, s] = hhmmss.split(":").map(Number) as [number, number, number];
-  const naive = Date.UTC(y, mo - 1, d, h, mi, s);
-  const offset = easternOffsetMinutes(naive - 5 * 3_600_000);
-  return new Date(naive - offset * 60_000);
+  return new Date(etWallTimeToUtc(isoDate, h, mi).getTime() + s * 1000);
 }

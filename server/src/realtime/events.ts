@@ -2,6 +2,7 @@
  * The Socket.IO protocol, shared by the server and the dashboard (and documented in docs/socket-protocol.md).
  * Clients emit `subscribe`/`unsubscribe`; the server emits one event per channel.
  */
+import type { PrintWire } from "../darkpool/print-wire";
 import type { AlertMessage } from "./bus";
 
 export const CHANNELS = ["prints", "blocks", "options", "alerts"] as const;
@@ -23,32 +24,6 @@ export type SubscribeAck =
       rooms: number;
     }
   | { ok: false; error: { code: string; message: string } };
-
-/** A print as pushed live and returned by `/dark-pool/{symbol}/prints` (original spec names plus provenance). */
-export interface PrintWire {
-  symbol: string;
-  timestamp: string;
-  price: number;
-  size: number;
-  value: number;
-  premium_discount: number | null;
-  market_price: number | null;
-  market_price_source: string | null;
-  is_premium: boolean | null;
-  sentiment: string;
-  side: string;
-  exchange: string;
-  trf_id: number | null;
-  is_off_exchange: boolean;
-  conditions: string[];
-  block_eligible: boolean;
-  exclusion_reason: string | null;
-  is_iso: boolean;
-  is_late: boolean;
-  trade_key: string;
-  source: string;
-  source_ref: string;
-}
 
 export interface PrintsBatch {
   symbol: string;
@@ -73,6 +48,12 @@ export interface ServerToClientEvents {
    * offset, so even a client that has received nothing else yet can resume its session after a blip.
    */
   subscribed: (info: { rooms: number }) => void;
+  /**
+   * This node is shutting down (SIGTERM): every pending batch has been sent, and the connection closes right
+   * after. The client reconnects on its own (through the load balancer, to another node) and recovers its
+   * session; the event only lets a UI say so.
+   */
+  shutdown: (info: { reconnect: true }) => void;
 }
 
 export interface ClientToServerEvents {
@@ -84,4 +65,4 @@ export interface SocketData {
   apiKey: string | null;
 }
 
-export type { AlertMessage };
+export type { AlertMessage, PrintWire };

@@ -40,6 +40,8 @@ export interface RealtimeOptions {
   batchMs: number;
   /** Lets a deployment plug in the Redis streams adapter for several nodes. */
   adapter?: Partial<ServerOptions>["adapter"] | undefined;
+  /** Numbers batches; default per process, `redisSequencer` for cluster-wide numbers across nodes. */
+  sequencer?: Sequencer | undefined;
 }
 
 /** `prints:AAPL`, `alerts:*`: one room per channel and symbol. */
@@ -47,7 +49,8 @@ export const roomOf = (channel: Channel, symbol: string) => `${channel}:${symbol
 
 /**
  * Socket.IO on the same HTTP server as Hono. Rooms per channel and symbol; prints gathered per symbol
- * and flushed at most once per `batchMs` (at once when the last flush is older), each batch numbered per channel and symbol so a client can detect a gap. Connection
+ * and flushed at most once per `batchMs` (at once when the last flush is older), each batch numbered per
+ * channel and symbol (cluster-wide with `redisSequencer`) so a client can detect a gap. Connection
  * state recovery restores rooms after a short disconnect, and the auth middleware runs again then.
  */
 export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
@@ -85,11 +88,36 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
     socket.on("unsubscribe", (req, ack) => reply(ack, announce(changeRooms(socket, req, "leave"))));
   });
 
-  const seqs = new Map<string, number>();
-  const nextSeq = (room: string) => {
-    const s = (seqs.get(room) ?? 0) + 1;
-    seqs.set(room, s);
-    return s;
+  const sequencer = o.sequencer ?? localSequencer();
+  // Batches are numbered and sent in the order they were flushed: with a shared (Redis) sequencer the
+  // numbers arrive asynchronously, so sends queue behind one another.
+  let sending: Promise<void> = Promise.resolve();
+  const send = (batches: OutgoingBatch[]) => {
+    if (batches.length === 0) return;
+    const keys = batches.map((b) => roomOf(b.channel, b.symbol));
+    const emitAll = (seqs: number[]) => {
+      batches.forEach((b, i) => {
+        const to = io.to([roomOf(b.channel, b.symbol), roomOf(b.channel, "*")]);
+        const seq = seqs[i] ?? 0;
+        if (b.channel === "prints")
+          to.emit("prints", { symbol: b.symbol, seq, prints: b.items as PrintWire[] });
+        else to.emit(b.channel, { symbol: b.symbol, seq, items: b.items });
+      });
+    };
+    const numbered = sequencer.next(keys);
+    if (Array.isArray(numbered)) {
+      emitAll(numbered); // local counters: no reason to wait a tick
+      return;
+    }
+    // Never hold prints back for the counter: unnumbered (seq 0) tells clients to backfill.
+    const seqs = numbered.catch((error: unknown) => {
+      log.warn("sequence numbers unavailable; sending batches unnumbered", { error });
+      return keys.map(() => 0);
+    });
+    sending = sending
+      .then(() => seqs)
+      .then(emitAll)
+      .catch((error: unknown) => log.error("batch not sent", { error }));
   };
 
   // Prints: gather per symbol; flush at once if the last flush is batchMs old, else when it will be.
@@ -101,13 +129,7 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
     lastFlush = Date.now();
     const batches = pending;
     pending = new Map();
-    for (const [symbol, prints] of batches) {
-      io.to([roomOf("prints", symbol), roomOf("prints", "*")]).emit("prints", {
-        symbol,
-        seq: nextSeq(roomOf("prints", symbol)),
-        prints,
-      });
-    }
+    send([...batches].map(([symbol, items]) => ({ channel: "prints" as const, symbol, items })));
   };
   const offPrints = o.bus.on("prints", (prints) => {
     for (const p of prints) {
@@ -124,11 +146,7 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
     else timer = setTimeout(flushPrints, wait);
   });
   const offChannel = o.bus.on("channel", ({ channel, symbol, items }) => {
-    io.to([roomOf(channel, symbol), roomOf(channel, "*")]).emit(channel, {
-      symbol,
-      seq: nextSeq(roomOf(channel, symbol)),
-      items,
-    });
+    send([{ channel, symbol, items }]);
   });
   const offAlert = o.bus.on("alert", (alert) => {
     io.to([roomOf("alerts", alert.symbol), roomOf("alerts", "*")]).emit("alert", alert);
@@ -136,14 +154,77 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
 
   return {
     io,
+    /**
+     * Graceful end (SIGTERM): sends what is pending, says `shutdown` to this node's clients, then closes
+     * their connections as a transport close, which socket.io clients answer by reconnecting (through the
+     * balancer, to another node) and resuming their session: the adapter persists each session on the way
+     * out. Call after the pipeline and the detectors have been flushed, so their last events go out first.
+     */
     async close() {
       offPrints();
       offChannel();
       offAlert();
       if (timer) clearTimeout(timer);
+      if (pending.size > 0) flushPrints();
+      await sending;
+      io.local.emit("shutdown", { reconnect: true });
       await new Promise<void>((resolve) => {
         void io.close(() => resolve());
       });
+    },
+  };
+}
+
+interface OutgoingBatch {
+  channel: "prints" | "blocks" | "options";
+  symbol: string;
+  items: unknown[];
+}
+
+/**
+ * Numbers batches per room (`prints:AAPL`). `next` returns one number per key, each the previous one for
+ * that key + 1; an array when known at once, a promise when a shared counter has to be asked.
+ */
+export interface Sequencer {
+  next(keys: string[]): number[] | Promise<number[]>;
+}
+
+/** One process: counters in memory (they restart at 1 with the process). */
+export function localSequencer(): Sequencer {
+  const seqs = new Map<string, number>();
+  return {
+    next: (keys) =>
+      keys.map((k) => {
+        const s = (seqs.get(k) ?? 0) + 1;
+        seqs.set(k, s);
+        return s;
+      }),
+  };
+}
+
+/** The part of a node-redis client the shared sequencer uses. */
+export interface IncrClient {
+  multi(): { incr(key: string): unknown; exec(): Promise<unknown[]> };
+}
+
+/**
+ * Several nodes: one counter per room in Redis (`{prefix}seq:prints:AAPL`), INCR'd for every batch by
+ * whichever node sends it, all keys of one flush in one MULTI round trip. Numbers are thus cluster-wide
+ * and survive restarts; a client that moves between nodes sees one sequence. A round trip slower than
+ * `timeoutMs` (Redis away) fails the call and the batches go out unnumbered (seq 0) rather than late.
+ */
+export function redisSequencer(client: IncrClient, prefix: string, timeoutMs = 1000): Sequencer {
+  return {
+    next(keys) {
+      const tx = client.multi();
+      for (const k of keys) tx.incr(`${prefix}seq:${k}`);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`redis INCR took over ${timeoutMs} ms`)), timeoutMs);
+      });
+      return Promise.race([tx.exec(), timeout])
+        .then((replies) => replies.map((r) => Number(r)))
+        .finally(() => clearTimeout(timer));
     },
   };
 }

@@ -2,8 +2,9 @@ import { type DbHandle, schema } from "@smt/db";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
-import { insertPrints, printParamLiterals } from "./darkpool.store";
 import type { EnrichedPrint } from "./print";
+import { PrintWireSchema, rowToPrintWire, toPrintWire } from "./print-wire";
+import { insertPrints, printParamLiterals, queryPrints } from "./prints.store";
 
 const base: EnrichedPrint = {
   symbol: "STORE",
@@ -157,6 +158,24 @@ describe.each(engines())("storing prints on %s", (engine) => {
         sourceRef: p.sourceRef,
       });
     }
+  });
+
+  it("answers a stored print over REST in the same wire shape the socket pushed live", async () => {
+    const live = { ...base, tradeKey: "wire|1", ts: new Date(Date.UTC(2025, 2, 12, 15, 0, 0, 7)) };
+    await insertPrints(handle.db, [live]);
+    const rows = await queryPrints(handle.db, {
+      symbol: "STORE",
+      limit: 1,
+      offExchangeOnly: true,
+      until: new Date(Date.UTC(2025, 2, 12, 16)),
+      since: live.ts,
+    });
+    const stored = rowToPrintWire(rows[0] as (typeof rows)[number]);
+    expect(stored).toEqual(toPrintWire(live));
+    // Both are exactly the schema's fields (the REST document and the socket type come from it).
+    expect(PrintWireSchema.strict().parse(stored)).toEqual(stored);
+    expect(PrintWireSchema.strict().parse(toPrintWire(live))).toEqual(toPrintWire(live));
+    expect(Object.keys(stored)).toEqual(Object.keys(PrintWireSchema.shape));
   });
 
   it("returns only the prints that were new when a batch mixes stored and new ones", async () => {

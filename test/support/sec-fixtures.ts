@@ -4,7 +4,7 @@ import { crc32, deflateRawSync } from "node:zlib";
 
 /** Absolute path of a file under `test/fixtures/sec` (copied byte-for-byte from the shared samples). */
 export const secFixture = (name: string): string =>
-  fileURLToPath(new URL(`../../../test/fixtures/sec/${name}`, import.meta.url));
+  fileURLToPath(new URL(`../fixtures/sec/${name}`, import.meta.url));
 
 export const readFixture = (name: string) => createReadStream(secFixture(name));
 
@@ -15,7 +15,7 @@ export async function* inChunks(source: AsyncIterable<Uint8Array>, size: number)
   }
 }
 
-export { collect } from "../../../test/support/collect";
+export { collect } from "./collect";
 
 /**
  * Writes a zip (deflate, no zip64) holding `files`: enough to build SEC data-set zips in tests

@@ -1,0 +1,142 @@
+/** Reads of stored 13F holdings: each filer's position in a stock for a quarter, as known at a moment. */
+import { type Db, rowsOf } from "@smt/db";
+import { type SQL, sql } from "drizzle-orm";
+
+/**
+ * Accessions that make up each filer's report for a period as known at `asOf`: the latest original or
+ * RESTATEMENT filing published by then (a restatement replaces everything before it), plus the NEW
+ * HOLDINGS amendments published after that base (they add rows). 13F NOTICE filings hold no positions.
+ */
+function effectiveFilings(period: string, asOf: Date): SQL {
+  return sql`
+    with f as (
+      select accession, filer_cik, filer_name, amendment_type, published_at from thirteenf_filings
+      where period_of_report = ${period}::date and published_at <= ${asOf.toISOString()}::timestamptz
+        and coalesce(report_type, '') <> '13F NOTICE'
+    ), base as (
+      select distinct on (filer_cik) filer_cik, accession, published_at from f
+      where amendment_type is distinct from 'NEW HOLDINGS'
+      order by filer_cik, published_at desc, accession desc
+    )
+    select b.filer_cik, b.accession from base b
+    union all
+    select f.filer_cik, f.accession from f join base b on b.filer_cik = f.filer_cik
+    where f.amendment_type = 'NEW HOLDINGS' and f.published_at > b.published_at`;
+}
+
+export interface FilerPosition {
+  filerCik: string;
+  filerName: string | null;
+  /** Shares in share positions (SH rows without put/call). */
+  shares: number;
+  valueUsd: number;
+  /** Option rows kept apart: underlying value of puts and calls. */
+  putValueUsd: number;
+  callValueUsd: number;
+  valueUnitSuspect: boolean;
+  /** Value of every row of the filer's report for the period (its portfolio). */
+  portfolioValueUsd: number;
+  publishedAt: Date;
+  accessions: string[];
+}
+
+/** Per-filer positions in the given CUSIPs for one period, as known at `asOf`. */
+export async function positionsByFiler(
+  db: Db,
+  cusips: string[],
+  period: string,
+  asOf: Date,
+): Promise<FilerPosition[]> {
+  if (cusips.length === 0) return [];
+  const rows = rowsOf<{
+    filer_cik: string;
+    filer_name: string | null;
+    shares: number;
+    value_usd: number;
+    put_value: number;
+    call_value: number;
+    suspect: boolean;
+    portfolio: number;
+    published_at: Date | string;
+    accessions: string[];
+  }>(
+    await db.execute(sql`
+      with eff as (${effectiveFilings(period, asOf)}),
+      pos as (
+        select e.filer_cik,
+          sum(case when h.shares_type = 'SH' and h.put_call is null then h.shares_or_principal else 0 end) as shares,
+          sum(case when h.put_call is null then h.value_usd else 0 end) as value_usd,
+          sum(case when h.put_call = 'Put' then h.value_usd else 0 end) as put_value,
+          sum(case when h.put_call = 'Call' then h.value_usd else 0 end) as call_value,
+          bool_or(h.value_unit_suspect) as suspect
+        from eff e join thirteenf_holdings h on h.accession = e.accession
+        where h.cusip = any(${sql.param(cusips)}::text[])
+        group by e.filer_cik
+      ), totals as (
+        select e.filer_cik, sum(h.value_usd) as portfolio
+        from eff e join thirteenf_holdings h on h.accession = e.accession
+        where e.filer_cik in (select filer_cik from pos)
+        group by e.filer_cik
+      ), meta as (
+        select e.filer_cik, max(f.filer_name) as filer_name, max(f.published_at) as published_at,
+          array_agg(e.accession order by e.accession) as accessions
+        from eff e join thirteenf_filings f on f.accession = e.accession group by e.filer_cik
+      )
+      select p.*, t.portfolio, m.filer_name, m.published_at, m.accessions
+      from pos p join totals t using (filer_cik) join meta m using (filer_cik)`),
+  );
+  return rows.map((r) => ({
+    filerCik: r.filer_cik,
+    filerName: r.filer_name,
+    shares: Number(r.shares),
+    valueUsd: Number(r.value_usd),
+    putValueUsd: Number(r.put_value),
+    callValueUsd: Number(r.call_value),
+    valueUnitSuspect: Boolean(r.suspect),
+    portfolioValueUsd: Number(r.portfolio),
+    publishedAt: new Date(r.published_at),
+    accessions: r.accessions,
+  }));
+}
+
+/** Which of `filers` have a report for `period` known at `asOf` (a missing report is not a sale). */
+export async function filersReporting(
+  db: Db,
+  filers: string[],
+  period: string,
+  asOf: Date,
+): Promise<Set<string>> {
+  if (filers.length === 0) return new Set();
+  const rows = rowsOf<{ filer_cik: string }>(
+    await db.execute(sql`
+      with eff as (${effectiveFilings(period, asOf)})
+      select distinct filer_cik from eff where filer_cik = any(${sql.param(filers)}::text[])`),
+  );
+  return new Set(rows.map((r) => r.filer_cik));
+}
+
+/** Periods (quarter ends) with filings holding these CUSIPs published by `asOf`, newest first. */
+export async function periodsWithHoldings(db: Db, cusips: string[], asOf: Date): Promise<string[]> {
+  if (cusips.length === 0) return [];
+  const rows = rowsOf<{ period: string }>(
+    await db.execute(sql`
+      select distinct period_of_report::text as period from thirteenf_holdings
+      where cusip = any(${sql.param(cusips)}::text[]) and published_at <= ${asOf.toISOString()}::timestamptz
+      order by 1 desc limit 12`),
+  );
+  return rows.map((r) => r.period);
+}
+
+/** Newest `published_at` and row counts by source, for the `freshness` and `sources` of payloads. */
+export async function institutionalSources(
+  db: Db,
+  table: "thirteenf_filings" | "insider_filings",
+  asOf: Date,
+) {
+  return rowsOf<{ source: string; rows: number; latest: Date | string | null; latest_ref: string | null }>(
+    await db.execute(sql`
+      select source, count(*)::int as rows, max(published_at) as latest,
+        (array_agg(source_ref order by published_at desc))[1] as latest_ref
+      from ${sql.raw(table)} where published_at <= ${asOf.toISOString()}::timestamptz group by source`),
+  );
+}

@@ -1,0 +1,120 @@
+/** The CUSIP-to-symbol mapping (`securities`): its writes and the lookups by symbol and by CUSIP. */
+import { type Db, rowsOf } from "@smt/db";
+import { sql } from "drizzle-orm";
+import { pgArrayLiteral } from "../lib/pg-array";
+import type { SecurityRecord } from "./securities";
+import { unnestOf } from "./store-common";
+
+/** Upserts CUSIP mappings; a source's newer answer replaces its older one. Returns how many were written. */
+export async function upsertSecurities(
+  db: Db,
+  records: SecurityRecord[],
+  sourceRef: string,
+  publishedAt: Date,
+): Promise<number> {
+  if (records.length === 0) return 0;
+  const c = <T>(g: (r: SecurityRecord) => T) => records.map(g);
+  const rows = rowsOf<{ cusip: string }>(
+    await db.execute(sql`
+      insert into securities (cusip, symbol, name, cik, shares_outstanding, shares_as_of, source, source_ref, published_at)
+      select * from ${unnestOf([
+        [c((r) => r.cusip), "text"],
+        [c((r) => r.symbol), "text"],
+        [c((r) => r.name), "text"],
+        [c((r) => r.cik), "text"],
+        [c((r) => r.sharesOutstanding), "float8"],
+        [c((r) => r.sharesAsOf), "date"],
+        [c((r) => r.source), "text"],
+        [c(() => sourceRef), "text"],
+        [c(() => publishedAt.toISOString()), "timestamptz"],
+      ])}
+      on conflict (cusip, source) do update set symbol = excluded.symbol,
+        name = coalesce(excluded.name, securities.name), cik = coalesce(excluded.cik, securities.cik),
+        shares_outstanding = coalesce(excluded.shares_outstanding, securities.shares_outstanding),
+        shares_as_of = coalesce(excluded.shares_as_of, securities.shares_as_of),
+        source_ref = excluded.source_ref, published_at = excluded.published_at, ingested_at = now()
+      returning cusip`),
+  );
+  return rows.length;
+}
+
+/** Preference when sources disagree about a CUSIP: the user's own file first. */
+const SOURCE_RANK = sql.raw(
+  `case source when 'user_csv' then 0 when 'openfigi' then 1 when 'demo' then 3 else 2 end`,
+);
+
+export interface SymbolSecurities {
+  cusips: string[];
+  sharesOutstanding: number | null;
+  sharesAsOf: string | null;
+  name: string | null;
+}
+
+/** The CUSIPs that mean `symbol` (each CUSIP's best-ranked source decides) and its shares outstanding. */
+export async function securitiesForSymbol(db: Db, symbol: string): Promise<SymbolSecurities> {
+  const rows = rowsOf<{
+    cusip: string;
+    name: string | null;
+    shares_outstanding: number | null;
+    shares_as_of: string | null;
+  }>(
+    await db.execute(sql`
+      select cusip, name, shares_outstanding, shares_as_of::text as shares_as_of from (
+        select distinct on (cusip) cusip, symbol, name, shares_outstanding, shares_as_of
+        from securities order by cusip, ${SOURCE_RANK}, published_at desc
+      ) best where symbol = ${symbol}
+      order by shares_as_of desc nulls last`),
+  );
+  const withShares = rows.find((r) => r.shares_outstanding !== null);
+  return {
+    cusips: rows.map((r) => r.cusip),
+    sharesOutstanding: withShares ? Number(withShares.shares_outstanding) : null,
+    sharesAsOf: withShares?.shares_as_of ?? null,
+    name: rows[0]?.name ?? null,
+  };
+}
+
+/**
+ * CUSIPs held in 13F filings that no source maps to a symbol, largest total value first. Demo rows are
+ * left out: their CUSIPs are made up and must never reach a mapping service or top a real list.
+ */
+export async function unmappedCusips(db: Db, limit = 100) {
+  return rowsOf<{ cusip: string; name_of_issuer: string; rows: number; value_usd: number }>(
+    await db.execute(sql`
+      select h.cusip, max(h.name_of_issuer) as name_of_issuer, count(*)::int as rows, sum(h.value_usd) as value_usd
+      from thirteenf_holdings h
+      where not exists (select 1 from securities s where s.cusip = h.cusip) and h.source <> 'demo'
+      group by h.cusip order by sum(h.value_usd) desc limit ${limit}`),
+  );
+}
+
+/**
+ * Closing prices near a period end for the CUSIPs given, through the securities mapping and the stored
+ * daily bars (last close within the 7 days up to the period end), for the 13F unit check.
+ */
+export async function closesNearPeriodEnd(
+  db: Db,
+  cusips: string[],
+  period: string,
+): Promise<Map<string, number>> {
+  if (cusips.length === 0) return new Map();
+  const rows = rowsOf<{ cusip: string; close: number }>(
+    await db.execute(sql`
+      select distinct on (s.cusip) s.cusip, b.close
+      from securities s join daily_bars b on b.symbol = s.symbol
+      where s.cusip = any(${pgArrayLiteral([...new Set(cusips)])}::text::text[])
+        and b.day <= ${period}::date and b.day > ${period}::date - 7
+      order by s.cusip, b.day desc`),
+  );
+  return new Map(rows.map((r) => [r.cusip, Number(r.close)]));
+}
+
+/** The symbols the given CUSIPs are mapped to (by any source). */
+export async function symbolsOfCusips(db: Db, cusips: string[]): Promise<string[]> {
+  const rows = rowsOf<{ symbol: string }>(
+    await db.execute(
+      sql`select distinct symbol from securities where cusip = any(${sql.param([...new Set(cusips)])}::text[])`,
+    ),
+  );
+  return rows.map((r) => r.symbol);
+}
