@@ -6,6 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../core/deps";
 import { addDays, etDateOf, etDayBounds } from "../lib/et-time";
 import { errorResponses, newRouter, SymbolParams } from "../lib/openapi";
+import { roundMoneyFields } from "../lib/round";
 import { requireKnownSymbol } from "../lib/symbols";
 import { IsoDay, IsoTimestamp } from "../lib/time-params";
 import { DEFAULT_BLOCKS_PARAMS } from "./blocks.params";
@@ -394,7 +395,7 @@ export function blocksRoutes(deps: AppDeps) {
       // Nothing after as_of, whatever the window says.
       if (until.getTime() > asOf.getTime() + 1) until = new Date(asOf.getTime() + 1);
       const prints = since ? await optionPrintsFor(db, symbol, since, until, 200_000, asOf) : [];
-      const pos = optionsPositioning(symbol, prints, q.top);
+      const pos = roundMoneyFields(optionsPositioning(symbol, prints, q.top));
       return c.json(
         {
           ...pos,
