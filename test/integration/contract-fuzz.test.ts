@@ -45,7 +45,7 @@ const BAD_VALUES: { value: string; raw?: boolean }[] = [
 ];
 
 /** A valid value per path parameter, so the other parameters reach the handler. */
-const VALID_PATH: Record<string, string> = { symbol: "AAPL", kind: "prints", id: "0" };
+const VALID_PATH: Record<string, string> = { symbol: "AAPL", kind: "prints", id: "0", cik: "1" };
 
 interface Operation {
   method: string;
@@ -119,6 +119,14 @@ describe("contract fuzz over /openapi.json", () => {
         "/smart-money/blocks/{symbol}/volume-spike",
         "/smart-money/institutional/{symbol}/insiders",
         "/smart-money/analytics/{symbol}/indicators",
+        "/smart-money/symbols",
+        "/smart-money/market/leaders",
+        "/smart-money/market/prints",
+        "/smart-money/market/insider-clusters",
+        "/smart-money/market/screener",
+        "/smart-money/institutional/filers",
+        "/smart-money/institutional/filers/{cik}",
+        "/smart-money/institutional/leaders",
       ]),
     );
   });
@@ -192,6 +200,10 @@ describe("contract fuzz over /openapi.json", () => {
       expect.arrayContaining([
         "GET /smart-money/dark-pool/{symbol}/summary date",
         "GET /smart-money/institutional/{symbol}/insiders since",
+        "GET /smart-money/market/prints since",
+        "GET /smart-money/market/insider-clusters since",
+        "GET /smart-money/market/leaders as_of",
+        "GET /smart-money/institutional/leaders period",
         "POST /smart-money/ingest/{kind} filed_date",
         "POST /smart-money/ingest/{kind} week_start",
       ]),

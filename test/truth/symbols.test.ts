@@ -77,10 +77,22 @@ describe.each(engines())("FINRA class and preferred symbols through the API on %
   });
 
   it("lists each FINRA symbol once, in the canonical form", async () => {
-    const body = (await (await t.app.request("/smart-money/symbols")).json()) as {
-      symbols: { symbol: string }[];
-    };
-    const listed = body.symbols.map((s) => s.symbol);
+    // The list is paged (issue 12: 50 by default, at most 1,000 a page), so walk every page.
+    const listed: string[] = [];
+    let offset: number | null = 0;
+    while (offset !== null) {
+      const body = (await (
+        await t.app.request(`/smart-money/symbols?limit=1000&offset=${offset}`)
+      ).json()) as {
+        symbols: { symbol: string }[];
+        total: number;
+        next_offset: number | null;
+      };
+      expect(body.total).toBe(new Set(rows.map((r) => r.symbol)).size);
+      listed.push(...body.symbols.map((s) => s.symbol));
+      offset = body.next_offset;
+    }
+    expect(new Set(listed).size).toBe(listed.length);
     expect(listed.length).toBe(new Set(rows.map((r) => r.symbol)).size);
     expect(listed.filter((s) => /[a-z/]/.test(s))).toEqual([]);
     expect(listed).toContain("BRK.B");

@@ -21,7 +21,11 @@ const holdersEndpoint = sm.institutional[":symbol"].holders;
 const institutionalFlowEndpoint = sm.institutional[":symbol"].flow;
 const positioningEndpoint = sm.blocks[":symbol"]["options-positioning"];
 
-export type SymbolsPayload = InferResponseType<typeof symbolsEndpoint.$get, 200>;
+/** The JSON answer (the route also answers CSV, typed as a string). */
+export type SymbolsPayload = Extract<
+  InferResponseType<typeof symbolsEndpoint.$get, 200>,
+  { symbols: unknown }
+>;
 export type SymbolInfo = SymbolsPayload["symbols"][number];
 /**
  * The dashboard route declares its body with `z.custom<DashboardPayload>()` behind a helper typed
@@ -95,9 +99,10 @@ export async function fetchMeta(signal?: AbortSignal): Promise<ServerMeta> {
   throw await failure(res);
 }
 
+/** The most active symbols (the server ranks and pages; 1,000 is its page maximum) for the picker. */
 export async function fetchSymbols(signal?: AbortSignal): Promise<SymbolsPayload> {
-  const res = await send(() => symbolsEndpoint.$get(undefined, init(signal)));
-  if (res.ok) return await res.json();
+  const res = await send(() => symbolsEndpoint.$get({ query: { limit: "1000" } }, init(signal)));
+  if (res.ok) return (await res.json()) as SymbolsPayload;
   throw await failure(res);
 }
 

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   boolean,
   date,
@@ -54,7 +55,14 @@ export const prints = pgTable(
   },
   // The primary key's b-tree (symbol, ts, trade_key) also serves "a symbol's prints by time", newest first
   // (a backward scan), so no second index slows every insert down.
-  (t) => [primaryKey({ columns: [t.symbol, t.ts, t.tradeKey] })],
+  (t) => [
+    primaryKey({ columns: [t.symbol, t.ts, t.tradeKey] }),
+    // The market tape (/market/prints): large off-exchange prints across symbols, newest first. Partial, so
+    // only prints worth $100k or more (TAPE_MIN_VALUE_USD) pay for it on insert.
+    index("prints_tape_idx")
+      .on(t.ts.desc(), t.symbol.desc(), t.tradeKey.desc())
+      .where(sql`is_off_exchange and correction < 7 and value_usd >= 100000`),
+  ],
 );
 
 /** Daily OHLCV bars: consolidated volume and prices, the denominator of the dark-pool ratio. */

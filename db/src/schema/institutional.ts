@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   boolean,
   date,
@@ -147,6 +148,10 @@ export const insiderTransactions = pgTable(
   (t) => [
     primaryKey({ columns: [t.issuerCik, t.accession, t.tableName, t.rowIndex] }),
     index("insider_transactions_symbol_date_idx").on(t.issuerSymbol, t.transactionDate),
+    // Market-wide insider buys/sells and cluster buys: open-market trades by date across issuers.
+    index("insider_transactions_open_market_date_idx")
+      .on(t.transactionDate)
+      .where(sql`code in ('P', 'S') and not is_derivative`),
     index("insider_transactions_issuer_published_idx").on(t.issuerCik, t.publishedAt),
   ],
 );

@@ -1,4 +1,13 @@
-import { bigint, date, doublePrecision, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  date,
+  doublePrecision,
+  index,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from "drizzle-orm/pg-core";
 
 const count = (name: string) => bigint(name, { mode: "number" }).notNull().default(0);
 const total = (name: string) => doublePrecision(name).notNull().default(0);
@@ -48,7 +57,8 @@ export const printDayRollups = pgTable(
     largeBullValueUsd: total("large_bull_value_usd"),
     largeBearValueUsd: total("large_bear_value_usd"),
   },
-  (t) => [primaryKey({ columns: [t.symbol, t.day] })],
+  // By day: the market views read one day across all symbols.
+  (t) => [primaryKey({ columns: [t.symbol, t.day] }), index("print_day_rollups_day_idx").on(t.day)],
 );
 
 /**

@@ -5,7 +5,6 @@
  * deterministic per symbol and day (a second run stores nothing new).
  */
 import type { Db } from "@smt/db";
-import { insertOpenInterest, insertOptionPrints } from "../blocks/blocks.store";
 import type { OptionRight } from "../blocks/occ";
 import {
   CONTRACT_MULTIPLIER,
@@ -16,6 +15,7 @@ import {
   optionSentiment,
   optionSide,
 } from "../blocks/options.parse";
+import { insertOpenInterest, insertOptionPrints } from "../blocks/options.store";
 import { addDays } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
 import { type Parsed, parsedOk } from "../lib/records";

@@ -1,0 +1,313 @@
+/**
+ * Market-wide reads of the darkpool area's tables (short_volume, print_day_rollups, prints, daily_bars):
+ * one row per symbol for a day, the market tape of large prints, and symbol activity for the search.
+ * Every read is point in time: only rows published by `asOf` (and prints at or before it) count.
+ * The market area (server/src/market) composes these; the formulas are in docs/methodology.md "Market".
+ */
+import { type Db, rowsOf } from "@smt/db";
+import { sql } from "drizzle-orm";
+import { etDayBounds } from "../lib/et-time";
+import { dateOrNull, num, numOrNull } from "../lib/row-values";
+import { offExchangeRatio } from "./ratio";
+
+/** The tape lists prints worth at least this (USD); the partial index `prints_tape_idx` holds exactly these. */
+export const TAPE_MIN_VALUE_USD = 100_000;
+/** Trailing days with prints behind `unusual_volume`, and the fewest that make a baseline. */
+export const UNUSUAL_TRAILING_DAYS = 20;
+export const UNUSUAL_MIN_BASELINE_DAYS = 5;
+
+export interface FinraDayRow {
+  symbol: string;
+  short_volume: number;
+  short_exempt_volume: number | null;
+  /** Volume reported to FINRA's facilities (off-exchange only). */
+  total_volume: number;
+  /** `CNMS`, or `facilities` when the consolidated file is missing and the facility files are summed. */
+  basis: "CNMS" | "facilities";
+}
+
+export interface SourceCount {
+  source: string;
+  rows: number;
+  latest_ref: string | null;
+}
+
+export interface FinraDay {
+  day: string | null;
+  latestPublished: Date | null;
+  rows: FinraDayRow[];
+  sources: SourceCount[];
+}
+
+/**
+ * FINRA Reg SHO short volume of the latest day published by `asOf`, per symbol: the consolidated CNMS
+ * row, else the sum of the facility files (ORF excluded), as the per-symbol views and the DIX read it.
+ */
+export async function finraDay(db: Db, asOf: Date): Promise<FinraDay> {
+  const at = asOf.toISOString();
+  const dayRow = rowsOf<{ day: string | null }>(
+    await db.execute(
+      sql`select max(day)::text as day from short_volume where published_at <= ${at}::timestamptz`,
+    ),
+  )[0];
+  const day = dayRow?.day ?? null;
+  if (day === null) return { day: null, latestPublished: null, rows: [], sources: [] };
+  const sources = rowsOf<{ source: string; rows: unknown; latest_ref: string | null }>(
+    await db.execute(sql`
+      select source, count(*) as rows, max(source_ref) as latest_ref from short_volume
+      where day = ${day}::date and published_at <= ${at}::timestamptz group by source order by source`),
+  ).map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref }));
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select symbol, bool_or(facility = 'CNMS') as cnms,
+        coalesce(max(short_volume) filter (where facility = 'CNMS'),
+                 sum(short_volume) filter (where facility not in ('CNMS', 'FORF'))) as short_volume,
+        coalesce(max(short_exempt_volume) filter (where facility = 'CNMS'),
+                 sum(short_exempt_volume) filter (where facility not in ('CNMS', 'FORF'))) as short_exempt_volume,
+        coalesce(max(total_volume) filter (where facility = 'CNMS'),
+                 sum(total_volume) filter (where facility not in ('CNMS', 'FORF'))) as total_volume,
+        max(published_at) as published_at
+      from short_volume where day = ${day}::date and published_at <= ${at}::timestamptz
+      group by symbol`),
+  );
+  let latest: Date | null = null;
+  const out: FinraDayRow[] = [];
+  for (const r of rows) {
+    const published = dateOrNull(r.published_at);
+    if (published && (latest === null || published > latest)) latest = published;
+    if (r.total_volume === null || r.total_volume === undefined) continue;
+    out.push({
+      symbol: String(r.symbol),
+      short_volume: num(r.short_volume),
+      short_exempt_volume: numOrNull(r.short_exempt_volume),
+      total_volume: num(r.total_volume),
+      basis: r.cnms ? "CNMS" : "facilities",
+    });
+  }
+  return { day, latestPublished: latest, rows: out, sources };
+}
+
+export interface PrintDayRow {
+  symbol: string;
+  off_prints: number;
+  off_volume: number;
+  off_value_usd: number;
+  lit_volume: number;
+  /** Block-eligible off-exchange prints of at least $1M. */
+  block_count: number;
+  block_value_usd: number;
+  block_bullish_value_usd: number;
+  block_bearish_value_usd: number;
+  /** Off-exchange volume / consolidated volume (docs/methodology.md "Off-exchange ratio"); null when unknown. */
+  dark_pool_ratio: number | null;
+  consolidated_volume: number | null;
+  consolidated_volume_source: string | null;
+  /** Mean off-exchange volume of the previous days with prints (up to 20); null with fewer than 5. */
+  trailing_avg_off_volume: number | null;
+  trailing_days: number;
+  /** off_volume / trailing_avg_off_volume. */
+  unusual_volume: number | null;
+}
+
+export interface PrintDay {
+  day: string | null;
+  latestPublished: Date | null;
+  rows: PrintDayRow[];
+}
+
+const AGGREGATES = sql.raw(`
+  count(*) filter (where is_off_exchange) as off_prints,
+  coalesce(sum(size) filter (where is_off_exchange), 0) as off_volume,
+  coalesce(sum(value_usd) filter (where is_off_exchange), 0) as off_value_usd,
+  coalesce(sum(size) filter (where not is_off_exchange), 0) as lit_volume,
+  count(*) filter (where is_off_exchange and block_eligible and value_usd >= 1000000) as large_count,
+  coalesce(sum(value_usd) filter (where is_off_exchange and block_eligible and value_usd >= 1000000), 0) as large_value_usd,
+  coalesce(sum(value_usd) filter (where is_off_exchange and block_eligible and value_usd >= 1000000 and sentiment = 'bullish'), 0) as large_bull_value_usd,
+  coalesce(sum(value_usd) filter (where is_off_exchange and block_eligible and value_usd >= 1000000 and sentiment = 'bearish'), 0) as large_bear_value_usd,
+  max(published_at) as max_published_at`);
+
+/**
+ * Per symbol, the latest New York day with an off-exchange print at or before `asOf`: off-exchange
+ * volume and value, blocks, the off-exchange ratio and the multiple of the trailing average volume.
+ * A day's rollup row is used when all of it is known at `asOf` (its last print and publication are not
+ * after it); otherwise that symbol's day is summed from its prints with the same filters.
+ */
+export async function printDay(db: Db, asOf: Date): Promise<PrintDay> {
+  const at = asOf.toISOString();
+  const dayRow = rowsOf<{ day: string | null }>(
+    await db.execute(sql`
+      select max(day)::text as day from print_day_rollups
+      where off_prints > 0 and min_ts <= ${at}::timestamptz`),
+  )[0];
+  const day = dayRow?.day ?? null;
+  if (day === null) return { day: null, latestPublished: null, rows: [] };
+  const { start, end } = etDayBounds(day);
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      with r as (select * from print_day_rollups where day = ${day}::date),
+      agg as (
+        select symbol, off_prints, off_volume, off_value_usd, lit_volume, large_count, large_value_usd,
+          large_bull_value_usd, large_bear_value_usd, max_published_at
+        from r where max_ts <= ${at}::timestamptz and max_published_at <= ${at}::timestamptz
+        union all
+        select symbol, ${AGGREGATES} from prints
+        where symbol in (select symbol from r where not (max_ts <= ${at}::timestamptz and max_published_at <= ${at}::timestamptz))
+          and ts >= ${start.toISOString()}::timestamptz and ts < ${end.toISOString()}::timestamptz
+          and ts <= ${at}::timestamptz and published_at <= ${at}::timestamptz and correction < 7
+        group by symbol
+      ),
+      hist as (
+        select symbol, avg(off_volume) as avg_off, count(*) as n from (
+          select symbol, off_volume,
+            row_number() over (partition by symbol order by day desc) as rn
+          from print_day_rollups
+          where day < ${day}::date and day >= ${day}::date - 60::int and off_prints > 0
+            and max_published_at <= ${at}::timestamptz
+        ) t where rn <= ${UNUSUAL_TRAILING_DAYS} group by symbol
+      ),
+      bars as (
+        select distinct on (symbol) symbol, volume, source from daily_bars
+        where day = ${day}::date and published_at <= ${at}::timestamptz and source <> 'derived_from_prints'
+        order by symbol, published_at, source
+      )
+      select agg.*, hist.avg_off, hist.n as trailing_n, bars.volume as bar_volume, bars.source as bar_source
+      from agg left join hist using (symbol) left join bars using (symbol)
+      where agg.off_prints > 0`),
+  );
+  let latest: Date | null = null;
+  const out = rows.map((r): PrintDayRow => {
+    const published = dateOrNull(r.max_published_at);
+    if (published && (latest === null || published > latest)) latest = published;
+    const off = num(r.off_volume);
+    const trailingDays = num(r.trailing_n);
+    const avg = trailingDays >= UNUSUAL_MIN_BASELINE_DAYS ? num(r.avg_off) : null;
+    const ratio = offExchangeRatio({
+      offExchangeShares: off,
+      litShares: num(r.lit_volume),
+      bar: r.bar_volume == null ? undefined : { volume: num(r.bar_volume), source: String(r.bar_source) },
+    });
+    return {
+      symbol: String(r.symbol),
+      off_prints: num(r.off_prints),
+      off_volume: off,
+      off_value_usd: num(r.off_value_usd),
+      lit_volume: num(r.lit_volume),
+      block_count: num(r.large_count),
+      block_value_usd: num(r.large_value_usd),
+      block_bullish_value_usd: num(r.large_bull_value_usd),
+      block_bearish_value_usd: num(r.large_bear_value_usd),
+      dark_pool_ratio: ratio.ratio,
+      consolidated_volume: ratio.marketVolume,
+      consolidated_volume_source: ratio.source,
+      trailing_avg_off_volume: avg,
+      trailing_days: trailingDays,
+      unusual_volume: avg !== null && avg > 0 ? off / avg : null,
+    };
+  });
+  return { day, latestPublished: latest, rows: out };
+}
+
+export interface TapePrint {
+  symbol: string;
+  /** ISO 8601 UTC with the stored microseconds (the cursor needs them). */
+  ts: string;
+  trade_key: string;
+  price: number;
+  size: number;
+  value_usd: number;
+  exchange: string;
+  trf_id: number | null;
+  side: string;
+  sentiment: string;
+  premium_discount_pct: number | null;
+  block_eligible: boolean;
+  extended_hours: boolean;
+  source: string;
+  source_ref: string;
+  published_at: string;
+}
+
+/** Position after the last row of a page: newest-first order is (ts, symbol, trade_key) descending. */
+export interface TapeCursor {
+  ts: string;
+  symbol: string;
+  tradeKey: string;
+}
+
+export interface TapeQuery {
+  asOf: Date;
+  minValueUsd: number;
+  since?: Date | undefined;
+  until?: Date | undefined;
+  limit: number;
+  after?: TapeCursor | undefined;
+}
+
+/**
+ * Off-exchange prints across all symbols, newest first, worth at least `minValueUsd` (never under
+ * TAPE_MIN_VALUE_USD), at or before `asOf` and published by it, corrections and cancels excluded.
+ * Keyset pagination on (ts, symbol, trade_key).
+ */
+export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
+  const at = q.asOf.toISOString();
+  const until = q.until && q.until < q.asOf ? q.until.toISOString() : at;
+  const min = Math.max(TAPE_MIN_VALUE_USD, q.minValueUsd);
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select symbol, to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ts, trade_key, price, size, value_usd, exchange, trf_id, side, sentiment,
+        premium_discount_pct, block_eligible, extended_hours, source, source_ref, published_at
+      from prints
+      where is_off_exchange and correction < 7 and value_usd >= ${TAPE_MIN_VALUE_USD} and value_usd >= ${min}
+        and ts <= ${until}::timestamptz and published_at <= ${at}::timestamptz
+        ${q.since ? sql`and ts >= ${q.since.toISOString()}::timestamptz` : sql``}
+        ${q.after ? sql`and (ts, symbol, trade_key) < (${q.after.ts}::timestamptz, ${q.after.symbol}, ${q.after.tradeKey})` : sql``}
+      order by ts desc nulls last, symbol desc nulls last, trade_key desc nulls last
+      limit ${q.limit}`),
+  );
+  return rows.map((r) => ({
+    symbol: String(r.symbol),
+    ts: String(r.ts),
+    trade_key: String(r.trade_key),
+    price: num(r.price),
+    size: num(r.size),
+    value_usd: num(r.value_usd),
+    exchange: String(r.exchange),
+    trf_id: numOrNull(r.trf_id),
+    side: String(r.side),
+    sentiment: String(r.sentiment),
+    premium_discount_pct: numOrNull(r.premium_discount_pct),
+    block_eligible: Boolean(r.block_eligible),
+    extended_hours: Boolean(r.extended_hours),
+    source: String(r.source),
+    source_ref: String(r.source_ref),
+    published_at: new Date(r.published_at as string).toISOString(),
+  }));
+}
+
+/**
+ * Activity of symbols for ranking the search: off-exchange shares of the latest FINRA day and of the
+ * latest print day (both market-wide days), the larger of the two. `symbols` null: the top `limit`.
+ */
+export async function symbolActivity(
+  db: Db,
+  symbols: string[] | null,
+  limit: number,
+): Promise<Map<string, number>> {
+  const only = (col: string) =>
+    symbols === null ? sql`` : sql`and ${sql.raw(col)} = any(${sql.param(symbols)}::text[])`;
+  const rows = rowsOf<{ symbol: string; activity: unknown }>(
+    await db.execute(sql`
+      with f as (
+        select symbol, coalesce(max(total_volume) filter (where facility = 'CNMS'),
+          sum(total_volume) filter (where facility not in ('CNMS', 'FORF'))) as v
+        from short_volume where day = (select max(day) from short_volume) ${only("symbol")}
+        group by symbol
+      ), p as (
+        select symbol, off_volume as v from print_day_rollups
+        where day = (select max(day) from print_day_rollups) ${only("symbol")}
+      )
+      select symbol, max(v) as activity from (select * from f union all select * from p) x
+      where v is not null group by symbol order by 2 desc, 1 limit ${limit}`),
+  );
+  return new Map(rows.map((r) => [r.symbol, num(r.activity)]));
+}

@@ -1,0 +1,485 @@
+/**
+ * Market-wide reads of the institutional area's tables (13F filings and holdings, Form 4, securities):
+ * insider buying and selling per issuer over a window, cluster buys across the market, quarter-on-quarter
+ * 13F changes per security, filer search and one filer's portfolio. Point in time: only rows published
+ * by `asOf`. Formulas: docs/methodology.md "Market".
+ */
+import { type Db, rowsOf } from "@smt/db";
+import { type SQL, sql } from "drizzle-orm";
+import { addDays, etDateOf } from "../lib/et-time";
+import { num, numOrNull } from "../lib/row-values";
+import { clusterBuys, previousQuarterEnd } from "./institutional.signals";
+
+/** Which CUSIP source wins for a symbol mapping (the same ranking as the per-symbol views). */
+const SOURCE_RANK = sql.raw(
+  `case source when 'user_csv' then 0 when 'openfigi' then 1 when 'demo' then 3 else 2 end`,
+);
+const BEST_SECURITIES = sql`(select distinct on (cusip) cusip, symbol, name from securities
+  order by cusip, ${SOURCE_RANK}, published_at desc)`;
+
+type SourceCount = { source: string; rows: number; latest_ref: string | null };
+
+const sourcesOf = (rows: { source: string; rows: unknown; latest_ref: string | null }[]): SourceCount[] =>
+  rows.map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref }));
+
+export interface InsiderWindowRow {
+  symbol: string;
+  issuer_cik: string;
+  issuer_name: string | null;
+  buy_value_usd: number;
+  buy_shares: number;
+  buy_transactions: number;
+  buyers: number;
+  sell_value_usd: number;
+  sell_shares: number;
+  sell_transactions: number;
+  sellers: number;
+  planned_sell_transactions: number;
+}
+
+export interface InsiderWindow {
+  from: string;
+  to: string;
+  latestPublished: Date | null;
+  rows: InsiderWindowRow[];
+  sources: SourceCount[];
+}
+
+const OPEN_MARKET = sql`t.table_name like '%Transaction' and not t.is_derivative and t.code in ('P', 'S')`;
+
+/** Open-market purchases (P) and sales (S) per issuer dated in the `days` New York days ending at `asOf`. */
+export async function insiderWindow(db: Db, asOf: Date, days: number): Promise<InsiderWindow> {
+  const at = asOf.toISOString();
+  const to = etDateOf(asOf.getTime());
+  const from = addDays(to, -(days - 1));
+  const where = sql`${OPEN_MARKET} and t.transaction_date >= ${from}::date and t.transaction_date <= ${to}::date
+    and t.published_at <= ${at}::timestamptz and t.issuer_symbol is not null`;
+  const value = sql`coalesce(t.value_usd, t.shares * t.price_usd, 0)`;
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select t.issuer_symbol as symbol, t.issuer_cik, max(f.issuer_name) as issuer_name,
+        coalesce(sum(${value}) filter (where t.code = 'P'), 0) as buy_value,
+        coalesce(sum(t.shares) filter (where t.code = 'P'), 0) as buy_shares,
+        count(*) filter (where t.code = 'P') as buy_n,
+        count(distinct t.owner_cik) filter (where t.code = 'P') as buyers,
+        coalesce(sum(${value}) filter (where t.code = 'S'), 0) as sell_value,
+        coalesce(sum(t.shares) filter (where t.code = 'S'), 0) as sell_shares,
+        count(*) filter (where t.code = 'S') as sell_n,
+        count(distinct t.owner_cik) filter (where t.code = 'S') as sellers,
+        count(*) filter (where t.code = 'S' and t.aff10b5_one) as planned,
+        max(t.published_at) as published_at
+      from insider_transactions t left join insider_filings f on f.accession = t.accession
+      where ${where}
+      group by t.issuer_symbol, t.issuer_cik`),
+  );
+  const sources = sourcesOf(
+    rowsOf(
+      await db.execute(sql`
+        select t.source, count(*) as rows, max(t.accession) as latest_ref from insider_transactions t
+        where ${where} group by t.source order by t.source`),
+    ),
+  );
+  let latest: Date | null = null;
+  const out = rows.map((r): InsiderWindowRow => {
+    const published = new Date(r.published_at as string);
+    if (latest === null || published > latest) latest = published;
+    return {
+      symbol: String(r.symbol),
+      issuer_cik: String(r.issuer_cik),
+      issuer_name: (r.issuer_name as string | null) ?? null,
+      buy_value_usd: num(r.buy_value),
+      buy_shares: num(r.buy_shares),
+      buy_transactions: num(r.buy_n),
+      buyers: num(r.buyers),
+      sell_value_usd: num(r.sell_value),
+      sell_shares: num(r.sell_shares),
+      sell_transactions: num(r.sell_n),
+      sellers: num(r.sellers),
+      planned_sell_transactions: num(r.planned),
+    };
+  });
+  return { from, to, latestPublished: latest, rows: out, sources };
+}
+
+export interface MarketCluster {
+  symbol: string | null;
+  issuer_cik: string;
+  issuer_name: string | null;
+  start: string;
+  end: string;
+  insiders: number;
+  insider_names: string[];
+  transactions: number;
+  shares: number;
+  value_usd: number;
+}
+
+/**
+ * Cluster buys across the market: per issuer, the clusters of `clusterBuys` (institutional.signals.ts, the
+ * per-symbol definition: at least `minInsiders` distinct reporting owners with open-market purchases
+ * inside `windowDays` days) that end on or after `since` and by the New York date of `asOf`.
+ */
+export async function insiderClusters(
+  db: Db,
+  q: { asOf: Date; since: string; minInsiders: number; windowDays: number },
+): Promise<{ clusters: MarketCluster[]; latestPublished: Date | null; sources: SourceCount[] }> {
+  const at = q.asOf.toISOString();
+  const to = etDateOf(q.asOf.getTime());
+  const where = sql`t.table_name like '%Transaction' and not t.is_derivative and t.code = 'P'
+    and t.transaction_date >= ${addDays(q.since, -(q.windowDays - 1))}::date and t.transaction_date <= ${to}::date
+    and t.published_at <= ${at}::timestamptz`;
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select t.issuer_cik, t.issuer_symbol, f.issuer_name, t.owner_cik, t.owner_name,
+        t.transaction_date::text as transaction_date, t.shares,
+        coalesce(t.value_usd, t.shares * t.price_usd) as value_usd, t.published_at
+      from insider_transactions t left join insider_filings f on f.accession = t.accession
+      where ${where}
+      order by t.issuer_cik, t.transaction_date`),
+  );
+  const sources = sourcesOf(
+    rowsOf(
+      await db.execute(sql`
+        select t.source, count(*) as rows, max(t.accession) as latest_ref from insider_transactions t
+        where ${where} group by t.source order by t.source`),
+    ),
+  );
+  const byIssuer = new Map<string, Record<string, unknown>[]>();
+  let latest: Date | null = null;
+  for (const r of rows) {
+    const published = new Date(r.published_at as string);
+    if (latest === null || published > latest) latest = published;
+    const list = byIssuer.get(String(r.issuer_cik)) ?? [];
+    list.push(r);
+    byIssuer.set(String(r.issuer_cik), list);
+  }
+  const clusters: MarketCluster[] = [];
+  for (const [issuer, list] of byIssuer) {
+    const trades = list.map((r) => ({
+      ownerCik: String(r.owner_cik),
+      transactionDate: String(r.transaction_date),
+      code: "P",
+      shares: numOrNull(r.shares),
+      sharesOwnedAfter: null,
+      valueUsd: numOrNull(r.value_usd),
+      aff10b5One: null,
+      isDerivative: false,
+    }));
+    for (const c of clusterBuys(trades, q.minInsiders, q.windowDays)) {
+      if (c.end < q.since) continue;
+      const inside = list.filter(
+        (r) => String(r.transaction_date) >= c.start && String(r.transaction_date) <= c.end,
+      );
+      const last = list[list.length - 1] as Record<string, unknown>;
+      clusters.push({
+        symbol: (last.issuer_symbol as string | null) ?? null,
+        issuer_cik: issuer,
+        issuer_name: (last.issuer_name as string | null) ?? null,
+        start: c.start,
+        end: c.end,
+        insiders: c.insiders,
+        insider_names: [...new Set(inside.map((r) => String(r.owner_name ?? r.owner_cik)))].sort(),
+        transactions: inside.length,
+        shares: inside.reduce((s, r) => s + num(r.shares), 0),
+        value_usd: c.valueUsd,
+      });
+    }
+  }
+  clusters.sort((a, b) => b.end.localeCompare(a.end) || b.value_usd - a.value_usd);
+  return { clusters, latestPublished: latest, sources };
+}
+
+/** The newest quarter with a 13F report published by `asOf` (null when none). */
+export async function latestThirteenFPeriod(db: Db, asOf: Date): Promise<string | null> {
+  const r = rowsOf<{ period: string | null }>(
+    await db.execute(sql`
+      select max(period_of_report)::text as period from thirteenf_filings
+      where published_at <= ${asOf.toISOString()}::timestamptz and coalesce(report_type, '') <> '13F NOTICE'`),
+  )[0];
+  return r?.period ?? null;
+}
+
+/**
+ * The accessions making up each filer's report for the periods, as known at `asOf`: the latest original
+ * or restatement, plus NEW HOLDINGS amendments published after it (the rule of the per-symbol views).
+ */
+function effectiveFilings(periods: string[], asOf: Date, filerCik?: string): SQL {
+  return sql`
+    with f as (
+      select accession, filer_cik, filer_name, period_of_report, amendment_type, published_at from thirteenf_filings
+      where period_of_report = any(${sql.param(periods)}::date[]) and published_at <= ${asOf.toISOString()}::timestamptz
+        and coalesce(report_type, '') <> '13F NOTICE' ${filerCik ? sql`and filer_cik = ${filerCik}` : sql``}
+    ), base as (
+      select distinct on (period_of_report, filer_cik) period_of_report, filer_cik, accession, published_at from f
+      where amendment_type is distinct from 'NEW HOLDINGS'
+      order by period_of_report, filer_cik, published_at desc, accession desc
+    )
+    select b.period_of_report, b.filer_cik, b.accession from base b
+    union all
+    select f.period_of_report, f.filer_cik, f.accession from f
+    join base b on b.filer_cik = f.filer_cik and b.period_of_report = f.period_of_report
+    where f.amendment_type = 'NEW HOLDINGS' and f.published_at > b.published_at`;
+}
+
+/** Share positions (SH rows without put/call) per period, filer and CUSIP over the effective reports. */
+function positions(): SQL {
+  return sql`
+    select e.period_of_report as period, e.filer_cik, h.cusip, max(h.name_of_issuer) as name,
+      sum(case when h.shares_type = 'SH' and h.put_call is null then h.shares_or_principal else 0 end) as shares,
+      sum(case when h.put_call is null then h.value_usd else 0 end) as value_usd
+    from eff e join thirteenf_holdings h on h.accession = e.accession
+    group by 1, 2, 3`;
+}
+
+export interface QuarterChangeRow {
+  symbol: string | null;
+  cusip: string;
+  name: string | null;
+  holders: number;
+  new_positions: number;
+  sold_out: number;
+  increased: number;
+  decreased: number;
+  /** Current holders whose prior-quarter report is not loaded (not counted as new). */
+  unknown: number;
+  /** Prior holders with no report for this quarter yet (not counted as sold out). */
+  not_reported: number;
+  shares: number;
+  value_usd: number;
+  /** Over filers whose both quarters are known. */
+  change_shares: number;
+  net_change_percentage: number | null;
+  /** change_shares x (value_usd / shares): the change at this quarter's reported price. */
+  net_change_value_usd: number | null;
+}
+
+export interface QuarterChanges {
+  period: string | null;
+  prior_period: string | null;
+  filers: number;
+  latestPublished: Date | null;
+  rows: QuarterChangeRow[];
+}
+
+/** Quarter-on-quarter 13F changes per security across all filers (docs/institutional.md "Net change"). */
+export async function quarterChanges(db: Db, asOf: Date, requested?: string): Promise<QuarterChanges> {
+  const period = requested ?? (await latestThirteenFPeriod(db, asOf));
+  if (period === null)
+    return { period: null, prior_period: null, filers: 0, latestPublished: null, rows: [] };
+  const prior = previousQuarterEnd(period);
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      with eff as (${effectiveFilings([period, prior], asOf)}),
+      pos as (${positions()}),
+      rep_now as (select distinct filer_cik from eff where period_of_report = ${period}::date),
+      rep_prev as (select distinct filer_cik from eff where period_of_report = ${prior}::date),
+      n as (select * from pos where period = ${period}::date and shares > 0),
+      p as (select * from pos where period = ${prior}::date and shares > 0),
+      j as (
+        select coalesce(n.cusip, p.cusip) as cusip, coalesce(n.name, p.name) as name,
+          n.shares as now_sh, n.value_usd as now_val, p.shares as prev_sh,
+          coalesce(n.filer_cik, p.filer_cik) in (select filer_cik from rep_now) as in_now,
+          coalesce(n.filer_cik, p.filer_cik) in (select filer_cik from rep_prev) as in_prev
+        from n full join p on n.filer_cik = p.filer_cik and n.cusip = p.cusip
+      )
+      select j.cusip, max(j.name) as name, max(s.symbol) as symbol,
+        count(*) filter (where now_sh > 0) as holders,
+        count(*) filter (where now_sh > 0 and prev_sh is null and in_prev) as new_positions,
+        count(*) filter (where now_sh is null and prev_sh > 0 and in_now) as sold_out,
+        count(*) filter (where now_sh > prev_sh) as increased,
+        count(*) filter (where now_sh < prev_sh) as decreased,
+        count(*) filter (where now_sh > 0 and not in_prev) as unknown,
+        count(*) filter (where prev_sh > 0 and not in_now) as not_reported,
+        coalesce(sum(now_sh), 0) as shares, coalesce(sum(now_val), 0) as value_usd,
+        coalesce(sum(now_sh) filter (where in_now and in_prev), 0) as known_now,
+        coalesce(sum(prev_sh) filter (where in_now and in_prev), 0) as known_prev
+      from j left join ${BEST_SECURITIES} s on s.cusip = j.cusip
+      group by j.cusip`),
+  );
+  const meta = rowsOf<{ filers: unknown; published_at: string | null }>(
+    await db.execute(sql`
+      select count(distinct filer_cik) as filers, max(published_at) as published_at from thirteenf_filings
+      where period_of_report = ${period}::date and published_at <= ${asOf.toISOString()}::timestamptz`),
+  )[0];
+  return {
+    period,
+    prior_period: prior,
+    filers: num(meta?.filers),
+    latestPublished: meta?.published_at ? new Date(meta.published_at) : null,
+    rows: rows.map((r): QuarterChangeRow => {
+      const shares = num(r.shares);
+      const value = num(r.value_usd);
+      const change = num(r.known_now) - num(r.known_prev);
+      const prev = num(r.known_prev);
+      return {
+        symbol: (r.symbol as string | null) ?? null,
+        cusip: String(r.cusip),
+        name: (r.name as string | null) ?? null,
+        holders: num(r.holders),
+        new_positions: num(r.new_positions),
+        sold_out: num(r.sold_out),
+        increased: num(r.increased),
+        decreased: num(r.decreased),
+        unknown: num(r.unknown),
+        not_reported: num(r.not_reported),
+        shares,
+        value_usd: value,
+        change_shares: change,
+        net_change_percentage: prev > 0 ? (change / prev) * 100 : null,
+        net_change_value_usd: shares > 0 ? change * (value / shares) : null,
+      };
+    }),
+  };
+}
+
+export interface FilerMatch {
+  cik: string;
+  name: string | null;
+  latest_period: string;
+  periods: number;
+  latest_value_usd: number | null;
+}
+
+/** 13F filers by CIK (digits, zero padded) or name prefix / word, published by `asOf`; biggest first. */
+export async function searchFilers(db: Db, q: string, asOf: Date, limit: number): Promise<FilerMatch[]> {
+  const digits = /^\d{1,10}$/.test(q) ? q.padStart(10, "0") : null;
+  const lower = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+  const match = digits
+    ? sql`filer_cik = ${digits}`
+    : sql`(lower(filer_name) like ${`${lower}%`} or lower(filer_name) like ${`% ${lower}%`})`;
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select filer_cik, max(filer_name) as name, max(period_of_report)::text as latest_period,
+        count(distinct period_of_report) as periods,
+        (array_agg(table_value_total order by period_of_report desc, published_at desc))[1] as latest_value
+      from thirteenf_filings
+      where published_at <= ${asOf.toISOString()}::timestamptz and ${match}
+      group by filer_cik
+      order by max(period_of_report) desc, 5 desc nulls last, filer_cik
+      limit ${limit}`),
+  );
+  return rows.map((r) => ({
+    cik: String(r.filer_cik),
+    name: (r.name as string | null) ?? null,
+    latest_period: String(r.latest_period),
+    periods: num(r.periods),
+    latest_value_usd: numOrNull(r.latest_value),
+  }));
+}
+
+export interface FilerHolding {
+  symbol: string | null;
+  cusip: string;
+  name: string | null;
+  shares: number;
+  value_usd: number;
+  weight: number;
+  prior_shares: number | null;
+  change_shares: number | null;
+  change_type: "new" | "increased" | "decreased" | "unchanged" | "sold_out" | "unknown";
+}
+
+export interface FilerPortfolio {
+  cik: string;
+  name: string | null;
+  period: string;
+  prior_period: string;
+  prior_reported: boolean;
+  accessions: string[];
+  published_at: string | null;
+  holdings: FilerHolding[];
+}
+
+/** One filer's share positions for a period (default: its newest published by `asOf`) against the prior. */
+export async function filerPortfolio(
+  db: Db,
+  cik: string,
+  asOf: Date,
+  requested?: string,
+): Promise<FilerPortfolio | null> {
+  const at = asOf.toISOString();
+  const head = rowsOf<{ name: string | null; period: string | null }>(
+    await db.execute(sql`
+      select max(filer_name) as name, max(period_of_report)::text as period from thirteenf_filings
+      where filer_cik = ${cik} and published_at <= ${at}::timestamptz and coalesce(report_type, '') <> '13F NOTICE'`),
+  )[0];
+  if (!head?.period) return null;
+  const period = requested ?? head.period;
+  const prior = previousQuarterEnd(period);
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      with eff as (${effectiveFilings([period, prior], asOf, cik)}),
+      pos as (${positions()}),
+      n as (select * from pos where period = ${period}::date),
+      p as (select * from pos where period = ${prior}::date and shares > 0)
+      select coalesce(n.cusip, p.cusip) as cusip, coalesce(n.name, p.name) as name, s.symbol,
+        n.shares as now_sh, n.value_usd as now_val, p.shares as prev_sh
+      from n full join p on n.cusip = p.cusip
+      left join ${BEST_SECURITIES} s on s.cusip = coalesce(n.cusip, p.cusip)`),
+  );
+  const meta = rowsOf<{ period: string; accession: string; published_at: string }>(
+    await db.execute(sql`
+      with eff as (${effectiveFilings([period, prior], asOf, cik)})
+      select e.period_of_report::text as period, e.accession, f.published_at
+      from eff e join thirteenf_filings f on f.accession = e.accession order by 1, 2`),
+  );
+  const current = meta.filter((m) => m.period === period);
+  const priorReported = meta.some((m) => m.period === prior);
+  const total = rows.reduce((s, r) => s + num(r.now_val), 0);
+  const holdings = rows.map((r): FilerHolding => {
+    const now = r.now_sh === null || r.now_sh === undefined ? null : num(r.now_sh);
+    const prev = numOrNull(r.prev_sh);
+    const value = num(r.now_val);
+    let change: FilerHolding["change_type"];
+    if (!priorReported) change = now === null ? "sold_out" : "unknown";
+    else if (now === null || now === 0) change = prev ? "sold_out" : "unknown";
+    else if (prev === null) change = "new";
+    else change = now > prev ? "increased" : now < prev ? "decreased" : "unchanged";
+    return {
+      symbol: (r.symbol as string | null) ?? null,
+      cusip: String(r.cusip),
+      name: (r.name as string | null) ?? null,
+      shares: now ?? 0,
+      value_usd: value,
+      weight: total > 0 ? value / total : 0,
+      prior_shares: priorReported ? (prev ?? 0) : null,
+      change_shares: priorReported ? (now ?? 0) - (prev ?? 0) : null,
+      change_type: change,
+    };
+  });
+  holdings.sort((a, b) => b.value_usd - a.value_usd || a.cusip.localeCompare(b.cusip));
+  const published = current.map((m) => new Date(m.published_at).getTime());
+  return {
+    cik,
+    name: head.name,
+    period,
+    prior_period: prior,
+    prior_reported: priorReported,
+    accessions: current.map((m) => m.accession),
+    published_at: published.length ? new Date(Math.max(...published)).toISOString() : null,
+    holdings: current.length ? holdings : [],
+  };
+}
+
+/** Symbols whose security name starts with `q` (or has a word starting with it), for the symbol search. */
+export async function symbolsByName(db: Db, q: string, limit: number): Promise<Map<string, string>> {
+  const lower = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+  const rows = rowsOf<{ symbol: string; name: string }>(
+    await db.execute(sql`
+      select symbol, min(name) as name from securities
+      where lower(name) like ${`${lower}%`} or lower(name) like ${`% ${lower}%`}
+      group by symbol order by symbol limit ${limit}`),
+  );
+  return new Map(rows.map((r) => [r.symbol, r.name]));
+}
+
+/** Names of these symbols from the securities map (the best-ranked source's). */
+export async function namesOfSymbols(db: Db, symbols: string[]): Promise<Map<string, string>> {
+  if (symbols.length === 0) return new Map();
+  const rows = rowsOf<{ symbol: string; name: string | null }>(
+    await db.execute(sql`
+      select symbol, min(name) as name from securities where symbol = any(${sql.param(symbols)}::text[])
+      group by symbol`),
+  );
+  return new Map(rows.filter((r) => r.name).map((r) => [r.symbol, r.name as string]));
+}

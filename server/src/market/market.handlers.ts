@@ -1,0 +1,165 @@
+/** Handlers of the market-wide routes: parse, call a service, answer JSON or streamed CSV. */
+import type { Context } from "hono";
+import type { AppDeps } from "../core/deps";
+import { newRouter } from "../core/http";
+import { AppError } from "../errors";
+import { batches, csvResponse, wantsCsv } from "./csv";
+import { getFiler, getFilers, getInstitutionalLeaders } from "./filers.service";
+import {
+  clustersRoute,
+  filerRoute,
+  filersRoute,
+  institutionalLeadersRoute,
+  leadersRoute,
+  screenerRoute,
+  symbolsRoute,
+  tapeRoute,
+} from "./market.routes";
+import { getClusters, getLeaders, getScreener, getTape, tapePages } from "./market.service";
+import { parseFilters } from "./screener.grammar";
+import { searchSymbols } from "./symbols.service";
+
+/** JSON rows allowed on one page of the tape; CSV may ask for up to the route's maximum. */
+const TAPE_JSON_MAX = 1000;
+
+const csvOf = (c: Context, format: string | undefined) => wantsCsv(format, c.req.header("accept"));
+const asOfHeader = (asOf: string) => ({ "x-smt-as-of": asOf });
+/** A streamed CSV Response: typed `never` so the route's inferred (client) type stays its JSON payload. */
+const raw = (r: Response) => r as never;
+
+export function marketRoutes(deps: AppDeps) {
+  const { db } = deps.db;
+  const now = () => deps.now?.() ?? new Date();
+  const asOfOr = (iso: string | undefined) => (iso ? new Date(iso) : now());
+
+  return newRouter()
+    .openapi(symbolsRoute, async (c) => {
+      const q = c.req.valid("query");
+      const body = await searchSymbols(db, q);
+      if (csvOf(c, q.format)) {
+        const rows = body.symbols.map((s) => ({ ...s, kinds: s.kinds.join(";") }));
+        return raw(
+          csvResponse(batches(rows), {
+            filename: "symbols.csv",
+            columns: ["symbol", "name", "activity", "kinds", "last_seen_at"],
+          }),
+        );
+      }
+      return c.json(body, 200);
+    })
+    .openapi(leadersRoute, async (c) => {
+      const q = c.req.valid("query");
+      const asOf = asOfOr(q.as_of);
+      const body = await getLeaders(
+        db,
+        { ...q, asOf, minVolume: q.min_volume, windowDays: q.window_days, period: q.period },
+        now(),
+      );
+      if (csvOf(c, q.format))
+        return raw(
+          csvResponse(batches(body.rows), {
+            filename: `leaders-${q.metric}-${body.window.to ?? "none"}.csv`,
+            headers: asOfHeader(body.as_of),
+          }),
+        );
+      return c.json(body, 200);
+    })
+    .openapi(tapeRoute, async (c) => {
+      const q = c.req.valid("query");
+      const query = {
+        asOf: asOfOr(q.as_of),
+        minValue: q.min_value,
+        since: q.since ? new Date(q.since) : undefined,
+        until: q.until ? new Date(q.until) : undefined,
+        limit: q.limit,
+        cursor: q.cursor,
+      };
+      if (csvOf(c, q.format)) {
+        const pages = tapePages(db, query);
+        return raw(
+          csvResponse(pages, {
+            filename: "market-prints.csv",
+            headers: asOfHeader(query.asOf.toISOString()),
+          }),
+        );
+      }
+      if (q.limit > TAPE_JSON_MAX) {
+        throw new AppError(
+          "INVALID_INPUT",
+          `limit: at most ${TAPE_JSON_MAX} as JSON (ask format=csv for more)`,
+          {
+            field: "limit",
+          },
+        );
+      }
+      return c.json(await getTape(db, query, now()), 200);
+    })
+    .openapi(clustersRoute, async (c) => {
+      const q = c.req.valid("query");
+      const body = await getClusters(
+        db,
+        { ...q, asOf: asOfOr(q.as_of), minInsiders: q.min_insiders, windowDays: q.window_days },
+        now(),
+      );
+      if (csvOf(c, q.format))
+        return raw(
+          csvResponse(batches(body.clusters), {
+            filename: "insider-clusters.csv",
+            headers: asOfHeader(body.as_of),
+          }),
+        );
+      return c.json(body, 200);
+    })
+    .openapi(screenerRoute, async (c) => {
+      const q = c.req.valid("query");
+      const filters = parseFilters(new URL(c.req.url).search.slice(1));
+      const body = await getScreener(
+        db,
+        {
+          asOf: asOfOr(q.as_of),
+          filters,
+          sort: q.sort,
+          minVolume: q.min_volume,
+          limit: q.limit,
+          offset: q.offset,
+        },
+        now(),
+      );
+      if (csvOf(c, q.format))
+        return raw(
+          csvResponse(batches(body.rows), {
+            filename: "screener.csv",
+            columns: ["symbol", ...body.fields],
+            headers: asOfHeader(body.as_of),
+          }),
+        );
+      return c.json(body, 200);
+    })
+    .openapi(filersRoute, async (c) => {
+      const q = c.req.valid("query");
+      const body = await getFilers(db, { ...q, asOf: asOfOr(q.as_of) }, now());
+      if (csvOf(c, q.format)) return raw(csvResponse(batches(body.filers), { filename: "filers.csv" }));
+      return c.json(body, 200);
+    })
+    .openapi(filerRoute, async (c) => {
+      const q = c.req.valid("query");
+      const { cik } = c.req.valid("param");
+      const body = await getFiler(db, { ...q, cik, asOf: asOfOr(q.as_of) }, now());
+      if (csvOf(c, q.format))
+        return raw(csvResponse(batches(body.holdings), { filename: `filer-${body.cik}-${body.period}.csv` }));
+      return c.json(body, 200);
+    })
+    .openapi(institutionalLeadersRoute, async (c) => {
+      const q = c.req.valid("query");
+      const body = await getInstitutionalLeaders(db, { ...q, asOf: asOfOr(q.as_of) }, now());
+      if (csvOf(c, q.format)) {
+        const rows = (["bought", "sold", "newly_held", "exited"] as const).flatMap((list) =>
+          body[list].map((r) => ({ list, ...r })),
+        );
+        return raw(
+          csvResponse(batches(rows), { filename: `institutional-leaders-${body.period ?? "none"}.csv` }),
+        );
+      }
+      return c.json(body, 200);
+    });
+}

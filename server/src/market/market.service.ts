@@ -1,0 +1,397 @@
+/**
+ * Market-wide views composed from the areas' market services (darkpool, blocks, institutional): the
+ * leaderboards, the screener, the market tape and cluster buys. Plain functions `(db, query) => payload`.
+ */
+import type { Db } from "@smt/db";
+import { optionsDay } from "../blocks/market.service";
+import { finraDay, printDay, type TapeCursor, tapePrints } from "../darkpool/market.service";
+import { AppError } from "../errors";
+import { insiderClusters, insiderWindow, quarterChanges } from "../institutional/market.service";
+import { addDays, etDateOf } from "../lib/et-time";
+import { freshness } from "../lib/openapi";
+import { MARKET_PARAMS_VERSION, METRIC_DEFS, type Metric, sourceOf } from "./metrics";
+import { type Filter, parseSort, passes, SCREENER_FIELDS, type ScreenerField } from "./screener.grammar";
+
+export const DELAYS = {
+  finra: "FINRA Reg SHO daily files: the trade date after 18:00 ET",
+  prints: "as the print feed or file delivers (real time for a live feed)",
+  options: "as the option print feed or file delivers",
+  insider: "Form 4: within two business days of the trade",
+  thirteenf: "13F: up to 45 days after the quarter end",
+} as const;
+
+type SourceCount = { source: string; rows: number; latest_ref: string | null };
+export interface Window {
+  from: string | null;
+  to: string | null;
+  days: number;
+  basis: string;
+}
+
+const page = <T>(rows: T[], limit: number, offset: number) => ({
+  total: rows.length,
+  limit,
+  offset,
+  next_offset: offset + limit < rows.length ? offset + limit : null,
+});
+
+interface Ranked {
+  symbol: string | null;
+  value: number | null;
+  volume: number | null;
+  fields: Record<string, unknown>;
+}
+
+async function metricRows(
+  db: Db,
+  metric: Metric,
+  q: { asOf: Date; windowDays: number; period?: string | undefined },
+): Promise<{
+  rows: Ranked[];
+  window: Window;
+  latest: Date | null;
+  sources: SourceCount[];
+  source: keyof typeof DELAYS;
+}> {
+  const source = sourceOf(metric);
+  const day = (d: string | null, basis: string): Window => ({ from: d, to: d, days: d ? 1 : 0, basis });
+  const rank = <R extends { symbol: string | null }>(
+    rows: R[],
+    def: (typeof METRIC_DEFS)[typeof source][Metric],
+  ) =>
+    rows.map((r) => {
+      // biome-ignore lint/suspicious/noExplicitAny: the table pairs each metric with its own row type
+      const d = def as any;
+      return {
+        symbol: r.symbol,
+        value: d.value(r),
+        volume: d.volume ? d.volume(r) : null,
+        fields: d.explain(r),
+      };
+    });
+  switch (source) {
+    case "finra": {
+      const f = await finraDay(db, q.asOf);
+      return {
+        rows: rank(f.rows, METRIC_DEFS.finra[metric]),
+        window: day(f.day, "latest_finra_day_published_as_of"),
+        latest: f.latestPublished,
+        sources: f.sources,
+        source,
+      };
+    }
+    case "prints": {
+      const p = await printDay(db, q.asOf);
+      const rows = p.rows.reduce((n, r) => n + r.off_prints, 0);
+      return {
+        rows: rank(p.rows, METRIC_DEFS.prints[metric]),
+        window: day(p.day, "latest_print_day_as_of"),
+        latest: p.latestPublished,
+        sources: p.day ? [{ source: "prints", rows, latest_ref: p.day }] : [],
+        source,
+      };
+    }
+    case "options": {
+      const o = await optionsDay(db, q.asOf);
+      return {
+        rows: rank(o.rows, METRIC_DEFS.options[metric]),
+        window: day(o.day, "latest_option_day_as_of"),
+        latest: o.latestPublished,
+        sources: o.sources,
+        source,
+      };
+    }
+    case "insider": {
+      const w = await insiderWindow(db, q.asOf, q.windowDays);
+      return {
+        rows: rank(w.rows, METRIC_DEFS.insider[metric]),
+        window: { from: w.from, to: w.to, days: q.windowDays, basis: "window_days_ending_at_as_of" },
+        latest: w.latestPublished,
+        sources: w.sources,
+        source,
+      };
+    }
+    case "thirteenf": {
+      const c = await quarterChanges(db, q.asOf, q.period);
+      return {
+        rows: rank(c.rows, METRIC_DEFS.thirteenf[metric]),
+        window: {
+          from: c.prior_period,
+          to: c.period,
+          days: 0,
+          basis: q.period ? "requested_period" : "latest_13f_period_published_as_of",
+        },
+        latest: c.latestPublished,
+        sources: c.period ? [{ source: "sec_13f", rows: c.filers, latest_ref: c.period }] : [],
+        source,
+      };
+    }
+  }
+}
+
+export interface LeadersQuery {
+  metric: Metric;
+  asOf: Date;
+  limit: number;
+  offset: number;
+  order: "desc" | "asc";
+  minVolume?: number | undefined;
+  windowDays: number;
+  period?: string | undefined;
+}
+
+export async function getLeaders(db: Db, q: LeadersQuery, now: Date) {
+  const got = await metricRows(db, q.metric, q);
+  const defs = METRIC_DEFS[got.source] as Record<
+    string,
+    { unit: string; definition: string; volume?: unknown; defaultMinVolume?: number }
+  >;
+  const def = defs[q.metric] as {
+    unit: string;
+    definition: string;
+    volume?: unknown;
+    defaultMinVolume?: number;
+  };
+  const minVolume = def.volume ? (q.minVolume ?? def.defaultMinVolume ?? 0) : null;
+  const sign = q.order === "desc" ? -1 : 1;
+  const ranked = got.rows
+    .filter((r) => r.value !== null && Number.isFinite(r.value))
+    .filter((r) => minVolume === null || (r.volume !== null && r.volume >= minVolume))
+    .sort(
+      (a, b) =>
+        sign * ((a.value as number) - (b.value as number)) ||
+        String(a.symbol).localeCompare(String(b.symbol)),
+    );
+  const rows = ranked.slice(q.offset, q.offset + q.limit).map((r, i) => ({
+    rank: q.offset + i + 1,
+    symbol: r.symbol,
+    value: r.value,
+    ...r.fields,
+  }));
+  return {
+    metric: q.metric,
+    definition: def.definition,
+    unit: def.unit,
+    window: got.window,
+    min_volume: minVolume,
+    rows,
+    ...page(ranked, q.limit, q.offset),
+    as_of: q.asOf.toISOString(),
+    freshness: [freshness(got.source, got.latest, DELAYS[got.source], now)],
+    sources: got.sources,
+    params_version: MARKET_PARAMS_VERSION,
+  };
+}
+
+/** The screener's per-symbol daily row, every field of SCREENER_FIELDS (null when unknown). */
+export type ScreenerRow = { symbol: string } & Record<ScreenerField, number | null>;
+
+export async function getScreener(
+  db: Db,
+  q: {
+    asOf: Date;
+    filters: Filter[];
+    sort?: string | undefined;
+    minVolume?: number | undefined;
+    limit: number;
+    offset: number;
+  },
+  now: Date,
+) {
+  const sort = parseSort(q.sort, { field: "dark_pool_value", desc: true });
+  const [f, p, o] = await Promise.all([finraDay(db, q.asOf), printDay(db, q.asOf), optionsDay(db, q.asOf)]);
+  const bySymbol = new Map<string, ScreenerRow>();
+  const row = (symbol: string) => {
+    let r = bySymbol.get(symbol);
+    if (!r) {
+      r = {
+        symbol,
+        ...(Object.fromEntries(SCREENER_FIELDS.map((k) => [k, null])) as Record<ScreenerField, null>),
+      };
+      bySymbol.set(symbol, r);
+    }
+    return r;
+  };
+  for (const x of f.rows) {
+    const r = row(x.symbol);
+    r.short_volume = x.short_volume;
+    r.finra_total_volume = x.total_volume;
+    r.short_ratio = x.total_volume > 0 ? x.short_volume / x.total_volume : null;
+  }
+  for (const x of p.rows) {
+    const r = row(x.symbol);
+    r.dark_pool_volume = x.off_volume;
+    r.dark_pool_value = x.off_value_usd;
+    r.dark_pool_prints = x.off_prints;
+    r.dark_pool_ratio = x.dark_pool_ratio;
+    r.consolidated_volume = x.consolidated_volume;
+    r.block_value = x.block_value_usd;
+    r.block_count = x.block_count;
+    r.unusual_volume = x.unusual_volume;
+  }
+  for (const x of o.rows) {
+    const r = row(x.symbol);
+    r.options_premium = x.options_premium_usd;
+    r.call_put_skew = x.call_put_skew;
+  }
+  for (const r of bySymbol.values()) r.volume = r.consolidated_volume ?? r.finra_total_volume;
+  const filters =
+    q.minVolume === undefined
+      ? q.filters
+      : [...q.filters, { field: "volume" as const, op: ">=" as const, value: q.minVolume }];
+  const matched = [...bySymbol.values()].filter((r) => filters.every((flt) => passes(r[flt.field], flt)));
+  matched.sort((a, b) => {
+    for (const k of sort) {
+      const x = a[k.field];
+      const y = b[k.field];
+      if (x === y) continue;
+      if (x === null) return 1;
+      if (y === null) return -1;
+      return k.desc ? y - x : x - y;
+    }
+    return a.symbol.localeCompare(b.symbol);
+  });
+  const sources = [
+    ...f.sources,
+    ...(p.day ? [{ source: "prints", rows: p.rows.length, latest_ref: p.day }] : []),
+    ...o.sources,
+  ];
+  return {
+    filters,
+    sort: sort.map((k) => `${k.desc ? "-" : ""}${k.field}`),
+    fields: [...SCREENER_FIELDS],
+    days: { finra: f.day, prints: p.day, options: o.day },
+    rows: matched.slice(q.offset, q.offset + q.limit),
+    ...page(matched, q.limit, q.offset),
+    as_of: q.asOf.toISOString(),
+    freshness: [
+      freshness("finra", f.latestPublished, DELAYS.finra, now),
+      freshness("prints", p.latestPublished, DELAYS.prints, now),
+      freshness("options", o.latestPublished, DELAYS.options, now),
+    ],
+    sources,
+    params_version: MARKET_PARAMS_VERSION,
+  };
+}
+
+export function encodeTapeCursor(c: TapeCursor): string {
+  return Buffer.from(JSON.stringify([c.ts, c.symbol, c.tradeKey]), "utf8").toString("base64url");
+}
+
+export function decodeTapeCursor(cursor: string): TapeCursor {
+  const invalid = () =>
+    new AppError("INVALID_INPUT", "cursor is not one this API issued", { field: "cursor" });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw invalid();
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3 || !parsed.every((x) => typeof x === "string"))
+    throw invalid();
+  const [ts, symbol, tradeKey] = parsed as [string, string, string];
+  if (
+    Number.isNaN(Date.parse(ts)) ||
+    !/^\d{4}-\d{2}-\d{2}T/.test(ts) ||
+    symbol.length > 20 ||
+    tradeKey.length > 200
+  )
+    throw invalid();
+  return { ts, symbol, tradeKey };
+}
+
+export interface TapeQuery {
+  asOf: Date;
+  minValue: number;
+  since?: Date | undefined;
+  until?: Date | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** Pages of the tape in keyset order, `pageSize` rows each, `limit` rows in all (the CSV stream). */
+export async function* tapePages(db: Db, q: TapeQuery, pageSize = 5000) {
+  let after = q.cursor ? decodeTapeCursor(q.cursor) : undefined;
+  let left = q.limit;
+  while (left > 0) {
+    const rows = await tapePrints(db, {
+      ...q,
+      minValueUsd: q.minValue,
+      limit: Math.min(pageSize, left),
+      after,
+    });
+    if (rows.length > 0) yield rows;
+    if (rows.length < Math.min(pageSize, left)) return;
+    left -= rows.length;
+    const last = rows[rows.length - 1] as (typeof rows)[number];
+    after = { ts: last.ts, symbol: last.symbol, tradeKey: last.trade_key };
+  }
+}
+
+export async function getTape(db: Db, q: TapeQuery, now: Date) {
+  const after = q.cursor ? decodeTapeCursor(q.cursor) : undefined;
+  const rows = await tapePrints(db, { ...q, minValueUsd: q.minValue, limit: q.limit + 1, after });
+  const more = rows.length > q.limit;
+  const prints = rows.slice(0, q.limit);
+  const last = prints[prints.length - 1];
+  const latest = prints.reduce<Date | null>(
+    (m, r) => (m === null || new Date(r.published_at) > m ? new Date(r.published_at) : m),
+    null,
+  );
+  const counts = new Map<string, number>();
+  for (const r of prints) counts.set(r.source, (counts.get(r.source) ?? 0) + 1);
+  return {
+    min_value: Math.max(q.minValue, 100_000),
+    window: {
+      from: q.since?.toISOString() ?? null,
+      to: (q.until && q.until < q.asOf ? q.until : q.asOf).toISOString(),
+      days: 0,
+      basis: "since_until_as_of",
+    },
+    prints,
+    limit: q.limit,
+    next_cursor:
+      more && last ? encodeTapeCursor({ ts: last.ts, symbol: last.symbol, tradeKey: last.trade_key }) : null,
+    as_of: q.asOf.toISOString(),
+    freshness: [freshness("prints", latest, DELAYS.prints, now)],
+    sources: [...counts].map(([source, n]) => ({ source, rows: n, latest_ref: null })),
+    params_version: MARKET_PARAMS_VERSION,
+  };
+}
+
+export const CLUSTER_DEFINITION =
+  "Open-market purchases (Form 4 code P, non-derivative) of one issuer by at least min_insiders distinct reporting owners whose dates fall inside window_days days; a cluster starts at a purchase date and the next cannot start before it ends (the per-symbol insider-sentiment rule)";
+
+export async function getClusters(
+  db: Db,
+  q: {
+    asOf: Date;
+    since?: string | undefined;
+    minInsiders: number;
+    windowDays: number;
+    limit: number;
+    offset: number;
+  },
+  now: Date,
+) {
+  const to = etDateOf(q.asOf.getTime());
+  const since = q.since ?? addDays(to, -90);
+  const got = await insiderClusters(db, {
+    asOf: q.asOf,
+    since,
+    minInsiders: q.minInsiders,
+    windowDays: q.windowDays,
+  });
+  return {
+    definition: CLUSTER_DEFINITION,
+    min_insiders: q.minInsiders,
+    window_days: q.windowDays,
+    window: { from: since, to, days: 0, basis: "clusters_ending_since_to_as_of" },
+    clusters: got.clusters.slice(q.offset, q.offset + q.limit),
+    ...page(got.clusters, q.limit, q.offset),
+    as_of: q.asOf.toISOString(),
+    freshness: [freshness("insider", got.latestPublished, DELAYS.insider, now)],
+    sources: got.sources,
+    params_version: MARKET_PARAMS_VERSION,
+  };
+}

@@ -1,0 +1,221 @@
+/**
+ * The leaderboard metrics: a declarative table (one entry per metric, no logic beyond picking fields).
+ * Each names the per-symbol rows it ranks, the value, the volume a `min_volume` filter applies to, and
+ * the fields that explain the value. docs/methodology.md "Market" states the same definitions.
+ */
+import type { OptionsDayRow } from "../blocks/market.service";
+import type { FinraDayRow, PrintDayRow } from "../darkpool/market.service";
+import type { InsiderWindowRow, QuarterChangeRow } from "../institutional/market.service";
+
+export const METRICS = [
+  "short_volume",
+  "short_ratio",
+  "dark_pool_value",
+  "dark_pool_ratio",
+  "block_value",
+  "unusual_volume",
+  "options_premium",
+  "call_put_skew",
+  "insider_buys",
+  "insider_sells",
+  "institutional_net_change",
+  "new_positions",
+] as const;
+export type Metric = (typeof METRICS)[number];
+
+export const MARKET_PARAMS_VERSION = "market-1";
+
+interface MetricDef<R> {
+  unit: string;
+  definition: string;
+  value: (r: R) => number | null;
+  /** The volume `min_volume` applies to, and its default (0: no floor). */
+  volume?: (r: R) => number | null;
+  defaultMinVolume?: number;
+  explain: (r: R) => Record<string, unknown>;
+}
+
+type Defs = {
+  finra: Partial<Record<Metric, MetricDef<FinraDayRow>>>;
+  prints: Partial<Record<Metric, MetricDef<PrintDayRow>>>;
+  options: Partial<Record<Metric, MetricDef<OptionsDayRow>>>;
+  insider: Partial<Record<Metric, MetricDef<InsiderWindowRow>>>;
+  thirteenf: Partial<Record<Metric, MetricDef<QuarterChangeRow>>>;
+};
+
+const finraFields = (r: FinraDayRow) => ({
+  short_volume: r.short_volume,
+  total_volume: r.total_volume,
+  short_ratio: r.total_volume > 0 ? r.short_volume / r.total_volume : null,
+  short_exempt_volume: r.short_exempt_volume,
+  basis: r.basis,
+});
+
+const printFields = (r: PrintDayRow) => ({
+  off_exchange_volume: r.off_volume,
+  off_exchange_value_usd: r.off_value_usd,
+  off_exchange_prints: r.off_prints,
+  dark_pool_ratio: r.dark_pool_ratio,
+  consolidated_volume: r.consolidated_volume,
+  consolidated_volume_source: r.consolidated_volume_source,
+});
+
+const optionFields = (r: OptionsDayRow) => ({
+  call_premium_usd: r.call_premium_usd,
+  put_premium_usd: r.put_premium_usd,
+  call_volume: r.call_volume,
+  put_volume: r.put_volume,
+  multi_leg_premium_usd: r.multi_leg_premium_usd,
+  prints: r.prints,
+});
+
+const positive = (v: number | null) => (v !== null && v > 0 ? v : null);
+
+export const METRIC_DEFS: Defs = {
+  finra: {
+    short_volume: {
+      unit: "shares",
+      definition:
+        "FINRA short sale volume of the latest published day (CNMS file, else the facility files, ORF excluded)",
+      value: (r) => positive(r.short_volume),
+      explain: finraFields,
+    },
+    short_ratio: {
+      unit: "fraction",
+      definition:
+        "ShortVolume / TotalVolume of the latest published FINRA day; TotalVolume >= min_volume (default 100,000)",
+      value: (r) => (r.total_volume > 0 ? r.short_volume / r.total_volume : null),
+      volume: (r) => r.total_volume,
+      defaultMinVolume: 100_000,
+      explain: finraFields,
+    },
+  },
+  prints: {
+    dark_pool_value: {
+      unit: "USD",
+      definition: "Off-exchange (TRF/ADF) value of the latest day with prints: sum of price x size",
+      value: (r) => positive(r.off_value_usd),
+      explain: printFields,
+    },
+    dark_pool_ratio: {
+      unit: "fraction",
+      definition:
+        "Off-exchange volume / consolidated volume (docs/methodology.md 'Off-exchange ratio'); consolidated volume >= min_volume (default 100,000)",
+      value: (r) => r.dark_pool_ratio,
+      volume: (r) => r.consolidated_volume,
+      defaultMinVolume: 100_000,
+      explain: printFields,
+    },
+    block_value: {
+      unit: "USD",
+      definition:
+        "Value of block-eligible off-exchange prints of at least $1,000,000 on the latest day with prints",
+      value: (r) => positive(r.block_value_usd),
+      explain: (r) => ({
+        block_count: r.block_count,
+        bullish_value_usd: r.block_bullish_value_usd,
+        bearish_value_usd: r.block_bearish_value_usd,
+        off_exchange_value_usd: r.off_value_usd,
+      }),
+    },
+    unusual_volume: {
+      unit: "multiple",
+      definition:
+        "Off-exchange volume / mean off-exchange volume of the previous 20 days with prints (at least 5); off-exchange volume >= min_volume (default 10,000)",
+      value: (r) => r.unusual_volume,
+      volume: (r) => r.off_volume,
+      defaultMinVolume: 10_000,
+      explain: (r) => ({
+        off_exchange_volume: r.off_volume,
+        trailing_avg_volume: r.trailing_avg_off_volume,
+        trailing_days: r.trailing_days,
+      }),
+    },
+  },
+  options: {
+    options_premium: {
+      unit: "USD",
+      definition: "Single-leg call + put premium (price x size x 100) of the latest day with option prints",
+      value: (r) => positive(r.options_premium_usd),
+      explain: optionFields,
+    },
+    call_put_skew: {
+      unit: "fraction",
+      definition:
+        "(call premium - put premium) / (call + put premium), single-leg, -1..1; contracts traded >= min_volume (default 100)",
+      value: (r) => r.call_put_skew,
+      volume: (r) => r.call_volume + r.put_volume,
+      defaultMinVolume: 100,
+      explain: optionFields,
+    },
+  },
+  insider: {
+    insider_buys: {
+      unit: "USD",
+      definition:
+        "Form 4 open-market purchases (code P, non-derivative) dated in the window_days ending at as_of",
+      value: (r) => positive(r.buy_value_usd),
+      explain: (r) => ({
+        issuer_name: r.issuer_name,
+        issuer_cik: r.issuer_cik,
+        transactions: r.buy_transactions,
+        insiders: r.buyers,
+        shares: r.buy_shares,
+      }),
+    },
+    insider_sells: {
+      unit: "USD",
+      definition:
+        "Form 4 open-market sales (code S, non-derivative) dated in the window_days ending at as_of",
+      value: (r) => positive(r.sell_value_usd),
+      explain: (r) => ({
+        issuer_name: r.issuer_name,
+        issuer_cik: r.issuer_cik,
+        transactions: r.sell_transactions,
+        insiders: r.sellers,
+        shares: r.sell_shares,
+        planned_10b5_1: r.planned_sell_transactions,
+      }),
+    },
+  },
+  thirteenf: {
+    institutional_net_change: {
+      unit: "USD",
+      definition:
+        "13F net change in shares over filers whose both quarters are known, times this quarter's reported price (value / shares); order=asc for the most sold",
+      value: (r) => r.net_change_value_usd,
+      explain: (r) => ({
+        cusip: r.cusip,
+        name: r.name,
+        change_shares: r.change_shares,
+        net_change_percentage: r.net_change_percentage,
+        holders: r.holders,
+        increased: r.increased,
+        decreased: r.decreased,
+        new_positions: r.new_positions,
+        sold_out: r.sold_out,
+      }),
+    },
+    new_positions: {
+      unit: "filers",
+      definition: "13F filers holding the security this quarter that reported the prior quarter without it",
+      value: (r) => positive(r.new_positions),
+      explain: (r) => ({
+        cusip: r.cusip,
+        name: r.name,
+        holders: r.holders,
+        sold_out: r.sold_out,
+        unknown: r.unknown,
+        value_usd: r.value_usd,
+      }),
+    },
+  },
+};
+
+export type MetricSource = keyof Defs;
+
+export function sourceOf(metric: Metric): MetricSource {
+  for (const [source, defs] of Object.entries(METRIC_DEFS) as [MetricSource, Record<string, unknown>][])
+    if (metric in defs) return source;
+  throw new Error(`metric ${metric} has no definition`);
+}
