@@ -1,6 +1,6 @@
 /** Route definitions of the institutional area: paths, parameters and the payload each answers with. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, SymbolParams } from "../lib/openapi";
+import { errorResponses, SymbolParams } from "../core/http";
 import { IsoDay, IsoQuarterEnd, IsoTimestamp } from "../lib/time-params";
 import {
   ChangesPayload,

@@ -8,6 +8,7 @@ import { type Db, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { addDays, etDateOf } from "../lib/et-time";
 import { num, numOrNull } from "../lib/row-values";
+import { effectiveFilings } from "./holdings.store";
 import { clusterBuys, previousQuarterEnd } from "./institutional.signals";
 
 /** Which CUSIP source wins for a symbol mapping (the same ranking as the per-symbol views). */
@@ -197,28 +198,6 @@ export async function latestThirteenFPeriod(db: Db, asOf: Date): Promise<string 
       where published_at <= ${asOf.toISOString()}::timestamptz and coalesce(report_type, '') <> '13F NOTICE'`),
   )[0];
   return r?.period ?? null;
-}
-
-/**
- * The accessions making up each filer's report for the periods, as known at `asOf`: the latest original
- * or restatement, plus NEW HOLDINGS amendments published after it (the rule of the per-symbol views).
- */
-function effectiveFilings(periods: string[], asOf: Date, filerCik?: string): SQL {
-  return sql`
-    with f as (
-      select accession, filer_cik, filer_name, period_of_report, amendment_type, published_at from thirteenf_filings
-      where period_of_report = any(${sql.param(periods)}::date[]) and published_at <= ${asOf.toISOString()}::timestamptz
-        and coalesce(report_type, '') <> '13F NOTICE' ${filerCik ? sql`and filer_cik = ${filerCik}` : sql``}
-    ), base as (
-      select distinct on (period_of_report, filer_cik) period_of_report, filer_cik, accession, published_at from f
-      where amendment_type is distinct from 'NEW HOLDINGS'
-      order by period_of_report, filer_cik, published_at desc, accession desc
-    )
-    select b.period_of_report, b.filer_cik, b.accession from base b
-    union all
-    select f.period_of_report, f.filer_cik, f.accession from f
-    join base b on b.filer_cik = f.filer_cik and b.period_of_report = f.period_of_report
-    where f.amendment_type = 'NEW HOLDINGS' and f.published_at > b.published_at`;
 }
 
 /** Share positions (SH rows without put/call) per period, filer and CUSIP over the effective reports. */
