@@ -23,6 +23,17 @@ type SourceCount = { source: string; rows: number; latest_ref: string | null };
 const sourcesOf = (rows: { source: string; rows: unknown; latest_ref: string | null }[]): SourceCount[] =>
   rows.map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref }));
 
+/** Form 4 transaction counts by source over the rows `where` selects (alias `t`). */
+async function insiderSources(db: Db, where: SQL): Promise<SourceCount[]> {
+  return sourcesOf(
+    rowsOf(
+      await db.execute(sql`
+        select t.source, count(*) as rows, max(t.accession) as latest_ref from insider_transactions t
+        where ${where} group by t.source order by t.source`),
+    ),
+  );
+}
+
 export interface InsiderWindowRow {
   symbol: string;
   issuer_cik: string;
@@ -73,13 +84,7 @@ export async function insiderWindow(db: Db, asOf: Date, days: number): Promise<I
       where ${where}
       group by t.issuer_symbol, t.issuer_cik`),
   );
-  const sources = sourcesOf(
-    rowsOf(
-      await db.execute(sql`
-        select t.source, count(*) as rows, max(t.accession) as latest_ref from insider_transactions t
-        where ${where} group by t.source order by t.source`),
-    ),
-  );
+  const sources = await insiderSources(db, where);
   let latest: Date | null = null;
   const out = rows.map((r): InsiderWindowRow => {
     const published = new Date(r.published_at as string);
@@ -138,13 +143,7 @@ export async function insiderClusters(
       where ${where}
       order by t.issuer_cik, t.transaction_date`),
   );
-  const sources = sourcesOf(
-    rowsOf(
-      await db.execute(sql`
-        select t.source, count(*) as rows, max(t.accession) as latest_ref from insider_transactions t
-        where ${where} group by t.source order by t.source`),
-    ),
-  );
+  const sources = await insiderSources(db, where);
   const byIssuer = new Map<string, Record<string, unknown>[]>();
   let latest: Date | null = null;
   for (const r of rows) {
