@@ -1,12 +1,11 @@
-import { randomUUID } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import swaggerUiPath from "swagger-ui-dist/absolute-path.js";
-import { alertsRoutes } from "./alerts/alerts.routes";
+import { alertsRoutes } from "./alerts/alerts.handlers";
 import { analyticsRoutes } from "./analytics/analytics.handlers";
-import { type LocalGet, localProviders } from "./analytics/analytics.providers";
-import { blocksRoutes } from "./blocks/blocks.routes";
+import { areaProviders } from "./analytics/analytics.providers";
+import { blocksRoutes } from "./blocks/blocks.handlers";
 import type { AppDeps } from "./core/deps";
 import { type AppEnv, errorHandler, newRouter, notFound } from "./core/http";
 import { darkpoolRoutes } from "./darkpool/darkpool.handlers";
@@ -53,14 +52,6 @@ const healthRoute = createRoute({
 /** Builds the HTTP application. Used by `main.ts` and by tests (through `app.request` or `hc`). */
 export function createApp(deps: AppDeps) {
   const started = Date.now();
-  // The analytics read other areas through their own routes, resolved once the app below exists.
-  let self: { request(path: string, init: RequestInit): Response | Promise<Response> } | null = null;
-  // Internal reads carry a per-process token so they are not counted against the caller's rate limit.
-  const internalToken = randomUUID();
-  const local: LocalGet = async <T>(path: string) => {
-    const res = self ? await self.request(path, { headers: { "x-smt-internal": internalToken } }) : null;
-    return res && res.status === 200 ? ((await res.json()) as T) : undefined;
-  };
   const responseCache = new ResponseCache(deps.db.db, {
     ttlMs: deps.env.RESPONSE_CACHE_TTL_MS,
     now: () => deps.now?.() ?? new Date(),
@@ -75,7 +66,6 @@ export function createApp(deps: AppDeps) {
   base.use("/smart-money/*", async (c, next) => {
     // Static dashboard files are not API calls.
     if (c.req.path.startsWith("/smart-money/dashboard")) return next();
-    if (c.req.header("x-smt-internal") === internalToken) return next();
     return limiter(c, next);
   });
   base.use("*", requireApiKey(apiKeys));
@@ -96,12 +86,11 @@ export function createApp(deps: AppDeps) {
     .route("/", institutionalRoutes(deps))
     .route("/", blocksRoutes(deps))
     .route("/", alertsRoutes(deps))
-    .route("/", analyticsRoutes(deps, responseCache, localProviders(local)))
+    .route("/", analyticsRoutes(deps, responseCache, areaProviders))
     .route("/", ingestRoutes(deps))
     .route("/", demoRoutes(deps))
     .route("/", syncRoutes(deps));
 
-  self = app;
   mountDocs(app);
   mountMetrics(app, () => [
     `smt_uptime_seconds ${Math.round((Date.now() - started) / 1000)}`,

@@ -69,6 +69,7 @@ describe.each(engines())("a NUL character in one record on %s", (engine) => {
     const summary = await kind.run(Readable.from([lines]), {
       db: t.handle.db,
       pipeline: t.deps.pipeline,
+      bus: t.deps.bus,
       name: "cli-nul.ndjson",
       origin: "cli",
       transactional: false,

@@ -69,4 +69,36 @@ describe.each(engines())("a transactional upload announces every stored print (%
     );
     expect(bars).toEqual([{ symbol: "LATE", day: "2025-11-18", close: 51, volume: 500 }]);
   }, 120_000);
+
+  it("option prints uploaded as a file reach the live detectors: an ISO sweep is pushed on the options channel", async () => {
+    const pushed: unknown[] = [];
+    const off = server.deps.bus.on("channel", (m) => {
+      if (m.channel === "options" && m.symbol === "SWPX") pushed.push(...m.items);
+    });
+    const t0 = Date.parse("2025-11-18T15:30:00Z");
+    const csv = [
+      "ticker,conditions,correction,exchange,participant_timestamp,price,sip_timestamp,size",
+      `O:SWPX251219C00200000,219,0,302,0,5.00,${t0}000000,300`,
+      `O:SWPX251219C00200000,219,0,325,0,5.05,${t0 + 1}000000,300`,
+    ].join("\n");
+    const res = await fetch(`${server.url}/smart-money/ingest/options?name=sweep.csv`, {
+      method: "POST",
+      body: csv,
+      headers: { "content-type": "text/csv" },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 2, rejected: 0 });
+    // The idle tick (50 ms) closes the sweep once no more fills arrive.
+    await expect.poll(() => pushed.length, { timeout: 5_000 }).toBe(1);
+    off();
+    expect(pushed[0]).toMatchObject({
+      kind: "sweep",
+      symbol: "SWPX",
+      contract: "SWPX251219C00200000",
+      isOption: true,
+      venues: ["302", "325"],
+      size: 600,
+      iso: true,
+    });
+  });
 });

@@ -1,38 +1,32 @@
 /**
- * The live wiring of blocks and alerts: stored prints (equity from the live bus, options from
- * blocks/options.bus) go through the streaming detectors; detector events become alerts through the
+ * The live wiring of blocks and alerts: stored prints (equity and options, from the live bus) go through the streaming detectors; detector events become alerts through the
  * rules; an alert is stored once (its id is derived from the event) and only the call that stored it
  * announces it on the bus (Socket.IO `alert`) and to webhooks. Blocks and option sweeps are also pushed
- * on the `blocks` and `options` channels.
+ * on the `blocks` and `options` channels. The jobs themselves are in alerts.jobs.ts.
  */
 
 import { type BlocksParams, DEFAULT_BLOCKS_PARAMS } from "../blocks/blocks.params";
-import { contractBaseline, equityBucketBaseline } from "../blocks/blocks.store";
-import { type DetectorEvent, Detectors } from "../blocks/detectors";
-import { onOptionPrintsStored } from "../blocks/options.bus";
-import type { OptionPrint } from "../blocks/options.parse";
+import { Detectors } from "../blocks/detectors";
 import type { AppDeps } from "../core/deps";
-import { etDateOf } from "../lib/et-time";
-import type { AlertMessage } from "../realtime/bus";
 import {
-  type Alert,
-  AlertEngine,
-  type AlertRulesConfig,
-  alertOutcome,
-  DEFAULT_ALERT_RULES,
-} from "./alerts.rules";
-import {
-  activeWebhooks,
-  alertsAwaitingOutcome,
-  deadLetterStore,
-  deleteAlertsBefore,
-  insertAlert,
-  priceAtOrBefore,
-  updateAlertOutcome,
-  webhookGeneration,
-} from "./alerts.store";
-import type { Webhook } from "./webhooks";
+  alertOnEvent,
+  BaselineLoader,
+  ChannelPushes,
+  evaluateAlertOutcomes,
+  feedEquityPrints,
+  feedOptionPrints,
+  idleTicker,
+  LiveClock,
+  outcomesJob,
+  retentionJob,
+  SerialQueue,
+  webhookDelivery,
+} from "./alerts.jobs";
+import { AlertEngine, type AlertRulesConfig, DEFAULT_ALERT_RULES } from "./alerts.rules";
+import { deadLetterStore } from "./alerts.store";
 import { DEFAULT_WEBHOOK_OPTIONS, type WebhookDeliveryOptions, WebhookDispatcher } from "./webhooks";
+
+export { toAlertMessage } from "./alerts.jobs";
 
 export interface BlocksAlertsOptions {
   params?: BlocksParams;
@@ -58,12 +52,6 @@ export interface BlocksAlertsRuntime {
   stop(): Promise<void>;
 }
 
-export const toAlertMessage = (a: Alert): AlertMessage => ({
-  ...a,
-  seq: a.seq ?? 0,
-  inputs: a.inputs as Record<string, unknown>,
-});
-
 export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): BlocksAlertsRuntime {
   const db = deps.db.db;
   const params = o.params ?? DEFAULT_BLOCKS_PARAMS;
@@ -73,201 +61,33 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
     ...(o.webhooks ?? DEFAULT_WEBHOOK_OPTIONS),
     allowPrivate: o.webhooks?.allowPrivate ?? deps.env.WEBHOOK_ALLOW_PRIVATE,
   });
-  const loadBaselines = o.loadBaselines ?? true;
-  let chain: Promise<void> = Promise.resolve();
-  let baselineChain: Promise<void> = Promise.resolve();
-  let stopped = false;
-
-  // Channel pushes gathered while a batch runs through the detectors, sent once per symbol.
-  const blocksOut = new Map<string, unknown[]>();
-  const optionsOut = new Map<string, unknown[]>();
-  const push = (m: Map<string, unknown[]>, symbol: string, item: unknown) => {
-    const list = m.get(symbol);
-    if (list) list.push(item);
-    else m.set(symbol, [item]);
-  };
-  const flushChannels = () => {
-    for (const [symbol, items] of blocksOut) deps.bus.emit("channel", { channel: "blocks", symbol, items });
-    for (const [symbol, items] of optionsOut) deps.bus.emit("channel", { channel: "options", symbol, items });
-    blocksOut.clear();
-    optionsOut.clear();
-  };
-
-  // Webhooks, cached off the alert path: refreshed when this process changed them, else every 5 s
-  // (another node may have).
-  let hooksCache: { generation: number; atMs: number; hooks: Webhook[] } | null = null;
-  const webhooksNow = async (): Promise<Webhook[]> => {
-    const generation = webhookGeneration(db);
-    if (hooksCache === null || hooksCache.generation !== generation || Date.now() - hooksCache.atMs > 5_000)
-      hooksCache = { generation, atMs: Date.now(), hooks: await activeWebhooks(db) };
-    return hooksCache.hooks;
-  };
-  const deliver = async (alert: Alert) => {
-    try {
-      const hooks = await webhooksNow();
-      if (hooks.length > 0) void dispatcher.dispatch(alert, hooks);
-    } catch (error) {
-      log.error("webhooks not loaded", { id: alert.id, error });
-    }
-  };
-
-  const onEvent = (e: DetectorEvent) => {
-    if (e.kind === "block") push(blocksOut, e.symbol, e.block);
-    else if (e.kind === "sweep")
-      push(e.sweep.isOption ? optionsOut : blocksOut, e.symbol, { kind: "sweep", ...e.sweep });
-    else if (e.kind === "options_volume_spike") push(optionsOut, e.symbol, { kind: "unusual", ...e.unusual });
-    const alert = engine.evaluate(e);
-    if (alert === null) return;
-    // One chain keeps sequence order equal to announcement order.
-    chain = chain.then(async () => {
-      try {
-        const stored = await insertAlert(db, alert);
-        if (stored === null) return;
-        deps.bus.emit("alert", toAlertMessage(stored));
-        deps.metrics?.set("smt_alerts_total", (deps.metrics.get("smt_alerts_total") ?? 0) + 1);
-        void deliver(stored);
-      } catch (error) {
-        log.error("alert not stored", { id: alert.id, error });
-      }
-    });
-  };
-  const detectors = new Detectors(onEvent, params);
-
-  // Baselines, loaded once per symbol/contract and New York day, in the background and one at a time.
-  // The last day asked for is kept per symbol and per contract: one string compare per print, and the
-  // maps stay as large as the symbols and contracts seen.
-  const equityBaselineDay = new Map<string, string>();
-  const contractBaselineDay = new Map<string, string>();
-  const want = (days: Map<string, string>, key: string, day: string, load: () => Promise<void>) => {
-    if (!loadBaselines || days.get(key) === day) return;
-    days.set(key, day);
-    // Baselines wait for the alerts of the batch that asked for them: on the embedded database queries
-    // run one at a time, and an alert must not queue behind a baseline scan.
-    baselineChain = baselineChain.then(async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      await chain;
-      if (stopped) return;
-      try {
-        await load();
-      } catch (error) {
-        log.warn("baseline not loaded", { key, day, error });
-      }
-    });
-  };
-  const minusDays = (day: string, n: number) =>
-    new Date(Date.parse(`${day}T12:00:00Z`) - n * 86_400_000).toISOString().slice(0, 10);
-
-  let lastEventMs = 0;
-  let lastWallMs = Date.now();
-  const offPrints = deps.bus.on("prints", (prints) => {
-    for (const p of prints) {
-      const day = etDateOf(p.ts.getTime());
-      want(equityBaselineDay, p.symbol, day, async () => {
-        const b = await equityBucketBaseline(
-          db,
-          p.symbol,
-          minusDays(day, Math.ceil(params.volumeLookbackDays * 1.5)),
-          day,
-          params.volumeBucketMs / 60_000,
-        );
-        detectors.setEquityBaseline(p.symbol, b);
-      });
-      detectors.onEquityPrint(p);
-      const t = p.ts.getTime();
-      if (t > lastEventMs) lastEventMs = t;
-    }
-    lastWallMs = Date.now();
-    detectors.tick(lastEventMs);
-    flushChannels();
-  });
-  const offOptions = onOptionPrintsStored(db, (prints: OptionPrint[]) => {
-    for (const p of prints) {
-      const day = etDateOf(p.ts.getTime());
-      want(contractBaselineDay, p.contract, day, async () => {
-        detectors.setOptionBaseline(
-          p,
-          await contractBaseline(db, p.contract, day, params.optionsLookbackDays),
-        );
-      });
-      detectors.onOptionPrint(p);
-      const t = p.ts.getTime();
-      if (t > lastEventMs) lastEventMs = t;
-    }
-    lastWallMs = Date.now();
-    detectors.tick(lastEventMs);
-    flushChannels();
-  });
-
-  // Event time advances with wall time while no prints arrive, so open sweeps and windows close.
-  const idle = setInterval(() => {
-    if (lastEventMs === 0) return;
-    detectors.tick(lastEventMs + (Date.now() - lastWallMs));
-    flushChannels();
-  }, o.idleTickMs ?? 250);
-  idle.unref();
-
-  // Retention: alerts older than RETENTION_ALERTS_DAYS, checked hourly.
-  const retentionMs = deps.env.RETENTION_ALERTS_DAYS * 86_400_000;
-  const retention = setInterval(() => {
-    chain = chain.then(async () => {
-      try {
-        const n = await deleteAlertsBefore(db, new Date(Date.now() - retentionMs));
-        if (n > 0) log.info("alerts past retention deleted", { deleted: n });
-      } catch (error) {
-        log.warn("alert retention failed", { error });
-      }
-    });
-  }, 3_600_000);
-  retention.unref();
-
-  // Outcomes: the price move 1 hour and 1 day after each alert, once those moments have passed.
-  const evaluateOutcomes = async (now: Date) => {
-    for (const alert of await alertsAwaitingOutcome(db, now)) {
-      const prices = new Map<number, number | null>();
-      const t0 = Date.parse(alert.timestamp);
-      for (const t of [t0, t0 + 3_600_000, t0 + 86_400_000])
-        if (t <= now.getTime()) prices.set(t, await priceAtOrBefore(db, alert.symbol, new Date(t)));
-      const outcome = alertOutcome(alert, now.getTime(), (t) => prices.get(t) ?? null);
-      await updateAlertOutcome(db, alert.id, outcome);
-    }
-  };
-  const outcomes = setInterval(
-    () => {
-      chain = chain.then(async () => {
-        try {
-          await evaluateOutcomes(deps.now?.() ?? new Date());
-        } catch (error) {
-          log.warn("alert outcomes not evaluated", { error });
-        }
-      });
-    },
-    o.outcomeEveryMs ?? 5 * 60_000,
-  );
-  outcomes.unref();
-
-  const settled = async () => {
-    let seen: Promise<void> | null = null;
-    while (seen !== chain) {
-      seen = chain;
-      await chain;
-    }
-  };
-
+  const queue = new SerialQueue();
+  const channels = new ChannelPushes(deps.bus);
+  const deliver = webhookDelivery(db, dispatcher, log);
+  const detectors = new Detectors(alertOnEvent({ deps, log, engine, queue, channels, deliver }), params);
+  const clock = new LiveClock(detectors, channels);
+  const baselines = new BaselineLoader(queue, log, o.loadBaselines ?? true);
+  const offFeeds = [
+    feedEquityPrints(deps, clock, baselines, params),
+    feedOptionPrints(deps, clock, baselines, params),
+  ];
+  const timers = [
+    idleTicker(clock, o.idleTickMs ?? 250),
+    retentionJob(deps, queue, log),
+    outcomesJob(deps, queue, log, o.outcomeEveryMs ?? 5 * 60_000),
+  ];
   return {
     detectors,
     engine,
     dispatcher,
-    settled,
-    evaluateOutcomes,
+    settled: () => queue.settled(),
+    evaluateOutcomes: (now) => evaluateAlertOutcomes(db, now),
     async stop() {
-      stopped = true;
-      offPrints();
-      offOptions();
-      clearInterval(idle);
-      clearInterval(retention);
-      clearInterval(outcomes);
-      await baselineChain;
-      await settled();
+      const baselinesDone = baselines.stop();
+      for (const off of offFeeds) off();
+      for (const timer of timers) clearInterval(timer);
+      await baselinesDone;
+      await queue.settled();
       await dispatcher.drain();
     },
   };

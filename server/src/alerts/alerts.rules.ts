@@ -107,6 +107,147 @@ const usd = (v: number): string =>
       : `$${Math.round(v / 1e3)}K`;
 const ratio = (v: number | null): string => (v === null ? "n/a" : `${v.toFixed(1)}x`);
 
+type EventOf<K extends DetectorEvent["kind"]> = Extract<DetectorEvent, { kind: K }>;
+
+function largeBlockRule(event: EventOf<"block">, params: BlocksParams): AlertCandidate | null {
+  if (!event.alertable) return null;
+  const b = event.block;
+  return {
+    type: "large_block",
+    symbol: event.symbol,
+    subject: "",
+    severity: b.value >= 5 * params.blockAlertMinUsd ? "critical" : "high",
+    tsMs: event.tsMs,
+    title: `${event.symbol} ${usd(b.value)} ${b.is_off_exchange ? "off-exchange" : "lit"} ${b.trade_type}: ${b.size.toLocaleString("en-US")} @ ${b.price}`,
+    values: {
+      value: b.value,
+      price: b.price,
+      size: b.size,
+      trade_type: b.trade_type,
+      is_off_exchange: b.is_off_exchange,
+      sentiment: b.sentiment,
+      volume_ratio: b.volume_ratio,
+      threshold_usd: params.blockAlertMinUsd,
+    },
+    dedupeKey: `large_block:${event.symbol}:${b.trade_key}`,
+  };
+}
+
+function optionSweepRule(event: EventOf<"sweep">, params: BlocksParams): AlertCandidate | null {
+  const s = event.sweep;
+  const qualifies =
+    s.volumeRatio !== null
+      ? s.volumeRatio > params.optionsVolumeRatio
+      : s.valueUsd >= params.optionSweepNoHistoryMinPremiumUsd;
+  if (!qualifies) return null;
+  return {
+    type: "unusual_sweep",
+    symbol: event.symbol,
+    subject: s.contract ?? "",
+    severity: (s.volumeRatio ?? 0) >= 10 || s.valueUsd >= 1_000_000 ? "high" : "medium",
+    tsMs: event.tsMs,
+    title: `${event.symbol} ${s.right} sweep ${s.contract}: ${s.size} contracts, ${usd(s.valueUsd)} premium across ${s.venues.length} venue(s), volume ${ratio(s.volumeRatio)} avg`,
+    values: {
+      premium: s.valueUsd,
+      contracts: s.size,
+      venues: s.venues.length,
+      iso: s.iso,
+      volume_ratio: s.volumeRatio,
+      threshold_ratio: params.optionsVolumeRatio,
+    },
+    dedupeKey: `unusual_sweep:${s.contract}:${s.startTs}`,
+  };
+}
+
+function equitySweepRule(
+  event: EventOf<"sweep">,
+  params: BlocksParams,
+  rules: AlertRulesConfig,
+): AlertCandidate | null {
+  const s = event.sweep;
+  if (s.valueUsd < rules.equitySweepAlertMinUsd) return null;
+  return {
+    type: "unusual_sweep",
+    symbol: event.symbol,
+    subject: "equity",
+    severity: s.valueUsd >= params.blockAlertMinUsd ? "high" : "medium",
+    tsMs: event.tsMs,
+    title: `${event.symbol} sweep ${usd(s.valueUsd)} across ${s.venues.length} venues (${s.venues.join(",")})`,
+    values: {
+      value: s.valueUsd,
+      size: s.size,
+      venues: s.venues.length,
+      iso: s.iso,
+      first_price: s.firstPrice,
+      last_price: s.lastPrice,
+    },
+    dedupeKey: `unusual_sweep:${event.symbol}:${s.startTs}`,
+  };
+}
+
+function optionsVolumeSpikeRule(event: EventOf<"options_volume_spike">): AlertCandidate {
+  const u = event.unusual;
+  const r = u.reason === "volume_vs_average" ? u.volume_ratio : u.volume_oi_ratio;
+  const high = u.reason === "volume_vs_average" ? (r ?? 0) >= 10 : (r ?? 0) >= 5;
+  return {
+    type: "options_volume_spike",
+    symbol: event.symbol,
+    subject: u.contract,
+    severity: high ? "high" : "medium",
+    tsMs: event.tsMs,
+    title: `${event.symbol} ${u.right} ${u.strikeUsd} ${u.expiry}: ${u.volumeContracts} contracts, ${ratio(r)} ${u.reason === "volume_vs_average" ? "the 30-day average" : "open interest"}`,
+    values: {
+      volume: u.volumeContracts,
+      premium: u.premiumUsd,
+      average_volume: u.averageVolumeContracts,
+      open_interest: u.openInterestContracts,
+      volume_ratio: u.volume_ratio,
+      volume_oi_ratio: u.volume_oi_ratio,
+      reason: u.reason,
+    },
+    dedupeKey: `options_volume_spike:${u.contract}:${event.day}`,
+  };
+}
+
+function equityVolumeSpikeRule(event: EventOf<"equity_volume_spike">): AlertCandidate {
+  const s = event.spike;
+  return {
+    type: "equity_volume_spike",
+    symbol: event.symbol,
+    subject: s.scope,
+    severity: s.volume_ratio >= (s.scope === "daily" ? 3 : 5) ? "high" : "medium",
+    tsMs: event.tsMs,
+    title: `${event.symbol} ${s.scope === "daily" ? "day-to-date" : "intraday"} volume ${s.volume_ratio.toFixed(1)}x the ${s.history_days}-day average for this time of day`,
+    values: {
+      volume: s.volume,
+      average_volume: s.average_volume,
+      volume_ratio: s.volume_ratio,
+      threshold_ratio: s.threshold_ratio,
+      scope: s.scope,
+    },
+    dedupeKey: `equity_volume_spike:${event.symbol}:${s.scope}:${s.scope === "daily" ? s.day : s.bucketStart}`,
+  };
+}
+
+function divergenceRule(event: EventOf<"price_flow_divergence">): AlertCandidate {
+  const d = event.divergence;
+  return {
+    type: "price_flow_divergence",
+    symbol: event.symbol,
+    subject: "",
+    severity: d.divergence_score >= 70 ? "high" : "medium",
+    tsMs: event.tsMs,
+    title: `${event.symbol} ${d.divergence_type.replace("_", " ")}: price ${d.price_change_pct?.toFixed(2)}% vs net flow ${d.net_flow_score?.toFixed(2)} (score ${d.divergence_score})`,
+    values: {
+      divergence_score: d.divergence_score,
+      divergence_type: d.divergence_type,
+      price_change_pct: d.price_change_pct,
+      net_flow_score: d.net_flow_score,
+    },
+    dedupeKey: `price_flow_divergence:${event.symbol}:${d.window_start}`,
+  };
+}
+
 /** The rule of each alert type applied to one detector event; `null` when the event does not qualify. */
 export function candidateOf(
   event: DetectorEvent,
@@ -114,134 +255,16 @@ export function candidateOf(
   rules: AlertRulesConfig = DEFAULT_ALERT_RULES,
 ): AlertCandidate | null {
   switch (event.kind) {
-    case "block": {
-      if (!event.alertable) return null;
-      const b = event.block;
-      return {
-        type: "large_block",
-        symbol: event.symbol,
-        subject: "",
-        severity: b.value >= 5 * params.blockAlertMinUsd ? "critical" : "high",
-        tsMs: event.tsMs,
-        title: `${event.symbol} ${usd(b.value)} ${b.is_off_exchange ? "off-exchange" : "lit"} ${b.trade_type}: ${b.size.toLocaleString("en-US")} @ ${b.price}`,
-        values: {
-          value: b.value,
-          price: b.price,
-          size: b.size,
-          trade_type: b.trade_type,
-          is_off_exchange: b.is_off_exchange,
-          sentiment: b.sentiment,
-          volume_ratio: b.volume_ratio,
-          threshold_usd: params.blockAlertMinUsd,
-        },
-        dedupeKey: `large_block:${event.symbol}:${b.trade_key}`,
-      };
-    }
-    case "sweep": {
-      const s = event.sweep;
-      if (s.isOption) {
-        const qualifies =
-          s.volumeRatio !== null
-            ? s.volumeRatio > params.optionsVolumeRatio
-            : s.valueUsd >= params.optionSweepNoHistoryMinPremiumUsd;
-        if (!qualifies) return null;
-        return {
-          type: "unusual_sweep",
-          symbol: event.symbol,
-          subject: s.contract ?? "",
-          severity: (s.volumeRatio ?? 0) >= 10 || s.valueUsd >= 1_000_000 ? "high" : "medium",
-          tsMs: event.tsMs,
-          title: `${event.symbol} ${s.right} sweep ${s.contract}: ${s.size} contracts, ${usd(s.valueUsd)} premium across ${s.venues.length} venue(s), volume ${ratio(s.volumeRatio)} avg`,
-          values: {
-            premium: s.valueUsd,
-            contracts: s.size,
-            venues: s.venues.length,
-            iso: s.iso,
-            volume_ratio: s.volumeRatio,
-            threshold_ratio: params.optionsVolumeRatio,
-          },
-          dedupeKey: `unusual_sweep:${s.contract}:${s.startTs}`,
-        };
-      }
-      if (s.valueUsd < rules.equitySweepAlertMinUsd) return null;
-      return {
-        type: "unusual_sweep",
-        symbol: event.symbol,
-        subject: "equity",
-        severity: s.valueUsd >= params.blockAlertMinUsd ? "high" : "medium",
-        tsMs: event.tsMs,
-        title: `${event.symbol} sweep ${usd(s.valueUsd)} across ${s.venues.length} venues (${s.venues.join(",")})`,
-        values: {
-          value: s.valueUsd,
-          size: s.size,
-          venues: s.venues.length,
-          iso: s.iso,
-          first_price: s.firstPrice,
-          last_price: s.lastPrice,
-        },
-        dedupeKey: `unusual_sweep:${event.symbol}:${s.startTs}`,
-      };
-    }
-    case "options_volume_spike": {
-      const u = event.unusual;
-      const r = u.reason === "volume_vs_average" ? u.volume_ratio : u.volume_oi_ratio;
-      const high = u.reason === "volume_vs_average" ? (r ?? 0) >= 10 : (r ?? 0) >= 5;
-      return {
-        type: "options_volume_spike",
-        symbol: event.symbol,
-        subject: u.contract,
-        severity: high ? "high" : "medium",
-        tsMs: event.tsMs,
-        title: `${event.symbol} ${u.right} ${u.strikeUsd} ${u.expiry}: ${u.volumeContracts} contracts, ${ratio(r)} ${u.reason === "volume_vs_average" ? "the 30-day average" : "open interest"}`,
-        values: {
-          volume: u.volumeContracts,
-          premium: u.premiumUsd,
-          average_volume: u.averageVolumeContracts,
-          open_interest: u.openInterestContracts,
-          volume_ratio: u.volume_ratio,
-          volume_oi_ratio: u.volume_oi_ratio,
-          reason: u.reason,
-        },
-        dedupeKey: `options_volume_spike:${u.contract}:${event.day}`,
-      };
-    }
-    case "equity_volume_spike": {
-      const s = event.spike;
-      return {
-        type: "equity_volume_spike",
-        symbol: event.symbol,
-        subject: s.scope,
-        severity: s.volume_ratio >= (s.scope === "daily" ? 3 : 5) ? "high" : "medium",
-        tsMs: event.tsMs,
-        title: `${event.symbol} ${s.scope === "daily" ? "day-to-date" : "intraday"} volume ${s.volume_ratio.toFixed(1)}x the ${s.history_days}-day average for this time of day`,
-        values: {
-          volume: s.volume,
-          average_volume: s.average_volume,
-          volume_ratio: s.volume_ratio,
-          threshold_ratio: s.threshold_ratio,
-          scope: s.scope,
-        },
-        dedupeKey: `equity_volume_spike:${event.symbol}:${s.scope}:${s.scope === "daily" ? s.day : s.bucketStart}`,
-      };
-    }
-    case "price_flow_divergence": {
-      const d = event.divergence;
-      return {
-        type: "price_flow_divergence",
-        symbol: event.symbol,
-        subject: "",
-        severity: d.divergence_score >= 70 ? "high" : "medium",
-        tsMs: event.tsMs,
-        title: `${event.symbol} ${d.divergence_type.replace("_", " ")}: price ${d.price_change_pct?.toFixed(2)}% vs net flow ${d.net_flow_score?.toFixed(2)} (score ${d.divergence_score})`,
-        values: {
-          divergence_score: d.divergence_score,
-          divergence_type: d.divergence_type,
-          price_change_pct: d.price_change_pct,
-          net_flow_score: d.net_flow_score,
-        },
-        dedupeKey: `price_flow_divergence:${event.symbol}:${d.window_start}`,
-      };
-    }
+    case "block":
+      return largeBlockRule(event, params);
+    case "sweep":
+      return event.sweep.isOption ? optionSweepRule(event, params) : equitySweepRule(event, params, rules);
+    case "options_volume_spike":
+      return optionsVolumeSpikeRule(event);
+    case "equity_volume_spike":
+      return equityVolumeSpikeRule(event);
+    case "price_flow_divergence":
+      return divergenceRule(event);
   }
 }
 

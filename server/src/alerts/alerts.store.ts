@@ -135,9 +135,6 @@ export async function alertsAwaitingOutcome(db: Db, now: Date, limit = 500): Pro
   return rows.map(alertFromRow);
 }
 
-/** The last print price at or before a moment (outcomes): darkpool owns every read of `prints`. */
-export { priceAtOrBefore } from "../darkpool/darkpool.service";
-
 /** Deletes alerts stored before `before` (retention, 7 days by default). Returns how many. */
 export async function deleteAlertsBefore(db: Db, before: Date): Promise<number> {
   const rows = await db

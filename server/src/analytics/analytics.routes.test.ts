@@ -49,6 +49,7 @@ describe.each(engines())("smart-money analytics on %s", (engine) => {
       const summary = await kind.run(createReadStream(join(FIXTURES, name)), {
         db: handle.db,
         pipeline,
+        bus,
         name,
         origin: "test",
       });

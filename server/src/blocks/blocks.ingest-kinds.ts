@@ -7,9 +7,8 @@ import type { IngestKind } from "../ingest/kinds";
 import { runIngest } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
 import type { Parsed } from "../lib/records";
-import { insertOpenInterest, insertOptionPrints } from "./blocks.store";
-import { announceOptionPrints } from "./options.bus";
 import { type OptionPrint, parseOpenInterestCsv, parseOptionTradesCsv } from "./options.parse";
+import { insertOpenInterest, insertOptionPrints } from "./options.store";
 
 /** Cancel records (OPRA A/C/E/G, correction >= 7) withdraw a trade; they are not trades to store. */
 async function* withoutCancels(
@@ -31,7 +30,9 @@ export const blocksIngestKinds: Record<string, IngestKind> = {
         sourceRef: ctx.name,
         records: withoutCancels(parseOptionTradesCsv(source, ctx.name)),
         insert: insertOptionPrints,
-        onStored: (stored) => announceOptionPrints(ctx.db, stored),
+        onStored: (stored) => {
+          if (stored.length > 0) ctx.bus.emit("optionPrints", stored);
+        },
         symbolOf: (p) => p.underlying,
         transactional: ctx.transactional,
         strict: ctx.strict,

@@ -162,6 +162,27 @@ export interface OptionsPositioning {
   top_contracts: ContractFlow[];
 }
 
+/** The running flow of a print's contract, created empty on its first print. */
+function contractFlowOf(byContract: Map<string, ContractFlow>, p: OptionPrint): ContractFlow {
+  let c = byContract.get(p.contract);
+  if (c === undefined) {
+    c = {
+      contract: p.contract,
+      underlying: p.underlying,
+      expiry: p.expiry,
+      right: p.right,
+      strikeUsd: p.strikeUsd,
+      volumeContracts: 0,
+      premiumUsd: 0,
+      bullishPremiumUsd: 0,
+      bearishPremiumUsd: 0,
+      sweepCount: 0,
+    };
+    byContract.set(p.contract, c);
+  }
+  return c;
+}
+
 /**
  * Call/put premium and volume, sentiment and top contracts over a set of option prints of one underlying
  * (docs/methodology.md "Options positioning"). Cancelled prints count for nothing; multi-leg prints are
@@ -187,22 +208,7 @@ export function optionsPositioning(
   const byContract = new Map<string, ContractFlow>();
   for (const p of prints) {
     if (p.isCancel) continue;
-    let c = byContract.get(p.contract);
-    if (c === undefined) {
-      c = {
-        contract: p.contract,
-        underlying: p.underlying,
-        expiry: p.expiry,
-        right: p.right,
-        strikeUsd: p.strikeUsd,
-        volumeContracts: 0,
-        premiumUsd: 0,
-        bullishPremiumUsd: 0,
-        bearishPremiumUsd: 0,
-        sweepCount: 0,
-      };
-      byContract.set(p.contract, c);
-    }
+    const c = contractFlowOf(byContract, p);
     c.volumeContracts += p.sizeContracts;
     c.premiumUsd += p.premiumUsd;
     if (p.isIso) c.sweepCount++;

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { EnrichedPrint } from "../darkpool/print";
 import { blocksParams } from "./blocks.params";
-import { type DetectorEvent, Detectors, newYorkOffsetMs } from "./detectors";
+import { type DetectorEvent, Detectors } from "./detectors";
 import { type OptionPrint, parseOptionTradesCsv } from "./options.parse";
 
 const T0 = Date.parse("2025-03-12T14:00:00.000Z"); // 10:00 ET (EDT)
@@ -261,8 +261,22 @@ describe("divergence", () => {
 });
 
 describe("time of day", () => {
-  it("uses New York time with daylight saving", () => {
-    expect(newYorkOffsetMs(Date.parse("2025-01-15T12:00:00Z"))).toBe(-5 * 3_600_000);
-    expect(newYorkOffsetMs(Date.parse("2025-07-15T12:00:00Z"))).toBe(-4 * 3_600_000);
+  it("uses New York time with daylight saving: 10:00 ET is 15:00Z in January and 14:00Z in July", () => {
+    const avg = new Float64Array(288).fill(0);
+    avg[120] = 1_000_000; // the 10:00 ET bucket
+    const cases = [
+      { ts: "2025-01-15T15:00:00.000Z", midnight: "2025-01-15T05:00:00.000Z" },
+      { ts: "2025-07-15T14:00:00.000Z", midnight: "2025-07-15T04:00:00.000Z" },
+    ];
+    for (const { ts, midnight } of cases) {
+      const { d, events } = collector();
+      d.setEquityBaseline("AAPL", { bucketAverageShares: avg, historyDays: 20 });
+      d.onEquityPrint(print({ sizeShares: 2_500_000, price: 1, tsMs: Date.parse(ts) }));
+      const spikes = events.flatMap((e) => (e.kind === "equity_volume_spike" ? [e.spike] : []));
+      expect(spikes.map((x) => [x.scope, x.bucketStart])).toEqual([
+        ["intraday", ts],
+        ["daily", midnight],
+      ]);
+    }
   });
 });

@@ -3,179 +3,41 @@
  * and cumulative-day volume spikes, unusual option volume and price/flow divergence. One object holds
  * all state in Maps keyed by symbol or contract; per print it does a Map lookup and a few numeric updates
  * and allocates only when it has an event to report, so it keeps up with the whole tape on one core
- * (test/bench/detectors.bench.ts). Events carry the inputs that made them, for the alert rules.
+ * (test/bench/detectors.bench.ts). Events carry the inputs that made them, for the alert rules. Each
+ * detector's state and rule is in detectors/; this class routes prints to them and keeps the clock.
  */
 import type { EnrichedPrint } from "../darkpool/print";
+import { etOffsetHoursAt } from "../lib/et-time";
 import { type BlocksParams, DEFAULT_BLOCKS_PARAMS } from "./blocks.params";
+import { blockIsAlertable, toBlockTrade } from "./blocks.signals";
+import { DivergenceWindow } from "./detectors/divergence";
 import {
-  type BlockTrade,
-  blockIsAlertable,
-  type DivergenceResult,
-  priceFlowDivergence,
-  toBlockTrade,
-  type UnusualOptionsResult,
-  unusualOption,
-} from "./blocks.signals";
+  DAY_MS,
+  type DetectorEvent,
+  type Emit,
+  type EquityBaseline,
+  type OptionBaseline,
+} from "./detectors/events";
+import { closeEquitySweep, closeOptionSweep, SweepCluster } from "./detectors/sweeps";
+import { addOptionVolume, ContractState, type ContractTerms } from "./detectors/unusual-options";
+import { addVolume, type LocalTime, VolumeState } from "./detectors/volume-spikes";
 import type { OptionPrint } from "./options.parse";
 
-export interface SweepEvent {
-  symbol: string;
-  /** Option contract (unpadded OSI) for option sweeps, `null` for equity sweeps. */
-  contract: string | null;
-  isOption: boolean;
-  startTs: string;
-  endTs: string;
-  fills: number;
-  venues: string[];
-  /** Shares for equities, contracts for options. */
-  size: number;
-  /** Value for equities, premium for options. */
-  valueUsd: number;
-  firstPrice: number;
-  lastPrice: number;
-  /** At least one fill carried the intermarket sweep (ISO) condition. */
-  iso: boolean;
-  /** Options: today's volume of the contract / its trailing average, when known. */
-  volumeRatio: number | null;
-  right: "call" | "put" | null;
-  windowMs: number;
-}
+export type {
+  DetectorEvent,
+  EquityBaseline,
+  EquityVolumeSpike,
+  OptionBaseline,
+  SweepEvent,
+} from "./detectors/events";
 
-export interface EquityVolumeSpike {
-  symbol: string;
-  /** `intraday`: one time-of-day bucket; `daily`: the day so far against the average to the same time. */
-  scope: "intraday" | "daily";
-  day: string;
-  bucketStart: string;
-  bucketMs: number;
-  volume: number;
-  average_volume: number;
-  volume_ratio: number;
-  history_days: number;
-  threshold_ratio: number;
-}
-
-export type DetectorEvent =
-  | { kind: "block"; symbol: string; tsMs: number; alertable: boolean; block: BlockTrade }
-  | { kind: "sweep"; symbol: string; tsMs: number; sweep: SweepEvent }
-  | { kind: "equity_volume_spike"; symbol: string; tsMs: number; spike: EquityVolumeSpike }
-  | {
-      kind: "options_volume_spike";
-      symbol: string;
-      tsMs: number;
-      day: string;
-      unusual: UnusualOptionsResult & {
-        underlying: string;
-        right: "call" | "put";
-        expiry: string;
-        strikeUsd: number;
-      };
-    }
-  | { kind: "price_flow_divergence"; symbol: string; tsMs: number; divergence: DivergenceResult };
-
-/** Same-time-of-day volume history of one symbol (from stored prints or bars). */
-export interface EquityBaseline {
-  /** Mean shares per `volumeBucketMs` bucket of the ET day, over `historyDays` trailing days. */
-  bucketAverageShares: Float64Array;
-  historyDays: number;
-}
-
-export interface OptionBaseline {
-  averageVolumeContracts: number | null;
-  openInterestContracts: number | null;
-}
-
-const DAY_MS = 86_400_000;
-const etFormatter = new Intl.DateTimeFormat("en-US", {
-  timeZone: "America/New_York",
-  hourCycle: "h23",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-});
-
-/** Offset of New York from UTC (ms, negative) at a moment; DST per the tz database. */
-export function newYorkOffsetMs(utcMs: number): number {
-  const parts: Record<string, string> = {};
-  for (const p of etFormatter.formatToParts(new Date(utcMs))) parts[p.type] = p.value;
-  const asUtc = Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-  return asUtc - Math.floor(utcMs / 1000) * 1000;
-}
-
-class SweepCluster {
-  startMs = Number.NEGATIVE_INFINITY;
-  lastMs = 0;
-  venueMask = 0;
-  fills = 0;
-  size = 0;
-  valueUsd = 0;
-  firstPrice = 0;
-  lastPrice = 0;
-  iso = false;
-  pending = false;
-}
-
-function venuesOf(mask: number, isOption: boolean): string[] {
-  const out: string[] = [];
-  for (let bit = 0; bit < 31; bit++) {
-    if ((mask & (1 << bit)) === 0) continue;
-    out.push(isOption ? String(300 + bit) : String.fromCharCode(65 + bit));
-  }
-  return out;
-}
-
-function bitCount(mask: number): number {
-  let n = 0;
-  for (let m = mask; m !== 0; m &= m - 1) n++;
-  return n;
-}
+const HOUR_MS = 3_600_000;
 
 class EquityState {
   readonly sweep = new SweepCluster();
-  // Volume, per ET day.
-  dayIndex = -1;
-  bucket = -1;
-  bucketShares = 0;
-  dayShares = 0;
-  intradaySpikeBucket = -1;
-  dailySpikeFired = false;
-  baseline: EquityBaseline | null = null;
-  cumulativeBaseline: Float64Array | null = null;
-  // Divergence, tumbling windows.
-  windowStartMs = -1;
-  firstPrice = 0;
-  lastPrice = 0;
-  pricePrints = 0;
-  darkBull = 0;
-  darkBear = 0;
-  blockBull = 0;
-  blockBear = 0;
-  optBull = 0;
-  optBear = 0;
+  readonly volume = new VolumeState();
+  readonly divergence = new DivergenceWindow();
   constructor(readonly symbol: string) {}
-}
-
-class ContractState {
-  readonly sweep = new SweepCluster();
-  dayIndex = -1;
-  volume = 0;
-  premiumUsd = 0;
-  unusualFired = false;
-  baseline: OptionBaseline | null = null;
-  constructor(
-    readonly contract: string,
-    readonly print: Pick<OptionPrint, "underlying" | "right" | "expiry" | "strikeUsd">,
-  ) {}
 }
 
 /**
@@ -191,30 +53,19 @@ export class Detectors {
   private readonly openDivergence = new Set<EquityState>();
   private offsetDay = -1;
   private offsetMs = 0;
+  /** Reused for every print (no allocation per print). */
+  private readonly at: LocalTime = { dayIndex: 0, bucket: 0, offsetMs: 0 };
 
   constructor(
-    private readonly emit: (event: DetectorEvent) => void,
+    private readonly emit: Emit,
     readonly params: BlocksParams = DEFAULT_BLOCKS_PARAMS,
   ) {}
 
   setEquityBaseline(symbol: string, baseline: EquityBaseline): void {
-    const s = this.equity(symbol);
-    s.baseline = baseline;
-    const cum = new Float64Array(baseline.bucketAverageShares.length);
-    let total = 0;
-    for (let i = 0; i < cum.length; i++) {
-      total += baseline.bucketAverageShares[i] ?? 0;
-      cum[i] = total;
-    }
-    s.cumulativeBaseline = cum;
+    this.equity(symbol).volume.setBaseline(baseline);
   }
 
-  setOptionBaseline(
-    contract:
-      | OptionPrint
-      | { contract: string; underlying: string; right: "call" | "put"; expiry: string; strikeUsd: number },
-    baseline: OptionBaseline,
-  ): void {
+  setOptionBaseline(contract: ContractTerms & { contract: string }, baseline: OptionBaseline): void {
     this.contractState(contract.contract, contract).baseline = baseline;
   }
 
@@ -227,7 +78,7 @@ export class Detectors {
     return s;
   }
 
-  private contractState(key: string, p: ContractState["print"]): ContractState {
+  private contractState(key: string, p: ContractTerms): ContractState {
     let s = this.contracts.get(key);
     if (s === undefined) {
       s = new ContractState(key, {
@@ -241,14 +92,14 @@ export class Detectors {
     return s;
   }
 
-  /** ET day index (days since epoch in New York time) and ms since ET midnight. */
-  private etDayAndTime(tsMs: number): number {
+  /** ET time of an instant as ms since the epoch in New York wall time. */
+  private etTime(tsMs: number): number {
     const utcDay = Math.floor(tsMs / DAY_MS);
     if (utcDay !== this.offsetDay) {
       // One offset per UTC day (taken at 12:00 UTC = 07:00/08:00 ET): DST changes at 02:00 ET, so only
       // prints between 00:00 and 02:00 ET on a change day land an hour off (docs/blocks.md).
       this.offsetDay = utcDay;
-      this.offsetMs = newYorkOffsetMs(utcDay * DAY_MS + DAY_MS / 2);
+      this.offsetMs = etOffsetHoursAt(utcDay * DAY_MS + DAY_MS / 2) * HOUR_MS;
     }
     return tsMs + this.offsetMs;
   }
@@ -259,44 +110,12 @@ export class Detectors {
     const tsMs = p.ts.getTime();
     const s = this.equity(p.symbol);
 
-    // Volume spikes: time-of-day bucket and day so far.
-    const localMs = this.etDayAndTime(tsMs);
-    const dayIndex = Math.floor(localMs / DAY_MS);
-    const bucket = Math.floor((localMs - dayIndex * DAY_MS) / params.volumeBucketMs);
-    if (dayIndex !== s.dayIndex) {
-      s.dayIndex = dayIndex;
-      s.dayShares = 0;
-      s.bucket = bucket;
-      s.bucketShares = 0;
-      s.intradaySpikeBucket = -1;
-      s.dailySpikeFired = false;
-    } else if (bucket !== s.bucket) {
-      s.bucket = bucket;
-      s.bucketShares = 0;
-    }
-    s.bucketShares += p.sizeShares;
-    s.dayShares += p.sizeShares;
-    let volumeRatio: number | null = null;
-    const base = s.baseline;
-    if (base !== null && base.historyDays >= params.volumeMinHistoryDays) {
-      const avg = base.bucketAverageShares[bucket] ?? 0;
-      if (avg > 0) {
-        volumeRatio = s.bucketShares / avg;
-        if (
-          volumeRatio > params.volumeSpikeRatio &&
-          s.intradaySpikeBucket !== bucket &&
-          s.bucketShares >= params.volumeSpikeMinShares
-        ) {
-          s.intradaySpikeBucket = bucket;
-          this.emitSpike(s, "intraday", tsMs, dayIndex, bucket, s.bucketShares, avg);
-        }
-      }
-      const cum = s.cumulativeBaseline?.[bucket] ?? 0;
-      if (!s.dailySpikeFired && cum > 0 && s.dayShares / cum > params.volumeSpikeRatio) {
-        s.dailySpikeFired = true;
-        this.emitSpike(s, "daily", tsMs, dayIndex, bucket, s.dayShares, cum);
-      }
-    }
+    const localMs = this.etTime(tsMs);
+    const at = this.at;
+    at.dayIndex = Math.floor(localMs / DAY_MS);
+    at.bucket = Math.floor((localMs - at.dayIndex * DAY_MS) / params.volumeBucketMs);
+    at.offsetMs = this.offsetMs;
+    const volumeRatio = addVolume(s.volume, p.symbol, p.sizeShares, tsMs, at, params, this.emit);
 
     // Blocks.
     let blockSentiment = 0;
@@ -316,30 +135,21 @@ export class Detectors {
       if (code >= 0 && code < 26) {
         if (s.sweep.pending && tsMs - s.sweep.lastMs > params.sweepWindowMs) {
           this.pendingEquitySweeps.delete(s);
-          this.closeEquitySweep(s);
+          this.report(closeEquitySweep(s.sweep, s.symbol, params));
         }
-        this.addFill(s.sweep, tsMs, 1 << code, p.sizeShares, p.valueUsd, p.price, p.isIso);
+        s.sweep.add(tsMs, 1 << code, p.sizeShares, p.valueUsd, p.price, p.isIso);
         if (s.sweep.pending) this.pendingEquitySweeps.add(s);
       }
     }
 
     // Divergence window: price from eligible on-time prints, flow from off-exchange and block prints.
-    if (s.windowStartMs < 0 || tsMs - s.windowStartMs >= params.divergenceWindowMs) {
-      if (s.windowStartMs >= 0) this.closeDivergence(s);
-      s.windowStartMs = tsMs - (tsMs % params.divergenceWindowMs);
+    const w = s.divergence;
+    if (w.startMs < 0 || tsMs - w.startMs >= params.divergenceWindowMs) {
+      if (w.startMs >= 0) this.report(w.close(s.symbol, params));
+      w.startMs = tsMs - (tsMs % params.divergenceWindowMs);
       this.openDivergence.add(s);
     }
-    if (p.blockEligible && !p.isLate) {
-      if (s.firstPrice === 0) s.firstPrice = p.price;
-      s.lastPrice = p.price;
-      s.pricePrints++;
-    }
-    if (p.isOffExchange && p.blockEligible) {
-      if (p.sentiment === "bullish") s.darkBull += p.valueUsd;
-      else if (p.sentiment === "bearish") s.darkBear += p.valueUsd;
-    }
-    if (blockSentiment > 0) s.blockBull += p.valueUsd;
-    else if (blockSentiment < 0) s.blockBear += p.valueUsd;
+    w.addEquity(p, blockSentiment);
   }
 
   onOptionPrint(p: OptionPrint): void {
@@ -347,37 +157,8 @@ export class Detectors {
     const params = this.params;
     const tsMs = p.ts.getTime();
     const c = this.contractState(p.contract, p);
-    const dayIndex = Math.floor(this.etDayAndTime(tsMs) / DAY_MS);
-    if (dayIndex !== c.dayIndex) {
-      c.dayIndex = dayIndex;
-      c.volume = 0;
-      c.premiumUsd = 0;
-      c.unusualFired = false;
-    }
-    c.volume += p.sizeContracts;
-    c.premiumUsd += p.premiumUsd;
-    if (!c.unusualFired && c.volume >= params.optionsMinContracts && c.baseline !== null) {
-      const result = unusualOption(
-        {
-          contract: c.contract,
-          volumeContracts: c.volume,
-          premiumUsd: c.premiumUsd,
-          averageVolumeContracts: c.baseline.averageVolumeContracts,
-          openInterestContracts: c.baseline.openInterestContracts,
-        },
-        params,
-      );
-      if (result.is_unusual) {
-        c.unusualFired = true;
-        this.emit({
-          kind: "options_volume_spike",
-          symbol: p.underlying,
-          tsMs,
-          day: new Date(dayIndex * DAY_MS).toISOString().slice(0, 10),
-          unusual: { ...result, ...c.print },
-        });
-      }
-    }
+    const dayIndex = Math.floor(this.etTime(tsMs) / DAY_MS);
+    this.report(addOptionVolume(c, p, tsMs, dayIndex, params));
     if (p.isMultiLeg) return;
     const bit = p.exchangeId - 300;
     if (bit >= 0 && bit < 31) {
@@ -385,16 +166,12 @@ export class Detectors {
         this.pendingOptionSweeps.delete(c);
         this.closeOptionSweep(c);
       }
-      this.addFill(c.sweep, tsMs, 1 << bit, p.sizeContracts, p.premiumUsd, p.price, p.isIso);
+      c.sweep.add(tsMs, 1 << bit, p.sizeContracts, p.premiumUsd, p.price, p.isIso);
       if (c.sweep.pending) this.pendingOptionSweeps.add(c);
     }
-    // Options premium into the underlying's divergence window: NBBO side only. Premium without a side
-    // counts for neither (a put may be bought or sold), as in options-positioning (docs/blocks.md).
     const u = this.equities.get(p.underlying);
-    if (u !== undefined && u.windowStartMs >= 0) {
-      if (p.sentiment === "bullish") u.optBull += p.premiumUsd;
-      else if (p.sentiment === "bearish") u.optBear += p.premiumUsd;
-    }
+    if (u !== undefined && u.divergence.startMs >= 0)
+      u.divergence.addOptionPremium(p.sentiment, p.premiumUsd);
   }
 
   /** Closes sweeps older than the sweep window and divergence windows that have ended by `nowMs`. */
@@ -403,7 +180,7 @@ export class Detectors {
     for (const s of this.pendingEquitySweeps) {
       if (nowMs - s.sweep.lastMs > windowMs) {
         this.pendingEquitySweeps.delete(s);
-        this.closeEquitySweep(s);
+        this.report(closeEquitySweep(s.sweep, s.symbol, this.params));
       }
     }
     for (const c of this.pendingOptionSweeps) {
@@ -413,10 +190,10 @@ export class Detectors {
       }
     }
     for (const s of this.openDivergence) {
-      if (nowMs - s.windowStartMs >= this.params.divergenceWindowMs) {
+      if (nowMs - s.divergence.startMs >= this.params.divergenceWindowMs) {
         this.openDivergence.delete(s);
-        this.closeDivergence(s);
-        s.windowStartMs = -1;
+        this.report(s.divergence.close(s.symbol, this.params));
+        s.divergence.startMs = -1;
       }
     }
   }
@@ -426,157 +203,12 @@ export class Detectors {
     this.tick(Number.POSITIVE_INFINITY);
   }
 
-  private addFill(
-    cl: SweepCluster,
-    tsMs: number,
-    venueBit: number,
-    size: number,
-    valueUsd: number,
-    price: number,
-    iso: boolean,
-  ): void {
-    if (!cl.pending) {
-      cl.pending = true;
-      cl.startMs = tsMs;
-      cl.venueMask = 0;
-      cl.fills = 0;
-      cl.size = 0;
-      cl.valueUsd = 0;
-      cl.firstPrice = price;
-      cl.iso = false;
-    }
-    cl.lastMs = tsMs;
-    cl.venueMask |= venueBit;
-    cl.fills++;
-    cl.size += size;
-    cl.valueUsd += valueUsd;
-    cl.lastPrice = price;
-    if (iso) cl.iso = true;
-  }
-
-  private closeEquitySweep(s: EquityState): void {
-    s.sweep.pending = false;
-    this.reportEquitySweep(s);
-  }
-
   private closeOptionSweep(c: ContractState): void {
-    c.sweep.pending = false;
-    this.reportOptionSweep(c);
+    const terms = { contract: c.contract, underlying: c.print.underlying, right: c.print.right };
+    this.report(closeOptionSweep(c.sweep, terms, c.volumeRatio(), this.params));
   }
 
-  private reportEquitySweep(s: EquityState): void {
-    const cl = s.sweep;
-    const venues = bitCount(cl.venueMask);
-    // A lone ISO print is the normal way lit orders execute; an equity sweep needs several venues.
-    if (venues < this.params.sweepMinVenues || cl.valueUsd < this.params.equitySweepMinUsd) return;
-    this.emit({
-      kind: "sweep",
-      symbol: s.symbol,
-      tsMs: cl.lastMs,
-      sweep: this.sweepOf(cl, s.symbol, null, false, null, null),
-    });
-  }
-
-  private reportOptionSweep(c: ContractState): void {
-    const cl = c.sweep;
-    const venues = bitCount(cl.venueMask);
-    if (!(cl.iso || venues >= this.params.sweepMinVenues)) return;
-    if (cl.valueUsd < this.params.optionSweepMinPremiumUsd) return;
-    const avg = c.baseline?.averageVolumeContracts ?? null;
-    const ratio = avg !== null && avg > 0 ? c.volume / avg : null;
-    this.emit({
-      kind: "sweep",
-      symbol: c.print.underlying,
-      tsMs: cl.lastMs,
-      sweep: this.sweepOf(cl, c.print.underlying, c.contract, true, ratio, c.print.right),
-    });
-  }
-
-  private sweepOf(
-    cl: SweepCluster,
-    symbol: string,
-    contract: string | null,
-    isOption: boolean,
-    volumeRatio: number | null,
-    right: "call" | "put" | null,
-  ): SweepEvent {
-    return {
-      symbol,
-      contract,
-      isOption,
-      startTs: new Date(cl.startMs).toISOString(),
-      endTs: new Date(cl.lastMs).toISOString(),
-      fills: cl.fills,
-      venues: venuesOf(cl.venueMask, isOption),
-      size: cl.size,
-      valueUsd: cl.valueUsd,
-      firstPrice: cl.firstPrice,
-      lastPrice: cl.lastPrice,
-      iso: cl.iso,
-      volumeRatio,
-      right,
-      windowMs: this.params.sweepWindowMs,
-    };
-  }
-
-  private emitSpike(
-    s: EquityState,
-    scope: "intraday" | "daily",
-    tsMs: number,
-    dayIndex: number,
-    bucket: number,
-    volume: number,
-    average: number,
-  ): void {
-    const bucketMs = this.params.volumeBucketMs;
-    const bucketStartUtc = dayIndex * DAY_MS + (scope === "daily" ? 0 : bucket * bucketMs) - this.offsetMs;
-    this.emit({
-      kind: "equity_volume_spike",
-      symbol: s.symbol,
-      tsMs,
-      spike: {
-        symbol: s.symbol,
-        scope,
-        day: new Date(dayIndex * DAY_MS).toISOString().slice(0, 10),
-        bucketStart: new Date(bucketStartUtc).toISOString(),
-        bucketMs: scope === "daily" ? (bucket + 1) * bucketMs : bucketMs,
-        volume,
-        average_volume: average,
-        volume_ratio: volume / average,
-        history_days: s.baseline?.historyDays ?? 0,
-        threshold_ratio: this.params.volumeSpikeRatio,
-      },
-    });
-  }
-
-  private closeDivergence(s: EquityState): void {
-    const windowMs = this.params.divergenceWindowMs;
-    const result = priceFlowDivergence(
-      {
-        symbol: s.symbol,
-        windowStart: new Date(s.windowStartMs).toISOString(),
-        windowEnd: new Date(s.windowStartMs + windowMs).toISOString(),
-        priceChangePct: s.firstPrice > 0 ? ((s.lastPrice - s.firstPrice) / s.firstPrice) * 100 : null,
-        pricePrints: s.pricePrints,
-        darkPoolBullishUsd: s.darkBull,
-        darkPoolBearishUsd: s.darkBear,
-        blockBullishUsd: s.blockBull,
-        blockBearishUsd: s.blockBear,
-        optionsBullishPremiumUsd: s.optBull,
-        optionsBearishPremiumUsd: s.optBear,
-      },
-      this.params,
-    );
-    s.firstPrice = 0;
-    s.lastPrice = 0;
-    s.pricePrints = 0;
-    s.darkBull = s.darkBear = s.blockBull = s.blockBear = s.optBull = s.optBear = 0;
-    if (result.is_divergent)
-      this.emit({
-        kind: "price_flow_divergence",
-        symbol: s.symbol,
-        tsMs: s.windowStartMs + windowMs,
-        divergence: result,
-      });
+  private report(event: DetectorEvent | null): void {
+    if (event !== null) this.emit(event);
   }
 }

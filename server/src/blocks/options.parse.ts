@@ -141,6 +141,45 @@ function nsToDate(ns: string): Date | null {
   return new Date(Number(ns.slice(0, ns.length - 6)));
 }
 
+type TradeColumns = Record<(typeof OPTION_TRADE_COLUMNS)[number] | "correction", number>;
+
+interface TradeFields {
+  contract: OptionContract;
+  sipNs: string;
+  ts: Date;
+  price: number;
+  size: number;
+  exchangeId: number;
+  correction: number;
+  conditions: string[];
+}
+
+/** The checked fields of one trade line, or a message naming the first field that is wrong. */
+function tradeFields(f: string[], index: TradeColumns): TradeFields | string {
+  if (f.length < 6) return `expected 8 fields, got ${f.length} (truncated line?)`;
+  const ticker = (f[index.ticker] ?? "").trim();
+  const contract = parseOptionSymbol(ticker);
+  if (contract === null) return `ticker ${optionSymbolProblem(ticker)}`;
+  const price = Number(f[index.price]);
+  const size = Number(f[index.size]);
+  const exchangeId = Number(f[index.exchange]);
+  const sipNs = (f[index.sip_timestamp] ?? "").trim();
+  const ts = nsToDate(sipNs);
+  if (!Number.isFinite(price) || price < 0 || (f[index.price] ?? "").trim() === "")
+    return `price ${JSON.stringify(f[index.price])} is not a non-negative number`;
+  if (!Number.isInteger(size) || size <= 0)
+    return `size ${JSON.stringify(f[index.size])} is not a positive whole number of contracts`;
+  if (!Number.isInteger(exchangeId) || (f[index.exchange] ?? "").trim() === "")
+    return `exchange ${JSON.stringify(f[index.exchange])} is not a numeric exchange id`;
+  if (ts === null) return `sip_timestamp ${JSON.stringify(sipNs)} is not nanoseconds since the epoch`;
+  const rawCorrection = index.correction >= 0 ? (f[index.correction] ?? "").trim() : "";
+  const correction = rawCorrection === "" ? 0 : Number(rawCorrection);
+  if (!Number.isInteger(correction)) return `correction ${JSON.stringify(rawCorrection)} is not an integer`;
+  const rawConditions = (f[index.conditions] ?? "").trim();
+  const conditions = rawConditions === "" ? [] : rawConditions.split(",").map((c) => c.trim());
+  return { contract, sipNs, ts, price, size, exchangeId, correction, conditions };
+}
+
 /**
  * Polygon / Massive options trades flat file (`us_options_opra/trades_v1`) or REST CSV:
  * `ticker,conditions,correction,exchange,participant_timestamp,price,sip_timestamp,size`. Comma CSV with
@@ -154,7 +193,7 @@ export async function* parseOptionTradesCsv(
   source = "polygon_options_flatfile",
 ): AsyncGenerator<Parsed<OptionPrint>> {
   let delimiter = ",";
-  let index: Record<(typeof OPTION_TRADE_COLUMNS)[number] | "correction", number> | null = null;
+  let index: TradeColumns | null = null;
   // Identical trades (same contract, ns time, venue, price, size) are real: the sample has two. An
   // ordinal per identical content keeps them apart and keeps a re-ingest idempotent.
   const seen = new Map<string, number>();
@@ -173,49 +212,12 @@ export async function* parseOptionTradesCsv(
       continue;
     }
     if (text.trim() === "") continue;
-    const f = splitCsvLine(text, delimiter);
-    if (f.length < 6) {
-      yield parsedError(at, `expected 8 fields, got ${f.length} (truncated line?)`);
+    const fields = tradeFields(splitCsvLine(text, delimiter), index);
+    if (typeof fields === "string") {
+      yield parsedError(at, fields);
       continue;
     }
-    const ticker = (f[index.ticker] ?? "").trim();
-    const contract = parseOptionSymbol(ticker);
-    if (contract === null) {
-      yield parsedError(at, `ticker ${optionSymbolProblem(ticker)}`);
-      continue;
-    }
-    const price = Number(f[index.price]);
-    const size = Number(f[index.size]);
-    const exchangeId = Number(f[index.exchange]);
-    const sipNs = (f[index.sip_timestamp] ?? "").trim();
-    const ts = nsToDate(sipNs);
-    if (!Number.isFinite(price) || price < 0 || (f[index.price] ?? "").trim() === "") {
-      yield parsedError(at, `price ${JSON.stringify(f[index.price])} is not a non-negative number`);
-      continue;
-    }
-    if (!Number.isInteger(size) || size <= 0) {
-      yield parsedError(
-        at,
-        `size ${JSON.stringify(f[index.size])} is not a positive whole number of contracts`,
-      );
-      continue;
-    }
-    if (!Number.isInteger(exchangeId) || (f[index.exchange] ?? "").trim() === "") {
-      yield parsedError(at, `exchange ${JSON.stringify(f[index.exchange])} is not a numeric exchange id`);
-      continue;
-    }
-    if (ts === null) {
-      yield parsedError(at, `sip_timestamp ${JSON.stringify(sipNs)} is not nanoseconds since the epoch`);
-      continue;
-    }
-    const rawCorrection = index.correction >= 0 ? (f[index.correction] ?? "").trim() : "";
-    const correction = rawCorrection === "" ? 0 : Number(rawCorrection);
-    if (!Number.isInteger(correction)) {
-      yield parsedError(at, `correction ${JSON.stringify(rawCorrection)} is not an integer`);
-      continue;
-    }
-    const rawConditions = (f[index.conditions] ?? "").trim();
-    const conditions = rawConditions === "" ? [] : rawConditions.split(",").map((c) => c.trim());
+    const { contract, sipNs, ts, price, size, exchangeId, correction, conditions } = fields;
     const flags = optionConditionFlags(conditions, correction);
     const content = `${contract.contract}|${sipNs}|${exchangeId}|${price}|${size}`;
     const ordinal = (seen.get(content) ?? 0) + 1;

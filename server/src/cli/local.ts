@@ -11,14 +11,16 @@ export const openConfiguredDb = (env: Env) =>
 /** The database this CLI opens itself (no server owns it), with a print pipeline that announces to nobody. */
 export async function openLocal(env: Env, log: Logger) {
   const db = await openConfiguredDb(env);
+  const bus = new LiveBus();
   const pipeline = new PrintPipeline({
     db: db.db,
-    bus: new LiveBus(),
+    bus,
     log,
     lastLitWindowMs: env.LAST_LIT_WINDOW_MS,
   });
   return {
     db,
+    bus,
     pipeline,
     async close() {
       await pipeline.close();

@@ -244,8 +244,3 @@ export function classifyConditions(
   if (correction !== undefined && correction !== null && correction >= 7) mask |= CORRECTION_BIT;
   return classOfMask(mask);
 }
-
-/** True when the tables know the condition code in that scheme (used to report unknown codes). */
-export function isKnownCondition(code: string, scheme: ConditionScheme): boolean {
-  return scheme === "polygon" ? polygonMasks.has(code) : anyLetterMasks.has(code);
-}

@@ -139,6 +139,7 @@ export function ingestRoutes(deps: AppDeps) {
     const summary = await handler.run(input, {
       db: deps.db.db,
       pipeline: deps.pipeline,
+      bus: deps.bus,
       name: q.name ?? `upload.${kind}`,
       origin: "upload",
       transactional: true,

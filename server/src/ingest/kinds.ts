@@ -9,6 +9,7 @@ import type { PrintPipeline } from "../darkpool/pipeline";
 import { type IngestProgress, type IngestSummary, runIngest } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
 import type { Parsed } from "../lib/records";
+import type { LiveBus } from "../realtime/bus";
 
 /** SEC kinds: accession and filing date of a bare XML document (`--accession`, `--filed-date`). */
 export interface FilingHintsInput {
@@ -22,6 +23,8 @@ export interface FilingHintsInput {
 export interface IngestContext {
   db: Db;
   pipeline: PrintPipeline;
+  /** Where newly stored records that live detectors want (option prints) are announced. */
+  bus: LiveBus;
   /** File or upload name: parsers take facility, week or format hints from it. */
   name: string;
   /**

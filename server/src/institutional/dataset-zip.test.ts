@@ -7,6 +7,7 @@ import { engines, openTestDb } from "../../../test/support/db";
 import { collect, INFOTABLE_COLUMNS, tsv, writeZip } from "../../../test/support/sec-fixtures";
 import type { PrintPipeline } from "../darkpool/pipeline";
 import { INGEST_KINDS } from "../ingest/registry";
+import { LiveBus } from "../realtime/bus";
 import { parseInsiderDataset } from "./insider-dataset.parse";
 import { parse13FDataset } from "./thirteenf-dataset.parse";
 
@@ -131,6 +132,7 @@ describe("data-set uploads and local files (no temporary paths)", () => {
   const ctx = (name: string, db = noDb, path?: string) => ({
     db,
     pipeline: {} as PrintPipeline,
+    bus: new LiveBus(),
     name,
     origin: "upload",
     ...(path ? { path } : {}),

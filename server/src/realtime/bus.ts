@@ -1,10 +1,16 @@
 import { EventEmitter } from "node:events";
+import type { OptionPrint } from "../blocks/options.parse";
 import type { EnrichedPrint } from "../darkpool/print";
 
-/** What flows on the live bus inside one process. Detectors and the socket layer both listen here. */
+/**
+ * What flows on the live bus inside one process (one bus per service, so two services in one process stay
+ * apart). Detectors and the socket layer both listen here.
+ */
 export interface BusEvents {
-  /** Newly stored prints (never duplicates), in arrival order. */
+  /** Newly stored equity prints (never duplicates), in arrival order. */
   prints: [prints: EnrichedPrint[]];
+  /** Newly stored option prints (never duplicates, never empty), in arrival order. */
+  optionPrints: [prints: OptionPrint[]];
   /** Anything a feature wants pushed on a channel (`blocks`, `options`). */
   channel: [message: { channel: "blocks" | "options"; symbol: string; items: unknown[] }];
   /** A stored alert, ready to deliver. */

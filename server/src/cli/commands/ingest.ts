@@ -107,7 +107,7 @@ async function forward(server: ServerInfo, r: IngestRequest, apiKey: string | un
 }
 
 /** Ingests into the database this CLI opened; a failing file is reported and the others continue. */
-async function ingestLocally({ db, pipeline }: LocalDb, r: IngestRequest): Promise<IngestResult[]> {
+async function ingestLocally({ db, bus, pipeline }: LocalDb, r: IngestRequest): Promise<IngestResult[]> {
   const results: IngestResult[] = [];
   const loader = r.kind.paths;
   if (loader) {
@@ -136,6 +136,7 @@ async function ingestLocally({ db, pipeline }: LocalDb, r: IngestRequest): Promi
         const summary = await r.kind.run(stream, {
           db: db.db,
           pipeline,
+          bus,
           name: gz ? file.slice(0, -3) : file,
           path: gz ? undefined : file,
           origin: "cli",

@@ -1,0 +1,303 @@
+/**
+ * The jobs of the live blocks/alerts wiring (alerts.plugin.ts), one small piece each: channel pushes,
+ * webhook delivery, detector events into stored alerts, baselines, the print feeds, the idle tick,
+ * retention and outcomes. They share one serial queue, so alert sequence order equals announcement order
+ * and no job's query overtakes an alert.
+ */
+import type { Db } from "@smt/db";
+import type { BlocksParams } from "../blocks/blocks.params";
+import type { DetectorEvent, Detectors } from "../blocks/detectors";
+import { equityBucketBaseline } from "../blocks/equity.store";
+import { contractBaseline } from "../blocks/options.store";
+import type { AppDeps } from "../core/deps";
+import { priceAtOrBefore } from "../darkpool/darkpool.service";
+import { addDays, etDateOf } from "../lib/et-time";
+import type { Logger } from "../lib/log";
+import type { AlertMessage, LiveBus } from "../realtime/bus";
+import { type Alert, type AlertEngine, alertOutcome } from "./alerts.rules";
+import {
+  activeWebhooks,
+  alertsAwaitingOutcome,
+  deleteAlertsBefore,
+  insertAlert,
+  updateAlertOutcome,
+  webhookGeneration,
+} from "./alerts.store";
+import type { Webhook, WebhookDispatcher } from "./webhooks";
+
+export const toAlertMessage = (a: Alert): AlertMessage => ({
+  ...a,
+  seq: a.seq ?? 0,
+  inputs: a.inputs as Record<string, unknown>,
+});
+
+/** Tasks run one after another, in the order queued. A task handles its own errors. */
+export class SerialQueue {
+  private tail: Promise<void> = Promise.resolve();
+
+  run(task: () => Promise<void>): void {
+    this.tail = this.tail.then(task);
+  }
+
+  /** The task queued last (awaiting it waits for everything queued so far). */
+  get current(): Promise<void> {
+    return this.tail;
+  }
+
+  /** Resolves once the queue is empty, tasks queued while waiting included. */
+  async settled(): Promise<void> {
+    let seen: Promise<void> | null = null;
+    while (seen !== this.tail) {
+      seen = this.tail;
+      await this.tail;
+    }
+  }
+}
+
+/** `blocks` and `options` channel pushes gathered while a batch runs through the detectors, sent once per symbol. */
+export class ChannelPushes {
+  private readonly blocks = new Map<string, unknown[]>();
+  private readonly options = new Map<string, unknown[]>();
+
+  constructor(private readonly bus: LiveBus) {}
+
+  push(channel: "blocks" | "options", symbol: string, item: unknown): void {
+    const m = channel === "blocks" ? this.blocks : this.options;
+    const list = m.get(symbol);
+    if (list) list.push(item);
+    else m.set(symbol, [item]);
+  }
+
+  flush(): void {
+    for (const [symbol, items] of this.blocks) this.bus.emit("channel", { channel: "blocks", symbol, items });
+    for (const [symbol, items] of this.options)
+      this.bus.emit("channel", { channel: "options", symbol, items });
+    this.blocks.clear();
+    this.options.clear();
+  }
+}
+
+/**
+ * Delivery of stored alerts to the active webhooks, whose list is cached off the alert path: refreshed
+ * when this process changed them, else every 5 s (another node may have).
+ */
+export function webhookDelivery(db: Db, dispatcher: WebhookDispatcher, log: Logger) {
+  let cache: { generation: number; atMs: number; hooks: Webhook[] } | null = null;
+  const webhooksNow = async (): Promise<Webhook[]> => {
+    const generation = webhookGeneration(db);
+    if (cache === null || cache.generation !== generation || Date.now() - cache.atMs > 5_000)
+      cache = { generation, atMs: Date.now(), hooks: await activeWebhooks(db) };
+    return cache.hooks;
+  };
+  return async (alert: Alert): Promise<void> => {
+    try {
+      const hooks = await webhooksNow();
+      if (hooks.length > 0) void dispatcher.dispatch(alert, hooks);
+    } catch (error) {
+      log.error("webhooks not loaded", { id: alert.id, error });
+    }
+  };
+}
+
+/**
+ * What happens to each detector event: blocks, sweeps and unusual options go to their channel; an event
+ * the rules turn into an alert is stored once and, only when this call stored it, announced on the bus
+ * and to webhooks.
+ */
+export function alertOnEvent(w: {
+  deps: AppDeps;
+  log: Logger;
+  engine: AlertEngine;
+  queue: SerialQueue;
+  channels: ChannelPushes;
+  deliver: (alert: Alert) => Promise<void>;
+}) {
+  const { deps, log, engine, queue, channels, deliver } = w;
+  return (e: DetectorEvent): void => {
+    if (e.kind === "block") channels.push("blocks", e.symbol, e.block);
+    else if (e.kind === "sweep")
+      channels.push(e.sweep.isOption ? "options" : "blocks", e.symbol, { kind: "sweep", ...e.sweep });
+    else if (e.kind === "options_volume_spike")
+      channels.push("options", e.symbol, { kind: "unusual", ...e.unusual });
+    const alert = engine.evaluate(e);
+    if (alert === null) return;
+    queue.run(async () => {
+      try {
+        const stored = await insertAlert(deps.db.db, alert);
+        if (stored === null) return;
+        deps.bus.emit("alert", toAlertMessage(stored));
+        deps.metrics?.set("smt_alerts_total", (deps.metrics.get("smt_alerts_total") ?? 0) + 1);
+        void deliver(stored);
+      } catch (error) {
+        log.error("alert not stored", { id: alert.id, error });
+      }
+    });
+  };
+}
+
+/**
+ * Baselines, loaded once per symbol/contract and New York day, in the background and one at a time. The
+ * last day asked for is kept per key: one string compare per print, and the maps stay as large as the
+ * symbols and contracts seen.
+ */
+export class BaselineLoader {
+  private tail: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly alerts: SerialQueue,
+    private readonly log: Logger,
+    private readonly enabled: boolean,
+  ) {}
+
+  want(days: Map<string, string>, key: string, day: string, load: () => Promise<void>): void {
+    if (!this.enabled || days.get(key) === day) return;
+    days.set(key, day);
+    // Baselines wait for the alerts of the batch that asked for them: on the embedded database queries
+    // run one at a time, and an alert must not queue behind a baseline scan.
+    this.tail = this.tail.then(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.alerts.current;
+      if (this.stopped) return;
+      try {
+        await load();
+      } catch (error) {
+        this.log.warn("baseline not loaded", { key, day, error });
+      }
+    });
+  }
+
+  /** Skips the loads not started yet; resolves when the one running (if any) is done. */
+  stop(): Promise<void> {
+    this.stopped = true;
+    return this.tail;
+  }
+}
+
+/** Event time of the live feeds: it advances with the prints, and with wall time while none arrive. */
+export class LiveClock {
+  private lastEventMs = 0;
+  private lastWallMs = Date.now();
+
+  constructor(
+    readonly detectors: Detectors,
+    private readonly channels: ChannelPushes,
+  ) {}
+
+  saw(tsMs: number): void {
+    if (tsMs > this.lastEventMs) this.lastEventMs = tsMs;
+  }
+
+  /** After a batch: close what the batch's time closed and send the channel pushes. */
+  afterBatch(): void {
+    this.lastWallMs = Date.now();
+    this.detectors.tick(this.lastEventMs);
+    this.channels.flush();
+  }
+
+  /** While idle, so open sweeps and divergence windows close. */
+  idleTick(): void {
+    if (this.lastEventMs === 0) return;
+    this.detectors.tick(this.lastEventMs + (Date.now() - this.lastWallMs));
+    this.channels.flush();
+  }
+}
+
+/** Newly stored equity prints into the detectors, with each symbol's same-time-of-day baseline. */
+export function feedEquityPrints(
+  deps: AppDeps,
+  clock: LiveClock,
+  baselines: BaselineLoader,
+  params: BlocksParams,
+): () => void {
+  const baselineDay = new Map<string, string>();
+  return deps.bus.on("prints", (prints) => {
+    for (const p of prints) {
+      const day = etDateOf(p.ts.getTime());
+      baselines.want(baselineDay, p.symbol, day, async () => {
+        const b = await equityBucketBaseline(
+          deps.db.db,
+          p.symbol,
+          addDays(day, -Math.ceil(params.volumeLookbackDays * 1.5)),
+          day,
+          params.volumeBucketMs / 60_000,
+        );
+        clock.detectors.setEquityBaseline(p.symbol, b);
+      });
+      clock.detectors.onEquityPrint(p);
+      clock.saw(p.ts.getTime());
+    }
+    clock.afterBatch();
+  });
+}
+
+/** Newly stored option prints into the detectors, with each contract's volume and open-interest baseline. */
+export function feedOptionPrints(
+  deps: AppDeps,
+  clock: LiveClock,
+  baselines: BaselineLoader,
+  params: BlocksParams,
+): () => void {
+  const baselineDay = new Map<string, string>();
+  return deps.bus.on("optionPrints", (prints) => {
+    for (const p of prints) {
+      const day = etDateOf(p.ts.getTime());
+      baselines.want(baselineDay, p.contract, day, async () => {
+        const b = await contractBaseline(deps.db.db, p.contract, day, params.optionsLookbackDays);
+        clock.detectors.setOptionBaseline(p, b);
+      });
+      clock.detectors.onOptionPrint(p);
+      clock.saw(p.ts.getTime());
+    }
+    clock.afterBatch();
+  });
+}
+
+function every(ms: number, job: () => void): NodeJS.Timeout {
+  const timer = setInterval(job, ms);
+  timer.unref();
+  return timer;
+}
+
+/** Advances idle detectors every `ms`. */
+export const idleTicker = (clock: LiveClock, ms: number) => every(ms, () => clock.idleTick());
+
+/** Retention: alerts older than RETENTION_ALERTS_DAYS, checked hourly. */
+export function retentionJob(deps: AppDeps, queue: SerialQueue, log: Logger): NodeJS.Timeout {
+  const retentionMs = deps.env.RETENTION_ALERTS_DAYS * 86_400_000;
+  return every(3_600_000, () =>
+    queue.run(async () => {
+      try {
+        const n = await deleteAlertsBefore(deps.db.db, new Date(Date.now() - retentionMs));
+        if (n > 0) log.info("alerts past retention deleted", { deleted: n });
+      } catch (error) {
+        log.warn("alert retention failed", { error });
+      }
+    }),
+  );
+}
+
+/** Fills in the price move 1 hour and 1 day after each alert, once those moments have passed. */
+export async function evaluateAlertOutcomes(db: Db, now: Date): Promise<void> {
+  for (const alert of await alertsAwaitingOutcome(db, now)) {
+    const prices = new Map<number, number | null>();
+    const t0 = Date.parse(alert.timestamp);
+    for (const t of [t0, t0 + 3_600_000, t0 + 86_400_000])
+      if (t <= now.getTime()) prices.set(t, await priceAtOrBefore(db, alert.symbol, new Date(t)));
+    const outcome = alertOutcome(alert, now.getTime(), (t) => prices.get(t) ?? null);
+    await updateAlertOutcome(db, alert.id, outcome);
+  }
+}
+
+/** Runs the outcome evaluation every `ms` on the alert queue. */
+export function outcomesJob(deps: AppDeps, queue: SerialQueue, log: Logger, ms: number): NodeJS.Timeout {
+  return every(ms, () =>
+    queue.run(async () => {
+      try {
+        await evaluateAlertOutcomes(deps.db.db, deps.now?.() ?? new Date());
+      } catch (error) {
+        log.warn("alert outcomes not evaluated", { error });
+      }
+    }),
+  );
+}
