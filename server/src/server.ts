@@ -14,6 +14,7 @@ import { PrintPipeline } from "./darkpool/pipeline";
 import type { Env } from "./env";
 import { generateDemo } from "./feeds/demo";
 import type { Feed } from "./feeds/feed";
+import { SimulatorFeed } from "./feeds/simulator";
 import { startFeed } from "./feeds/start";
 import { createLogger, type Logger } from "./lib/log";
 import { LiveBus } from "./realtime/bus";
@@ -105,6 +106,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   }
   const feedKind = env.FEED ?? (useDemo ? "demo" : "none");
   const feed = await startFeed(feedKind, env, pipeline, log);
+  if (feed instanceof SimulatorFeed) deps.demoSimulator = () => feed.status();
 
   return {
     url,

@@ -30,8 +30,8 @@ describe.each(engines())("indices read the other areas through their endpoints o
     const excluded = indicators.confidence.excluded.map((e) => e.name);
     expect(excluded).not.toContain("institutional");
     expect(excluded).not.toContain("insider");
-    // No option prints were loaded: that input is reported missing, not counted as neutral.
-    expect(indicators.confidence.excluded).toContainEqual({ name: "options", reason: "missing" });
+    // The demo loads option prints too (issue 15): the options input is present, read from positioning.
+    expect(excluded).not.toContain("options");
     const dashboard = (await get("/smart-money/analytics/IDXA/dashboard")) as {
       institutional: { top_holders?: unknown[] };
     };

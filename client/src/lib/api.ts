@@ -11,6 +11,7 @@ const client = hc<AppType>(typeof location === "undefined" ? "http://localhost" 
 const sm = client["smart-money"];
 
 const symbolsEndpoint = sm.symbols;
+const metaEndpoint = sm.meta;
 const dashboardEndpoint = sm.analytics[":symbol"].dashboard;
 const summaryEndpoint = sm["dark-pool"][":symbol"].summary;
 const printsEndpoint = sm["dark-pool"][":symbol"].prints;
@@ -39,6 +40,8 @@ export type PatternDay = DarkPoolPatterns["days"][number];
 export type StoredAlerts = InferResponseType<typeof alertsEndpoint.$get, 200>;
 export type StoredAlert = StoredAlerts["alerts"][number];
 export type InstitutionalHolders = InferResponseType<typeof holdersEndpoint.$get, 200>;
+/** Whether demo rows are stored (and for which symbols) and whether the demo simulator runs. */
+export type ServerMeta = InferResponseType<typeof metaEndpoint.$get, 200>;
 export type InstitutionalFlow = InferResponseType<typeof institutionalFlowEndpoint.$get, 200>;
 export type OptionsPositioning = InferResponseType<typeof positioningEndpoint.$get, 200>;
 export type MetricCard = DashboardPayload["metrics"]["smart_money_index"];
@@ -89,6 +92,12 @@ async function send<R extends Response>(call: () => Promise<R>): Promise<R> {
 const init = (signal?: AbortSignal) => ({ init: signal ? { signal } : {} });
 /** `?as_of=` for the point-in-time view; nothing for "now". */
 const asOfQuery = (asOf: string | null | undefined) => (asOf ? { as_of: asOf } : {});
+
+export async function fetchMeta(signal?: AbortSignal): Promise<ServerMeta> {
+  const res = await send(() => metaEndpoint.$get(undefined, init(signal)));
+  if (res.ok) return await res.json();
+  throw await failure(res);
+}
 
 /** The most active symbols (the server ranks and pages; 1,000 is its page maximum) for the picker. */
 export async function fetchSymbols(signal?: AbortSignal): Promise<SymbolsPayload> {

@@ -17,6 +17,7 @@ import {
   fetchDashboard,
   fetchHolders,
   fetchInstitutionalFlow,
+  fetchMeta,
   fetchOptionsPositioning,
   fetchPatterns,
   fetchStoredAlerts,
@@ -24,6 +25,7 @@ import {
   type InstitutionalFlow,
   type InstitutionalHolders,
   type OptionsPositioning,
+  type ServerMeta,
   type StoredAlerts,
   type SymbolInfo,
 } from "./api";
@@ -61,6 +63,8 @@ export class DashboardState {
   /** The point-in-time view: the date picked and the instant sent as `as_of`; null = now, live. */
   asOf = $state<{ date: string; iso: string } | null>(null);
   symbols = new Resource<SymbolInfo[]>();
+  /** The server's own word on demo data (`GET /smart-money/meta`), loaded once per start. */
+  meta = new Resource<ServerMeta>();
   dashboard = new Resource<DashboardPayload>();
   summary = new Resource<DarkPoolSummary>();
   patterns = new Resource<DarkPoolPatterns>();
@@ -79,16 +83,23 @@ export class DashboardState {
    * Demo rows or the simulator are in play: the stored data of this symbol names the demo source, or the
    * socket delivers simulated prints. The page then says so (banner, "simulated" feed badge).
    */
-  get demo(): { rows: boolean; simulator: boolean } {
+  get demo(): { rows: boolean; simulator: boolean; replayDay: string | null } {
     const named = (list: readonly { source: string }[] | undefined) =>
       list?.some((s) => s.source === DEMO_SOURCE) ?? false;
+    const meta = this.meta.data?.demo;
+    const sim = meta?.simulator?.running ? meta.simulator : null;
     const rows =
+      (this.symbol !== null && (meta?.symbols.includes(this.symbol) ?? false)) ||
       live.demoRows ||
       named(this.summary.data?.sources) ||
       named(this.holders.data?.sources) ||
       named(this.institutionalFlow.data?.sources) ||
       (this.dashboard.data?.dark_pool.recent_prints.some((p) => p.source === DEMO_SOURCE) ?? false);
-    return { rows, simulator: live.simulated };
+    return {
+      rows,
+      simulator: sim !== null || live.simulated,
+      replayDay: sim?.clock === "replay" ? sim.session_day : null,
+    };
   }
 
   /** Reads the URL, loads the symbol list and, if the URL named no symbol, picks the first one with data. */
@@ -100,6 +111,7 @@ export class DashboardState {
       if (!this.asOf) this.refresh();
     }, REFRESH_EVERY_MS);
     this.#fromUrl();
+    void this.meta.load((signal) => fetchMeta(signal));
     await this.symbols.load(async (signal) => (await fetchSymbols(signal)).symbols);
     if (!this.symbol && !this.invalidSymbol) {
       // Prefer a symbol with prints (a FINRA file alone lists thousands of symbols, alphabetically first).
@@ -119,6 +131,7 @@ export class DashboardState {
     this.#refreshTimer = null;
     for (const r of this.#resources()) r.cancel();
     this.symbols.cancel();
+    this.meta.cancel();
     this.#loadedKey = "";
   }
 

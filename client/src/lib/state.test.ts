@@ -72,7 +72,7 @@ function fakeWindow(search: string) {
 }
 
 /** Records every request; answers the symbol list and 200 `{}`-shaped payloads for the rest. */
-function fakeApi() {
+function fakeApi(meta: unknown = { alerts: [], sources: [] }) {
   const requests: URL[] = [];
   vi.stubGlobal("fetch", async (input: RequestInfo | URL) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -85,9 +85,11 @@ function fakeApi() {
               { symbol: "AAPL", kinds: ["prints"], last_seen_at: "2026-01-02T15:00:00Z" },
             ],
           }
-        : url.pathname.endsWith("/prints")
-          ? { symbol: "AAPL", prints: [], next_cursor: null, as_of: "2026-01-02T15:00:00Z" }
-          : { alerts: [], sources: [] };
+        : url.pathname === "/smart-money/meta"
+          ? meta
+          : url.pathname.endsWith("/prints")
+            ? { symbol: "AAPL", prints: [], next_cursor: null, as_of: "2026-01-02T15:00:00Z" }
+            : { alerts: [], sources: [] };
     return new Response(JSON.stringify(body), {
       status: 200,
       headers: { "content-type": "application/json" },
@@ -138,6 +140,29 @@ describe("DashboardState", () => {
     page.stop();
   });
 
+  it("shows the demo banner from the server's meta before any demo row is seen", async () => {
+    fakeWindow("?symbol=AAPL");
+    fakeApi({
+      demo: {
+        rows: true,
+        symbols: ["AAPL"],
+        simulator: {
+          running: true,
+          clock: "replay",
+          session_day: "2026-01-02",
+          simulated_at: "2026-01-02T15:00:00Z",
+          symbols: ["AAPL"],
+        },
+      },
+    });
+    const page = new DashboardState();
+    await page.start();
+    await settle();
+    // The fake payloads name no demo source: the banner comes from /smart-money/meta alone.
+    expect(page.demo).toEqual({ rows: true, simulator: true, replayDay: "2026-01-02" });
+    page.stop();
+  });
+
   it("reports an invalid ?symbol= instead of loading another symbol", async () => {
     fakeWindow(`?symbol=${encodeURIComponent("AAPL!!")}`);
     const requests = fakeApi();
@@ -145,7 +170,7 @@ describe("DashboardState", () => {
     await page.start();
     expect(page.invalidSymbol).toBe("AAPL!!");
     expect(page.symbol).toBeNull();
-    expect(requests.map((u) => u.pathname)).toEqual(["/smart-money/symbols"]);
+    expect(requests.map((u) => u.pathname).sort()).toEqual(["/smart-money/meta", "/smart-money/symbols"]);
     page.stop();
   });
 

@@ -14,7 +14,7 @@ import { priceAtOrBefore } from "../darkpool/darkpool.service";
 import { addDays, etDateOf } from "../lib/et-time";
 import type { Logger } from "../lib/log";
 import type { AlertMessage, LiveBus } from "../realtime/bus";
-import { type Alert, type AlertEngine, alertOutcome } from "./alerts.rules";
+import { type Alert, type AlertEngine, alertOutcome, asDemoAlert } from "./alerts.rules";
 import {
   activeWebhooks,
   alertsAwaitingOutcome,
@@ -100,6 +100,35 @@ export function webhookDelivery(db: Db, dispatcher: WebhookDispatcher, log: Logg
 }
 
 /**
+ * Symbols whose latest stored print (equity or option) came from demo data: alerts on them are marked
+ * `demo` (issue 15: a simulated "$16.9M lit sweep" passed for a real one). Listens before the detectors.
+ */
+export class DemoSources {
+  private readonly symbols = new Set<string>();
+
+  track(bus: AppDeps["bus"]): () => void {
+    const note = (symbol: string, source: string) => {
+      if (source === "demo") this.symbols.add(symbol);
+      else this.symbols.delete(symbol);
+    };
+    const offPrints = bus.on("prints", (prints) => {
+      for (const p of prints) note(p.symbol, p.source);
+    });
+    const offOptions = bus.on("optionPrints", (prints) => {
+      for (const p of prints) note(p.underlying, p.source);
+    });
+    return () => {
+      offPrints();
+      offOptions();
+    };
+  }
+
+  has(symbol: string): boolean {
+    return this.symbols.has(symbol);
+  }
+}
+
+/**
  * What happens to each detector event: blocks, sweeps and unusual options go to their channel; an event
  * the rules turn into an alert is stored once and, only when this call stored it, announced on the bus
  * and to webhooks.
@@ -111,6 +140,7 @@ export function alertOnEvent(w: {
   queue: SerialQueue;
   channels: ChannelPushes;
   deliver: (alert: Alert) => Promise<void>;
+  demo?: DemoSources;
 }) {
   const { deps, log, engine, queue, channels, deliver } = w;
   return (e: DetectorEvent): void => {
@@ -119,8 +149,9 @@ export function alertOnEvent(w: {
       channels.push(e.sweep.isOption ? "options" : "blocks", e.symbol, { kind: "sweep", ...e.sweep });
     else if (e.kind === "options_volume_spike")
       channels.push("options", e.symbol, { kind: "unusual", ...e.unusual });
-    const alert = engine.evaluate(e);
-    if (alert === null) return;
+    const evaluated = engine.evaluate(e);
+    if (evaluated === null) return;
+    const alert = w.demo?.has(e.symbol) ? asDemoAlert(evaluated) : evaluated;
     queue.run(async () => {
       try {
         const stored = await insertAlert(deps.db.db, alert);

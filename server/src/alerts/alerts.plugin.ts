@@ -12,6 +12,7 @@ import {
   alertOnEvent,
   BaselineLoader,
   ChannelPushes,
+  DemoSources,
   evaluateAlertOutcomes,
   feedEquityPrints,
   feedOptionPrints,
@@ -64,10 +65,16 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
   const queue = new SerialQueue();
   const channels = new ChannelPushes(deps.bus);
   const deliver = webhookDelivery(db, dispatcher, log);
-  const detectors = new Detectors(alertOnEvent({ deps, log, engine, queue, channels, deliver }), params);
+  const demo = new DemoSources();
+  const offDemo = demo.track(deps.bus);
+  const detectors = new Detectors(
+    alertOnEvent({ deps, log, engine, queue, channels, deliver, demo }),
+    params,
+  );
   const clock = new LiveClock(detectors, channels);
   const baselines = new BaselineLoader(queue, log, o.loadBaselines ?? true);
   const offFeeds = [
+    offDemo,
     feedEquityPrints(deps, clock, baselines, params),
     feedOptionPrints(deps, clock, baselines, params),
   ];

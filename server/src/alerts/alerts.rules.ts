@@ -53,6 +53,17 @@ export interface Alert {
   rules_version: string;
   dedupe_key: string;
   outcome: AlertOutcome;
+  /** `demo` when the event came from demo data (generated history or the simulator): never a real signal. */
+  source?: "demo";
+}
+
+/** Marks an alert raised on demo data, in its `source` and its title, so it cannot pass for a real one. */
+export function asDemoAlert(alert: Alert): Alert {
+  return {
+    ...alert,
+    source: "demo",
+    title: alert.title.startsWith("DEMO ") ? alert.title : `DEMO ${alert.title}`,
+  };
 }
 
 export interface AlertRuleConfig {

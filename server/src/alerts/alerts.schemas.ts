@@ -25,6 +25,9 @@ export const AlertSchema = z
       price_move_1d_pct: z.number().nullable(),
       evaluated_at: z.string().nullable(),
     }),
+    source: z.literal("demo").optional().openapi({
+      description: "Present (`demo`) when the alert was raised on demo data, never on real data",
+    }),
   })
   .openapi("Alert");
 

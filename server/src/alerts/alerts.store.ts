@@ -30,7 +30,7 @@ export async function insertAlert(db: Db, alert: Alert, now = new Date()): Promi
       paramsVersion: alert.params_version,
       rulesVersion: alert.rules_version,
       dedupeKey: alert.dedupe_key,
-      source: "detectors",
+      source: alert.source ?? "detectors",
       sourceRef: alert.dedupe_key,
       publishedAt: now,
     })
@@ -60,6 +60,7 @@ export function alertFromRow(r: AlertRow): Alert {
       price_move_1d_pct: r.priceMove1dPct,
       evaluated_at: r.outcomeEvaluatedAt?.toISOString() ?? null,
     },
+    ...(r.source === "demo" ? { source: "demo" as const } : {}),
   };
 }
 

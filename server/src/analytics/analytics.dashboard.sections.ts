@@ -8,7 +8,7 @@ import type {
 import { avgPremiumDiscountOf, type dailyPrintStats } from "../darkpool/darkpool.service";
 import { sentimentOf } from "../darkpool/darkpool.signals";
 import { offExchangeRatio } from "../darkpool/ratio";
-import { roundTo } from "../lib/round";
+import { roundTo, toTick } from "../lib/round";
 import type { DashboardPayload, DashboardPrint, MetricCard } from "./analytics.dashboard.types";
 import type { GatheredInputs } from "./analytics.inputs";
 import type { ScoreComponent, SmartMoneyFlow, SmartMoneyIndicators } from "./analytics.types";
@@ -61,11 +61,11 @@ export function metricsSection(indicators: SmartMoneyIndicators): DashboardPaylo
 
 const toDashboardPrint = (p: StoredPrint): DashboardPrint => ({
   timestamp: p.ts.toISOString(),
-  price: p.price,
+  price: toTick(p.price),
   size: p.sizeShares,
   value: roundTo(p.valueUsd, 2),
   premium_discount: p.premiumDiscountPct === null ? null : roundTo(p.premiumDiscountPct, 4),
-  market_price: p.marketPrice,
+  market_price: p.marketPrice === null ? null : toTick(p.marketPrice),
   is_premium: p.premiumDiscountPct === null ? null : p.premiumDiscountPct > 0,
   sentiment: p.sentiment,
   side: p.side,

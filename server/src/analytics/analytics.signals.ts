@@ -8,7 +8,7 @@
  * counts as a neutral reading.
  */
 import { sentimentOf } from "../darkpool/darkpool.signals";
-import { round, roundTo } from "../lib/round";
+import { cents, round, roundTo } from "../lib/round";
 import {
   accumulationBand,
   darkPoolRatioBand,
@@ -133,9 +133,9 @@ export function computeFlow(
     },
     insider: {
       ...insiderSide,
-      buy_value_usd: ins?.tally.buy_value_usd ?? null,
-      sell_value_usd: ins?.tally.sell_value_usd ?? null,
-      net_value_usd: ins ? ins.tally.buy_value_usd - ins.tally.sell_value_usd : null,
+      buy_value_usd: ins ? cents(ins.tally.buy_value_usd) : null,
+      sell_value_usd: ins ? cents(ins.tally.sell_value_usd) : null,
+      net_value_usd: ins ? cents(ins.tally.buy_value_usd - ins.tally.sell_value_usd) : null,
       net_holding_share: ins
         ? roundTo(ins.tally.buy_holding_share - ins.tally.weighted_sell_holding_share, 4)
         : null,
@@ -147,7 +147,7 @@ export function computeFlow(
     },
     blocks: {
       ...blockSide,
-      net_value_usd: bf ? bf.bullishValueUsd - bf.bearishValueUsd : null,
+      net_value_usd: bf ? cents(bf.bullishValueUsd - bf.bearishValueUsd) : null,
       block_count: bf?.blockCount ?? null,
     },
     net_flow: acc === null ? null : directionOf(acc / 100),

@@ -6,6 +6,7 @@
  */
 import type { Db } from "@smt/db";
 import { addDays, etDateOf, etDayBounds } from "../lib/et-time";
+import { roundMoneyFields } from "../lib/round";
 import { requireKnownSymbol } from "../lib/symbols";
 import { DEFAULT_BLOCKS_PARAMS } from "./blocks.params";
 import type {
@@ -141,7 +142,7 @@ export async function getOptionsPositioning(
   // Nothing after as_of, whatever the window says.
   if (until.getTime() > asOf.getTime() + 1) until = new Date(asOf.getTime() + 1);
   const prints = since ? await optionPrintsFor(db, symbol, since, until, 200_000, asOf) : [];
-  const pos = optionsPositioning(symbol, prints, window.top ?? 10);
+  const pos = roundMoneyFields(optionsPositioning(symbol, prints, window.top ?? 10));
   return {
     ...pos,
     top_contracts: pos.top_contracts.map((t) => ({ ...t })),

@@ -1,6 +1,7 @@
 import type { DbHandle } from "@smt/db";
 import type { PrintPipeline } from "../darkpool/pipeline";
 import type { Env } from "../env";
+import type { SimulatorStatus } from "../feeds/simulator";
 import type { Logger } from "../lib/log";
 import type { LiveBus } from "../realtime/bus";
 
@@ -15,4 +16,6 @@ export interface AppDeps {
   now?: () => Date;
   /** Counters exported on /metrics. */
   metrics?: Map<string, number>;
+  /** The demo simulator's state when it is the live feed (`GET /smart-money/meta`); unset otherwise. */
+  demoSimulator?: () => SimulatorStatus;
 }

@@ -6,7 +6,7 @@ import type { Db } from "@smt/db";
 import { AppError } from "../errors";
 import { addDays, etDateOf, etDayBounds } from "../lib/et-time";
 import { freshness } from "../lib/openapi";
-import { percent, round } from "../lib/round";
+import { cents, percent, round, roundMoneyFields } from "../lib/round";
 import type { DarkPoolSummary, PrintsPage } from "./darkpool.schemas";
 import { DARKPOOL_PARAMS, priceBandUsd, sentimentOf } from "./darkpool.signals";
 import { extendedHoursPayload } from "./extended-hours";
@@ -126,9 +126,13 @@ export async function getSummary(db: Db, symbol: string, q: SummaryQuery): Promi
       neutral: dist("neutral"),
       unknown: dist("unknown"),
     },
-    large_blocks: { threshold_usd: p.largeBlockUsd, count: agg.large.count, value: agg.large.valueUsd },
-    size_buckets: r.buckets,
-    price_levels: { band_usd: r.band, levels: r.levels, clusters: clustersOf(r.levels) },
+    large_blocks: {
+      threshold_usd: p.largeBlockUsd,
+      count: agg.large.count,
+      value: cents(agg.large.valueUsd),
+    },
+    size_buckets: roundMoneyFields(r.buckets),
+    price_levels: roundMoneyFields({ band_usd: r.band, levels: r.levels, clusters: clustersOf(r.levels) }),
     extended_hours: extendedHoursPayload(r.extended, agg.offVolume),
     params_version: p.version,
     as_of: asOf.toISOString(),

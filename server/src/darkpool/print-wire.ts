@@ -4,6 +4,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import type { schema } from "@smt/db";
+import { cents, toTick } from "../lib/round";
 import type { EnrichedPrint } from "./print";
 
 export const PrintWireSchema = z
@@ -42,17 +43,19 @@ export type PrintWire = z.infer<typeof PrintWireSchema>;
 type PrintRow = typeof schema.prints.$inferSelect;
 
 const isPremium = (pct: number | null): boolean | null => (pct === null ? null : pct > 0);
+const tickOrNull = (price: number | null | undefined): number | null =>
+  price == null ? null : toTick(price);
 
 /** A live (just enriched) print in wire form. */
 export function toPrintWire(p: EnrichedPrint): PrintWire {
   return {
     symbol: p.symbol,
     timestamp: p.ts.toISOString(),
-    price: p.price,
+    price: toTick(p.price),
     size: p.sizeShares,
-    value: p.valueUsd,
+    value: cents(p.valueUsd),
     premium_discount: p.premiumDiscountPct,
-    market_price: p.marketPrice,
+    market_price: tickOrNull(p.marketPrice),
     market_price_source: p.marketPriceSource,
     is_premium: isPremium(p.premiumDiscountPct),
     sentiment: p.sentiment,
@@ -76,11 +79,11 @@ export function rowToPrintWire(r: PrintRow): PrintWire {
   return {
     symbol: r.symbol,
     timestamp: r.ts.toISOString(),
-    price: r.price,
+    price: toTick(r.price),
     size: r.size,
-    value: r.valueUsd,
+    value: cents(r.valueUsd),
     premium_discount: r.premiumDiscountPct,
-    market_price: r.marketPrice,
+    market_price: tickOrNull(r.marketPrice),
     market_price_source: r.marketPriceSource,
     is_premium: isPremium(r.premiumDiscountPct),
     sentiment: r.sentiment,

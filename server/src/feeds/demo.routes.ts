@@ -3,6 +3,44 @@ import type { AppDeps } from "../core/deps";
 import { errorResponses, newRouter, SymbolParams } from "../core/http";
 import { normalizeSymbol } from "../lib/symbols";
 import { generateDemo } from "./demo";
+import { demoSymbols } from "./demo.store";
+
+const SimulatorSchema = z.object({
+  running: z.boolean(),
+  clock: z.enum(["session", "replay"]).openapi({
+    description:
+      "`session`: the market is open and prints carry the current time; `replay`: the market is closed and the simulator trades through the last regular session on a clock of its own",
+  }),
+  session_day: z.string().openapi({ description: "New York trading day the simulated prints belong to" }),
+  simulated_at: z.string(),
+  symbols: z.array(z.string()),
+});
+
+const metaRoute = createRoute({
+  method: "get",
+  path: "/smart-money/meta",
+  tags: ["Demo"],
+  summary: "Whether demo rows are stored and whether the demo simulator runs (the dashboard's demo banner)",
+  responses: {
+    200: {
+      description: "Demo state",
+      content: {
+        "application/json": {
+          schema: z.object({
+            demo: z.object({
+              rows: z.boolean().openapi({ description: "Rows with source = demo are stored" }),
+              symbols: z.array(z.string()).openapi({ description: "Symbols with stored demo rows" }),
+              simulator: SimulatorSchema.nullable().openapi({
+                description: "null when the simulator is not the live feed",
+              }),
+            }),
+          }),
+        },
+      },
+    },
+    ...errorResponses,
+  },
+});
 
 const generateRoute = createRoute({
   method: "post",
@@ -36,16 +74,25 @@ const generateRoute = createRoute({
 });
 
 export function demoRoutes(deps: AppDeps) {
-  return newRouter().openapi(generateRoute, async (c) => {
-    const symbol = normalizeSymbol(c.req.valid("param").symbol);
-    const { days } = c.req.valid("query");
-    const summary = await generateDemo({
-      db: deps.db.db,
-      pipeline: deps.pipeline,
-      symbol,
-      days,
-      now: deps.now?.(),
+  return newRouter()
+    .openapi(metaRoute, async (c) => {
+      const symbols = await demoSymbols(deps.db.db);
+      const simulator = deps.demoSimulator?.() ?? null;
+      return c.json({ demo: { rows: symbols.length > 0, symbols, simulator } }, 200);
+    })
+    .openapi(generateRoute, async (c) => {
+      const symbol = normalizeSymbol(c.req.valid("param").symbol);
+      const { days } = c.req.valid("query");
+      const summary = await generateDemo({
+        db: deps.db.db,
+        pipeline: deps.pipeline,
+        symbol,
+        days,
+        now: deps.now?.(),
+      });
+      return c.json(
+        { ...summary, message: `Generated ${summary.days} days of demo data for ${symbol}` },
+        200,
+      );
     });
-    return c.json({ ...summary, message: `Generated ${summary.days} days of demo data for ${symbol}` }, 200);
-  });
 }

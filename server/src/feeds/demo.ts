@@ -6,10 +6,12 @@ import type { PrintPipeline } from "../darkpool/pipeline";
 import type { RawPrint } from "../darkpool/print";
 import type { ShortVolumeRecord } from "../darkpool/short-volume.parse";
 import { generateInstitutionalDemo } from "../institutional/institutional.demo";
-import { addDays, etDateOf, etWallTimeToUtc, mondayOf } from "../lib/et-time";
+import { addDays, etWallTimeToUtc, mondayOf } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
 import { type Parsed, parsedOk } from "../lib/records";
-import { MarketModel, symbolSeed } from "./market-model";
+import { generateOptionsDemo } from "./demo-options";
+import { demoClose, demoOpen, demoPriceAt, demoTradingDays, sessionBounds, symbolSeed } from "./demo-path";
+import { MarketModel } from "./market-model";
 
 export interface DemoOptions {
   db: Db;
@@ -40,6 +42,10 @@ export const demoGenerators: { name: string; generate: DemoGenerator }[] = [
       ...(await generateInstitutionalDemo(o.db, o.symbol, { days: Math.max(o.days, 90), now: o.now })),
     }),
   },
+  {
+    name: "options",
+    generate: async (o) => ({ ...(await generateOptionsDemo(o.db, o.symbol, { days: o.days, now: o.now })) }),
+  },
 ];
 
 const ATS_VENUES = [
@@ -50,79 +56,72 @@ const ATS_VENUES = [
   ["MSPL", "MSPL MS POOL (ATS-4)"],
 ] as const;
 
+interface DayTape {
+  prints: RawPrint[];
+  bar: DailyBarRecord | null;
+  short: ShortVolumeRecord;
+  offVolume: number;
+}
+
 /**
- * Generates `days` weekdays of demo history for a symbol through the real ingest paths: prints through
- * the print pipeline, bars derived from those prints, a FINRA-shaped short-volume row per day and ATS
- * weekly rows per venue. Everything is stored with `source = demo`.
+ * One session of demo prints on the symbol's price path (demo-path.ts) with a little noise around it,
+ * the day's bar when the session has finished (from those prints, closing on the path's close) and a
+ * FINRA-shaped short-volume row.
  */
-export async function generateDemo(o: DemoOptions): Promise<DemoSummary> {
-  const now = o.now ?? new Date();
-  const model = new MarketModel({ seed: o.seed ?? symbolSeed(o.symbol), blockProbability: 0.01 });
-  const perDay = o.printsPerDay ?? 400;
-  const days: string[] = [];
-  for (let d = etDateOf(now.getTime()); days.length < o.days; d = addDays(d, -1)) {
-    const dow = new Date(`${d}T12:00:00Z`).getUTCDay();
-    if (dow !== 0 && dow !== 6) days.unshift(d);
-  }
-  const bars: DailyBarRecord[] = [];
-  const shorts: ShortVolumeRecord[] = [];
-  const weekly = new Map<string, number>();
+function demoDay(model: MarketModel, symbol: string, day: string, now: Date, perDay: number): DayTape {
+  const { open, close } = sessionBounds(day);
+  const end = Math.min(close.getTime(), now.getTime());
+  const finished = close.getTime() <= now.getTime();
+  const n = Math.max(1, Math.round((perDay * (end - open.getTime())) / (close.getTime() - open.getTime())));
+  const bias = demoClose(symbol, day) >= demoOpen(symbol, day) ? 0.5 : -0.5;
   const prints: RawPrint[] = [];
-  for (const day of days) {
-    const open = etWallTimeToUtc(day, 9, 30).getTime();
-    const close = etWallTimeToUtc(day, 16, 0).getTime();
-    if (open > now.getTime()) continue;
-    const drift = (model.uniform() - 0.5) * 0.004;
-    const openPrice = model.mid(o.symbol);
-    let high = openPrice;
-    let low = openPrice;
-    let volume = 0;
-    let offVolume = 0;
-    const end = Math.min(close, now.getTime());
-    const n = Math.max(1, Math.round((perDay * (end - open)) / (close - open)));
-    for (let i = 0; i < n; i++) {
-      const ts = new Date(open + Math.floor(((i + model.uniform()) / n) * (end - open)));
-      const px = model.step(o.symbol, 0.0008, drift / n);
-      high = Math.max(high, px);
-      low = Math.min(low, px);
-      const p = model.print(o.symbol, ts, "demo", drift > 0 ? 0.5 : -0.5);
-      prints.push(p);
-      volume += p.sizeShares;
-      if (p.isOffExchange) offVolume += p.sizeShares;
-    }
-    const published = etWallTimeToUtc(day, 20, 0);
-    // A bar only for finished sessions: today's volume keeps growing with the live simulator, and the
-    // dark-pool ratio then takes its denominator from the tape itself.
-    if (close <= now.getTime())
-      bars.push({
-        symbol: o.symbol,
+  let volume = 0;
+  let offVolume = 0;
+  for (let i = 0; i < n; i++) {
+    const ts = new Date(open.getTime() + Math.floor(((i + model.uniform()) / n) * (end - open.getTime())));
+    const path = finished && i === n - 1 ? demoClose(symbol, day) : demoPriceAt(symbol, ts);
+    model.setMid(symbol, i === n - 1 && finished ? path : path * (1 + 0.0006 * model.gaussian()));
+    const p = model.print(symbol, ts, "demo", bias);
+    prints.push(p);
+    volume += p.sizeShares;
+    if (p.isOffExchange) offVolume += p.sizeShares;
+  }
+  const prices = prints.map((p) => p.price);
+  // A bar only for finished sessions: today's volume keeps growing with the live simulator, and the
+  // dark-pool ratio then takes its denominator from the tape itself.
+  const bar: DailyBarRecord | null = finished
+    ? {
+        symbol,
         day,
-        open: openPrice,
-        high,
-        low,
-        close: model.mid(o.symbol),
+        open: prints[0]?.price ?? demoOpen(symbol, day),
+        high: Math.max(...prices),
+        low: Math.min(...prices),
+        close: demoClose(symbol, day),
         volume,
         transactions: n,
         source: "demo",
-        sourceRef: `demo:${o.symbol}:${day}`,
-        publishedAt: published,
-      });
-    const shortRatio = 0.35 + model.uniform() * 0.2 + (drift < 0 ? 0.05 : 0);
-    shorts.push({
-      day,
-      symbol: o.symbol,
-      facility: "CNMS",
-      market: "B,Q,N",
-      shortVolume: Math.round(offVolume * shortRatio),
-      shortExemptVolume: Math.round(offVolume * 0.003),
-      totalVolume: offVolume,
-      source: "demo",
-      sourceRef: `demo:${o.symbol}:${day}`,
-      publishedAt: etWallTimeToUtc(day, 18, 0),
-    });
-    const monday = mondayOf(day);
-    weekly.set(monday, (weekly.get(monday) ?? 0) + offVolume);
-  }
+        sourceRef: `demo:${symbol}:${day}`,
+        publishedAt: etWallTimeToUtc(day, 20, 0),
+      }
+    : null;
+  const shortRatio = 0.35 + model.uniform() * 0.2 + (bias < 0 ? 0.05 : 0);
+  const short: ShortVolumeRecord = {
+    day,
+    symbol,
+    facility: "CNMS",
+    market: "B,Q,N",
+    shortVolume: Math.round(offVolume * shortRatio),
+    shortExemptVolume: Math.round(offVolume * 0.003),
+    totalVolume: offVolume,
+    source: "demo",
+    sourceRef: `demo:${symbol}:${day}`,
+    publishedAt: etWallTimeToUtc(day, 18, 0),
+  };
+  return { prints, bar, short, offVolume };
+}
+
+/** FINRA ATS weekly rows per venue for the weeks whose two-week publication delay has passed. */
+function demoAtsWeeks(model: MarketModel, symbol: string, weekly: Map<string, number>, now: Date) {
   const ats: AtsWeeklyRecord[] = [];
   for (const [week, offVolume] of weekly) {
     const published = etWallTimeToUtc(addDays(week, 14), 6, 0);
@@ -134,8 +133,8 @@ export async function generateDemo(o: DemoOptions): Promise<DemoSummary> {
       ats.push({
         weekStart: week,
         tier: "T1",
-        symbol: o.symbol,
-        issueName: `${o.symbol} (demo)`,
+        symbol,
+        issueName: `${symbol} (demo)`,
         mpid,
         participantName: name,
         summaryType: "ATS_W_SMBL_FIRM",
@@ -143,11 +142,36 @@ export async function generateDemo(o: DemoOptions): Promise<DemoSummary> {
         trades: Math.max(1, Math.round(shares / 180)),
         lastUpdateDate: addDays(week, 14),
         source: "demo",
-        sourceRef: `demo:${o.symbol}:${week}:${mpid}`,
+        sourceRef: `demo:${symbol}:${week}:${mpid}`,
         publishedAt: published,
       });
     }
   }
+  return ats;
+}
+
+/**
+ * Generates `days` trading days of demo history for a symbol through the real ingest paths: prints
+ * through the print pipeline, bars derived from those prints, a FINRA-shaped short-volume row per day,
+ * ATS weekly rows per venue, and what the other generators add (13F, Form 4, options). Everything is
+ * stored with `source = demo`, and every price follows the symbol's one demo price path.
+ */
+export async function generateDemo(o: DemoOptions): Promise<DemoSummary> {
+  const now = o.now ?? new Date();
+  const model = new MarketModel({ seed: o.seed ?? symbolSeed(o.symbol), blockProbability: 0.01 });
+  const days = demoTradingDays(now, o.days);
+  const bars: DailyBarRecord[] = [];
+  const shorts: ShortVolumeRecord[] = [];
+  const weekly = new Map<string, number>();
+  const prints: RawPrint[] = [];
+  for (const day of days) {
+    const tape = demoDay(model, o.symbol, day, now, o.printsPerDay ?? 400);
+    prints.push(...tape.prints);
+    if (tape.bar) bars.push(tape.bar);
+    shorts.push(tape.short);
+    weekly.set(mondayOf(day), (weekly.get(mondayOf(day)) ?? 0) + tape.offVolume);
+  }
+  const ats = demoAtsWeeks(model, o.symbol, weekly, now);
 
   const printSummary = await o.pipeline.ingest(asParsed(prints, "demo"), {
     source: "demo",

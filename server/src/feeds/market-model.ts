@@ -1,4 +1,7 @@
 import type { Quote, RawPrint } from "../darkpool/print";
+import { demoBasePrice, symbolSeed } from "./demo-path";
+
+export { symbolSeed };
 
 /** A seeded PRNG (mulberry32) so demo data is reproducible for a given seed. */
 export function rng(seed: number): () => number {
@@ -12,20 +15,6 @@ export function rng(seed: number): () => number {
   };
 }
 
-/** A stable number from a symbol: its base price and its demo seed. */
-export const symbolSeed = (s: string) =>
-  [...s].reduce((h, ch) => (Math.imul(h, 31) + ch.charCodeAt(0)) >>> 0, 7);
-
-const BASE_PRICES: Record<string, number> = {
-  AAPL: 190,
-  MSFT: 420,
-  NVDA: 130,
-  TSLA: 250,
-  SPY: 560,
-  AMZN: 185,
-  META: 520,
-};
-
 /** Lit venues (SIP letters) used by the simulator, weighted roughly by market share. */
 const LIT_VENUES = ["Q", "N", "P", "K", "Z", "V", "U", "J", "Y", "X"];
 
@@ -35,6 +24,8 @@ export interface MarketModelOptions {
   offExchangeShare?: number;
   /** Probability that a print is an institutional block (10k to 500k shares). */
   blockProbability?: number;
+  /** Prefix of trade ids, so two models (history and simulator) never mint the same id. */
+  tradeIdPrefix?: string;
 }
 
 /**
@@ -47,10 +38,12 @@ export class MarketModel {
   private readonly mids = new Map<string, number>();
   private readonly offShare: number;
   private readonly blockP: number;
+  private readonly idPrefix: string;
   private seq = 0;
 
   constructor(o: MarketModelOptions = {}) {
     this.random = rng(o.seed ?? 42);
+    this.idPrefix = o.tradeIdPrefix ?? "demo";
     this.offShare = o.offExchangeShare ?? 0.4;
     this.blockP = o.blockProbability ?? 0.01;
   }
@@ -58,10 +51,17 @@ export class MarketModel {
   mid(symbol: string): number {
     let m = this.mids.get(symbol);
     if (m === undefined) {
-      m = BASE_PRICES[symbol] ?? 20 + (symbolSeed(symbol) % 300);
+      m = demoBasePrice(symbol);
       this.mids.set(symbol, m);
     }
     return m;
+  }
+
+  /** Places the mid (to the cent), e.g. on the demo price path. */
+  setMid(symbol: string, price: number): number {
+    const rounded = Math.max(1, Math.round(price * 100) / 100);
+    this.mids.set(symbol, rounded);
+    return rounded;
   }
 
   /** Moves the mid by a Gaussian step of `sigma` (fraction of price). */
@@ -118,7 +118,7 @@ export class MarketModel {
       conditions,
       conditionScheme: "sip_letter",
       correction: 0,
-      tradeId: `demo-${ts.getTime()}-${this.seq}`,
+      tradeId: `${this.idPrefix}-${ts.getTime()}-${this.seq}`,
       bid: q.bid,
       ask: q.ask,
       source,
@@ -144,7 +144,7 @@ export class MarketModel {
       conditions: ["@"],
       conditionScheme: "sip_letter",
       correction: 0,
-      tradeId: `demo-block-${ts.getTime()}-${this.seq}`,
+      tradeId: `${this.idPrefix}-block-${ts.getTime()}-${this.seq}`,
       bid: q.bid,
       ask: q.ask,
       source,

@@ -1,20 +1,30 @@
 /**
  * Demo data for the institutional endpoints, shaped like real records: a securities row with a CUSIP
  * whose check digit is valid, 13F-HR filings of a dozen managers for the last three complete quarters
- * (filed within the 45-day window, values in dollars, some option rows), and Form 4 transactions of
- * five insiders with the codes and 10b5-1 flags real filings carry. Everything is stored with source
- * `demo` and deterministic for a given symbol and `now`.
+ * (filed within the 45-day window, values in dollars, some option rows), and Form 4 transactions
+ * (form4.demo.ts). Everything is stored with source `demo`, valued on the symbol's demo price path
+ * (feeds/demo-path.ts), and deterministic for a given symbol and `now`.
+ *
+ * A manager files one 13F-HR per quarter for its whole book, so the filing (accession, filing date,
+ * the rest of its portfolio) depends on the manager and the quarter only, and each demo symbol adds
+ * its own rows to it: generating AAPL and then MSFT gives both their holders, in either order.
  */
 import type { Db } from "@smt/db";
+import { demoClose, tradingDayOnOrBefore, unitHash } from "../feeds/demo-path";
+import { etDateOf } from "../lib/et-time";
 import { touchSymbols } from "../lib/symbols";
-import type { Form4Filing, Form4Row } from "./form4.parse";
-import { insertInsiderFilings, insertInsiderRows, rolesOf } from "./insider.store";
+import { generateForm4Demo } from "./form4.demo";
 import { publishedAtOf } from "./institutional.ingest";
 import { latestCompleteQuarter, previousQuarterEnd } from "./institutional.signals";
 import { cusipCheckDigit } from "./securities";
 import { upsertSecurities } from "./securities.store";
 import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
-import { insert13FFilings, insert13FHoldings } from "./thirteenf.store";
+import {
+  insert13FFilings,
+  insert13FHoldings,
+  type ThirteenFFilingRow,
+  type ThirteenFHoldingRow,
+} from "./thirteenf.store";
 
 export interface InstitutionalDemoSummary {
   symbol: string;
@@ -23,18 +33,6 @@ export interface InstitutionalDemoSummary {
   holdings_13f: number;
   insider_filings: number;
   insider_transactions: number;
-}
-
-/** Small deterministic PRNG (mulberry32) so demo data is the same for the same symbol. */
-function rng(seedText: string): () => number {
-  let seed = 0;
-  for (const ch of seedText) seed = (Math.imul(seed, 31) + ch.charCodeAt(0)) | 0;
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const MANAGERS = [
@@ -52,27 +50,6 @@ const MANAGERS = [
   "DEMO FAMILY OFFICE PARTNERS LP",
 ];
 
-const INSIDERS = [
-  {
-    name: "DEMO Chief Executive",
-    isDirector: true,
-    isOfficer: true,
-    officerTitle: "Chief Executive Officer",
-  },
-  {
-    name: "DEMO Chief Financial",
-    isDirector: false,
-    isOfficer: true,
-    officerTitle: "Chief Financial Officer",
-  },
-  { name: "DEMO Director One", isDirector: true, isOfficer: false, officerTitle: null },
-  { name: "DEMO Director Two", isDirector: true, isOfficer: false, officerTitle: null },
-  { name: "DEMO General Counsel", isDirector: false, isOfficer: true, officerTitle: "General Counsel" },
-];
-
-const addDays = (iso: string, days: number) =>
-  new Date(Date.parse(`${iso}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-
 /** A CUSIP-shaped identifier for the demo symbol (issuer `9DM` prefix, valid check digit). */
 export function demoCusip(symbol: string): string {
   const body = `9DM${symbol
@@ -82,215 +59,207 @@ export function demoCusip(symbol: string): string {
   return `${body}${cusipCheckDigit(body)}`;
 }
 
+/** The demo issuer: CIK and shares outstanding from the symbol alone (a market value of $50B-$2.5T). */
+function demoIssuer(symbol: string) {
+  const issuerCik = String(9_000_000 + Math.floor(unitHash(`${symbol}:cik`) * 900_000)).padStart(10, "0");
+  const marketValueUsd = 50e9 + unitHash(`${symbol}:cap`) * 2.45e12;
+  const sharesOutstanding = Math.round(marketValueUsd / demoClose(symbol, "2025-01-02") / 1e6) * 1e6;
+  return { symbol, cusip: demoCusip(symbol), issuerCik, sharesOutstanding };
+}
+
+/**
+ * Row numbers of a symbol inside a manager's filing: one slot per symbol (its first five characters in
+ * base 38, so different symbols never share one), a share row and an option row per slot. Row 1 is the
+ * rest of the manager's book.
+ */
+export function demoRowSlot(symbol: string): number {
+  const alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ.-";
+  const key = symbol.length <= 5 ? symbol : `${symbol.slice(0, 4)}${alphabet[symbol.length % 38]}`;
+  let slot = 0;
+  for (const ch of key.padEnd(5, "0")) slot = slot * 38 + Math.max(0, alphabet.indexOf(ch));
+  return 2 + slot * 2;
+}
+
+interface DemoFiling {
+  manager: string;
+  filerCik: string;
+  accession: string;
+  filedDate: string;
+  publishedAt: Date;
+  /** The rest of the manager's book, so "% of portfolio" is meaningful. */
+  restValueUsd: number;
+}
+
+/** A manager's 13F-HR for a quarter: the same for every demo symbol. */
+function demoFiling(mi: number, period: string): DemoFiling {
+  const manager = MANAGERS[mi] as string;
+  const filerCik = String(1_100_000 + mi * 7919).padStart(10, "0");
+  const quarterNo = Number(period.slice(5, 7)) / 3;
+  const accession = `${filerCik}-${period.slice(2, 4)}-${String(100 + quarterNo * 20 + mi).padStart(6, "0")}`;
+  const filedDate = tradingDayOnOrBefore(
+    new Date(
+      Date.parse(`${period}T00:00:00Z`) +
+        (20 + Math.floor(unitHash(`${manager}:${period}`) * 24)) * 86_400_000,
+    )
+      .toISOString()
+      .slice(0, 10),
+  );
+  const restValueUsd = Math.round(
+    (20e9 + unitHash(manager) * 1.5e12) * (0.95 + 0.1 * unitHash(`${manager}:${period}:book`)),
+  );
+  return {
+    manager,
+    filerCik,
+    accession,
+    filedDate,
+    publishedAt: publishedAtOf(null, filedDate) as Date,
+    restValueUsd,
+  };
+}
+
+function holdingRow(
+  symbol: string,
+  rowIndex: number,
+  putCall: "Put" | "Call" | null,
+  shares: number,
+  priceUsd: number,
+): ThirteenFHolding {
+  const valueUsd = Math.round(shares * priceUsd);
+  return {
+    rowIndex,
+    nameOfIssuer: `${symbol} DEMO INC`,
+    titleOfClass: putCall ? putCall.toUpperCase() : "COM",
+    cusip: demoCusip(symbol),
+    figi: null,
+    valueAsFiled: valueUsd,
+    valueUsd,
+    valueUnit: "usd",
+    valueUnitBasis: "filing_date",
+    valueUnitSuspect: false,
+    impliedPriceUsd: priceUsd,
+    sharesOrPrincipal: shares,
+    sharesOrPrincipalType: "SH",
+    putCall,
+    investmentDiscretion: "SOLE",
+    otherManager: null,
+    votingSole: shares,
+    votingShared: 0,
+    votingNone: 0,
+  };
+}
+
+function coverOf(f: DemoFiling, period: string): ThirteenFCover {
+  return {
+    submissionType: "13F-HR",
+    filerCik: f.filerCik,
+    filerName: f.manager,
+    periodOfReport: period,
+    reportCalendarOrQuarter: period,
+    reportType: "13F HOLDINGS REPORT",
+    isAmendment: false,
+    amendmentNo: null,
+    amendmentType: null,
+    form13FFileNumber: null,
+    crdNumber: null,
+    secFileNumber: null,
+    otherManagers: [],
+    otherIncludedManagersCount: 0,
+    tableEntryTotal: 1,
+    tableValueTotal: f.restValueUsd,
+    isConfidentialOmitted: false,
+    signatureName: null,
+    signatureDate: f.filedDate,
+  };
+}
+
+/** The manager's rest-of-book row: a demo-only CUSIP that is never a real security. */
+function restOfBook(f: DemoFiling): ThirteenFHolding {
+  const rest = holdingRow("BOOK", 1, null, Math.round(f.restValueUsd / 100), 100);
+  rest.nameOfIssuer = "DEMO REST OF PORTFOLIO";
+  return rest;
+}
+
+/**
+ * 13F filings of the last three complete quarters with the symbol's rows. Position sizes drift from
+ * quarter to quarter; one manager enters late and one sells out (it still files, without this stock),
+ * so the flow shows new and sold-out positions. Values use the path's quarter-end close.
+ */
+async function generate13FDemo(db: Db, issuer: ReturnType<typeof demoIssuer>, now: Date) {
+  const { symbol } = issuer;
+  const q0 = latestCompleteQuarter(now);
+  const quarters = [previousQuarterEnd(previousQuarterEnd(q0)), previousQuarterEnd(q0), q0];
+  let filings13F = 0;
+  let holdings13F = 0;
+  for (const [qi, period] of quarters.entries()) {
+    const priceUsd = demoClose(symbol, tradingDayOnOrBefore(period));
+    const filings: ThirteenFFilingRow[] = [];
+    const rows: ThirteenFHoldingRow[] = [];
+    for (const mi of MANAGERS.keys()) {
+      if (mi === 10 && qi === 0) continue;
+      const f = demoFiling(mi, period);
+      if (f.publishedAt > now) continue;
+      const base = issuer.sharesOutstanding * (0.002 + unitHash(`${symbol}:${mi}`) * 0.06);
+      const shares = Math.round(base * (1 + 0.1 * Math.sin(qi + 6 * unitHash(`${symbol}:${mi}:drift`))));
+      const own = [restOfBook(f)];
+      if (!(mi === 11 && qi === 2)) {
+        const slot = demoRowSlot(symbol);
+        own.push(holdingRow(symbol, slot, null, shares, priceUsd));
+        if (mi % 4 === 1) {
+          const putCall = unitHash(`${symbol}:${mi}:${period}:pc`) > 0.5 ? "Call" : "Put";
+          own.push(holdingRow(symbol, slot + 1, putCall, Math.round(shares * 0.05), priceUsd));
+        }
+      }
+      filings.push({
+        source: "demo",
+        accession: f.accession,
+        publishedAt: f.publishedAt,
+        cover: coverOf(f, period),
+        filedDate: f.filedDate,
+        valueUnit: "usd",
+      });
+      const common = { accession: f.accession, filerCik: f.filerCik, periodOfReport: period, source: "demo" };
+      for (const holding of own) rows.push({ ...common, publishedAt: f.publishedAt, holding });
+    }
+    filings13F += (await insert13FFilings(db, filings)).length;
+    holdings13F += (await insert13FHoldings(db, rows)).length;
+  }
+  return { filings13F, holdings13F };
+}
+
+/** Securities row, 13F holders and Form 4 transactions of a demo symbol; returns what was new. */
 export async function generateInstitutionalDemo(
   db: Db,
   symbol: string,
   options: { days?: number; now?: Date } = {},
 ): Promise<InstitutionalDemoSummary> {
   const now = options.now ?? new Date();
-  const days = options.days ?? 90;
-  const random = rng(`${symbol}:${now.toISOString().slice(0, 10)}`);
-  const cusip = demoCusip(symbol);
-  const issuerCik = String(9_000_000 + Math.floor(random() * 900_000)).padStart(10, "0");
-  const price = 20 + random() * 380;
-  const sharesOutstanding = Math.round((200 + random() * 4800) * 1e6);
+  const issuer = demoIssuer(symbol);
+  const asOfDay = etDateOf(now.getTime());
   await upsertSecurities(
     db,
     [
       {
         symbol,
-        cusip,
+        cusip: issuer.cusip,
         name: `${symbol} DEMO INC`,
-        cik: issuerCik,
-        sharesOutstanding,
-        sharesAsOf: addDays(now.toISOString().slice(0, 10), -60),
+        cik: issuer.issuerCik,
+        sharesOutstanding: issuer.sharesOutstanding,
+        sharesAsOf: new Date(Date.parse(`${asOfDay}T00:00:00Z`) - 60 * 86_400_000).toISOString().slice(0, 10),
         source: "demo",
       },
     ],
     "demo",
     now,
   );
-
-  // Three quarters, oldest first, each filed 20-44 days after quarter end.
-  const q0 = latestCompleteQuarter(now);
-  const quarters = [previousQuarterEnd(previousQuarterEnd(q0)), previousQuarterEnd(q0), q0];
-  const baseShares = MANAGERS.map(() => Math.round(sharesOutstanding * (0.002 + random() * 0.06)));
-  let filings13F = 0;
-  let holdings13F = 0;
-  for (const [qi, period] of quarters.entries()) {
-    const filings = [];
-    const rows = [];
-    for (const [mi, manager] of MANAGERS.entries()) {
-      // One manager enters late and one sells out (it still files, without this stock), so changes show
-      // new and sold-out positions.
-      if (mi === 10 && qi === 0) continue;
-      const soldOut = mi === 11 && qi === 2;
-      const drift = 1 + (random() - 0.45) * 0.2;
-      baseShares[mi] = Math.max(0, Math.round((baseShares[mi] as number) * drift));
-      const filerCik = String(1_100_000 + mi * 7919).padStart(10, "0");
-      const accession = `${filerCik}-${period.slice(2, 4)}-${String(100 + qi * 20 + mi).padStart(6, "0")}`;
-      const filedDate = addDays(period, 20 + Math.floor(random() * 24));
-      const publishedAt = publishedAtOf(null, filedDate) as Date;
-      if (publishedAt > now) continue;
-      const shares = baseShares[mi] as number;
-      const quarterPrice = price * (0.9 + random() * 0.2);
-      const holding = (rowIndex: number, putCall: "Put" | "Call" | null, sh: number): ThirteenFHolding => ({
-        rowIndex,
-        nameOfIssuer: `${symbol} DEMO INC`,
-        titleOfClass: putCall ? putCall.toUpperCase() : "COM",
-        cusip,
-        figi: null,
-        valueAsFiled: Math.round(sh * quarterPrice),
-        valueUsd: Math.round(sh * quarterPrice),
-        valueUnit: "usd",
-        valueUnitBasis: "filing_date",
-        valueUnitSuspect: false,
-        impliedPriceUsd: quarterPrice,
-        sharesOrPrincipal: sh,
-        sharesOrPrincipalType: "SH",
-        putCall,
-        investmentDiscretion: "SOLE",
-        otherManager: null,
-        votingSole: sh,
-        votingShared: 0,
-        votingNone: 0,
-      });
-      const own = soldOut ? [] : [holding(1, null, shares)];
-      if (mi % 4 === 1 && !soldOut)
-        own.push(holding(2, random() > 0.5 ? "Call" : "Put", Math.round(shares * 0.05)));
-      // The rest of the manager's book, so "% of portfolio" is meaningful.
-      const rest = holding(own.length + 1, null, Math.round(shares * (5 + random() * 40)));
-      // A demo-only CUSIP: never a real security, so demo managers do not show up as holders of one.
-      rest.cusip = demoCusip("BOOK");
-      rest.nameOfIssuer = "DEMO REST OF PORTFOLIO";
-      own.push(rest);
-      const cover: ThirteenFCover = {
-        submissionType: "13F-HR",
-        filerCik,
-        filerName: manager,
-        periodOfReport: period,
-        reportCalendarOrQuarter: period,
-        reportType: "13F HOLDINGS REPORT",
-        isAmendment: false,
-        amendmentNo: null,
-        amendmentType: null,
-        form13FFileNumber: null,
-        crdNumber: null,
-        secFileNumber: null,
-        otherManagers: [],
-        otherIncludedManagersCount: 0,
-        tableEntryTotal: own.length,
-        tableValueTotal: own.reduce((s, h) => s + h.valueUsd, 0),
-        isConfidentialOmitted: false,
-        signatureName: null,
-        signatureDate: filedDate,
-      };
-      filings.push({ source: "demo", accession, publishedAt, cover, filedDate, valueUnit: "usd" as const });
-      for (const h of own)
-        rows.push({ accession, filerCik, periodOfReport: period, source: "demo", publishedAt, holding: h });
-    }
-    filings13F += (await insert13FFilings(db, filings)).length;
-    holdings13F += (await insert13FHoldings(db, rows)).length;
-  }
-
-  // Form 4: one filing per transaction day and insider, within the last `days` days.
-  const insiderFilings = [];
-  const insiderRows = [];
-  const today = now.toISOString().slice(0, 10);
-  let seq = 0;
-  for (let d = days - 1; d >= 0; d--) {
-    if (random() > 0.12) continue;
-    const who = INSIDERS[Math.floor(random() * INSIDERS.length)] as (typeof INSIDERS)[number];
-    const whoIndex = INSIDERS.indexOf(who);
-    const day = addDays(today, -d);
-    const acceptedDay = addDays(day, 1 + Math.floor(random() * 2));
-    const publishedAt = publishedAtOf(null, acceptedDay) as Date;
-    if (publishedAt > now) continue;
-    const roll = random();
-    const code = roll < 0.25 ? "P" : roll < 0.7 ? "S" : roll < 0.8 ? "A" : roll < 0.9 ? "M" : "F";
-    const shares = Math.round(1000 + random() * 40_000);
-    const px = Math.round(price * (0.95 + random() * 0.1) * 100) / 100;
-    const row: Form4Row = {
-      table: "nonDerivative",
-      kind: "transaction",
-      rowIndex: 1,
-      securityTitle: "Common Stock",
-      transactionDate: day,
-      deemedExecutionDate: null,
-      formType: "4",
-      code,
-      equitySwapInvolved: false,
-      timeliness: null,
-      shares,
-      pricePerShareUsd: code === "A" ? 0 : px,
-      acquiredDisposed: code === "S" || code === "F" ? "D" : "A",
-      sharesOwnedAfter: 100_000 + Math.round(random() * 500_000),
-      valueOwnedAfterUsd: null,
-      directIndirect: "D",
-      natureOfOwnership: null,
-      conversionOrExercisePriceUsd: null,
-      exerciseDate: null,
-      expirationDate: null,
-      underlyingSecurityTitle: null,
-      underlyingSecurityShares: null,
-      footnoteIds: code === "S" ? { transactionPricePerShare: ["F1"] } : {},
-    };
-    const owner = {
-      cik: String(1_900_000 + whoIndex * 104_729).padStart(10, "0"),
-      name: who.name,
-      isDirector: who.isDirector,
-      isOfficer: who.isOfficer,
-      isTenPercentOwner: false,
-      isOther: false,
-      officerTitle: who.officerTitle,
-      otherText: null,
-      city: null,
-      state: null,
-    };
-    const accession = `0009${String(issuerCik).slice(-6)}-${day.slice(2, 4)}-${String(++seq).padStart(6, "0")}`;
-    const aff10b5One = code === "S" ? random() < 0.5 : false;
-    const filing: Form4Filing = {
-      accession,
-      filedDate: acceptedDay,
-      acceptedAt: null,
-      schemaVersion: "X0508",
-      documentType: "4",
-      periodOfReport: day,
-      dateOfOriginalSubmission: null,
-      notSubjectToSection16: false,
-      aff10b5One,
-      issuerCik,
-      issuerName: `${symbol} DEMO INC`,
-      issuerTradingSymbol: symbol,
-      reportingOwners: [owner],
-      rows: [row],
-      footnotes:
-        code === "S" ? { F1: "Weighted-average price of sales in multiple transactions (demo)." } : {},
-      remarks: null,
-      signatureName: `/s/ ${who.name}`,
-      signatureDate: acceptedDay,
-    };
-    insiderFilings.push({ source: "demo", accession, publishedAt, filing });
-    insiderRows.push({
-      accession,
-      issuerCik,
-      issuerSymbol: symbol,
-      aff10b5One,
-      owner: { cik: owner.cik, name: owner.name, roles: rolesOf(owner), officerTitle: owner.officerTitle },
-      source: "demo",
-      publishedAt,
-      row,
-    });
-  }
-  const newInsiderFilings = await insertInsiderFilings(db, insiderFilings);
+  const thirteenF = await generate13FDemo(db, issuer, now);
   await touchSymbols(db, [symbol], "institutional");
-  const newInsiderRows = await insertInsiderRows(db, insiderRows);
+  const form4 = await generateForm4Demo(db, issuer, options.days ?? 90, now);
   return {
     symbol,
-    cusip,
-    filings_13f: filings13F,
-    holdings_13f: holdings13F,
-    insider_filings: newInsiderFilings.length,
-    insider_transactions: newInsiderRows.length,
+    cusip: issuer.cusip,
+    filings_13f: thirteenF.filings13F,
+    holdings_13f: thirteenF.holdings13F,
+    insider_filings: form4.filings,
+    insider_transactions: form4.transactions,
   };
 }

@@ -8,6 +8,7 @@ import type { Db } from "@smt/db";
 import { AppError } from "../errors";
 import { addDays, etDateOf } from "../lib/et-time";
 import { freshness, isoOrNull } from "../lib/openapi";
+import { roundMoneyFields } from "../lib/round";
 import { normalizeSymbol } from "../lib/symbols";
 import {
   type FilerPosition,
@@ -380,7 +381,7 @@ export async function getInsiderSentiment(
     sentiment: score > edge ? "bullish" : score < -edge ? "bearish" : "neutral",
     score: score === 0 ? 0 : score,
     score_window: { from: scoreFrom, to: asOfDay, days: scoreDays },
-    score_components: tally,
+    score_components: roundMoneyFields(tally),
     parameters: {
       exclude_codes: excluded,
       cluster_min_insiders: minInsiders,

@@ -74,13 +74,16 @@ export async function securitiesForSymbol(db: Db, symbol: string): Promise<Symbo
   };
 }
 
-/** CUSIPs held in 13F filings that no source maps to a symbol, largest total value first. */
+/**
+ * CUSIPs held in 13F filings that no source maps to a symbol, largest total value first. Demo rows are
+ * left out: their CUSIPs are made up and must never reach a mapping service or top a real list.
+ */
 export async function unmappedCusips(db: Db, limit = 100) {
   return rowsOf<{ cusip: string; name_of_issuer: string; rows: number; value_usd: number }>(
     await db.execute(sql`
       select h.cusip, max(h.name_of_issuer) as name_of_issuer, count(*)::int as rows, sum(h.value_usd) as value_usd
       from thirteenf_holdings h
-      where not exists (select 1 from securities s where s.cusip = h.cusip)
+      where not exists (select 1 from securities s where s.cusip = h.cusip) and h.source <> 'demo'
       group by h.cusip order by sum(h.value_usd) desc limit ${limit}`),
   );
 }

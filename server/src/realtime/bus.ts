@@ -29,6 +29,8 @@ export interface AlertMessage {
   values: Record<string, unknown>;
   inputs: Record<string, unknown>;
   params_version: string;
+  /** `demo` on alerts raised from demo data (absent on real ones). */
+  source?: "demo";
 }
 
 export class LiveBus {
