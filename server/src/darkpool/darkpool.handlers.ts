@@ -1,6 +1,6 @@
 /** Handlers of the dark-pool REST routes: parse the request, call a service, answer its payload. */
 import type { AppDeps } from "../core/deps";
-import { newRouter } from "../lib/openapi";
+import { newRouter } from "../core/http";
 import type { ResponseCache } from "../lib/response-cache";
 import { requireKnownSymbol } from "../lib/symbols";
 import { dixRoute, patternsRoute, printsRoute, summaryRoute, unusualRoute } from "./darkpool.routes";

@@ -1,6 +1,6 @@
 /** The dark-pool REST routes: paths, parameters and payload schemas (handlers in darkpool.handlers.ts). */
 import { createRoute, type z } from "@hono/zod-openapi";
-import { ErrorBody, errorResponses, SymbolParams } from "../lib/openapi";
+import { ErrorBody, errorResponses, SymbolParams } from "../core/http";
 import {
   DixQuery,
   DixSchema,

@@ -3,24 +3,28 @@ import { type Db, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 
 /**
- * Accessions that make up each filer's report for a period as known at `asOf`: the latest original or
- * RESTATEMENT filing published by then (a restatement replaces everything before it), plus the NEW
- * HOLDINGS amendments published after that base (they add rows). 13F NOTICE filings hold no positions.
+ * Accessions that make up each filer's report for each of `periods` as known at `asOf`: the latest
+ * original or RESTATEMENT filing published by then (a restatement replaces everything before it), plus
+ * the NEW HOLDINGS amendments published after that base (they add rows). 13F NOTICE filings hold no
+ * positions. Columns: `period_of_report`, `filer_cik`, `accession`; `filerCik` narrows to one filer.
  */
-function effectiveFilings(period: string, asOf: Date): SQL {
+export function effectiveFilings(periods: readonly string[], asOf: Date, filerCik?: string): SQL {
+  const period =
+    periods.length === 1 ? sql`= ${periods[0]}::date` : sql`= any(${sql.param([...periods])}::date[])`;
   return sql`
     with f as (
-      select accession, filer_cik, filer_name, amendment_type, published_at from thirteenf_filings
-      where period_of_report = ${period}::date and published_at <= ${asOf.toISOString()}::timestamptz
-        and coalesce(report_type, '') <> '13F NOTICE'
+      select accession, filer_cik, filer_name, period_of_report, amendment_type, published_at from thirteenf_filings
+      where period_of_report ${period} and published_at <= ${asOf.toISOString()}::timestamptz
+        and coalesce(report_type, '') <> '13F NOTICE' ${filerCik ? sql`and filer_cik = ${filerCik}` : sql``}
     ), base as (
-      select distinct on (filer_cik) filer_cik, accession, published_at from f
+      select distinct on (period_of_report, filer_cik) period_of_report, filer_cik, accession, published_at from f
       where amendment_type is distinct from 'NEW HOLDINGS'
-      order by filer_cik, published_at desc, accession desc
+      order by period_of_report, filer_cik, published_at desc, accession desc
     )
-    select b.filer_cik, b.accession from base b
+    select b.period_of_report, b.filer_cik, b.accession from base b
     union all
-    select f.filer_cik, f.accession from f join base b on b.filer_cik = f.filer_cik
+    select f.period_of_report, f.filer_cik, f.accession from f
+    join base b on b.filer_cik = f.filer_cik and b.period_of_report = f.period_of_report
     where f.amendment_type = 'NEW HOLDINGS' and f.published_at > b.published_at`;
 }
 
@@ -61,7 +65,7 @@ export async function positionsByFiler(
     accessions: string[];
   }>(
     await db.execute(sql`
-      with eff as (${effectiveFilings(period, asOf)}),
+      with eff as (${effectiveFilings([period], asOf)}),
       pos as (
         select e.filer_cik,
           sum(case when h.shares_type = 'SH' and h.put_call is null then h.shares_or_principal else 0 end) as shares,
@@ -109,7 +113,7 @@ export async function filersReporting(
   if (filers.length === 0) return new Set();
   const rows = rowsOf<{ filer_cik: string }>(
     await db.execute(sql`
-      with eff as (${effectiveFilings(period, asOf)})
+      with eff as (${effectiveFilings([period], asOf)})
       select distinct filer_cik from eff where filer_cik = any(${sql.param(filers)}::text[])`),
   );
   return new Set(rows.map((r) => r.filer_cik));

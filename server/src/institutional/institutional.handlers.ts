@@ -3,7 +3,7 @@
  * with its payload. `institutionalRoutes` mounts them on their route definitions.
  */
 import type { AppDeps } from "../core/deps";
-import { newRouter } from "../lib/openapi";
+import { newRouter } from "../core/http";
 import {
   changesRoute,
   flowRoute,

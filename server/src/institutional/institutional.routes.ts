@@ -1,6 +1,6 @@
 /** Route definitions of the institutional area: paths, parameters and the payload each answers with. */
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, SymbolParams } from "../lib/openapi";
+import { errorResponses, SymbolParams } from "../core/http";
 import { IsoDay, IsoQuarterEnd, IsoTimestamp } from "../lib/time-params";
 import {
   ChangesPayload,
@@ -25,6 +25,23 @@ const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
   ...errorResponses,
 });
 
+/** A GET of one symbol's view under `/smart-money/institutional/{symbol}/`, answering `payload` or an error. */
+const symbolRoute = <V extends string, Q extends z.ZodObject, P extends z.ZodTypeAny>(
+  view: V,
+  summary: string,
+  query: Q,
+  payload: P,
+  description: string,
+) =>
+  createRoute({
+    method: "get",
+    path: `/smart-money/institutional/{symbol}/${view}` as `/smart-money/institutional/{symbol}/${V}`,
+    tags: ["Institutional"],
+    summary,
+    request: { params: SymbolParams, query },
+    responses: json(payload, description),
+  });
+
 export const unmappedRoute = createRoute({
   method: "get",
   path: "/smart-money/institutional/unmapped-cusips",
@@ -42,72 +59,58 @@ export const unmappedRoute = createRoute({
   },
 });
 
-export const holdersRoute = createRoute({
-  method: "get",
-  path: "/smart-money/institutional/{symbol}/holders",
-  tags: ["Institutional"],
-  summary: "Top 13F holders of a stock for a quarter",
-  request: {
-    params: SymbolParams,
-    query: z.object({
-      as_of: AsOf,
-      period: Quarter,
-      limit: z.coerce.number().int().min(1).max(500).default(25),
-    }),
-  },
-  responses: json(HoldersPayload, "Holders"),
-});
+export const holdersRoute = symbolRoute(
+  "holders",
+  "Top 13F holders of a stock for a quarter",
+  z.object({
+    as_of: AsOf,
+    period: Quarter,
+    limit: z.coerce.number().int().min(1).max(500).default(25),
+  }),
+  HoldersPayload,
+  "Holders",
+);
 
-export const changesRoute = createRoute({
-  method: "get",
-  path: "/smart-money/institutional/{symbol}/changes",
-  tags: ["Institutional"],
-  summary: "Increased, decreased, new and sold-out positions vs the prior quarter",
-  request: { params: SymbolParams, query: z.object({ as_of: AsOf, period: Quarter }) },
-  responses: json(ChangesPayload, "Changes"),
-});
+export const changesRoute = symbolRoute(
+  "changes",
+  "Increased, decreased, new and sold-out positions vs the prior quarter",
+  z.object({ as_of: AsOf, period: Quarter }),
+  ChangesPayload,
+  "Changes",
+);
 
-export const flowRoute = createRoute({
-  method: "get",
-  path: "/smart-money/institutional/{symbol}/flow",
-  tags: ["Institutional"],
-  summary: "Institutional ownership, net flow, direction and conviction",
-  request: { params: SymbolParams, query: z.object({ as_of: AsOf, period: Quarter }) },
-  responses: json(FlowPayload, "Flow"),
-});
+export const flowRoute = symbolRoute(
+  "flow",
+  "Institutional ownership, net flow, direction and conviction",
+  z.object({ as_of: AsOf, period: Quarter }),
+  FlowPayload,
+  "Flow",
+);
 
-export const insidersRoute = createRoute({
-  method: "get",
-  path: "/smart-money/institutional/{symbol}/insiders",
-  tags: ["Institutional"],
-  summary: "Form 4 insider transactions, newest first",
-  request: {
-    params: SymbolParams,
-    query: z.object({
-      as_of: AsOf,
-      since: IsoDay.optional(),
-      limit: z.coerce.number().int().min(1).max(1000).default(100),
-    }),
-  },
-  responses: json(InsiderTransactionsPayload, "Insider transactions"),
-});
+export const insidersRoute = symbolRoute(
+  "insiders",
+  "Form 4 insider transactions, newest first",
+  z.object({
+    as_of: AsOf,
+    since: IsoDay.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  }),
+  InsiderTransactionsPayload,
+  "Insider transactions",
+);
 
-export const sentimentRoute = createRoute({
-  method: "get",
-  path: "/smart-money/institutional/{symbol}/insider-sentiment",
-  tags: ["Institutional"],
-  summary: "Insider buying vs selling over windows, cluster buys and a score with its parts",
-  request: {
-    params: SymbolParams,
-    query: z.object({
-      as_of: AsOf,
-      exclude_codes: z
-        .string()
-        .default(INSIDER_PARAMS.excludedCodes.join(","))
-        .openapi({ description: "Transaction codes left out (default A,M,F)" }),
-      cluster_min_insiders: z.coerce.number().int().min(2).max(50).default(INSIDER_PARAMS.clusterMinInsiders),
-      cluster_window_days: z.coerce.number().int().min(1).max(365).default(INSIDER_PARAMS.clusterWindowDays),
-    }),
-  },
-  responses: json(InsiderSentimentPayload, "Insider sentiment"),
-});
+export const sentimentRoute = symbolRoute(
+  "insider-sentiment",
+  "Insider buying vs selling over windows, cluster buys and a score with its parts",
+  z.object({
+    as_of: AsOf,
+    exclude_codes: z
+      .string()
+      .default(INSIDER_PARAMS.excludedCodes.join(","))
+      .openapi({ description: "Transaction codes left out (default A,M,F)" }),
+    cluster_min_insiders: z.coerce.number().int().min(2).max(50).default(INSIDER_PARAMS.clusterMinInsiders),
+    cluster_window_days: z.coerce.number().int().min(1).max(365).default(INSIDER_PARAMS.clusterWindowDays),
+  }),
+  InsiderSentimentPayload,
+  "Insider sentiment",
+);

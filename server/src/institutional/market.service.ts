@@ -8,6 +8,7 @@ import { type Db, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { addDays, etDateOf } from "../lib/et-time";
 import { num, numOrNull } from "../lib/row-values";
+import { effectiveFilings } from "./holdings.store";
 import { clusterBuys, previousQuarterEnd } from "./institutional.signals";
 
 /** Which CUSIP source wins for a symbol mapping (the same ranking as the per-symbol views). */
@@ -21,6 +22,17 @@ type SourceCount = { source: string; rows: number; latest_ref: string | null };
 
 const sourcesOf = (rows: { source: string; rows: unknown; latest_ref: string | null }[]): SourceCount[] =>
   rows.map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref }));
+
+/** Form 4 transaction counts by source over the rows `where` selects (alias `t`). */
+async function insiderSources(db: Db, where: SQL): Promise<SourceCount[]> {
+  return sourcesOf(
+    rowsOf(
+      await db.execute(sql`
+        select t.source, count(*) as rows, max(t.accession) as latest_ref from insider_transactions t
+        where ${where} group by t.source order by t.source`),
+    ),
+  );
+}
 
 export interface InsiderWindowRow {
   symbol: string;
@@ -72,13 +84,7 @@ export async function insiderWindow(db: Db, asOf: Date, days: number): Promise<I
       where ${where}
       group by t.issuer_symbol, t.issuer_cik`),
   );
-  const sources = sourcesOf(
-    rowsOf(
-      await db.execute(sql`
-        select t.source, count(*) as rows, max(t.accession) as latest_ref from insider_transactions t
-        where ${where} group by t.source order by t.source`),
-    ),
-  );
+  const sources = await insiderSources(db, where);
   let latest: Date | null = null;
   const out = rows.map((r): InsiderWindowRow => {
     const published = new Date(r.published_at as string);
@@ -137,13 +143,7 @@ export async function insiderClusters(
       where ${where}
       order by t.issuer_cik, t.transaction_date`),
   );
-  const sources = sourcesOf(
-    rowsOf(
-      await db.execute(sql`
-        select t.source, count(*) as rows, max(t.accession) as latest_ref from insider_transactions t
-        where ${where} group by t.source order by t.source`),
-    ),
-  );
+  const sources = await insiderSources(db, where);
   const byIssuer = new Map<string, Record<string, unknown>[]>();
   let latest: Date | null = null;
   for (const r of rows) {
@@ -197,28 +197,6 @@ export async function latestThirteenFPeriod(db: Db, asOf: Date): Promise<string 
       where published_at <= ${asOf.toISOString()}::timestamptz and coalesce(report_type, '') <> '13F NOTICE'`),
   )[0];
   return r?.period ?? null;
-}
-
-/**
- * The accessions making up each filer's report for the periods, as known at `asOf`: the latest original
- * or restatement, plus NEW HOLDINGS amendments published after it (the rule of the per-symbol views).
- */
-function effectiveFilings(periods: string[], asOf: Date, filerCik?: string): SQL {
-  return sql`
-    with f as (
-      select accession, filer_cik, filer_name, period_of_report, amendment_type, published_at from thirteenf_filings
-      where period_of_report = any(${sql.param(periods)}::date[]) and published_at <= ${asOf.toISOString()}::timestamptz
-        and coalesce(report_type, '') <> '13F NOTICE' ${filerCik ? sql`and filer_cik = ${filerCik}` : sql``}
-    ), base as (
-      select distinct on (period_of_report, filer_cik) period_of_report, filer_cik, accession, published_at from f
-      where amendment_type is distinct from 'NEW HOLDINGS'
-      order by period_of_report, filer_cik, published_at desc, accession desc
-    )
-    select b.period_of_report, b.filer_cik, b.accession from base b
-    union all
-    select f.period_of_report, f.filer_cik, f.accession from f
-    join base b on b.filer_cik = f.filer_cik and b.period_of_report = f.period_of_report
-    where f.amendment_type = 'NEW HOLDINGS' and f.published_at > b.published_at`;
 }
 
 /** Share positions (SH rows without put/call) per period, filer and CUSIP over the effective reports. */

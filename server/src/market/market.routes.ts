@@ -59,6 +59,9 @@ const answers = <S extends z.ZodTypeAny>(schema: S, description: string) => ({
 
 const Row = z.record(z.string(), z.unknown());
 
+/** The point in time, page and format parameters of the list endpoints, in that order. */
+const ListQuery = { as_of: AsOf, limit: limit(50, 1000), offset: Offset, format: Format };
+
 export const symbolsRoute = createRoute({
   method: "get",
   path: "/smart-money/symbols",
@@ -197,10 +200,7 @@ export const clustersRoute = createRoute({
       }),
       min_insiders: z.coerce.number().int().min(2).max(50).default(3),
       window_days: z.coerce.number().int().min(1).max(365).default(14),
-      as_of: AsOf,
-      limit: limit(50, 1000),
-      offset: Offset,
-      format: Format,
+      ...ListQuery,
     }),
   },
   responses: answers(
@@ -236,10 +236,7 @@ export const screenerRoute = createRoute({
         .optional()
         .openapi({ description: "Fields, comma-separated, `-` for descending" }),
       min_volume: z.coerce.number().min(0).max(1e12).optional(),
-      as_of: AsOf,
-      limit: limit(50, 1000),
-      offset: Offset,
-      format: Format,
+      ...ListQuery,
     }),
   },
   responses: answers(

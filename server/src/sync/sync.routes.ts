@@ -1,7 +1,7 @@
 /** `GET /smart-money/sources`: each public source's schedule, last runs, newest data and lag. */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { AppDeps } from "../core/deps";
-import { errorResponses, newRouter } from "../lib/openapi";
+import { errorResponses, newRouter } from "../core/http";
 import { sourceStatuses, syncJobsFrom } from "./jobs";
 
 const SourceSchema = z
