@@ -2,6 +2,7 @@
  * Parsers for option trades and open interest. Pure and streaming: bytes in, `Parsed<T>` out, one
  * located error per bad line (see lib/records.ts), never a throw on bad data.
  */
+import type { Sentiment, Side } from "../darkpool/print";
 import { type ByteSource, indexColumns, readLines, splitCsvLine } from "../lib/lines";
 import { type Location, type Parsed, parsedError, parsedOk } from "../lib/records";
 import { type OptionContract, optionSymbolProblem, parseOptionSymbol } from "./occ";
@@ -9,8 +10,9 @@ import { type OptionContract, optionSymbolProblem, parseOptionSymbol } from "./o
 /** Shares per standard equity/index option contract (OCC); premium = price x size x 100. */
 export const CONTRACT_MULTIPLIER = 100;
 
-export type OptionSide = "above_ask" | "at_ask" | "mid" | "at_bid" | "below_bid" | "unknown";
-export type OptionSentiment = "bullish" | "bearish" | "neutral" | "unknown";
+/** An option trade's side against its quote and its sentiment: the same scales as equity prints. */
+export type OptionSide = Side;
+export type OptionSentiment = Sentiment;
 
 /** One option trade after parsing: the contract's fields, the trade and its OPRA condition flags. */
 export interface OptionPrint extends OptionContract {

@@ -1,7 +1,7 @@
 /**
  * Market-wide reads of the institutional area's tables (13F filings and holdings, Form 4, securities):
  * insider buying and selling per issuer over a window, cluster buys across the market, quarter-on-quarter
- * 13F changes per security, filer search and one filer's portfolio. Point in time: only rows published
+ * 13F changes per security (filer search and portfolios: filers.store.ts). Point in time: only rows published
  * by `asOf`. Formulas: docs/methodology.md "Market".
  */
 import { type Db, rowsOf } from "@smt/db";
@@ -15,7 +15,7 @@ import { clusterBuys, previousQuarterEnd } from "./institutional.signals";
 const SOURCE_RANK = sql.raw(
   `case source when 'user_csv' then 0 when 'openfigi' then 1 when 'demo' then 3 else 2 end`,
 );
-const BEST_SECURITIES = sql`(select distinct on (cusip) cusip, symbol, name from securities
+export const BEST_SECURITIES = sql`(select distinct on (cusip) cusip, symbol, name from securities
   order by cusip, ${SOURCE_RANK}, published_at desc)`;
 
 type SourceCount = { source: string; rows: number; latest_ref: string | null };
@@ -200,7 +200,7 @@ export async function latestThirteenFPeriod(db: Db, asOf: Date): Promise<string 
 }
 
 /** Share positions (SH rows without put/call) per period, filer and CUSIP over the effective reports. */
-function positions(): SQL {
+export function positions(): SQL {
   return sql`
     select e.period_of_report as period, e.filer_cik, h.cusip, max(h.name_of_issuer) as name,
       sum(case when h.shares_type = 'SH' and h.put_call is null then h.shares_or_principal else 0 end) as shares,
@@ -307,135 +307,6 @@ export async function quarterChanges(db: Db, asOf: Date, requested?: string): Pr
         net_change_value_usd: shares > 0 ? change * (value / shares) : null,
       };
     }),
-  };
-}
-
-export interface FilerMatch {
-  cik: string;
-  name: string | null;
-  latest_period: string;
-  periods: number;
-  latest_value_usd: number | null;
-}
-
-/** 13F filers by CIK (digits, zero padded) or name prefix / word, published by `asOf`; biggest first. */
-export async function searchFilers(db: Db, q: string, asOf: Date, limit: number): Promise<FilerMatch[]> {
-  const digits = /^\d{1,10}$/.test(q) ? q.padStart(10, "0") : null;
-  const lower = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-  const match = digits
-    ? sql`filer_cik = ${digits}`
-    : sql`(lower(filer_name) like ${`${lower}%`} or lower(filer_name) like ${`% ${lower}%`})`;
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      select filer_cik, max(filer_name) as name, max(period_of_report)::text as latest_period,
-        count(distinct period_of_report) as periods,
-        (array_agg(table_value_total order by period_of_report desc, published_at desc))[1] as latest_value
-      from thirteenf_filings
-      where published_at <= ${asOf.toISOString()}::timestamptz and ${match}
-      group by filer_cik
-      order by max(period_of_report) desc, 5 desc nulls last, filer_cik
-      limit ${limit}`),
-  );
-  return rows.map((r) => ({
-    cik: String(r.filer_cik),
-    name: (r.name as string | null) ?? null,
-    latest_period: String(r.latest_period),
-    periods: num(r.periods),
-    latest_value_usd: numOrNull(r.latest_value),
-  }));
-}
-
-export interface FilerHolding {
-  symbol: string | null;
-  cusip: string;
-  name: string | null;
-  shares: number;
-  value_usd: number;
-  weight: number;
-  prior_shares: number | null;
-  change_shares: number | null;
-  change_type: "new" | "increased" | "decreased" | "unchanged" | "sold_out" | "unknown";
-}
-
-export interface FilerPortfolio {
-  cik: string;
-  name: string | null;
-  period: string;
-  prior_period: string;
-  prior_reported: boolean;
-  accessions: string[];
-  published_at: string | null;
-  holdings: FilerHolding[];
-}
-
-/** One filer's share positions for a period (default: its newest published by `asOf`) against the prior. */
-export async function filerPortfolio(
-  db: Db,
-  cik: string,
-  asOf: Date,
-  requested?: string,
-): Promise<FilerPortfolio | null> {
-  const at = asOf.toISOString();
-  const head = rowsOf<{ name: string | null; period: string | null }>(
-    await db.execute(sql`
-      select max(filer_name) as name, max(period_of_report)::text as period from thirteenf_filings
-      where filer_cik = ${cik} and published_at <= ${at}::timestamptz and coalesce(report_type, '') <> '13F NOTICE'`),
-  )[0];
-  if (!head?.period) return null;
-  const period = requested ?? head.period;
-  const prior = previousQuarterEnd(period);
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      with eff as (${effectiveFilings([period, prior], asOf, cik)}),
-      pos as (${positions()}),
-      n as (select * from pos where period = ${period}::date),
-      p as (select * from pos where period = ${prior}::date and shares > 0)
-      select coalesce(n.cusip, p.cusip) as cusip, coalesce(n.name, p.name) as name, s.symbol,
-        n.shares as now_sh, n.value_usd as now_val, p.shares as prev_sh
-      from n full join p on n.cusip = p.cusip
-      left join ${BEST_SECURITIES} s on s.cusip = coalesce(n.cusip, p.cusip)`),
-  );
-  const meta = rowsOf<{ period: string; accession: string; published_at: string }>(
-    await db.execute(sql`
-      with eff as (${effectiveFilings([period, prior], asOf, cik)})
-      select e.period_of_report::text as period, e.accession, f.published_at
-      from eff e join thirteenf_filings f on f.accession = e.accession order by 1, 2`),
-  );
-  const current = meta.filter((m) => m.period === period);
-  const priorReported = meta.some((m) => m.period === prior);
-  const total = rows.reduce((s, r) => s + num(r.now_val), 0);
-  const holdings = rows.map((r): FilerHolding => {
-    const now = r.now_sh === null || r.now_sh === undefined ? null : num(r.now_sh);
-    const prev = numOrNull(r.prev_sh);
-    const value = num(r.now_val);
-    let change: FilerHolding["change_type"];
-    if (!priorReported) change = now === null ? "sold_out" : "unknown";
-    else if (now === null || now === 0) change = prev ? "sold_out" : "unknown";
-    else if (prev === null) change = "new";
-    else change = now > prev ? "increased" : now < prev ? "decreased" : "unchanged";
-    return {
-      symbol: (r.symbol as string | null) ?? null,
-      cusip: String(r.cusip),
-      name: (r.name as string | null) ?? null,
-      shares: now ?? 0,
-      value_usd: value,
-      weight: total > 0 ? value / total : 0,
-      prior_shares: priorReported ? (prev ?? 0) : null,
-      change_shares: priorReported ? (now ?? 0) - (prev ?? 0) : null,
-      change_type: change,
-    };
-  });
-  holdings.sort((a, b) => b.value_usd - a.value_usd || a.cusip.localeCompare(b.cusip));
-  const published = current.map((m) => new Date(m.published_at).getTime());
-  return {
-    cik,
-    name: head.name,
-    period,
-    prior_period: prior,
-    prior_reported: priorReported,
-    accessions: current.map((m) => m.accession),
-    published_at: published.length ? new Date(Math.max(...published)).toISOString() : null,
-    holdings: current.length ? holdings : [],
   };
 }
 

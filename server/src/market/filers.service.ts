@@ -1,12 +1,8 @@
 /** 13F views across filers: filer search, one filer's portfolio, the quarter's most bought/sold securities. */
 import type { Db } from "@smt/db";
 import { AppError } from "../errors";
-import {
-  filerPortfolio,
-  type QuarterChangeRow,
-  quarterChanges,
-  searchFilers,
-} from "../institutional/market.service";
+import { filerPortfolio, searchFilers } from "../institutional/filers.store";
+import { type QuarterChangeRow, quarterChanges } from "../institutional/market.service";
 import { freshness } from "../lib/openapi";
 import { DELAYS } from "./market.service";
 import { MARKET_PARAMS_VERSION } from "./metrics";
