@@ -220,6 +220,8 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
       .filter({ hasText: "$187.4321" });
     await row.first().waitFor({ timeout: 2_000 });
     expect(Date.now() - started).toBeLessThan(2_000);
+    // Its provenance is on the row, not only in a hover title: an uploaded NDJSON file is "spec_ndjson".
+    expect(await row.first().locator('[data-testid="print-source"]').innerText()).toBe("spec_ndjson");
     expect(unexpectedConsoleErrors()).toEqual([]);
   });
 
