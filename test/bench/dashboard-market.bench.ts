@@ -66,7 +66,7 @@ const env = loadEnv({
 });
 const db = await openDb({ dataDir: "memory://" });
 const server = await startServer({ env, db });
-const post = async (path: string, body: string | Buffer) => {
+const post = async (path: string, body: string) => {
   const res = await fetch(`${server.url}${path}`, {
     method: "POST",
     headers: { "content-type": "text/plain" },

@@ -83,7 +83,7 @@ describe.skipIf(!haveChromium && !inCi)("dashboard at market breadth in Chromium
     const res = await fetch(`${server.url}${path}`, {
       method: "POST",
       headers: { "content-type": type },
-      body,
+      body: body as unknown as BodyInit,
     });
     expect(res.status, path).toBe(200);
     return (await res.json()) as { accepted: number; rejected: number };

@@ -109,7 +109,7 @@ type Handlers = {
   alert: (alert: AlertMessage) => void;
   blocks: (batch: { symbol: string; items: unknown[] }) => void;
   options: (batch: { symbol: string; items: unknown[] }) => void;
-  /** A new session (first connect, or a reconnect the server could not recover): rooms were re-joined. */
+  /** A reconnect the server could not recover (a new session): rooms were re-joined, events may be missing. */
   session: () => void;
 };
 
@@ -126,6 +126,8 @@ class SocketHub {
     session: new Set(),
   };
   #listeners: AbortController | null = null;
+  /** A session existed before: a later unrecovered connect is a reconnect whose gap needs a backfill. */
+  #hadSession = false;
 
   /** Opens the connection once. */
   connect() {
@@ -141,7 +143,9 @@ class SocketHub {
       // A recovered session keeps its rooms (and gets missed packets replayed); a new one has none.
       if (!socket.recovered) this.#sent.clear();
       this.#sync();
-      if (!socket.recovered) for (const fn of this.#handlers.session) fn();
+      // The first session needs no backfill: every part loads from REST when it starts.
+      if (!socket.recovered && this.#hadSession) for (const fn of this.#handlers.session) fn();
+      this.#hadSession = true;
     });
     socket.on("disconnect", (reason) => {
       this.connection = reason === "io client disconnect" ? "offline" : "reconnecting";
@@ -173,6 +177,7 @@ class SocketHub {
     this.#socket?.disconnect();
     this.#socket = null;
     this.#sent.clear();
+    this.#hadSession = false;
     this.#listeners?.abort();
     this.#listeners = null;
   }
