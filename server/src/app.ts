@@ -136,26 +136,30 @@ function mountMetrics(app: OpenAPIHono<AppEnv>, lines: () => string[]) {
   );
 }
 
-/** The built dashboard (client/dist) under /smart-money/dashboard, its routes falling back to index.html. */
+/**
+ * The built dashboard (client/dist) under /smart-money/dashboard. Its own routes (`/market`,
+ * `/symbol/GME`, `/filer/0001067983`, docs/dashboard.md "Routes") are client-side: any path that is not a
+ * file answers index.html, so a deep link or a reload lands on the page; a missing file under `assets/`
+ * (where Vite puts every built file) stays a 404 rather than HTML served as a script.
+ */
 function mountDashboard(app: OpenAPIHono<AppEnv>, serveClient: boolean) {
-  const dashboard = async (path: string) =>
-    (await staticFile(clientDist, path)) ?? (await staticFile(clientDist, "index.html"));
+  const notBuilt = {
+    error: { code: "NOT_FOUND", message: "dashboard not built: run `pnpm --filter @smt/client build`" },
+  };
+  const disabled = { error: { code: "NOT_FOUND", message: "dashboard disabled" } };
   app.get("/", (c) => c.redirect("/smart-money/dashboard"));
   app.get("/smart-money/dashboard", async (c) => {
-    if (!serveClient) return c.json({ error: { code: "NOT_FOUND", message: "dashboard disabled" } }, 404);
-    return (
-      (await dashboard("index.html")) ??
-      c.json(
-        {
-          error: { code: "NOT_FOUND", message: "dashboard not built: run `pnpm --filter @smt/client build`" },
-        },
-        404,
-      )
-    );
+    if (!serveClient) return c.json(disabled, 404);
+    return (await staticFile(clientDist, "index.html")) ?? c.json(notBuilt, 404);
   });
   app.get("/smart-money/dashboard/*", async (c) => {
+    if (!serveClient) return c.json(disabled, 404);
     const rest = c.req.path.slice("/smart-money/dashboard/".length);
-    return (await dashboard(rest)) ?? c.json({ error: { code: "NOT_FOUND", message: "no such file" } }, 404);
+    const file = await staticFile(clientDist, rest);
+    if (file) return file;
+    if (rest.startsWith("assets/"))
+      return c.json({ error: { code: "NOT_FOUND", message: "no such file" } }, 404);
+    return (await staticFile(clientDist, "index.html")) ?? c.json(notBuilt, 404);
   });
 }
 

@@ -84,7 +84,7 @@ const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 const pageErrors: string[] = [];
 page.on("pageerror", (e) => pageErrors.push(e.message));
 await page.addInitScript({ content: PROBE });
-await page.goto(`${server.url}/smart-money/dashboard?symbol=${SYMBOL}`);
+await page.goto(`${server.url}/smart-money/dashboard/symbol/${SYMBOL}`);
 await page.locator('[data-testid="metric-smi"]').waitFor({ timeout: 15_000 });
 await page
   .locator('[data-testid="connection-indicator"][data-state="connected"]')

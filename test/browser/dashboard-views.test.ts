@@ -99,8 +99,9 @@ describe.skipIf(!haveChromium && !inCi)("dashboard views in Chromium", () => {
     return consoleErrors.filter((e) => !(only13f && /status of 404/.test(e)));
   };
 
-  const open = async (page: Page, query: string) => {
-    await page.goto(`${server.url}/smart-money/dashboard?${query}`);
+  /** Opens a dashboard path (`symbol/AAPL`, `market`, ...). */
+  const open = async (page: Page, path: string) => {
+    await page.goto(`${server.url}/smart-money/dashboard/${path}`);
     await page.locator('[data-testid="dashboard"][data-state="ready"]').waitFor({ timeout: 15_000 });
   };
 
@@ -116,7 +117,7 @@ describe.skipIf(!haveChromium && !inCi)("dashboard views in Chromium", () => {
   for (const size of SIZES) {
     it(`holds its layout at ${size.width}x${size.height}: no sideways page scroll, tables inside their cards, demo banner`, async () => {
       const page = await newPage(size);
-      await open(page, "symbol=AAPL");
+      await open(page, "symbol/AAPL");
       await page.locator('[data-testid="top-holders"]').waitFor({ timeout: 10_000 });
       await page.locator('[data-testid="blocks-table"]').waitFor({ timeout: 10_000 });
       // Every section fully rendered, including the details behind the metric cards.
@@ -157,7 +158,7 @@ describe.skipIf(!haveChromium && !inCi)("dashboard views in Chromium", () => {
 
   it("moves the price chart when a live print arrives", async () => {
     const page = await newPage();
-    await open(page, "symbol=AAPL");
+    await open(page, "symbol/AAPL");
     const chart = page.locator('[data-testid="chart-price"]');
     await expect.poll(async () => Number(await chart.getAttribute("data-points"))).toBeGreaterThan(0);
     await expect
@@ -177,7 +178,7 @@ describe.skipIf(!haveChromium && !inCi)("dashboard views in Chromium", () => {
     const gme = gmeShortRatio();
     const expected = `${(gme.ratio * 100).toFixed(1)}%`;
     const page = await newPage();
-    await open(page, "symbol=GME");
+    await open(page, "symbol/GME");
     await page.locator('[data-testid="as-of-input"]').fill(gme.date);
     await page.locator('[data-testid="as-of-apply"]').click();
     const latest = page.locator('[data-testid="short-ratio-latest"]');
@@ -197,7 +198,7 @@ describe.skipIf(!haveChromium && !inCi)("dashboard views in Chromium", () => {
 
   it("passes an axe-core check with no serious or critical violations", async () => {
     const page = await newPage();
-    await open(page, "symbol=AAPL");
+    await open(page, "symbol/AAPL");
     await page.locator('[data-testid="top-holders"]').waitFor({ timeout: 10_000 });
     await page.addScriptTag({ content: axeSource });
     const violations = await page.evaluate(async () => {
@@ -212,14 +213,16 @@ describe.skipIf(!haveChromium && !inCi)("dashboard views in Chromium", () => {
 
   it("makes one request per endpoint on a symbol switch", async () => {
     const page = await newPage();
-    await open(page, "symbol=AAPL");
+    await open(page, "symbol/AAPL");
     await page.locator('[data-testid="top-holders"]').waitFor({ timeout: 10_000 });
     const requests: string[] = [];
     page.on("request", (r) => {
       const path = new URL(r.url()).pathname;
       if (path.startsWith("/smart-money/") && !path.startsWith("/smart-money/dashboard")) requests.push(path);
     });
-    await page.locator('[data-testid="symbol-option-MSFT"]').click();
+    // Typed and entered at once: the typeahead's debounced request is cancelled, so no /symbols call.
+    await page.locator('[data-testid="symbol-input"]').fill("MSFT");
+    await page.locator('[data-testid="symbol-input"]').press("Enter");
     await page.locator('[data-testid="dashboard"][data-symbol="MSFT"][data-state="ready"]').waitFor();
     await page.locator('[data-testid="institutional-section"][data-state="ready"]').waitFor();
     // Let anything that would be sent twice be sent.
@@ -231,7 +234,7 @@ describe.skipIf(!haveChromium && !inCi)("dashboard views in Chromium", () => {
     expect([...counts.keys()].every((p) => p.includes("/MSFT"))).toBe(true);
   });
 
-  it("explains an invalid symbol in the URL and in the picker", async () => {
+  it("explains an invalid symbol in a (legacy) URL and in the search box", async () => {
     const page = await newPage();
     await page.goto(`${server.url}/smart-money/dashboard?symbol=${encodeURIComponent("AAPL!!")}`);
     const message = page.locator('[data-testid="invalid-symbol"]');

@@ -122,7 +122,7 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
   };
 
   const open = async (symbol: string) => {
-    await page.goto(`${server.url}/smart-money/dashboard?symbol=${symbol}`);
+    await page.goto(`${server.url}/smart-money/dashboard/symbol/${symbol}`);
     await page.locator('[data-testid="metric-smi"]').waitFor({ timeout: 10_000 });
     await expect.poll(() => connectionState(), { timeout: 5_000 }).toBe("connected");
   };
@@ -250,11 +250,12 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
     expect(unexpectedConsoleErrors()).toEqual([]);
   });
 
-  it("switches symbols from the picker, keeps the symbol in the URL, and goes back with the browser", async () => {
+  it("switches symbols from the search box, keeps the symbol in the URL, and goes back with the browser", async () => {
     await open("AAPL");
-    await page.locator('[data-testid="symbol-option-MSFT"]').click();
+    await page.locator('[data-testid="symbol-input"]').fill("ms");
+    await page.locator('[data-testid="search-option-MSFT"]').click();
     await expect.poll(() => page.locator('[data-testid="current-symbol"]').textContent()).toBe("MSFT");
-    expect(new URL(page.url()).searchParams.get("symbol")).toBe("MSFT");
+    expect(new URL(page.url()).pathname).toBe("/smart-money/dashboard/symbol/MSFT");
     await expect
       .poll(() => page.locator('[data-testid="dashboard"]').getAttribute("data-state"))
       .toBe("ready");
@@ -287,7 +288,7 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
   });
 
   it("shows an empty state, not an error, for a symbol with no data", async () => {
-    await page.goto(`${server.url}/smart-money/dashboard?symbol=ZZZZ`);
+    await page.goto(`${server.url}/smart-money/dashboard/symbol/ZZZZ`);
     await page.locator('[data-testid="symbol-empty"]').waitFor({ timeout: 10_000 });
     expect(await page.locator('[data-testid="symbol-error"]').count()).toBe(0);
     expect(await page.locator('[data-testid="metric-cards"]').count()).toBe(0);

@@ -7,10 +7,9 @@ import type { DashboardPayload } from "@smt/server/analytics/analytics.dashboard
 import type { AppType } from "@smt/server/app";
 import { hc, type InferResponseType } from "hono/client";
 
-const client = hc<AppType>(typeof location === "undefined" ? "http://localhost" : location.origin);
+export const client = hc<AppType>(typeof location === "undefined" ? "http://localhost" : location.origin);
 const sm = client["smart-money"];
 
-const symbolsEndpoint = sm.symbols;
 const metaEndpoint = sm.meta;
 const dashboardEndpoint = sm.analytics[":symbol"].dashboard;
 const summaryEndpoint = sm["dark-pool"][":symbol"].summary;
@@ -21,12 +20,6 @@ const holdersEndpoint = sm.institutional[":symbol"].holders;
 const institutionalFlowEndpoint = sm.institutional[":symbol"].flow;
 const positioningEndpoint = sm.blocks[":symbol"]["options-positioning"];
 
-/** The JSON answer (the route also answers CSV, typed as a string). */
-export type SymbolsPayload = Extract<
-  InferResponseType<typeof symbolsEndpoint.$get, 200>,
-  { symbols: unknown }
->;
-export type SymbolInfo = SymbolsPayload["symbols"][number];
 /**
  * The dashboard route declares its body with `z.custom<DashboardPayload>()` behind a helper typed
  * `z.ZodType`, so `hc` infers only "some JSON" for it; the server's own interface is imported instead
@@ -67,7 +60,7 @@ interface ErrorBody {
   error?: { code?: unknown; message?: unknown };
 }
 
-async function failure(res: Response): Promise<ApiError> {
+export async function failure(res: Response): Promise<ApiError> {
   let body: ErrorBody | null = null;
   try {
     body = (await res.json()) as ErrorBody;
@@ -96,13 +89,6 @@ const asOfQuery = (asOf: string | null | undefined) => (asOf ? { as_of: asOf } :
 export async function fetchMeta(signal?: AbortSignal): Promise<ServerMeta> {
   const res = await send(() => metaEndpoint.$get(undefined, init(signal)));
   if (res.ok) return await res.json();
-  throw await failure(res);
-}
-
-/** The most active symbols (the server ranks and pages; 1,000 is its page maximum) for the picker. */
-export async function fetchSymbols(signal?: AbortSignal): Promise<SymbolsPayload> {
-  const res = await send(() => symbolsEndpoint.$get({ query: { limit: "1000" } }, init(signal)));
-  if (res.ok) return (await res.json()) as SymbolsPayload;
   throw await failure(res);
 }
 

@@ -66,6 +66,12 @@ export function fmtEtTime(iso: string): string {
   }
   return text;
 }
+const etDay = new Intl.DateTimeFormat("en-US", { timeZone: "America/New_York", dateStyle: "short" });
+/** The New York calendar day of an instant, as a key to compare days ("11/27/26"). */
+export const etDayKey = (ms: number): string => etDay.format(new Date(ms));
+/** "15:35:30 ET" for an instant of `today` (an etDayKey) in New York, else "Nov 27, 15:35 ET". */
+export const fmtEtWhen = (iso: string, today: string): string =>
+  etDayKey(Date.parse(iso)) === today ? `${fmtEtTime(iso)} ET` : fmtEtDateTime(iso);
 export const fmtEtDateTime = (iso: string | null | undefined) =>
   iso == null ? DASH : `${etDateTime.format(new Date(iso))} ET`;
 

@@ -1,6 +1,6 @@
 /**
- * The live side of the page over Socket.IO (docs/socket-protocol.md): prints into the live table, alerts
- * into the panel, block and options events as refresh triggers, and the connection indicator.
+ * The symbol page's live side over the shared socket (lib/socket.svelte.ts, docs/socket-protocol.md):
+ * prints into the live table, alerts into the panel, block and options events as refresh triggers.
  *
  * Rendering is throttled: socket batches land in a plain (non-reactive) queue and are applied to the
  * table in one assignment inside an animation frame, at most every TABLE_UPDATE_MS, capped at MAX_ROWS.
@@ -13,19 +13,11 @@
  * fills both on a symbol switch, a reconnect or a gap. In the point-in-time view (`as_of`) the page leaves
  * the live rooms and shows the tape up to that moment.
  */
-import type {
-  AlertMessage,
-  ClientToServerEvents,
-  PrintsBatch,
-  PrintWire,
-  ServerToClientEvents,
-  SubscribeRequest,
-} from "@smt/server/realtime/events";
-import { io, type Socket } from "socket.io-client";
+import type { AlertMessage, Channel, PrintsBatch, PrintWire } from "@smt/server/realtime/events";
 import { fetchPrints } from "./api";
+import { type ConnectionState, hub } from "./socket.svelte";
 
-export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline";
-export type { AlertMessage, PrintWire };
+export type { AlertMessage, ConnectionState, PrintWire };
 
 /** Rows kept in the live table; older prints stay available over REST. */
 export const MAX_ROWS = 200;
@@ -38,7 +30,7 @@ const MAX_ALERTS = 50;
 export const TABLE_UPDATE_MS = 200;
 /** The `source` of every row the demo loader and the simulator write. */
 export const DEMO_SOURCE = "demo";
-const CHANNELS: SubscribeRequest["channels"] = ["prints", "alerts", "blocks", "options"];
+const CHANNELS: Channel[] = ["prints", "alerts", "blocks", "options"];
 
 /**
  * Oldest first, one print per trade_key, the newest `max`. ISO timestamps from the server sort as text;
@@ -68,7 +60,10 @@ export function tableRows(tape: readonly PrintWire[], includeLit: boolean): Prin
 }
 
 class LiveState {
-  connection = $state<ConnectionState>("connecting");
+  /** The shared socket's state (lib/socket.svelte.ts). */
+  get connection(): ConnectionState {
+    return hub.connection;
+  }
   /** Live table rows, newest first. */
   rows = $state.raw<PrintWire[]>([]);
   /** Every print of the followed symbol (lit and off-exchange), oldest first, at most MAX_TAPE. */
@@ -93,7 +88,6 @@ class LiveState {
   /** The followed symbol's stored prints include demo rows. */
   demoRows = $state(false);
 
-  #socket: Socket<ServerToClientEvents, ClientToServerEvents> | null = null;
   #symbol: string | null = null;
   #pending: PrintWire[] = [];
   #frame: number | null = null;
@@ -104,71 +98,37 @@ class LiveState {
   #countThisSecond = 0;
   #rateTimer: ReturnType<typeof setInterval> | null = null;
   #onChange: (() => void) | null = null;
-  /** Removes the window listeners added by connect(). */
-  #listeners: AbortController | null = null;
+  /** Removes the hub listeners added by connect(). */
+  #off: (() => void)[] = [];
 
-  /** Connects once; `onInputsChanged` is called when an alert, block or options event arrives. */
+  /** Listens on the shared socket once; `onInputsChanged` is called when an alert, block or options event arrives. */
   connect(onInputsChanged: () => void) {
-    if (this.#socket) return;
+    if (this.#off.length > 0) return;
     this.#onChange = onInputsChanged;
-    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
-      path: "/socket.io",
-      transports: ["websocket", "polling"],
-      tryAllTransports: true,
-    });
-    this.#socket = socket;
-    socket.on("connect", () => {
-      this.connection = "connected";
-      // A recovered session keeps its rooms and gets the missed packets replayed by the server
-      // (connection state recovery); a new session must subscribe again and backfill over REST.
-      if (!socket.recovered && this.#symbol && this.asOf === null) {
-        this.#subscribe(this.#symbol);
-        void this.#backfill(this.#symbol);
-      }
-    });
-    socket.on("disconnect", (reason) => {
-      this.connection = reason === "io client disconnect" ? "offline" : "reconnecting";
-    });
-    socket.on("connect_error", () => {
-      this.connection = socket.active ? "reconnecting" : "offline";
-    });
-    socket.io.on("reconnect_failed", () => {
-      this.connection = "offline";
-    });
-    socket.on("prints", (batch) => this.#onPrints(batch));
-    socket.on("alert", (alert) => {
-      if (alert.symbol !== this.#symbol) return;
-      if (this.alerts.some((a) => a.id === alert.id)) return;
-      this.alerts = [alert, ...this.alerts].slice(0, MAX_ALERTS);
-      this.#onChange?.();
-    });
-    socket.on("blocks", (batch) => {
-      if (batch.symbol !== this.#symbol) return;
-      this.blockEvents += batch.items.length;
-      this.#onChange?.();
-    });
-    socket.on("options", (batch) => {
-      if (batch.symbol !== this.#symbol) return;
-      this.optionEvents += batch.items.length;
-      this.#onChange?.();
-    });
-    this.#listeners = new AbortController();
-    const { signal } = this.#listeners;
-    addEventListener(
-      "offline",
-      () => {
-        this.connection = "offline";
-      },
-      { signal },
-    );
-    addEventListener(
-      "online",
-      () => {
-        if (socket.connected) this.connection = "connected";
-        else socket.connect();
-      },
-      { signal },
-    );
+    hub.connect();
+    this.#off = [
+      // A new session (the server could not recover the old one) may have missed prints: backfill.
+      hub.on("session", () => {
+        if (this.#symbol && this.asOf === null) void this.#backfill(this.#symbol);
+      }),
+      hub.on("prints", (batch) => this.#onPrints(batch)),
+      hub.on("alert", (alert) => {
+        if (alert.symbol !== this.#symbol || this.asOf !== null) return;
+        if (this.alerts.some((a) => a.id === alert.id)) return;
+        this.alerts = [alert, ...this.alerts].slice(0, MAX_ALERTS);
+        this.#onChange?.();
+      }),
+      hub.on("blocks", (batch) => {
+        if (batch.symbol !== this.#symbol) return;
+        this.blockEvents += batch.items.length;
+        this.#onChange?.();
+      }),
+      hub.on("options", (batch) => {
+        if (batch.symbol !== this.#symbol) return;
+        this.optionEvents += batch.items.length;
+        this.#onChange?.();
+      }),
+    ];
     this.#rateTimer = setInterval(() => {
       this.printsPerSecond = this.#countThisSecond;
       this.#countThisSecond = 0;
@@ -181,13 +141,9 @@ class LiveState {
    */
   follow(symbol: string, asOf: string | null = null) {
     if (symbol === this.#symbol && asOf === this.asOf) return;
-    const previous = this.#symbol;
-    const wasLive = this.asOf === null;
     this.#symbol = symbol;
     this.asOf = asOf;
-    if (previous && wasLive && this.#socket?.connected) {
-      this.#socket.emit("unsubscribe", { symbols: [previous], channels: CHANNELS }, () => {});
-    }
+    hub.want("symbol", asOf === null ? CHANNELS.map((channel) => ({ channel, symbol })) : []);
     this.#pending = [];
     this.#keys.clear();
     this.#lastSeq = null;
@@ -198,8 +154,14 @@ class LiveState {
     this.blockEvents = 0;
     this.optionEvents = 0;
     this.demoRows = false;
-    if (asOf === null && this.#socket?.connected) this.#subscribe(symbol);
     void this.#backfill(symbol);
+  }
+
+  /** Stops following (another view is shown): leaves the symbol's rooms, keeps nothing queued. */
+  unfollow() {
+    this.#symbol = null;
+    this.#pending = [];
+    hub.want("symbol", []);
   }
 
   /** The tape holds lit prints too: switching only re-filters it. */
@@ -208,12 +170,11 @@ class LiveState {
     this.rows = tableRows(this.tape, on);
   }
 
-  /** Undoes connect(): socket, window listeners and timers. */
+  /** Undoes connect(): hub listeners and timers (the socket itself is the hub's). */
   disconnect() {
-    this.#socket?.disconnect();
-    this.#socket = null;
-    this.#listeners?.abort();
-    this.#listeners = null;
+    for (const off of this.#off) off();
+    this.#off = [];
+    hub.want("symbol", []);
     if (this.#rateTimer) clearInterval(this.#rateTimer);
     this.#rateTimer = null;
     if (this.#frame !== null) cancelAnimationFrame(this.#frame);
@@ -221,12 +182,6 @@ class LiveState {
     if (this.#wait !== null) clearTimeout(this.#wait);
     this.#wait = null;
     this.#symbol = null;
-  }
-
-  #subscribe(symbol: string) {
-    this.#socket?.emit("subscribe", { symbols: [symbol], channels: CHANNELS }, (ack) => {
-      if (!ack.ok) console.warn(`subscribe ${symbol} refused: ${ack.error.message}`);
-    });
   }
 
   #onPrints(batch: PrintsBatch) {

@@ -4,10 +4,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError } from "./api";
-import { DashboardState, normalizeTicker, symbolFromSearch } from "./dashboard.svelte";
+import { DashboardState, normalizeTicker } from "./dashboard.svelte";
 import { etEndOfDay, extendHistory, parseAsOf, parseRange } from "./history";
 import { MAX_ROWS, mergeTape, type PrintWire, tableRows } from "./live.svelte";
 import { Resource } from "./resource.svelte";
+import { Router } from "./router.svelte";
 
 const print = (over: Partial<PrintWire> & { trade_key: string; timestamp: string }): PrintWire => ({
   symbol: "AAPL",
@@ -33,10 +34,10 @@ const print = (over: Partial<PrintWire> & { trade_key: string; timestamp: string
   ...over,
 });
 
-/** A window stand-in: URL, history and listeners, enough for DashboardState. */
-function fakeWindow(search: string) {
+/** A window stand-in: URL, history and listeners, enough for the router and DashboardState. */
+function fakeWindow(pathAndSearch: string) {
   const listeners = new Map<string, Set<() => void>>();
-  const loc = new URL(`http://localhost/smart-money/dashboard${search}`);
+  const loc = new URL(`http://localhost/smart-money/dashboard${pathAndSearch}`);
   const win = {
     location: {
       get href() {
@@ -45,10 +46,16 @@ function fakeWindow(search: string) {
       get search() {
         return loc.search;
       },
+      get pathname() {
+        return loc.pathname;
+      },
       origin: loc.origin,
     },
     history: {
+      state: null,
+      pushs: 0,
       pushState: (_: unknown, __: string, url: URL) => {
+        win.history.pushs++;
         loc.href = String(url);
       },
       replaceState: (_: unknown, __: string, url: URL) => {
@@ -100,14 +107,29 @@ function fakeApi(meta: unknown = { alerts: [], sources: [] }) {
 
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
+/** A router over the fake window and the page state following it, both started. */
+function startPage() {
+  const router = new Router();
+  router.start();
+  const page = new DashboardState(router);
+  page.start();
+  return {
+    router,
+    page,
+    stop() {
+      page.stop();
+      router.stop();
+    },
+  };
+}
+
 describe("DashboardState", () => {
   afterEach(() => vi.unstubAllGlobals());
 
   it("requests each endpoint once when a symbol is selected", async () => {
-    fakeWindow("?symbol=MSFT");
+    fakeWindow("/symbol/MSFT");
     const requests = fakeApi();
-    const page = new DashboardState();
-    await page.start();
+    const { page, stop } = startPage();
     await settle();
     requests.length = 0;
     page.select("AAPL");
@@ -127,21 +149,32 @@ describe("DashboardState", () => {
     page.select("AAPL");
     await settle();
     expect(requests).toEqual([]);
-    page.stop();
+    stop();
   });
 
-  it("picks a symbol with prints when the URL names none, and keeps it in the URL", async () => {
+  it("turns the bare URL into the Market page and a legacy ?symbol= link into the symbol's path", async () => {
     const win = fakeWindow("");
+    const requests = fakeApi();
+    let s = startPage();
+    expect(win.url().pathname).toBe("/smart-money/dashboard/market");
+    expect(s.page.symbol).toBeNull();
+    expect(requests.map((u) => u.pathname)).toEqual(["/smart-money/meta"]);
+    s.stop();
+
+    const legacy = fakeWindow("?symbol=gme&as_of=2021-01-28&range=3M");
     fakeApi();
-    const page = new DashboardState();
-    await page.start();
-    expect(page.symbol).toBe("AAPL");
-    expect(win.url().searchParams.get("symbol")).toBe("AAPL");
-    page.stop();
+    s = startPage();
+    expect(legacy.url().pathname).toBe("/smart-money/dashboard/symbol/GME");
+    expect(legacy.url().search).toBe("?as_of=2021-01-28&range=3M");
+    expect(legacy.history.pushs).toBe(0);
+    expect(s.page.symbol).toBe("GME");
+    expect(s.page.range).toBe("3M");
+    expect(s.page.asOf?.date).toBe("2021-01-28");
+    s.stop();
   });
 
   it("shows the demo banner from the server's meta before any demo row is seen", async () => {
-    fakeWindow("?symbol=AAPL");
+    fakeWindow("/symbol/AAPL");
     fakeApi({
       demo: {
         rows: true,
@@ -155,30 +188,27 @@ describe("DashboardState", () => {
         },
       },
     });
-    const page = new DashboardState();
-    await page.start();
+    const { page, stop } = startPage();
     await settle();
     // The fake payloads name no demo source: the banner comes from /smart-money/meta alone.
     expect(page.demo).toEqual({ rows: true, simulator: true, replayDay: "2026-01-02" });
-    page.stop();
+    stop();
   });
 
-  it("reports an invalid ?symbol= instead of loading another symbol", async () => {
-    fakeWindow(`?symbol=${encodeURIComponent("AAPL!!")}`);
+  it("reports a path that is not a ticker instead of loading another symbol", async () => {
+    fakeWindow(`/symbol/${encodeURIComponent("AAPL!!")}`);
     const requests = fakeApi();
-    const page = new DashboardState();
-    await page.start();
+    const { page, stop } = startPage();
     expect(page.invalidSymbol).toBe("AAPL!!");
     expect(page.symbol).toBeNull();
-    expect(requests.map((u) => u.pathname).sort()).toEqual(["/smart-money/meta", "/smart-money/symbols"]);
-    page.stop();
+    expect(requests.map((u) => u.pathname).sort()).toEqual(["/smart-money/meta"]);
+    stop();
   });
 
   it("sends as_of on every request of the point-in-time view and records it in the URL", async () => {
-    const win = fakeWindow("?symbol=AAPL");
+    const win = fakeWindow("/symbol/AAPL");
     const requests = fakeApi();
-    const page = new DashboardState();
-    await page.start();
+    const { page, stop } = startPage();
     await settle();
     requests.length = 0;
     page.setAsOf("2021-01-28");
@@ -190,14 +220,13 @@ describe("DashboardState", () => {
       expect(u.searchParams.get("as_of"), u.pathname).toBe(expectedAsOf);
     }
     expect(requests.length).toBe(7);
-    page.stop();
+    stop();
   });
 
   it("fetches only the history on a range change, with that range's days", async () => {
-    const win = fakeWindow("?symbol=AAPL");
+    const win = fakeWindow("/symbol/AAPL");
     const requests = fakeApi();
-    const page = new DashboardState();
-    await page.start();
+    const { page, stop } = startPage();
     await settle();
     requests.length = 0;
     page.setRange("1Y");
@@ -206,16 +235,23 @@ describe("DashboardState", () => {
       "/smart-money/dark-pool/AAPL/patterns?days=365",
     ]);
     expect(win.url().searchParams.get("range")).toBe("1Y");
-    page.stop();
+    stop();
   });
 
-  it("removes its window listeners on stop", async () => {
-    const win = fakeWindow("?symbol=AAPL");
-    fakeApi();
-    const page = new DashboardState();
-    await page.start();
+  it("loads nothing for other views and removes its listeners on stop", async () => {
+    const win = fakeWindow("/market");
+    const requests = fakeApi();
+    const { router, page, stop } = startPage();
     expect(win.listenerCount("popstate")).toBe(1);
+    router.go({ view: "filer", cik: "0001067983" });
+    await settle();
+    expect(requests.map((u) => u.pathname)).toEqual(["/smart-money/meta"]);
     page.stop();
+    requests.length = 0;
+    router.go({ view: "symbol", symbol: "AAPL" });
+    await settle();
+    expect(requests).toEqual([]);
+    stop();
     expect(win.listenerCount("popstate")).toBe(0);
   });
 });
@@ -224,9 +260,6 @@ describe("tickers", () => {
   it("normalizes and validates", () => {
     expect(normalizeTicker(" brk.b ")).toBe("BRK.B");
     expect(normalizeTicker("AAPL!!")).toBeNull();
-    expect(symbolFromSearch("?symbol=msft")).toBe("MSFT");
-    expect(symbolFromSearch("?symbol=AAPL%21%21")).toEqual({ invalid: "AAPL!!" });
-    expect(symbolFromSearch("")).toBeNull();
   });
 });
 
