@@ -89,6 +89,12 @@ export const envSchema = z
     SYNC_DISABLED: list.default([]),
     /** Calendar days the FINRA job looks back for missed files on each scheduled run. */
     FINRA_REGSHO_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
+    /** FINRA's Query API host; the ATS job POSTs to `/data/group/otcMarket/name/weeklySummary` under it. */
+    FINRA_OTC_BASE_URL: z.string().url().default("https://api.finra.org"),
+    /** OTC Transparency tiers the ATS job keeps current: T1 (NMS Tier 1), T2 (NMS Tier 2), OTCE (OTC equities). */
+    FINRA_OTC_TIERS: list.pipe(z.array(z.enum(["T1", "T2", "OTCE"])).min(1)).default(["T1", "T2", "OTCE"]),
+    /** Weeks each scheduled ATS run looks back for weeks not stored yet. */
+    FINRA_OTC_BACKFILL_WEEKS: z.coerce.number().int().min(1).max(260).default(8),
     /** How often the SEC current-filings feed is polled during EDGAR's filing hours (06:00-22:00 ET), s. */
     SEC_POLL_INTERVAL_S: z.coerce.number().int().min(10).max(3600).default(60),
     /** Largest response body any sync fetch accepts, bytes (a larger one is refused, nothing stored). */
