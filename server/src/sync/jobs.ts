@@ -9,6 +9,7 @@ import { FINRA_ATS_SOURCE, finraAtsJob, finraAtsOptionsFrom } from "./finra-ats.
 import { finraRegShoJob, finraRegShoOptionsFrom } from "./finra-regsho.job";
 import type { SyncJob } from "./runner";
 import { sourceState } from "./sync.store";
+import { VENDOR_BARS_SOURCE, vendorBarsJob, vendorBarsOptionsFrom } from "./vendor-bars.job";
 
 /** Every job; a job switched off carries the reason in `disabledReason`. */
 export function syncJobsFrom(env: Env, o: { ignoreSwitches?: boolean } = {}): SyncJob[] {
@@ -21,9 +22,11 @@ export function syncJobsFrom(env: Env, o: { ignoreSwitches?: boolean } = {}): Sy
         : env.SYNC_DISABLED.includes(source)
           ? `listed in SYNC_DISABLED`
           : null;
+  const bars = vendorBarsOptionsFrom(env);
   return [
     finraRegShoJob(finraRegShoOptionsFrom(env), off("finra-regsho")),
     finraAtsJob(finraAtsOptionsFrom(env), off(FINRA_ATS_SOURCE)),
+    vendorBarsJob(bars.options, bars.offReason ?? off(VENDOR_BARS_SOURCE)),
   ];
 }
 
