@@ -137,9 +137,12 @@ export function alpacaBars(json: unknown, day: string, sourceName: string): Vend
       records.push(parsedError({ source: sourceName, element: `bars.${symbol}` }, "not an array of bars"));
       continue;
     }
-    list.forEach((b, i) => {
+    for (const [i, b] of list.entries()) {
       const at: Location = { source: sourceName, element: `bars.${symbol}[${i}]` };
-      if (!isObject(b)) return void records.push(parsedError(at, "not a JSON object"));
+      if (!isObject(b)) {
+        records.push(parsedError(at, "not a JSON object"));
+        continue;
+      }
       const ms = typeof b.t === "string" ? Date.parse(b.t) : Number.NaN;
       const raw: RawBar = {
         symbol,
@@ -152,7 +155,7 @@ export function alpacaBars(json: unknown, day: string, sourceName: string): Vend
         atMs: Number.isFinite(ms) ? ms : null,
       };
       records.push(barRecord(raw, day, ALPACA_BARS_SOURCE, at, publishedAt));
-    });
+    }
   }
   if (records.length === 0 && token === null) return { kind: "empty" };
   return { kind: "bars", records, nextPageToken: token as string | null };
