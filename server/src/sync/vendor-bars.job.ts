@@ -69,7 +69,12 @@ export function latestFinalDay(nowMs: number): string {
 export function vendorBarsJob(o: VendorBarsOptions, disabledReason: string | null = null): SyncJob {
   return {
     source: VENDOR_BARS_SOURCE,
-    title: o.vendor?.kind === "alpaca" ? "Daily bars (Alpaca)" : "Daily bars (Polygon grouped daily)",
+    title:
+      o.vendor === null
+        ? "Daily bars from a vendor (Polygon or Alpaca)"
+        : o.vendor.kind === "alpaca"
+          ? "Daily bars (Alpaca)"
+          : "Daily bars (Polygon grouped daily)",
     schedule: tradingDaysAt(["07:30", "20:30"]),
     disabledReason: o.vendor === null ? (disabledReason ?? "no vendor key") : disabledReason,
     maxAttempts: 5,
