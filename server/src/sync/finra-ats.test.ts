@@ -6,6 +6,7 @@ import { buildTestApp } from "../../../test/support/app";
 import { engines } from "../../../test/support/db";
 import { parseDailyBars } from "../darkpool/bars.parse";
 import { dailyBarsStore } from "../darkpool/finra.store";
+import { loadEnv } from "../env";
 import { etWallTimeToUtc } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
 import { type FakeFinraApi, rowsOfDownload, startFakeFinraApi } from "./finra-ats.fake-api";
@@ -32,6 +33,14 @@ const sharesOf = (symbol: string) =>
     .reduce((s, r) => s + Number(r.totalWeeklyShareQuantity), 0);
 /** Monday 2025-12-29 12:00 New York: the OTC week of 2025-12-01 and the Tier 1 week of 2025-12-15 are out. */
 const PUBLICATION_DAY_NOON = etWallTimeToUtc("2025-12-29", 12).getTime();
+
+describe("ATS settings", () => {
+  it("a tier FINRA does not have stops start-up with a message naming the variable", () => {
+    expect(() => loadEnv({ FINRA_OTC_TIERS: "T1,T3" })).toThrow(/FINRA_OTC_TIERS/);
+    expect(loadEnv({ FINRA_OTC_TIERS: "T1" }).FINRA_OTC_TIERS).toEqual(["T1"]);
+    expect(loadEnv({}).FINRA_OTC_TIERS).toEqual(["T1", "T2", "OTCE"]);
+  });
+});
 
 describe("ATS publication weeks", () => {
   it("Tier 1 is due two weeks after the week starts, other tiers four; a Monday holiday moves it a day", () => {
