@@ -89,6 +89,24 @@ export const envSchema = z
     SYNC_DISABLED: list.default([]),
     /** Calendar days the FINRA job looks back for missed files on each scheduled run. */
     FINRA_REGSHO_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(14),
+    /** FINRA's Query API host; the ATS job POSTs to `/data/group/otcMarket/name/weeklySummary` under it. */
+    FINRA_OTC_BASE_URL: z.string().url().default("https://api.finra.org"),
+    /** OTC Transparency tiers the ATS job keeps current: T1 (NMS Tier 1), T2 (NMS Tier 2), OTCE (OTC equities). */
+    FINRA_OTC_TIERS: list.pipe(z.array(z.enum(["T1", "T2", "OTCE"])).min(1)).default(["T1", "T2", "OTCE"]),
+    /** Weeks each scheduled ATS run looks back for weeks not stored yet. */
+    FINRA_OTC_BACKFILL_WEEKS: z.coerce.number().int().min(1).max(260).default(8),
+    /** Polygon/Massive key: turns on the vendor-bars job (grouped daily aggregates, the whole market per day). */
+    POLYGON_API_KEY: z.string().min(1).optional(),
+    /** Polygon REST host (vendor-bars job). */
+    POLYGON_BASE_URL: z.string().url().default("https://api.polygon.io"),
+    /** Alpaca market-data REST host (vendor-bars job with Alpaca keys and no Polygon key). */
+    ALPACA_DATA_BASE_URL: z.string().url().default("https://data.alpaca.markets"),
+    /** Symbols whose daily bars the vendor-bars job asks Alpaca for (Alpaca has no market-wide endpoint). */
+    VENDOR_BARS_SYMBOLS: symbolList.default([]),
+    /** Calendar days each scheduled vendor-bars run looks back for days not stored yet. */
+    VENDOR_BARS_BACKFILL_DAYS: z.coerce.number().int().min(1).max(3650).default(10),
+    /** Least time between two vendor requests, ms (Polygon's free plan: 5 requests a minute). */
+    VENDOR_BARS_REQUEST_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(12_000),
     /** How often the SEC current-filings feed is polled during EDGAR's filing hours (06:00-22:00 ET), s. */
     SEC_POLL_INTERVAL_S: z.coerce.number().int().min(10).max(3600).default(60),
     /** Largest response body any sync fetch accepts, bytes (a larger one is refused, nothing stored). */

@@ -99,3 +99,66 @@ export async function buildServer(): Promise<{ dir: string; main: string; cli: s
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+export interface CliProcess {
+  proc: ChildProcess;
+  /** Everything the process wrote so far (stdout and stderr). */
+  output(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  /** Resolves once the output matches `pattern`; rejects on exit or after `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** SIGKILL: the process dies mid-work, without any shutdown work. */
+  kill(): Promise<void>;
+}
+
+/** `pnpm cli <args>` as its own process (`tsx server/src/cli.ts`), with `env` over a quiet default. */
+export function spawnCli(args: string[], env: Record<string, string>): CliProcess {
+  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "server/src/cli.ts"), ...args], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: "warn", SYNC: "off", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    output += chunk.toString();
+    for (const l of listeners) l();
+  };
+  proc.stdout?.on("data", onData);
+  proc.stderr?.on("data", onData);
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  return {
+    proc,
+    output: () => output,
+    exited,
+    waitFor(pattern, timeoutMs = START_TIMEOUT_MS) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!pattern.test(output)) return;
+          done();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${output}`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          listeners.delete(check);
+        };
+        listeners.add(check);
+        void exited.then((code) => {
+          if (!listeners.has(check)) return;
+          done();
+          reject(new Error(`exited with ${code} before ${pattern}:\n${output}`));
+        });
+        check();
+      });
+    },
+    async kill() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      await exited;
+    },
+  };
+}

@@ -195,3 +195,14 @@ export async function fetchOptionsPositioning(
   if (res.ok) return await res.json();
   throw await failure(res);
 }
+
+const sourcesEndpoint = sm.sources;
+/** `/smart-money/sources`: each scheduled public source, its state, newest data and lag (docs/sync.md). */
+export type SourcesPayload = InferResponseType<typeof sourcesEndpoint.$get, 200>;
+export type SyncSource = SourcesPayload["sources"][number];
+
+export async function fetchSources(signal?: AbortSignal): Promise<SourcesPayload> {
+  const res = await send(() => sourcesEndpoint.$get(undefined, init(signal)));
+  if (res.ok) return await res.json();
+  throw await failure(res);
+}

@@ -10,6 +10,9 @@ export interface BoundedFetchOptions {
   maxBytes: number;
   timeoutMs: number;
   headers?: Record<string, string>;
+  /** GET unless given; a POST query (FINRA's Query API) is safe to retry: it changes nothing upstream. */
+  method?: "GET" | "POST";
+  body?: string;
   /** Attempts after the first on 429/5xx/network errors. */
   retries?: number;
   backoffBaseMs?: number;
@@ -22,7 +25,7 @@ export interface BoundedFetchOptions {
 }
 
 export type FetchOutcome =
-  | { kind: "ok"; body: Buffer; lastModified: Date | null }
+  | { kind: "ok"; body: Buffer; lastModified: Date | null; headers: Headers }
   | { kind: "not_published"; status: number };
 
 /** A fetch that failed after its retries, or a response refused (too large, truncated). */
@@ -61,7 +64,13 @@ export async function fetchBounded(url: string, o: BoundedFetchOptions): Promise
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), o.timeoutMs);
     try {
-      const res = await doFetch(url, { headers: o.headers, signal: controller.signal, redirect: "error" });
+      const res = await doFetch(url, {
+        method: o.method ?? "GET",
+        body: o.body,
+        headers: o.headers,
+        signal: controller.signal,
+        redirect: "error",
+      });
       lastStatus = res.status;
       if (res.status === 403 || res.status === 404) {
         await res.body?.cancel().catch(() => undefined);
@@ -87,6 +96,7 @@ export async function fetchBounded(url: string, o: BoundedFetchOptions): Promise
         kind: "ok",
         body,
         lastModified: lastModified && Number.isFinite(lastModified.getTime()) ? lastModified : null,
+        headers: res.headers,
       };
     } catch (err) {
       if (err instanceof UpstreamError) throw err;

@@ -5,9 +5,11 @@
  */
 import type { Db } from "@smt/db";
 import type { Env } from "../env";
+import { FINRA_ATS_SOURCE, finraAtsJob, finraAtsOptionsFrom } from "./finra-ats.job";
 import { finraRegShoJob, finraRegShoOptionsFrom } from "./finra-regsho.job";
 import type { SyncJob } from "./runner";
 import { sourceState } from "./sync.store";
+import { VENDOR_BARS_SOURCE, vendorBarsJob, vendorBarsOptionsFrom } from "./vendor-bars.job";
 
 /** Every job; a job switched off carries the reason in `disabledReason`. */
 export function syncJobsFrom(env: Env, o: { ignoreSwitches?: boolean } = {}): SyncJob[] {
@@ -20,7 +22,12 @@ export function syncJobsFrom(env: Env, o: { ignoreSwitches?: boolean } = {}): Sy
         : env.SYNC_DISABLED.includes(source)
           ? `listed in SYNC_DISABLED`
           : null;
-  return [finraRegShoJob(finraRegShoOptionsFrom(env), off("finra-regsho"))];
+  const bars = vendorBarsOptionsFrom(env);
+  return [
+    finraRegShoJob(finraRegShoOptionsFrom(env), off("finra-regsho")),
+    finraAtsJob(finraAtsOptionsFrom(env), off(FINRA_ATS_SOURCE)),
+    vendorBarsJob(bars.options, bars.offReason ?? off(VENDOR_BARS_SOURCE)),
+  ];
 }
 
 export interface SourceStatus {
@@ -56,16 +63,27 @@ export async function sourceStatuses(db: Db, jobs: SyncJob[], nowMs: number): Pr
     const s = await sourceState(db, job.source);
     const enabled = job.disabledReason === null;
     const expected = job.expectedLatest(nowMs);
-    const behind = expected !== null && (s.newestDataDate === null || s.newestDataDate < expected.dataDate);
+    const own = job.dataState ? await job.dataState(db, nowMs) : null;
+    const newest = own ? (own.newestDataDate ?? s.newestDataDate) : s.newestDataDate;
+    const behind = own
+      ? own.missingSince !== null
+      : expected !== null && (newest === null || newest < expected.dataDate);
     // Behind: counted from when the first missing date was due (the day after the newest stored one).
-    const missingSince =
-      expected === null
+    const missingSince = own
+      ? own.missingSince
+      : expected === null
         ? null
-        : s.newestDataDate === null
+        : newest === null
           ? expected.dueAt
-          : (job.nextDueAfter(s.newestDataDate) ?? expected.dueAt);
+          : (job.nextDueAfter(newest) ?? expected.dueAt);
     const lag =
-      missingSince === null ? null : behind ? Math.max(0, Math.round((nowMs - missingSince) / 1000)) : 0;
+      missingSince === null
+        ? own
+          ? 0
+          : null
+        : behind
+          ? Math.max(0, Math.round((nowMs - missingSince) / 1000))
+          : 0;
     out.push({
       source: job.source,
       title: job.title,
@@ -77,7 +95,7 @@ export async function sourceStatuses(db: Db, jobs: SyncJob[], nowMs: number): Pr
       last_attempt_at: isoOrNull(s.lastAttemptAt),
       last_status: s.lastStatus,
       last_error: s.lastError,
-      newest_data_date: s.newestDataDate,
+      newest_data_date: newest,
       expected_data_date: expected?.dataDate ?? null,
       expected_published_at: expected ? new Date(expected.dueAt).toISOString() : null,
       lag_seconds: lag,

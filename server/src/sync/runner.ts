@@ -52,6 +52,13 @@ export interface SyncJob {
   expectedLatest(nowMs: number): { dataDate: string; dueAt: number } | null;
   /** When the first data date after `dataDate` was (or will be) due: where the lag counts from. */
   nextDueAfter(dataDate: string): number | null;
+  /**
+   * Optional: the job's own reading of how current it is, for a source whose items fall due at different
+   * times (FINRA's ATS tiers): the newest complete data date, and since when the oldest due but missing
+   * item has been due (null: nothing missing). Without it, the newest stored item's date is compared
+   * with `expectedLatest`.
+   */
+  dataState?(db: Db, nowMs: number): Promise<{ newestDataDate: string | null; missingSince: number | null }>;
   run(ctx: JobContext): Promise<JobStats>;
 }
 

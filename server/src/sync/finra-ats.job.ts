@@ -1,0 +1,261 @@
+/**
+ * FINRA OTC Transparency weekly ATS data per venue (`ATS_W_SMBL_FIRM`: shares and trades per symbol and
+ * dark pool), one item per week and tier, from FINRA's Query API (`finra-ats.fetch.ts`). FINRA publishes a
+ * week of NMS Tier 1 data two weeks after the week starts and NMS Tier 2 and OTC equities four weeks after,
+ * on that Monday or the next business day, from about 06:00 ET (FINRA Technical Notices 2016-04-20 and
+ * 2016-09-29; `atsPublishedAt` in darkpool/ats.parse.ts). The job runs on trading days at 07:00 and 12:00
+ * ET and asks only for (week, tier) pairs that are due and not stored, within the last
+ * FINRA_OTC_BACKFILL_WEEKS weeks (or the CLI's --since/--until range). An empty answer or a 403/404 is
+ * "not published" and asked again on the next run; it is not a failure.
+ *
+ * Each (week, tier) is stored through the existing ATS parser and store in one strict transaction and only
+ * then marked stored, so a re-run stores nothing new and a killed run leaves no gap. ATS share is computed
+ * when read (darkpool.service.ts `atsWeekOf`, patterns.service.ts), so a week that lands shows in the
+ * affected days' ATS share at the next read; the response cache sees the write through `data_versions`.
+ */
+import { Readable } from "node:stream";
+import type { Db } from "@smt/db";
+import { atsPublishedAt, parseAtsWeekly } from "../darkpool/ats.parse";
+import { atsWeeklyStore } from "../darkpool/finra.store";
+import type { Env } from "../env";
+import { AppError } from "../errors";
+import { addDays, isIsoDate, mondayOf } from "../lib/et-time";
+import { runIngest } from "../lib/ingest";
+import { formatLocation, type LocatedError } from "../lib/records";
+import { ATS_SUMMARY_TYPE, type AtsTier, fetchAtsWeek } from "./finra-ats.fetch";
+import type { JobContext, JobStats, SyncJob } from "./runner";
+import { tradingDaysAt } from "./schedule";
+import { itemsByKey, recordItem } from "./sync.store";
+
+export const FINRA_ATS_SOURCE = "finra-ats-weekly";
+/** Longest range one run may cover (FINRA's ATS data starts in 2014; a range is walked week by week). */
+export const MAX_WEEKS_PER_RUN = 260;
+
+export interface FinraAtsOptions {
+  baseUrl: string;
+  /** Tiers asked for, fastest first is not required. */
+  tiers: AtsTier[];
+  backfillWeeks: number;
+  maxBytes: number;
+  timeoutMs: number;
+  pageRows?: number;
+  fetchImpl?: typeof fetch;
+  retryBaseMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const atsItemKey = (weekStart: string, tier: AtsTier) => `${weekStart}:${tier}`;
+
+/** The newest week of a tier whose publication is due by `nowMs`. */
+export function latestPublishedWeek(nowMs: number, tier: AtsTier): string {
+  let week = mondayOf(addDays(new Date(nowMs).toISOString().slice(0, 10), -14));
+  while (atsPublishedAt(week, tier).getTime() > nowMs) week = addDays(week, -7);
+  return week;
+}
+
+/** Weeks (Mondays) in [from, to], oldest first. */
+export function weeksBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let w = mondayOf(from); w <= to; w = addDays(w, 7)) out.push(w);
+  return out;
+}
+
+interface Pair {
+  week: string;
+  tier: AtsTier;
+  dueAt: number;
+}
+
+/** (week, tier) pairs of the run's range that are due by `nowMs`, oldest first. */
+function duePairs(o: FinraAtsOptions, nowMs: number, since?: string, until?: string): Pair[] {
+  const newest = o.tiers
+    .map((t) => latestPublishedWeek(nowMs, t))
+    .sort()
+    .at(-1) as string;
+  const last = until !== undefined && mondayOf(until) < newest ? mondayOf(until) : newest;
+  const first = since !== undefined ? mondayOf(since) : addDays(last, -7 * (o.backfillWeeks - 1));
+  const weeks = weeksBetween(first, last);
+  if (weeks.length > MAX_WEEKS_PER_RUN)
+    throw new Error(`${weeks.length} weeks asked for; one run takes at most ${MAX_WEEKS_PER_RUN}`);
+  const out: Pair[] = [];
+  for (const week of weeks)
+    for (const tier of o.tiers) {
+      const dueAt = atsPublishedAt(week, tier).getTime();
+      if (dueAt <= nowMs) out.push({ week, tier, dueAt });
+    }
+  return out;
+}
+
+export function finraAtsJob(o: FinraAtsOptions, disabledReason: string | null = null): SyncJob {
+  const fastest = (nowMs: number) =>
+    o.tiers
+      .map((tier) => ({ tier, week: latestPublishedWeek(nowMs, tier) }))
+      .sort((a, b) => (a.week < b.week ? 1 : -1))[0];
+  return {
+    source: FINRA_ATS_SOURCE,
+    title: "FINRA OTC Transparency weekly ATS volume per venue",
+    schedule: tradingDaysAt(["07:00", "12:00"]),
+    disabledReason,
+    maxAttempts: 5,
+    retryBaseMs: 10 * 60_000,
+    expectedLatest(nowMs) {
+      const f = fastest(nowMs);
+      return f ? { dataDate: f.week, dueAt: atsPublishedAt(f.week, f.tier).getTime() } : null;
+    },
+    nextDueAfter(week) {
+      const next = addDays(week, 7);
+      return Math.min(...o.tiers.map((t) => atsPublishedAt(next, t).getTime()));
+    },
+    dataState: (db, nowMs) => atsDataState(db, o, nowMs),
+    run: (ctx) => syncAts(ctx, o),
+  };
+}
+
+/**
+ * How current the stored weeks are: the newest week whose every due tier is stored, and since when the
+ * oldest due but missing (week, tier) of the backfill window has been due (null when none is missing).
+ */
+export async function atsDataState(db: Db, o: FinraAtsOptions, nowMs: number) {
+  const pairs = duePairs(o, nowMs);
+  const items = await itemsByKey(
+    db,
+    FINRA_ATS_SOURCE,
+    pairs.map((p) => atsItemKey(p.week, p.tier)),
+  );
+  let newest: string | null = null;
+  let missingSince: number | null = null;
+  const complete = new Map<string, boolean>();
+  for (const p of pairs) {
+    const stored = items.get(atsItemKey(p.week, p.tier))?.status === "stored";
+    complete.set(p.week, (complete.get(p.week) ?? true) && stored);
+    if (!stored) missingSince = Math.min(missingSince ?? p.dueAt, p.dueAt);
+  }
+  for (const [week, whole] of complete) if (whole && (newest === null || week > newest)) newest = week;
+  return { newestDataDate: newest, missingSince };
+}
+
+async function syncAts(ctx: JobContext, o: FinraAtsOptions): Promise<JobStats> {
+  for (const d of [ctx.params.since, ctx.params.until])
+    if (d !== undefined && !isIsoDate(d)) throw new Error(`"${d}" is not a YYYY-MM-DD date`);
+  const pairs = duePairs(o, ctx.now().getTime(), ctx.params.since, ctx.params.until);
+  const known = await itemsByKey(
+    ctx.db,
+    FINRA_ATS_SOURCE,
+    pairs.map((p) => atsItemKey(p.week, p.tier)),
+  );
+  const todo = pairs.filter((p) => known.get(atsItemKey(p.week, p.tier))?.status !== "stored");
+  const stats = {
+    weeks: pairs.length,
+    already: pairs.length - todo.length,
+    stored: 0,
+    not_published: 0,
+    accepted: 0,
+    duplicates: 0,
+    first_week: pairs[0]?.week ?? null,
+    last_week: pairs.at(-1)?.week ?? null,
+  };
+  let done = 0;
+  for (const p of todo) {
+    ctx.progress({ done, total: todo.length, label: atsItemKey(p.week, p.tier) });
+    const got = await storeAtsWeek(ctx.db, p.week, p.tier, o, ctx.now);
+    if (got === "not_published") stats.not_published++;
+    else {
+      stats.stored++;
+      stats.accepted += got.accepted;
+      stats.duplicates += got.duplicates;
+    }
+    done++;
+  }
+  ctx.progress({ done, total: todo.length, label: "done" });
+  return stats;
+}
+
+/** Fetches and stores one week of one tier; the item is marked only after its rows are committed. */
+export async function storeAtsWeek(
+  db: Db,
+  week: string,
+  tier: AtsTier,
+  o: FinraAtsOptions,
+  now: () => Date,
+): Promise<"not_published" | { accepted: number; duplicates: number }> {
+  const itemKey = atsItemKey(week, tier);
+  const record = (status: "stored" | "not_published" | "failed", detail: Record<string, unknown>) =>
+    recordItem(db, {
+      source: FINRA_ATS_SOURCE,
+      itemKey,
+      status,
+      dataDate: week,
+      detail,
+      publishedAt: status === "stored" ? atsPublishedAt(week, tier) : null,
+      at: now(),
+    });
+  try {
+    const got = await fetchAtsWeek({
+      baseUrl: o.baseUrl,
+      weekStart: week,
+      tier,
+      pageRows: o.pageRows,
+      fetch: {
+        maxBytes: o.maxBytes,
+        timeoutMs: o.timeoutMs,
+        fetchImpl: o.fetchImpl,
+        backoffBaseMs: o.retryBaseMs ?? 2000,
+        sleep: o.sleep,
+      },
+    });
+    if (got.kind === "not_published") {
+      await record("not_published", { http_status: got.status });
+      return "not_published";
+    }
+    async function* records() {
+      for (const page of got.kind === "ok" ? got.pages : [])
+        yield* parseAtsWeekly(Readable.from([page.text]), {
+          sourceName: page.name,
+          weekStart: week,
+          summaryType: ATS_SUMMARY_TYPE,
+        });
+    }
+    const summary = await runIngest({
+      db,
+      kind: "ats",
+      source: "finra_otc_transparency",
+      sourceRef: `weeklySummary ${itemKey}`,
+      records: records(),
+      insert: atsWeeklyStore.insert,
+      symbolOf: (r) => r.symbol,
+      transactional: true,
+      strict: true,
+    });
+    await record("stored", {
+      rows: got.total,
+      pages: got.pages.length,
+      accepted: summary.accepted,
+      duplicates: summary.duplicates,
+      bytes: got.bytes,
+    });
+    return { accepted: summary.accepted, duplicates: summary.duplicates };
+  } catch (err) {
+    const message = describeIngestError(err);
+    await record("failed", { error: message });
+    throw new Error(`ATS week ${itemKey}: ${message}`);
+  }
+}
+
+/** An error's message, with the first located record error when strict ingest rejected the input. */
+export function describeIngestError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const details =
+    err instanceof AppError ? (err.details as { errors?: LocatedError[] } | undefined) : undefined;
+  const first = details?.errors?.[0];
+  return first ? `${message} (first: ${formatLocation(first)}: ${first.message})` : message;
+}
+
+export function finraAtsOptionsFrom(env: Env): FinraAtsOptions {
+  return {
+    baseUrl: env.FINRA_OTC_BASE_URL,
+    tiers: env.FINRA_OTC_TIERS,
+    backfillWeeks: env.FINRA_OTC_BACKFILL_WEEKS,
+    maxBytes: env.SYNC_MAX_FETCH_BYTES,
+    timeoutMs: env.SYNC_FETCH_TIMEOUT_MS,
+  };
+}
