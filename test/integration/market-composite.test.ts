@@ -156,7 +156,9 @@ describe.each(engines())("composite leaders (smart_money_index, accumulation) on
     );
     expect(res.status).toBe(200);
     const [header, ...rows] = parseCsv(await res.text());
-    expect(header).toEqual(expect.arrayContaining(["rank", "symbol", "value", "dark_pool_signal", "activity"]));
+    expect(header).toEqual(
+      expect.arrayContaining(["rank", "symbol", "value", "dark_pool_signal", "activity"]),
+    );
     expect(rows.length).toBe(SYMBOLS.length);
   });
 
