@@ -94,7 +94,8 @@ describe.each(engines())("MCP over Streamable HTTP with the SDK client on %s", (
     }
     const leaders = tools.find((t) => t.name === "market_leaders");
     expect(leaders?.inputSchema.required).toEqual(["metric"]);
-    expect((leaders?.inputSchema.properties?.metric as { enum: string[] }).enum).toContain("accumulation");
+    const metric = leaders?.inputSchema.properties?.metric as { enum: string[] } | undefined;
+    expect(metric?.enum).toContain("accumulation");
     expect(client.getServerVersion()?.name).toBe("smart-money-tracker");
   });
 

@@ -49,7 +49,8 @@ export async function guarded(
   tool: string,
 ): Promise<CallToolResult> {
   let timer: NodeJS.Timeout | undefined;
-  const running = work();
+  // Async even when `work` throws before its first await (an argument the service refuses at once).
+  const running = (async () => work())();
   pending.push(running.catch(() => undefined));
   const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(() => resolve(TIMED_OUT), limits.timeoutMs);
