@@ -30,6 +30,7 @@ export function mcpRoutes(deps: AppDeps, version: string) {
   const maxInFlight = deps.env.MCP_MAX_IN_FLIGHT;
   let inFlight = 0;
   const gauge = () => deps.metrics?.set("smt_mcp_tool_calls_in_flight", inFlight);
+  gauge();
   const now = () => deps.now?.() ?? new Date();
 
   return newRouter()
