@@ -19,6 +19,7 @@ import { rateLimit } from "./lib/rate-limit";
 import { ResponseCache } from "./lib/response-cache";
 import { staticFile } from "./lib/static";
 import { marketRoutes } from "./market/market.handlers";
+import { MCP_PATH, mcpRoutes } from "./mcp/mcp.routes";
 import { syncRoutes } from "./sync/sync.routes";
 
 export type { AppDeps } from "./core/deps";
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps) {
     if (c.req.path.startsWith("/smart-money/dashboard")) return next();
     return limiter(c, next);
   });
+  base.use(MCP_PATH, limiter);
   base.use("*", requireApiKey(apiKeys));
   base.use("*", jsonBodyLimit());
   const app = base
@@ -89,7 +91,8 @@ export function createApp(deps: AppDeps) {
     .route("/", analyticsRoutes(deps, responseCache, areaProviders))
     .route("/", ingestRoutes(deps))
     .route("/", demoRoutes(deps))
-    .route("/", syncRoutes(deps));
+    .route("/", syncRoutes(deps))
+    .route("/", mcpRoutes(deps, VERSION));
 
   mountDocs(app);
   mountMetrics(app, () => [

@@ -156,6 +156,12 @@ export const envSchema = z
     WEBHOOK_ALLOW_PRIVATE: bool.default(false),
     /** Webhooks one API key (or, with no keys configured, the open service) may register; 409 above it. */
     WEBHOOK_MAX_PER_KEY: z.coerce.number().int().min(1).default(20),
+    /** MCP (`/mcp`, docs/mcp.md): longest one tool call may run before it answers a TIMEOUT error, ms. */
+    MCP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(15_000),
+    /** MCP tool calls running at once in this process; a request past it gets 503 with Retry-After. */
+    MCP_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(8),
+    /** Largest MCP tool result (JSON text, bytes); a larger one answers RESULT_TOO_LARGE. */
+    MCP_MAX_RESULT_BYTES: z.coerce.number().int().min(1024).max(16_777_216).default(524_288),
     RETENTION_PRINTS_DAYS: z.coerce.number().int().min(1).default(30),
     RETENTION_ALERTS_DAYS: z.coerce.number().int().min(1).default(7),
     SERVE_CLIENT: bool.default(true),

@@ -58,5 +58,9 @@ describe("API key check", () => {
     expect(needsApiKey("GET", "/smart-money/webhooks/dead-letters")).toBe(true);
     expect(needsApiKey("GET", "/smart-money/webhooksX")).toBe(false);
     expect(needsApiKey("GET", "/smart-money/dark-pool/AAPL/prints")).toBe(false);
+    // MCP is POSTed but every tool is a read; its neighbours are not.
+    expect(needsApiKey("POST", "/mcp")).toBe(false);
+    expect(needsApiKey("POST", "/mcp/x")).toBe(true);
+    expect(needsApiKey("POST", "/mcpx")).toBe(true);
   });
 });

@@ -33,9 +33,11 @@ export function isValidApiKey(presented: unknown, keys: readonly string[]): bool
 /**
  * Whether a request needs an API key (when keys are configured): every write (uploads, demo generation,
  * webhook registration and removal) and everything under `/smart-money/webhooks` (the list and dead
- * letters show where alerts go). Reads are open, the service being a local tool by default.
+ * letters show where alerts go). Reads are open, the service being a local tool by default. `/mcp` is
+ * a read although it is POSTed: every MCP tool is a read (server/src/mcp, docs/mcp.md).
  */
 export function needsApiKey(method: string, path: string): boolean {
+  if (path === "/mcp") return false;
   return (
     isWriteMethod(method) || path === "/smart-money/webhooks" || path.startsWith("/smart-money/webhooks/")
   );

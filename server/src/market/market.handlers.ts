@@ -5,6 +5,7 @@ import { newRouter } from "../core/http";
 import { AppError } from "../errors";
 import { batches, csvResponse, wantsCsv } from "./csv";
 import { getFiler, getFilers, getInstitutionalLeaders } from "./filers.service";
+import { getLeaders } from "./leaders.service";
 import {
   clustersRoute,
   filerRoute,
@@ -15,7 +16,7 @@ import {
   symbolsRoute,
   tapeRoute,
 } from "./market.routes";
-import { getClusters, getLeaders, getScreener, getTape, tapePages } from "./market.service";
+import { getClusters, getScreener, getTape, tapePages } from "./market.service";
 import { parseFilters } from "./screener.grammar";
 import { searchSymbols } from "./symbols.service";
 
@@ -52,7 +53,14 @@ export function marketRoutes(deps: AppDeps) {
       const asOf = asOfOr(q.as_of);
       const body = await getLeaders(
         db,
-        { ...q, asOf, minVolume: q.min_volume, windowDays: q.window_days, period: q.period },
+        {
+          ...q,
+          asOf,
+          minVolume: q.min_volume,
+          windowDays: q.window_days,
+          period: q.period,
+          universe: q.universe,
+        },
         now(),
       );
       if (csvOf(c, q.format))

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { ErrorBody } from "../core/http";
 import { Freshness, Source } from "../lib/openapi";
 import { IsoDay, IsoQuarterEnd, IsoTimestamp } from "../lib/time-params";
-import { METRICS } from "./metrics";
+import { METRICS, UNIVERSE_DEFAULT, UNIVERSE_MAX } from "./metrics";
 
 const AsOf = IsoTimestamp.optional().openapi({ description: "Point in time (ISO 8601); default now" });
 const Format = z
@@ -126,6 +126,15 @@ export const leadersRoute = createRoute({
         .default(30)
         .openapi({ description: "insider_buys / insider_sells: days ending at as_of" }),
       period: IsoQuarterEnd.optional().openapi({ description: "13F metrics: quarter end (default latest)" }),
+      universe: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(UNIVERSE_MAX)
+        .optional()
+        .openapi({
+          description: `smart_money_index / accumulation: the most active symbols scored (default ${UNIVERSE_DEFAULT}, at most ${UNIVERSE_MAX})`,
+        }),
       format: Format,
     }),
   },
@@ -140,6 +149,15 @@ export const leadersRoute = createRoute({
         rows: z.array(Row),
         ...Page,
         ...Meta,
+        universe: z
+          .object({
+            basis: z.string(),
+            requested: z.number(),
+            scored: z.number(),
+            active_symbols: z.number(),
+          })
+          .nullable()
+          .openapi({ description: "smart_money_index / accumulation: which symbols were scored" }),
       })
       .openapi("MarketLeaders"),
     "Ranked rows with the fields that explain each value",

@@ -1,15 +1,16 @@
 /**
  * Market-wide views composed from the areas' market services (darkpool, blocks, institutional): the
- * leaderboards, the screener, the market tape and cluster buys. Plain functions `(db, query) => payload`.
+ * screener, the market tape and cluster buys (the leaderboards: leaders.service.ts). Plain functions
+ * `(db, query) => payload`.
  */
 import type { Db } from "@smt/db";
 import { optionsDay } from "../blocks/market.service";
 import { finraDay, printDay, type TapeCursor, tapePrints } from "../darkpool/market.service";
 import { AppError } from "../errors";
-import { insiderClusters, insiderWindow, quarterChanges } from "../institutional/market.service";
+import { insiderClusters } from "../institutional/market.service";
 import { addDays, etDateOf } from "../lib/et-time";
 import { freshness } from "../lib/openapi";
-import { MARKET_PARAMS_VERSION, METRIC_DEFS, type Metric, sourceOf } from "./metrics";
+import { MARKET_PARAMS_VERSION } from "./metrics";
 import { type Filter, parseSort, passes, SCREENER_FIELDS, type ScreenerField } from "./screener.grammar";
 
 export const DELAYS = {
@@ -20,7 +21,6 @@ export const DELAYS = {
   thirteenf: "13F: up to 45 days after the quarter end",
 } as const;
 
-type SourceCount = { source: string; rows: number; latest_ref: string | null };
 export interface Window {
   from: string | null;
   to: string | null;
@@ -28,160 +28,12 @@ export interface Window {
   basis: string;
 }
 
-const page = <T>(rows: T[], limit: number, offset: number) => ({
+export const page = <T>(rows: T[], limit: number, offset: number) => ({
   total: rows.length,
   limit,
   offset,
   next_offset: offset + limit < rows.length ? offset + limit : null,
 });
-
-interface Ranked {
-  symbol: string | null;
-  value: number | null;
-  volume: number | null;
-  fields: Record<string, unknown>;
-}
-
-async function metricRows(
-  db: Db,
-  metric: Metric,
-  q: { asOf: Date; windowDays: number; period?: string | undefined },
-): Promise<{
-  rows: Ranked[];
-  window: Window;
-  latest: Date | null;
-  sources: SourceCount[];
-  source: keyof typeof DELAYS;
-}> {
-  const source = sourceOf(metric);
-  const day = (d: string | null, basis: string): Window => ({ from: d, to: d, days: d ? 1 : 0, basis });
-  const rank = <R extends { symbol: string | null }>(
-    rows: R[],
-    def: (typeof METRIC_DEFS)[typeof source][Metric],
-  ) =>
-    rows.map((r) => {
-      // biome-ignore lint/suspicious/noExplicitAny: the table pairs each metric with its own row type
-      const d = def as any;
-      return {
-        symbol: r.symbol,
-        value: d.value(r),
-        volume: d.volume ? d.volume(r) : null,
-        fields: d.explain(r),
-      };
-    });
-  switch (source) {
-    case "finra": {
-      const f = await finraDay(db, q.asOf);
-      return {
-        rows: rank(f.rows, METRIC_DEFS.finra[metric]),
-        window: day(f.day, "latest_finra_day_published_as_of"),
-        latest: f.latestPublished,
-        sources: f.sources,
-        source,
-      };
-    }
-    case "prints": {
-      const p = await printDay(db, q.asOf);
-      const rows = p.rows.reduce((n, r) => n + r.off_prints, 0);
-      return {
-        rows: rank(p.rows, METRIC_DEFS.prints[metric]),
-        window: day(p.day, "latest_print_day_as_of"),
-        latest: p.latestPublished,
-        sources: p.day ? [{ source: "prints", rows, latest_ref: p.day }] : [],
-        source,
-      };
-    }
-    case "options": {
-      const o = await optionsDay(db, q.asOf);
-      return {
-        rows: rank(o.rows, METRIC_DEFS.options[metric]),
-        window: day(o.day, "latest_option_day_as_of"),
-        latest: o.latestPublished,
-        sources: o.sources,
-        source,
-      };
-    }
-    case "insider": {
-      const w = await insiderWindow(db, q.asOf, q.windowDays);
-      return {
-        rows: rank(w.rows, METRIC_DEFS.insider[metric]),
-        window: { from: w.from, to: w.to, days: q.windowDays, basis: "window_days_ending_at_as_of" },
-        latest: w.latestPublished,
-        sources: w.sources,
-        source,
-      };
-    }
-    case "thirteenf": {
-      const c = await quarterChanges(db, q.asOf, q.period);
-      return {
-        rows: rank(c.rows, METRIC_DEFS.thirteenf[metric]),
-        window: {
-          from: c.prior_period,
-          to: c.period,
-          days: 0,
-          basis: q.period ? "requested_period" : "latest_13f_period_published_as_of",
-        },
-        latest: c.latestPublished,
-        sources: c.period ? [{ source: "sec_13f", rows: c.filers, latest_ref: c.period }] : [],
-        source,
-      };
-    }
-  }
-}
-
-export interface LeadersQuery {
-  metric: Metric;
-  asOf: Date;
-  limit: number;
-  offset: number;
-  order: "desc" | "asc";
-  minVolume?: number | undefined;
-  windowDays: number;
-  period?: string | undefined;
-}
-
-export async function getLeaders(db: Db, q: LeadersQuery, now: Date) {
-  const got = await metricRows(db, q.metric, q);
-  const defs = METRIC_DEFS[got.source] as Record<
-    string,
-    { unit: string; definition: string; volume?: unknown; defaultMinVolume?: number }
-  >;
-  const def = defs[q.metric] as {
-    unit: string;
-    definition: string;
-    volume?: unknown;
-    defaultMinVolume?: number;
-  };
-  const minVolume = def.volume ? (q.minVolume ?? def.defaultMinVolume ?? 0) : null;
-  const sign = q.order === "desc" ? -1 : 1;
-  const ranked = got.rows
-    .filter((r) => r.value !== null && Number.isFinite(r.value))
-    .filter((r) => minVolume === null || (r.volume !== null && r.volume >= minVolume))
-    .sort(
-      (a, b) =>
-        sign * ((a.value as number) - (b.value as number)) ||
-        String(a.symbol).localeCompare(String(b.symbol)),
-    );
-  const rows = ranked.slice(q.offset, q.offset + q.limit).map((r, i) => ({
-    rank: q.offset + i + 1,
-    symbol: r.symbol,
-    value: r.value,
-    ...r.fields,
-  }));
-  return {
-    metric: q.metric,
-    definition: def.definition,
-    unit: def.unit,
-    window: got.window,
-    min_volume: minVolume,
-    rows,
-    ...page(ranked, q.limit, q.offset),
-    as_of: q.asOf.toISOString(),
-    freshness: [freshness(got.source, got.latest, DELAYS[got.source], now)],
-    sources: got.sources,
-    params_version: MARKET_PARAMS_VERSION,
-  };
-}
 
 /** The screener's per-symbol daily row, every field of SCREENER_FIELDS (null when unknown). */
 export type ScreenerRow = { symbol: string } & Record<ScreenerField, number | null>;

@@ -3,6 +3,8 @@
  * Each names the per-symbol rows it ranks, the value, the volume a `min_volume` filter applies to, and
  * the fields that explain the value. docs/methodology.md "Market" states the same definitions.
  */
+
+import type { ScoreComponent, SmartMoneyFlow, SmartMoneyIndicators } from "../analytics/analytics.types";
 import type { OptionsDayRow } from "../blocks/market.service";
 import type { FinraDayRow, PrintDayRow } from "../darkpool/market.service";
 import type { InsiderWindowRow, QuarterChangeRow } from "../institutional/market.service";
@@ -20,10 +22,24 @@ export const METRICS = [
   "insider_sells",
   "institutional_net_change",
   "new_positions",
+  "smart_money_index",
+  "accumulation",
 ] as const;
 export type Metric = (typeof METRICS)[number];
 
 export const MARKET_PARAMS_VERSION = "market-1";
+
+/** smart_money_index / accumulation: symbols scored per request by default, and at most (composite.ts). */
+export const UNIVERSE_DEFAULT = 100;
+export const UNIVERSE_MAX = 500;
+
+export type CompositeMetric = "smart_money_index" | "accumulation";
+
+/** One scored symbol of a composite metric: its activity (the universe's ranking key) and its payload. */
+export type CompositeRow = { symbol: string; activity: number } & (
+  | { metric: "smart_money_index"; indicators: SmartMoneyIndicators }
+  | { metric: "accumulation"; flow: SmartMoneyFlow }
+);
 
 interface MetricDef<R> {
   unit: string;
@@ -41,6 +57,7 @@ type Defs = {
   options: Partial<Record<Metric, MetricDef<OptionsDayRow>>>;
   insider: Partial<Record<Metric, MetricDef<InsiderWindowRow>>>;
   thirteenf: Partial<Record<Metric, MetricDef<QuarterChangeRow>>>;
+  analytics: Partial<Record<Metric, MetricDef<CompositeRow>>>;
 };
 
 const finraFields = (r: FinraDayRow) => ({
@@ -68,6 +85,48 @@ const optionFields = (r: OptionsDayRow) => ({
   multi_leg_premium_usd: r.multi_leg_premium_usd,
   prints: r.prints,
 });
+
+/** The fields that explain a composite value: each component's signal and effective weight. */
+function componentFields(components: ScoreComponent[]) {
+  const out: Record<string, unknown> = {};
+  for (const c of components) {
+    out[`${c.name}_signal`] = c.available ? c.normalized : null;
+    out[`${c.name}_weight`] = c.effective_weight;
+    out[`${c.name}_as_of`] = c.as_of;
+  }
+  out.excluded = components
+    .filter((c) => !c.available)
+    .map((c) => `${c.name}:${c.excluded_reason ?? "missing"}`);
+  return out;
+}
+
+function smiFields(r: CompositeRow): Record<string, unknown> {
+  if (r.metric !== "smart_money_index") return {};
+  const x = r.indicators;
+  return {
+    band: x.bands.smart_money_index?.band ?? null,
+    label: x.bands.smart_money_index?.label ?? null,
+    confidence: x.confidence.score,
+    confidence_level: x.confidence.level,
+    activity: r.activity,
+    ...componentFields(x.components.smart_money_index),
+    params_version: x.params_version,
+  };
+}
+
+function accumulationFields(r: CompositeRow): Record<string, unknown> {
+  if (r.metric !== "accumulation") return {};
+  const x = r.flow;
+  return {
+    band: x.accumulation_band?.band ?? null,
+    net_flow: x.net_flow,
+    confidence: x.confidence.score,
+    confidence_level: x.confidence.level,
+    activity: r.activity,
+    ...componentFields(x.components),
+    params_version: x.params_version,
+  };
+}
 
 const positive = (v: number | null) => (v !== null && v > 0 ? v : null);
 
@@ -208,6 +267,26 @@ export const METRIC_DEFS: Defs = {
         unknown: r.unknown,
         value_usd: r.value_usd,
       }),
+    },
+  },
+  analytics: {
+    smart_money_index: {
+      unit: "index 0-100",
+      definition:
+        "Smart Money Index of /analytics/{symbol}/indicators at as_of (50 + 50 x sum of weight x signal over the available components), over the `universe` most active symbols of the day; min_volume applies to activity (default 0)",
+      value: (r) => (r.metric === "smart_money_index" ? r.indicators.smart_money_index : null),
+      volume: (r) => r.activity,
+      defaultMinVolume: 0,
+      explain: smiFields,
+    },
+    accumulation: {
+      unit: "score -100..100",
+      definition:
+        "Accumulation score of /analytics/{symbol}/flow at as_of (100 x sum of weight x signal over institutional, dark_pool, block_flow, insider), over the `universe` most active symbols of the day; order=asc for the most distributed; min_volume applies to activity (default 0)",
+      value: (r) => (r.metric === "accumulation" ? r.flow.accumulation_score : null),
+      volume: (r) => r.activity,
+      defaultMinVolume: 0,
+      explain: accumulationFields,
     },
   },
 };
