@@ -57,7 +57,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     lastLitWindowMs: env.LAST_LIT_WINDOW_MS,
   });
   const deps: AppDeps = { env, db, bus, pipeline, log, metrics };
-  bus.on("prints", (p) =>
+  bus.on("printsStored", (p) =>
     metrics.set("smt_prints_stored_total", (metrics.get("smt_prints_stored_total") ?? 0) + p.length),
   );
 

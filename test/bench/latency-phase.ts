@@ -1,0 +1,177 @@
+/**
+ * One measured phase of the latency bench: a client process with N Socket.IO clients, a load generator
+ * feeding prints at a rate into a target (the real server's live pipeline, or the bare Socket.IO baseline),
+ * and the figures of the measured window: print -> client, the per-stage breakdown the target reports,
+ * event-loop delay and CPU of every process involved.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import type { RawPrint } from "../../server/src/darkpool/print";
+import { MarketModel } from "../../server/src/feeds/market-model";
+import {
+  Histogram,
+  type LoopLag,
+  loopLag,
+  ownCpuSeconds,
+  procCpuSeconds,
+  type Summary,
+} from "./latency-stats";
+import type { ClientResult, ParentMessage } from "./socket-clients";
+
+/** A batch the target sent on the `prints` channel: its prints' timestamps, when it went out. */
+export interface SentPrints {
+  symbol: string;
+  seq: number;
+  timestamps: readonly string[];
+  atMs: number;
+}
+
+/** What a phase drives: the real server or the baseline. */
+export interface PhaseTarget {
+  url: string;
+  /** Hands one print in; false = the target's queue is full, wait for `drained()` before the next. */
+  accept(print: RawPrint): boolean;
+  drained(): Promise<void>;
+  onSent(listener: (b: SentPrints) => void): () => void;
+  /** Stage timings per print (queue, database write), if the target has such stages. */
+  stages?(): { start(): void; stop(): Record<string, Summary> };
+  /** Database server processes serving the target (their CPU is counted). */
+  dbPids?(): Promise<number[]>;
+}
+
+export interface PhaseOptions {
+  rate: number;
+  seconds: number;
+  warmupSeconds: number;
+  clients: number;
+  symbols: number;
+  /** $12M off-exchange block prints, one a second after the warm-up (the alert path). */
+  blocks: boolean;
+}
+
+export interface PhaseResult {
+  sent: number;
+  blocksSent: number;
+  seconds: number;
+  clients: ClientResult;
+  /** Accept -> socket emit, per print. */
+  toEmit: Summary;
+  stages: Record<string, Summary>;
+  loop: LoopLag;
+  cpu: { server: number; clients: number; database: number | null };
+}
+
+export async function startClients(url: string, o: PhaseOptions): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "socket-clients.ts")], {
+    env: {
+      ...process.env,
+      URL: url,
+      CLIENTS: String(o.clients),
+      SYMBOLS: String(o.symbols),
+      ALERTS: o.blocks ? "1" : "0",
+    },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`socket clients exited (${code}) before they were ready`)));
+    child.on("message", (m: { type?: string }) => {
+      if (m.type === "ready") resolve();
+    });
+  });
+  child.removeAllListeners("exit");
+  return child;
+}
+
+/** Runs the load against `target` with its clients connected, and gathers the figures. */
+export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<PhaseResult> {
+  const clients = await startClients(target.url, o);
+  const emits = new Map<string, [number, number][]>();
+  const toEmit = new Histogram();
+  let measuring = false;
+  const offSent = target.onSent((b) => {
+    if (!measuring) return;
+    const list = emits.get(b.symbol);
+    if (list) list.push([b.seq, b.atMs]);
+    else emits.set(b.symbol, [[b.seq, b.atMs]]);
+    for (const ts of b.timestamps) toEmit.add(b.atMs - Date.parse(ts));
+  });
+  const stages = target.stages?.();
+  const lag = loopLag();
+  const pids = (await target.dbPids?.()) ?? [];
+  let cpu0 = { server: 0, database: 0 };
+  const measure = () => {
+    measuring = true;
+    clients.send({ type: "measure" } satisfies ParentMessage);
+    stages?.start();
+    lag.start();
+    cpu0 = { server: ownCpuSeconds(), database: pids.reduce((s, p) => s + procCpuSeconds(p), 0) };
+  };
+  const { sent, blocksSent, seconds } = await generate(target, o, measure);
+  await new Promise((r) => setTimeout(r, 500));
+  measuring = false;
+  const cpuServer = ownCpuSeconds() - cpu0.server;
+  const cpuDb = pids.reduce((s, p) => s + procCpuSeconds(p), 0) - cpu0.database;
+  const loop = lag.stop();
+  offSent();
+  const result = new Promise<ClientResult>((resolve) => {
+    clients.on("message", (m: ClientResult) => {
+      if (m.type === "result") resolve(m);
+    });
+  });
+  clients.send({ type: "stop", emits: Object.fromEntries(emits) } satisfies ParentMessage);
+  const clientResult = await result;
+  const per = (s: number) => Math.round((s / clientResult.seconds) * 100);
+  return {
+    sent,
+    blocksSent,
+    seconds,
+    clients: clientResult,
+    toEmit: toEmit.summary(),
+    stages: stages?.stop() ?? {},
+    loop,
+    cpu: {
+      server: per(cpuServer),
+      clients: per(clientResult.cpuSeconds),
+      database: pids.length > 0 ? per(cpuDb) : null,
+    },
+  };
+}
+
+/**
+ * Feeds `rate` prints a second over 100 symbols for the warm-up and `seconds` more (calling `measure` when
+ * the warm-up ends), as many per 10 ms tick as the elapsed time calls for, so a late tick does not lower the
+ * rate. When the target pushes back it waits for it to drain: the rate then falls, nothing is dropped.
+ */
+async function generate(target: PhaseTarget, o: PhaseOptions, measure: () => void) {
+  const model = new MarketModel({ seed: 1, blockProbability: 0 });
+  const blockModel = new MarketModel({ seed: 2, blockProbability: 0, tradeIdPrefix: "block" });
+  let sent = 0;
+  let blocksSent = 0;
+  const started = Date.now();
+  const warmupMs = o.warmupSeconds * 1000;
+  const endMs = warmupMs + o.seconds * 1000;
+  let measuring = false;
+  for (;;) {
+    const now = Date.now();
+    const elapsed = now - started;
+    if (!measuring && elapsed >= warmupMs) {
+      measuring = true;
+      measure();
+    }
+    if (elapsed >= endMs) break;
+    const due = Math.floor((elapsed * o.rate) / 1000) - sent;
+    let full = false;
+    for (let i = 0; i < due && !full; i++) {
+      full = !target.accept(model.print(`L${sent % o.symbols}`, new Date(now), "bench"));
+      sent++;
+    }
+    if (o.blocks && measuring && Math.floor((elapsed - warmupMs) / 1000) >= blocksSent) {
+      const symbol = `L${blocksSent % o.symbols}`;
+      target.accept(blockModel.block(symbol, new Date(now), 12_000_000, "bench"));
+      blocksSent++;
+    }
+    if (full) await target.drained();
+    else await new Promise((r) => setTimeout(r, 10));
+  }
+  return { sent, blocksSent, seconds: (Date.now() - started - warmupMs) / 1000 };
+}
