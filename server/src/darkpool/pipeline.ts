@@ -76,10 +76,12 @@ export class PrintPipeline {
   private readonly knownSymbols = new Set<string>();
   private readonly batchListeners = new Set<(t: LiveBatchTiming) => void>();
   private closed = false;
+  private readonly highWater: number;
 
   constructor(private readonly opts: PipelineOptions) {
     this.live = new PrintEnricher({ lastLitWindowMs: opts.lastLitWindowMs });
     const highWater = opts.liveHighWater ?? 50_000;
+    this.highWater = highWater;
     this.store = new LiveStore({
       insert: (batch) => this.insertLive(batch),
       onStored: (t) => {
@@ -170,6 +172,11 @@ export class PrintPipeline {
 
   acceptQuote(quote: Quote): void {
     this.live.onQuote(quote);
+  }
+
+  /** False while the store queue is at its high-water mark (or the pipeline is closed). */
+  get accepting(): boolean {
+    return !this.closed && this.store.stats.depth < this.highWater;
   }
 
   /** Resolves when a feed told to pause by `accept` may send again. */

@@ -30,6 +30,8 @@ export interface RealtimeOptions {
   adapter?: Partial<ServerOptions>["adapter"] | undefined;
   /** Numbers batches; default per process, `redisSequencer` for cluster-wide numbers across nodes. */
   sequencer?: Sequencer | undefined;
+  /** Prints (or other items) kept for connection state recovery without Redis (recovery-buffer.ts). */
+  recoveryItems?: number | undefined;
 }
 
 /**
@@ -44,7 +46,7 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
     cors: { origin: true },
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
-    adapter: o.adapter ?? boundedRecoveryAdapter(),
+    adapter: o.adapter ?? boundedRecoveryAdapter(o.recoveryItems),
   });
   const log = o.log.child("socket");
   // Filtered subscriptions are rooms too (subscribe-filter.ts); this node's are tracked from the adapter.
