@@ -10,7 +10,7 @@ import { createApp } from "./app";
 import { type ServerInfo, serverInfoPath } from "./cli/server-info";
 import type { AppDeps } from "./core/deps";
 import type { ServicePlugin } from "./core/plugin";
-import { PrintPipeline } from "./darkpool/pipeline";
+import { liveQueueMetrics, PrintPipeline } from "./darkpool/pipeline";
 import type { Env } from "./env";
 import { generateDemo } from "./feeds/demo";
 import type { Feed } from "./feeds/feed";
@@ -60,6 +60,10 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   bus.on("printsStored", (p) =>
     metrics.set("smt_prints_stored_total", (metrics.get("smt_prints_stored_total") ?? 0) + p.length),
   );
+  const liveMetrics = setInterval(() => {
+    for (const [k, v] of liveQueueMetrics(pipeline.liveStats)) metrics.set(k, v);
+  }, 2_000);
+  liveMetrics.unref();
 
   const app = createApp(deps);
   const http = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
@@ -132,6 +136,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         });
       }
       await pipeline.close();
+      clearInterval(liveMetrics);
       for (const stop of stoppers) await stop();
       await realtime.close();
       http.closeAllConnections();

@@ -31,6 +31,15 @@ export interface PipelineOptions {
   closeTimeoutMs?: number;
 }
 
+/** The live store queue as Prometheus samples (`/metrics`). */
+export const liveQueueMetrics = (s: Readonly<LiveStoreStats>): [string, number][] => [
+  ["smt_live_queue_depth", s.depth],
+  ["smt_live_queue_max_depth", s.maxDepth],
+  ["smt_live_prints_refused_total", s.refused],
+  ["smt_live_prints_rejected_total", s.rejected],
+  ["smt_live_insert_retries_total", s.retries],
+];
+
 export interface FileIngestOptions {
   source: string;
   sourceRef: string;
