@@ -139,7 +139,7 @@ export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<Ph
 
 /**
  * Feeds `rate` prints a second over 100 symbols for the warm-up and `seconds` more (calling `measure` when
- * the warm-up ends), as many per 10 ms tick as the elapsed time calls for (up to two ticks' worth), so a
+ * the warm-up ends), as many per 10 ms tick as the elapsed time calls for (up to 100 ms' worth), so a
  * late tick does not lower the rate. When the target pushes back it waits for it to drain: the rate then
  * falls, nothing is dropped.
  */
@@ -160,9 +160,9 @@ async function generate(target: PhaseTarget, o: PhaseOptions, measure: () => voi
       measure();
     }
     if (elapsed >= endMs) break;
-    // At most two ticks' worth at once, so a generator that fell behind catches up in steps, yielding to the
+    // At most 100 ms' worth at once, so a generator that fell behind catches up in steps, yielding to the
     // server between them as a feed's socket would, instead of in one long synchronous run.
-    const due = Math.min(Math.floor((elapsed * o.rate) / 1000) - sent, Math.ceil(o.rate / 50));
+    const due = Math.min(Math.floor((elapsed * o.rate) / 1000) - sent, Math.ceil(o.rate / 10));
     let full = false;
     for (let i = 0; i < due && !full; i++) {
       full = !target.accept(model.print(`L${sent % o.symbols}`, new Date(now), "bench"));

@@ -11,7 +11,7 @@
  * print stored): p99, the largest queue depth and stored == sent.
  *
  * Run: `pnpm bench latency [--burst]`. Env: RATES (1000,5000), SECONDS (15; burst 60), CLIENTS (1000),
- * LIVE_BATCH_MS (the server default).
+ * LIVE_BATCH_MS (the server default), BASELINE=off (skip the baseline, e.g. to profile the server alone).
  */
 import { sql } from "drizzle-orm";
 import { loadEnv } from "../../server/src/env";
@@ -144,7 +144,7 @@ const p99 = (s: Summary) => s.p99 ?? Number.NaN;
 for (const rate of RATES) {
   const title = `${fmt(CLIENTS)} clients on ${SYMBOLS} symbols, ${fmt(rate)} prints/s for ${SECONDS} s, LIVE_BATCH_MS ${BATCH_MS}`;
   let baseline: PhaseResult | null = null;
-  if (!burst) {
+  if (!burst && process.env.BASELINE !== "off") {
     const bare = await startBareServer(BATCH_MS);
     baseline = await runPhase(bare, phase(rate, false));
     await bare.close();
