@@ -116,17 +116,16 @@ const phase = (rate: number, blocks: boolean): PhaseOptions => ({
   blocks,
 });
 
+const storedRow = (r: PhaseResult, stored: number): [string, string] => {
+  const sent = r.sent + r.blocksSent;
+  const verdict = stored === sent ? "== sent (every print stored)" : `MISSING ${fmt(sent - stored)}`;
+  return ["prints stored", `${fmt(stored)} of ${fmt(sent)} sent (blocks included) ${verdict}`];
+};
+
 const rows = (r: PhaseResult, stored: number | null): [string, string][] => [
   ["clients connected", fmt(r.clients.connected)],
   ["prints sent", `${fmt(r.sent)} (${fmt(r.sent / (r.seconds + 4))} prints/s, 4 s of warm-up included)`],
-  ...(stored === null
-    ? []
-    : [
-        ["prints stored", `${fmt(stored)} (sent + blocks: ${fmt(r.sent + r.blocksSent)})`] as [
-          string,
-          string,
-        ],
-      ]),
+  ...(stored === null ? [] : [storedRow(r, stored)]),
   ["print deliveries measured", fmt(r.clients.prints.n)],
   ...Object.entries(r.stages).map(([k, s]): [string, string] => [k, fmtSummary(s)]),
   ["accept -> socket emit", fmtSummary(r.toEmit)],
