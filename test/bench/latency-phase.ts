@@ -4,7 +4,7 @@
  * and the figures of the measured window: print -> client, the per-stage breakdown the target reports,
  * event-loop delay and CPU of every process involved.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { RawPrint } from "../../server/src/darkpool/print";
 import { MarketModel } from "../../server/src/feeds/market-model";
@@ -61,14 +61,15 @@ export interface PhaseResult {
   cpu: { server: number; clients: number; database: number | null };
 }
 
-export async function startClients(url: string, o: PhaseOptions): Promise<ChildProcess> {
+/** A client process: `clients` print subscribers and, with `alerts`, one `alerts:*` subscriber. */
+async function startClients(url: string, o: PhaseOptions, clients: number, alerts: boolean) {
   const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "socket-clients.ts")], {
     env: {
       ...process.env,
       URL: url,
-      CLIENTS: String(o.clients),
+      CLIENTS: String(clients),
       SYMBOLS: String(o.symbols),
-      ALERTS: o.blocks ? "1" : "0",
+      ALERTS: alerts ? "1" : "0",
     },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -79,12 +80,47 @@ export async function startClients(url: string, o: PhaseOptions): Promise<ChildP
     });
   });
   child.removeAllListeners("exit");
-  return child;
+  return {
+    child,
+    send: (m: ParentMessage) => child.send(m),
+    result: (m: ParentMessage) =>
+      new Promise<ClientResult>((resolve) => {
+        child.on("message", (r: ClientResult) => {
+          if (r.type === "result") resolve(r);
+        });
+        child.send(m);
+      }),
+  };
+}
+
+/**
+ * The print clients in one process and, when blocks are sent, the alert subscriber in a process of its
+ * own (an alert consumer is a bot, not one of a thousand dashboards; sharing their process would time
+ * its queue behind theirs). Their results merged: prints from the first, alerts from the second.
+ */
+async function startAllClients(url: string, o: PhaseOptions) {
+  const processes = [await startClients(url, o, o.clients, false)];
+  if (o.blocks) processes.push(await startClients(url, o, 0, true));
+  return {
+    send: (m: ParentMessage) => {
+      for (const p of processes) p.send(m);
+    },
+    async stop(m: ParentMessage): Promise<ClientResult> {
+      const [prints, alerts] = await Promise.all(processes.map((p) => p.result(m)));
+      if (!prints) throw new Error("no client results");
+      return {
+        ...prints,
+        alerts: alerts?.alerts ?? prints.alerts,
+        alertTypes: alerts?.alertTypes ?? prints.alertTypes,
+        cpuSeconds: prints.cpuSeconds + (alerts?.cpuSeconds ?? 0),
+      };
+    },
+  };
 }
 
 /** Runs the load against `target` with its clients connected, and gathers the figures. */
 export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<PhaseResult> {
-  const clients = await startClients(target.url, o);
+  const clients = await startAllClients(target.url, o);
   const emits = new Map<string, [number, number][]>();
   const toEmit = new Histogram();
   let measuring = false;
@@ -113,13 +149,7 @@ export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<Ph
   const cpuDb = pids.reduce((s, p) => s + procCpuSeconds(p), 0) - cpu0.database;
   const loop = lag.stop();
   offSent();
-  const result = new Promise<ClientResult>((resolve) => {
-    clients.on("message", (m: ClientResult) => {
-      if (m.type === "result") resolve(m);
-    });
-  });
-  clients.send({ type: "stop", emits: Object.fromEntries(emits) } satisfies ParentMessage);
-  const clientResult = await result;
+  const clientResult = await clients.stop({ type: "stop", emits: Object.fromEntries(emits) });
   const per = (s: number) => Math.round((s / clientResult.seconds) * 100);
   return {
     sent,
@@ -165,12 +195,12 @@ async function generate(target: PhaseTarget, o: PhaseOptions, measure: () => voi
     const due = Math.min(Math.floor((elapsed * o.rate) / 1000) - sent, Math.ceil(o.rate / 10));
     let full = false;
     for (let i = 0; i < due && !full; i++) {
-      full = !target.accept(model.print(`L${sent % o.symbols}`, new Date(now), "bench"));
+      full = !target.accept(model.print(`L${sent % o.symbols}`, new Date(), "bench"));
       sent++;
     }
     if (o.blocks && measuring && Math.floor((elapsed - warmupMs) / 1000) >= blocksSent) {
       const symbol = `L${blocksSent % o.symbols}`;
-      target.accept(blockModel.block(symbol, new Date(now), 12_000_000, "bench"));
+      target.accept(blockModel.block(symbol, new Date(), 12_000_000, "bench"));
       blocksSent++;
     }
     if (full) await target.drained();

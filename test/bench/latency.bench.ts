@@ -60,23 +60,37 @@ async function realServer() {
       const queue = new Histogram();
       const write = new Histogram();
       const committed = new Histogram();
-      let off = () => {};
+      const detected = new Histogram();
+      const alerted = new Histogram();
+      const offs: (() => void)[] = [];
       return {
         start() {
-          off = pipeline.onLiveBatch((t) => {
-            for (const p of t.prints) {
-              queue.add(t.startedMs - p.ts.getTime());
-              write.add(t.storedMs - t.startedMs);
-              committed.add(t.storedMs - p.ts.getTime());
-            }
-          });
+          offs.push(
+            pipeline.onLiveBatch((t) => {
+              for (const p of t.prints) {
+                queue.add(t.startedMs - p.ts.getTime());
+                write.add(t.storedMs - t.startedMs);
+                committed.add(t.storedMs - p.ts.getTime());
+              }
+            }),
+            // The blocks: when the detectors see them (bus `prints`) and when their alert is stored.
+            server.deps.bus.on("prints", (prints) => {
+              for (const p of prints) if (p.valueUsd >= 10_000_000) detected.add(Date.now() - p.ts.getTime());
+            }),
+            server.deps.bus.on("alert", (a) => {
+              const ts = (a.inputs as { print?: { timestamp?: string } }).print?.timestamp ?? a.timestamp;
+              if (a.type === "large_block") alerted.add(Date.now() - Date.parse(ts));
+            }),
+          );
         },
         stop() {
-          off();
+          for (const off of offs) off();
           return {
             "store queue wait (accept -> insert)": queue.summary(),
             "database write (insert -> commit)": write.summary(),
             "accept -> committed": committed.summary(),
+            "block: accept -> detectors": detected.summary(),
+            "block: accept -> alert stored and emitted": alerted.summary(),
           };
         },
       };
@@ -134,7 +148,7 @@ const rows = (r: PhaseResult, stored: number | null): [string, string][] => [
   ["event-loop delay p50 / p99 / max", `${r.loop.p50} / ${r.loop.p99} / ${r.loop.max} ms`],
   [
     "CPU (% of one core)",
-    `server+generator ${r.cpu.server}%, clients ${r.cpu.clients}%${r.cpu.database === null ? "" : `, postgres backends ${r.cpu.database}%`}`,
+    `server+generator ${r.cpu.server}%, client processes ${r.cpu.clients}%${r.cpu.database === null ? "" : `, postgres backends ${r.cpu.database}%`}`,
   ],
 ];
 
@@ -162,6 +176,12 @@ for (const rate of RATES) {
     [
       "block print -> alert p50 / p99 / max",
       `${fmtSummary(result.clients.alerts)} over ${result.clients.alerts.n} of ${result.blocksSent} blocks (goal p99 < 50 ms)`,
+    ],
+    [
+      "alerts received, by type",
+      Object.entries(result.clients.alertTypes)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(", ") || "none",
     ],
   ];
   if (baseline) {

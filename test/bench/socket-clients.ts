@@ -1,6 +1,7 @@
 /**
  * Child process of latency.bench.ts: opens CLIENTS Socket.IO clients against URL, client i subscribed to
- * the prints of symbol `L{i % SYMBOLS}` (and, with ALERTS=1, one more client to every symbol's alerts).
+ * the prints of symbol `L{i % SYMBOLS}` (and, with ALERTS=1, one more client to every symbol's alerts;
+ * the bench runs that one in a process of its own).
  * It runs in its own process so the clients do not share the server's event loop.
  *
  * IPC with the parent: sends `{type: "ready"}` once every subscription is acknowledged; on `measure` it
@@ -27,11 +28,14 @@ export interface ClientResult {
   prints: ReturnType<Histogram["summary"]>;
   receive: ReturnType<Histogram["summary"]>;
   alerts: ReturnType<Histogram["summary"]>;
+  alertTypes: Record<string, number>;
   cpuSeconds: number;
   seconds: number;
 }
 
 const total = new Histogram();
+/** Alerts received, by type (the blocks' `large_block` and whatever else the load raised). */
+const alertTypes: Record<string, number> = {};
 const alerts = new Histogram();
 /** Every measured delivery: symbol index, batch seq, arrival time; matched with emit times at the end. */
 let log = {
@@ -99,6 +103,7 @@ if (withAlerts) {
     void socket.emitWithAck("subscribe", { symbols: ["*"], channels: ["alerts"] }).then(ready);
   });
   socket.on("alert", (a: AlertMessage) => {
+    alertTypes[a.type] = (alertTypes[a.type] ?? 0) + 1;
     // The $12M blocks' alerts; heavy load also raises volume-spike alerts, which are not timed here.
     if (a.type !== "large_block") return;
     const inputs = a.inputs as { print?: { timestamp?: string } };
@@ -129,6 +134,7 @@ process.on("message", (m: ParentMessage) => {
     prints: total.summary(),
     receive: receive.summary(),
     alerts: alerts.summary(),
+    alertTypes,
     cpuSeconds,
     seconds,
   };
