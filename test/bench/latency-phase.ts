@@ -58,7 +58,9 @@ export interface PhaseResult {
   toEmit: Summary;
   stages: Record<string, Summary>;
   loop: LoopLag;
+  /** CPU of each process over the measured window: % of one core, and ms per 1,000 prints sent in it. */
   cpu: { server: number; clients: number; database: number | null };
+  cpuPer1000: { server: number; clients: number; database: number | null };
 }
 
 /** A client process: `clients` print subscribers and, with `alerts`, one `alerts:*` subscriber. */
@@ -142,7 +144,7 @@ export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<Ph
     lag.start();
     cpu0 = { server: ownCpuSeconds(), database: pids.reduce((s, p) => s + procCpuSeconds(p), 0) };
   };
-  const { sent, blocksSent, seconds } = await generate(target, o, measure);
+  const { sent, measuredSent, blocksSent, seconds } = await generate(target, o, measure);
   await new Promise((r) => setTimeout(r, 500));
   measuring = false;
   const cpuServer = ownCpuSeconds() - cpu0.server;
@@ -151,6 +153,7 @@ export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<Ph
   offSent();
   const clientResult = await clients.stop({ type: "stop", emits: Object.fromEntries(emits) });
   const per = (s: number) => Math.round((s / clientResult.seconds) * 100);
+  const per1000 = (s: number) => Math.round((s * 1e7) / Math.max(1, measuredSent)) / 10;
   return {
     sent,
     blocksSent,
@@ -159,6 +162,11 @@ export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<Ph
     toEmit: toEmit.summary(),
     stages: stages?.stop() ?? {},
     loop,
+    cpuPer1000: {
+      server: per1000(cpuServer),
+      clients: per1000(clientResult.cpuSeconds),
+      database: pids.length > 0 ? per1000(cpuDb) : null,
+    },
     cpu: {
       server: per(cpuServer),
       clients: per(clientResult.cpuSeconds),
@@ -182,11 +190,13 @@ async function generate(target: PhaseTarget, o: PhaseOptions, measure: () => voi
   const warmupMs = o.warmupSeconds * 1000;
   const endMs = warmupMs + o.seconds * 1000;
   let measuring = false;
+  let sentAtMeasure = 0;
   for (;;) {
     const now = Date.now();
     const elapsed = now - started;
     if (!measuring && elapsed >= warmupMs) {
       measuring = true;
+      sentAtMeasure = sent;
       measure();
     }
     if (elapsed >= endMs) break;
@@ -206,5 +216,10 @@ async function generate(target: PhaseTarget, o: PhaseOptions, measure: () => voi
     if (full) await target.drained();
     else await new Promise((r) => setTimeout(r, 10));
   }
-  return { sent, blocksSent, seconds: (Date.now() - started - warmupMs) / 1000 };
+  return {
+    sent,
+    measuredSent: sent - sentAtMeasure,
+    blocksSent,
+    seconds: (Date.now() - started - warmupMs) / 1000,
+  };
 }

@@ -150,6 +150,10 @@ const rows = (r: PhaseResult, stored: number | null): [string, string][] => [
     "CPU (% of one core)",
     `server+generator ${r.cpu.server}%, client processes ${r.cpu.clients}%${r.cpu.database === null ? "" : `, postgres backends ${r.cpu.database}%`}`,
   ],
+  [
+    "CPU per 1,000 prints",
+    `server+generator ${r.cpuPer1000.server} ms, client processes ${r.cpuPer1000.clients} ms${r.cpuPer1000.database === null ? "" : `, postgres backends ${r.cpuPer1000.database} ms`}`,
+  ],
 ];
 
 const p99 = (s: Summary) => s.p99 ?? Number.NaN;
