@@ -19,7 +19,7 @@ export interface PipelineOptions {
   bus: LiveBus;
   log: Logger;
   lastLitWindowMs: number;
-  /** A live print waits at most this long for others to share its insert (default 10). */
+  /** A live print waits at most this long for others to share its insert (default 50). */
   liveFlushMs?: number;
   /** Largest live insert (default 5,000 prints). */
   liveMaxBatch?: number;
@@ -98,7 +98,7 @@ export class PrintPipeline {
         for (const l of this.batchListeners) l(t);
       },
       log: opts.log,
-      flushMs: opts.liveFlushMs ?? 10,
+      flushMs: opts.liveFlushMs ?? 50,
       maxBatch: opts.liveMaxBatch ?? 5_000,
       highWater,
       capacity: opts.liveCapacity ?? 2 * highWater,
