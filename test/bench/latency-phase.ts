@@ -58,6 +58,8 @@ export interface PhaseResult {
   toEmit: Summary;
   stages: Record<string, Summary>;
   loop: LoopLag;
+  /** This process's resident memory (MB) when measuring started, its peak (sampled every 250 ms), at the end. */
+  rssMb: { start: number; peak: number; end: number };
   /** CPU of each process over the measured window: % of one core, and ms per 1,000 prints sent in it. */
   cpu: { server: number; clients: number; database: number | null };
   cpuPer1000: { server: number; clients: number; database: number | null };
@@ -137,7 +139,13 @@ export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<Ph
   const lag = loopLag();
   const pids = (await target.dbPids?.()) ?? [];
   let cpu0 = { server: 0, database: 0 };
+  const mb = () => Math.round(process.memoryUsage.rss() / 1048576);
+  const rssMb = { start: 0, peak: 0, end: 0 };
+  const sampler = setInterval(() => {
+    if (measuring) rssMb.peak = Math.max(rssMb.peak, mb());
+  }, 250);
   const measure = () => {
+    rssMb.start = mb();
     measuring = true;
     clients.send({ type: "measure" } satisfies ParentMessage);
     stages?.start();
@@ -150,6 +158,9 @@ export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<Ph
   const cpuServer = ownCpuSeconds() - cpu0.server;
   const cpuDb = pids.reduce((s, p) => s + procCpuSeconds(p), 0) - cpu0.database;
   const loop = lag.stop();
+  clearInterval(sampler);
+  rssMb.end = mb();
+  rssMb.peak = Math.max(rssMb.peak, rssMb.end);
   offSent();
   const clientResult = await clients.stop({ type: "stop", emits: Object.fromEntries(emits) });
   const per = (s: number) => Math.round((s / clientResult.seconds) * 100);
@@ -162,6 +173,7 @@ export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<Ph
     toEmit: toEmit.summary(),
     stages: stages?.stop() ?? {},
     loop,
+    rssMb,
     cpuPer1000: {
       server: per1000(cpuServer),
       clients: per1000(clientResult.cpuSeconds),

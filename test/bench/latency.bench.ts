@@ -147,6 +147,10 @@ const rows = (r: PhaseResult, stored: number | null): [string, string][] => [
   ["print -> client p50 / p99 / max", fmtSummary(r.clients.prints)],
   ["event-loop delay p50 / p99 / max", `${r.loop.p50} / ${r.loop.p99} / ${r.loop.max} ms`],
   [
+    "server process memory (RSS)",
+    `${r.rssMb.start} MB at start, ${r.rssMb.peak} MB peak, ${r.rssMb.end} MB at end`,
+  ],
+  [
     "CPU (% of one core)",
     `server+generator ${r.cpu.server}%, client processes ${r.cpu.clients}%${r.cpu.database === null ? "" : `, postgres backends ${r.cpu.database}%`}`,
   ],
