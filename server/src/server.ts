@@ -60,10 +60,6 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   bus.on("printsStored", (p) =>
     metrics.set("smt_prints_stored_total", (metrics.get("smt_prints_stored_total") ?? 0) + p.length),
   );
-  const liveMetrics = setInterval(() => {
-    for (const [k, v] of liveQueueMetrics(pipeline.liveStats)) metrics.set(k, v);
-  }, 2_000);
-  liveMetrics.unref();
 
   const app = createApp(deps);
   const http = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
@@ -85,6 +81,11 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     sequencer: redis ? redisSequencer(redis, env.REDIS_PREFIX) : undefined,
   });
   const stoppers = (o.plugins ?? []).map((plugin) => plugin(deps, realtime)).filter((s) => s !== undefined);
+  const liveMetrics = setInterval(() => {
+    for (const [k, v] of liveQueueMetrics(pipeline.liveStats)) metrics.set(k, v);
+    metrics.set("smt_socket_slow_consumers_closed_total", realtime.slowConsumersClosed());
+  }, 2_000);
+  liveMetrics.unref();
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);

@@ -9,6 +9,7 @@ import type { PrintWire, SubscribeRequest } from "./events";
 import { PrintBatcher } from "./print-batcher";
 import { boundedRecoveryAdapter } from "./recovery-buffer";
 import { localSequencer, type Sequencer } from "./sequencer";
+import { guardSlowConsumers } from "./slow-consumers";
 import { FilterRooms } from "./subscribe-filter";
 import { MAX_MESSAGE_BYTES } from "./subscribe-limits";
 import { changeRooms, reply } from "./subscriptions";
@@ -32,6 +33,8 @@ export interface RealtimeOptions {
   sequencer?: Sequencer | undefined;
   /** Prints (or other items) kept for connection state recovery without Redis (recovery-buffer.ts). */
   recoveryItems?: number | undefined;
+  /** Backlog at which a connection is closed (slow-consumers.ts); defaults there. */
+  slowConsumers?: Parameters<typeof guardSlowConsumers>[2];
 }
 
 /**
@@ -76,6 +79,7 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
   });
   const broadcaster = new Broadcaster(io, filterRooms, o.sequencer ?? localSequencer(), log);
   const offBus = wireBus(o.bus, broadcaster, o.batchMs);
+  const slow = guardSlowConsumers(io, log, o.slowConsumers);
   return {
     io,
     /** Every batch as it goes out (benchmarks, metrics). */
@@ -86,8 +90,11 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
      * balancer, to another node) and resuming their session: the adapter persists each session on the way
      * out. Call after the pipeline and the detectors have been flushed, so their last events go out first.
      */
+    /** Connections closed for holding too large a backlog (`/metrics`). */
+    slowConsumersClosed: () => slow.closedCount(),
     async close() {
       offBus();
+      slow.stop();
       await broadcaster.settled();
       io.local.emit("shutdown", { reconnect: true });
       await new Promise<void>((resolve) => {
