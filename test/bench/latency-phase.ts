@@ -6,6 +6,8 @@
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { RawPrint } from "../../server/src/darkpool/print";
 import { MarketModel } from "../../server/src/feeds/market-model";
 import {
@@ -60,6 +62,8 @@ export interface PhaseResult {
   loop: LoopLag;
   /** This process's resident memory (MB) when measuring started, its peak (sampled every 250 ms), at the end. */
   rssMb: { start: number; peak: number; end: number };
+  /** Its JavaScript heap in use (MB): the largest sample, and at the end after a full collection. */
+  heapMb: { peak: number; endAfterGc: number };
   /** CPU of each process over the measured window: % of one core, and ms per 1,000 prints sent in it. */
   cpu: { server: number; clients: number; database: number | null };
   cpuPer1000: { server: number; clients: number; database: number | null };
@@ -141,8 +145,12 @@ export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<Ph
   let cpu0 = { server: 0, database: 0 };
   const mb = () => Math.round(process.memoryUsage.rss() / 1048576);
   const rssMb = { start: 0, peak: 0, end: 0 };
+  const heapMb: PhaseResult["heapMb"] = { peak: 0, endAfterGc: 0 };
+  const heap = () => Math.round(process.memoryUsage().heapUsed / 1048576);
   const sampler = setInterval(() => {
-    if (measuring) rssMb.peak = Math.max(rssMb.peak, mb());
+    if (!measuring) return;
+    rssMb.peak = Math.max(rssMb.peak, mb());
+    heapMb.peak = Math.max(heapMb.peak, heap());
   }, 250);
   const measure = () => {
     rssMb.start = mb();
@@ -161,6 +169,10 @@ export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<Ph
   clearInterval(sampler);
   rssMb.end = mb();
   rssMb.peak = Math.max(rssMb.peak, rssMb.end);
+  // What is still held once garbage is gone (V8's gc() made reachable at run time).
+  setFlagsFromString("--expose-gc");
+  (runInNewContext("gc") as () => void)();
+  heapMb.endAfterGc = heap();
   offSent();
   const clientResult = await clients.stop({ type: "stop", emits: Object.fromEntries(emits) });
   const per = (s: number) => Math.round((s / clientResult.seconds) * 100);
@@ -174,6 +186,7 @@ export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<Ph
     stages: stages?.stop() ?? {},
     loop,
     rssMb,
+    heapMb,
     cpuPer1000: {
       server: per1000(cpuServer),
       clients: per1000(clientResult.cpuSeconds),

@@ -153,6 +153,7 @@ const rows = (r: PhaseResult, stored: number | null): [string, string][] => [
     "server process memory (RSS)",
     `${r.rssMb.start} MB at start, ${r.rssMb.peak} MB peak, ${r.rssMb.end} MB at end`,
   ],
+  ["server JS heap in use", `${r.heapMb.peak} MB peak, ${r.heapMb.endAfterGc} MB at the end after a full GC`],
   [
     "CPU (% of one core)",
     `server+generator ${r.cpu.server}%, client processes ${r.cpu.clients}%${r.cpu.database === null ? "" : `, postgres backends ${r.cpu.database}%`}`,
