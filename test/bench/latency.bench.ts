@@ -16,7 +16,7 @@
 import { sql } from "drizzle-orm";
 import { loadEnv } from "../../server/src/env";
 import { servicePlugins } from "../../server/src/plugins";
-import { startServer } from "../../server/src/server";
+import { type RunningServer, startServer } from "../../server/src/server";
 import { startBareServer } from "./bare-socket-server";
 import type { PhaseOptions, PhaseResult, PhaseTarget } from "./latency-phase";
 import { runPhase } from "./latency-phase";
@@ -44,6 +44,51 @@ const env = (url: string) =>
   });
 const BATCH_MS = env("postgres://x@localhost/x").LIVE_BATCH_MS;
 
+/**
+ * The real server's stages per print (store queue, database write, accept -> committed) and for the
+ * blocks (accept -> detectors, accept -> alert stored and emitted), from the pipeline and the bus.
+ */
+function serverStages(server: RunningServer) {
+  const { pipeline, bus } = server.deps;
+  const queue = new Histogram();
+  const write = new Histogram();
+  const committed = new Histogram();
+  const detected = new Histogram();
+  const alerted = new Histogram();
+  const offs: (() => void)[] = [];
+  return {
+    start() {
+      offs.push(
+        pipeline.onLiveBatch((t) => {
+          for (const p of t.prints) {
+            queue.add(t.startedMs - p.ts.getTime());
+            write.add(t.storedMs - t.startedMs);
+            committed.add(t.storedMs - p.ts.getTime());
+          }
+        }),
+        // Listening last on the bus: after the socket layer and the detectors have handled the prints.
+        bus.on("prints", (prints) => {
+          for (const p of prints) if (p.valueUsd >= 10_000_000) detected.add(Date.now() - p.ts.getTime());
+        }),
+        bus.on("alert", (a) => {
+          const ts = (a.inputs as { print?: { timestamp?: string } }).print?.timestamp ?? a.timestamp;
+          if (a.type === "large_block") alerted.add(Date.now() - Date.parse(ts));
+        }),
+      );
+    },
+    stop() {
+      for (const off of offs) off();
+      return {
+        "store queue wait (accept -> insert)": queue.summary(),
+        "database write (insert -> commit)": write.summary(),
+        "accept -> committed": committed.summary(),
+        "block: accept -> socket layer and detectors done": detected.summary(),
+        "block: accept -> alert stored and emitted": alerted.summary(),
+      };
+    },
+  };
+}
+
 /** The real server over a fresh database, as a phase target, with its stored count. */
 async function realServer() {
   const bench = await benchDatabase("latency");
@@ -59,45 +104,7 @@ async function realServer() {
         const timestamps = (b.items as { timestamp: string }[]).map((p) => p.timestamp);
         listener({ symbol: b.symbol, seq: b.seq, timestamps, atMs: b.atMs });
       }),
-    stages() {
-      const queue = new Histogram();
-      const write = new Histogram();
-      const committed = new Histogram();
-      const detected = new Histogram();
-      const alerted = new Histogram();
-      const offs: (() => void)[] = [];
-      return {
-        start() {
-          offs.push(
-            pipeline.onLiveBatch((t) => {
-              for (const p of t.prints) {
-                queue.add(t.startedMs - p.ts.getTime());
-                write.add(t.storedMs - t.startedMs);
-                committed.add(t.storedMs - p.ts.getTime());
-              }
-            }),
-            // The blocks: when the detectors see them (bus `prints`) and when their alert is stored.
-            server.deps.bus.on("prints", (prints) => {
-              for (const p of prints) if (p.valueUsd >= 10_000_000) detected.add(Date.now() - p.ts.getTime());
-            }),
-            server.deps.bus.on("alert", (a) => {
-              const ts = (a.inputs as { print?: { timestamp?: string } }).print?.timestamp ?? a.timestamp;
-              if (a.type === "large_block") alerted.add(Date.now() - Date.parse(ts));
-            }),
-          );
-        },
-        stop() {
-          for (const off of offs) off();
-          return {
-            "store queue wait (accept -> insert)": queue.summary(),
-            "database write (insert -> commit)": write.summary(),
-            "accept -> committed": committed.summary(),
-            "block: accept -> detectors": detected.summary(),
-            "block: accept -> alert stored and emitted": alerted.summary(),
-          };
-        },
-      };
-    },
+    stages: () => serverStages(server),
     async dbPids() {
       const rows = await server.deps.db.query<{ pid: number }>(
         sqlText(`select pid from pg_stat_activity where datname = '${bench.name}'`),
