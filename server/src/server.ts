@@ -10,7 +10,7 @@ import { createApp } from "./app";
 import { type ServerInfo, serverInfoPath } from "./cli/server-info";
 import type { AppDeps } from "./core/deps";
 import type { ServicePlugin } from "./core/plugin";
-import { PrintPipeline } from "./darkpool/pipeline";
+import { liveQueueMetrics, PrintPipeline } from "./darkpool/pipeline";
 import type { Env } from "./env";
 import { generateDemo } from "./feeds/demo";
 import type { Feed } from "./feeds/feed";
@@ -57,7 +57,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     lastLitWindowMs: env.LAST_LIT_WINDOW_MS,
   });
   const deps: AppDeps = { env, db, bus, pipeline, log, metrics };
-  bus.on("prints", (p) =>
+  bus.on("printsStored", (p) =>
     metrics.set("smt_prints_stored_total", (metrics.get("smt_prints_stored_total") ?? 0) + p.length),
   );
 
@@ -81,6 +81,11 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     sequencer: redis ? redisSequencer(redis, env.REDIS_PREFIX) : undefined,
   });
   const stoppers = (o.plugins ?? []).map((plugin) => plugin(deps, realtime)).filter((s) => s !== undefined);
+  const liveMetrics = setInterval(() => {
+    for (const [k, v] of liveQueueMetrics(pipeline.liveStats)) metrics.set(k, v);
+    metrics.set("smt_socket_slow_consumers_closed_total", realtime.slowConsumersClosed());
+  }, 2_000);
+  liveMetrics.unref();
 
   await new Promise<void>((resolve, reject) => {
     http.once("error", reject);
@@ -132,6 +137,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
         });
       }
       await pipeline.close();
+      clearInterval(liveMetrics);
       for (const stop of stoppers) await stop();
       await realtime.close();
       http.closeAllConnections();

@@ -1,13 +1,17 @@
 /**
  * `pnpm bench [name...]`: runs the benchmarks in this folder (`<name>.bench.ts`) one after another, each in
- * its own process so they do not disturb each other, and prints their figures.
+ * its own process so they do not disturb each other, and prints their figures. Arguments starting with
+ * `--` are passed to each of them (`pnpm bench latency --burst`).
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const here = import.meta.dirname;
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+const wanted = args.filter((a) => !a.startsWith("--"));
+/** Options (`--burst`) go to every benchmark chosen. */
+const flags = args.filter((a) => a.startsWith("--"));
 const all = readdirSync(here)
   .filter((f) => f.endsWith(".bench.ts"))
   .map((f) => f.replace(/\.bench\.ts$/, ""))
@@ -21,7 +25,7 @@ for (const name of chosen) {
     continue;
   }
   process.stdout.write(`\n### ${name}\n`);
-  const r = spawnSync("npx", ["tsx", join(here, `${name}.bench.ts`)], { stdio: "inherit" });
+  const r = spawnSync("npx", ["tsx", join(here, `${name}.bench.ts`), ...flags], { stdio: "inherit" });
   if (r.status !== 0) failed++;
 }
 process.exit(failed > 0 ? 1 : 0);

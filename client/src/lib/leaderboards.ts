@@ -19,6 +19,7 @@ export type Kind =
   | "count"
   | "filers"
   | "contracts"
+  | "score"
   | "text";
 
 export interface Column {
@@ -145,6 +146,26 @@ export const METRIC_TABS = {
       col("value_usd", "Value held", "usd"),
     ],
   },
+  // Scored per symbol by the analytics over the day's most active symbols (docs/methodology.md
+  // "Composite metrics"); the row carries the band, the confidence and each component's signal.
+  smart_money_index: {
+    label: "Smart Money Index",
+    kind: "score",
+    columns: [
+      col("label", "Band", "text"),
+      col("confidence", "Confidence (/ 100)", "score"),
+      col("activity", "Activity", "shares"),
+    ],
+  },
+  accumulation: {
+    label: "Accumulation",
+    kind: "score",
+    columns: [
+      col("net_flow", "Net flow", "text"),
+      col("confidence", "Confidence (/ 100)", "score"),
+      col("activity", "Activity", "shares"),
+    ],
+  },
 } satisfies Record<Metric, MetricTab>;
 
 export const METRICS = Object.keys(METRIC_TABS) as Metric[];
@@ -173,6 +194,8 @@ export function fmtKind(v: unknown, kind: Kind): string {
       return `${fmtNumber(v, 2)}×`;
     case "count":
       return fmtCount(v);
+    case "score":
+      return fmtNumber(v, 1);
     case "filers":
       return `${fmtCount(v)} ${v === 1 ? "filer" : "filers"}`;
     case "contracts":
@@ -192,5 +215,6 @@ export const unitName = (kind: Kind): string =>
     count: "count",
     filers: "13F filers",
     contracts: "option contracts",
+    score: "score (SMI 0..100, accumulation -100..100)",
     text: "",
   })[kind] ?? humanize(kind);

@@ -26,6 +26,12 @@ export const MAX_TAPE = 5000;
 /** Prints fetched from REST on a switch (the API's page limit). */
 const BACKFILL_LIMIT = 1000;
 const MAX_ALERTS = 50;
+/**
+ * Live prints are pushed before their insert commits (docs/socket-protocol.md, "Delivery before
+ * storage"): a backfill for a gap or a new session runs at once and again this much later, from the same
+ * point, to pick up prints that were still on their way to the database the first time.
+ */
+export const REFILL_AFTER_MS = 2000;
 /** Minimum time between two table updates: fast enough to read as live, slow enough to stay cheap. */
 export const TABLE_UPDATE_MS = 200;
 /** The `source` of every row the demo loader and the simulator write. */
@@ -109,7 +115,7 @@ class LiveState {
     this.#off = [
       // A new session (the server could not recover the old one) may have missed prints: backfill.
       hub.on("session", () => {
-        if (this.#symbol && this.asOf === null) void this.#backfill(this.#symbol);
+        if (this.#symbol && this.asOf === null) this.#refill(this.#symbol);
       }),
       hub.on("prints", (batch) => this.#onPrints(batch)),
       hub.on("alert", (alert) => {
@@ -190,7 +196,7 @@ class LiveState {
     // 0 means the server could not number it. A batch from another node may arrive a little late (lower).
     if (batch.seq === 0 || (this.#lastSeq !== null && batch.seq > this.#lastSeq + 1)) {
       this.gaps += 1;
-      void this.#backfill(batch.symbol);
+      this.#refill(batch.symbol);
     }
     if (batch.seq > (this.#lastSeq ?? 0)) this.#lastSeq = batch.seq;
     this.#countThisSecond += batch.prints.length;
@@ -241,9 +247,18 @@ class LiveState {
     this.lastPrintAtMs = Date.now();
   }
 
+  /** A backfill from the newest print held now, at once and again REFILL_AFTER_MS later. */
+  #refill(symbol: string) {
+    const since = this.tape.at(-1)?.timestamp;
+    void this.#backfill(symbol, since);
+    setTimeout(() => {
+      if (symbol === this.#symbol && this.asOf === null) void this.#backfill(symbol, since);
+    }, REFILL_AFTER_MS);
+  }
+
   /** Fills the tape and table from REST (lit and off-exchange): after a gap, a new session, or a switch. */
-  async #backfill(symbol: string) {
-    const newest = this.tape.at(-1)?.timestamp;
+  async #backfill(symbol: string, since = this.tape.at(-1)?.timestamp) {
+    const newest = since;
     const asOf = this.asOf;
     try {
       const page = await fetchPrints(symbol, {

@@ -6,19 +6,39 @@ import type { Parsed } from "../lib/records";
 import { touchSymbols } from "../lib/symbols";
 import type { LiveBus } from "../realtime/bus";
 import { PrintEnricher } from "./enrich";
+import { type LiveBatchTiming, LiveStore, type LiveStoreStats } from "./live-store";
 import { deriveBarsFromPrints } from "./market.store";
 import type { EnrichedPrint, Quote, RawPrint } from "./print";
 import { insertPrints } from "./prints.store";
+import { RecentKeys } from "./recent-keys";
+
+export type { LiveBatchTiming, LiveStoreStats };
 
 export interface PipelineOptions {
   db: Db;
   bus: LiveBus;
   log: Logger;
   lastLitWindowMs: number;
-  /** Live prints wait at most this long before being stored and announced. */
+  /** A live print waits at most this long for others to share its insert (default 50). */
   liveFlushMs?: number;
+  /** Largest live insert (default 5,000 prints). */
   liveMaxBatch?: number;
+  /** Live prints waiting for the database at which `accept` asks the feed to pause (default 50,000). */
+  liveHighWater?: number;
+  /** Live prints waiting for the database beyond which `accept` refuses them (default 2x high water). */
+  liveCapacity?: number;
+  /** How long `close()` waits for the live queue to reach the database (default 30 s). */
+  closeTimeoutMs?: number;
 }
+
+/** The live store queue as Prometheus samples (`/metrics`). */
+export const liveQueueMetrics = (s: Readonly<LiveStoreStats>): [string, number][] => [
+  ["smt_live_queue_depth", s.depth],
+  ["smt_live_queue_max_depth", s.maxDepth],
+  ["smt_live_prints_refused_total", s.refused],
+  ["smt_live_prints_rejected_total", s.rejected],
+  ["smt_live_insert_retries_total", s.retries],
+];
 
 export interface FileIngestOptions {
   source: string;
@@ -46,23 +66,43 @@ class FileCoverage {
 
 /**
  * The one path every print takes, from a file, an upload or a live feed: validate (the parser did),
- * enrich (venue, NBBO side, premium/discount), store by natural key, then announce only what was new on
- * the live bus, where detectors and the socket layer pick it up. A replay is a feed that reads a file.
+ * enrich (venue, NBBO side, premium/discount), store by natural key, and announce what is new on the live
+ * bus, where detectors and the socket layer pick it up. A replay is a feed that reads a file.
+ *
+ * Files and uploads announce after the commit, only what was new to the database. Live prints are
+ * announced first (within the event-loop turn they arrive in, duplicates of the last 100,000-200,000 live
+ * prints dropped) and stored through a bounded queue right behind (live-store.ts): the database is not on
+ * the path to a socket or an alert. docs/architecture.md, "Live path", has the trade-off and its failure
+ * behaviour.
  */
 export class PrintPipeline {
   private readonly live: PrintEnricher;
-  private pending: EnrichedPrint[] = [];
-  private timer: NodeJS.Timeout | null = null;
-  private inflight: Promise<void> | null = null;
+  private readonly store: LiveStore;
+  private readonly recent = new RecentKeys(100_000);
+  private announcing: EnrichedPrint[] = [];
+  private announceScheduled = false;
   /** Symbols this pipeline already recorded in the registry (live path). */
   private readonly knownSymbols = new Set<string>();
-  private readonly flushMs: number;
-  private readonly maxBatch: number;
+  private readonly batchListeners = new Set<(t: LiveBatchTiming) => void>();
+  private closed = false;
+  private readonly highWater: number;
 
   constructor(private readonly opts: PipelineOptions) {
     this.live = new PrintEnricher({ lastLitWindowMs: opts.lastLitWindowMs });
-    this.flushMs = opts.liveFlushMs ?? 10;
-    this.maxBatch = opts.liveMaxBatch ?? 2000;
+    const highWater = opts.liveHighWater ?? 50_000;
+    this.highWater = highWater;
+    this.store = new LiveStore({
+      insert: (batch) => this.insertLive(batch),
+      onStored: (t) => {
+        this.opts.bus.emit("printsStored", t.fresh);
+        for (const l of this.batchListeners) l(t);
+      },
+      log: opts.log,
+      flushMs: opts.liveFlushMs ?? 50,
+      maxBatch: opts.liveMaxBatch ?? 5_000,
+      highWater,
+      capacity: opts.liveCapacity ?? 2 * highWater,
+    });
   }
 
   /**
@@ -96,7 +136,10 @@ export class PrintPipeline {
         });
         return insertPrints(db, unique);
       },
-      onStored: (stored) => this.opts.bus.emit("prints", stored),
+      onStored: (stored) => {
+        this.opts.bus.emit("prints", stored);
+        this.opts.bus.emit("printsStored", stored);
+      },
       symbolOf: (p) => p.symbol,
       transactional: o.transactional,
       strict: o.strict,
@@ -111,58 +154,99 @@ export class PrintPipeline {
     return summary;
   }
 
-  /** A live print: enriched now, stored and announced within `liveFlushMs`. */
-  accept(print: RawPrint): EnrichedPrint {
+  /**
+   * A live print: enriched now, announced within this event-loop turn, stored right behind. Answers
+   * `false` when the feed should pause until `drained()`: the store queue is at its high-water mark
+   * (the print was taken), or at capacity (the print was refused and counted in `liveStats.refused`), or
+   * the pipeline is closed (the print was refused).
+   */
+  accept(print: RawPrint): boolean {
+    if (this.closed) return false;
     const enriched = this.live.enrich(print);
-    this.pending.push(enriched);
-    if (this.inflight !== null) return enriched; // coalesced into the batch stored after the one in flight
-    if (this.pending.length >= this.maxBatch) void this.flush();
-    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.flushMs);
-    return enriched;
+    if (this.recent.has(enriched.tradeKey)) return true; // a duplicate of a recent live print
+    const taken = this.store.offer(enriched);
+    if (taken === "refused") {
+      if (this.store.stats.refused === 1 || this.store.stats.refused % 10_000 === 0)
+        this.opts.log.error("live queue full: prints refused", { refused: this.store.stats.refused });
+      return false;
+    }
+    this.recent.add(enriched.tradeKey);
+    this.announcing.push(enriched);
+    if (!this.announceScheduled) {
+      this.announceScheduled = true;
+      setImmediate(() => this.announce());
+    }
+    return taken === "ok";
   }
 
   acceptQuote(quote: Quote): void {
     this.live.onQuote(quote);
   }
 
-  /**
-   * Stores and announces what is pending; resolves when everything accepted so far is stored. One insert is
-   * in flight at a time and what arrives meanwhile is coalesced into the next one, so a slow insert makes
-   * bigger batches instead of a growing queue of small ones.
-   */
+  /** False while the store queue is at its high-water mark (or the pipeline is closed). */
+  get accepting(): boolean {
+    return !this.closed && this.store.stats.depth < this.highWater;
+  }
+
+  /** Resolves when a feed told to pause by `accept` may send again. */
+  drained(): Promise<void> {
+    return this.store.drained();
+  }
+
+  /** The live store queue: depth, the largest depth, prints stored, refused, rejected, retries. */
+  get liveStats(): Readonly<LiveStoreStats> {
+    return this.store.stats;
+  }
+
+  /** Timings of each committed live batch (benchmarks). */
+  onLiveBatch(listener: (t: LiveBatchTiming) => void): () => void {
+    this.batchListeners.add(listener);
+    return () => this.batchListeners.delete(listener);
+  }
+
+  /** Announces what is pending; resolves when everything accepted so far is stored. */
   flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    if (this.inflight !== null) return this.inflight.then(() => this.flush());
-    const batch = this.pending;
-    if (batch.length === 0) return Promise.resolve();
-    this.pending = [];
-    this.inflight = this.storeLive(batch).finally(() => {
-      this.inflight = null;
-      if (this.pending.length > 0 && !this.timer) void this.flush();
-    });
-    return this.inflight;
+    this.announce();
+    return this.store.flush();
   }
 
-  private async storeLive(batch: EnrichedPrint[]): Promise<void> {
-    try {
-      const stored = await insertPrints(this.opts.db, batch);
-      if (stored.length === 0) return;
-      // Announce first: the symbols registry is bookkeeping and must not delay the live push.
-      this.opts.bus.emit("prints", stored);
-      const fresh = stored.map((p) => p.symbol).filter((sym) => !this.knownSymbols.has(sym));
-      if (fresh.length > 0) {
-        await touchSymbols(this.opts.db, fresh, "prints");
-        for (const sym of fresh) this.knownSymbols.add(sym);
-      }
-    } catch (error) {
-      this.opts.log.error("live batch not stored", { prints: batch.length, error });
-    }
-  }
-
+  /**
+   * Stops taking live prints, announces the last ones and waits up to `closeTimeoutMs` for the queue to
+   * reach the database; what is still unstored after that is given up (logged with its count).
+   */
   async close(): Promise<void> {
-    await this.flush();
+    this.closed = true;
+    const flushed = this.flush();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), this.opts.closeTimeoutMs ?? 30_000);
+    });
+    const outcome = await Promise.race([flushed, late]);
+    clearTimeout(timer);
+    if (outcome === "late") {
+      this.opts.log.error("shutdown: live prints not stored before the timeout", {
+        prints: this.store.stats.depth,
+      });
+    }
+    this.store.stop();
+  }
+
+  private announce(): void {
+    this.announceScheduled = false;
+    if (this.announcing.length === 0) return;
+    const batch = this.announcing;
+    this.announcing = [];
+    this.opts.bus.emit("prints", batch);
+  }
+
+  /** One live insert, and the registry entry of symbols this process has not recorded yet. */
+  private async insertLive(batch: EnrichedPrint[]): Promise<EnrichedPrint[]> {
+    const fresh = await insertPrints(this.opts.db, batch);
+    const unknown = fresh.map((p) => p.symbol).filter((sym) => !this.knownSymbols.has(sym));
+    if (unknown.length > 0) {
+      await touchSymbols(this.opts.db, unknown, "prints");
+      for (const sym of unknown) this.knownSymbols.add(sym);
+    }
+    return fresh;
   }
 }

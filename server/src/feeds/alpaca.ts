@@ -90,6 +90,16 @@ export class AlpacaFeed implements Feed {
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
+  /**
+   * The pipeline's queue is full: stop reading the socket until it drains. The vendor's frames wait in the
+   * TCP buffers (and the vendor's, which may drop a slow consumer: the feed then reconnects).
+   */
+  private pauseUntilDrained(ws: WebSocket, sink: FeedSink) {
+    if (ws.isPaused || !sink.drained) return;
+    ws.pause();
+    void sink.drained().then(() => ws.resume());
+  }
+
   private onFrame(ws: WebSocket, json: string) {
     const sink = this.sink;
     if (!sink) return;
@@ -102,6 +112,7 @@ export class AlpacaFeed implements Feed {
       switch (ev.kind) {
         case "trade":
           sink.print(ev.print);
+          if (sink.accepting?.() === false) this.pauseUntilDrained(ws, sink);
           break;
         case "quote":
           sink.quote(ev.quote);

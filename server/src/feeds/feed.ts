@@ -4,6 +4,13 @@ import type { LocatedError } from "../lib/records";
 /** Where a live feed delivers: the print pipeline (see `feedSinkFor`). */
 export interface FeedSink {
   print(print: RawPrint): void;
+  /**
+   * False while the pipeline's store queue is full (docs/architecture.md, "Live path"): a feed that can
+   * pause checks it after a print and waits for `drained()`. One that cannot keeps sending, and prints
+   * beyond the queue's capacity are refused.
+   */
+  accepting?(): boolean;
+  drained?(): Promise<void>;
   quote(quote: Quote): void;
   error(error: LocatedError): void;
 }

@@ -52,7 +52,9 @@ export class ReplayFeed implements Feed {
         const wait = due - Date.now();
         if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       }
+      // A replay at full speed outruns the database: wait while the pipeline's queue is full.
       sink.print(item.record);
+      if (sink.accepting?.() === false) await sink.drained?.();
     }
     this.o.onEnd?.();
   }

@@ -14,6 +14,8 @@ export function feedSinkFor(pipeline: PrintPipeline, log: Logger): FeedSink {
     print: (p) => {
       pipeline.accept(p);
     },
+    accepting: () => pipeline.accepting,
+    drained: () => pipeline.drained(),
     quote: (q) => pipeline.acceptQuote(q),
     error: (e) => log.warn("feed record rejected", { ...e }),
   };

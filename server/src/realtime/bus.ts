@@ -7,8 +7,14 @@ import type { EnrichedPrint } from "../darkpool/print";
  * apart). Detectors and the socket layer both listen here.
  */
 export interface BusEvents {
-  /** Newly stored equity prints (never duplicates), in arrival order. */
+  /**
+   * New equity prints, in arrival order: from files and uploads once stored (only those new to the
+   * database); from live feeds as they arrive, before their insert commits (duplicates of recent live
+   * prints dropped; see `printsStored`).
+   */
   prints: [prints: EnrichedPrint[]];
+  /** Equity prints whose insert committed and that were new to the database (files, uploads, live). */
+  printsStored: [prints: readonly EnrichedPrint[]];
   /** Newly stored option prints (never duplicates, never empty), in arrival order. */
   optionPrints: [prints: OptionPrint[]];
   /** Anything a feature wants pushed on a channel (`blocks`, `options`). */

@@ -46,7 +46,11 @@ export type SubscribeAck =
 
 export interface PrintsBatch {
   symbol: string;
-  /** Per channel and symbol, +1 per batch: a jump means a missed batch (backfill over REST). */
+  /**
+   * Per channel and symbol, +1 per batch: a jump means a missed batch. Backfill over REST at once and
+   * again a couple of seconds later: live prints are sent before their insert commits
+   * (docs/socket-protocol.md, "Delivery before storage").
+   */
   seq: number;
   prints: PrintWire[];
 }

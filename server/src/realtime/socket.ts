@@ -1,41 +1,21 @@
 import type { Server as HttpServer } from "node:http";
-import { Server, type ServerOptions, type Socket } from "socket.io";
+import { Server, type ServerOptions } from "socket.io";
 import { toPrintWire } from "../darkpool/print-wire";
 import { isValidApiKey } from "../lib/auth";
 import type { Logger } from "../lib/log";
-import { canonicalSymbol } from "../lib/symbols";
+import { Broadcaster, type RealtimeServer, roomOf, type SentBatch } from "./broadcast";
 import type { LiveBus } from "./bus";
-import type {
-  Channel,
-  ClientToServerEvents,
-  PrintWire,
-  ServerToClientEvents,
-  SocketData,
-  SubscribeAck,
-  SubscribeRequest,
-} from "./events";
-import {
-  alertPasses,
-  baseRoom,
-  FilterRooms,
-  filteredRoom,
-  filterKey,
-  parseFilter,
-  printPasses,
-} from "./subscribe-filter";
-import {
-  MAX_MESSAGE_BYTES,
-  MAX_SYMBOLS_PER_REQUEST,
-  parseChannels,
-  roomBudgetError,
-} from "./subscribe-limits";
+import type { PrintWire, SubscribeRequest } from "./events";
+import { PrintBatcher } from "./print-batcher";
+import { boundedRecoveryAdapter } from "./recovery-buffer";
+import { localSequencer, type Sequencer } from "./sequencer";
+import { guardSlowConsumers } from "./slow-consumers";
+import { FilterRooms } from "./subscribe-filter";
+import { MAX_MESSAGE_BYTES } from "./subscribe-limits";
+import { changeRooms, reply } from "./subscriptions";
 
-export type RealtimeServer = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData
->;
+export { type IncrClient, localSequencer, redisSequencer, type Sequencer } from "./sequencer";
+export { type RealtimeServer, roomOf, type SentBatch };
 
 export interface RealtimeOptions {
   bus: LiveBus;
@@ -43,24 +23,25 @@ export interface RealtimeOptions {
   /** Accepted API keys; empty = anonymous read-only access (the local default). */
   apiKeys: string[];
   /**
-   * Prints go out at most once per this many ms (per node): after a quiet spell a stored batch is sent at
-   * once, under load what arrives within the window is gathered per symbol and sent when it ends.
+   * Each symbol's prints go out at most once per this many ms (per node): after a quiet spell a print is
+   * sent at once, under load what arrives within the window is gathered and sent when it ends.
    */
   batchMs: number;
   /** Lets a deployment plug in the Redis streams adapter for several nodes. */
   adapter?: Partial<ServerOptions>["adapter"] | undefined;
   /** Numbers batches; default per process, `redisSequencer` for cluster-wide numbers across nodes. */
   sequencer?: Sequencer | undefined;
+  /** Prints (or other items) kept for connection state recovery without Redis (recovery-buffer.ts). */
+  recoveryItems?: number | undefined;
+  /** Backlog at which a connection is closed (slow-consumers.ts); defaults there. */
+  slowConsumers?: Parameters<typeof guardSlowConsumers>[2];
 }
-
-/** `prints:AAPL`, `alerts:*`: one room per channel and symbol. */
-export const roomOf = (channel: Channel, symbol: string) => `${channel}:${symbol}`;
 
 /**
  * Socket.IO on the same HTTP server as Hono. Rooms per channel and symbol; prints gathered per symbol
- * and flushed at most once per `batchMs` (at once when the last flush is older), each batch numbered per
- * channel and symbol (cluster-wide with `redisSequencer`) so a client can detect a gap. Connection
- * state recovery restores rooms after a short disconnect, and the auth middleware runs again then.
+ * (print-batcher.ts), each batch numbered per channel and symbol (cluster-wide with `redisSequencer`) so a
+ * client can detect a gap (broadcast.ts). Connection state recovery restores rooms and missed events after
+ * a short disconnect (recovery-buffer.ts bounds what it keeps), and the auth middleware runs again then.
  */
 export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
   const io: RealtimeServer = new Server(http, {
@@ -68,153 +49,53 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
     cors: { origin: true },
     maxHttpBufferSize: MAX_MESSAGE_BYTES,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
-    ...(o.adapter ? { adapter: o.adapter } : {}),
+    adapter: o.adapter ?? boundedRecoveryAdapter(o.recoveryItems),
   });
   const log = o.log.child("socket");
   // Filtered subscriptions are rooms too (subscribe-filter.ts); this node's are tracked from the adapter.
   const filterRooms = new FilterRooms();
   io.of("/").adapter.on("create-room", (room: string) => filterRooms.add(room));
   io.of("/").adapter.on("delete-room", (room: string) => filterRooms.remove(room));
-
   io.use((socket, next) => {
     const auth = socket.handshake.auth as { apiKey?: unknown } | undefined;
     const key = typeof auth?.apiKey === "string" ? auth.apiKey : null;
     if (o.apiKeys.length > 0 && !isValidApiKey(key, o.apiKeys)) {
-      const err = new Error("UNAUTHORIZED: a valid apiKey is required in the handshake auth") as Error & {
-        data?: unknown;
-      };
-      err.data = { code: "UNAUTHORIZED" };
-      next(err);
+      const err = new Error("UNAUTHORIZED: a valid apiKey is required in the handshake auth");
+      next(Object.assign(err, { data: { code: "UNAUTHORIZED" } }));
       return;
     }
     socket.data.apiKey = key;
     next();
   });
-
   io.on("connection", (socket) => {
     log.debug("connected", { id: socket.id, recovered: socket.recovered });
-    const announce = (result: SubscribeAck) => {
+    const change = (req: SubscribeRequest | undefined, ack: unknown, action: "join" | "leave") => {
+      const result = changeRooms(socket, req, action);
       if (result.ok) io.to(socket.id).emit("subscribed", { rooms: result.rooms });
-      return result;
+      reply(ack, result);
     };
-    socket.on("subscribe", (req, ack) => reply(ack, announce(changeRooms(socket, req, "join"))));
-    socket.on("unsubscribe", (req, ack) => reply(ack, announce(changeRooms(socket, req, "leave"))));
+    socket.on("subscribe", (req, ack) => change(req, ack, "join"));
+    socket.on("unsubscribe", (req, ack) => change(req, ack, "leave"));
   });
-
-  const sequencer = o.sequencer ?? localSequencer();
-  // Batches are numbered and sent in the order they were flushed: with a shared (Redis) sequencer the
-  // numbers arrive asynchronously, so sends queue behind one another.
-  let sending: Promise<void> = Promise.resolve();
-  const send = (batches: OutgoingBatch[]) => {
-    if (batches.length === 0) return;
-    const keys = batches.map((b) => roomOf(b.channel, b.symbol));
-    const emitAll = (seqs: number[]) => {
-      batches.forEach((b, i) => {
-        const plain = [roomOf(b.channel, b.symbol), roomOf(b.channel, "*")];
-        const to = io.to(plain);
-        const seq = seqs[i] ?? 0;
-        if (b.channel === "prints") {
-          to.emit("prints", { symbol: b.symbol, seq, prints: b.items as PrintWire[] });
-          if (filterRooms.byBase.size > 0) emitFilteredPrints(plain, b.symbol, seq, b.items as PrintWire[]);
-        } else to.emit(b.channel, { symbol: b.symbol, seq, items: b.items });
-      });
-    };
-    const numbered = sequencer.next(keys);
-    if (Array.isArray(numbered)) {
-      emitAll(numbered); // local counters: no reason to wait a tick
-      return;
-    }
-    // Never hold prints back for the counter: unnumbered (seq 0) tells clients to backfill.
-    const seqs = numbered.catch((error: unknown) => {
-      log.warn("sequence numbers unavailable; sending batches unnumbered", { error });
-      return keys.map(() => 0);
-    });
-    sending = sending
-      .then(() => seqs)
-      .then(emitAll)
-      .catch((error: unknown) => log.error("batch not sent", { error }));
-  };
-
-  /**
-   * One emit per distinct `min_value` (not per connection), lowest first. Each threshold's prints are a
-   * subset of the lower one's, so a connection already served (a plain room, a lower threshold) is
-   * excluded from the later emits: it never gets a print twice.
-   */
-  const emitFilteredPrints = (plain: string[], symbol: string, seq: number, prints: PrintWire[]) => {
-    const byMin = new Map<number, string[]>();
-    for (const base of plain) {
-      for (const [room, f] of filterRooms.byBase.get(base) ?? []) {
-        const min = f.min_value ?? 0;
-        const rooms = byMin.get(min);
-        if (rooms) rooms.push(room);
-        else byMin.set(min, [room]);
-      }
-    }
-    if (byMin.size === 0) return;
-    const served = [...plain];
-    for (const [min, rooms] of [...byMin].sort((a, b) => a[0] - b[0])) {
-      const passing = prints.filter((p) => printPasses({ min_value: min }, p));
-      if (passing.length === 0) break; // higher thresholds pass nothing either
-      io.to(rooms).except(served).emit("prints", { symbol, seq, prints: passing });
-      served.push(...rooms);
-    }
-  };
-
-  // Prints: gather per symbol; flush at once if the last flush is batchMs old, else when it will be.
-  let pending = new Map<string, PrintWire[]>();
-  let timer: NodeJS.Timeout | null = null;
-  let lastFlush = 0;
-  const flushPrints = () => {
-    timer = null;
-    lastFlush = Date.now();
-    const batches = pending;
-    pending = new Map();
-    send([...batches].map(([symbol, items]) => ({ channel: "prints" as const, symbol, items })));
-  };
-  const offPrints = o.bus.on("prints", (prints) => {
-    for (const p of prints) {
-      let list = pending.get(p.symbol);
-      if (!list) {
-        list = [];
-        pending.set(p.symbol, list);
-      }
-      list.push(toPrintWire(p));
-    }
-    if (timer) return;
-    const wait = lastFlush + o.batchMs - Date.now();
-    if (wait <= 0) flushPrints();
-    else timer = setTimeout(flushPrints, wait);
-  });
-  const offChannel = o.bus.on("channel", ({ channel, symbol, items }) => {
-    send([{ channel, symbol, items }]);
-  });
-  const offAlert = o.bus.on("alert", (alert) => {
-    const rooms = [roomOf("alerts", alert.symbol), roomOf("alerts", "*")];
-    if (filterRooms.byBase.size > 0) {
-      // One emit to the plain rooms and every filter room the alert passes: each connection gets it once.
-      for (const base of [rooms[0] as string, rooms[1] as string]) {
-        for (const [room, f] of filterRooms.byBase.get(base) ?? [])
-          if (alertPasses(f, alert)) rooms.push(room);
-      }
-    }
-    io.to(rooms).emit("alert", alert);
-  });
-
+  const broadcaster = new Broadcaster(io, filterRooms, o.sequencer ?? localSequencer(), log);
+  const offBus = wireBus(o.bus, broadcaster, o.batchMs);
+  const slow = guardSlowConsumers(io, log, o.slowConsumers);
   return {
     io,
+    /** Every batch as it goes out (benchmarks, metrics). */
+    onSent: (listener: (b: SentBatch) => void) => broadcaster.onSent(listener),
     /**
      * Graceful end (SIGTERM): sends what is pending, says `shutdown` to this node's clients, then closes
      * their connections as a transport close, which socket.io clients answer by reconnecting (through the
      * balancer, to another node) and resuming their session: the adapter persists each session on the way
      * out. Call after the pipeline and the detectors have been flushed, so their last events go out first.
      */
+    /** Connections closed for holding too large a backlog (`/metrics`). */
+    slowConsumersClosed: () => slow.closedCount(),
     async close() {
-      offPrints();
-      offChannel();
-      offAlert();
-      if (timer) clearTimeout(timer);
-      if (pending.size > 0) flushPrints();
-      await sending;
+      offBus();
+      slow.stop();
+      await broadcaster.settled();
       io.local.emit("shutdown", { reconnect: true });
       await new Promise<void>((resolve) => {
         void io.close(() => resolve());
@@ -223,119 +104,23 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
   };
 }
 
-interface OutgoingBatch {
-  channel: "prints" | "blocks" | "options";
-  symbol: string;
-  items: unknown[];
-}
-
-/**
- * Numbers batches per room (`prints:AAPL`). `next` returns one number per key, each the previous one for
- * that key + 1; an array when known at once, a promise when a shared counter has to be asked.
- */
-export interface Sequencer {
-  next(keys: string[]): number[] | Promise<number[]>;
-}
-
-/** One process: counters in memory (they restart at 1 with the process). */
-export function localSequencer(): Sequencer {
-  const seqs = new Map<string, number>();
-  return {
-    next: (keys) =>
-      keys.map((k) => {
-        const s = (seqs.get(k) ?? 0) + 1;
-        seqs.set(k, s);
-        return s;
-      }),
+/** Bus events to rooms: prints through the per-symbol batcher, channel pushes and alerts as they come. */
+function wireBus(bus: LiveBus, broadcaster: Broadcaster, batchMs: number): () => void {
+  const prints = new PrintBatcher<PrintWire>(batchMs, (batches) =>
+    broadcaster.send(batches.map((b) => ({ channel: "prints" as const, ...b }))),
+  );
+  const offs = [
+    bus.on("prints", (batch) => {
+      const nowMs = Date.now();
+      for (const p of batch) prints.add(p.symbol, toPrintWire(p), nowMs);
+      prints.release(nowMs);
+    }),
+    bus.on("channel", ({ channel, symbol, items }) => broadcaster.send([{ channel, symbol, items }])),
+    bus.on("alert", (alert) => broadcaster.alert(alert)),
+  ];
+  return () => {
+    for (const off of offs) off();
+    prints.flushAll();
+    prints.stop();
   };
-}
-
-/** The part of a node-redis client the shared sequencer uses. */
-export interface IncrClient {
-  multi(): { incr(key: string): unknown; exec(): Promise<unknown[]> };
-}
-
-/**
- * Several nodes: one counter per room in Redis (`{prefix}seq:prints:AAPL`), INCR'd for every batch by
- * whichever node sends it, all keys of one flush in one MULTI round trip. Numbers are thus cluster-wide
- * and survive restarts; a client that moves between nodes sees one sequence. A round trip slower than
- * `timeoutMs` (Redis away) fails the call and the batches go out unnumbered (seq 0) rather than late.
- */
-export function redisSequencer(client: IncrClient, prefix: string, timeoutMs = 1000): Sequencer {
-  return {
-    next(keys) {
-      const tx = client.multi();
-      for (const k of keys) tx.incr(`${prefix}seq:${k}`);
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`redis INCR took over ${timeoutMs} ms`)), timeoutMs);
-      });
-      return Promise.race([tx.exec(), timeout])
-        .then((replies) => replies.map((r) => Number(r)))
-        .finally(() => clearTimeout(timer));
-    },
-  };
-}
-
-function reply(ack: unknown, result: SubscribeAck) {
-  if (typeof ack === "function") (ack as (r: SubscribeAck) => void)(result);
-}
-
-function changeRooms(
-  socket: Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>,
-  req: SubscribeRequest | undefined,
-  action: "join" | "leave",
-): SubscribeAck {
-  const fail = (message: string): SubscribeAck => ({ ok: false, error: { code: "INVALID_INPUT", message } });
-  if (!req || !Array.isArray(req.symbols) || !Array.isArray(req.channels)) {
-    return fail("expected {symbols: string[], channels: string[]}");
-  }
-  if (req.symbols.length === 0 || req.symbols.length > MAX_SYMBOLS_PER_REQUEST) {
-    return fail(`symbols must hold 1 to ${MAX_SYMBOLS_PER_REQUEST} entries`);
-  }
-  const symbols: string[] = [];
-  for (const raw of req.symbols) {
-    // Rooms are keyed by the canonical symbol the bus publishes under (`BRK/B` joins `BRK.B`).
-    const s = typeof raw === "string" ? raw.trim() : "";
-    const canonical = s === "*" ? null : canonicalSymbol(s);
-    if (canonical !== null && !canonical.ok)
-      return fail(`symbols: ${JSON.stringify(raw)} is not a ticker or "*"`);
-    symbols.push(canonical === null ? "*" : canonical.symbol);
-  }
-  const parsed = parseChannels(req.channels);
-  if ("error" in parsed) return fail(parsed.error);
-  const { channels } = parsed;
-  const filtered = parseFilter((req as { filter?: unknown }).filter, channels);
-  if ("error" in filtered) return fail(filtered.error);
-  const { filter } = filtered;
-  const unique = [...new Set(symbols)];
-  const keys = new Map(channels.map((c) => [c, filterKey(c, filter)]));
-  const bases = new Set(channels.flatMap((c) => unique.map((s) => roomOf(c, s))));
-  const rooms = channels.flatMap((c) => unique.map((s) => filteredRoom(roomOf(c, s), keys.get(c) ?? null)));
-  // One subscription per channel and symbol: joining replaces its other variants (plain or filtered),
-  // leaving drops them all.
-  const wanted = new Set(action === "join" ? rooms : []);
-  const replaced = [...subscribedRooms(socket)].filter((r) => bases.has(baseRoom(r)) && !wanted.has(r));
-  if (action === "join") {
-    const remaining = subscribedRooms(socket);
-    for (const r of replaced) remaining.delete(r);
-    const overBudget = roomBudgetError(remaining, rooms);
-    if (overBudget) return fail(overBudget);
-  }
-  for (const r of replaced) void socket.leave(r);
-  if (action === "join") void socket.join(rooms);
-  return {
-    ok: true,
-    symbols: unique,
-    channels,
-    ...(filter ? { filter } : {}),
-    rooms: subscribedRooms(socket).size,
-  };
-}
-
-/** The channel rooms a connection is in (Socket.IO also puts each socket in a room named by its id). */
-function subscribedRooms(socket: Socket): Set<string> {
-  const rooms = new Set(socket.rooms);
-  rooms.delete(socket.id);
-  return rooms;
 }
