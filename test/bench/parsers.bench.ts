@@ -1,24 +1,56 @@
 /**
  * Throughput of the darkpool parsers and the enricher on in-memory input (no disk, no database): daily bars
  * (both layouts), Reg SHO short volume, Polygon trades, Alpaca stream frames and `PrintEnricher.enrich`.
- * Each figure is the median of five passes; the same-run floor beside it is what the input costs before
- * any parsing (`readLines` over the same bytes, `JSON.parse` of the same frames, a plain copy of the same
- * prints), so a change to a parser shows against work it cannot avoid. Used for issue 11's function splits
- * (paired before/after runs in docs/architecture.md).
+ * Each figure is the median of the passes, beside a same-run floor: what the input costs before any parsing
+ * (`readLines` over the same bytes, `JSON.parse` of the same frames, a plain copy of the same prints).
  *
- * Run: `pnpm bench parsers` (or `npx tsx test/bench/parsers.bench.ts [lines]`).
+ * Paired before/after: `PARSERS_BASE=<another checkout> pnpm bench parsers` loads the same modules from
+ * that checkout too and alternates passes (base, this tree, this tree, base, ...), so both see the same
+ * machine load; it prints both medians and the median of the per-pair ratios (this tree / base).
+ *
+ * Run: `pnpm bench parsers` (or `npx tsx test/bench/parsers.bench.ts [records]`).
  */
-import { parseAlpacaMessages } from "../../server/src/darkpool/alpaca.parse";
-import { parseDailyBars } from "../../server/src/darkpool/bars.parse";
-import { PrintEnricher } from "../../server/src/darkpool/enrich";
-import { parsePolygonTradeBatches } from "../../server/src/darkpool/polygon-trades.parse";
+import { join, resolve } from "node:path";
+import type * as Alpaca from "../../server/src/darkpool/alpaca.parse";
+import type * as Bars from "../../server/src/darkpool/bars.parse";
+import type * as Enrich from "../../server/src/darkpool/enrich";
+import type * as Polygon from "../../server/src/darkpool/polygon-trades.parse";
 import type { RawPrint } from "../../server/src/darkpool/print";
-import { parseShortVolume } from "../../server/src/darkpool/short-volume.parse";
+import type * as ShortVolume from "../../server/src/darkpool/short-volume.parse";
 import { readLines } from "../../server/src/lib/lines";
 import { fmt, report } from "./support";
 
+/** The measured functions, loaded from one checkout. */
+interface Impl {
+  parseDailyBars: typeof Bars.parseDailyBars;
+  parseShortVolume: typeof ShortVolume.parseShortVolume;
+  parsePolygonTradeBatches: typeof Polygon.parsePolygonTradeBatches;
+  parseAlpacaMessages: typeof Alpaca.parseAlpacaMessages;
+  PrintEnricher: typeof Enrich.PrintEnricher;
+}
+
+async function load(root: string): Promise<Impl> {
+  const at = (module: string) => join(root, "server/src/darkpool", `${module}.ts`);
+  const bars: typeof Bars = await import(at("bars.parse"));
+  const shortVolume: typeof ShortVolume = await import(at("short-volume.parse"));
+  const polygon: typeof Polygon = await import(at("polygon-trades.parse"));
+  const alpaca: typeof Alpaca = await import(at("alpaca.parse"));
+  const enrich: typeof Enrich = await import(at("enrich"));
+  return {
+    parseDailyBars: bars.parseDailyBars,
+    parseShortVolume: shortVolume.parseShortVolume,
+    parsePolygonTradeBatches: polygon.parsePolygonTradeBatches,
+    parseAlpacaMessages: alpaca.parseAlpacaMessages,
+    PrintEnricher: enrich.PrintEnricher,
+  };
+}
+
+const here = await load(join(import.meta.dirname, "..", ".."));
+const baseRoot = process.env.PARSERS_BASE;
+const base = baseRoot === undefined ? null : await load(resolve(baseRoot));
+
 const LINES = Number(process.argv[2] ?? 200_000);
-const PASSES = 5;
+const PASSES = base === null ? 5 : 8;
 const encoder = new TextEncoder();
 
 let seed = 11;
@@ -141,22 +173,28 @@ function alpacaFrames(): string[] {
   return frames;
 }
 
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
+
+/** One timed pass: items/s. */
+async function timed(items: number, pass: () => Promise<number> | number): Promise<number> {
+  const t0 = performance.now();
+  const n = await pass();
+  const secs = (performance.now() - t0) / 1000;
+  if (n !== items) throw new Error(`pass produced ${n} items, expected ${items}`);
+  return items / secs;
+}
+
 /** Median rate in items/s over the passes. */
 async function rate(items: number, pass: () => Promise<number> | number): Promise<number> {
   const rates: number[] = [];
-  for (let i = 0; i < PASSES; i++) {
-    const t0 = performance.now();
-    const n = await pass();
-    const secs = (performance.now() - t0) / 1000;
-    if (n !== items) throw new Error(`pass produced ${n} items, expected ${items}`);
-    rates.push(items / secs);
-  }
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(PASSES / 2)] as number;
+  for (let i = 0; i < PASSES; i++) rates.push(await timed(items, pass));
+  return median(rates);
 }
 
-/** `readLines` over the same chunks: the header, the rows (and a trailer where the format has one). */
-async function linesFloor(chunks: Uint8Array[], lines = LINES + 1): Promise<number> {
+async function linesFloor(chunks: Uint8Array[], lines: number): Promise<number> {
   return rate(lines, async () => {
     let n = 0;
     for await (const { text } of readLines(stream(chunks), "floor.txt")) if (text.length > 0) n++;
@@ -164,7 +202,7 @@ async function linesFloor(chunks: Uint8Array[], lines = LINES + 1): Promise<numb
   });
 }
 
-async function countOk<T>(records: AsyncIterable<{ ok: boolean } & T>): Promise<number> {
+async function countOk(records: AsyncIterable<{ ok: boolean }>): Promise<number> {
   let n = 0;
   for await (const r of records) {
     if (!r.ok) throw new Error(`bench input refused: ${JSON.stringify(r)}`);
@@ -174,35 +212,74 @@ async function countOk<T>(records: AsyncIterable<{ ok: boolean } & T>): Promise<
 }
 
 const rows: [string, string][] = [];
-const line = (name: string, r: number, floor: number, unit: string) =>
+
+/**
+ * Measures `pass` with this tree's functions (and, paired, the base checkout's) and adds the row.
+ * `floor` is the same-run cost of reading the input.
+ */
+async function measure(
+  name: string,
+  unit: string,
+  items: number,
+  floor: number,
+  pass: (impl: Impl) => Promise<number> | number,
+): Promise<void> {
+  if (base === null) {
+    const r = await rate(items, () => pass(here));
+    rows.push([name, `${fmt(r)} ${unit}/s (floor ${fmt(floor)}/s)`]);
+    return;
+  }
+  const before: number[] = [];
+  const after: number[] = [];
+  const ratios: number[] = [];
+  for (let i = 0; i < PASSES; i++) {
+    // Alternate who goes first (ABBA), so neither side always runs on the other's garbage.
+    let b: number;
+    let a: number;
+    if (i % 2 === 0) {
+      b = await timed(items, () => pass(base));
+      a = await timed(items, () => pass(here));
+    } else {
+      a = await timed(items, () => pass(here));
+      b = await timed(items, () => pass(base));
+    }
+    before.push(b);
+    after.push(a);
+    ratios.push(a / b);
+  }
   rows.push([
     name,
-    `${fmt(r)} ${unit}/s (floor ${fmt(floor)}/s, parse share ${fmt((100 * (1 / r - 1 / floor)) / (1 / r))}%)`,
+    `base ${fmt(median(before))} -> ${fmt(median(after))} ${unit}/s, ratio ${fmt(median(ratios), 2)} (floor ${fmt(floor)}/s)`,
   ]);
+}
 
 for (const vendor of [false, true]) {
   const chunks = chunksOf(barsCsv(vendor));
-  const floor = await linesFloor(chunks);
-  const r = await rate(LINES, () => countOk(parseDailyBars(stream(chunks), { sourceName: "bars.csv" })));
-  line(`parseDailyBars, ${vendor ? "Polygon day aggs" : "generic CSV"}`, r, floor, "rows");
+  const floor = await linesFloor(chunks, LINES + 1);
+  await measure(
+    `parseDailyBars, ${vendor ? "Polygon day aggs" : "generic CSV"}`,
+    "rows",
+    LINES,
+    floor,
+    (impl) => countOk(impl.parseDailyBars(stream(chunks), { sourceName: "bars.csv" })),
+  );
 }
 
 {
   const chunks = chunksOf(shortVolumeFile());
   const floor = await linesFloor(chunks, LINES + 2);
-  const r = await rate(LINES, () =>
-    countOk(parseShortVolume(stream(chunks), { sourceName: "CNMSshvol20250312.txt" })),
+  await measure("parseShortVolume, current layout", "rows", LINES, floor, (impl) =>
+    countOk(impl.parseShortVolume(stream(chunks), { sourceName: "CNMSshvol20250312.txt" })),
   );
-  line("parseShortVolume, current layout", r, floor, "rows");
 }
 
 const prints: RawPrint[] = [];
 {
   const chunks = chunksOf(polygonFile());
-  const floor = await linesFloor(chunks);
-  const r = await rate(LINES, async () => {
+  const floor = await linesFloor(chunks, LINES + 1);
+  await measure("parsePolygonTradeBatches (parseLine)", "prints", LINES, floor, async (impl) => {
     prints.length = 0;
-    for await (const batch of parsePolygonTradeBatches(stream(chunks), { sourceName: "trades.csv" })) {
+    for await (const batch of impl.parsePolygonTradeBatches(stream(chunks), { sourceName: "trades.csv" })) {
       for (const item of batch) {
         if (!item.ok) throw new Error(`bench input refused: ${item.error.message}`);
         prints.push(item.record);
@@ -210,7 +287,6 @@ const prints: RawPrint[] = [];
     }
     return prints.length;
   });
-  line("parsePolygonTradeBatches (parseLine)", r, floor, "prints");
 }
 
 {
@@ -220,28 +296,27 @@ const prints: RawPrint[] = [];
     for (const frame of frames) n += (JSON.parse(frame) as unknown[]).length;
     return n;
   });
-  const r = await rate(LINES, () => {
+  await measure("parseAlpacaMessages (toEvent)", "messages", LINES, floor, (impl) => {
     let n = 0;
     for (const frame of frames) {
-      for (const item of parseAlpacaMessages(frame, { sourceName: "alpaca" })) {
+      for (const item of impl.parseAlpacaMessages(frame, { sourceName: "alpaca" })) {
         if (!item.ok) throw new Error(`bench input refused: ${item.error.message}`);
         n++;
       }
     }
     return n;
   });
-  line("parseAlpacaMessages (toEvent)", r, floor, "messages");
 }
 
 {
-  // Every third print brings a quote first, so both the NBBO and the last-lit paths run.
   const floor = await rate(LINES, () => {
     let n = 0;
     for (const p of prints) if ({ ...p }.price > 0) n++;
     return n;
   });
-  const r = await rate(LINES, () => {
-    const enricher = new PrintEnricher({ lastLitWindowMs: 60_000, midToleranceBps: 2 });
+  // Every third print brings a quote first, so both the NBBO and the last-lit paths run.
+  await measure("PrintEnricher.enrich", "prints", LINES, floor, (impl) => {
+    const enricher = new impl.PrintEnricher({ lastLitWindowMs: 60_000, midToleranceBps: 2 });
     let n = 0;
     for (let i = 0; i < prints.length; i++) {
       const p = prints[i] as RawPrint;
@@ -251,7 +326,11 @@ const prints: RawPrint[] = [];
     }
     return n;
   });
-  line("PrintEnricher.enrich", r, floor, "prints");
 }
 
-report(`darkpool parsers and enrichment (${fmt(LINES)} records each, median of ${PASSES} passes)`, rows);
+report(
+  `darkpool parsers and enrichment (${fmt(LINES)} records each, median of ${PASSES} passes${
+    base === null ? "" : `, paired with ${baseRoot}`
+  })`,
+  rows,
+);
