@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { etDateOf } from "../lib/et-time";
-import { classifyConditions } from "./conditions";
-import type { EnrichedPrint, Quote, RawPrint, Sentiment, Side } from "./print";
+import { type ConditionClass, classifyConditions } from "./conditions";
+import type { EnrichedPrint, Quote, RawPrint, Side } from "./print";
 
 /**
  * Print enrichment: sale-condition class, market price, premium/discount, side against the NBBO and the
@@ -85,104 +85,127 @@ export class PrintEnricher {
     return Math.max(bps, CENT);
   }
 
+  /**
+   * The print with its condition class, NBBO, market price, premium/discount, side and sentiment; a lit,
+   * block-eligible print then becomes the symbol's last lit trade.
+   */
   enrich(p: RawPrint): EnrichedPrint {
     const tsMs = p.ts.getTime();
     const cls = classifyConditions(p.conditions, p.conditionScheme, {
       tape: p.tape,
       correction: p.correction,
     });
+    const nbbo = this.nbboOf(p, tsMs);
+    const out = enrichedBase(p, cls, nbbo);
+    this.placeAgainstMarket(out, nbbo, p.marketPrice, tsMs);
+    // Lit, block-eligible prints give the market price for later prints of the symbol.
+    if (!p.isOffExchange && cls.blockEligible) this.rememberLit(p.symbol, tsMs, p.price);
+    return out;
+  }
 
-    // 1. NBBO: the print's own bid/ask, else the last quote of the symbol within the window.
-    let bid: number | null = null;
-    let ask: number | null = null;
-    if (p.bid != null && p.ask != null && p.bid > 0 && p.ask >= p.bid) {
-      bid = p.bid;
-      ask = p.ask;
-    } else {
-      const q = this.quotes.get(p.symbol);
-      if (q !== undefined) {
-        const ageMs = tsMs - q.ts.getTime();
-        if (ageMs >= 0 && ageMs <= this.windowMs) {
-          bid = q.bid;
-          ask = q.ask;
-        }
-      }
-    }
+  /** The print's own bid/ask, else the last quote of the symbol within the window, else null. */
+  private nbboOf(p: RawPrint, tsMs: number): Nbbo | null {
+    if (p.bid != null && p.ask != null && p.bid > 0 && p.ask >= p.bid) return p as Nbbo;
+    const q = this.quotes.get(p.symbol);
+    if (q === undefined) return null;
+    const ageMs = tsMs - q.ts.getTime();
+    return ageMs >= 0 && ageMs <= this.windowMs ? q : null;
+  }
 
-    let marketPrice: number | null = null;
-    let marketPriceSource: EnrichedPrint["marketPriceSource"] = null;
-    if (bid !== null && ask !== null) {
-      marketPrice = (bid + ask) / 2;
-      marketPriceSource = "nbbo_mid";
+  /**
+   * Fills the market price (NBBO mid, else the last lit trade within the window, else the vendor's), the
+   * premium/discount against it, and the side and sentiment: against the NBBO when there is one, else
+   * against the market price (sentiment only).
+   */
+  private placeAgainstMarket(
+    out: EnrichedPrint,
+    nbbo: Nbbo | null,
+    vendorPrice: number | null | undefined,
+    tsMs: number,
+  ): void {
+    const price = out.price;
+    if (nbbo !== null) {
+      out.marketPrice = (nbbo.bid + nbbo.ask) / 2;
+      out.marketPriceSource = "nbbo_mid";
     } else {
-      const lit = this.lastLit.get(p.symbol);
+      const lit = this.lastLit.get(out.symbol);
       if (lit !== undefined && tsMs - lit.tsMs >= 0 && tsMs - lit.tsMs <= this.windowMs) {
-        marketPrice = lit.price;
-        marketPriceSource = "last_lit";
-      } else if (p.marketPrice != null && p.marketPrice > 0) {
-        marketPrice = p.marketPrice;
-        marketPriceSource = "provided";
+        out.marketPrice = lit.price;
+        out.marketPriceSource = "last_lit";
+      } else if (vendorPrice != null && vendorPrice > 0) {
+        out.marketPrice = vendorPrice;
+        out.marketPriceSource = "provided";
       }
     }
-
-    const price = p.price;
+    const marketPrice = out.marketPrice;
+    if (marketPrice !== null) out.premiumDiscountPct = ((price - marketPrice) / marketPrice) * 100;
     const tolerance = this.toleranceAt(price);
-    let side: Side = "unknown";
-    let sentiment: Sentiment = "unknown";
-    if (bid !== null && ask !== null) {
-      side = sideAgainst(price, bid, ask, tolerance);
-      sentiment =
+    if (nbbo !== null) {
+      const side = sideAgainst(price, nbbo.bid, nbbo.ask, tolerance);
+      out.side = side;
+      out.sentiment =
         side === "above_ask" || side === "at_ask" ? "bullish" : side === "mid" ? "neutral" : "bearish";
     } else if (marketPrice !== null) {
       const diff = price - marketPrice;
-      sentiment = diff > tolerance + EPS ? "bullish" : diff < -tolerance - EPS ? "bearish" : "neutral";
+      out.sentiment = diff > tolerance + EPS ? "bullish" : diff < -tolerance - EPS ? "bearish" : "neutral";
     }
-
-    // Lit, block-eligible prints give the market price for later prints of the symbol.
-    if (!p.isOffExchange && cls.blockEligible) {
-      const held = this.lastLit.get(p.symbol);
-      if (held === undefined) this.lastLit.set(p.symbol, { tsMs, price });
-      else if (held.tsMs <= tsMs) {
-        held.tsMs = tsMs;
-        held.price = price;
-      }
-    }
-
-    // An explicit literal, not `{ ...p, ... }`: V8 takes a slow path when spreading a ~20-field object and
-    // adding a dozen more (measured ~50 us vs ~0.2 us per print). Keep in step with RawPrint/EnrichedPrint.
-    return {
-      symbol: p.symbol,
-      ts: p.ts,
-      price,
-      sizeShares: p.sizeShares,
-      exchange: p.exchange,
-      exchangeId: p.exchangeId ?? null,
-      trfId: p.trfId ?? null,
-      isOffExchange: p.isOffExchange,
-      tape: p.tape ?? null,
-      conditions: p.conditions,
-      conditionScheme: p.conditionScheme,
-      correction: p.correction,
-      tradeId: p.tradeId ?? null,
-      bid,
-      ask,
-      source: p.source,
-      sourceRef: p.sourceRef,
-      publishedAt: p.publishedAt ?? null,
-      tradeKey: tradeKeyOf(p),
-      valueUsd: price * p.sizeShares,
-      blockEligible: cls.blockEligible,
-      exclusionReason: cls.exclusionReason,
-      isIso: cls.isIso,
-      isLate: cls.isLate,
-      extendedHours: cls.extendedHours,
-      marketPrice,
-      marketPriceSource,
-      premiumDiscountPct: marketPrice === null ? null : ((price - marketPrice) / marketPrice) * 100,
-      side,
-      sentiment,
-    };
   }
+
+  /** The symbol's last lit trade moves forward in time only. */
+  private rememberLit(symbol: string, tsMs: number, price: number): void {
+    const held = this.lastLit.get(symbol);
+    if (held === undefined) this.lastLit.set(symbol, { tsMs, price });
+    else if (held.tsMs <= tsMs) {
+      held.tsMs = tsMs;
+      held.price = price;
+    }
+  }
+}
+
+interface Nbbo {
+  bid: number;
+  ask: number;
+}
+
+/**
+ * The enriched print before it is placed against the market: every field present (one object shape for
+ * V8), the market fields unknown until `placeAgainstMarket` fills them.
+ * An explicit literal, not `{ ...p, ... }`: V8 takes a slow path when spreading a ~20-field object and
+ * adding a dozen more (measured ~50 us vs ~0.2 us per print). Keep in step with RawPrint/EnrichedPrint.
+ */
+function enrichedBase(p: RawPrint, cls: ConditionClass, nbbo: Nbbo | null): EnrichedPrint {
+  return {
+    symbol: p.symbol,
+    ts: p.ts,
+    price: p.price,
+    sizeShares: p.sizeShares,
+    exchange: p.exchange,
+    exchangeId: p.exchangeId ?? null,
+    trfId: p.trfId ?? null,
+    isOffExchange: p.isOffExchange,
+    tape: p.tape ?? null,
+    conditions: p.conditions,
+    conditionScheme: p.conditionScheme,
+    correction: p.correction,
+    tradeId: p.tradeId ?? null,
+    bid: nbbo === null ? null : nbbo.bid,
+    ask: nbbo === null ? null : nbbo.ask,
+    source: p.source,
+    sourceRef: p.sourceRef,
+    publishedAt: p.publishedAt ?? null,
+    tradeKey: tradeKeyOf(p),
+    valueUsd: p.price * p.sizeShares,
+    blockEligible: cls.blockEligible,
+    exclusionReason: cls.exclusionReason,
+    isIso: cls.isIso,
+    isLate: cls.isLate,
+    extendedHours: cls.extendedHours,
+    marketPrice: null,
+    marketPriceSource: null,
+    premiumDiscountPct: null,
+    side: "unknown",
+    sentiment: "unknown",
+  };
 }
 
 /**
