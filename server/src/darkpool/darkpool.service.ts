@@ -20,14 +20,23 @@ import { type DayVolume, dayVolumes, ratioHistory, weekConsolidatedVolume } from
 import { readScope } from "./rollups";
 import { extendedHoursVolume } from "./sessions.store";
 
-// The reads of dark-pool data other areas use (analytics, alerts): no other area queries these tables.
-export { type DailyBar, dailyBars, type ShortVolumeDay, shortVolumeDays } from "./market.store";
+// The reads of dark-pool data other areas use (analytics, alerts, blocks, institutional): no other area
+// queries these tables.
+export {
+  type DailyBar,
+  dailyBars,
+  lastClosesNear,
+  type ShortVolumeDay,
+  shortVolumeDays,
+} from "./market.store";
 export {
   avgPremiumDiscountOf,
   type PrintWindowAggregate,
   printWindowAggregate,
   type SentimentTally,
 } from "./print-aggregate";
+export { largePrints, type PriceFlowWindow, priceFlowWindow } from "./print-flow.store";
+export { bucketVolumeBaseline, dailyPrintVolumes, intradayVolumeBuckets } from "./print-volume.store";
 export { blockSentiment, dailyPrintStats, premiumDiscountHistogram } from "./print-window.store";
 export { latestPrintDay, priceAtOrBefore, recentOffExchangePrints, type StoredPrint } from "./prints.store";
 export { type ReadScope, readScope } from "./rollups";
