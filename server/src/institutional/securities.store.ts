@@ -1,6 +1,7 @@
 /** The CUSIP-to-symbol mapping (`securities`): its writes and the lookups by symbol and by CUSIP. */
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
+import { lastClosesNear } from "../darkpool/darkpool.service";
 import { pgArrayLiteral } from "../lib/pg-array";
 import type { SecurityRecord } from "./securities";
 import { unnestOf } from "./store-common";
@@ -88,25 +89,44 @@ export async function unmappedCusips(db: Db, limit = 100) {
   );
 }
 
+/** Days before a period end whose close still counts as the period's price (a week: holidays, halts). */
+export const CLOSE_WINDOW_DAYS = 7;
+
+/** The (CUSIP, symbol) pairs of the CUSIPs given, by any source. */
+export async function symbolsByCusip(db: Db, cusips: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (cusips.length === 0) return out;
+  const rows = rowsOf<{ cusip: string; symbol: string }>(
+    await db.execute(sql`
+      select distinct cusip, symbol from securities
+      where cusip = any(${pgArrayLiteral([...new Set(cusips)])}::text::text[])`),
+  );
+  for (const r of rows) out.set(r.cusip, [...(out.get(r.cusip) ?? []), r.symbol]);
+  return out;
+}
+
 /**
- * Closing prices near a period end for the CUSIPs given, through the securities mapping and the stored
- * daily bars (last close within the 7 days up to the period end), for the 13F unit check.
+ * Closing prices near a period end for the CUSIPs given, through the securities mapping and darkpool's
+ * stored daily bars (the last close within the 7 days up to the period end; of a CUSIP mapped to several
+ * symbols, the newest such close), for the 13F unit check.
  */
 export async function closesNearPeriodEnd(
   db: Db,
   cusips: string[],
   period: string,
 ): Promise<Map<string, number>> {
-  if (cusips.length === 0) return new Map();
-  const rows = rowsOf<{ cusip: string; close: number }>(
-    await db.execute(sql`
-      select distinct on (s.cusip) s.cusip, b.close
-      from securities s join daily_bars b on b.symbol = s.symbol
-      where s.cusip = any(${pgArrayLiteral([...new Set(cusips)])}::text::text[])
-        and b.day <= ${period}::date and b.day > ${period}::date - 7
-      order by s.cusip, b.day desc`),
-  );
-  return new Map(rows.map((r) => [r.cusip, Number(r.close)]));
+  const symbols = await symbolsByCusip(db, cusips);
+  const closes = await lastClosesNear(db, [...symbols.values()].flat(), period, CLOSE_WINDOW_DAYS);
+  const out = new Map<string, number>();
+  for (const [cusip, mapped] of symbols) {
+    let newest: { day: string; close: number } | undefined;
+    for (const symbol of mapped) {
+      const c = closes.get(symbol);
+      if (c !== undefined && (newest === undefined || c.day > newest.day)) newest = c;
+    }
+    if (newest !== undefined) out.set(cusip, newest.close);
+  }
+  return out;
 }
 
 /** The symbols the given CUSIPs are mapped to (by any source). */
