@@ -5,7 +5,7 @@
  * analytics.handlers.ts, the computations in analytics.service.ts.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, SymbolParams } from "../lib/openapi";
+import { errorResponses, SymbolParams } from "../core/http";
 import { IsoTimestamp } from "../lib/time-params";
 import type { DashboardPayload } from "./analytics.dashboard";
 import type { SmartMoneyFlow } from "./analytics.types";
