@@ -1,10 +1,19 @@
 /** The CUSIP-to-symbol mapping (`securities`): its writes and the lookups by symbol and by CUSIP. */
-import { type Db, rowsOf } from "@smt/db";
+import { bulkInserter, type Db, rowsOf, schema } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { lastClosesNear } from "../darkpool/darkpool.service";
 import { pgArrayLiteral } from "../lib/pg-array";
 import type { SecurityRecord } from "./securities";
-import { unnestOf } from "./store-common";
+
+/** CUSIP mappings: a source's newer answer replaces its older one; a missing detail keeps the stored one. */
+const securitiesUpsert = bulkInserter(schema.securities, {
+  key: ["cusip", "source"],
+  onConflict: sql`(cusip, source) do update set symbol = excluded.symbol,
+    name = coalesce(excluded.name, securities.name), cik = coalesce(excluded.cik, securities.cik),
+    shares_outstanding = coalesce(excluded.shares_outstanding, securities.shares_outstanding),
+    shares_as_of = coalesce(excluded.shares_as_of, securities.shares_as_of),
+    source_ref = excluded.source_ref, published_at = excluded.published_at, ingested_at = now()`,
+});
 
 /** Upserts CUSIP mappings; a source's newer answer replaces its older one. Returns how many were written. */
 export async function upsertSecurities(
@@ -13,30 +22,8 @@ export async function upsertSecurities(
   sourceRef: string,
   publishedAt: Date,
 ): Promise<number> {
-  if (records.length === 0) return 0;
-  const c = <T>(g: (r: SecurityRecord) => T) => records.map(g);
-  const rows = rowsOf<{ cusip: string }>(
-    await db.execute(sql`
-      insert into securities (cusip, symbol, name, cik, shares_outstanding, shares_as_of, source, source_ref, published_at)
-      select * from ${unnestOf([
-        [c((r) => r.cusip), "text"],
-        [c((r) => r.symbol), "text"],
-        [c((r) => r.name), "text"],
-        [c((r) => r.cik), "text"],
-        [c((r) => r.sharesOutstanding), "float8"],
-        [c((r) => r.sharesAsOf), "date"],
-        [c((r) => r.source), "text"],
-        [c(() => sourceRef), "text"],
-        [c(() => publishedAt.toISOString()), "timestamptz"],
-      ])}
-      on conflict (cusip, source) do update set symbol = excluded.symbol,
-        name = coalesce(excluded.name, securities.name), cik = coalesce(excluded.cik, securities.cik),
-        shares_outstanding = coalesce(excluded.shares_outstanding, securities.shares_outstanding),
-        shares_as_of = coalesce(excluded.shares_as_of, securities.shares_as_of),
-        source_ref = excluded.source_ref, published_at = excluded.published_at, ingested_at = now()
-      returning cusip`),
-  );
-  return rows.length;
+  const rows = records.map((r) => ({ ...r, sourceRef, publishedAt }));
+  return (await securitiesUpsert.insert(db, rows)).length;
 }
 
 /** Preference when sources disagree about a CUSIP: the user's own file first. */
