@@ -125,7 +125,7 @@ const DashboardSchema = z.custom<DashboardPayload>().openapi("SmartMoneyDashboar
     "metrics (SMI, dark-pool ratio, institutional ownership, accumulation: value, band, as_of, age, sources), indicators, alerts, dark_pool (recent prints, summary, premium/discount, history), institutional, blocks, options, flow",
 });
 
-const route = (name: "flow" | "indicators" | "dashboard", summary: string, schema: z.ZodType) =>
+const route = <S extends z.ZodType>(name: "flow" | "indicators" | "dashboard", summary: string, schema: S) =>
   createRoute({
     method: "get",
     path: `/smart-money/analytics/{symbol}/${name}`,
