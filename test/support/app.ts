@@ -91,3 +91,23 @@ export async function refusal(pending: Promise<AnyResponse>): Promise<{ status: 
   const body = (await res.json()) as { error?: { code?: string } };
   return { status: res.status, code: body.error?.code ?? `(no error body: ${JSON.stringify(body)})` };
 }
+
+type IngestEndpoint = ReturnType<typeof api>["ingest"][":kind"];
+/** The query of an upload (`name`, `strict`, the `ats` and SEC hints), as the ingest route declares it. */
+export type UploadQuery = Parameters<IngestEndpoint["$post"]>[0]["query"];
+
+/** POST /smart-money/ingest/{kind} with `body` as the raw file, through the typed client. */
+export function upload(
+  app: AppType,
+  kind: string,
+  body: string | Uint8Array | ReadableStream,
+  contentType: string,
+  query: UploadQuery = {},
+) {
+  // A stream body goes without Content-Length (`duplex: "half"`): the size limit is enforced while reading.
+  const init = { body: body as BodyInit, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) };
+  return api(app).ingest[":kind"].$post(
+    { param: { kind }, query },
+    { headers: { "content-type": contentType }, init },
+  );
+}
