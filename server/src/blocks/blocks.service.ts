@@ -232,7 +232,7 @@ export async function getDivergence(
   const until = q.until ?? new Date((latestEquity[0]?.ts ?? now).getTime() + 1);
   const since = new Date(until.getTime() - q.windowMinutes * 60_000);
   const w = {
-    ...(await priceFlowWindow(db, symbol, since, until, params.blockTrackedMinUsd)),
+    ...(await priceFlowWindow(db, { symbol, since, until }, params.blockTrackedMinUsd)),
     ...(await optionPremiumFlow(db, symbol, since, until)),
   };
   const computed =

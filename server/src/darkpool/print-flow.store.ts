@@ -6,6 +6,7 @@ import { type Db, rowsOf, schema } from "@smt/db";
 import { and, desc, eq, gte, sql } from "drizzle-orm";
 import { num, numOrNull } from "../lib/row-values";
 import type { EnrichedPrint } from "./print";
+import { inWindow, type PrintWindow } from "./print-sql";
 
 /** A stored print row in the pipeline's shape (for the pure block classification). */
 export function printRowToEnriched(r: typeof schema.prints.$inferSelect): EnrichedPrint {
@@ -75,15 +76,8 @@ export interface PriceFlowWindow {
 }
 
 /** The equity side of the price/flow divergence over [since, until), blocks at `blockMinUsd`. */
-export async function priceFlowWindow(
-  db: Db,
-  symbol: string,
-  since: Date,
-  until: Date,
-  blockMinUsd: number,
-): Promise<PriceFlowWindow> {
-  const window = sql`symbol = ${symbol} and ts >= ${since.toISOString()}::timestamptz
-    and ts < ${until.toISOString()}::timestamptz`;
+export async function priceFlowWindow(db: Db, w: PrintWindow, blockMinUsd: number): Promise<PriceFlowWindow> {
+  const window = inWindow(w);
   const priced = sql`${window} and block_eligible and not is_late`;
   const block = sql`value_usd >= ${blockMinUsd} and block_eligible and not is_late`;
   const rows = rowsOf<Record<string, unknown>>(
