@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { etDateOf } from "../lib/et-time";
-import { type ConditionClass, classifyConditions } from "./conditions";
-import type { EnrichedPrint, Quote, RawPrint, Side } from "./print";
+import { classifyConditions } from "./conditions";
+import type { EnrichedPrint, Quote, RawPrint, Sentiment, Side } from "./print";
 
 /**
  * Print enrichment: sale-condition class, market price, premium/discount, side against the NBBO and the
@@ -86,8 +86,10 @@ export class PrintEnricher {
   }
 
   /**
-   * The print with its condition class, NBBO, market price, premium/discount, side and sentiment; a lit,
-   * block-eligible print then becomes the symbol's last lit trade.
+   * The print with its condition class, NBBO, market price (NBBO mid, else the last lit trade within the
+   * window, else the vendor's), premium/discount, side and sentiment: against the NBBO when there is one,
+   * else against the market price (sentiment only). A lit, block-eligible print then becomes the symbol's
+   * last lit trade.
    */
   enrich(p: RawPrint): EnrichedPrint {
     const tsMs = p.ts.getTime();
@@ -96,11 +98,56 @@ export class PrintEnricher {
       correction: p.correction,
     });
     const nbbo = this.nbboOf(p, tsMs);
-    const out = enrichedBase(p, cls, nbbo);
-    this.placeAgainstMarket(out, nbbo, p.marketPrice, tsMs);
+    const price = p.price;
+    const litPrice = nbbo === null ? this.lastLitPrice(p.symbol, tsMs) : null;
+    const vendorPrice = p.marketPrice != null && p.marketPrice > 0 ? p.marketPrice : null;
+    const marketPrice = nbbo !== null ? (nbbo.bid + nbbo.ask) / 2 : (litPrice ?? vendorPrice);
+    const tolerance = this.toleranceAt(price);
+    const side = nbbo === null ? "unknown" : sideAgainst(price, nbbo.bid, nbbo.ask, tolerance);
     // Lit, block-eligible prints give the market price for later prints of the symbol.
-    if (!p.isOffExchange && cls.blockEligible) this.rememberLit(p.symbol, tsMs, p.price);
-    return out;
+    if (!p.isOffExchange && cls.blockEligible) this.rememberLit(p.symbol, tsMs, price);
+
+    // An explicit literal, not `{ ...p, ... }`: V8 takes a slow path when spreading a ~20-field object and
+    // adding a dozen more (measured ~50 us vs ~0.2 us per print). Keep in step with RawPrint/EnrichedPrint.
+    return {
+      symbol: p.symbol,
+      ts: p.ts,
+      price,
+      sizeShares: p.sizeShares,
+      exchange: p.exchange,
+      exchangeId: p.exchangeId ?? null,
+      trfId: p.trfId ?? null,
+      isOffExchange: p.isOffExchange,
+      tape: p.tape ?? null,
+      conditions: p.conditions,
+      conditionScheme: p.conditionScheme,
+      correction: p.correction,
+      tradeId: p.tradeId ?? null,
+      bid: nbbo === null ? null : nbbo.bid,
+      ask: nbbo === null ? null : nbbo.ask,
+      source: p.source,
+      sourceRef: p.sourceRef,
+      publishedAt: p.publishedAt ?? null,
+      tradeKey: tradeKeyOf(p),
+      valueUsd: price * p.sizeShares,
+      blockEligible: cls.blockEligible,
+      exclusionReason: cls.exclusionReason,
+      isIso: cls.isIso,
+      isLate: cls.isLate,
+      extendedHours: cls.extendedHours,
+      marketPrice,
+      marketPriceSource:
+        nbbo !== null
+          ? "nbbo_mid"
+          : litPrice !== null
+            ? "last_lit"
+            : vendorPrice !== null
+              ? "provided"
+              : null,
+      premiumDiscountPct: marketPrice === null ? null : ((price - marketPrice) / marketPrice) * 100,
+      side,
+      sentiment: nbbo !== null ? sentimentOfSide(side) : sentimentAgainst(price, marketPrice, tolerance),
+    };
   }
 
   /** The print's own bid/ask, else the last quote of the symbol within the window, else null. */
@@ -112,43 +159,10 @@ export class PrintEnricher {
     return ageMs >= 0 && ageMs <= this.windowMs ? q : null;
   }
 
-  /**
-   * Fills the market price (NBBO mid, else the last lit trade within the window, else the vendor's), the
-   * premium/discount against it, and the side and sentiment: against the NBBO when there is one, else
-   * against the market price (sentiment only).
-   */
-  private placeAgainstMarket(
-    out: EnrichedPrint,
-    nbbo: Nbbo | null,
-    vendorPrice: number | null | undefined,
-    tsMs: number,
-  ): void {
-    const price = out.price;
-    if (nbbo !== null) {
-      out.marketPrice = (nbbo.bid + nbbo.ask) / 2;
-      out.marketPriceSource = "nbbo_mid";
-    } else {
-      const lit = this.lastLit.get(out.symbol);
-      if (lit !== undefined && tsMs - lit.tsMs >= 0 && tsMs - lit.tsMs <= this.windowMs) {
-        out.marketPrice = lit.price;
-        out.marketPriceSource = "last_lit";
-      } else if (vendorPrice != null && vendorPrice > 0) {
-        out.marketPrice = vendorPrice;
-        out.marketPriceSource = "provided";
-      }
-    }
-    const marketPrice = out.marketPrice;
-    if (marketPrice !== null) out.premiumDiscountPct = ((price - marketPrice) / marketPrice) * 100;
-    const tolerance = this.toleranceAt(price);
-    if (nbbo !== null) {
-      const side = sideAgainst(price, nbbo.bid, nbbo.ask, tolerance);
-      out.side = side;
-      out.sentiment =
-        side === "above_ask" || side === "at_ask" ? "bullish" : side === "mid" ? "neutral" : "bearish";
-    } else if (marketPrice !== null) {
-      const diff = price - marketPrice;
-      out.sentiment = diff > tolerance + EPS ? "bullish" : diff < -tolerance - EPS ? "bearish" : "neutral";
-    }
+  /** The price of the symbol's last lit trade when it is within the window before `tsMs`, else null. */
+  private lastLitPrice(symbol: string, tsMs: number): number | null {
+    const lit = this.lastLit.get(symbol);
+    return lit !== undefined && tsMs - lit.tsMs >= 0 && tsMs - lit.tsMs <= this.windowMs ? lit.price : null;
   }
 
   /** The symbol's last lit trade moves forward in time only. */
@@ -167,45 +181,15 @@ interface Nbbo {
   ask: number;
 }
 
-/**
- * The enriched print before it is placed against the market: every field present (one object shape for
- * V8), the market fields unknown until `placeAgainstMarket` fills them.
- * An explicit literal, not `{ ...p, ... }`: V8 takes a slow path when spreading a ~20-field object and
- * adding a dozen more (measured ~50 us vs ~0.2 us per print). Keep in step with RawPrint/EnrichedPrint.
- */
-function enrichedBase(p: RawPrint, cls: ConditionClass, nbbo: Nbbo | null): EnrichedPrint {
-  return {
-    symbol: p.symbol,
-    ts: p.ts,
-    price: p.price,
-    sizeShares: p.sizeShares,
-    exchange: p.exchange,
-    exchangeId: p.exchangeId ?? null,
-    trfId: p.trfId ?? null,
-    isOffExchange: p.isOffExchange,
-    tape: p.tape ?? null,
-    conditions: p.conditions,
-    conditionScheme: p.conditionScheme,
-    correction: p.correction,
-    tradeId: p.tradeId ?? null,
-    bid: nbbo === null ? null : nbbo.bid,
-    ask: nbbo === null ? null : nbbo.ask,
-    source: p.source,
-    sourceRef: p.sourceRef,
-    publishedAt: p.publishedAt ?? null,
-    tradeKey: tradeKeyOf(p),
-    valueUsd: p.price * p.sizeShares,
-    blockEligible: cls.blockEligible,
-    exclusionReason: cls.exclusionReason,
-    isIso: cls.isIso,
-    isLate: cls.isLate,
-    extendedHours: cls.extendedHours,
-    marketPrice: null,
-    marketPriceSource: null,
-    premiumDiscountPct: null,
-    side: "unknown",
-    sentiment: "unknown",
-  };
+/** Sentiment of a side of the NBBO: at or above the ask bullish, mid neutral, at or below the bid bearish. */
+const sentimentOfSide = (side: Side): Sentiment =>
+  side === "above_ask" || side === "at_ask" ? "bullish" : side === "mid" ? "neutral" : "bearish";
+
+/** Sentiment against a market price without an NBBO: above it beyond the tolerance bullish, below bearish. */
+function sentimentAgainst(price: number, marketPrice: number | null, tolerance: number): Sentiment {
+  if (marketPrice === null) return "unknown";
+  const diff = price - marketPrice;
+  return diff > tolerance + EPS ? "bullish" : diff < -tolerance - EPS ? "bearish" : "neutral";
 }
 
 /**
