@@ -3,8 +3,9 @@
  * and client/src, tests excluded: function declarations and expressions, arrow functions, methods,
  * constructors and accessors, each measured from its first to its last line (a nested function also
  * counts towards its parent). `.svelte` files are measured through their `<script>` blocks.
- *   pnpm tsx server/scripts/long-functions.ts [--limit 80]
- * Prints one line a function (`file:line name lines`), longest first; exits 1 when any is over.
+ *   pnpm check:functions (tsx server/scripts/long-functions.ts [--limit 80]), a step of `pnpm check`
+ * Prints one line a function (`file:line name lines`), longest first; exits 1 when one is over that is not
+ * in PENDING below.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -14,6 +15,17 @@ const root = join(import.meta.dirname, "..", "..");
 const DIRS = ["server/src", "client/src"];
 const limitArg = process.argv.indexOf("--limit");
 const LIMIT = limitArg >= 0 ? Number(process.argv[limitArg + 1]) : 80;
+
+/**
+ * Functions over the limit whose split is under way in another branch (issue 11), by `file name`. An entry
+ * that is no longer over the limit is reported as stale, so the list only shrinks.
+ */
+const PENDING = new Map([
+  ["server/src/realtime/socket.ts attachRealtime", "realtime/ is being reshaped in the latency branch"],
+  ["server/src/market/market.handlers.ts marketRoutes", "market/ is being reshaped in the mcp branch"],
+  ["server/src/market/market.service.ts getScreener", "market/ is being reshaped in the mcp branch"],
+  ["server/src/market/market.service.ts metricRows", "market/ is being reshaped in the mcp branch"],
+]);
 
 interface LongFunction {
   file: string;
@@ -76,6 +88,19 @@ function longFunctions(path: string): LongFunction[] {
 
 const all = DIRS.flatMap((dir) => [...sourceFiles(join(root, dir))].flatMap(longFunctions));
 all.sort((a, b) => b.lines - a.lines);
-for (const f of all) process.stdout.write(`${f.file}:${f.line} ${f.name} ${f.lines}\n`);
-process.stdout.write(`functions over ${LIMIT} lines: ${all.length}\n`);
-process.exit(all.length === 0 ? 0 : 1);
+const keyOf = (f: LongFunction) => `${f.file} ${f.name}`;
+const failing = all.filter((f) => !PENDING.has(keyOf(f)));
+for (const f of all) {
+  const pending = PENDING.get(keyOf(f));
+  process.stdout.write(
+    `${f.file}:${f.line} ${f.name} ${f.lines}${pending ? ` (pending: ${pending})` : ""}\n`,
+  );
+}
+for (const key of PENDING.keys()) {
+  if (!all.some((f) => keyOf(f) === key))
+    process.stdout.write(`stale PENDING entry (now within the limit): ${key}\n`);
+}
+process.stdout.write(
+  `functions over ${LIMIT} lines: ${all.length} (${all.length - failing.length} pending in other branches)\n`,
+);
+process.exit(failing.length === 0 ? 0 : 1);
