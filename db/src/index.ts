@@ -3,18 +3,18 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { type SQL, sql } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import type { Db } from "./db";
 import * as schema from "./schema/index";
 
+export { type BulkInserter, type BulkInsertOptions, bulkInserter } from "./bulk";
+export { type Db, rowsOf } from "./db";
+export { ArrayLiteral, pgArrayLiteral } from "./pg-array";
 export * as schema from "./schema/index";
-
-/** The one typed handle the rest of the code uses, whichever engine is behind it. */
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), "..", "migrations");
 
@@ -148,10 +148,4 @@ export async function appliedMigrations(handle: DbHandle): Promise<number[]> {
     sql`select created_at from drizzle.__drizzle_migrations order by id`,
   );
   return rows.map((r) => Number(r.created_at));
-}
-
-/** Rows of a `db.execute()` result: postgres.js returns an array, PGlite an object with `rows`. */
-export function rowsOf<T>(result: unknown): T[] {
-  if (Array.isArray(result)) return result as T[];
-  return ((result as { rows?: T[] }).rows ?? []) as T[];
 }

@@ -65,21 +65,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const http = createAdaptorServer({ fetch: app.fetch }) as HttpServer;
   const inflight = trackRequests(http);
   const redis = env.REDIS_URL ? await connectRedis(env.REDIS_URL, log) : null;
-  const realtime = attachRealtime(http, {
-    bus,
-    log,
-    apiKeys: env.API_KEYS,
-    batchMs: env.LIVE_BATCH_MS,
-    // Several nodes share rooms through Redis streams; this adapter keeps connection state recovery.
-    adapter: redis
-      ? createAdapter(redis, {
-          streamName: `${env.REDIS_PREFIX}socket.io`,
-          sessionKeyPrefix: `${env.REDIS_PREFIX}sio:session:`,
-        })
-      : undefined,
-    // ...and number batches from shared counters, so a client moving between nodes sees one sequence.
-    sequencer: redis ? redisSequencer(redis, env.REDIS_PREFIX) : undefined,
-  });
+  const realtime = attachSockets(http, deps, redis);
   const stoppers = (o.plugins ?? []).map((plugin) => plugin(deps, realtime)).filter((s) => s !== undefined);
   const liveMetrics = setInterval(() => {
     for (const [k, v] of liveQueueMetrics(pipeline.liveStats)) metrics.set(k, v);
@@ -87,28 +73,13 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   }, 2_000);
   liveMetrics.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(env.PORT, env.HOST, () => resolve());
-  });
-  const port = (http.address() as AddressInfo).port;
-  const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
-  const url = `http://${host}:${port}`;
+  const { port, url } = await listen(http, env);
 
   // PGlite is single-process: tell the CLI where to send work while this server owns the folder.
   const infoFile = db.kind === "pglite" && !o.db ? serverInfoPath(env.DATA_DIR) : null;
   if (infoFile) writeFileSync(infoFile, JSON.stringify({ pid: process.pid, url } satisfies ServerInfo));
 
-  const useDemo = await shouldRunDemo(env, db);
-  if (useDemo) {
-    log.info("empty embedded database: loading demo data (DEMO=off to disable)", {
-      symbols: env.DEMO_SYMBOLS,
-    });
-    for (const symbol of env.DEMO_SYMBOLS) {
-      const s = await generateDemo({ db: db.db, pipeline, symbol, days: env.DEMO_DAYS });
-      log.info("demo data loaded", { symbol, prints: s.prints, days: s.days });
-    }
-  }
+  const useDemo = await loadDemoIfEmpty(deps);
   const feedKind = env.FEED ?? (useDemo ? "demo" : "none");
   const feed = await startFeed(feedKind, env, pipeline, log);
   if (feed instanceof SimulatorFeed) deps.demoSimulator = () => feed.status();
@@ -148,6 +119,54 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       if (!o.db) await db.close();
     },
   };
+}
+
+/** Socket.IO on the HTTP server; with Redis, rooms and batch numbers shared between nodes. */
+function attachSockets(
+  http: HttpServer,
+  deps: AppDeps,
+  redis: Awaited<ReturnType<typeof connectRedis>> | null,
+) {
+  const { env, bus, log } = deps;
+  return attachRealtime(http, {
+    bus,
+    log,
+    apiKeys: env.API_KEYS,
+    batchMs: env.LIVE_BATCH_MS,
+    // Several nodes share rooms through Redis streams; this adapter keeps connection state recovery.
+    adapter: redis
+      ? createAdapter(redis, {
+          streamName: `${env.REDIS_PREFIX}socket.io`,
+          sessionKeyPrefix: `${env.REDIS_PREFIX}sio:session:`,
+        })
+      : undefined,
+    // ...and number batches from shared counters, so a client moving between nodes sees one sequence.
+    sequencer: redis ? redisSequencer(redis, env.REDIS_PREFIX) : undefined,
+  });
+}
+
+/** Binds the configured host and port; the URL names `localhost` when bound to every interface. */
+async function listen(http: HttpServer, env: Env): Promise<{ port: number; url: string }> {
+  await new Promise<void>((resolve, reject) => {
+    http.once("error", reject);
+    http.listen(env.PORT, env.HOST, () => resolve());
+  });
+  const port = (http.address() as AddressInfo).port;
+  const host = env.HOST === "0.0.0.0" || env.HOST === "::" ? "localhost" : env.HOST;
+  return { port, url: `http://${host}:${port}` };
+}
+
+/** Loads demo history when DEMO says so (DEMO=auto: an empty embedded database); true when it did. */
+async function loadDemoIfEmpty({ env, db, pipeline, log }: AppDeps): Promise<boolean> {
+  if (!(await shouldRunDemo(env, db))) return false;
+  log.info("empty embedded database: loading demo data (DEMO=off to disable)", {
+    symbols: env.DEMO_SYMBOLS,
+  });
+  for (const symbol of env.DEMO_SYMBOLS) {
+    const s = await generateDemo({ db: db.db, pipeline, symbol, days: env.DEMO_DAYS });
+    log.info("demo data loaded", { symbol, prints: s.prints, days: s.days });
+  }
+  return true;
 }
 
 /** Counts requests in flight, so shutdown can wait for them (each answered before the process ends). */

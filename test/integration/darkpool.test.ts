@@ -2,9 +2,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { sql } from "drizzle-orm";
+import { testClient } from "hono/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePrints } from "../../server/src/darkpool/prints.parse";
-import { buildTestApp } from "../support/app";
+import { api, buildTestApp, ok, refusal, type UploadQuery, upload as uploadTo } from "../support/app";
 import { engines } from "../support/db";
 
 const fixtures = join(import.meta.dirname, "..", "fixtures");
@@ -32,12 +33,9 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
     );
     return Number(rows[0]?.n);
   };
-  const upload = (kind: string, body: string | Uint8Array, type: string, query = "") =>
-    t.app.request(`/smart-money/ingest/${kind}${query}`, {
-      method: "POST",
-      body: body as unknown as BodyInit,
-      headers: { "content-type": type },
-    });
+  const upload = (kind: string, body: string | Uint8Array, type: string, query: UploadQuery = {}) =>
+    ok(uploadTo(t.app, kind, body, type, query));
+  const darkpool = () => api(t.app)["dark-pool"];
 
   beforeAll(async () => {
     // DIX_MIN_COVERAGE lowered so the DIX test's basket (2 of 3 members covered) is reported.
@@ -46,9 +44,8 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
   afterAll(async () => t.close());
 
   it("reports the database as reachable on /health", async () => {
-    const res = await t.app.request("/health");
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ status: "ok", database: { engine, reachable: true } });
+    const health = await ok(testClient(t.app).health.$get());
+    expect(health).toMatchObject({ status: "ok", database: { engine, reachable: true } });
   });
 
   it("publishes a complete OpenAPI document with every dark-pool route", async () => {
@@ -62,9 +59,9 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
 
   it("ingests the vendor's Polygon trades sample, and a second load stores nothing new", async () => {
     const body = read("trades/polygon_flatfile_us_stocks_sip_trades_v1_sample_MSFT_2023-03-28.tsv");
-    const first = await (await upload("prints", body, "text/csv", "?name=MSFT_2023-03-28.tsv")).json();
+    const first = await upload("prints", body, "text/csv", { name: "MSFT_2023-03-28.tsv" });
     expect(first).toMatchObject({ accepted: 10, duplicates: 0, rejected: 0 });
-    const second = await (await upload("prints", body, "text/csv", "?name=MSFT_2023-03-28.tsv")).json();
+    const second = await upload("prints", body, "text/csv", { name: "MSFT_2023-03-28.tsv" });
     expect(second).toMatchObject({ accepted: 0, duplicates: 10, rejected: 0 });
     expect(await count("prints")).toBe(10);
   });
@@ -87,12 +84,11 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
         premium_discount: 0,
       }),
     ].join("\n");
-    const res = await (await upload("prints", nd, "application/x-ndjson", "?name=spec.ndjson")).json();
+    const res = await upload("prints", nd, "application/x-ndjson", { name: "spec.ndjson" });
     expect(res).toMatchObject({ accepted: 3, rejected: 0 });
-    const page1 = (await (await t.app.request("/smart-money/dark-pool/aapl/prints?limit=2")).json()) as {
-      prints: Record<string, unknown>[];
-      next_cursor: string | null;
-    };
+    const prints = (query: { limit?: string; cursor?: string; min_value?: string }, symbol = "AAPL") =>
+      ok(darkpool()[":symbol"].prints.$get({ param: { symbol }, query }));
+    const page1 = await prints({ limit: "2" }, "aapl");
     expect(page1.prints).toHaveLength(2);
     expect(page1.prints[0]).toMatchObject({
       symbol: "AAPL",
@@ -109,28 +105,19 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
       source_ref: expect.stringContaining("spec.ndjson:2"),
     });
     expect(page1.next_cursor).not.toBeNull();
-    const page2 = (await (
-      await t.app.request(`/smart-money/dark-pool/AAPL/prints?limit=2&cursor=${page1.next_cursor}`)
-    ).json()) as { prints: { timestamp: string; value: number }[]; next_cursor: string | null };
+    const page2 = await prints({ limit: "2", cursor: page1.next_cursor as string });
     expect(page2.prints.map((p) => p.timestamp)).toEqual(["2025-11-18T15:30:00.000Z"]);
-    const big = (await (
-      await t.app.request("/smart-money/dark-pool/AAPL/prints?min_value=1000000")
-    ).json()) as {
-      prints: { value: number }[];
-    };
+    const big = await prints({ min_value: "1000000" });
     expect(big.prints.map((p) => p.value)).toEqual([3560000, 89250000]);
   });
 
   it("summarises a day: volume, premium/discount shares, sentiment, blocks, buckets, price levels", async () => {
-    const res = await t.app.request(
-      "/smart-money/dark-pool/AAPL/summary?date=2025-11-18&total_volume=2100000",
+    const s = await ok(
+      darkpool()[":symbol"].summary.$get({
+        param: { symbol: "AAPL" },
+        query: { date: "2025-11-18", total_volume: "2100000" },
+      }),
     );
-    expect(res.status).toBe(200);
-    const s = (await res.json()) as Record<string, unknown> & {
-      large_blocks: { count: number; value: number };
-      price_levels: { levels: { volume: number }[]; clusters: unknown[] };
-      size_buckets: { bucket: string; prints: number }[];
-    };
     expect(s.total_prints).toBe(3);
     expect(s.total_volume).toBe(521000);
     expect(s.total_value).toBeCloseTo(89250000 + 177500 + 3560000, 2);
@@ -147,34 +134,32 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
   });
 
   it("uses FINRA short volume from the real GME file in the daily patterns (DPI)", async () => {
-    const res = await upload(
-      "short-volume",
-      read("finra/CNMSshvol20210125.txt"),
-      "text/plain",
-      "?name=CNMSshvol20210125.txt",
-    );
-    expect(await res.json()).toMatchObject({ rejected: 0, duplicates: 0 });
-    const p = (await (
-      await t.app.request("/smart-money/dark-pool/GME/patterns?days=5&as_of=2021-01-26T12:00:00Z")
-    ).json()) as { days: { date: string; finra_short_volume: number; short_ratio: number }[] };
+    const res = await upload("short-volume", read("finra/CNMSshvol20210125.txt"), "text/plain", {
+      name: "CNMSshvol20210125.txt",
+    });
+    expect(res).toMatchObject({ rejected: 0, duplicates: 0 });
+    const patterns = (asOf: string) =>
+      ok(
+        darkpool()[":symbol"].patterns.$get({ param: { symbol: "GME" }, query: { days: "5", as_of: asOf } }),
+      );
+    const p = await patterns("2021-01-26T12:00:00Z");
     const day = p.days.find((d) => d.date === "2021-01-25");
     expect(day?.finra_short_volume).toBe(27342770);
     expect(day?.short_ratio).toBeCloseTo(27342770 / 72224899, 4);
     // Point in time: before 18:00 ET on the trade day FINRA had not published it.
-    const early = (await (
-      await t.app.request("/smart-money/dark-pool/GME/patterns?days=5&as_of=2021-01-25T20:00:00Z")
-    ).json()) as { days: { date: string; short_ratio: number | null }[] };
+    const early = await patterns("2021-01-25T20:00:00Z");
     expect(early.days.find((d) => d.date === "2021-01-25")?.short_ratio ?? null).toBeNull();
   });
 
   it("computes a dollar-weighted DIX over a basket from the real FINRA file and closes, naming what is missing", async () => {
     const bars =
       "date,symbol,open,high,low,close,volume\n2021-01-25,GME,96.73,159.18,61.13,76.79,177874000\n2021-01-25,AAPL,143.07,144.3,141.37,142.92,157611700\n";
-    await upload("bars", bars, "text/csv", "?name=bars-2021-01-25.csv");
-    const res = await t.app.request(
-      "/smart-money/dark-pool/dix?date=2021-01-25&basket=GME,AAPL,ZZZZ&as_of=2021-01-26T12:00:00Z",
+    await upload("bars", bars, "text/csv", { name: "bars-2021-01-25.csv" });
+    const d = await ok(
+      darkpool().dix.$get({
+        query: { date: "2021-01-25", basket: "GME,AAPL,ZZZZ", as_of: "2021-01-26T12:00:00Z" },
+      }),
     );
-    const d = (await res.json()) as { dix: number; members_used: number; missing_finra: string[] };
     const expected = (27342770 * 76.79 + 30581987 * 142.92) / (72224899 * 76.79 + 81672165 * 142.92);
     expect(d.dix).toBeCloseTo(expected, 4);
     expect(d.members_used).toBe(2);
@@ -197,13 +182,7 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
         size: 10,
       }),
     ].join("\n");
-    const res = (await (
-      await upload("prints", lines, "application/x-ndjson", "?name=hostile.ndjson")
-    ).json()) as {
-      accepted: number;
-      rejected: number;
-      errors: { source: string; line: number; message: string }[];
-    };
+    const res = await upload("prints", lines, "application/x-ndjson", { name: "hostile.ndjson" });
     expect(res.accepted).toBe(1);
     expect(res.rejected).toBe(4);
     expect(res.errors.map((e) => e.line)).toEqual([2, 3, 4, 5]);
@@ -214,9 +193,11 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
   it("stores nothing from a strict upload that holds a bad record", async () => {
     const before = await count("prints");
     const lines = [specPrint({ symbol: "STRC", size: 10, value: undefined }), "not json"].join("\n");
-    const res = await upload("prints", lines, "application/x-ndjson", "?name=strict.ndjson&strict=true");
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("INVALID_INPUT");
+    const res = uploadTo(t.app, "prints", lines, "application/x-ndjson", {
+      name: "strict.ndjson",
+      strict: "true",
+    });
+    expect(await refusal(res)).toEqual({ status: 400, code: "INVALID_INPUT" });
     expect(await count("prints")).toBe(before);
   });
 
@@ -234,38 +215,27 @@ describe.each(engines())("dark-pool slice on %s", (engine) => {
         controller.close();
       },
     });
-    const res = await t.app.request("/smart-money/ingest/prints?name=big.ndjson", {
-      method: "POST",
-      body: stream,
-      headers: { "content-type": "application/x-ndjson" },
-      duplex: "half",
-    } as RequestInit);
-    expect(res.status).toBe(413);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+    const res = uploadTo(t.app, "prints", stream, "application/x-ndjson", { name: "big.ndjson" });
+    expect(await refusal(res)).toEqual({ status: 413, code: "PAYLOAD_TOO_LARGE" });
     expect(await count("prints")).toBe(before);
   });
 
   it("answers 415 for a content type the kind does not take, 404 for unknown kinds and symbols", async () => {
-    expect((await upload("prints", "<x/>", "application/xml")).status).toBe(415);
-    expect((await upload("nonsense", "x", "text/csv")).status).toBe(404);
-    const unknown = await t.app.request("/smart-money/dark-pool/ZZZZ/summary");
+    expect((await uploadTo(t.app, "prints", "<x/>", "application/xml")).status).toBe(415);
+    expect((await uploadTo(t.app, "nonsense", "x", "text/csv")).status).toBe(404);
+    const unknown = await darkpool()[":symbol"].summary.$get({ param: { symbol: "ZZZZ" }, query: {} });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({
       error: { code: "NOT_FOUND", message: expect.stringContaining("ZZZZ") },
     });
-    const bad = await t.app.request("/smart-money/dark-pool/AAPL/prints?limit=abc");
-    expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: { code: "INVALID_INPUT" } });
+    const bad = darkpool()[":symbol"].prints.$get({ param: { symbol: "AAPL" }, query: { limit: "abc" } });
+    expect(await refusal(bad)).toEqual({ status: 400, code: "INVALID_INPUT" });
   });
 
   it("counts the real ATS weekly file per venue and keeps the publication delay", async () => {
-    const res = await upload(
-      "ats",
-      read("finra/finra_otc_weekly_otc_20251229.psv"),
-      "text/plain",
-      "?name=finra_otc_weekly_otc_20251229.psv",
-    );
-    const summary = (await res.json()) as { accepted: number; rejected: number };
+    const summary = await upload("ats", read("finra/finra_otc_weekly_otc_20251229.psv"), "text/plain", {
+      name: "finra_otc_weekly_otc_20251229.psv",
+    });
     expect(summary.rejected).toBe(0);
     const rows = await t.handle.query<{ n: string | number; published: string }>(
       sql`select count(*) as n, min(published_at)::text as published from ats_weekly`,
@@ -286,18 +256,15 @@ describe.each(engines())("bars derived from the tape on %s", (engine) => {
         line("2025-11-18T15:00:00Z", 12, 300, "D"),
         line("2025-11-18T20:59:00Z", 11, 200, "Q"),
       ].join("\n");
-      await t.app.request("/smart-money/ingest/prints?name=tape.ndjson", {
-        method: "POST",
-        body,
-        headers: { "content-type": "application/x-ndjson" },
-      });
-      const summary = (await (
-        await t.app.request("/smart-money/dark-pool/TAPE/summary?date=2025-11-18")
-      ).json()) as {
-        market_volume: number;
-        market_volume_source: string;
-        dark_pool_ratio: number;
-      };
+      await ok(uploadTo(t.app, "prints", body, "application/x-ndjson", { name: "tape.ndjson" }));
+      const tapeSummary = () =>
+        ok(
+          api(t.app)["dark-pool"][":symbol"].summary.$get({
+            param: { symbol: "TAPE" },
+            query: { date: "2025-11-18" },
+          }),
+        );
+      const summary = await tapeSummary();
       expect(summary.market_volume).toBe(600);
       expect(summary.market_volume_source).toBe("tape_prints");
       expect(summary.dark_pool_ratio).toBeCloseTo(0.5, 6);
@@ -306,17 +273,8 @@ describe.each(engines())("bars derived from the tape on %s", (engine) => {
       );
       expect(bars).toEqual([{ open: 10, high: 12, low: 10, close: 11, volume: 600 }]);
       const vendor = "date,symbol,open,high,low,close,volume\n2025-11-18,TAPE,10,12.5,9.5,11,1200\n";
-      await t.app.request("/smart-money/ingest/bars?name=bars.csv", {
-        method: "POST",
-        body: vendor,
-        headers: { "content-type": "text/csv" },
-      });
-      const after = (await (
-        await t.app.request("/smart-money/dark-pool/TAPE/summary?date=2025-11-18")
-      ).json()) as {
-        market_volume: number;
-        dark_pool_ratio: number;
-      };
+      await ok(uploadTo(t.app, "bars", vendor, "text/csv", { name: "bars.csv" }));
+      const after = await tapeSummary();
       expect(after.market_volume).toBe(1200);
       expect(after.dark_pool_ratio).toBeCloseTo(0.25, 6);
     } finally {

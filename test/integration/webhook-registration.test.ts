@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTestApp } from "../support/app";
+import { api, buildTestApp, ok } from "../support/app";
 import { engines } from "../support/db";
 
 type ErrorBody = {
@@ -14,11 +14,7 @@ describe.each(engines())("webhook registration (%s)", (engine) => {
   afterAll(() => t.close());
 
   const register = (url: string, key = "key-one") =>
-    t.app.request("/smart-money/webhooks", {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-api-key": key },
-      body: JSON.stringify({ url, symbols: ["AAPL"] }),
-    });
+    api(t.app).webhooks.$post({ json: { url, symbols: ["AAPL"] } }, { headers: { "x-api-key": key } });
 
   it.each([
     ["http://127.0.0.1:8000/", "loopback"],
@@ -50,14 +46,10 @@ describe.each(engines())("webhook registration (%s)", (engine) => {
     expect(((await third.json()) as ErrorBody).error.message).toContain("WEBHOOK_MAX_PER_KEY");
     expect((await register("http://93.184.215.14/d", "key-two")).status).toBe(201);
     // Deleting one frees a place.
-    const list = (await (
-      await t.app.request("/smart-money/webhooks", { headers: { "x-api-key": "key-one" } })
-    ).json()) as { webhooks: { id: string; url: string }[] };
+    const keyOne = { headers: { "x-api-key": "key-one" } };
+    const list = await ok(api(t.app).webhooks.$get({}, keyOne));
     const a = list.webhooks.find((w) => w.url === "http://93.184.215.14/a")!;
-    const del = await t.app.request(`/smart-money/webhooks/${a.id}`, {
-      method: "DELETE",
-      headers: { "x-api-key": "key-one" },
-    });
+    const del = await api(t.app).webhooks[":id"].$delete({ param: { id: a.id } }, keyOne);
     expect(del.status).toBe(200);
     expect((await register("http://93.184.215.14/e")).status).toBe(201);
   });
@@ -67,11 +59,7 @@ describe("webhook registration for local development", () => {
   it("WEBHOOK_ALLOW_PRIVATE=true accepts a loopback receiver", async () => {
     const t = await buildTestApp("pglite", { WEBHOOK_ALLOW_PRIVATE: "true" });
     try {
-      const res = await t.app.request("/smart-money/webhooks", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ url: "http://127.0.0.1:9999/hook" }),
-      });
+      const res = await api(t.app).webhooks.$post({ json: { url: "http://127.0.0.1:9999/hook" } });
       expect(res.status).toBe(201);
     } finally {
       await t.close();

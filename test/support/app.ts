@@ -1,7 +1,9 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AppDeps, createApp } from "../../server/src/app";
+import type { ClientResponse } from "hono/client";
+import { testClient } from "hono/testing";
+import { type AppDeps, type AppType, createApp } from "../../server/src/app";
 import { PrintPipeline } from "../../server/src/darkpool/pipeline";
 import { type Env, loadEnv } from "../../server/src/env";
 import { createLogger } from "../../server/src/lib/log";
@@ -59,4 +61,53 @@ export async function startTestServer(
       await handle.close();
     },
   };
+}
+
+/**
+ * The typed REST client of an app, without a port (`hono/testing`): `api(app).institutional[":symbol"]
+ * .holders.$get({ param, query })`. Paths, parameters and answers are inferred from the routes, so a test
+ * cannot ask for a route or a field the server does not have.
+ */
+export const api = (app: AppType) => testClient(app)["smart-money"];
+
+// biome-ignore lint/suspicious/noExplicitAny: matches every response of the typed client
+type AnyResponse = ClientResponse<any, number, string>;
+/** The body type a route declares for status 200. */
+export type Answer<R extends AnyResponse> = Awaited<ReturnType<Extract<R, { status: 200 }>["json"]>>;
+
+/** The 200 answer's body, typed from the route; any other status fails the test with the answer. */
+export async function ok<R extends AnyResponse>(pending: Promise<R>): Promise<Answer<R>> {
+  const res = await pending;
+  if (res.status !== 200) throw new Error(`${res.url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Answer<R>;
+}
+
+/**
+ * A refused call's status and error code (`{error: {code}}`, app.ts). Errors are thrown as `AppError` and
+ * answered by `onError`, so the typed client knows only a route's declared answers: read them here.
+ */
+export async function refusal(pending: Promise<AnyResponse>): Promise<{ status: number; code: string }> {
+  const res = await pending;
+  const body = (await res.json()) as { error?: { code?: string } };
+  return { status: res.status, code: body.error?.code ?? `(no error body: ${JSON.stringify(body)})` };
+}
+
+type IngestEndpoint = ReturnType<typeof api>["ingest"][":kind"];
+/** The query of an upload (`name`, `strict`, the `ats` and SEC hints), as the ingest route declares it. */
+export type UploadQuery = Parameters<IngestEndpoint["$post"]>[0]["query"];
+
+/** POST /smart-money/ingest/{kind} with `body` as the raw file, through the typed client. */
+export function upload(
+  app: AppType,
+  kind: string,
+  body: string | Uint8Array | ReadableStream,
+  contentType: string,
+  query: UploadQuery = {},
+) {
+  // A stream body goes without Content-Length (`duplex: "half"`): the size limit is enforced while reading.
+  const init = { body: body as BodyInit, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) };
+  return api(app).ingest[":kind"].$post(
+    { param: { kind }, query },
+    { headers: { "content-type": contentType }, init },
+  );
 }

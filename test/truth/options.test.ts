@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTestApp } from "../support/app";
+import { api, buildTestApp, ok, upload } from "../support/app";
 import { engines } from "../support/db";
 
 const FILE = new URL(
@@ -46,39 +46,16 @@ const isMultiLeg = (r: RawRow) => r.conditions.some((c) => c >= 232 && c <= 246)
 const premium = (r: RawRow) => r.price * r.size * 100;
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
 
-interface Positioning {
-  call_premium: number;
-  put_premium: number;
-  call_volume: number;
-  put_volume: number;
-  multi_leg_premium: number;
-  multi_leg_volume: number;
-  sentiment: string;
-  sentiment_basis: string;
-  net_sentiment_score: number | null;
-  prints: number;
-  window_start: string | null;
-  window_end: string | null;
-  as_of: string;
-}
-
 describe.each(engines())("options figures against the raw OPRA sample on %s", (engine) => {
   let t: Awaited<ReturnType<typeof buildTestApp>>;
   const rows = rawRows();
-  const get = async <T>(path: string) => {
-    const res = await t.app.request(path);
-    expect(res.status, path).toBe(200);
-    return (await res.json()) as T;
-  };
+  const positioning = (query: { as_of?: string } = {}) =>
+    ok(api(t.app).blocks[":symbol"]["options-positioning"].$get({ param: { symbol: "SPY" }, query }));
 
   beforeAll(async () => {
     t = await buildTestApp(engine);
-    const res = await t.app.request("/smart-money/ingest/options?name=opra.tsv", {
-      method: "POST",
-      body: readFileSync(FILE),
-      headers: { "content-type": "text/csv" },
-    });
-    expect(await res.json()).toMatchObject({ accepted: rows.length, rejected: 0 });
+    const summary = await ok(upload(t.app, "options", readFileSync(FILE), "text/csv", { name: "opra.tsv" }));
+    expect(summary).toMatchObject({ accepted: rows.length, rejected: 0 });
   });
   afterAll(async () => t.close());
 
@@ -86,7 +63,7 @@ describe.each(engines())("options figures against the raw OPRA sample on %s", (e
     const single = rows.filter((r) => !isMultiLeg(r));
     const multi = rows.filter(isMultiLeg);
     expect(rows.every((r) => r.ticker.includes("P00390000"))).toBe(true);
-    const pos = await get<Positioning>("/smart-money/blocks/SPY/options-positioning");
+    const pos = await positioning();
     expect(pos.put_volume).toBe(sum(single.map((r) => r.size)));
     expect(pos.put_premium).toBeCloseTo(sum(single.map(premium)), 6);
     expect(pos.multi_leg_volume).toBe(sum(multi.map((r) => r.size)));
@@ -96,7 +73,7 @@ describe.each(engines())("options figures against the raw OPRA sample on %s", (e
   });
 
   it("says unknown, not bearish, when no print has a quote to tell a bought put from a sold one", async () => {
-    const pos = await get<Positioning>("/smart-money/blocks/SPY/options-positioning");
+    const pos = await positioning();
     expect(pos).toMatchObject({ sentiment: "unknown", sentiment_basis: "none", net_sentiment_score: null });
   });
 
@@ -105,29 +82,22 @@ describe.each(engines())("options figures against the raw OPRA sample on %s", (e
     const before = rows.filter((r) => r.tsMs <= Date.parse(asOf));
     expect(before.length).toBeGreaterThan(0);
     expect(before.length).toBeLessThan(rows.length);
-    const pos = await get<Positioning>(
-      `/smart-money/blocks/SPY/options-positioning?as_of=${encodeURIComponent(asOf)}`,
-    );
+    const pos = await positioning({ as_of: asOf });
     expect(pos.prints).toBe(before.length);
     expect(pos.put_volume).toBe(sum(before.filter((r) => !isMultiLeg(r)).map((r) => r.size)));
     expect(pos.put_premium).toBeCloseTo(sum(before.filter((r) => !isMultiLeg(r)).map(premium)), 6);
     expect(Date.parse(pos.window_end as string)).toBeLessThanOrEqual(Date.parse(asOf) + 1);
     expect(pos.as_of).toBe(asOf);
 
-    const ind = await get<{
-      components: {
-        smart_money_index: { name: string; excluded_reason: string | null; as_of: string | null }[];
-      };
-    }>(`/smart-money/analytics/SPY/indicators?as_of=${encodeURIComponent(asOf)}`);
+    const analytics = api(t.app).analytics[":symbol"];
+    const ind = await ok(analytics.indicators.$get({ param: { symbol: "SPY" }, query: { as_of: asOf } }));
     const options = ind.components.smart_money_index.find((c) => c.name === "options");
     // Read point in time: never after as_of. Without quotes it has no side, so it is left out as such.
     expect(options?.excluded_reason).toBe("mostly_unclassified");
     expect(Date.parse(options?.as_of as string)).toBeLessThanOrEqual(Date.parse(asOf));
 
     // The dashboard shows the same premium with sentiment unknown, not "bearish" for puts.
-    const dash = await get<{ options: { available: boolean; put_premium: number; sentiment: string } }>(
-      `/smart-money/analytics/SPY/dashboard?as_of=${encodeURIComponent(asOf)}`,
-    );
+    const dash = await ok(analytics.dashboard.$get({ param: { symbol: "SPY" }, query: { as_of: asOf } }));
     expect(dash.options).toMatchObject({ available: true, sentiment: "unknown" });
     expect(dash.options.put_premium).toBeCloseTo(pos.put_premium, 6);
   });

@@ -7,10 +7,9 @@
 import type { Db } from "@smt/db";
 import type { BlocksParams } from "../blocks/blocks.params";
 import type { DetectorEvent, Detectors } from "../blocks/detectors";
-import { equityBucketBaseline } from "../blocks/equity.store";
 import { contractBaseline } from "../blocks/options.store";
 import type { AppDeps } from "../core/deps";
-import { priceAtOrBefore } from "../darkpool/darkpool.service";
+import { bucketVolumeBaseline, priceAtOrBefore } from "../darkpool/darkpool.service";
 import { addDays, etDateOf } from "../lib/et-time";
 import type { Logger } from "../lib/log";
 import type { AlertMessage, LiveBus } from "../realtime/bus";
@@ -246,7 +245,7 @@ export function feedEquityPrints(
     for (const p of prints) {
       const day = etDateOf(p.ts.getTime());
       baselines.want(baselineDay, p.symbol, day, async () => {
-        const b = await equityBucketBaseline(
+        const b = await bucketVolumeBaseline(
           deps.db.db,
           p.symbol,
           addDays(day, -Math.ceil(params.volumeLookbackDays * 1.5)),

@@ -60,11 +60,11 @@ export async function buildDashboard(
     ),
     window
       ? scope.read("premiumDiscountHistogram", [window.since, window.until, asOf], () =>
-          premiumDiscountHistogram(db, symbol, window.since, window.until, asOf),
+          premiumDiscountHistogram(db, { symbol, since: window.since, until: window.until }, asOf),
         )
       : Promise.resolve([]),
     scope.read("dailyPrintStats", [blocksSince, historyUntil, asOf], () =>
-      dailyPrintStats(db, symbol, blocksSince, historyUntil, asOf),
+      dailyPrintStats(db, { symbol, since: blocksSince, until: historyUntil }, asOf),
     ),
     scope.read("dailyBars", [historyFrom, historyTo, asOf], () =>
       dailyBars(db, symbol, historyFrom, historyTo, asOf),

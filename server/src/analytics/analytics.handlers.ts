@@ -1,7 +1,7 @@
 /** Handlers of the analytics routes: resolve the symbol and moment, call the service, answer its payload. */
 import type { z } from "@hono/zod-openapi";
 import type { AppDeps } from "../core/deps";
-import { newRouter } from "../lib/openapi";
+import { newRouter } from "../core/http";
 import type { ResponseCache } from "../lib/response-cache";
 import { requireKnownSymbol } from "../lib/symbols";
 import type { DashboardProviders } from "./analytics.dashboard";

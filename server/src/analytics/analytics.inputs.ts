@@ -129,13 +129,13 @@ async function readFlow(
   const block = params.blockMinUsd;
   const [flow, blocks, daily] = await Promise.all([
     scope.read("printWindowAggregate", [bounds.start, until, asOf, block], () =>
-      printWindowAggregate(db, symbol, bounds.start, until, { asOf, blockMinUsd: block }),
+      printWindowAggregate(db, { symbol, since: bounds.start, until }, { asOf, blockMinUsd: block }),
     ),
     scope.read("blockSentiment", [bounds.start, until, asOf, block], () =>
-      blockSentiment(db, symbol, bounds.start, until, asOf, block),
+      blockSentiment(db, { symbol, since: bounds.start, until }, asOf, block),
     ),
     scope.read("dailyPrintStats", [trailingSince, until, asOf], () =>
-      dailyPrintStats(db, symbol, trailingSince, until, asOf),
+      dailyPrintStats(db, { symbol, since: trailingSince, until }, asOf),
     ),
   ]);
   const dayBar = bars.find((b) => b.day === flowDay);

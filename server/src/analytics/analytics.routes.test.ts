@@ -7,6 +7,7 @@ import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import type { DbHandle } from "@smt/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, ok, refusal } from "../../../test/support/app";
 import { engines, openTestDb } from "../../../test/support/db";
 import { createApp } from "../app";
 import { PrintPipeline } from "../darkpool/pipeline";
@@ -14,10 +15,8 @@ import { loadEnv } from "../env";
 import { INGEST_KINDS } from "../ingest/registry";
 import { createLogger } from "../lib/log";
 import { LiveBus } from "../realtime/bus";
-import type { DashboardPayload } from "./analytics.dashboard";
 import { gatherInputs } from "./analytics.inputs";
 import { ANALYTICS_PARAMS, ANALYTICS_PARAMS_VERSION } from "./analytics.params";
-import type { SmartMoneyFlow, SmartMoneyIndicators } from "./analytics.types";
 
 const FIXTURES = join(import.meta.dirname, "..", "..", "..", "test", "fixtures", "analytics");
 const FILES = [
@@ -38,6 +37,8 @@ const GME_RATIO = {
 describe.each(engines())("smart-money analytics on %s", (engine) => {
   let handle: DbHandle;
   let app: ReturnType<typeof createApp>;
+  const analytics = () => api(app).analytics[":symbol"];
+  const GME_AFTER = { param: { symbol: "GME" }, query: { as_of: "2021-01-29T00:00:00Z" } };
 
   beforeAll(async () => {
     handle = await openTestDb(engine);
@@ -75,9 +76,7 @@ describe.each(engines())("smart-money analytics on %s", (engine) => {
   });
 
   it("answers indicators with the short-volume component excluded for want of a 5-day baseline", async () => {
-    const res = await app.request("/smart-money/analytics/GME/indicators?as_of=2021-01-29T00:00:00Z");
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as SmartMoneyIndicators;
+    const body = await ok(analytics().indicators.$get(GME_AFTER));
     expect(body.params_version).toBe(ANALYTICS_PARAMS_VERSION);
     expect(body.as_of).toBe("2021-01-29T00:00:00.000Z");
     expect(body.smart_money_index).toBeNull();
@@ -88,10 +87,9 @@ describe.each(engines())("smart-money analytics on %s", (engine) => {
   });
 
   it("accepts the price_change override and reports it as the divergence input's source", async () => {
-    const res = await app.request(
-      "/smart-money/analytics/GME/indicators?as_of=2021-01-29T00:00:00Z&price_change=2.5",
+    const body = await ok(
+      analytics().indicators.$get({ ...GME_AFTER, query: { ...GME_AFTER.query, price_change: "2.5" } }),
     );
-    const body = (await res.json()) as SmartMoneyIndicators;
     const price = body.components.divergence_score.find((c) => c.name === "price_change");
     expect(price).toMatchObject({
       available: true,
@@ -104,18 +102,14 @@ describe.each(engines())("smart-money analytics on %s", (engine) => {
   });
 
   it("answers the flow with every side marked unavailable rather than balanced", async () => {
-    const res = await app.request("/smart-money/analytics/GME/flow?as_of=2021-01-29T00:00:00Z");
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as SmartMoneyFlow;
+    const body = await ok(analytics().flow.$get(GME_AFTER));
     expect(body.institutional.available).toBe(false);
     expect(body.insider.direction).toBeNull();
     expect(body.net_flow).toBeNull();
   });
 
   it("answers the dashboard with all seven sections and the FINRA short ratio history", async () => {
-    const res = await app.request("/smart-money/analytics/GME/dashboard?as_of=2021-01-29T00:00:00Z");
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as DashboardPayload;
+    const body = await ok(analytics().dashboard.$get(GME_AFTER));
     expect(Object.keys(body)).toEqual(
       expect.arrayContaining([
         "metrics",
@@ -139,8 +133,9 @@ describe.each(engines())("smart-money analytics on %s", (engine) => {
   });
 
   it("answers 404 with the error body for a symbol without data", async () => {
-    const res = await app.request("/smart-money/analytics/ZZZZ/indicators");
-    expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("NOT_FOUND");
+    expect(await refusal(analytics().indicators.$get({ param: { symbol: "ZZZZ" }, query: {} }))).toEqual({
+      status: 404,
+      code: "NOT_FOUND",
+    });
   });
 });

@@ -5,7 +5,7 @@
  * analytics.handlers.ts, the computations in analytics.service.ts.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { errorResponses, SymbolParams } from "../lib/openapi";
+import { errorResponses, SymbolParams } from "../core/http";
 import { IsoTimestamp } from "../lib/time-params";
 import type { DashboardPayload } from "./analytics.dashboard";
 import type { SmartMoneyFlow } from "./analytics.types";
@@ -125,7 +125,7 @@ const DashboardSchema = z.custom<DashboardPayload>().openapi("SmartMoneyDashboar
     "metrics (SMI, dark-pool ratio, institutional ownership, accumulation: value, band, as_of, age, sources), indicators, alerts, dark_pool (recent prints, summary, premium/discount, history), institutional, blocks, options, flow",
 });
 
-const route = (name: "flow" | "indicators" | "dashboard", summary: string, schema: z.ZodType) =>
+const route = <S extends z.ZodType>(name: "flow" | "indicators" | "dashboard", summary: string, schema: S) =>
   createRoute({
     method: "get",
     path: `/smart-money/analytics/{symbol}/${name}`,

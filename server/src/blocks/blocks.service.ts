@@ -5,6 +5,12 @@
  * analytics and any other caller use these, so they all see the same numbers.
  */
 import type { Db } from "@smt/db";
+import {
+  dailyPrintVolumes,
+  intradayVolumeBuckets,
+  largePrints,
+  priceFlowWindow,
+} from "../darkpool/darkpool.service";
 import { addDays, etDateOf, etDayBounds } from "../lib/et-time";
 import { roundMoneyFields } from "../lib/round";
 import { requireKnownSymbol } from "../lib/symbols";
@@ -23,8 +29,7 @@ import {
   unusualOption,
   volumeSpike,
 } from "./blocks.signals";
-import { divergenceWindow } from "./divergence.store";
-import { dailyPrintVolumes, intradayBuckets, printRowToEnriched, recentBlockPrints } from "./equity.store";
+import { optionPremiumFlow } from "./divergence.store";
 import { parseOptionSymbol } from "./occ";
 import { type ContractDayStats, contractDayStats, latestOptionPrint, optionPrintsFor } from "./options.store";
 
@@ -41,15 +46,9 @@ export async function getRecentBlocks(
   now: Date,
 ): Promise<RecentBlocks> {
   const symbol = await requireKnownSymbol(db, symbolInput);
-  const rows = await recentBlockPrints(
-    db,
-    symbol,
-    q.minValueUsd ?? params.blockTrackedMinUsd,
-    q.since,
-    q.limit,
-  );
-  const blocks = rows.flatMap((r) => {
-    const b = toBlockTrade(printRowToEnriched(r), { blockTrackedMinUsd: 0 });
+  const prints = await largePrints(db, symbol, q.minValueUsd ?? params.blockTrackedMinUsd, q.since, q.limit);
+  const blocks = prints.flatMap((p) => {
+    const b = toBlockTrade(p, { blockTrackedMinUsd: 0 });
     if (b === null) return [];
     const alertable =
       (b.trade_type === "block" || b.trade_type === "sweep") && b.value >= params.blockAlertMinUsd;
@@ -157,7 +156,7 @@ export async function getOptionsPositioning(
 /** Intraday buckets of `day` whose volume is above `volumeSpikeRatio` times their same-time average. */
 async function intradaySpikes(db: Db, symbol: string, day: string, calendarBack: number) {
   const bucketMinutes = params.volumeBucketMs / 60_000;
-  const buckets = await intradayBuckets(db, symbol, day, calendarBack, bucketMinutes);
+  const buckets = await intradayVolumeBuckets(db, symbol, day, calendarBack, bucketMinutes);
   const start = etDayBounds(day).start.getTime();
   return buckets
     .filter(
@@ -229,10 +228,13 @@ export async function getDivergence(
   now: Date,
 ): Promise<DivergencePayload> {
   const symbol = await requireKnownSymbol(db, symbolInput);
-  const latestEquity = await recentBlockPrints(db, symbol, 0, undefined, 1);
+  const latestEquity = await largePrints(db, symbol, 0, undefined, 1);
   const until = q.until ?? new Date((latestEquity[0]?.ts ?? now).getTime() + 1);
   const since = new Date(until.getTime() - q.windowMinutes * 60_000);
-  const w = await divergenceWindow(db, symbol, since, until, params.blockTrackedMinUsd);
+  const w = {
+    ...(await priceFlowWindow(db, { symbol, since, until }, params.blockTrackedMinUsd)),
+    ...(await optionPremiumFlow(db, symbol, since, until)),
+  };
   const computed =
     w.firstPrice !== null && w.lastPrice !== null && w.firstPrice > 0
       ? ((w.lastPrice - w.firstPrice) / w.firstPrice) * 100

@@ -126,75 +126,105 @@ function conditionsOf(m: Json, field: string): string[] {
   return v as string[];
 }
 
+/** A trade message `t` -> the print, stored as the SIP disseminated it. */
+function tradeEvent(m: Json, storedSource: string, at: Location): AlpacaEvent {
+  const exchange = str(m, "x");
+  const ts = timeOf(m, "t");
+  const print: RawPrint = {
+    symbol: symbolOf(m, "S"),
+    ts,
+    price: positive(m, "p"),
+    sizeShares: positive(m, "s"),
+    exchange,
+    exchangeId: null,
+    // Alpaca does not say which TRF took the print.
+    trfId: null,
+    isOffExchange: exchange === "D",
+    tape: optStr(m, "z"),
+    conditions: conditionsOf(m, "c"),
+    conditionScheme: "sip_letter",
+    correction: 0,
+    tradeId: tradeIdOf(m, "i"),
+    source: storedSource,
+    sourceRef: formatLocation(at),
+    // A tape print is public when the SIP disseminates it.
+    publishedAt: ts,
+  };
+  return { kind: "trade", print };
+}
+
+/** A quote message `q` -> the NBBO at that moment. */
+function quoteEvent(m: Json): AlpacaEvent {
+  const bid = positive(m, "bp");
+  const ask = positive(m, "ap");
+  return { kind: "quote", quote: { symbol: symbolOf(m, "S"), ts: timeOf(m, "t"), bid, ask } };
+}
+
+/** A trade correction `c`: the original trade and what replaces it. */
+function correctionEvent(m: Json): AlpacaEvent {
+  return {
+    kind: "correction",
+    correction: {
+      symbol: symbolOf(m, "S"),
+      ts: timeOf(m, "t"),
+      exchange: str(m, "x"),
+      tape: optStr(m, "z"),
+      originalTradeId: tradeIdOf(m, "oi"),
+      originalPrice: positive(m, "op"),
+      originalSizeShares: positive(m, "os"),
+      originalConditions: conditionsOf(m, "oc"),
+      correctedTradeId: tradeIdOf(m, "ci"),
+      correctedPrice: positive(m, "cp"),
+      correctedSizeShares: positive(m, "cs"),
+      correctedConditions: conditionsOf(m, "cc"),
+    },
+  };
+}
+
+/** A trade cancel or error `x` (action `C` or `E`). */
+function cancelEvent(m: Json): AlpacaEvent {
+  const action = m.a;
+  if (action !== "C" && action !== "E") throw new FieldError("a", `${JSON.stringify(action)} is not C or E`);
+  return {
+    kind: "cancel",
+    cancel: {
+      symbol: symbolOf(m, "S"),
+      ts: timeOf(m, "t"),
+      exchange: str(m, "x"),
+      tape: optStr(m, "z"),
+      tradeId: tradeIdOf(m, "i"),
+      price: positive(m, "p"),
+      sizeShares: positive(m, "s"),
+      action: action === "C" ? "cancel" : "error",
+    },
+  };
+}
+
+/** A `subscription` control message: the symbols subscribed per channel. */
+function subscriptionEvent(m: Json): AlpacaEvent {
+  const channels: Record<string, string[]> = {};
+  for (const [key, value] of Object.entries(m)) {
+    if (key === "T") continue;
+    if (!Array.isArray(value) || !value.every((s) => typeof s === "string")) {
+      throw new FieldError(key, "not an array of symbols");
+    }
+    channels[key] = value as string[];
+  }
+  return { kind: "subscription", channels };
+}
+
+/** One message -> its event, told apart by `T`; throws `FieldError` naming the bad field. */
 function toEvent(m: Json, storedSource: string, at: Location): AlpacaEvent {
   const type = m.T;
   switch (type) {
-    case "t": {
-      const exchange = str(m, "x");
-      const ts = timeOf(m, "t");
-      const print: RawPrint = {
-        symbol: symbolOf(m, "S"),
-        ts,
-        price: positive(m, "p"),
-        sizeShares: positive(m, "s"),
-        exchange,
-        exchangeId: null,
-        // Alpaca does not say which TRF took the print.
-        trfId: null,
-        isOffExchange: exchange === "D",
-        tape: optStr(m, "z"),
-        conditions: conditionsOf(m, "c"),
-        conditionScheme: "sip_letter",
-        correction: 0,
-        tradeId: tradeIdOf(m, "i"),
-        source: storedSource,
-        sourceRef: formatLocation(at),
-        // A tape print is public when the SIP disseminates it.
-        publishedAt: ts,
-      };
-      return { kind: "trade", print };
-    }
-    case "q": {
-      const bid = positive(m, "bp");
-      const ask = positive(m, "ap");
-      return { kind: "quote", quote: { symbol: symbolOf(m, "S"), ts: timeOf(m, "t"), bid, ask } };
-    }
+    case "t":
+      return tradeEvent(m, storedSource, at);
+    case "q":
+      return quoteEvent(m);
     case "c":
-      return {
-        kind: "correction",
-        correction: {
-          symbol: symbolOf(m, "S"),
-          ts: timeOf(m, "t"),
-          exchange: str(m, "x"),
-          tape: optStr(m, "z"),
-          originalTradeId: tradeIdOf(m, "oi"),
-          originalPrice: positive(m, "op"),
-          originalSizeShares: positive(m, "os"),
-          originalConditions: conditionsOf(m, "oc"),
-          correctedTradeId: tradeIdOf(m, "ci"),
-          correctedPrice: positive(m, "cp"),
-          correctedSizeShares: positive(m, "cs"),
-          correctedConditions: conditionsOf(m, "cc"),
-        },
-      };
-    case "x": {
-      const action = m.a;
-      if (action !== "C" && action !== "E")
-        throw new FieldError("a", `${JSON.stringify(action)} is not C or E`);
-      return {
-        kind: "cancel",
-        cancel: {
-          symbol: symbolOf(m, "S"),
-          ts: timeOf(m, "t"),
-          exchange: str(m, "x"),
-          tape: optStr(m, "z"),
-          tradeId: tradeIdOf(m, "i"),
-          price: positive(m, "p"),
-          sizeShares: positive(m, "s"),
-          action: action === "C" ? "cancel" : "error",
-        },
-      };
-    }
+      return correctionEvent(m);
+    case "x":
+      return cancelEvent(m);
     case "success":
       return { kind: "success", message: typeof m.msg === "string" ? m.msg : "" };
     case "error":
@@ -203,17 +233,8 @@ function toEvent(m: Json, storedSource: string, at: Location): AlpacaEvent {
         code: typeof m.code === "number" ? m.code : null,
         message: typeof m.msg === "string" ? m.msg : "",
       };
-    case "subscription": {
-      const channels: Record<string, string[]> = {};
-      for (const [key, value] of Object.entries(m)) {
-        if (key === "T") continue;
-        if (!Array.isArray(value) || !value.every((s) => typeof s === "string")) {
-          throw new FieldError(key, "not an array of symbols");
-        }
-        channels[key] = value as string[];
-      }
-      return { kind: "subscription", channels };
-    }
+    case "subscription":
+      return subscriptionEvent(m);
     default:
       if (typeof type !== "string" || type.length === 0) throw new FieldError("T", "missing message type");
       return { kind: "ignored", type };

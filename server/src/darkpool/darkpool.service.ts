@@ -20,14 +20,24 @@ import { type DayVolume, dayVolumes, ratioHistory, weekConsolidatedVolume } from
 import { readScope } from "./rollups";
 import { extendedHoursVolume } from "./sessions.store";
 
-// The reads of dark-pool data other areas use (analytics, alerts): no other area queries these tables.
-export { type DailyBar, dailyBars, type ShortVolumeDay, shortVolumeDays } from "./market.store";
+// The reads of dark-pool data other areas use (analytics, alerts, blocks, institutional): no other area
+// queries these tables.
+export {
+  type DailyBar,
+  dailyBars,
+  lastClosesNear,
+  type ShortVolumeDay,
+  shortVolumeDays,
+} from "./market.store";
 export {
   avgPremiumDiscountOf,
   type PrintWindowAggregate,
   printWindowAggregate,
   type SentimentTally,
 } from "./print-aggregate";
+export { largePrints, type PriceFlowWindow, priceFlowWindow } from "./print-flow.store";
+export type { PrintWindow } from "./print-sql";
+export { bucketVolumeBaseline, dailyPrintVolumes, intradayVolumeBuckets } from "./print-volume.store";
 export { blockSentiment, dailyPrintStats, premiumDiscountHistogram } from "./print-window.store";
 export { latestPrintDay, priceAtOrBefore, recentOffExchangePrints, type StoredPrint } from "./prints.store";
 export { type ReadScope, readScope } from "./rollups";
@@ -164,15 +174,16 @@ async function readSummary(db: Db, symbol: string, q: SummaryQuery) {
   const bounds = etDayBounds(day);
   const since = bounds.start;
   const until = new Date(Math.min(bounds.end.getTime(), asOf.getTime()));
+  const w = { symbol, since, until };
   const block = DARKPOOL_PARAMS.largeBlockUsd;
   const [agg, buckets, bars, sources, extended] = await Promise.all([
     scope.read("printWindowAggregate", [since, until, block], () =>
-      printWindowAggregate(db, symbol, since, until, { blockMinUsd: block }),
+      printWindowAggregate(db, w, { blockMinUsd: block }),
     ),
-    scope.read("sizeBuckets", [since, until], () => sizeBuckets(db, symbol, since, until)),
+    scope.read("sizeBuckets", [since, until], () => sizeBuckets(db, w)),
     scope.read("barsByDay", [day], () => barsByDay(db, symbol, day, day)),
-    scope.read("printSources", [since, until], () => printSources(db, symbol, since, until)),
-    scope.read("extendedHours", [since, until], () => extendedHoursVolume(db, symbol, since, until)),
+    scope.read("printSources", [since, until], () => printSources(db, w)),
+    scope.read("extendedHours", [since, until], () => extendedHoursVolume(db, w)),
   ]);
   const dayBar = bars.get(day);
   const bar = dayBar && dayBar.publishedAt <= asOf ? dayBar : undefined;
@@ -194,9 +205,7 @@ async function readSummary(db: Db, symbol: string, q: SummaryQuery) {
   const levels =
     band === null
       ? []
-      : await scope.read("priceLevels", [since, until, band, block], () =>
-          priceLevels(db, symbol, since, until, band, block),
-        );
+      : await scope.read("priceLevels", [since, until, band, block], () => priceLevels(db, w, band, block));
   const ratioBand = ratio === null ? null : offExchangeBand(ratio, history);
   return {
     asOf,

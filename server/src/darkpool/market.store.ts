@@ -215,3 +215,25 @@ export async function deriveBarsFromPrints(
   );
   return rows.length;
 }
+
+/**
+ * The last stored close of each symbol within the `days` days up to `day` (vendor bars before bars derived
+ * from prints): symbol -> that bar's day and close. Symbols without such a bar are absent. Used to check a
+ * reported price against the market (the 13F value-unit check).
+ */
+export async function lastClosesNear(
+  db: Db,
+  symbols: readonly string[],
+  day: string,
+  days: number,
+): Promise<Map<string, { day: string; close: number }>> {
+  if (symbols.length === 0) return new Map();
+  const rows = rowsOf<{ symbol: string; day: string; close: unknown }>(
+    await db.execute(sql`
+      select distinct on (symbol) symbol, day::text as day, close from daily_bars
+      where symbol = any(${pgArrayLiteral([...new Set(symbols)])}::text::text[])
+        and day <= ${day}::date and day > ${day}::date - ${days}::int
+      order by symbol, day desc, case when source = 'derived_from_prints' then 1 else 0 end`),
+  );
+  return new Map(rows.map((r) => [r.symbol, { day: String(r.day).slice(0, 10), close: num(r.close) }]));
+}

@@ -124,7 +124,8 @@ export async function getUnusual(db: Db, symbol: string, q: UnusualQuery): Promi
   const p = DARKPOOL_PARAMS;
   const firstDay = addDays(etDateOf(asOf.getTime()), -(q.days + p.trailingDays * 2));
   const since = etDayBounds(firstDay).start;
-  const stats = (await dailyPrintStats(db, symbol, since, asOf)).filter((s) => s.prints > 0);
+  const w = { symbol, since, until: asOf };
+  const stats = (await dailyPrintStats(db, w)).filter((s) => s.prints > 0);
   const ratios = trailingRatios(
     stats.map((s) => s.volume),
     p.trailingDays,
@@ -144,7 +145,7 @@ export async function getUnusual(db: Db, symbol: string, q: UnusualQuery): Promi
     ];
   });
   const lastDay = stats.at(-1)?.day;
-  const windows = await intradayWindows(db, symbol, since, asOf, q.windowMinutes);
+  const windows = await intradayWindows(db, w, q.windowMinutes);
   const unusualWindows = lastDay
     ? unusualWindowsOf(
         windows,

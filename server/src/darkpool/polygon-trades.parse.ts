@@ -69,19 +69,63 @@ function conditionList(field: string): string[] | null {
 
 type ColumnName = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
 
-/** Per-file state: the header's column positions once read. */
+/** Field boundaries of a line: at most this many fields are scanned. */
+const MAX_FIELDS = 64;
+
+/**
+ * The line being parsed and its field boundaries, scanned into typed arrays (one per file, reused line
+ * after line, never shared) so a field is sliced or read as digits without splitting the line.
+ */
+class LineFields {
+  text = "";
+  line = 0;
+  count = 0;
+  readonly starts = new Int32Array(MAX_FIELDS);
+  readonly ends = new Int32Array(MAX_FIELDS);
+
+  /** The text of field `i`. */
+  field(i: number): string {
+    return this.text.slice(this.starts[i], this.ends[i]);
+  }
+
+  /** Field `i` as a non-negative integer, or -1 when empty or not all digits. */
+  digits(i: number): number {
+    return digitsValue(this.text, this.starts[i] as number, this.ends[i] as number);
+  }
+
+  /** An optional small integer field: -2 when absent or empty, -1 when not all digits, else its value. */
+  optionalDigits(i: number): number {
+    if (i === -1 || i >= this.count) return -2;
+    return this.starts[i] === this.ends[i] ? -2 : this.digits(i);
+  }
+
+  /**
+   * `sip_timestamp` (ns since epoch, 16 to 19 digits) in field `i` -> milliseconds, or -1. Nanoseconds
+   * exceed 2^53; the millisecond prefix is exact. Sub-millisecond digits are lost (Date holds ms).
+   */
+  sipMillis(i: number): number {
+    const start = this.starts[i] as number;
+    const end = this.ends[i] as number;
+    const length = end - start;
+    const ms = length >= 16 && length <= 19 ? digitsValue(this.text, start, end - 6) : -1;
+    return ms < 0 || digitsValue(this.text, end - 6, end) < 0 ? -1 : ms;
+  }
+}
+
+/** Per-file state: the header's column positions once read, and the line being parsed. */
 interface FileState {
   sourceName: string;
   storedSource: string;
   delimiter: string;
   col: Record<ColumnName, number> | null;
   minFields: number;
+  fields: LineFields;
   /** Set when the header is unusable: the rest of the file cannot be read. */
   fatal: boolean;
 }
 
-const fieldError = (state: FileState, line: number, field: string, message: string): Parsed<RawPrint> =>
-  parsedError({ source: state.sourceName, line, element: field }, `${field}: ${message}`);
+const fieldError = (state: FileState, field: string, message: string): Parsed<RawPrint> =>
+  parsedError({ source: state.sourceName, line: state.fields.line, element: field }, `${field}: ${message}`);
 
 function readHeader(state: FileState, text: string, line: number): Parsed<RawPrint> | null {
   const headerText = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -99,154 +143,137 @@ function readHeader(state: FileState, text: string, line: number): Parsed<RawPri
   return null;
 }
 
-/** The text of field `i` (tsx/esbuild wrap inline closures with a naming helper per call: keep these top-level). */
-const sliceField = (text: string, starts: Int32Array, ends: Int32Array, i: number): string =>
-  text.slice(starts[i], ends[i]);
-
-/** An optional small integer field: -2 when absent or empty, -1 when not all digits, else its value. */
-function optionalDigits(
-  text: string,
-  starts: Int32Array,
-  ends: Int32Array,
-  count: number,
-  i: number,
-): number {
-  if (i === -1 || i >= count) return -2;
-  const start = starts[i] as number;
-  const end = ends[i] as number;
-  return end === start ? -2 : digitsValue(text, start, end);
-}
-
-/** Field boundaries of the current line (one file is parsed at a time per generator; reused, never shared). */
-const MAX_FIELDS = 64;
-
 /**
- * One data line -> print or located error. Synchronous and nearly allocation-free apart from the record:
- * field boundaries are scanned into typed arrays and small integers are read from char codes, because this
- * is the hot path of the pipeline (goal: >= 300k prints/s on one core with enrichment).
+ * Checks a line and scans its field boundaries into `state.fields`, or returns the located error for the
+ * line. A line with escaped quotes is scanned on a NUL-joined copy of its properly split fields.
  */
-function parseLine(
-  state: FileState,
-  col: Record<ColumnName, number>,
-  rawText: string,
-  line: number,
-  starts: Int32Array,
-  ends: Int32Array,
-): Parsed<RawPrint> {
+function scanLine(state: FileState, rawText: string, line: number): Parsed<RawPrint> | null {
+  const f = state.fields;
+  f.line = line;
   // Checked on the line, not per record (lib/records.ts): text fields cannot hold U+0000, and quoted lines
   // are re-split on a NUL-joined copy below.
   if (rawText.indexOf("\u0000") !== -1) return nulError({ source: state.sourceName, line }, "line");
-  let text = rawText;
-  let count = scanFields(text, state.delimiter, starts, ends);
-  if (count === -1) {
+  f.text = rawText;
+  f.count = scanFields(rawText, state.delimiter, f.starts, f.ends);
+  if (f.count === -1) {
     if (rawText.split('"').length % 2 === 0) {
       return parsedError({ source: state.sourceName, line }, "unterminated quote (truncated line?)");
     }
-    // Escaped quotes: split properly, then rescan on a NUL-joined copy.
-    text = splitCsvLine(rawText, state.delimiter).join("\0");
-    count = scanFields(text, "\0", starts, ends);
+    f.text = splitCsvLine(rawText, state.delimiter).join("\0");
+    f.count = scanFields(f.text, "\0", f.starts, f.ends);
   }
-  if (count < state.minFields) {
+  if (f.count < state.minFields) {
     return parsedError(
       { source: state.sourceName, line },
-      `expected at least ${state.minFields} fields, found ${count} (truncated line?)`,
+      `expected at least ${state.minFields} fields, found ${f.count} (truncated line?)`,
     );
   }
-  const rawSymbol = sliceField(text, starts, ends, col.ticker);
-  if (rawSymbol.length === 0) return fieldError(state, line, "ticker", "empty");
+  return null;
+}
+
+/**
+ * The required columns (ticker, price, size, exchange, sip_timestamp, conditions) -> the print with the
+ * optional columns at their defaults, or the located error for the first bad field.
+ */
+function readRequired(state: FileState, col: Record<ColumnName, number>): Parsed<RawPrint> {
+  const f = state.fields;
+  const rawSymbol = f.field(col.ticker);
+  if (rawSymbol.length === 0) return fieldError(state, "ticker", "empty");
   const symbolOf = canonicalSymbol(rawSymbol);
-  if (!symbolOf.ok) return fieldError(state, line, "ticker", symbolOf.message);
-  const symbol = symbolOf.symbol;
-  const priceText = sliceField(text, starts, ends, col.price);
+  if (!symbolOf.ok) return fieldError(state, "ticker", symbolOf.message);
+  const priceText = f.field(col.price);
   const price = parseDecimal(priceText);
-  if (!(price > 0)) return fieldError(state, line, "price", `"${priceText}" is not a positive number`);
-  const sizeText = sliceField(text, starts, ends, col.size);
+  if (!(price > 0)) return fieldError(state, "price", `"${priceText}" is not a positive number`);
+  const sizeText = f.field(col.size);
   const sizeShares = parseDecimal(sizeText);
-  if (!(sizeShares > 0)) return fieldError(state, line, "size", `"${sizeText}" is not a positive number`);
-  const exchangeId = digitsValue(text, starts[col.exchange] as number, ends[col.exchange] as number);
+  if (!(sizeShares > 0)) return fieldError(state, "size", `"${sizeText}" is not a positive number`);
+  const exchangeId = f.digits(col.exchange);
   const exchange = POLYGON_EXCHANGE_LETTERS.get(exchangeId);
   if (exchange === undefined) {
-    return fieldError(
-      state,
-      line,
-      "exchange",
-      `unknown exchange id "${sliceField(text, starts, ends, col.exchange)}" (see docs/conditions.md)`,
-    );
+    const exchangeText = f.field(col.exchange);
+    return fieldError(state, "exchange", `unknown exchange id "${exchangeText}" (see docs/conditions.md)`);
   }
-  const sipStart = starts[col.sip_timestamp] as number;
-  const sipEnd = ends[col.sip_timestamp] as number;
-  const sipLength = sipEnd - sipStart;
-  // Nanoseconds exceed 2^53; the millisecond prefix is exact. Sub-millisecond digits are lost (Date holds ms).
-  const tsMs = sipLength >= 16 && sipLength <= 19 ? digitsValue(text, sipStart, sipEnd - 6) : -1;
-  if (tsMs < 0 || digitsValue(text, sipEnd - 6, sipEnd) < 0) {
-    return fieldError(
-      state,
-      line,
-      "sip_timestamp",
-      `"${sliceField(text, starts, ends, col.sip_timestamp)}" is not a nanosecond Unix timestamp`,
-    );
+  const tsMs = f.sipMillis(col.sip_timestamp);
+  if (tsMs < 0) {
+    const tsText = f.field(col.sip_timestamp);
+    return fieldError(state, "sip_timestamp", `"${tsText}" is not a nanosecond Unix timestamp`);
   }
-  const conditionsText = sliceField(text, starts, ends, col.conditions);
+  const conditionsText = f.field(col.conditions);
   const conditions = conditionList(conditionsText);
   if (conditions === null) {
-    return fieldError(state, line, "conditions", `"${conditionsText}" holds a code that is not a number`);
+    return fieldError(state, "conditions", `"${conditionsText}" holds a code that is not a number`);
   }
-  let correction = optionalDigits(text, starts, ends, count, col.correction);
-  if (correction === -1) {
-    return fieldError(
-      state,
-      line,
-      "correction",
-      `"${sliceField(text, starts, ends, col.correction)}" is not a correction indicator`,
-    );
-  }
-  if (correction === -2) correction = 0;
-  let tape: string | null = null;
-  const tapeValue = optionalDigits(text, starts, ends, count, col.tape);
-  if (tapeValue !== -2) {
-    const letter = tapeValue >= 1 && tapeValue <= 3 ? TAPE_LETTERS[tapeValue] : undefined;
-    if (letter === undefined)
-      return fieldError(
-        state,
-        line,
-        "tape",
-        `"${sliceField(text, starts, ends, col.tape)}" is not 1, 2 or 3`,
-      );
-    tape = letter;
-  }
-  const trfValue = optionalDigits(text, starts, ends, count, col.trf_id);
-  if (trfValue === -1)
-    return fieldError(
-      state,
-      line,
-      "trf_id",
-      `"${sliceField(text, starts, ends, col.trf_id)}" is not a TRF id`,
-    );
-  const trfId = trfValue > 0 ? trfValue : null;
   const ts = new Date(tsMs);
-  const tradeIdText = sliceField(text, starts, ends, col.id);
+  const tradeIdText = f.field(col.id);
   return parsedOkLineChecked<RawPrint>(
     {
-      symbol,
+      symbol: symbolOf.symbol,
       ts,
       price,
       sizeShares,
       exchange,
       exchangeId,
-      trfId,
+      trfId: null,
       isOffExchange: exchangeId === POLYGON_TRF_EXCHANGE_ID,
-      tape,
+      tape: null,
       conditions,
       conditionScheme: "polygon",
-      correction,
+      correction: 0,
       tradeId: tradeIdText.length > 0 ? tradeIdText : null,
       source: state.storedSource,
-      sourceRef: `${state.sourceName}:${line}`,
+      sourceRef: `${state.sourceName}:${f.line}`,
       // A tape print is public the moment the SIP disseminates it.
       publishedAt: ts,
     },
-    { source: state.sourceName, line },
+    { source: state.sourceName, line: f.line },
   );
+}
+
+/**
+ * The optional columns (correction, tape, trf_id) written into the print `readRequired` made, or the located
+ * error for the first bad one. A column that is absent or empty keeps its default.
+ */
+function readOptional(
+  state: FileState,
+  col: Record<ColumnName, number>,
+  print: RawPrint,
+): Parsed<RawPrint> | null {
+  const f = state.fields;
+  const correction = f.optionalDigits(col.correction);
+  if (correction === -1) {
+    return fieldError(state, "correction", `"${f.field(col.correction)}" is not a correction indicator`);
+  }
+  if (correction !== -2) print.correction = correction;
+  const tapeValue = f.optionalDigits(col.tape);
+  if (tapeValue !== -2) {
+    const letter = tapeValue >= 1 && tapeValue <= 3 ? TAPE_LETTERS[tapeValue] : undefined;
+    if (letter === undefined) return fieldError(state, "tape", `"${f.field(col.tape)}" is not 1, 2 or 3`);
+    print.tape = letter;
+  }
+  const trfValue = f.optionalDigits(col.trf_id);
+  if (trfValue === -1) return fieldError(state, "trf_id", `"${f.field(col.trf_id)}" is not a TRF id`);
+  if (trfValue > 0) print.trfId = trfValue;
+  return null;
+}
+
+/**
+ * One data line -> print or located error. Synchronous and nearly allocation-free apart from the record:
+ * field boundaries are scanned into typed arrays and small integers are read from char codes, because this
+ * is the hot path of the pipeline (goal: >= 300k prints/s on one core with enrichment). Errors are reported
+ * for the first bad field in column order: ticker, price, size, exchange, sip_timestamp, conditions,
+ * correction, tape, trf_id.
+ */
+function parseLine(
+  state: FileState,
+  col: Record<ColumnName, number>,
+  text: string,
+  line: number,
+): Parsed<RawPrint> {
+  const lineError = scanLine(state, text, line);
+  if (lineError !== null) return lineError;
+  const parsed = readRequired(state, col);
+  if (!parsed.ok) return parsed;
+  return readOptional(state, col, parsed.record) ?? parsed;
 }
 
 /**
@@ -267,11 +294,10 @@ export async function* parsePolygonTradeBatches(
     delimiter: ",",
     col: null,
     minFields: 0,
+    fields: new LineFields(),
     fatal: false,
   };
   const splitter = new LineBuffer(opts.sourceName);
-  const starts = new Int32Array(MAX_FIELDS);
-  const ends = new Int32Array(MAX_FIELDS);
   let line = 0;
   for await (const chunk of source) {
     const lines = splitter.push(chunk);
@@ -283,7 +309,7 @@ export async function* parsePolygonTradeBatches(
         const headerError = readHeader(state, text, line);
         if (headerError !== null) out.push(headerError);
         if (state.fatal) break;
-      } else if (text.length > 0) out.push(parseLine(state, state.col, text, line, starts, ends));
+      } else if (text.length > 0) out.push(parseLine(state, state.col, text, line));
     }
     if (out.length > 0) yield out;
     if (state.fatal) return;
@@ -294,7 +320,7 @@ export async function* parsePolygonTradeBatches(
     if (state.col === null) {
       const headerError = readHeader(state, last, line);
       if (headerError !== null) yield [headerError];
-    } else if (last.length > 0) yield [parseLine(state, state.col, last, line, starts, ends)];
+    } else if (last.length > 0) yield [parseLine(state, state.col, last, line)];
   }
   if (state.col === null && !state.fatal) {
     yield [parsedError({ source: state.sourceName, line: 1 }, "empty file: no header line")];

@@ -107,12 +107,24 @@ describe.each(engines())("the print window aggregate on %s", (engine) => {
     ];
     for (const [from, to, asOf] of windows) {
       const opts = { asOf: asOf ? new Date(asOf) : null };
-      const got = await printWindowAggregate(h.db, "AGG", new Date(from), new Date(to), opts);
-      const want = await scanWindowAggregate(h.db, "AGG", new Date(from), new Date(to), opts);
+      const got = await printWindowAggregate(
+        h.db,
+        { symbol: "AGG", since: new Date(from), until: new Date(to) },
+        opts,
+      );
+      const want = await scanWindowAggregate(
+        h.db,
+        { symbol: "AGG", since: new Date(from), until: new Date(to) },
+        opts,
+      );
       expect(want.offPrints).toBeGreaterThan(0);
       expectSameAggregate(got, want, `${from}..${to}@${asOf}`);
     }
-    const whole = await printWindowAggregate(h.db, "AGG", new Date("2024-03-01Z"), new Date("2024-03-09Z"));
+    const whole = await printWindowAggregate(h.db, {
+      symbol: "AGG",
+      since: new Date("2024-03-01Z"),
+      until: new Date("2024-03-09Z"),
+    });
     expect(whole.large.count).toBeGreaterThan(0);
     expect(whole.litVolume).toBeGreaterThan(0);
   });
@@ -120,12 +132,18 @@ describe.each(engines())("the print window aggregate on %s", (engine) => {
   it("at another block threshold counts the blocks a direct query counts", async () => {
     const from = new Date("2024-03-01Z");
     const to = new Date("2024-03-09Z");
-    const agg = await printWindowAggregate(h.db, "AGG", from, to, { blockMinUsd: 300_000 });
+    const agg = await printWindowAggregate(
+      h.db,
+      { symbol: "AGG", since: from, until: to },
+      { blockMinUsd: 300_000 },
+    );
     const direct = await h.query<{ n: unknown; v: unknown }>(sql`
       select count(*) as n, sum(value_usd) as v from prints
       where symbol = 'AGG' and is_off_exchange and block_eligible and value_usd >= 300000 and correction < 7`);
     expect(agg.large.count).toBe(Number(direct[0]?.n));
     expect(agg.large.valueUsd).toBeCloseTo(Number(direct[0]?.v), 4);
-    expect(agg.large.count).toBeGreaterThan((await printWindowAggregate(h.db, "AGG", from, to)).large.count);
+    expect(agg.large.count).toBeGreaterThan(
+      (await printWindowAggregate(h.db, { symbol: "AGG", since: from, until: to })).large.count,
+    );
   });
 });

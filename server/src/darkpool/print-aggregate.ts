@@ -13,6 +13,7 @@ import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { etDateOf } from "../lib/et-time";
 import { dateOrNull, num } from "../lib/row-values";
+import { inWindow, type PrintWindow } from "./print-sql";
 
 /** The block threshold the rollup counts `large_*` at (the original specification's $1M block). */
 export const ROLLUP_BLOCK_MIN_USD = 1_000_000;
@@ -154,13 +155,8 @@ const DAY_END = sql.raw(`((b.day + 1)::timestamp at time zone 'America/New_York'
  * then), the day's aggregates over exactly those prints: from the rollup where the day lies wholly inside
  * the window, from a scan of that day's prints otherwise. Oldest first. One statement.
  */
-export async function dayAggregates(
-  db: Db,
-  symbol: string,
-  since: Date,
-  until: Date,
-  asOf: Date | null,
-): Promise<DayAggregate[]> {
+export async function dayAggregates(db: Db, w: PrintWindow, asOf: Date | null): Promise<DayAggregate[]> {
+  const { symbol, since, until } = w;
   if (until <= since) return [];
   const s = since.toISOString();
   const u = until.toISOString();
@@ -240,30 +236,25 @@ export interface WindowOptions {
  */
 export async function printWindowAggregate(
   db: Db,
-  symbol: string,
-  from: Date,
-  to: Date,
+  w: PrintWindow,
   opts: WindowOptions = {},
 ): Promise<PrintWindowAggregate> {
   const blockMinUsd = opts.blockMinUsd ?? ROLLUP_BLOCK_MIN_USD;
-  if (blockMinUsd !== ROLLUP_BLOCK_MIN_USD) return scanWindowAggregate(db, symbol, from, to, opts);
-  return sumDays(await dayAggregates(db, symbol, from, to, opts.asOf ?? null));
+  if (blockMinUsd !== ROLLUP_BLOCK_MIN_USD) return scanWindowAggregate(db, w, opts);
+  return sumDays(await dayAggregates(db, w, opts.asOf ?? null));
 }
 
 /** `printWindowAggregate` by one scan of `prints`, never the rollup. */
 export async function scanWindowAggregate(
   db: Db,
-  symbol: string,
-  from: Date,
-  to: Date,
+  w: PrintWindow,
   opts: WindowOptions = {},
 ): Promise<PrintWindowAggregate> {
   const published = opts.asOf ? sql`and published_at <= ${opts.asOf.toISOString()}` : sql``;
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select ${expressions(opts.blockMinUsd ?? ROLLUP_BLOCK_MIN_USD)} from prints
-      where symbol = ${symbol} and ts >= ${from.toISOString()} and ts < ${to.toISOString()}
-        and correction < 7 ${published}`),
+      where ${inWindow(w)} and correction < 7 ${published}`),
   );
   return decode(rows[0] ?? {});
 }

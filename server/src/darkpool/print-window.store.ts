@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { roundTo } from "../lib/round";
 import { num } from "../lib/row-values";
 import { avgPremiumDiscountOf, dayAggregates, type SentimentTally } from "./print-aggregate";
-import { COUNTS, ET_DAY } from "./print-sql";
+import { COUNTS, ET_DAY, inWindow, type PrintWindow } from "./print-sql";
 
 /** FINRA's block buckets (shares): odd lot, round lots, 2K, 10K, 100K and up. */
 export const SIZE_BUCKETS = [
@@ -15,14 +15,12 @@ export const SIZE_BUCKETS = [
   { label: ">=100,000", min: 100_000, max: null },
 ] as const;
 
-export async function sizeBuckets(db: Db, symbol: string, since: Date, until: Date) {
+export async function sizeBuckets(db: Db, w: PrintWindow) {
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select width_bucket(size, array[100, 2000, 10000, 100000]::float8[]) as b,
         count(*) as prints, sum(size) as volume, sum(value_usd) as value
-      from prints
-      where symbol = ${symbol} and is_off_exchange and ${COUNTS}
-        and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
+      from prints where ${inWindow(w)} and is_off_exchange and ${COUNTS}
       group by 1`),
   );
   return SIZE_BUCKETS.map((bucket, i) => {
@@ -39,23 +37,14 @@ export async function sizeBuckets(db: Db, symbol: string, since: Date, until: Da
 }
 
 /** Off-exchange volume and value per price band; `large_*` counts prints at or above `largeBlockUsd`. */
-export async function priceLevels(
-  db: Db,
-  symbol: string,
-  since: Date,
-  until: Date,
-  bandUsd: number,
-  largeBlockUsd: number,
-) {
+export async function priceLevels(db: Db, w: PrintWindow, bandUsd: number, largeBlockUsd: number) {
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select floor(price / ${bandUsd}) * ${bandUsd} as level, count(*) as prints, sum(size) as volume,
         sum(value_usd) as value,
         count(*) filter (where block_eligible and value_usd >= ${largeBlockUsd}) as large_prints,
         coalesce(sum(value_usd) filter (where block_eligible and value_usd >= ${largeBlockUsd}), 0) as large_value
-      from prints
-      where symbol = ${symbol} and is_off_exchange and ${COUNTS}
-        and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
+      from prints where ${inWindow(w)} and is_off_exchange and ${COUNTS}
       group by 1 order by 1`),
   );
   return rows.map((r) => ({
@@ -73,14 +62,8 @@ export async function priceLevels(
  * Per trading day: off-exchange and lit print aggregates (from the per-day rollup, see print-aggregate.ts),
  * point in time when `asOf` is given.
  */
-export async function dailyPrintStats(
-  db: Db,
-  symbol: string,
-  since: Date,
-  until: Date,
-  asOf: Date | null = null,
-) {
-  const days = await dayAggregates(db, symbol, since, until, asOf);
+export async function dailyPrintStats(db: Db, w: PrintWindow, asOf: Date | null = null) {
+  const days = await dayAggregates(db, w, asOf);
   return days.map((d) => ({
     day: d.day,
     prints: d.offPrints,
@@ -95,21 +78,13 @@ export async function dailyPrintStats(
 }
 
 /** Off-exchange volume per trading day and intraday window (minutes since midnight ET / windowMinutes). */
-export async function intradayWindows(
-  db: Db,
-  symbol: string,
-  since: Date,
-  until: Date,
-  windowMinutes: number,
-) {
+export async function intradayWindows(db: Db, w: PrintWindow, windowMinutes: number) {
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select ${ET_DAY}::text as day,
         floor(extract(epoch from (ts at time zone 'America/New_York')::time) / ${windowMinutes * 60})::int as w,
         sum(size) as volume, sum(value_usd) as value, count(*) as prints
-      from prints
-      where symbol = ${symbol} and is_off_exchange and ${COUNTS}
-        and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
+      from prints where ${inWindow(w)} and is_off_exchange and ${COUNTS}
       group by 1, 2 order by 1, 2`),
   );
   return rows.map((r) => ({
@@ -122,11 +97,11 @@ export async function intradayWindows(
 }
 
 /** Provenance summary of a symbol's prints in a window: which sources, how many rows, newest reference. */
-export async function printSources(db: Db, symbol: string, since: Date, until: Date) {
+export async function printSources(db: Db, w: PrintWindow) {
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select source, count(*) as rows, (array_agg(source_ref order by ts desc))[1] as latest_ref
-      from prints where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
+      from prints where ${inWindow(w)}
       group by source order by 2 desc`),
   );
   return rows.map((r) => ({
@@ -144,17 +119,14 @@ const SENTIMENTS = ["bullish", "bearish", "neutral", "unknown"] as const;
  */
 export async function blockSentiment(
   db: Db,
-  symbol: string,
-  since: Date,
-  until: Date,
+  w: PrintWindow,
   asOf: Date,
   blockMinUsd: number,
 ): Promise<{ volume: SentimentTally; count: SentimentTally }> {
   const rows = rowsOf<{ sentiment: unknown; volume: unknown; n: unknown }>(
     await db.execute(sql`
       select sentiment, sum(size) as volume, count(*) as n from prints
-      where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
-        and published_at <= ${asOf.toISOString()} and ${COUNTS}
+      where ${inWindow(w)} and published_at <= ${asOf.toISOString()} and ${COUNTS}
         and is_off_exchange and block_eligible and value_usd >= ${blockMinUsd}
       group by sentiment`),
   );
@@ -172,9 +144,7 @@ export async function blockSentiment(
 /** Off-exchange prints of a window grouped by premium/discount to the market price, in 0.25% bins. */
 export async function premiumDiscountHistogram(
   db: Db,
-  symbol: string,
-  since: Date,
-  until: Date,
+  w: PrintWindow,
   asOf: Date,
   binPct = 0.25,
 ): Promise<{ lowPct: number; prints: number; volumeShares: number }[]> {
@@ -183,8 +153,8 @@ export async function premiumDiscountHistogram(
       select floor(least(greatest(premium_discount_pct, -2.0), 1.99) / ${binPct}) * ${binPct} as low,
         count(*) as prints, sum(size) as volume
       from prints
-      where symbol = ${symbol} and is_off_exchange and premium_discount_pct is not null and ${COUNTS}
-        and ts >= ${since.toISOString()} and ts < ${until.toISOString()} and published_at <= ${asOf.toISOString()}
+      where ${inWindow(w)} and is_off_exchange and premium_discount_pct is not null and ${COUNTS}
+        and published_at <= ${asOf.toISOString()}
       group by 1 order by 1`),
   );
   return rows.map((r) => ({ lowPct: num(r.low), prints: num(r.prints), volumeShares: num(r.volume) }));

@@ -32,7 +32,7 @@ export async function dayVolumes(
   const end = etDayBounds(toDay).end;
   const until = end < asOf ? end : asOf;
   const [stats, bars] = await Promise.all([
-    until > since ? dailyPrintStats(db, symbol, since, until) : Promise.resolve([]),
+    until > since ? dailyPrintStats(db, { symbol, since, until }) : Promise.resolve([]),
     barsByDay(db, symbol, fromDay, toDay),
   ]);
   const statsByDay = new Map(stats.map((s) => [s.day, s]));

@@ -7,6 +7,7 @@
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { num } from "../lib/row-values";
+import { inWindow, type PrintWindow } from "./print-sql";
 
 /** Regular session in New York time, as documented in docs/methodology.md ("Per day"). */
 export const REGULAR_SESSION_ET = { open: "09:30:00", close: "16:00:00" } as const;
@@ -30,12 +31,7 @@ export interface ExtendedHoursVolume {
 }
 
 /** Shares printed outside the regular session in [since, until), off exchange and lit. */
-export async function extendedHoursVolume(
-  db: Db,
-  symbol: string,
-  since: Date,
-  until: Date,
-): Promise<ExtendedHoursVolume> {
+export async function extendedHoursVolume(db: Db, w: PrintWindow): Promise<ExtendedHoursVolume> {
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select count(*) filter (where is_off_exchange) as prints,
@@ -43,8 +39,7 @@ export async function extendedHoursVolume(
         sum(value_usd) filter (where is_off_exchange) as value,
         sum(size) filter (where not is_off_exchange) as lit_volume
       from prints
-      where symbol = ${symbol} and ts >= ${since.toISOString()} and ts < ${until.toISOString()}
-        and correction < 7 and not ${REGULAR_SESSION}`),
+      where ${inWindow(w)} and correction < 7 and not ${REGULAR_SESSION}`),
   );
   const r = rows[0] ?? {};
   return {

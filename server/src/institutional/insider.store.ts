@@ -1,9 +1,9 @@
 /** Writes and reads of Form 4 insider filings and their transaction and holding rows. */
-import { type Db, rowsOf } from "@smt/db";
+import { bulkInserter, type Db, rowsOf, schema } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { numOrNull } from "../lib/row-values";
 import type { Form4Filing, Form4Row } from "./form4.parse";
-import { type FilingProvenance, unnestOf } from "./store-common";
+import type { FilingProvenance } from "./store-common";
 
 export interface InsiderFilingRow extends FilingProvenance {
   filing: Form4Filing;
@@ -34,92 +34,76 @@ export function rolesOf(owner: Form4Filing["reportingOwners"][number] | undefine
   return roles.join(",");
 }
 
+const filingsInserter = bulkInserter(schema.insiderFilings, { key: ["accession"] });
+const rowsInserter = bulkInserter(schema.insiderTransactions, {
+  key: ["accession", "tableName", "rowIndex"],
+});
+
 /** Inserts Form 4 filings (issuer, owners, footnotes); returns the accessions that were new. */
 export async function insertInsiderFilings(db: Db, filings: InsiderFilingRow[]): Promise<string[]> {
-  if (filings.length === 0) return [];
-  const f = <T>(g: (r: InsiderFilingRow) => T) => filings.map(g);
-  const rows = rowsOf<{ accession: string }>(
-    await db.execute(sql`
-      insert into insider_filings (accession, issuer_cik, issuer_name, issuer_symbol, document_type, period_of_report,
-        filed_date, aff10b5_one, reporting_owners, footnotes, source, source_ref, published_at)
-      select u.accession, u.issuer_cik, u.issuer_name, u.issuer_symbol, u.document_type, u.period_of_report,
-        u.filed_date, u.aff10b5_one, u.owners::jsonb, u.footnotes::jsonb, u.source, u.accession, u.published_at
-      from ${unnestOf([
-        [f((r) => r.accession), "text"],
-        [f((r) => r.filing.issuerCik), "text"],
-        [f((r) => r.filing.issuerName), "text"],
-        [f((r) => r.filing.issuerTradingSymbol), "text"],
-        [f((r) => r.filing.documentType), "text"],
-        [f((r) => r.filing.periodOfReport), "date"],
-        [f((r) => r.filing.filedDate), "date"],
-        [f((r) => r.filing.aff10b5One), "bool"],
-        [f((r) => JSON.stringify(r.filing.reportingOwners)), "text"],
-        [f((r) => JSON.stringify(r.filing.footnotes)), "text"],
-        [f((r) => r.source), "text"],
-        [f((r) => r.publishedAt.toISOString()), "timestamptz"],
-      ])}
-        as u(accession, issuer_cik, issuer_name, issuer_symbol, document_type, period_of_report, filed_date,
-          aff10b5_one, owners, footnotes, source, published_at)
-      on conflict do nothing
-      returning accession`),
+  const written = await filingsInserter.insert(
+    db,
+    filings.map((r) => ({
+      accession: r.accession,
+      issuerCik: r.filing.issuerCik,
+      issuerName: r.filing.issuerName,
+      issuerSymbol: r.filing.issuerTradingSymbol,
+      documentType: r.filing.documentType,
+      periodOfReport: r.filing.periodOfReport,
+      filedDate: r.filing.filedDate,
+      aff10b5One: r.filing.aff10b5One,
+      reportingOwners: r.filing.reportingOwners,
+      footnotes: r.filing.footnotes,
+      source: r.source,
+      sourceRef: r.accession,
+      publishedAt: r.publishedAt,
+    })),
   );
-  return rows.map((r) => r.accession);
+  return written.map((r) => r.accession);
+}
+
+/** A Form 4 row as stored: the filing's issuer and owner beside the row's own fields. */
+function insiderTransactionOf(r: InsiderRow): typeof schema.insiderTransactions.$inferInsert {
+  const x = r.row;
+  return {
+    issuerCik: r.issuerCik,
+    accession: r.accession,
+    tableName: tableNameOf(x),
+    rowIndex: x.rowIndex,
+    issuerSymbol: r.issuerSymbol,
+    ownerCik: r.owner.cik,
+    ownerName: r.owner.name,
+    ownerRoles: r.owner.roles,
+    officerTitle: r.owner.officerTitle,
+    securityTitle: x.securityTitle,
+    transactionDate: x.transactionDate,
+    code: x.code,
+    acquiredDisposed: x.acquiredDisposed,
+    shares: x.shares,
+    priceUsd: x.pricePerShareUsd,
+    valueUsd: x.shares === null || x.pricePerShareUsd === null ? null : x.shares * x.pricePerShareUsd,
+    sharesOwnedAfter: x.sharesOwnedAfter,
+    directIndirect: x.directIndirect,
+    natureOfOwnership: x.natureOfOwnership,
+    isDerivative: x.table === "derivative",
+    conversionOrExercisePriceUsd: x.conversionOrExercisePriceUsd,
+    expirationDate: x.expirationDate,
+    underlyingShares: x.underlyingSecurityShares,
+    aff10b5One: r.aff10b5One,
+    footnoteIds: x.footnoteIds,
+    source: r.source,
+    sourceRef: r.accession,
+    publishedAt: r.publishedAt,
+  };
 }
 
 /** Inserts transaction and holding rows of Form 4 filings; returns the rows that were new. */
 export async function insertInsiderRows(db: Db, rows: InsiderRow[]): Promise<InsiderRow[]> {
-  if (rows.length === 0) return [];
-  const c = <T>(g: (r: InsiderRow) => T) => rows.map(g);
-  const x = <T>(g: (r: Form4Row) => T) => rows.map((r) => g(r.row));
-  const inserted = rowsOf<{ accession: string; table_name: string; row_index: number }>(
-    await db.execute(sql`
-      insert into insider_transactions (issuer_cik, accession, table_name, row_index, issuer_symbol, owner_cik,
-        owner_name, owner_roles, officer_title, security_title, transaction_date, code, acquired_disposed, shares,
-        price_usd, value_usd, shares_owned_after, direct_indirect, nature_of_ownership, is_derivative,
-        conversion_or_exercise_price_usd, expiration_date, underlying_shares, aff10b5_one, footnote_ids, source,
-        source_ref, published_at)
-      select u.issuer_cik, u.accession, u.table_name, u.row_index, u.issuer_symbol, u.owner_cik, u.owner_name,
-        u.owner_roles, u.officer_title, u.security_title, u.transaction_date, u.code, u.ad, u.shares, u.price,
-        u.shares * u.price, u.after, u.di, u.nature, u.is_derivative, u.conv, u.expiration, u.underlying, u.aff,
-        u.footnotes::jsonb, u.source, u.accession, u.published_at
-      from ${unnestOf([
-        [c((r) => r.issuerCik), "text"],
-        [c((r) => r.accession), "text"],
-        [x(tableNameOf), "text"],
-        [x((r) => r.rowIndex), "int4"],
-        [c((r) => r.issuerSymbol), "text"],
-        [c((r) => r.owner.cik), "text"],
-        [c((r) => r.owner.name), "text"],
-        [c((r) => r.owner.roles), "text"],
-        [c((r) => r.owner.officerTitle), "text"],
-        [x((r) => r.securityTitle), "text"],
-        [x((r) => r.transactionDate), "date"],
-        [x((r) => r.code), "text"],
-        [x((r) => r.acquiredDisposed), "text"],
-        [x((r) => r.shares), "float8"],
-        [x((r) => r.pricePerShareUsd), "float8"],
-        [x((r) => r.sharesOwnedAfter), "float8"],
-        [x((r) => r.directIndirect), "text"],
-        [x((r) => r.natureOfOwnership), "text"],
-        [x((r) => r.table === "derivative"), "bool"],
-        [x((r) => r.conversionOrExercisePriceUsd), "float8"],
-        [x((r) => r.expirationDate), "date"],
-        [x((r) => r.underlyingSecurityShares), "float8"],
-        [c((r) => r.aff10b5One), "bool"],
-        [x((r) => JSON.stringify(r.footnoteIds)), "text"],
-        [c((r) => r.source), "text"],
-        [c((r) => r.publishedAt.toISOString()), "timestamptz"],
-      ])}
-        as u(issuer_cik, accession, table_name, row_index, issuer_symbol, owner_cik, owner_name, owner_roles,
-          officer_title, security_title, transaction_date, code, ad, shares, price, after, di, nature, is_derivative,
-          conv, expiration, underlying, aff, footnotes, source, published_at)
-      on conflict do nothing
-      returning accession, table_name, row_index`),
-  );
-  if (inserted.length === rows.length) return rows;
-  const key = (a: string, t: string, i: number) => `${a}|${t}|${i}`;
-  const fresh = new Set(inserted.map((r) => key(r.accession, r.table_name, r.row_index)));
-  return rows.filter((r) => fresh.has(key(r.accession, tableNameOf(r.row), r.row.rowIndex)));
+  const stored = rows.map(insiderTransactionOf);
+  const written = await rowsInserter.insert(db, stored);
+  if (written.length === rows.length) return rows;
+  const fresh = new Set(written);
+  return rows.filter((_, i) => fresh.has(stored[i] as (typeof stored)[number]));
 }
 
 export interface InsiderTransactionRow {

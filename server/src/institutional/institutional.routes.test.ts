@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import type { DbHandle } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { api, ok, refusal } from "../../../test/support/app";
 import { engines, openTestDb } from "../../../test/support/db";
 import { secFixture } from "../../../test/support/sec-fixtures";
 import { createApp } from "../app";
@@ -74,11 +75,7 @@ const SECURITIES_CSV = [
 describe.each(engines())("institutional endpoints on %s", (engine) => {
   let handle: DbHandle;
   let app: ReturnType<typeof createApp>;
-  const get = async <T>(path: string): Promise<T> => {
-    const res = await app.request(path);
-    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
+  const institutional = () => api(app).institutional[":symbol"];
 
   beforeAll(async () => {
     handle = await openTestDb(engine);
@@ -130,22 +127,14 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
   });
 
   it("lists top holders with % of shares outstanding and of the filer's portfolio, only once published", async () => {
-    type Holders = {
-      period: string;
-      holders: {
-        holder_name: string;
-        shares: number;
-        value: number;
-        percent_of_shares_outstanding: number;
-        percent_of_portfolio: number;
-        change_shares: number | null;
-      }[];
-      freshness: unknown[];
-      sources: { source: string }[];
-    };
-    const body = await get<Holders>(
-      "/smart-money/institutional/AAPL/holders?as_of=2025-01-24T00:00:00Z&period=2024-12-31",
-    );
+    const holders = (asOf: string) =>
+      ok(
+        institutional().holders.$get({
+          param: { symbol: "AAPL" },
+          query: { as_of: asOf, period: "2024-12-31" },
+        }),
+      );
+    const body = await holders("2025-01-24T00:00:00Z");
     expect(body.holders).toHaveLength(1);
     expect(body.holders[0]).toMatchObject({
       holder_name: "ACORN CREEK CAPITAL LLC",
@@ -156,12 +145,12 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
     expect(body.holders[0]?.percent_of_portfolio).toBeCloseTo((4652092 / 194611845) * 100, 4);
     expect(body.holders[0]?.percent_of_shares_outstanding).toBeCloseTo((18577 / 15115823000) * 100, 4);
     expect(body.sources).toEqual([{ source: "sec_13f_xml", rows: 1, latest_ref: "0001951757-25-000093" }]);
-    const early = await get<Holders>(
-      "/smart-money/institutional/AAPL/holders?as_of=2025-01-22T15:00:00Z&period=2024-12-31",
-    );
+    const early = await holders("2025-01-22T15:00:00Z");
     expect(early.holders).toEqual([]);
-    const unmapped = await app.request("/smart-money/institutional/ZZZZ/holders");
-    expect(unmapped.status).toBe(404);
+    expect(await refusal(institutional().holders.$get({ param: { symbol: "ZZZZ" }, query: {} }))).toEqual({
+      status: 404,
+      code: "NOT_FOUND",
+    });
   });
 
   it("applies amendments point in time: NEW HOLDINGS adds rows, a RESTATEMENT replaces the filing", async () => {
@@ -188,8 +177,11 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
     );
     const shares = async (asOf: string) =>
       (
-        await get<{ holders: { shares: number; accessions: string[] }[] }>(
-          `/smart-money/institutional/AAPL/holders?as_of=${asOf}&period=2024-12-31`,
+        await ok(
+          institutional().holders.$get({
+            param: { symbol: "AAPL" },
+            query: { as_of: asOf, period: "2024-12-31" },
+          }),
         )
       ).holders[0];
     expect(await shares("2025-01-25T00:00:00Z")).toMatchObject({
@@ -218,36 +210,18 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
       }),
       "q3.nc",
     );
-    type Changes = {
-      decreased: { count: number; shares: number };
-      new_positions: { count: number };
-      changes: { change_type: string; change_shares: number }[];
-    };
-    const changes = await get<Changes>(
-      "/smart-money/institutional/AAPL/changes?as_of=2025-01-25T00:00:00Z&period=2024-12-31",
-    );
+    const quarter = { as_of: "2025-01-25T00:00:00Z", period: "2024-12-31" };
+    const changes = await ok(institutional().changes.$get({ param: { symbol: "AAPL" }, query: quarter }));
     expect(changes.decreased).toEqual({ count: 1, shares: 25000 - 18577 });
     expect(changes.changes[0]).toMatchObject({ change_type: "decreased", change_shares: 18577 - 25000 });
-    type Flow = {
-      flow_direction: string;
-      net_change_percentage: number;
-      institutional_ownership: number;
-      conviction_score: number;
-      conviction_components: { breadth: number; magnitude: number; entries: number };
-      params_version: string;
-    };
-    const flow = await get<Flow>(
-      "/smart-money/institutional/AAPL/flow?as_of=2025-01-25T00:00:00Z&period=2024-12-31",
-    );
+    const flow = await ok(institutional().flow.$get({ param: { symbol: "AAPL" }, query: quarter }));
     expect(flow.net_change_percentage).toBeCloseTo(((18577 - 25000) / 25000) * 100, 3);
     expect(flow.flow_direction).toBe("strong_outflow");
     expect(flow.institutional_ownership).toBeCloseTo((18577 / 15115823000) * 100, 4);
     expect(flow.conviction_components).toMatchObject({ breadth: -1, magnitude: -1, entries: 0 });
     expect(flow.conviction_score).toBeCloseTo(50 + 50 * (0.4 * -1 + 0.35 * -1), 2);
     // Tesla: Acorn Creek's Q3 (derived) holds it too, so Q4 is unchanged rather than new.
-    const tsla = await get<Flow>(
-      "/smart-money/institutional/TSLA/flow?as_of=2025-01-25T00:00:00Z&period=2024-12-31",
-    );
+    const tsla = await ok(institutional().flow.$get({ param: { symbol: "TSLA" }, query: quarter }));
     expect(tsla.flow_direction).toBe("neutral");
   });
 
@@ -272,19 +246,9 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
       duplicates: 15,
     });
 
-    type Insiders = {
-      transactions: {
-        transaction_code: string;
-        role: string;
-        value: number | null;
-        accession: string;
-        is_10b5_1: boolean | null;
-        filed_at: string;
-        footnote_ids: Record<string, string[]>;
-        officer_title: string;
-      }[];
-    };
-    const air = await get<Insiders>("/smart-money/institutional/AIR/insiders?as_of=2025-02-01T00:00:00Z");
+    const insiders = (symbol: string, asOf: string) =>
+      ok(institutional().insiders.$get({ param: { symbol }, query: { as_of: asOf } }));
+    const air = await insiders("AIR", "2025-02-01T00:00:00Z");
     expect(air.transactions).toEqual([
       expect.objectContaining({
         transaction_code: "S",
@@ -297,11 +261,9 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
         footnote_ids: { transactionPricePerShare: ["F1"] },
       }),
     ]);
-    const beforeAcceptance = await get<Insiders>(
-      "/smart-money/institutional/AIR/insiders?as_of=2025-01-10T21:00:00Z",
-    );
+    const beforeAcceptance = await insiders("AIR", "2025-01-10T21:00:00Z");
     expect(beforeAcceptance.transactions).toEqual([]);
-    const snowTx = await get<Insiders>("/smart-money/institutional/SNOW/insiders?as_of=2023-01-01T00:00:00Z");
+    const snowTx = await insiders("SNOW", "2023-01-01T00:00:00Z");
     expect(snowTx.transactions.map((t) => t.transaction_code).sort()).toEqual([
       "M",
       "M",
@@ -314,18 +276,9 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
   });
 
   it("insider sentiment leaves out awards and tax withholding by default", async () => {
-    type Sentiment = {
-      windows: {
-        days: number;
-        buys: { count: number };
-        sells: { count: number; value: number };
-        excluded: { count: number };
-      }[];
-      score: number;
-    };
-    const arw = await get<Sentiment>(
-      "/smart-money/institutional/ARW/insider-sentiment?as_of=2025-03-01T00:00:00Z",
-    );
+    const sentiment = (symbol: string, asOf: string) =>
+      ok(institutional()["insider-sentiment"].$get({ param: { symbol }, query: { as_of: asOf } }));
+    const arw = await sentiment("ARW", "2025-03-01T00:00:00Z");
     expect(arw.windows[0]).toMatchObject({
       days: 30,
       buys: { count: 0 },
@@ -333,9 +286,7 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
       excluded: { count: 2 },
     });
     expect(arw.score).toBe(0);
-    const snow = await get<Sentiment>(
-      "/smart-money/institutional/SNOW/insider-sentiment?as_of=2022-12-31T00:00:00Z",
-    );
+    const snow = await sentiment("SNOW", "2022-12-31T00:00:00Z");
     expect(snow.windows[0]?.sells.count).toBe(5);
     // Each sale sized against the holding before it (shares / (owned after + shares)), from the filing:
     // 73,170 of 301,097, 74,907 of 227,927, 41,986 of 153,020, 5,496 of 111,034, 4,441 of 105,538.

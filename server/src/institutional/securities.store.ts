@@ -1,9 +1,19 @@
 /** The CUSIP-to-symbol mapping (`securities`): its writes and the lookups by symbol and by CUSIP. */
-import { type Db, rowsOf } from "@smt/db";
+import { bulkInserter, type Db, rowsOf, schema } from "@smt/db";
 import { sql } from "drizzle-orm";
+import { lastClosesNear } from "../darkpool/darkpool.service";
 import { pgArrayLiteral } from "../lib/pg-array";
 import type { SecurityRecord } from "./securities";
-import { unnestOf } from "./store-common";
+
+/** CUSIP mappings: a source's newer answer replaces its older one; a missing detail keeps the stored one. */
+const securitiesUpsert = bulkInserter(schema.securities, {
+  key: ["cusip", "source"],
+  onConflict: sql`(cusip, source) do update set symbol = excluded.symbol,
+    name = coalesce(excluded.name, securities.name), cik = coalesce(excluded.cik, securities.cik),
+    shares_outstanding = coalesce(excluded.shares_outstanding, securities.shares_outstanding),
+    shares_as_of = coalesce(excluded.shares_as_of, securities.shares_as_of),
+    source_ref = excluded.source_ref, published_at = excluded.published_at, ingested_at = now()`,
+});
 
 /** Upserts CUSIP mappings; a source's newer answer replaces its older one. Returns how many were written. */
 export async function upsertSecurities(
@@ -12,30 +22,8 @@ export async function upsertSecurities(
   sourceRef: string,
   publishedAt: Date,
 ): Promise<number> {
-  if (records.length === 0) return 0;
-  const c = <T>(g: (r: SecurityRecord) => T) => records.map(g);
-  const rows = rowsOf<{ cusip: string }>(
-    await db.execute(sql`
-      insert into securities (cusip, symbol, name, cik, shares_outstanding, shares_as_of, source, source_ref, published_at)
-      select * from ${unnestOf([
-        [c((r) => r.cusip), "text"],
-        [c((r) => r.symbol), "text"],
-        [c((r) => r.name), "text"],
-        [c((r) => r.cik), "text"],
-        [c((r) => r.sharesOutstanding), "float8"],
-        [c((r) => r.sharesAsOf), "date"],
-        [c((r) => r.source), "text"],
-        [c(() => sourceRef), "text"],
-        [c(() => publishedAt.toISOString()), "timestamptz"],
-      ])}
-      on conflict (cusip, source) do update set symbol = excluded.symbol,
-        name = coalesce(excluded.name, securities.name), cik = coalesce(excluded.cik, securities.cik),
-        shares_outstanding = coalesce(excluded.shares_outstanding, securities.shares_outstanding),
-        shares_as_of = coalesce(excluded.shares_as_of, securities.shares_as_of),
-        source_ref = excluded.source_ref, published_at = excluded.published_at, ingested_at = now()
-      returning cusip`),
-  );
-  return rows.length;
+  const rows = records.map((r) => ({ ...r, sourceRef, publishedAt }));
+  return (await securitiesUpsert.insert(db, rows)).length;
 }
 
 /** Preference when sources disagree about a CUSIP: the user's own file first. */
@@ -88,25 +76,44 @@ export async function unmappedCusips(db: Db, limit = 100) {
   );
 }
 
+/** Days before a period end whose close still counts as the period's price (a week: holidays, halts). */
+export const CLOSE_WINDOW_DAYS = 7;
+
+/** The (CUSIP, symbol) pairs of the CUSIPs given, by any source. */
+export async function symbolsByCusip(db: Db, cusips: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (cusips.length === 0) return out;
+  const rows = rowsOf<{ cusip: string; symbol: string }>(
+    await db.execute(sql`
+      select distinct cusip, symbol from securities
+      where cusip = any(${pgArrayLiteral([...new Set(cusips)])}::text::text[])`),
+  );
+  for (const r of rows) out.set(r.cusip, [...(out.get(r.cusip) ?? []), r.symbol]);
+  return out;
+}
+
 /**
- * Closing prices near a period end for the CUSIPs given, through the securities mapping and the stored
- * daily bars (last close within the 7 days up to the period end), for the 13F unit check.
+ * Closing prices near a period end for the CUSIPs given, through the securities mapping and darkpool's
+ * stored daily bars (the last close within the 7 days up to the period end; of a CUSIP mapped to several
+ * symbols, the newest such close), for the 13F unit check.
  */
 export async function closesNearPeriodEnd(
   db: Db,
   cusips: string[],
   period: string,
 ): Promise<Map<string, number>> {
-  if (cusips.length === 0) return new Map();
-  const rows = rowsOf<{ cusip: string; close: number }>(
-    await db.execute(sql`
-      select distinct on (s.cusip) s.cusip, b.close
-      from securities s join daily_bars b on b.symbol = s.symbol
-      where s.cusip = any(${pgArrayLiteral([...new Set(cusips)])}::text::text[])
-        and b.day <= ${period}::date and b.day > ${period}::date - 7
-      order by s.cusip, b.day desc`),
-  );
-  return new Map(rows.map((r) => [r.cusip, Number(r.close)]));
+  const symbols = await symbolsByCusip(db, cusips);
+  const closes = await lastClosesNear(db, [...symbols.values()].flat(), period, CLOSE_WINDOW_DAYS);
+  const out = new Map<string, number>();
+  for (const [cusip, mapped] of symbols) {
+    let newest: { day: string; close: number } | undefined;
+    for (const symbol of mapped) {
+      const c = closes.get(symbol);
+      if (c !== undefined && (newest === undefined || c.day > newest.day)) newest = c;
+    }
+    if (newest !== undefined) out.set(cusip, newest.close);
+  }
+  return out;
 }
 
 /** The symbols the given CUSIPs are mapped to (by any source). */

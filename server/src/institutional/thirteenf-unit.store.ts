@@ -1,12 +1,51 @@
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
+import { lastClosesNear } from "../darkpool/darkpool.service";
 import { pgArrayLiteral } from "../lib/pg-array";
+import { CLOSE_WINDOW_DAYS } from "./securities.store";
 import { assessValueUnit, type ValueUnitAssessment, type ValueUnitFacts } from "./thirteenf.unit";
 
 const textArray = (values: unknown[]) => sql`${pgArrayLiteral(values)}::text::text[]`;
 
+/** The share rows (not options, positive share count) of the unit check, as a SQL condition. */
+const SHARE_ROW = sql.raw(`shares_type = 'SH' and put_call is null and shares_or_principal > 0`);
+
+/**
+ * The (CUSIP, period end) pairs of the filings' share rows with a stored close within the week up to the
+ * period end, through the securities mapping and darkpool's daily bars (`lastClosesNear`).
+ */
+async function pricedCusipPeriods(
+  db: Db,
+  accessions: string[],
+): Promise<{ cusips: string[]; periods: string[] }> {
+  const rows = rowsOf<{ cusip: string; symbol: string; period: string }>(
+    await db.execute(sql`
+      select distinct h.cusip, s.symbol, h.period_of_report::text as period
+      from thirteenf_holdings h join securities s on s.cusip = h.cusip
+      where h.accession = any(${textArray(accessions)}) and ${SHARE_ROW}`),
+  );
+  const byPeriod = new Map<string, { cusip: string; symbol: string }[]>();
+  for (const r of rows) {
+    const period = String(r.period).slice(0, 10);
+    byPeriod.set(period, [...(byPeriod.get(period) ?? []), r]);
+  }
+  const priced = new Set<string>();
+  for (const [period, pairs] of byPeriod) {
+    const closes = await lastClosesNear(
+      db,
+      pairs.map((p) => p.symbol),
+      period,
+      CLOSE_WINDOW_DAYS,
+    );
+    for (const p of pairs) if (closes.has(p.symbol)) priced.add(`${p.cusip}|${period}`);
+  }
+  const keys = [...priced].map((k) => k.split("|") as [string, string]);
+  return { cusips: keys.map((k) => k[0]), periods: keys.map((k) => k[1]) };
+}
+
 /** Facts for the unit check of stored filings, from their cover page and rows (thirteenf.unit.ts). */
 async function valueUnitFacts(db: Db, accessions: string[]): Promise<Map<string, ValueUnitFacts>> {
+  const priced = await pricedCusipPeriods(db, accessions);
   const rows = rowsOf<{
     accession: string;
     value_unit: string;
@@ -25,12 +64,11 @@ async function valueUnitFacts(db: Db, accessions: string[]): Promise<Map<string,
           put_call, value_unit_suspect
         from thirteenf_holdings where accession = any(${textArray(accessions)})
       ), sh as (
-        select * from h where shares_type = 'SH' and put_call is null and shares_or_principal > 0
+        select * from h where ${SHARE_ROW}
       ), priced as (
-        select sh.accession, sh.value_unit_suspect from sh
-        where exists (
-          select 1 from securities s join daily_bars b on b.symbol = s.symbol
-          where s.cusip = sh.cusip and b.day <= sh.period_of_report and b.day > sh.period_of_report - 7)
+        select sh.accession, sh.value_unit_suspect
+        from sh join unnest(${textArray(priced.cusips)}, ${pgArrayLiteral(priced.periods)}::text::date[])
+          as p(cusip, period) on p.cusip = sh.cusip and p.period = sh.period_of_report
       )
       select f.accession, f.value_unit, f.filed_date::text as filed_date, f.table_entry_total, f.table_value_total,
         (select count(*) from h where h.accession = f.accession)::int as rows,

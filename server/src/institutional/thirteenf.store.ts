@@ -5,11 +5,10 @@
 import { once } from "node:events";
 import { finished, type Writable } from "node:stream";
 import { promisify } from "node:util";
-import { type Db, rowsOf } from "@smt/db";
-import { sql } from "drizzle-orm";
+import { bulkInserter, type Db, schema } from "@smt/db";
 import { pgArrayLiteral } from "../lib/pg-array";
 import { type CopyClient, copyClient, copyField } from "../lib/pg-copy";
-import { type FilingProvenance, unnestOf } from "./store-common";
+import type { FilingProvenance } from "./store-common";
 import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
 
 const streamFinished = promisify(finished);
@@ -29,37 +28,33 @@ export interface ThirteenFHoldingRow {
   holding: ThirteenFHolding;
 }
 
+const filingsInserter = bulkInserter(schema.thirteenfFilings, { key: ["accession"] });
+const holdingsInserter = bulkInserter(schema.thirteenfHoldings, { key: ["accession", "rowIndex"] });
+
 /** Inserts 13F filings; returns the accessions that were new. */
 export async function insert13FFilings(db: Db, filings: ThirteenFFilingRow[]): Promise<string[]> {
-  if (filings.length === 0) return [];
-  const col = <T>(f: (r: ThirteenFFilingRow) => T) => filings.map(f);
-  const rows = rowsOf<{ accession: string }>(
-    await db.execute(sql`
-      insert into thirteenf_filings (accession, filer_cik, filer_name, submission_type, period_of_report, report_type,
-        is_amendment, amendment_no, amendment_type, filed_date, table_entry_total, table_value_total, value_unit,
-        source, source_ref, published_at)
-      select * from ${unnestOf([
-        [col((r) => r.accession), "text"],
-        [col((r) => r.cover.filerCik), "text"],
-        [col((r) => r.cover.filerName), "text"],
-        [col((r) => r.cover.submissionType), "text"],
-        [col((r) => r.cover.periodOfReport), "date"],
-        [col((r) => r.cover.reportType), "text"],
-        [col((r) => r.cover.isAmendment), "bool"],
-        [col((r) => r.cover.amendmentNo), "int4"],
-        [col((r) => r.cover.amendmentType), "text"],
-        [col((r) => r.filedDate), "date"],
-        [col((r) => r.cover.tableEntryTotal), "int4"],
-        [col((r) => r.cover.tableValueTotal), "float8"],
-        [col((r) => r.valueUnit), "text"],
-        [col((r) => r.source), "text"],
-        [col((r) => r.accession), "text"],
-        [col((r) => r.publishedAt.toISOString()), "timestamptz"],
-      ])}
-      on conflict do nothing
-      returning accession`),
+  const written = await filingsInserter.insert(
+    db,
+    filings.map((r) => ({
+      accession: r.accession,
+      filerCik: r.cover.filerCik,
+      filerName: r.cover.filerName,
+      submissionType: r.cover.submissionType,
+      periodOfReport: r.cover.periodOfReport as string,
+      reportType: r.cover.reportType,
+      isAmendment: r.cover.isAmendment,
+      amendmentNo: r.cover.amendmentNo,
+      amendmentType: r.cover.amendmentType,
+      filedDate: r.filedDate,
+      tableEntryTotal: r.cover.tableEntryTotal,
+      tableValueTotal: r.cover.tableValueTotal,
+      valueUnit: r.valueUnit,
+      source: r.source,
+      sourceRef: r.accession,
+      publishedAt: r.publishedAt,
+    })),
   );
-  return rows.map((r) => r.accession);
+  return written.map((r) => r.accession);
 }
 
 const HOLDING_COLUMNS = [
@@ -302,42 +297,38 @@ export async function insert13FHoldings(db: Db, rows: ThirteenFHoldingRow[]): Pr
   return rows.filter((r) => fresh.has(`${r.accession}#${r.holding.rowIndex}`));
 }
 
-/** Bind-parameter path (PGlite, transactions, small batches): one array per column; returns the new keys. */
+/** Bind-parameter path (PGlite, transactions, small batches): returns the new keys. */
 async function insertHoldingsUnnest(
   db: Db,
   rows: ThirteenFHoldingRow[],
 ): Promise<{ accession: string; row_index: number }[]> {
-  const col = <T>(f: (r: ThirteenFHoldingRow) => T) => rows.map(f);
-  const h = <T>(f: (x: ThirteenFHolding) => T) => rows.map((r) => f(r.holding));
-  return rowsOf<{ accession: string; row_index: number }>(
-    await db.execute(sql`
-      insert into thirteenf_holdings (${sql.raw(HOLDING_COLUMNS.join(", "))})
-      select * from ${unnestOf([
-        [col((r) => r.accession), "text"],
-        [h((x) => x.rowIndex), "int4"],
-        [col((r) => r.filerCik), "text"],
-        [col((r) => r.periodOfReport), "date"],
-        [h((x) => x.cusip), "text"],
-        [h((x) => x.nameOfIssuer), "text"],
-        [h((x) => x.titleOfClass), "text"],
-        [h((x) => x.figi), "text"],
-        [h((x) => x.valueAsFiled), "float8"],
-        [h((x) => x.valueUsd), "float8"],
-        [h((x) => x.valueUnit), "text"],
-        [h((x) => x.valueUnitSuspect), "bool"],
-        [h((x) => x.sharesOrPrincipal), "float8"],
-        [h((x) => x.sharesOrPrincipalType), "text"],
-        [h((x) => x.putCall), "text"],
-        [h((x) => x.investmentDiscretion), "text"],
-        [h((x) => x.otherManager), "text"],
-        [h((x) => x.votingSole), "float8"],
-        [h((x) => x.votingShared), "float8"],
-        [h((x) => x.votingNone), "float8"],
-        [col((r) => r.source), "text"],
-        [col((r) => `${r.accession}#${r.holding.rowIndex}`), "text"],
-        [col((r) => r.publishedAt.toISOString()), "timestamptz"],
-      ])}
-      on conflict do nothing
-      returning accession, row_index`),
+  const written = await holdingsInserter.insert(
+    db,
+    rows.map(({ holding: x, ...r }) => ({
+      accession: r.accession,
+      rowIndex: x.rowIndex,
+      filerCik: r.filerCik,
+      periodOfReport: r.periodOfReport,
+      cusip: x.cusip,
+      nameOfIssuer: x.nameOfIssuer,
+      titleOfClass: x.titleOfClass,
+      figi: x.figi,
+      valueAsFiled: x.valueAsFiled,
+      valueUsd: x.valueUsd,
+      valueUnit: x.valueUnit,
+      valueUnitSuspect: x.valueUnitSuspect,
+      sharesOrPrincipal: x.sharesOrPrincipal,
+      sharesType: x.sharesOrPrincipalType,
+      putCall: x.putCall,
+      investmentDiscretion: x.investmentDiscretion,
+      otherManager: x.otherManager,
+      votingSole: x.votingSole,
+      votingShared: x.votingShared,
+      votingNone: x.votingNone,
+      source: r.source,
+      sourceRef: `${r.accession}#${x.rowIndex}`,
+      publishedAt: r.publishedAt,
+    })),
   );
+  return written.map((r) => ({ accession: r.accession, row_index: r.rowIndex }));
 }

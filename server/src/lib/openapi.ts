@@ -1,11 +1,8 @@
 /**
  * Schema pieces shared by the areas' payloads (freshness and sources, ARCHITECTURE.md invariant 7).
- * The router, `AppEnv` and the error schemas live in core/http.ts; they are re-exported here only
- * while route files move over to importing core/http.
+ * The router, `AppEnv` and the error schemas are in core/http.ts.
  */
 import { z } from "@hono/zod-openapi";
-
-export { type AppEnv, ErrorBody, errorResponses, newRouter, SymbolParams } from "../core/http";
 
 /** How old each input is and where it came from (ARCHITECTURE.md invariant 7). */
 export const Freshness = z

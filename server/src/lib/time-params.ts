@@ -2,7 +2,7 @@
  * The date and time parameters of every route, in one place. A shape check alone (`\d{4}-\d{2}-\d{2}`)
  * lets `2026-02-30` through to SQL, where Postgres refuses it and the caller got a 500; a timestamp in
  * year 1 or 9999 overflowed date arithmetic further on. These schemas accept only real calendar days and
- * instants between 1900 and 2999, so anything else is a 400 naming the parameter (lib/openapi.ts).
+ * instants between 1900 and 2999, so anything else is a 400 naming the parameter (core/http.ts).
  */
 import { z } from "@hono/zod-openapi";
 
