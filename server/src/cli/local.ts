@@ -1,4 +1,5 @@
 import { openDb } from "@smt/db";
+import { configureFilingAlerts, filingAlertSettingsFrom } from "../alerts/raised-alerts";
 import { PrintPipeline } from "../darkpool/pipeline";
 import type { Env } from "../env";
 import type { Logger } from "../lib/log";
@@ -8,8 +9,13 @@ import { LiveBus } from "../realtime/bus";
 export const openConfiguredDb = (env: Env) =>
   openDb({ url: env.DATABASE_URL, dataDir: `${env.DATA_DIR}/pglite` });
 
-/** The database this CLI opens itself (no server owns it), with a print pipeline that announces to nobody. */
+/**
+ * The database this CLI opens itself (no server owns it), with a print pipeline that announces to nobody.
+ * Filing and file alerts its ingests raise follow the environment's settings; they are stored unannounced
+ * and a server on the same database pushes them (alerts/announcer.ts).
+ */
 export async function openLocal(env: Env, log: Logger) {
+  configureFilingAlerts(filingAlertSettingsFrom(env), log.child("filing-alerts"));
   const db = await openConfiguredDb(env);
   const bus = new LiveBus();
   const pipeline = new PrintPipeline({

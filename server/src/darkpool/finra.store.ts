@@ -1,6 +1,8 @@
 import { type Db, schema } from "@smt/db";
 import { getTableColumns } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
+import { raiseShortSpikeAlerts } from "../alerts/short-spike-alerts";
+import type { ShortVolumeRecord } from "./short-volume.parse";
 
 /**
  * Idempotent batched insert for a Drizzle table: multi-row VALUES with ON CONFLICT DO NOTHING, split so a
@@ -34,7 +36,20 @@ export function conflictFreeInserter<T extends PgTable, R extends T["$inferInser
   };
 }
 
-export const shortVolumeStore = conflictFreeInserter(schema.shortVolume, ["day", "symbol", "facility"]);
+const shortVolumeRows = conflictFreeInserter(schema.shortVolume, ["day", "symbol", "facility"]);
+
+/**
+ * FINRA daily short volume, stored once per day, symbol and facility. The rows that were new raise the
+ * short-ratio spike alerts in the same transaction (alerts/short-spike-alerts.ts), so every path that
+ * stores a file (upload, CLI, the sync job) raises them, once.
+ */
+export const shortVolumeStore = {
+  async insert(db: Db, batch: ShortVolumeRecord[]): Promise<ShortVolumeRecord[]> {
+    const fresh = await shortVolumeRows.insert(db, batch);
+    await raiseShortSpikeAlerts(db, fresh);
+    return fresh;
+  },
+};
 export const atsWeeklyStore = conflictFreeInserter(schema.atsWeekly, [
   "weekStart",
   "symbol",

@@ -1,0 +1,84 @@
+/**
+ * A FINRA day's short ratios against each symbol's trailing average, for a whole file in one statement
+ * (the short-ratio spike alert, docs/alerts.md). The day's figure per symbol is `SHORT_VOLUME_OF_DAY` /
+ * `TOTAL_VOLUME_OF_DAY` (CNMS, else the facility files), the ratio `shortVolumeRatio`'s.
+ */
+import { type Db, rowsOf } from "@smt/db";
+import { sql } from "drizzle-orm";
+import { addDays } from "../lib/et-time";
+import { num } from "../lib/row-values";
+import { shortVolumeRatio } from "./darkpool.signals";
+import { SHORT_VOLUME_OF_DAY, TOTAL_VOLUME_OF_DAY } from "./market.store";
+
+export interface ShortRatioSpikeQuery {
+  day: string;
+  /** The symbols to look at (those a file just stored). */
+  symbols: string[];
+  /** Mean over up to this many prior FINRA days of the symbol with volume. */
+  trailingDays: number;
+  /** Fewer prior days than this: no baseline, no spike. */
+  minBaselineDays: number;
+  /** The day's TotalVolume at least this. */
+  minVolume: number;
+  /** Ratio minus trailing mean at least this. */
+  minExcess: number;
+}
+
+export interface ShortRatioSpike {
+  symbol: string;
+  shortVolume: number;
+  totalVolume: number;
+  ratio: number;
+  /** Mean ratio of the prior days, and which days those were. */
+  baseline: number;
+  baselineDays: number;
+  baselineFrom: string;
+  baselineTo: string;
+}
+
+/**
+ * The symbols of `q.symbols` whose short ratio on `q.day` is at least `minExcess` (less 1e-9, for the
+ * float rounding of the mean) above the mean of their
+ * prior ratios, with the day's TotalVolume at least `minVolume` and at least `minBaselineDays` prior days.
+ * One statement whatever the number of symbols (a whole ~9,000-symbol file); the prior days are looked for
+ * in the 1.5 x trailingDays + 7 calendar days before the day (holidays and weekends included).
+ */
+export async function shortRatioSpikes(db: Db, q: ShortRatioSpikeQuery): Promise<ShortRatioSpike[]> {
+  if (q.symbols.length === 0) return [];
+  const from = addDays(q.day, -(Math.ceil(q.trailingDays * 1.5) + 7));
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      with d as (
+        select symbol, day, ${SHORT_VOLUME_OF_DAY} as short_volume, ${TOTAL_VOLUME_OF_DAY} as total_volume
+        from short_volume
+        where day >= ${from}::date and day <= ${q.day}::date and symbol = any(${sql.param(q.symbols)}::text[])
+        group by symbol, day
+      ),
+      h as (
+        select symbol, day, short_volume / total_volume as ratio,
+          row_number() over (partition by symbol order by day desc) as n
+        from d where day < ${q.day}::date and total_volume > 0
+      ),
+      b as (
+        select symbol, avg(ratio) as baseline, count(*) as days, min(day)::text as first_day,
+          max(day)::text as last_day
+        from h where n <= ${q.trailingDays} group by symbol
+      )
+      select t.symbol, t.short_volume, t.total_volume, b.baseline, b.days, b.first_day, b.last_day
+      from d t join b on b.symbol = t.symbol
+      where t.day = ${q.day}::date and t.total_volume > 0 and t.total_volume >= ${q.minVolume}
+        and b.days >= ${q.minBaselineDays}
+        and t.short_volume / t.total_volume - b.baseline >= ${q.minExcess - 1e-9}
+      order by t.symbol`),
+  );
+  return rows.map((r) => ({
+    symbol: String(r.symbol),
+    shortVolume: num(r.short_volume),
+    totalVolume: num(r.total_volume),
+    ratio: shortVolumeRatio(num(r.short_volume), num(r.total_volume)) as number,
+    baseline: num(r.baseline),
+    baselineDays: num(r.days),
+    baselineFrom: String(r.first_day),
+    baselineTo: String(r.last_day),
+  }));
+}
