@@ -6,8 +6,8 @@
  * set-based query per stored batch, whatever its number of symbols. Rules: docs/alerts.md.
  */
 import type { Db } from "@smt/db";
-import type { ShortVolumeRecord } from "../darkpool/short-volume.parse";
 import { type ShortRatioSpike, shortRatioSpikes } from "../darkpool/short-ratio.store";
+import type { ShortVolumeRecord } from "../darkpool/short-volume.parse";
 import { baseName } from "../lib/fields";
 import type { Alert, AlertOrigin } from "./alerts.rules";
 import { type FilingAlertSettings, raiseAlerts, raisedAlert } from "./raised-alerts";

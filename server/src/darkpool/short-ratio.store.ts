@@ -10,6 +10,9 @@ import { num } from "../lib/row-values";
 import { shortVolumeRatio } from "./darkpool.signals";
 import { SHORT_VOLUME_OF_DAY, TOTAL_VOLUME_OF_DAY } from "./market.store";
 
+/** Up to this many symbols are looked up by index; more, the whole day range is read once. */
+const FEW_SYMBOLS = 200;
+
 export interface ShortRatioSpikeQuery {
   day: string;
   /** The symbols to look at (those a file just stored). */
@@ -46,39 +49,42 @@ export interface ShortRatioSpike {
 export async function shortRatioSpikes(db: Db, q: ShortRatioSpikeQuery): Promise<ShortRatioSpike[]> {
   if (q.symbols.length === 0) return [];
   const from = addDays(q.day, -(Math.ceil(q.trailingDays * 1.5) + 7));
+  // A few symbols: through the (symbol, day) index. A file's worth: one range scan of the days, every
+  // symbol, filtered here (a join or `= any()` on thousands of symbols plans badly on a table whose rows
+  // were stored in this very transaction, with no statistics yet).
+  const few = q.symbols.length <= FEW_SYMBOLS;
+  const onlySymbols = few ? sql`and symbol = any(${sql.param(q.symbols)}::text[])` : sql``;
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       with d as (
         select symbol, day, ${SHORT_VOLUME_OF_DAY} as short_volume, ${TOTAL_VOLUME_OF_DAY} as total_volume
         from short_volume
-        where day >= ${from}::date and day <= ${q.day}::date and symbol = any(${sql.param(q.symbols)}::text[])
+        where day >= ${from}::date and day <= ${q.day}::date ${onlySymbols}
         group by symbol, day
       ),
-      h as (
-        select symbol, day, short_volume / total_volume as ratio,
-          row_number() over (partition by symbol order by day desc) as n
-        from d where day < ${q.day}::date and total_volume > 0
-      ),
-      b as (
-        select symbol, avg(ratio) as baseline, count(*) as days, min(day)::text as first_day,
-          max(day)::text as last_day
-        from h where n <= ${q.trailingDays} group by symbol
+      r as (
+        select symbol, day, short_volume, total_volume, short_volume / total_volume as ratio,
+          avg(short_volume / total_volume) over w as baseline, count(*) over w as days,
+          (min(day) over w)::text as first_day, (max(day) over w)::text as last_day
+        from d where total_volume > 0
+        window w as (partition by symbol order by day rows between ${sql.raw(String(Math.trunc(q.trailingDays)))} preceding and 1 preceding)
       )
-      select t.symbol, t.short_volume, t.total_volume, b.baseline, b.days, b.first_day, b.last_day
-      from d t join b on b.symbol = t.symbol
-      where t.day = ${q.day}::date and t.total_volume > 0 and t.total_volume >= ${q.minVolume}
-        and b.days >= ${q.minBaselineDays}
-        and t.short_volume / t.total_volume - b.baseline >= ${q.minExcess - 1e-9}
-      order by t.symbol`),
+      select symbol, short_volume, total_volume, baseline, days, first_day, last_day from r
+      where day = ${q.day}::date and total_volume >= ${q.minVolume} and days >= ${q.minBaselineDays}
+        and ratio - baseline >= ${q.minExcess - 1e-9}
+      order by symbol`),
   );
-  return rows.map((r) => ({
-    symbol: String(r.symbol),
-    shortVolume: num(r.short_volume),
-    totalVolume: num(r.total_volume),
-    ratio: shortVolumeRatio(num(r.short_volume), num(r.total_volume)) as number,
-    baseline: num(r.baseline),
-    baselineDays: num(r.days),
-    baselineFrom: String(r.first_day),
-    baselineTo: String(r.last_day),
-  }));
+  const wanted = few ? null : new Set(q.symbols);
+  return rows
+    .filter((r) => wanted === null || wanted.has(String(r.symbol)))
+    .map((r) => ({
+      symbol: String(r.symbol),
+      shortVolume: num(r.short_volume),
+      totalVolume: num(r.total_volume),
+      ratio: shortVolumeRatio(num(r.short_volume), num(r.total_volume)) as number,
+      baseline: num(r.baseline),
+      baselineDays: num(r.days),
+      baselineFrom: String(r.first_day),
+      baselineTo: String(r.last_day),
+    }));
 }
