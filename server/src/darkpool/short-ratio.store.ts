@@ -10,9 +10,6 @@ import { num } from "../lib/row-values";
 import { shortVolumeRatio } from "./darkpool.signals";
 import { SHORT_VOLUME_OF_DAY, TOTAL_VOLUME_OF_DAY } from "./market.store";
 
-/** Up to this many symbols are looked up by index; more, the whole day range is read once. */
-const FEW_SYMBOLS = 200;
-
 export interface ShortRatioSpikeQuery {
   day: string;
   /** The symbols to look at (those a file just stored). */
@@ -49,18 +46,19 @@ export interface ShortRatioSpike {
 export async function shortRatioSpikes(db: Db, q: ShortRatioSpikeQuery): Promise<ShortRatioSpike[]> {
   if (q.symbols.length === 0) return [];
   const from = addDays(q.day, -(Math.ceil(q.trailingDays * 1.5) + 7));
-  // A few symbols: through the (symbol, day) index. A file's worth: one range scan of the days, every
-  // symbol, filtered here (a join or `= any()` on thousands of symbols plans badly on a table whose rows
-  // were stored in this very transaction, with no statistics yet).
-  const few = q.symbols.length <= FEW_SYMBOLS;
-  const onlySymbols = few ? sql`and symbol = any(${sql.param(q.symbols)}::text[])` : sql``;
+  // Each symbol's days through the (symbol, day) index (a lateral lookup per symbol): the cost follows the
+  // symbols asked about, and the plan cannot turn into a join of two unsized sets on a table whose rows
+  // were stored in this very transaction (no statistics yet).
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       with d as (
-        select symbol, day, ${SHORT_VOLUME_OF_DAY} as short_volume, ${TOTAL_VOLUME_OF_DAY} as total_volume
-        from short_volume
-        where day >= ${from}::date and day <= ${q.day}::date ${onlySymbols}
-        group by symbol, day
+        select s.symbol, v.day, v.short_volume, v.total_volume
+        from (select distinct unnest(${sql.param(q.symbols)}::text[]) as symbol) s
+        cross join lateral (
+          select day, ${SHORT_VOLUME_OF_DAY} as short_volume, ${TOTAL_VOLUME_OF_DAY} as total_volume
+          from short_volume where symbol = s.symbol and day >= ${from}::date and day <= ${q.day}::date
+          group by day
+        ) v
       ),
       r as (
         select symbol, day, short_volume, total_volume, short_volume / total_volume as ratio,
@@ -74,17 +72,14 @@ export async function shortRatioSpikes(db: Db, q: ShortRatioSpikeQuery): Promise
         and ratio - baseline >= ${q.minExcess - 1e-9}
       order by symbol`),
   );
-  const wanted = few ? null : new Set(q.symbols);
-  return rows
-    .filter((r) => wanted === null || wanted.has(String(r.symbol)))
-    .map((r) => ({
-      symbol: String(r.symbol),
-      shortVolume: num(r.short_volume),
-      totalVolume: num(r.total_volume),
-      ratio: shortVolumeRatio(num(r.short_volume), num(r.total_volume)) as number,
-      baseline: num(r.baseline),
-      baselineDays: num(r.days),
-      baselineFrom: String(r.first_day),
-      baselineTo: String(r.last_day),
-    }));
+  return rows.map((r) => ({
+    symbol: String(r.symbol),
+    shortVolume: num(r.short_volume),
+    totalVolume: num(r.total_volume),
+    ratio: shortVolumeRatio(num(r.short_volume), num(r.total_volume)) as number,
+    baseline: num(r.baseline),
+    baselineDays: num(r.days),
+    baselineFrom: String(r.first_day),
+    baselineTo: String(r.last_day),
+  }));
 }
