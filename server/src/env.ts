@@ -117,8 +117,18 @@ export const envSchema = z
       .default(64 * 1024 * 1024),
     /** Longest any single sync fetch may take, ms. */
     SYNC_FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
-    /** An insider open-market purchase (Form 4 code P) at or above this value raises an alert, USD. */
-    INSIDER_BUY_ALERT_MIN_USD: z.coerce.number().min(0).default(100_000),
+    /** off: storing filings and FINRA files raises no alerts (docs/alerts.md "Alerts from filings and files"). */
+    FILING_ALERTS: z.enum(["on", "off"]).default("on"),
+    /** A Form 4 whose open-market purchases (code P) total at least this raises an alert, USD. */
+    INSIDER_BUY_ALERT_MIN_USD: z.coerce.number().min(0).default(250_000),
+    /** A 13F new position or full exit of at least this share of the filer's portfolio raises an alert, %. */
+    THIRTEENF_ALERT_MIN_WEIGHT_PCT: z.coerce.number().min(0).max(100).default(1),
+    /** A FINRA day's short ratio at least this far above its trailing average raises an alert (0.3 = 30 points). */
+    SHORT_SPIKE_ALERT_MIN_EXCESS: z.coerce.number().min(0).max(1).default(0.3),
+    /** Short-ratio spikes only for symbols with at least this FINRA TotalVolume that day, shares. */
+    SHORT_SPIKE_ALERT_MIN_VOLUME: z.coerce.number().min(0).default(100_000),
+    /** How often a node looks for alerts stored by ingests (other processes, transactions) to announce, ms. */
+    ALERT_ANNOUNCE_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     OPENFIGI_API_KEY: z.string().optional(),
     /** Comma-separated API keys. When set, write routes and sockets require one. */
     API_KEYS: list

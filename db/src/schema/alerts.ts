@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -22,7 +23,7 @@ export const alerts = pgTable(
     id: text("id").primaryKey(),
     seq: bigint("seq", { mode: "number" }).generatedAlwaysAsIdentity().notNull().unique(),
     symbol: text("symbol").notNull(),
-    /** large_block | unusual_sweep | options_volume_spike | equity_volume_spike | price_flow_divergence */
+    /** One of ALERT_TYPES (server/src/alerts/alerts.rules.ts): detector types and filing/file types. */
     type: text("type").notNull(),
     /** low | medium | high | critical */
     severity: text("severity").notNull(),
@@ -40,12 +41,24 @@ export const alerts = pgTable(
     priceMove1hPct: doublePrecision("price_move_1h_pct"),
     priceMove1dPct: doublePrecision("price_move_1d_pct"),
     outcomeEvaluatedAt: timestamp("outcome_evaluated_at", { withTimezone: true, mode: "date" }),
+    /**
+     * Filing and file alerts (`source` `sec_form4`, `sec_13f`, `finra_regsho`): the filing's EDGAR path;
+     * null for FINRA files and detector alerts. `source_ref` holds the accession or file name,
+     * `published_at` the filing's acceptance (or the file's date) and `ingested_at` when it was stored.
+     */
+    sourceUrl: text("source_url"),
+    /**
+     * When a node pushed the alert (Socket.IO, webhooks). Alerts raised inside an ingest are stored with
+     * null and claimed by one node's announcer (`update ... where announced_at is null ... skip locked`).
+     */
+    announcedAt: timestamp("announced_at", { withTimezone: true, mode: "date" }),
     ...provenance(),
   },
   (t) => [
     index("alerts_symbol_seq_idx").on(t.symbol, t.seq),
     index("alerts_ts_idx").on(t.ts),
     index("alerts_ingested_idx").on(t.ingestedAt),
+    index("alerts_unannounced_idx").on(t.seq).where(sql`announced_at is null`),
   ],
 );
 

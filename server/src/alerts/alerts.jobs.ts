@@ -28,6 +28,7 @@ export const toAlertMessage = (a: Alert): AlertMessage => ({
   ...a,
   seq: a.seq ?? 0,
   inputs: a.inputs as Record<string, unknown>,
+  origin: a.origin ?? null,
 });
 
 /** Tasks run one after another, in the order queued. A task handles its own errors. */

@@ -2,7 +2,8 @@
  * The live wiring of blocks and alerts: stored prints (equity and options, from the live bus) go through the streaming detectors; detector events become alerts through the
  * rules; an alert is stored once (its id is derived from the event) and only the call that stored it
  * announces it on the bus (Socket.IO `alert`) and to webhooks. Blocks and option sweeps are also pushed
- * on the `blocks` and `options` channels. The jobs themselves are in alerts.jobs.ts.
+ * on the `blocks` and `options` channels. The jobs themselves are in alerts.jobs.ts. Alerts raised by
+ * ingests (filings, FINRA files) are announced by announcer.ts, with this process's filing alert settings.
  */
 
 import { type BlocksParams, DEFAULT_BLOCKS_PARAMS } from "../blocks/blocks.params";
@@ -25,6 +26,8 @@ import {
 } from "./alerts.jobs";
 import { AlertEngine, type AlertRulesConfig, DEFAULT_ALERT_RULES } from "./alerts.rules";
 import { deadLetterStore } from "./alerts.store";
+import { startAnnouncer } from "./announcer";
+import { configureFilingAlerts, type FilingAlertSettings, filingAlertSettingsFrom } from "./raised-alerts";
 import { DEFAULT_WEBHOOK_OPTIONS, type WebhookDeliveryOptions, WebhookDispatcher } from "./webhooks";
 
 export { toAlertMessage } from "./alerts.jobs";
@@ -39,6 +42,10 @@ export interface BlocksAlertsOptions {
   idleTickMs?: number;
   /** How often alerts past 1 h / 1 d get their outcome (price move) filled in. */
   outcomeEveryMs?: number;
+  /** Filing and file alert settings (default: from the environment). */
+  filingAlerts?: FilingAlertSettings;
+  /** How often alerts raised by ingests are looked for (default ALERT_ANNOUNCE_POLL_MS). */
+  announcePollMs?: number;
 }
 
 /** What the plugin exposes to tests and to the routes (e.g. the dispatcher to drain on shutdown). */
@@ -78,6 +85,14 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
     feedEquityPrints(deps, clock, baselines, params),
     feedOptionPrints(deps, clock, baselines, params),
   ];
+  const restoreSettings = configureFilingAlerts(o.filingAlerts ?? filingAlertSettingsFrom(deps.env), log);
+  const stopAnnouncer = startAnnouncer({
+    deps,
+    log,
+    queue,
+    deliver,
+    pollMs: o.announcePollMs ?? deps.env.ALERT_ANNOUNCE_POLL_MS,
+  });
   const timers = [
     idleTicker(clock, o.idleTickMs ?? 250),
     retentionJob(deps, queue, log),
@@ -92,6 +107,8 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
     async stop() {
       const baselinesDone = baselines.stop();
       for (const off of offFeeds) off();
+      stopAnnouncer();
+      restoreSettings();
       for (const timer of timers) clearInterval(timer);
       await baselinesDone;
       await queue.settled();

@@ -10,13 +10,27 @@ import type { DetectorEvent } from "../blocks/detectors";
 
 export const ALERT_RULES_VERSION = "alerts-v1";
 
-export const ALERT_TYPES = [
+/** Alert types raised by the live print detectors (this module's rules). */
+export const DETECTOR_ALERT_TYPES = [
   "large_block",
   "unusual_sweep",
   "options_volume_spike",
   "equity_volume_spike",
   "price_flow_divergence",
 ] as const;
+export type DetectorAlertType = (typeof DETECTOR_ALERT_TYPES)[number];
+
+/** Alert types raised when a filing or file is stored (filing-alerts.ts, short-spike-alerts.ts). */
+export const FILING_ALERT_TYPES = [
+  "insider_purchase",
+  "insider_cluster_buy",
+  "institutional_new_position",
+  "institutional_exit",
+  "short_ratio_spike",
+] as const;
+export type FilingAlertType = (typeof FILING_ALERT_TYPES)[number];
+
+export const ALERT_TYPES = [...DETECTOR_ALERT_TYPES, ...FILING_ALERT_TYPES] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 
 export const ALERT_SEVERITIES = ["low", "medium", "high", "critical"] as const;
@@ -30,6 +44,20 @@ export interface AlertOutcome {
   price_move_1h_pct: number | null;
   price_move_1d_pct: number | null;
   evaluated_at: string | null;
+}
+
+/** Where a filing or file alert came from (docs/alerts.md "Alerts from filings and files"). */
+export interface AlertOrigin {
+  /** `sec_form4`, `sec_13f` or `finra_regsho`. */
+  kind: string;
+  /** The filing's accession number, or the FINRA file name. */
+  ref: string;
+  /** The filing's path on www.sec.gov (its EDGAR index page); null for FINRA files. */
+  url: string | null;
+  /** When the world could know it: EDGAR acceptance time (else the end of the filing date, New York), or 18:00 New York on the FINRA file's date. */
+  published_at: string;
+  /** When this service stored the filing or file (ingest time). */
+  seen_at: string;
 }
 
 /** The alert object of ARCHITECTURE.md "Contracts": what is stored, pushed on `alert` and sent to webhooks. */
@@ -55,6 +83,8 @@ export interface Alert {
   outcome: AlertOutcome;
   /** `demo` when the event came from demo data (generated history or the simulator): never a real signal. */
   source?: "demo";
+  /** The filing or file a filing alert came from; null (or absent before storage) for detector alerts. */
+  origin?: AlertOrigin | null;
 }
 
 /** Marks an alert raised on demo data, in its `source` and its title, so it cannot pass for a real one. */
@@ -76,7 +106,7 @@ export interface AlertRuleConfig {
 
 export interface AlertRulesConfig {
   version: string;
-  rules: Record<AlertType, AlertRuleConfig>;
+  rules: Record<DetectorAlertType, AlertRuleConfig>;
   /** Equity multi-venue sweeps alert from this value (smaller ones are routine in liquid names). */
   equitySweepAlertMinUsd: number;
   /** How long a de-duplication key is remembered in memory (the store keeps ids for good). */
@@ -99,7 +129,7 @@ export const DEFAULT_ALERT_RULES: Readonly<AlertRulesConfig> = Object.freeze<Ale
 
 /** What a rule makes of an event before cooldown and de-duplication. */
 export interface AlertCandidate {
-  type: AlertType;
+  type: DetectorAlertType;
   symbol: string;
   /** Cooldown scope within the symbol (contract, scope); empty for the symbol as a whole. */
   subject: string;
@@ -110,7 +140,8 @@ export interface AlertCandidate {
   dedupeKey: string;
 }
 
-const usd = (v: number): string =>
+/** `$12.3M`, `$1.20B`, `$250K`: the money in alert titles. */
+export const usd = (v: number): string =>
   v >= 1e9
     ? `$${(v / 1e9).toFixed(2)}B`
     : v >= 1e6

@@ -5,6 +5,21 @@
 import { z } from "@hono/zod-openapi";
 import { ALERT_SEVERITIES, ALERT_TYPES } from "./alerts.rules";
 
+export const AlertOriginSchema = z
+  .object({
+    kind: z.string().openapi({ description: "`sec_form4`, `sec_13f` or `finra_regsho`" }),
+    ref: z.string().openapi({ description: "The filing's accession number, or the FINRA file name" }),
+    url: z.string().nullable().openapi({
+      description: "Path of the filing's EDGAR index page on https://www.sec.gov; null for FINRA files",
+    }),
+    published_at: z.string().openapi({
+      description:
+        "When the world could know it: EDGAR acceptance time (else the end of the filing date, New York), or 18:00 New York on the FINRA file's date",
+    }),
+    seen_at: z.string().openapi({ description: "When this service stored the filing or file (ingest time)" }),
+  })
+  .openapi("AlertOrigin");
+
 export const AlertSchema = z
   .object({
     id: z.string(),
@@ -15,7 +30,9 @@ export const AlertSchema = z
     timestamp: z.string(),
     title: z.string(),
     values: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
-    inputs: z.unknown().openapi({ description: "The detector event that fired the rule" }),
+    inputs: z
+      .unknown()
+      .openapi({ description: "What fired the rule: the detector event, or the filing rows / file figures" }),
     params_version: z.string(),
     rules_version: z.string(),
     dedupe_key: z.string(),
@@ -27,6 +44,10 @@ export const AlertSchema = z
     }),
     source: z.literal("demo").optional().openapi({
       description: "Present (`demo`) when the alert was raised on demo data, never on real data",
+    }),
+    origin: AlertOriginSchema.nullable().openapi({
+      description:
+        "The filing or file a filing alert came from (source, published and seen times); null for alerts of the live print detectors",
     }),
   })
   .openapi("Alert");

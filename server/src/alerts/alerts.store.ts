@@ -4,11 +4,17 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { type Db, schema } from "@smt/db";
 import { and, asc, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
-import type { Alert, AlertSeverity, AlertType } from "./alerts.rules";
+import type { Alert, AlertOrigin, AlertSeverity, AlertType } from "./alerts.rules";
 import { ALERT_SEVERITIES } from "./alerts.rules";
 import type { DeadLetter, DeadLetterSink, Webhook } from "./webhooks";
 
 type AlertRow = typeof schema.alerts.$inferSelect;
+
+/** An alert as read back from the table: `origin` is always there (null for detector alerts). */
+export type StoredAlert = Alert & { seq: number; origin: AlertOrigin | null };
+
+/** `source` values of detector alerts; any other `source` is a filing or file alert's origin kind. */
+const DETECTOR_SOURCES = new Set(["detectors", "demo"]);
 
 /**
  * Stores an alert once: the id is derived from the event, so a second node or a re-evaluation of the
@@ -33,6 +39,8 @@ export async function insertAlert(db: Db, alert: Alert, now = new Date()): Promi
       source: alert.source ?? "detectors",
       sourceRef: alert.dedupe_key,
       publishedAt: now,
+      // The caller announces what this call stores, so no announcer claims it again.
+      announcedAt: now,
     })
     .onConflictDoNothing()
     .returning({ seq: schema.alerts.seq });
@@ -40,7 +48,84 @@ export async function insertAlert(db: Db, alert: Alert, now = new Date()): Promi
   return seq === undefined ? null : { ...alert, seq };
 }
 
-export function alertFromRow(r: AlertRow): Alert {
+/**
+ * Stores alerts raised by an ingest (filing and file alerts), each once: an id already there is skipped.
+ * They are stored unannounced; one node's announcer claims them (`claimUnannounced`) once the ingest's
+ * transaction is visible. Returns how many were new.
+ */
+export async function insertRaisedAlerts(db: Db, alerts: Alert[]): Promise<number> {
+  let stored = 0;
+  for (let i = 0; i < alerts.length; i += 500) {
+    const rows = await db
+      .insert(schema.alerts)
+      .values(
+        alerts.slice(i, i + 500).map((a) => {
+          if (!a.origin) throw new Error(`raised alert ${a.id} has no origin`);
+          return {
+            id: a.id,
+            symbol: a.symbol,
+            type: a.type,
+            severity: a.severity,
+            ts: new Date(a.timestamp),
+            title: a.title,
+            values: a.values,
+            inputs: a.inputs,
+            paramsVersion: a.params_version,
+            rulesVersion: a.rules_version,
+            dedupeKey: a.dedupe_key,
+            source: a.origin.kind,
+            sourceRef: a.origin.ref,
+            sourceUrl: a.origin.url,
+            publishedAt: new Date(a.origin.published_at),
+            ingestedAt: new Date(a.origin.seen_at),
+            announcedAt: null,
+          };
+        }),
+      )
+      .onConflictDoNothing()
+      .returning({ id: schema.alerts.id });
+    stored += rows.length;
+  }
+  return stored;
+}
+
+/**
+ * Claims up to `limit` alerts nobody has announced yet, stored within `maxAgeMs` of `now`, oldest first:
+ * marks them announced and returns them. Rows another node is claiming are skipped (`skip locked`), so
+ * each alert is claimed by one node. Older unannounced alerts stay unannounced (REST still has them).
+ */
+export async function claimUnannounced(
+  db: Db,
+  o: { now: Date; maxAgeMs: number; limit: number },
+): Promise<StoredAlert[]> {
+  const t = schema.alerts;
+  const waiting = db
+    .select({ id: t.id })
+    .from(t)
+    .where(and(isNull(t.announcedAt), gte(t.ingestedAt, new Date(o.now.getTime() - o.maxAgeMs))))
+    .orderBy(asc(t.seq))
+    .limit(o.limit)
+    .for("update", { skipLocked: true });
+  const rows = await db.update(t).set({ announcedAt: o.now }).where(inArray(t.id, waiting)).returning();
+  return rows.map(alertFromRow).sort((a, b) => a.seq - b.seq);
+}
+
+/** `values` of the stored alerts of one type on these symbols (what earlier filings already raised). */
+export async function storedAlertValues(
+  db: Db,
+  type: AlertType,
+  symbols: string[],
+): Promise<{ symbol: string; values: Alert["values"] }[]> {
+  if (symbols.length === 0) return [];
+  const t = schema.alerts;
+  const rows = await db
+    .select({ symbol: t.symbol, values: t.values })
+    .from(t)
+    .where(and(eq(t.type, type), inArray(t.symbol, symbols)));
+  return rows.map((r) => ({ symbol: r.symbol, values: r.values as Alert["values"] }));
+}
+
+export function alertFromRow(r: AlertRow): StoredAlert {
   return {
     id: r.id,
     seq: r.seq,
@@ -61,6 +146,15 @@ export function alertFromRow(r: AlertRow): Alert {
       evaluated_at: r.outcomeEvaluatedAt?.toISOString() ?? null,
     },
     ...(r.source === "demo" ? { source: "demo" as const } : {}),
+    origin: DETECTOR_SOURCES.has(r.source)
+      ? null
+      : {
+          kind: r.source,
+          ref: r.sourceRef,
+          url: r.sourceUrl,
+          published_at: r.publishedAt.toISOString(),
+          seen_at: r.ingestedAt.toISOString(),
+        },
   };
 }
 
@@ -77,7 +171,7 @@ export interface AlertQuery {
 }
 
 /** Newest first; with `afterSeq`, oldest first from that sequence (what a reconnecting bot replays). */
-export async function queryAlerts(db: Db, q: AlertQuery): Promise<Alert[]> {
+export async function queryAlerts(db: Db, q: AlertQuery): Promise<StoredAlert[]> {
   const t = schema.alerts;
   const conds: SQL[] = [];
   if (q.symbol !== null) conds.push(eq(t.symbol, q.symbol));

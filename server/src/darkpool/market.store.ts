@@ -81,9 +81,18 @@ export interface ShortVolumeDay {
 }
 
 /**
- * FINRA short volume per day in [fromDay, toDay], oldest first: the consolidated CNMS file when loaded, else
- * the sum of the TRF/ADF facility files (CNMS = FNSQ + FNQC + FNYX + FNRA; FORF, the OTC facility, is not
- * part of it: data-formats.md 1.1). With `asOf`, only rows published by then.
+ * A symbol-day's FINRA figure from its `short_volume` rows (grouped by symbol and day): the consolidated
+ * CNMS file when loaded, else the sum of the TRF/ADF facility files (CNMS = FNSQ + FNQC + FNYX + FNRA;
+ * FORF, the OTC facility, is not part of it: data-formats.md 1.1).
+ */
+export const SHORT_VOLUME_OF_DAY = sql`coalesce(max(short_volume) filter (where facility = 'CNMS'),
+  sum(short_volume) filter (where facility not in ('CNMS', 'FORF')))`;
+export const TOTAL_VOLUME_OF_DAY = sql`coalesce(max(total_volume) filter (where facility = 'CNMS'),
+  sum(total_volume) filter (where facility not in ('CNMS', 'FORF')))`;
+
+/**
+ * FINRA short volume per day in [fromDay, toDay], oldest first (`SHORT_VOLUME_OF_DAY`). With `asOf`, only
+ * rows published by then.
  */
 export async function shortVolumeDays(
   db: Db,
@@ -95,11 +104,7 @@ export async function shortVolumeDays(
   const published = asOf ? sql`and published_at <= ${asOf.toISOString()}` : sql``;
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
-      select day::text as day,
-        coalesce(max(short_volume) filter (where facility = 'CNMS'),
-          sum(short_volume) filter (where facility not in ('CNMS', 'FORF'))) as short_volume,
-        coalesce(max(total_volume) filter (where facility = 'CNMS'),
-          sum(total_volume) filter (where facility not in ('CNMS', 'FORF'))) as total_volume,
+      select day::text as day, ${SHORT_VOLUME_OF_DAY} as short_volume, ${TOTAL_VOLUME_OF_DAY} as total_volume,
         max(published_at) as published_at
       from short_volume where symbol = ${symbol} and day >= ${fromDay} and day <= ${toDay} ${published}
       group by day order by day`),

@@ -1,7 +1,6 @@
 /** Reads of stored 13F holdings: each filer's position in a stock for a quarter, as known at a moment. */
-import { type Db, rowsOf } from "@smt/db";
+import { type Db, pgArrayLiteral, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
-import { arr } from "./store-common";
 
 /**
  * Accessions that make up each filer's report for each of `periods` as known at `asOf`: the latest
@@ -10,7 +9,9 @@ import { arr } from "./store-common";
  * positions. Columns: `period_of_report`, `filer_cik`, `accession`; `filerCik` narrows to one filer.
  */
 export function effectiveFilings(periods: readonly string[], asOf: Date, filerCik?: string): SQL {
-  const period = periods.length === 1 ? sql`= ${periods[0]}::date` : sql`= any(${arr([...periods], "date")})`;
+  const period =
+    // The array goes as a text literal: postgres.js cannot serialize a `date[]` parameter (@smt/db pg-array).
+    periods.length === 1 ? sql`= ${periods[0]}::date` : sql`= any(${pgArrayLiteral([...periods])}::text::date[])`;
   return sql`
     with f as (
       select accession, filer_cik, filer_name, period_of_report, amendment_type, published_at from thirteenf_filings

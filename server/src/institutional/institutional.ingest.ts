@@ -1,4 +1,6 @@
 import type { Db } from "@smt/db";
+import { raiseInsiderAlerts } from "../alerts/insider-alerts";
+import { raiseThirteenFAlerts } from "../alerts/thirteenf-alerts";
 import { AppError } from "../errors";
 import { type IngestSummary, runIngest } from "../lib/ingest";
 import type { ByteSource } from "../lib/lines";
@@ -195,6 +197,7 @@ export async function store13F(
         : p,
   );
   let filingStored = false;
+  let filingNew = false;
   const summary = await runIngest<ThirteenFHoldingRow>({
     db,
     kind: "13f",
@@ -204,19 +207,21 @@ export async function store13F(
     transactional: true,
     insert: async (tx, batch) => {
       if (!filingStored) {
-        await insert13FFilings(tx, [filing]);
+        filingNew = (await insert13FFilings(tx, [filing])).length > 0;
         filingStored = true;
       }
       return insert13FHoldings(tx, batch);
     },
   });
-  if (!filingStored) await insert13FFilings(db, [filing]);
+  if (!filingStored) filingNew = (await insert13FFilings(db, [filing])).length > 0;
   await assessStoredValueUnits(db, [accession]);
   await touchMappedSymbols(
     db,
     parts.holdings.flatMap((p) => (p.ok ? [p.record.cusip] : [])),
     "institutional",
   );
+  // New positions and exits of what this call stored (alerts/thirteenf-alerts.ts); nothing on a reload.
+  if (filingNew || summary.accepted > 0) await raiseThirteenFAlerts(db, filing, new Date());
   return summary;
 }
 
@@ -283,6 +288,7 @@ export async function ingestForm4(
     for (const row of insiderRowsOf(f, f.accession, origin, publishedAt)) rows.push(parsedOk(row, p.at));
   }
   let filingsStored = false;
+  const fresh: InsiderRow[] = [];
   const summary = await runIngest<InsiderRow>({
     db,
     kind: "form4",
@@ -295,11 +301,15 @@ export async function ingestForm4(
         await insertInsiderFilings(tx, filings);
         filingsStored = true;
       }
-      return insertInsiderRows(tx, batch);
+      const stored = await insertInsiderRows(tx, batch);
+      fresh.push(...stored);
+      return stored;
     },
     symbolOf: (r) => r.issuerSymbol,
   });
   if (!filingsStored) await insertInsiderFilings(db, filings);
+  // Purchase and cluster-buy alerts of the rows this call stored (alerts/insider-alerts.ts).
+  await raiseInsiderAlerts(db, filings, fresh, new Date());
   return summary;
 }
 

@@ -123,17 +123,19 @@ export interface MarketCluster {
 /**
  * Cluster buys across the market: per issuer, the clusters of `clusterBuys` (institutional.signals.ts, the
  * per-symbol definition: at least `minInsiders` distinct reporting owners with open-market purchases
- * inside `windowDays` days) that end on or after `since` and by the New York date of `asOf`.
+ * inside `windowDays` days) that end on or after `since` and by the New York date of `asOf`. With
+ * `issuerCiks`, only those issuers (the cluster-buy alert asks about the issuers a filing just touched).
  */
 export async function insiderClusters(
   db: Db,
-  q: { asOf: Date; since: string; minInsiders: number; windowDays: number },
+  q: { asOf: Date; since: string; minInsiders: number; windowDays: number; issuerCiks?: string[] },
 ): Promise<{ clusters: MarketCluster[]; latestPublished: Date | null; sources: SourceCount[] }> {
   const at = q.asOf.toISOString();
   const to = etDateOf(q.asOf.getTime());
+  const issuers = q.issuerCiks ? sql`and t.issuer_cik = any(${sql.param(q.issuerCiks)}::text[])` : sql``;
   const where = sql`t.table_name like '%Transaction' and not t.is_derivative and t.code = 'P'
     and t.transaction_date >= ${addDays(q.since, -(q.windowDays - 1))}::date and t.transaction_date <= ${to}::date
-    and t.published_at <= ${at}::timestamptz`;
+    and t.published_at <= ${at}::timestamptz ${issuers}`;
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       select t.issuer_cik, t.issuer_symbol, f.issuer_name, t.owner_cik, t.owner_name,

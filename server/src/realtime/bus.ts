@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { AlertOrigin } from "../alerts/alerts.rules";
 import type { OptionPrint } from "../blocks/options.parse";
 import type { EnrichedPrint } from "../darkpool/print";
 
@@ -19,7 +20,7 @@ export interface BusEvents {
   optionPrints: [prints: OptionPrint[]];
   /** Anything a feature wants pushed on a channel (`blocks`, `options`). */
   channel: [message: { channel: "blocks" | "options"; symbol: string; items: unknown[] }];
-  /** A stored alert, ready to deliver. */
+  /** A stored alert, ready to deliver (announced by exactly one node). */
   alert: [alert: AlertMessage];
 }
 
@@ -37,6 +38,8 @@ export interface AlertMessage {
   params_version: string;
   /** `demo` on alerts raised from demo data (absent on real ones). */
   source?: "demo";
+  /** The filing or file a filing alert came from; null for detector alerts (always sent; docs/alerts.md). */
+  origin?: AlertOrigin | null;
 }
 
 export class LiveBus {
