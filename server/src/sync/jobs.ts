@@ -5,12 +5,30 @@
  */
 import type { Db } from "@smt/db";
 import type { Env } from "../env";
-import { finraRegShoJob, finraRegShoOptionsFrom } from "./finra-regsho.job";
+import { FINRA_REGSHO_SOURCE, finraRegShoJob, finraRegShoOptionsFrom } from "./finra-regsho.job";
 import type { SyncJob } from "./runner";
+import { secSyncOptionsFrom } from "./sec-client";
+import {
+  SEC_CURRENT_SOURCE,
+  type StoredFiling,
+  secCurrentJob,
+  secCurrentOptionsFrom,
+} from "./sec-current.job";
+import { SEC_TICKERS_SOURCE, secTickersJob } from "./sec-tickers.job";
 import { sourceState } from "./sync.store";
 
-/** Every job; a job switched off carries the reason in `disabledReason`. */
-export function syncJobsFrom(env: Env, o: { ignoreSwitches?: boolean } = {}): SyncJob[] {
+export interface SyncJobsOptions {
+  /** The CLI runs a source when asked even with SYNC=off or SYNC_DISABLED listing it. */
+  ignoreSwitches?: boolean;
+  /** Called after `sec-current` stores a filing (the sync plugin announces it on the live bus). */
+  onFilingStored?: (filing: StoredFiling) => void;
+}
+
+/**
+ * Every job; a job switched off carries the reason in `disabledReason`. SEC jobs stay off without a
+ * declared SEC_USER_AGENT whatever the switches say (the CLI cannot run them either).
+ */
+export function syncJobsFrom(env: Env, o: SyncJobsOptions = {}): SyncJob[] {
   // The CLI runs a source when asked even with SYNC=off (that switch is about the schedule).
   const off = (source: string): string | null =>
     o.ignoreSwitches
@@ -20,7 +38,14 @@ export function syncJobsFrom(env: Env, o: { ignoreSwitches?: boolean } = {}): Sy
         : env.SYNC_DISABLED.includes(source)
           ? `listed in SYNC_DISABLED`
           : null;
-  return [finraRegShoJob(finraRegShoOptionsFrom(env), off("finra-regsho"))];
+  return [
+    finraRegShoJob(finraRegShoOptionsFrom(env), off(FINRA_REGSHO_SOURCE)),
+    secCurrentJob(
+      { ...secCurrentOptionsFrom(env), onFilingStored: o.onFilingStored },
+      off(SEC_CURRENT_SOURCE),
+    ),
+    secTickersJob(secSyncOptionsFrom(env), off(SEC_TICKERS_SOURCE)),
+  ];
 }
 
 export interface SourceStatus {
