@@ -133,7 +133,8 @@ export function parseCurrentFeed(body: Buffer, name: string): FeedPage {
   const head = body.subarray(0, 200).toString("latin1");
   const latin1 = /encoding=["']ISO-8859-1["']/i.test(head);
   const collector = new EntryCollector();
-  const reader = new SafeXmlReader(collector, name, { ...FEED_XML_LIMITS, maxBytes: body.length + 1 });
+  // The body is already size-limited by the fetch; Latin-1 text takes up to 2 bytes a character in UTF-8.
+  const reader = new SafeXmlReader(collector, name, { ...FEED_XML_LIMITS, maxBytes: 2 * body.length + 1 });
   reader.write(body.toString(latin1 ? "latin1" : "utf8"));
   reader.close();
   const page: FeedPage = { entries: [], malformed: [], malformedCount: 0, total: collector.entries.length };
