@@ -156,3 +156,27 @@ export async function startFakeEdgar(o: { pageSize?: number } = {}): Promise<Fak
     close: () => upstream.close(),
   };
 }
+
+/**
+ * The same recorded submission under another accession number (both its dashed and folder forms are
+ * replaced), for tests that need more distinct filings than were recorded.
+ */
+export function variantOf(filing: FakeFiling, accession: string, accepted = filing.accepted): FakeFiling {
+  const text = filing.body
+    .toString("latin1")
+    .replaceAll(filing.accession, accession)
+    .replaceAll(filing.accession.replaceAll("-", ""), accession.replaceAll("-", ""));
+  return { ...filing, accession, accepted, body: Buffer.from(text, "latin1") };
+}
+
+/** The rows a test cares about, counted. */
+export const SEC_TABLES = [
+  "insider_transactions",
+  "insider_filings",
+  "thirteenf_holdings",
+  "thirteenf_filings",
+  "sync_items",
+  "sync_runs",
+  "sync_rate_limits",
+  "sec_company_tickers",
+] as const;

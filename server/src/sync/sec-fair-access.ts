@@ -55,10 +55,11 @@ export class SharedRateLimiter implements RequestLimiter {
     await this.ready;
     for (;;) {
       const wait = await this.tryTake();
-      if (wait <= 0) {
+      if (wait === 0) {
         this.granted++;
         return;
       }
+      if (wait < 0) continue;
       // Asked again after the wait: another node may have taken the slot meanwhile.
       const ms = Math.min(Math.ceil(wait), 60_000);
       this.waitedMs += ms;
@@ -83,7 +84,7 @@ export class SharedRateLimiter implements RequestLimiter {
     );
   }
 
-  /** One attempt under the row lock: 0 when let through, else how long to wait before asking again. */
+  /** One attempt under the row lock: 0 when let through, -1 to ask again at once, else how long to wait. */
   private async tryTake(): Promise<number> {
     const span = this.o.windowMs + this.o.guardMs;
     return this.db.transaction(async (tx) => {
@@ -97,9 +98,16 @@ export class SharedRateLimiter implements RequestLimiter {
         await tx.execute(sql`select floor(extract(epoch from clock_timestamp()) * 1000)::float8 as now`),
       );
       const now = Number(clock?.now);
-      const paused = Number(row?.paused ?? 0);
+      if (!row) {
+        // The row went away (a reset): put it back and ask again at once.
+        await tx.execute(
+          sql`insert into sync_rate_limits (name) values (${this.o.name}) on conflict (name) do nothing`,
+        );
+        return -1;
+      }
+      const paused = Number(row.paused);
       if (paused > now) return paused - now;
-      const recent = (row?.grants ?? []).map(Number).filter((g) => g > now - span);
+      const recent = row.grants.map(Number).filter((g) => g > now - span);
       if (recent.length >= this.o.perWindow) {
         return (recent[recent.length - this.o.perWindow] as number) + span - now;
       }
