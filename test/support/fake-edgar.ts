@@ -180,3 +180,30 @@ export const SEC_TABLES = [
   "sync_rate_limits",
   "sec_company_tickers",
 ] as const;
+
+/**
+ * The recorded AAR Form 4 (an open-market sale of 1,500 shares at $66.903) turned into an open-market
+ * purchase of `shares` at the same price under a new accession: code S -> P, disposed -> acquired. The
+ * rest of the filing (owner, issuer, dates, wrapper) is the real one.
+ */
+export function purchaseFiling(accession: string, shares = 15_000, accepted?: string): FakeFiling {
+  const air = sampleFiling("air");
+  const text = air.body
+    .toString("latin1")
+    .replace("<transactionCode>S</transactionCode>", "<transactionCode>P</transactionCode>")
+    .replace(/(<transactionShares>\s*<value>)1500(<\/value>)/, `$1${shares}$2`)
+    .replace(/(<transactionAcquiredDisposedCode>\s*<value>)D(<\/value>)/, "$1A$2")
+    .replace(/(<sharesOwnedFollowingTransaction>\s*<value>)37565(<\/value>)/, `$1${39_065 + shares}$2`);
+  if (!text.includes("<transactionCode>P</transactionCode>"))
+    throw new Error("AAR sample changed: no sale to turn");
+  return variantOf({ ...air, body: Buffer.from(text, "latin1") }, accession, accepted ?? air.accepted);
+}
+
+/**
+ * A service clock running at wall speed but shifted to `startIso` (EDGAR's filing hours on a business
+ * day), so the poll schedule fires in tests and benches whatever day they run on.
+ */
+export function shiftedClock(startIso: string): () => Date {
+  const offset = Date.parse(startIso) - Date.now();
+  return () => new Date(Date.now() + offset);
+}

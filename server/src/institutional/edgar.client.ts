@@ -340,7 +340,8 @@ export class EdgarClient {
       }
       await response.body?.cancel().catch(() => undefined);
       const retryAfterS = Number(response.headers.get("retry-after"));
-      const asked = Number.isFinite(retryAfterS) && retryAfterS > 0 ? retryAfterS * 1000 : base * 2 ** attempt;
+      const asked =
+        Number.isFinite(retryAfterS) && retryAfterS > 0 ? retryAfterS * 1000 : base * 2 ** attempt;
       // The whole budget waits what the SEC asked (up to its ten-minute block); this request waits at most
       // `cap` before queueing on the budget again, which then holds it for the rest.
       if (response.status === 429 || response.status === 503)

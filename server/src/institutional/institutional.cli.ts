@@ -8,8 +8,8 @@ import type { Env } from "../env";
 import { AppError } from "../errors";
 import type { IngestSummary } from "../lib/ingest";
 import { describeError } from "../lib/log";
-import { ingest13FDataset, ingestInsiderDataset } from "./datasets.ingest";
 import { secFairAccess } from "../sync/sec-fair-access";
+import { ingest13FDataset, ingestInsiderDataset } from "./datasets.ingest";
 import { EdgarClient } from "./edgar.client";
 import { type FilingHints, ingestForm4, read13F, store13F } from "./institutional.ingest";
 

@@ -17,6 +17,7 @@ import { type EdgarClient, isAccession, isCik } from "../institutional/edgar.cli
 import { ingestSubmissionText } from "../institutional/institutional.cli";
 import { etDateOf, etWallTimeToUtc } from "../lib/et-time";
 import { describeError } from "../lib/log";
+import type { FilingStored } from "../realtime/bus";
 import type { JobContext, JobStats, SyncJob } from "./runner";
 import { everyDuring } from "./schedule";
 import { isEdgarBusinessDay, latestEdgarDayAt, nextEdgarDay } from "./sec-calendar";
@@ -51,21 +52,8 @@ export interface SecCurrentOptions extends SecSyncOptions {
   onFilingStored?: (filing: StoredFiling) => void;
 }
 
-/** A filing the job stored, as announced. */
-export interface StoredFiling {
-  accession: string;
-  form: string;
-  cik: string;
-  name: string;
-  filed_date: string | null;
-  /** EDGAR acceptance time (the feed's `updated`). */
-  accepted_at: string | null;
-  /** When this service first saw it on the feed, and when it was stored. */
-  seen_at: string;
-  stored_at: string;
-  rows_accepted: number;
-  rows_duplicate: number;
-}
+/** A filing the job stored, as announced on the live bus. */
+export type StoredFiling = FilingStored;
 
 interface ItemDetail {
   form: string;
