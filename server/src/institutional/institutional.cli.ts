@@ -9,6 +9,7 @@ import { AppError } from "../errors";
 import type { IngestSummary } from "../lib/ingest";
 import { describeError } from "../lib/log";
 import { secFairAccess } from "../sync/sec-fair-access";
+import { cikOfSymbol } from "../sync/sec-tickers.store";
 import { ingest13FDataset, ingestInsiderDataset } from "./datasets.ingest";
 import { EdgarClient } from "./edgar.client";
 import { type FilingHints, ingestForm4, read13F, store13F } from "./institutional.ingest";
@@ -68,7 +69,10 @@ export async function fetchSec(db: Db, client: EdgarClient, args: FetchSecArgs):
     result.networkRequests = client.networkRequests;
     return result;
   }
-  const cik = args.ticker ? await client.cikForTicker(args.ticker) : args.filer;
+  // The ticker list the `sec-tickers` sync job keeps, else the SEC's file (one request).
+  const cik = args.ticker
+    ? ((await cikOfSymbol(db, args.ticker)) ?? (await client.cikForTicker(args.ticker)))
+    : args.filer;
   if (!cik) throw new AppError("INVALID_INPUT", "fetch sec needs --ticker, --filer or --dataset");
   const forms = new Set(args.forms.flatMap((f) => [f.toUpperCase(), `${f.toUpperCase()}/A`]));
   const filings = (await client.filings(cik, args.since)).filter((f) => forms.has(f.form.toUpperCase()));

@@ -3,6 +3,8 @@ import { sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
 import { type FakeEdgar, SEC_TABLES, startFakeEdgar } from "../../../test/support/fake-edgar";
+import { EdgarClient, RateLimiter } from "../institutional/edgar.client";
+import { fetchSec } from "../institutional/institutional.cli";
 import { createLogger } from "../lib/log";
 import { SyncRunner } from "./runner";
 import { SEC_TICKERS_SOURCE, secTickersJob } from "./sec-tickers.job";
@@ -78,6 +80,22 @@ describe.each(engines())("sec-tickers (company_tickers.json) on %s", (engine) =>
     expect(second.stats).toMatchObject({ unchanged: 1, tickers: expected });
     expect(await stored()).toEqual(before);
     expect(await sourceState(handle.db, SEC_TICKERS_SOURCE)).toMatchObject({ newestDataDate: "2025-02-20" });
+  });
+
+  it("`fetch sec --ticker` takes the CIK from the stored list instead of fetching the SEC's file", async () => {
+    await run();
+    edgar.upstream.requests.length = 0;
+    const client = new EdgarClient({
+      userAgent: UA,
+      cacheDir: null,
+      wwwBaseUrl: edgar.url,
+      dataBaseUrl: edgar.url,
+      limiter: new RateLimiter(1000),
+      maxRetries: 0,
+    });
+    // The fake has no submissions JSON: the command fails after the lookup, which is what is checked.
+    await expect(fetchSec(handle.db, client, { ticker: "BRK.B", forms: ["4"] })).rejects.toThrow(/HTTP 403/);
+    expect(edgar.upstream.requests.map((r) => r.path)).toEqual(["/submissions/CIK0001067983.json"]);
   });
 
   it("applies a changed list as a snapshot: added, changed and removed tickers only", async () => {
