@@ -40,8 +40,8 @@ interface MetricsOnly {
   as_of: string;
   metrics: Record<
     "smart_money_index" | "dark_pool_ratio" | "institutional_ownership" | "accumulation_score",
-    { value: number | null }
-  >;
+    { value: number | null; label: string | null }
+  > & { confidence: number };
 }
 
 /** How each card must display its API value, written independently of the client's formatters. */
@@ -184,6 +184,29 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
     expect(unexpectedConsoleErrors()).toEqual([]);
   });
 
+  it("shows one confidence in the view, and every band label agrees with the number beside it", async () => {
+    await open("AAPL");
+    const api = await apiMetrics("AAPL");
+    await expect
+      .poll(() => page.locator('[data-testid="flow-section"]').getAttribute("data-state"))
+      .toBe("ready");
+    const text = await page.locator("body").innerText();
+    // One confidence number on the page: the header's; the flow panel points to it.
+    expect(text.match(/confidence\s+\d/gi)?.length).toBe(1);
+    const confidence = Number(await page.locator('[data-testid="metric-confidence"]').innerText());
+    expect(confidence).toBeCloseTo(api.metrics.confidence, 0);
+    // The SMI label states the level of that same confidence (high >= 70, medium >= 40, else low).
+    const level = confidence >= 70 ? "high" : confidence >= 40 ? "medium" : "low";
+    expect(api.metrics.smart_money_index.label).toContain(`${level} confidence`);
+    // The SMI colour follows its band: bullish bands green, bearish red.
+    const smiClass = await page.locator('[data-testid="metric-smi"]').locator("..").getAttribute("class");
+    const bullish = (api.metrics.smart_money_index.value ?? 0) >= 50;
+    expect(smiClass).toContain(bullish ? "good" : "bad");
+    // The ownership level carries no flow verdict of its own: the label names the 13F flow as a flow.
+    const ownership = api.metrics.institutional_ownership.label;
+    if (ownership !== null) expect(ownership).toMatch(/^13F flow this quarter: /);
+  });
+
   it("shows a print ingested through the pipeline in the live table within 2 s", async () => {
     await open("AAPL");
     const started = Date.now();
@@ -197,6 +220,8 @@ describe.skipIf(!haveChromium && !inCi)("dashboard in Chromium", () => {
       .filter({ hasText: "$187.4321" });
     await row.first().waitFor({ timeout: 2_000 });
     expect(Date.now() - started).toBeLessThan(2_000);
+    // Its provenance is on the row, not only in a hover title: an uploaded NDJSON file is "spec_ndjson".
+    expect(await row.first().locator('[data-testid="print-source"]').innerText()).toBe("spec_ndjson");
     expect(unexpectedConsoleErrors()).toEqual([]);
   });
 

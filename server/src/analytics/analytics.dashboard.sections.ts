@@ -38,6 +38,15 @@ function card(
   };
 }
 
+/** The institutional-ownership card's label: the quarter's 13F flow band, named as a flow. */
+export function ownershipFlowLabel(
+  flow: { band: string; label: string } | null,
+): { band: string; label: string } | null {
+  return flow === null
+    ? null
+    : { band: flow.band, label: `13F flow this quarter: ${flow.label.toLowerCase()}` };
+}
+
 /** 1. Key metric cards. */
 export function metricsSection(indicators: SmartMoneyIndicators): DashboardPayload["metrics"] {
   const smi = indicators.components.smart_money_index;
@@ -45,9 +54,11 @@ export function metricsSection(indicators: SmartMoneyIndicators): DashboardPaylo
   return {
     smart_money_index: card(indicators.smart_money_index, indicators.bands.smart_money_index, smi),
     dark_pool_ratio: card(indicators.dark_pool_ratio, indicators.bands.dark_pool_ratio, find("dark_pool")),
+    // The ownership level has no band of its own; the label beside it names the quarter's 13F flow as
+    // what it is, so "65% ... Institutional buying" does not read as if the level were the buying.
     institutional_ownership: card(
       indicators.institutional_ownership,
-      indicators.bands.flow_direction,
+      ownershipFlowLabel(indicators.bands.flow_direction),
       find("institutional"),
     ),
     accumulation_score: card(
