@@ -102,6 +102,8 @@ export const envSchema = z
     /** An insider open-market purchase (Form 4 code P) at or above this value raises an alert, USD. */
     INSIDER_BUY_ALERT_MIN_USD: z.coerce.number().min(0).default(100_000),
     OPENFIGI_API_KEY: z.string().optional(),
+    /** OpenFIGI API host (the `cusip-map` sync job maps held 13F CUSIPs there when a key is set). */
+    OPENFIGI_BASE_URL: z.string().url().default("https://api.openfigi.com"),
     /** Comma-separated API keys. When set, write routes and sockets require one. */
     API_KEYS: list
       .refine((keys) => keys.every((k) => k.length <= MAX_API_KEY_LENGTH), {

@@ -14,6 +14,7 @@ import {
   secCurrentJob,
   secCurrentOptionsFrom,
 } from "./sec-current.job";
+import { CUSIP_MAP_SOURCE, cusipMapJob, cusipMapOptionsFrom } from "./sec-cusips.job";
 import { SEC_TICKERS_SOURCE, secTickersJob } from "./sec-tickers.job";
 import { sourceState } from "./sync.store";
 
@@ -45,6 +46,7 @@ export function syncJobsFrom(env: Env, o: SyncJobsOptions = {}): SyncJob[] {
       off(SEC_CURRENT_SOURCE),
     ),
     secTickersJob(secSyncOptionsFrom(env), off(SEC_TICKERS_SOURCE)),
+    cusipMapJob(cusipMapOptionsFrom(env), off(CUSIP_MAP_SOURCE)),
   ];
 }
 
