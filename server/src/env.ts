@@ -130,6 +130,8 @@ export const envSchema = z
     /** How often a node looks for alerts stored by ingests (other processes, transactions) to announce, ms. */
     ALERT_ANNOUNCE_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     OPENFIGI_API_KEY: z.string().optional(),
+    /** OpenFIGI API host (the `cusip-map` sync job maps held 13F CUSIPs there when a key is set). */
+    OPENFIGI_BASE_URL: z.string().url().default("https://api.openfigi.com"),
     /** Comma-separated API keys. When set, write routes and sockets require one. */
     API_KEYS: list
       .refine((keys) => keys.every((k) => k.length <= MAX_API_KEY_LENGTH), {

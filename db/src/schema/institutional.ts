@@ -170,3 +170,21 @@ export const securities = pgTable(
   },
   (t) => [primaryKey({ columns: [t.cusip, t.source] }), index("securities_symbol_idx").on(t.symbol)],
 );
+
+/**
+ * The SEC's ticker list (`company_tickers.json`): which company (CIK) a ticker means today. Refreshed by
+ * the `sec-tickers` sync job as a snapshot: a ticker no longer listed is removed, a ticker that moved to
+ * another CIK is updated. `symbol` is the tape form (`BRK.B`), `sec_ticker` the SEC's (`BRK-B`).
+ */
+export const secCompanyTickers = pgTable(
+  "sec_company_tickers",
+  {
+    symbol: text("symbol").primaryKey(),
+    secTicker: text("sec_ticker").notNull(),
+    /** 10 digits, zero-padded. */
+    cik: text("cik").notNull(),
+    title: text("title").notNull(),
+    ...provenance(),
+  },
+  (t) => [index("sec_company_tickers_cik_idx").on(t.cik)],
+);

@@ -74,3 +74,15 @@ export const syncItems = pgTable(
     index("sync_items_date_idx").on(t.source, t.dataDate),
   ],
 );
+
+/**
+ * Request budgets shared by every node (SEC fair access: at most 10 requests per second per user across
+ * all machines). `grants` holds the epoch milliseconds (database clock) of the requests let through in
+ * the current window, oldest first; `paused_until_ms` holds every request back after the upstream
+ * answered 429/503 (Retry-After). One row per budget (`sec`). See docs/sync.md "SEC fair access".
+ */
+export const syncRateLimits = pgTable("sync_rate_limits", {
+  name: text("name").primaryKey(),
+  grants: bigint("grants", { mode: "number" }).array().notNull().default([]),
+  pausedUntilMs: bigint("paused_until_ms", { mode: "number" }).notNull().default(0),
+});

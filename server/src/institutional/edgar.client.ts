@@ -13,46 +13,32 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AppError } from "../errors";
 import { canonicalSymbol, normalizeSymbol } from "../lib/symbols";
+import { readCapped, UpstreamError } from "../sync/fetch";
+import { type RequestLimiter, secRateLimiter } from "./edgar.limiter";
 import { easternToUtc } from "./xml-records";
 
-/**
- * Spaces requests so that no more than `perSecond` start in any one-second window (a token bucket with
- * a burst of one). SEC: "no more than 10 requests per second" per user across all machines, or the IP
- * is blocked for about ten minutes (https://www.sec.gov/os/accessing-edgar-data).
- */
-export class RateLimiter {
-  private nextSlotMs = 0;
-
-  constructor(
-    private readonly perSecond: number,
-    private readonly now: () => number = () => Date.now(),
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  ) {}
-
-  async take(): Promise<void> {
-    const now = this.now();
-    const slot = Math.max(now, this.nextSlotMs);
-    this.nextSlotMs = slot + 1000 / this.perSecond;
-    if (slot > now) await this.sleep(slot - now);
-  }
-}
-
-/** One limiter for the whole process: every EDGAR client shares it, whatever its base URL. */
-export const secRateLimiter = new RateLimiter(10);
+export { RateLimiter, type RequestLimiter, secRateLimiter } from "./edgar.limiter";
 
 export interface EdgarClientOptions {
   /** Declared User-Agent, "Company Name admin@company.com" (from `SEC_USER_AGENT`). */
   userAgent: string | undefined;
-  /** Where raw responses are kept; a re-run reads them from here instead of the network. */
-  cacheDir: string;
+  /** Where raw responses are kept; a re-run reads them from here instead of the network. Null: no cache. */
+  cacheDir: string | null;
   /** `https://www.sec.gov` (archives, company tickers, data sets). */
   wwwBaseUrl?: string | undefined;
   /** `https://data.sec.gov` (submissions JSON). */
   dataBaseUrl?: string | undefined;
-  limiter?: RateLimiter | undefined;
+  limiter?: RequestLimiter | undefined;
   maxRetries?: number | undefined;
   /** First backoff delay; doubles on each retry (Retry-After wins when the server sends one). */
   backoffBaseMs?: number | undefined;
+  /** Longest single backoff, whatever Retry-After says (default 10 minutes). */
+  maxBackoffMs?: number | undefined;
+  /** Longest one request may take, body included (default 60 s; data-set zips stream without it). */
+  timeoutMs?: number | undefined;
+  /** Largest body read into memory (default 256 MiB); a larger one is refused. */
+  maxBytes?: number | undefined;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
   /** Cached copies of mutable documents (submissions, ticker list) older than this are fetched again. */
   mutableMaxAgeMs?: number | undefined;
   fetchImpl?: typeof fetch | undefined;
@@ -91,7 +77,7 @@ const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 export class EdgarClient {
   private readonly www: string;
   private readonly data: string;
-  private readonly limiter: RateLimiter;
+  private readonly limiter: RequestLimiter;
   private readonly fetchImpl: typeof fetch;
   /** Requests that went to the network (cache hits excluded); for summaries and tests. */
   networkRequests = 0;
@@ -146,6 +132,27 @@ export class EdgarClient {
     return since === undefined ? out : out.filter((f) => f.filingDate >= since);
   }
 
+  /**
+   * One page of EDGAR's latest-filings Atom feed (`/cgi-bin/browse-edgar?action=getcurrent`), newest
+   * first. EDGAR matches `type` as a prefix (`4` also lists `424B2`), so callers filter the forms.
+   */
+  async currentFilings(type: "4" | "13F-HR", start: number, count: number): Promise<Buffer> {
+    if (!Number.isInteger(start) || start < 0 || !Number.isInteger(count) || count < 1 || count > 100) {
+      throw new AppError("INVALID_INPUT", `feed page start=${start} count=${count} is out of range`);
+    }
+    const query = new URLSearchParams({
+      action: "getcurrent",
+      type,
+      company: "",
+      dateb: "",
+      owner: "include",
+      start: String(start),
+      count: String(count),
+      output: "atom",
+    });
+    return this.get(`${this.www}/cgi-bin/browse-edgar?${query}`, { cache: false });
+  }
+
   /** The whole SGML submission (`{accession}.txt`): one request holds every document of the filing. */
   async submissionText(cik: string, accession: string): Promise<Buffer> {
     return this.get(`${this.folder(cik, accession)}/${accession}.txt`);
@@ -169,6 +176,9 @@ export class EdgarClient {
    */
   async filingDocument(cik: string, accession: string, name: string): Promise<Buffer> {
     const raw = name.replace(/^xsl[^/]*\//, "");
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/.test(raw)) {
+      throw new AppError("INVALID_INPUT", `"${name.slice(0, 80)}" is not a filing document name`);
+    }
     return this.get(`${this.folder(cik, accession)}/${raw}`);
   }
 
@@ -178,9 +188,12 @@ export class EdgarClient {
       kind === "13f"
         ? `${this.www}/files/structureddata/data/form-13f-data-sets/${label}_form13f.zip`
         : `${this.www}/files/structureddata/data/insider-transactions-data-sets/${label}_form345.zip`;
+    if (this.options.cacheDir === null) {
+      throw new AppError("NOT_CONFIGURED", "data-set downloads need a cache folder (SEC_CACHE_DIR)");
+    }
     const path = this.cachePath(url);
     if (existsSync(path)) return path;
-    const response = await this.request(url);
+    const response = await this.request(url, null);
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.part`;
     if (!response.body) throw new AppError("UPSTREAM_UNAVAILABLE", `${url}: empty body`);
@@ -192,7 +205,18 @@ export class EdgarClient {
     return path;
   }
 
+  /**
+   * A filing's folder. CIK and accession are checked here, whoever passes them (a feed entry, the
+   * submissions JSON, a command line), so no value can make the client fetch another path or host.
+   */
   private folder(cik: string, accession: string): string {
+    if (!isCik(cik)) throw new AppError("INVALID_INPUT", `"${cik.slice(0, 40)}" is not a CIK (1-10 digits)`);
+    if (!isAccession(accession)) {
+      throw new AppError(
+        "INVALID_INPUT",
+        `"${accession.slice(0, 40)}" is not an accession number (0000000000-00-000000)`,
+      );
+    }
     return `${this.www}/Archives/edgar/data/${Number(cik)}/${accession.replaceAll("-", "")}`;
   }
 
@@ -201,24 +225,44 @@ export class EdgarClient {
     const u = new URL(url);
     const hash = createHash("sha256").update(url).digest("hex").slice(0, 12);
     const safe = `${u.host}${u.pathname}`.replace(/[^A-Za-z0-9._/-]/g, "_").replace(/\.\.+/g, "_");
-    return join(this.options.cacheDir, `${safe}.${hash}`);
+    return join(this.options.cacheDir ?? ".", `${safe}.${hash}`);
   }
 
-  private async get(url: string, opts: { mutable?: boolean } = {}): Promise<Buffer> {
-    const path = this.cachePath(url);
-    if (existsSync(path)) {
+  /**
+   * A document's bytes, from the disk cache when it holds it (a mutable one only while fresh), else from
+   * the network within the time and size limits. `cache: false` neither reads nor writes the cache.
+   */
+  async get(url: string, opts: { mutable?: boolean; cache?: boolean } = {}): Promise<Buffer> {
+    const path = this.options.cacheDir !== null && opts.cache !== false ? this.cachePath(url) : null;
+    if (path && existsSync(path)) {
       const maxAge = this.options.mutableMaxAgeMs ?? 24 * 3_600_000;
       if (!opts.mutable || Date.now() - statSync(path).mtimeMs < maxAge) return readFileSync(path);
     }
-    const response = await this.request(url);
-    const body = Buffer.from(await response.arrayBuffer());
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(`${path}.part`, body);
-    renameSync(`${path}.part`, path);
+    const timeoutMs = this.options.timeoutMs ?? 60_000;
+    const response = await this.request(url, timeoutMs);
+    let body: Buffer;
+    try {
+      body = await readCapped(response, this.options.maxBytes ?? 256 * 1024 * 1024, url);
+    } catch (err) {
+      if (err instanceof UpstreamError) throw new AppError("UPSTREAM_UNAVAILABLE", err.message);
+      throw new AppError("UPSTREAM_UNAVAILABLE", `${url}: no complete answer within ${timeoutMs} ms`);
+    }
+    if (path) {
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(`${path}.part`, body);
+      renameSync(`${path}.part`, path);
+    }
     return body;
   }
 
-  private async request(url: string): Promise<Response> {
+  /**
+   * One GET with the declared User-Agent, through the limiter, retried with backoff on network errors,
+   * 429 and 5xx (Retry-After honoured up to `maxBackoffMs`). A 429/503 also pauses the limiter, so every
+   * job and node sharing it backs off, not only this request. A 403 that says the SEC is throttling us
+   * ("Request Rate Threshold Exceeded", "Undeclared Automated Tool") pauses it for the ten minutes the SEC
+   * blocks an address. Redirects are refused: the client fetches only the URLs it built.
+   */
+  private async request(url: string, timeoutMs: number | null): Promise<Response> {
     const userAgent = this.options.userAgent?.trim();
     if (!userAgent) {
       throw new AppError(
@@ -228,6 +272,8 @@ export class EdgarClient {
     }
     const maxRetries = this.options.maxRetries ?? 4;
     const base = this.options.backoffBaseMs ?? 500;
+    const cap = this.options.maxBackoffMs ?? SEC_BLOCK_MS;
+    const wait = this.options.sleep ?? sleep;
     let lastProblem = "";
     for (let attempt = 0; attempt <= maxRetries; attempt++) {
       await this.limiter.take();
@@ -236,30 +282,62 @@ export class EdgarClient {
       try {
         response = await this.fetchImpl(url, {
           headers: { "User-Agent": userAgent, "Accept-Encoding": "gzip, deflate" },
+          redirect: "error",
+          ...(timeoutMs === null ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
         });
       } catch (err) {
-        lastProblem = `network error: ${String(err)}`;
-        await sleep(base * 2 ** attempt);
+        lastProblem = `network error: ${err instanceof Error ? err.message : String(err)}`;
+        await wait(Math.min(cap, base * 2 ** attempt));
         continue;
       }
       if (response.ok) return response;
       lastProblem = `HTTP ${response.status}`;
       if (response.status === 404) {
+        await response.body?.cancel().catch(() => undefined);
         throw new AppError("NOT_FOUND", `${url}: HTTP 404 from SEC EDGAR`);
       }
+      if (response.status === 403) await this.refuseBlocked(url, response);
       if (!RETRYABLE.has(response.status)) {
+        await response.body?.cancel().catch(() => undefined);
         throw new AppError("UPSTREAM_UNAVAILABLE", `${url}: HTTP ${response.status} from SEC EDGAR`);
       }
-      await response.arrayBuffer().catch(() => undefined);
+      await response.body?.cancel().catch(() => undefined);
       const retryAfterS = Number(response.headers.get("retry-after"));
-      await sleep(Number.isFinite(retryAfterS) && retryAfterS > 0 ? retryAfterS * 1000 : base * 2 ** attempt);
+      const asked =
+        Number.isFinite(retryAfterS) && retryAfterS > 0 ? retryAfterS * 1000 : base * 2 ** attempt;
+      // The whole budget waits what the SEC asked (up to its ten-minute block); this request waits at most
+      // `cap` before queueing on the budget again, which then holds it for the rest.
+      if (response.status === 429 || response.status === 503)
+        await this.limiter.pause?.(Math.min(asked, SEC_BLOCK_MS));
+      await wait(Math.min(cap, asked));
     }
     throw new AppError(
       "UPSTREAM_UNAVAILABLE",
       `${url}: gave up after ${maxRetries + 1} attempts (${lastProblem})`,
     );
   }
+
+  /** A 403: when its page says the SEC throttles or blocks us, every request waits out the block. */
+  private async refuseBlocked(url: string, response: Response): Promise<never> {
+    const page = await readCapped(response, 64 * 1024, url)
+      .then((b) => b.toString("latin1"))
+      .catch(() => "");
+    const blocked = /Request Rate Threshold Exceeded|Undeclared Automated Tool/i.test(page);
+    if (blocked) await this.limiter.pause?.(SEC_BLOCK_MS);
+    throw new AppError(
+      "UPSTREAM_UNAVAILABLE",
+      blocked
+        ? `${url}: HTTP 403, the SEC is blocking this address for exceeding its request rate or an undeclared User-Agent; every SEC request now waits ${SEC_BLOCK_MS / 60_000} minutes`
+        : `${url}: HTTP 403 from SEC EDGAR`,
+    );
+  }
 }
+
+/** How long the SEC blocks an address that went over its rate (https://www.sec.gov/os/accessing-edgar-data). */
+export const SEC_BLOCK_MS = 10 * 60_000;
+
+export const isCik = (v: string): boolean => /^\d{1,10}$/.test(v);
+export const isAccession = (v: string): boolean => /^\d{10}-\d{2}-\d{6}$/.test(v);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

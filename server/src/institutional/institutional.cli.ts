@@ -8,6 +8,8 @@ import type { Env } from "../env";
 import { AppError } from "../errors";
 import type { IngestSummary } from "../lib/ingest";
 import { describeError } from "../lib/log";
+import { secFairAccess } from "../sync/sec-fair-access";
+import { cikOfSymbol } from "../sync/sec-tickers.store";
 import { ingest13FDataset, ingestInsiderDataset } from "./datasets.ingest";
 import { EdgarClient } from "./edgar.client";
 import { type FilingHints, ingestForm4, read13F, store13F } from "./institutional.ingest";
@@ -67,7 +69,10 @@ export async function fetchSec(db: Db, client: EdgarClient, args: FetchSecArgs):
     result.networkRequests = client.networkRequests;
     return result;
   }
-  const cik = args.ticker ? await client.cikForTicker(args.ticker) : args.filer;
+  // The ticker list the `sec-tickers` sync job keeps, else the SEC's file (one request).
+  const cik = args.ticker
+    ? ((await cikOfSymbol(db, args.ticker)) ?? (await client.cikForTicker(args.ticker)))
+    : args.filer;
   if (!cik) throw new AppError("INVALID_INPUT", "fetch sec needs --ticker, --filer or --dataset");
   const forms = new Set(args.forms.flatMap((f) => [f.toUpperCase(), `${f.toUpperCase()}/A`]));
   const filings = (await client.filings(cik, args.since)).filter((f) => forms.has(f.form.toUpperCase()));
@@ -75,16 +80,7 @@ export async function fetchSec(db: Db, client: EdgarClient, args: FetchSecArgs):
   for (const f of filings) {
     try {
       const body = await client.submissionText(cik, f.accession);
-      const source = (async function* () {
-        yield body;
-      })();
-      const name = `${f.accession}.txt`;
-      const hints: FilingHints = { origin: "sec_edgar", accession: f.accession, filedDate: f.filingDate };
-      result.summaries.push(
-        f.form.toUpperCase().startsWith("13F")
-          ? await store13F(db, await read13F([{ source, name }], hints), name, hints)
-          : await ingestForm4(db, source, name, hints),
-      );
+      result.summaries.push(await ingestSubmissionText(db, body, f));
     } catch (err) {
       result.failures.push({
         accession: f.accession,
@@ -94,6 +90,30 @@ export async function fetchSec(db: Db, client: EdgarClient, args: FetchSecArgs):
   }
   result.networkRequests = client.networkRequests;
   return result;
+}
+
+/**
+ * Stores one filing's SGML submission (`{accession}.txt`) through the 13F or Form 4 ingest, by form type,
+ * with the rows' source `sec_edgar` (the same whether `fetch sec` or the `sec-current` sync job got it, so
+ * one path storing a filing makes the other store nothing new).
+ */
+export async function ingestSubmissionText(
+  db: Db,
+  body: Buffer,
+  f: { accession: string; form: string; filingDate: string | null },
+): Promise<IngestSummary> {
+  const source = (async function* () {
+    yield body;
+  })();
+  const name = `${f.accession}.txt`;
+  const hints: FilingHints = {
+    origin: "sec_edgar",
+    accession: f.accession,
+    filedDate: f.filingDate ?? undefined,
+  };
+  return f.form.toUpperCase().startsWith("13F")
+    ? store13F(db, await read13F([{ source, name }], hints), name, hints)
+    : ingestForm4(db, source, name, hints);
 }
 
 /** Parses `fetch sec` options (node:util parseArgs shape). */
@@ -120,10 +140,16 @@ export function parseFetchSecArgs(argv: string[]): FetchSecArgs {
   };
 }
 
-/** An EDGAR client configured from the environment (User-Agent checked when the first request is made). */
-export function edgarClientFrom(env: Env): EdgarClient {
+/**
+ * An EDGAR client configured from the environment (User-Agent checked when the first request is made).
+ * Given the database, its requests count against the SEC budget every node and sync job shares.
+ */
+export function edgarClientFrom(env: Env, db?: Db): EdgarClient {
   return new EdgarClient({
     userAgent: env.SEC_USER_AGENT,
     cacheDir: env.SEC_CACHE_DIR ?? join(env.DATA_DIR, "sec-cache"),
+    wwwBaseUrl: env.SEC_WWW_BASE_URL,
+    dataBaseUrl: env.SEC_DATA_BASE_URL,
+    limiter: db ? secFairAccess(db) : undefined,
   });
 }

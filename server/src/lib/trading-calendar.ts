@@ -19,7 +19,7 @@ const iso = (y: number, m: number, d: number): string =>
 const weekday = (isoDate: string): number => new Date(`${isoDate}T12:00:00Z`).getUTCDay();
 
 /** The n-th (1-based) weekday `dow` of a month; n = -1 for the last. */
-function nthWeekday(year: number, month: number, dow: number, n: number): string {
+export function nthWeekday(year: number, month: number, dow: number, n: number): string {
   if (n > 0) {
     const first = iso(year, month, 1);
     const offset = (dow - weekday(first) + 7) % 7;
@@ -49,7 +49,7 @@ function easter(year: number): string {
 }
 
 /** Saturday -> Friday before, Sunday -> Monday after. */
-function observed(isoDate: string): string {
+export function observed(isoDate: string): string {
   const dow = weekday(isoDate);
   return dow === 6 ? addDays(isoDate, -1) : dow === 0 ? addDays(isoDate, 1) : isoDate;
 }

@@ -22,6 +22,25 @@ export interface BusEvents {
   channel: [message: { channel: "blocks" | "options"; symbol: string; items: unknown[] }];
   /** A stored alert, ready to deliver (announced by exactly one node). */
   alert: [alert: AlertMessage];
+  /** A filing the SEC sync stored from EDGAR's latest-filings feed (on the node that stored it). */
+  filing: [filing: FilingStored];
+}
+
+/** A filing stored by the `sec-current` sync job (docs/sync.md). */
+export interface FilingStored {
+  accession: string;
+  form: string;
+  /** The CIK it was listed under (digits). */
+  cik: string;
+  name: string;
+  filed_date: string | null;
+  /** EDGAR acceptance time (the feed's `updated`). */
+  accepted_at: string | null;
+  /** When this service first saw it on the feed, and when it was stored. */
+  seen_at: string;
+  stored_at: string;
+  rows_accepted: number;
+  rows_duplicate: number;
 }
 
 /** The alert object pushed on the `alert` event (ARCHITECTURE.md "Contracts"). */

@@ -118,7 +118,8 @@ function backoffMs(problem: string, base: number, attempt: number): number {
   return base * 2 ** (attempt - 1);
 }
 
-async function readCapped(res: Response, maxBytes: number, url: string): Promise<Buffer> {
+/** Reads a body, refusing it once it passes `maxBytes`. */
+export async function readCapped(res: Response, maxBytes: number, url: string): Promise<Buffer> {
   if (!res.body) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let total = 0;

@@ -6,13 +6,32 @@
 import type { Db } from "@smt/db";
 import type { Env } from "../env";
 import { FINRA_ATS_SOURCE, finraAtsJob, finraAtsOptionsFrom } from "./finra-ats.job";
-import { finraRegShoJob, finraRegShoOptionsFrom } from "./finra-regsho.job";
+import { FINRA_REGSHO_SOURCE, finraRegShoJob, finraRegShoOptionsFrom } from "./finra-regsho.job";
 import type { SyncJob } from "./runner";
+import { secSyncOptionsFrom } from "./sec-client";
+import {
+  SEC_CURRENT_SOURCE,
+  type StoredFiling,
+  secCurrentJob,
+  secCurrentOptionsFrom,
+} from "./sec-current.job";
+import { CUSIP_MAP_SOURCE, cusipMapJob, cusipMapOptionsFrom } from "./sec-cusips.job";
+import { SEC_TICKERS_SOURCE, secTickersJob } from "./sec-tickers.job";
 import { sourceState } from "./sync.store";
 import { VENDOR_BARS_SOURCE, vendorBarsJob, vendorBarsOptionsFrom } from "./vendor-bars.job";
 
-/** Every job; a job switched off carries the reason in `disabledReason`. */
-export function syncJobsFrom(env: Env, o: { ignoreSwitches?: boolean } = {}): SyncJob[] {
+export interface SyncJobsOptions {
+  /** The CLI runs a source when asked even with SYNC=off or SYNC_DISABLED listing it. */
+  ignoreSwitches?: boolean;
+  /** Called after `sec-current` stores a filing (the sync plugin announces it on the live bus). */
+  onFilingStored?: (filing: StoredFiling) => void;
+}
+
+/**
+ * Every job; a job switched off carries the reason in `disabledReason`. SEC jobs stay off without a
+ * declared SEC_USER_AGENT whatever the switches say (the CLI cannot run them either).
+ */
+export function syncJobsFrom(env: Env, o: SyncJobsOptions = {}): SyncJob[] {
   // The CLI runs a source when asked even with SYNC=off (that switch is about the schedule).
   const off = (source: string): string | null =>
     o.ignoreSwitches
@@ -24,9 +43,15 @@ export function syncJobsFrom(env: Env, o: { ignoreSwitches?: boolean } = {}): Sy
           : null;
   const bars = vendorBarsOptionsFrom(env);
   return [
-    finraRegShoJob(finraRegShoOptionsFrom(env), off("finra-regsho")),
+    finraRegShoJob(finraRegShoOptionsFrom(env), off(FINRA_REGSHO_SOURCE)),
     finraAtsJob(finraAtsOptionsFrom(env), off(FINRA_ATS_SOURCE)),
     vendorBarsJob(bars.options, bars.offReason ?? off(VENDOR_BARS_SOURCE)),
+    secCurrentJob(
+      { ...secCurrentOptionsFrom(env), onFilingStored: o.onFilingStored },
+      off(SEC_CURRENT_SOURCE),
+    ),
+    secTickersJob(secSyncOptionsFrom(env), off(SEC_TICKERS_SOURCE)),
+    cusipMapJob(cusipMapOptionsFrom(env), off(CUSIP_MAP_SOURCE)),
   ];
 }
 

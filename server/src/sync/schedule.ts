@@ -60,24 +60,31 @@ export function tradingDaysAt(times: string[]): Schedule {
 }
 
 /**
- * Every `intervalS` seconds between `from` and `to` New York time on weekdays (EDGAR accepts filings
- * 06:00-22:00 ET on business days; a Form 4 filed at 21:59 is on the feed at once). Slots are aligned to
- * the window start, so every node computes the same ones.
+ * Every `intervalS` seconds between `from` and `to` New York time on weekdays, or on the `days` given
+ * (EDGAR accepts filings 06:00-22:00 ET on its business days; a Form 4 filed at 21:59 is on the feed at
+ * once). Slots are aligned to the window start, so every node computes the same ones.
  */
-export function everyDuring(intervalS: number, from = "06:00", to = "22:00"): Schedule {
+export function everyDuring(
+  intervalS: number,
+  from = "06:00",
+  to = "22:00",
+  days?: { label: string; includes: (isoDate: string) => boolean },
+): Schedule {
   const [fh, fm] = parseWallTime(from);
   const [th, tm] = parseWallTime(to);
   const stepMs = intervalS * 1000;
-  const weekday = (day: string) => {
-    const dow = new Date(`${day}T12:00:00Z`).getUTCDay();
-    return dow !== 0 && dow !== 6;
-  };
+  const weekday =
+    days?.includes ??
+    ((day: string) => {
+      const dow = new Date(`${day}T12:00:00Z`).getUTCDay();
+      return dow !== 0 && dow !== 6;
+    });
   const window = (day: string) => ({
     start: etWallTimeToUtc(day, fh, fm).getTime(),
     end: etWallTimeToUtc(day, th, tm).getTime(),
   });
   return {
-    describe: () => `every ${intervalS} s, weekdays ${from}-${to} ET`,
+    describe: () => `every ${intervalS} s, ${days?.label ?? "weekdays"} ${from}-${to} ET`,
     next(afterMs) {
       let day = etDateOf(afterMs);
       for (let i = 0; i < 10; i++, day = addDays(day, 1)) {

@@ -10,7 +10,8 @@ const { syncRuns, syncItems } = schema;
 export type SyncRunRow = typeof syncRuns.$inferSelect;
 export type SyncItemRow = typeof syncItems.$inferSelect;
 export type RunStatus = "pending" | "running" | "succeeded" | "retry" | "dead";
-export type ItemStatus = "stored" | "not_published" | "failed";
+/** `queued` and `fetching` are the SEC feed's: found on the feed, then claimed by one node (a lease). */
+export type ItemStatus = "stored" | "not_published" | "failed" | "queued" | "fetching";
 
 export interface NewRun {
   source: string;
@@ -217,4 +218,116 @@ export async function sourceState(db: Db, source: string): Promise<SourceState> 
     deadRuns: count("dead"),
     pendingRuns: count("pending") + count("retry"),
   };
+}
+
+export interface QueuedItem {
+  itemKey: string;
+  dataDate: string | null;
+  detail: Record<string, unknown>;
+  publishedAt: Date | null;
+}
+
+/** Records items found (a feed's accessions) as `queued`, unless known; returns the keys that were new. */
+export async function queueItems(db: Db, source: string, items: QueuedItem[], at: Date): Promise<string[]> {
+  if (items.length === 0) return [];
+  const rows = await db
+    .insert(syncItems)
+    .values(
+      items.map((i) => ({
+        source,
+        itemKey: i.itemKey,
+        status: "queued",
+        dataDate: i.dataDate,
+        detail: i.detail,
+        attempts: 0,
+        publishedAt: i.publishedAt,
+        firstSeenAt: at,
+        updatedAt: at,
+      })),
+    )
+    .onConflictDoNothing({ target: [syncItems.source, syncItems.itemKey] })
+    .returning({ key: syncItems.itemKey });
+  return rows.map((r) => r.key);
+}
+
+/**
+ * Claims one item to fetch: a `queued` one, a `fetching` one whose node let its lease (`leaseMs` since
+ * `updated_at`) lapse, or a `failed` one with attempts left whose backoff (`retryBaseMs` doubled per
+ * attempt) has passed; oldest publication first. `SKIP LOCKED` makes nodes draining the same queue take
+ * different items. The claim counts an attempt.
+ */
+export async function claimItem(
+  db: Db,
+  source: string,
+  o: { now: Date; leaseMs: number; maxAttempts: number; retryBaseMs: number },
+): Promise<SyncItemRow | null> {
+  const at = sql`${o.now.toISOString()}::timestamptz`;
+  const eligible = sql`(${syncItems.status} = 'queued'
+    or (${syncItems.status} = 'fetching' and ${syncItems.attempts} < ${o.maxAttempts}
+      and ${syncItems.updatedAt} < ${at} - ${o.leaseMs} * interval '1 millisecond')
+    or (${syncItems.status} = 'failed' and ${syncItems.attempts} < ${o.maxAttempts}
+      and ${syncItems.updatedAt} < ${at} - ${o.retryBaseMs} * power(2, greatest(${syncItems.attempts} - 1, 0)) * interval '1 millisecond'))`;
+  const pick = sql`(select ${syncItems.itemKey} from ${syncItems}
+    where ${syncItems.source} = ${source} and ${eligible}
+    order by ${syncItems.publishedAt} nulls last, ${syncItems.itemKey} limit 1 for update skip locked)`;
+  const rows = await db
+    .update(syncItems)
+    .set({ status: "fetching", updatedAt: o.now, attempts: sql`${syncItems.attempts} + 1` })
+    .where(and(eq(syncItems.source, source), eq(syncItems.itemKey, pick), eligible))
+    .returning();
+  return rows[0] ?? null;
+}
+
+/** Ends an item claimed by `claimItem`: stored or failed (attempts were counted by the claim). */
+export async function settleItem(
+  db: Db,
+  source: string,
+  itemKey: string,
+  outcome: { status: "stored" | "failed"; detail: Record<string, unknown>; at: Date },
+): Promise<void> {
+  await db
+    .update(syncItems)
+    .set({ status: outcome.status, detail: outcome.detail, updatedAt: outcome.at })
+    .where(and(eq(syncItems.source, source), eq(syncItems.itemKey, itemKey)));
+}
+
+/** Item counts of a source by status. */
+export async function itemCounts(db: Db, source: string): Promise<Record<string, number>> {
+  const rows = await db
+    .select({ status: syncItems.status, n: sql<number>`count(*)::int` })
+    .from(syncItems)
+    .where(eq(syncItems.source, source))
+    .groupBy(syncItems.status);
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/**
+ * Deletes a source's finished runs older than `before` (a feed polled every minute makes ~1,000 runs a
+ * day). The latest success stays, whatever its age, so "last success" never goes blank.
+ */
+export async function pruneRuns(db: Db, source: string, before: Date): Promise<number> {
+  const rows = await db
+    .delete(syncRuns)
+    .where(
+      and(
+        eq(syncRuns.source, source),
+        inArray(syncRuns.status, ["succeeded", "dead"]),
+        sql`${syncRuns.finishedAt} < ${before.toISOString()}::timestamptz`,
+        sql`${syncRuns.id} <> coalesce((select max(r.id) from ${syncRuns} r
+          where r.source = ${source} and r.status = 'succeeded'), 0)`,
+      ),
+    )
+    .returning({ id: syncRuns.id });
+  return rows.length;
+}
+
+/** The stored item of a source with the newest data date (ties: the latest updated). */
+export async function latestStoredItem(db: Db, source: string): Promise<SyncItemRow | null> {
+  const rows = await db
+    .select()
+    .from(syncItems)
+    .where(and(eq(syncItems.source, source), eq(syncItems.status, "stored")))
+    .orderBy(desc(syncItems.dataDate), desc(syncItems.updatedAt))
+    .limit(1);
+  return rows[0] ?? null;
 }

@@ -24,7 +24,7 @@ export const fetchCommand: CliCommand = {
     if (refused !== null) return refused;
     const db = await openConfiguredDb(env);
     try {
-      const result = await fetchSec(db.db, edgarClientFrom(env), parseFetchSecArgs(rest));
+      const result = await fetchSec(db.db, edgarClientFrom(env, db.db), parseFetchSecArgs(rest));
       const total = result.summaries.reduce(
         (s, x) => ({
           accepted: s.accepted + x.accepted,

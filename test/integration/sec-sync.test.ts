@@ -1,0 +1,92 @@
+/**
+ * The running server keeps SEC filings current by itself: with SYNC on and a declared User-Agent, a Form 4
+ * that appears on (the local) EDGAR's latest-filings feed is fetched, stored and announced on the live bus
+ * (`filing`) at the next poll, and /smart-money/sources shows the source current.
+ */
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ServicePlugin } from "../../server/src/core/plugin";
+import type { FilingStored } from "../../server/src/realtime/bus";
+import { SEC_CURRENT_SOURCE } from "../../server/src/sync/sec-current.job";
+import { syncPlugin } from "../../server/src/sync/sync.plugin";
+import { startTestServer } from "../support/app";
+import { engines } from "../support/db";
+import { type FakeEdgar, purchaseFiling, shiftedClock, startFakeEdgar } from "../support/fake-edgar";
+
+/** Wednesday 2025-02-19, 12:00 New York: inside EDGAR's filing hours. */
+const START = "2025-02-19T17:00:00Z";
+
+async function until<T>(get: () => T | undefined, timeoutMs: number): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() - start > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.each(engines())("SEC filings kept current by the running server (%s)", (engine) => {
+  let edgar: FakeEdgar;
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  const filings: FilingStored[] = [];
+
+  beforeAll(async () => {
+    edgar = await startFakeEdgar();
+    const inFilingHours: ServicePlugin = (deps, realtime) => {
+      deps.now = shiftedClock(START);
+      deps.bus.on("filing", (f) => filings.push(f));
+      return syncPlugin(deps, realtime);
+    };
+    server = await startTestServer(
+      engine,
+      {
+        SYNC: "on",
+        SYNC_DISABLED: "finra-regsho,sec-tickers",
+        SEC_USER_AGENT: "Smart Money Tracker tests admin@example.com",
+        SEC_WWW_BASE_URL: edgar.url,
+        SEC_DATA_BASE_URL: edgar.url,
+        SEC_POLL_INTERVAL_S: "10",
+      },
+      [inFilingHours],
+    );
+  });
+  afterAll(async () => {
+    await server?.dispose();
+    await edgar?.close();
+  });
+
+  it("a Form 4 purchase appearing on the feed is stored and announced at the next poll; the source is current", async () => {
+    // The startup poll has read the empty feed.
+    await until(() => (edgar.upstream.requests.length >= 2 ? true : undefined), 15_000);
+    const filing = {
+      ...purchaseFiling("0001127602-25-009100"),
+      filed: "2025-02-19",
+      accepted: "2025-02-19T12:00:05-05:00",
+    };
+    edgar.publish(filing);
+    const stored = await until(() => filings.find((f) => f.accession === filing.accession), 25_000);
+    expect(stored).toMatchObject({
+      form: "4",
+      cik: "0000001750",
+      name: "AAR CORP",
+      filed_date: "2025-02-19",
+      accepted_at: "2025-02-19T17:00:05.000Z",
+      rows_accepted: 1,
+    });
+    const rows = await server.deps.db.query<{ code: string; shares: number }>(
+      sql`select code, shares::float8 as shares from insider_transactions where accession = ${filing.accession}`,
+    );
+    expect(rows).toEqual([{ code: "P", shares: 15_000 }]);
+    const res = await fetch(`${server.url}/smart-money/sources`);
+    const { sources } = (await res.json()) as { sources: Record<string, unknown>[] };
+    expect(sources.find((s) => s.source === SEC_CURRENT_SOURCE)).toMatchObject({
+      enabled: true,
+      state: "current",
+      newest_data_date: "2025-02-19",
+      lag_seconds: 0,
+      last_status: "succeeded",
+    });
+    expect(filings.filter((f) => f.accession === filing.accession)).toHaveLength(1);
+  });
+});
