@@ -2,10 +2,17 @@
  * The SEC ticker list (`sec_company_tickers`): parsing `company_tickers.json` as untrusted input and
  * replacing the stored list with a new one as a snapshot (added, changed, removed), in one transaction.
  */
-import { type Db, rowsOf } from "@smt/db";
+import { bulkInserter, type Db, pgArrayLiteral, rowsOf, schema } from "@smt/db";
 import { sql } from "drizzle-orm";
-import { arr, unnestOf } from "../institutional/store-common";
 import { canonicalSymbol } from "../lib/symbols";
+
+/** Writes new and changed entries; a stored symbol takes the new values (ingested_at now). */
+const tickersUpsert = bulkInserter(schema.secCompanyTickers, {
+  key: ["symbol"],
+  onConflict: sql`(symbol) do update set sec_ticker = excluded.sec_ticker, cik = excluded.cik,
+    title = excluded.title, source = excluded.source, source_ref = excluded.source_ref,
+    published_at = excluded.published_at, ingested_at = now()`,
+});
 
 export interface TickerRow {
   /** Tape form (`BRK.B`). */
@@ -105,25 +112,22 @@ export async function replaceTickerList(
     const keep = new Set(rows.map((r) => r.symbol));
     const gone = before.filter((r) => !keep.has(r.symbol)).map((r) => r.symbol);
     if (write.length > 0) {
-      const c = <T>(g: (r: TickerRow) => T) => write.map(g);
-      await tx.execute(sql`
-        insert into sec_company_tickers (symbol, sec_ticker, cik, title, source, source_ref, published_at)
-        select * from ${unnestOf([
-          [c((r) => r.symbol), "text"],
-          [c((r) => r.secTicker), "text"],
-          [c((r) => r.cik), "text"],
-          [c((r) => r.title), "text"],
-          [c(() => provenance.source), "text"],
-          [c(() => provenance.sourceRef), "text"],
-          [c(() => provenance.publishedAt.toISOString()), "timestamptz"],
-        ])}
-        on conflict (symbol) do update set sec_ticker = excluded.sec_ticker, cik = excluded.cik,
-          title = excluded.title, source = excluded.source, source_ref = excluded.source_ref,
-          published_at = excluded.published_at, ingested_at = now()`);
+      await tickersUpsert.insert(
+        tx,
+        write.map((r) => ({
+          symbol: r.symbol,
+          secTicker: r.secTicker,
+          cik: r.cik,
+          title: r.title,
+          source: provenance.source,
+          sourceRef: provenance.sourceRef,
+          publishedAt: provenance.publishedAt,
+        })),
+      );
     }
     if (gone.length > 0) {
       await tx.execute(
-        sql`delete from sec_company_tickers where symbol in (select unnest(${arr(gone, "text")}))`,
+        sql`delete from sec_company_tickers where symbol in (select unnest(${pgArrayLiteral(gone)}::text::text[]))`,
       );
     }
     const added = write.filter((r) => !old.has(r.symbol)).length;
