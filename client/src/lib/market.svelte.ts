@@ -38,6 +38,11 @@ export const ALERT_TYPE_LABELS = {
   options_volume_spike: "Options volume spike",
   equity_volume_spike: "Equity volume spike",
   price_flow_divergence: "Price/flow divergence",
+  insider_purchase: "Insider purchase",
+  insider_cluster_buy: "Insider cluster buy",
+  institutional_new_position: "13F new position",
+  institutional_exit: "13F exit",
+  short_ratio_spike: "Short-ratio spike",
 } satisfies Record<AlertType, string>;
 export const ALERT_TYPES = Object.keys(ALERT_TYPE_LABELS) as AlertType[];
 export const SEVERITIES: readonly AlertSeverity[] = ["low", "medium", "high", "critical"];

@@ -11,7 +11,9 @@ import { type SQL, sql } from "drizzle-orm";
 export function effectiveFilings(periods: readonly string[], asOf: Date, filerCik?: string): SQL {
   const period =
     // The array goes as a text literal: postgres.js cannot serialize a `date[]` parameter (@smt/db pg-array).
-    periods.length === 1 ? sql`= ${periods[0]}::date` : sql`= any(${pgArrayLiteral([...periods])}::text::date[])`;
+    periods.length === 1
+      ? sql`= ${periods[0]}::date`
+      : sql`= any(${pgArrayLiteral([...periods])}::text::date[])`;
   return sql`
     with f as (
       select accession, filer_cik, filer_name, period_of_report, amendment_type, published_at from thirteenf_filings
