@@ -34,7 +34,7 @@ const server = await startServer({
     LOG_LEVEL: "error",
     SERVE_CLIENT: "false",
     SYNC: "on",
-    SYNC_DISABLED: "finra-regsho,sec-tickers",
+    SYNC_DISABLED: "finra-regsho,finra-ats-weekly,vendor-bars,sec-tickers,cusip-map",
     SEC_USER_AGENT: "Smart Money Tracker bench admin@example.com",
     SEC_WWW_BASE_URL: edgar.url,
     SEC_DATA_BASE_URL: edgar.url,

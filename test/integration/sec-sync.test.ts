@@ -42,7 +42,8 @@ describe.each(engines())("SEC filings kept current by the running server (%s)", 
       engine,
       {
         SYNC: "on",
-        SYNC_DISABLED: "finra-regsho,sec-tickers",
+        // Only the SEC feed runs: the other jobs would reach for their real hosts (no network in tests).
+        SYNC_DISABLED: "finra-regsho,finra-ats-weekly,vendor-bars,sec-tickers,cusip-map",
         SEC_USER_AGENT: "Smart Money Tracker tests admin@example.com",
         SEC_WWW_BASE_URL: edgar.url,
         SEC_DATA_BASE_URL: edgar.url,

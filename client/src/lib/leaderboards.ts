@@ -152,7 +152,6 @@ export const METRIC_TABS = {
     label: "Smart Money Index",
     kind: "score",
     columns: [
-      col("label", "Band", "text"),
       col("confidence", "Confidence (/ 100)", "score"),
       col("activity", "Activity", "shares"),
     ],
@@ -161,7 +160,6 @@ export const METRIC_TABS = {
     label: "Accumulation",
     kind: "score",
     columns: [
-      col("net_flow", "Net flow", "text"),
       col("confidence", "Confidence (/ 100)", "score"),
       col("activity", "Activity", "shares"),
     ],

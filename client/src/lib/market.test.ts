@@ -53,6 +53,7 @@ describe("market page helpers", () => {
     expect(fmtKind(-0.25, "skew")).toBe("-25%");
     expect(fmtKind(1.1793, "multiple")).toBe("1.18×");
     expect(fmtKind(1, "filers")).toBe("1 filer");
+    expect(fmtKind(68.853, "score")).toBe("68.9");
     expect(fmtKind(null, "usd")).toBe("–");
     // Every metric's columns name a unit.
     for (const tab of Object.values(METRIC_TABS))
