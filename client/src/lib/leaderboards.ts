@@ -151,18 +151,12 @@ export const METRIC_TABS = {
   smart_money_index: {
     label: "Smart Money Index",
     kind: "score",
-    columns: [
-      col("confidence", "Confidence (/ 100)", "score"),
-      col("activity", "Activity", "shares"),
-    ],
+    columns: [col("confidence", "Confidence (/ 100)", "score"), col("activity", "Activity", "shares")],
   },
   accumulation: {
     label: "Accumulation",
     kind: "score",
-    columns: [
-      col("confidence", "Confidence (/ 100)", "score"),
-      col("activity", "Activity", "shares"),
-    ],
+    columns: [col("confidence", "Confidence (/ 100)", "score"), col("activity", "Activity", "shares")],
   },
 } satisfies Record<Metric, MetricTab>;
 
