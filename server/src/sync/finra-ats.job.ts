@@ -23,7 +23,7 @@ import { addDays, isIsoDate, mondayOf } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
 import { formatLocation, type LocatedError } from "../lib/records";
 import { ATS_SUMMARY_TYPE, type AtsTier, fetchAtsWeek } from "./finra-ats.fetch";
-import type { JobContext, JobStats, SyncJob } from "./runner";
+import { type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
 import { tradingDaysAt } from "./schedule";
 import { itemsByKey, recordItem } from "./sync.store";
 
@@ -144,30 +144,20 @@ async function syncAts(ctx: JobContext, o: FinraAtsOptions): Promise<JobStats> {
     pairs.map((p) => atsItemKey(p.week, p.tier)),
   );
   const todo = pairs.filter((p) => known.get(atsItemKey(p.week, p.tier))?.status !== "stored");
-  const stats = {
+  const totals = await storeEach(
+    ctx,
+    todo,
+    (p) => atsItemKey(p.week, p.tier),
+    { accepted: 0, duplicates: 0 },
+    (p) => storeAtsWeek(ctx.db, p.week, p.tier, o, ctx.now),
+  );
+  return {
     weeks: pairs.length,
     already: pairs.length - todo.length,
-    stored: 0,
-    not_published: 0,
-    accepted: 0,
-    duplicates: 0,
+    ...totals,
     first_week: pairs[0]?.week ?? null,
     last_week: pairs.at(-1)?.week ?? null,
   };
-  let done = 0;
-  for (const p of todo) {
-    ctx.progress({ done, total: todo.length, label: atsItemKey(p.week, p.tier) });
-    const got = await storeAtsWeek(ctx.db, p.week, p.tier, o, ctx.now);
-    if (got === "not_published") stats.not_published++;
-    else {
-      stats.stored++;
-      stats.accepted += got.accepted;
-      stats.duplicates += got.duplicates;
-    }
-    done++;
-  }
-  ctx.progress({ done, total: todo.length, label: "done" });
-  return stats;
 }
 
 /** Fetches and stores one week of one tier; the item is marked only after its rows are committed. */

@@ -16,12 +16,12 @@ import type { Db } from "@smt/db";
 import { shortVolumeStore } from "../darkpool/finra.store";
 import { parseShortVolume } from "../darkpool/short-volume.parse";
 import type { Env } from "../env";
-import { addDays, etDateOf, etWallTimeToUtc, isIsoDate } from "../lib/et-time";
+import { addDays, etWallTimeToUtc, isIsoDate } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
-import { isTradingDay, onOrNextTradingDay } from "../lib/trading-calendar";
+import { isTradingDay } from "../lib/trading-calendar";
 import { fetchBounded, underBase } from "./fetch";
-import type { JobContext, JobStats, SyncJob } from "./runner";
-import { tradingDaysAt } from "./schedule";
+import { type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
+import { tradingDayPublication, tradingDaysAt } from "./schedule";
 import { itemsByKey, recordItem } from "./sync.store";
 
 export const FINRA_REGSHO_SOURCE = "finra-regsho";
@@ -51,11 +51,9 @@ export function tradingDaysBetween(from: string, to: string): string[] {
 }
 
 /** The newest trade date whose file is due by `nowMs` (its 18:00 ET has passed). */
-export function latestDueDay(nowMs: number): string {
-  let day = etDateOf(nowMs);
-  while (!isTradingDay(day) || etWallTimeToUtc(day, PUBLISH_HOUR).getTime() > nowMs) day = addDays(day, -1);
-  return day;
-}
+const publication = tradingDayPublication((day) => etWallTimeToUtc(day, PUBLISH_HOUR).getTime());
+/** The newest trading day whose file is due by `nowMs` (18:00 ET). */
+export const latestDueDay = publication.latestDueDay;
 
 export function finraRegShoJob(o: FinraRegShoOptions, disabledReason: string | null = null): SyncJob {
   return {
@@ -65,12 +63,8 @@ export function finraRegShoJob(o: FinraRegShoOptions, disabledReason: string | n
     disabledReason,
     maxAttempts: 5,
     retryBaseMs: 5 * 60_000,
-    expectedLatest(nowMs) {
-      const dataDate = latestDueDay(nowMs);
-      return { dataDate, dueAt: etWallTimeToUtc(dataDate, PUBLISH_HOUR).getTime() };
-    },
-    nextDueAfter: (dataDate) =>
-      etWallTimeToUtc(onOrNextTradingDay(addDays(dataDate, 1)), PUBLISH_HOUR).getTime(),
+    expectedLatest: publication.expectedLatest,
+    nextDueAfter: publication.nextDueAfter,
     run: (ctx) => syncRegSho(ctx, o),
   };
 }
@@ -92,28 +86,14 @@ async function syncRegSho(ctx: JobContext, o: FinraRegShoOptions): Promise<JobSt
     if (item.status === "not_published") return explicit || d >= recheckFrom;
     return false;
   });
-  const stats = {
-    days: days.length,
-    already: days.length - todo.length,
-    stored: 0,
-    not_published: 0,
-    accepted: 0,
-    duplicates: 0,
-  };
-  let done = 0;
-  for (const day of todo) {
-    ctx.progress({ done, total: todo.length, label: day });
-    const got = await storeDay(ctx.db, day, o, ctx.now);
-    if (got === "not_published") stats.not_published++;
-    else {
-      stats.stored++;
-      stats.accepted += got.accepted;
-      stats.duplicates += got.duplicates;
-    }
-    done++;
-  }
-  ctx.progress({ done, total: todo.length, label: "done" });
-  return stats;
+  const totals = await storeEach(
+    ctx,
+    todo,
+    (d) => d,
+    { accepted: 0, duplicates: 0 },
+    (d) => storeDay(ctx.db, d, o, ctx.now),
+  );
+  return { days: days.length, already: days.length - todo.length, ...totals };
 }
 
 /** Fetches and stores one trade date; the item is marked only after the day's rows are committed. */

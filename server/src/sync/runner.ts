@@ -271,3 +271,30 @@ export class SyncRunner {
     await this.busy;
   }
 }
+
+/**
+ * Stores each due item in turn (a day, a week and tier), reporting progress, and tallies the outcomes:
+ * `stored` and `not_published` items, and the sum of every count in `zero` over the stored ones.
+ */
+export async function storeEach<T, C extends Record<string, number>>(
+  ctx: JobContext,
+  todo: readonly T[],
+  label: (item: T) => string,
+  zero: C,
+  store: (item: T) => Promise<"not_published" | C>,
+): Promise<C & { stored: number; not_published: number }> {
+  const totals: Record<string, number> = { stored: 0, not_published: 0, ...zero };
+  let done = 0;
+  for (const item of todo) {
+    ctx.progress({ done, total: todo.length, label: label(item) });
+    const got = await store(item);
+    if (got === "not_published") totals.not_published = (totals.not_published ?? 0) + 1;
+    else {
+      totals.stored = (totals.stored ?? 0) + 1;
+      for (const k of Object.keys(zero)) totals[k] = (totals[k] ?? 0) + (got[k] ?? 0);
+    }
+    done++;
+  }
+  ctx.progress({ done, total: todo.length, label: "done" });
+  return totals as C & { stored: number; not_published: number };
+}

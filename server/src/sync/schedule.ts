@@ -5,7 +5,7 @@
  * job table enqueue each slot once.
  */
 import { addDays, etDateOf, etWallTimeToUtc } from "../lib/et-time";
-import { isTradingDay } from "../lib/trading-calendar";
+import { isTradingDay, onOrNextTradingDay } from "../lib/trading-calendar";
 
 export interface Schedule {
   /** For people: "trading days 18:00, 21:00 ET". */
@@ -107,5 +107,25 @@ export function everyDuring(
       throw new Error("no weekday within 10 days");
     },
     runKey: (slotMs) => new Date(slotMs).toISOString(),
+  };
+}
+
+/**
+ * A source published once per NYSE trading day at a New York time (`dueAt(day)`): the newest day due by
+ * a moment, and the job fields built from it (`expectedLatest`, `nextDueAfter`) for the sources' lag.
+ */
+export function tradingDayPublication(dueAt: (day: string) => number) {
+  const latestDueDay = (nowMs: number): string => {
+    let day = etDateOf(nowMs);
+    while (!isTradingDay(day) || dueAt(day) > nowMs) day = addDays(day, -1);
+    return day;
+  };
+  return {
+    latestDueDay,
+    expectedLatest(nowMs: number) {
+      const dataDate = latestDueDay(nowMs);
+      return { dataDate, dueAt: dueAt(dataDate) };
+    },
+    nextDueAfter: (dataDate: string) => dueAt(onOrNextTradingDay(addDays(dataDate, 1))),
   };
 }

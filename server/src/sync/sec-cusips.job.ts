@@ -8,15 +8,15 @@
  */
 import type { Env } from "../env";
 import { resolveUnmappedCusips } from "../institutional/institutional.ingest";
-import { addDays, etDateOf, etWallTimeToUtc } from "../lib/et-time";
-import { isTradingDay, onOrNextTradingDay } from "../lib/trading-calendar";
+import { etDateOf, etWallTimeToUtc } from "../lib/et-time";
 import type { JobContext, JobStats, SyncJob } from "./runner";
-import { tradingDaysAt } from "./schedule";
+import { tradingDayPublication, tradingDaysAt } from "./schedule";
 import { recordItem } from "./sync.store";
 
 export const CUSIP_MAP_SOURCE = "cusip-map";
 const DUE_HOUR = 7;
 const dueAt = (day: string) => etWallTimeToUtc(day, DUE_HOUR).getTime();
+const publication = tradingDayPublication(dueAt);
 
 export interface CusipMapOptions {
   apiKey: string | undefined;
@@ -37,12 +37,8 @@ export function cusipMapJob(o: CusipMapOptions, switchedOff: string | null = nul
       : "OPENFIGI_API_KEY is not set: mapping held CUSIPs through OpenFIGI is opt-in",
     maxAttempts: 3,
     retryBaseMs: 10 * 60_000,
-    expectedLatest(nowMs) {
-      let dataDate = etDateOf(nowMs);
-      while (!isTradingDay(dataDate) || dueAt(dataDate) > nowMs) dataDate = addDays(dataDate, -1);
-      return { dataDate, dueAt: dueAt(dataDate) };
-    },
-    nextDueAfter: (dataDate) => dueAt(onOrNextTradingDay(addDays(dataDate, 1))),
+    expectedLatest: publication.expectedLatest,
+    nextDueAfter: publication.nextDueAfter,
     run: (ctx) => mapCusips(ctx, o),
   };
 }

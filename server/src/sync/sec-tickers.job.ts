@@ -6,11 +6,10 @@
  * answer) is refused and stores nothing. Each day's outcome is one item (`YYYY-MM-DD`, New York date).
  */
 import { createHash } from "node:crypto";
-import { addDays, etDateOf, etWallTimeToUtc } from "../lib/et-time";
-import { isTradingDay, onOrNextTradingDay } from "../lib/trading-calendar";
+import { etDateOf, etWallTimeToUtc } from "../lib/et-time";
 import { underBase } from "./fetch";
 import type { JobContext, JobStats, SyncJob } from "./runner";
-import { tradingDaysAt } from "./schedule";
+import { tradingDayPublication, tradingDaysAt } from "./schedule";
 import { type SecSyncOptions, secClientFor, secOffReason } from "./sec-client";
 import { parseCompanyTickers, replaceTickerList, storedTickerCount } from "./sec-tickers.store";
 import { latestStoredItem, recordItem } from "./sync.store";
@@ -22,6 +21,7 @@ const RUN_AT = "05:30";
 const DUE_HOUR = 6;
 const DUE_MINUTE = 30;
 const dueAt = (day: string) => etWallTimeToUtc(day, DUE_HOUR, DUE_MINUTE).getTime();
+const publication = tradingDayPublication(dueAt);
 
 export function secTickersJob(o: SecSyncOptions, switchedOff: string | null = null): SyncJob {
   const schedule = tradingDaysAt([RUN_AT]);
@@ -32,12 +32,8 @@ export function secTickersJob(o: SecSyncOptions, switchedOff: string | null = nu
     disabledReason: secOffReason(o.userAgent) ?? switchedOff,
     maxAttempts: 3,
     retryBaseMs: 10 * 60_000,
-    expectedLatest(nowMs) {
-      let dataDate = etDateOf(nowMs);
-      while (!isTradingDay(dataDate) || dueAt(dataDate) > nowMs) dataDate = addDays(dataDate, -1);
-      return { dataDate, dueAt: dueAt(dataDate) };
-    },
-    nextDueAfter: (dataDate) => dueAt(onOrNextTradingDay(addDays(dataDate, 1))),
+    expectedLatest: publication.expectedLatest,
+    nextDueAfter: publication.nextDueAfter,
     run: (ctx) => refreshTickers(ctx, o),
   };
 }

@@ -17,15 +17,14 @@ import type { Db } from "@smt/db";
 import type { DailyBarRecord } from "../darkpool/bars.parse";
 import { dailyBarsStore } from "../darkpool/finra.store";
 import type { Env } from "../env";
-import { addDays, etDateOf, etWallTimeToUtc, isIsoDate } from "../lib/et-time";
+import { addDays, etWallTimeToUtc, isIsoDate } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
 import { formatLocation, type Parsed } from "../lib/records";
-import { isTradingDay, onOrNextTradingDay } from "../lib/trading-calendar";
 import { type BoundedFetchOptions, fetchBounded, UpstreamError, underBase } from "./fetch";
 import { describeIngestError } from "./finra-ats.job";
 import { tradingDaysBetween } from "./finra-regsho.job";
-import type { JobContext, JobStats, SyncJob } from "./runner";
-import { tradingDaysAt } from "./schedule";
+import { type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
+import { tradingDayPublication, tradingDaysAt } from "./schedule";
 import { itemsByKey, recordItem } from "./sync.store";
 import {
   ALPACA_BARS_SOURCE,
@@ -60,11 +59,9 @@ export interface VendorBarsOptions {
 }
 
 /** The newest trading day whose bar is final by `nowMs`. */
-export function latestFinalDay(nowMs: number): string {
-  let day = etDateOf(nowMs);
-  while (!isTradingDay(day) || etWallTimeToUtc(day, FINAL_HOUR).getTime() > nowMs) day = addDays(day, -1);
-  return day;
-}
+const publication = tradingDayPublication((day) => etWallTimeToUtc(day, FINAL_HOUR).getTime());
+/** The newest trading day whose bar is final by `nowMs` (20:00 ET). */
+export const latestFinalDay = publication.latestDueDay;
 
 export function vendorBarsJob(o: VendorBarsOptions, disabledReason: string | null = null): SyncJob {
   return {
@@ -79,11 +76,8 @@ export function vendorBarsJob(o: VendorBarsOptions, disabledReason: string | nul
     disabledReason: o.vendor === null ? (disabledReason ?? "no vendor key") : disabledReason,
     maxAttempts: 5,
     retryBaseMs: 5 * 60_000,
-    expectedLatest(nowMs) {
-      const dataDate = latestFinalDay(nowMs);
-      return { dataDate, dueAt: etWallTimeToUtc(dataDate, FINAL_HOUR).getTime() };
-    },
-    nextDueAfter: (day) => etWallTimeToUtc(onOrNextTradingDay(addDays(day, 1)), FINAL_HOUR).getTime(),
+    expectedLatest: publication.expectedLatest,
+    nextDueAfter: publication.nextDueAfter,
     run: (ctx) => syncBars(ctx, o),
   };
 }
@@ -106,24 +100,15 @@ async function syncBars(ctx: JobContext, o: VendorBarsOptions): Promise<JobStats
     if (!item || item.status === "failed") return true;
     return item.status === "not_published" && (explicit || d >= recheckFrom);
   });
-  const stats = { vendor: o.vendor.kind, days: days.length, already: days.length - todo.length, stored: 0 };
-  const counts = { not_published: 0, accepted: 0, duplicates: 0, rejected: 0 };
   const pace = pacer(o.requestIntervalMs, o.sleep);
-  let done = 0;
-  for (const day of todo) {
-    ctx.progress({ done, total: todo.length, label: day });
-    const got = await storeBarsDay(ctx.db, day, o, ctx.now, pace);
-    if (got === "not_published") counts.not_published++;
-    else {
-      stats.stored++;
-      counts.accepted += got.accepted;
-      counts.duplicates += got.duplicates;
-      counts.rejected += got.rejected;
-    }
-    done++;
-  }
-  ctx.progress({ done, total: todo.length, label: "done" });
-  return { ...stats, ...counts };
+  const totals = await storeEach(
+    ctx,
+    todo,
+    (d) => d,
+    { accepted: 0, duplicates: 0, rejected: 0 },
+    (d) => storeBarsDay(ctx.db, d, o, ctx.now, pace),
+  );
+  return { vendor: o.vendor.kind, days: days.length, already: days.length - todo.length, ...totals };
 }
 
 /** Spaces requests at least `intervalMs` apart (all attempts, retries included). */
