@@ -143,7 +143,7 @@ describe.each(engines())("day partitions of prints on %s", (engine) => {
         (r) => new Date(r.ts).toISOString(),
       ),
     ).toEqual(["2025-05-02T15:00:00.000Z", "2025-05-05T15:00:00.000Z"]);
-    // Documented (operations.md#retention): the rollups of dropped days go with them; the others are untouched.
+    // Documented (operations.md#day-partitions-and-retention): the rollups of dropped days go with them; the others are untouched.
     expect(await rollups("RET")).toEqual([
       { day: "2025-05-02", prints: 1, volume: 20 },
       { day: "2025-05-05", prints: 1, volume: 30 },

@@ -4,7 +4,7 @@
  * create the days of a batch before inserting it (`ensureDayPartitions`, remembered per handle), the
  * retention job creates the coming trading days ahead and moves strays out of DEFAULT
  * (`createDaysAhead`, `sweepDefaultPartitions`). The SQL functions do the work, so concurrent creators on several nodes
- * serialize on the parent and both succeed. See docs/operations.md#retention.
+ * serialize on the parent and both succeed. See docs/operations.md#day-partitions-and-retention.
  */
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
