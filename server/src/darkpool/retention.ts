@@ -24,7 +24,9 @@ export async function deletePrintsBefore(
   const dropped = await db.transaction(async (tx) => {
     const drop = async (table: string) =>
       rowsOf<{ day: string }>(
-        await tx.execute(sql`select d::text as day from smt_drop_day_partitions(${table}, ${before}::date) as d`),
+        await tx.execute(
+          sql`select d::text as day from smt_drop_day_partitions(${table}, ${before}::date) as d`,
+        ),
       ).map((r) => String(r.day).slice(0, 10));
     const printDays = await drop("prints");
     const optionPrintDays = await drop("option_prints");

@@ -132,6 +132,11 @@ describe.each(engines())("day partitions of prints on %s", (engine) => {
     const versionBefore = await t.handle.query<{ v: number }>(
       sql`select version::int as v from data_versions where symbol = 'RET'`,
     );
+    const summary = async (day: string) => {
+      const res = await t.app.request(`/smart-money/dark-pool/RET/summary?date=${day}`);
+      return { status: res.status, body: (await res.json()) as { total_prints?: number } };
+    };
+    expect((await summary("2025-05-01")).body.total_prints).toBe(1);
     // Cutoff inside 2025-05-02: only the days that ended before it go (2025-05-01 and older).
     const dropped = await deletePrintsBefore(t.handle.db, new Date("2025-05-02T18:00:00Z"));
     expect(dropped.printDays).toEqual(["2025-03-10", "2025-03-11", "2025-04-07", "2025-05-01"]);
@@ -149,6 +154,8 @@ describe.each(engines())("day partitions of prints on %s", (engine) => {
       { day: "2025-05-05", prints: 1, volume: 30 },
     ]);
     expect(await rollups("PART")).toEqual([]);
+    expect(await summary("2025-05-02")).toMatchObject({ status: 200, body: { total_prints: 1 } });
+    expect(await summary("2025-05-01")).toMatchObject({ status: 200, body: { total_prints: 0 } });
     const versionAfter = await t.handle.query<{ v: number }>(
       sql`select version::int as v from data_versions where symbol = 'RET'`,
     );
