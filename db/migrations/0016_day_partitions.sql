@@ -40,9 +40,12 @@ BEGIN
 END
 $f$;
 --> statement-breakpoint
--- Retention: detaches and drops the day partitions of `parent` for days before `before`, whole tables, no
--- scan and no row triggers. Returns the days dropped.
-CREATE FUNCTION smt_drop_day_partitions(parent text, before date) RETURNS SETOF date LANGUAGE plpgsql AS $f$
+-- Retention: detaches the day partitions of `parent` for days before `before` and renames each to
+-- <name>_dropping, whole tables, no scan and no row triggers. The caller drops them after its transaction
+-- commits: dropping a large table costs file-system time (truncating its files), which need not happen
+-- while the parent is locked, and the rename frees the day's name for a writer that loads it again.
+-- Returns the days detached.
+CREATE FUNCTION smt_detach_day_partitions(parent text, before date) RETURNS SETOF date LANGUAGE plpgsql AS $f$
 DECLARE
   part text;
   d date;
@@ -55,7 +58,7 @@ BEGIN
   LOOP
     EXIT WHEN d >= before;
     EXECUTE format('ALTER TABLE %I DETACH PARTITION %I', parent, part);
-    EXECUTE format('DROP TABLE %I', part);
+    EXECUTE format('ALTER TABLE %I RENAME TO %I', part, part || '_dropping');
     RETURN NEXT d;
   END LOOP;
 END

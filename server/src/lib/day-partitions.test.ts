@@ -141,6 +141,10 @@ describe.each(engines())("day partitions of prints on %s", (engine) => {
     const dropped = await deletePrintsBefore(t.handle.db, new Date("2025-05-02T18:00:00Z"));
     expect(dropped.printDays).toEqual(["2025-03-10", "2025-03-11", "2025-04-07", "2025-05-01"]);
     expect(dropped.optionPrintDays).toEqual(["2023-03-13"]);
+    // Detached, then dropped after the commit: no table of a dropped day is left.
+    expect(
+      await count("pg_class", sql`relname like '%prints_p%' and not relispartition and relkind = 'r'`),
+    ).toBe(0);
     expect(await count("option_prints")).toBe(0);
     expect(await count("prints", sql`symbol in ('PART', 'RAW')`)).toBe(0);
     expect(
