@@ -17,6 +17,15 @@ export type PartitionedTable = "prints" | "option_prints";
 const known = new WeakMap<Db, Set<string>>();
 /** Cap on remembered days per handle: a long-running node forgets and re-checks (one cheap lookup). */
 const KNOWN_MAX = 4_096;
+/**
+ * Limits on partitions one input can create: a batch creates at most this many new days (a file spread
+ * over more days, hostile or not, has the rest stored in DEFAULT), and one run of the job moves at most
+ * `SWEEP_MAX_DAYS` days out of DEFAULT. Rows are stored and deduplicated either way.
+ */
+export const BATCH_MAX_NEW_DAYS = 64;
+export const SWEEP_MAX_DAYS = 400;
+/** Days of four-digit years: other years (JS writes `+010000-01-01`) stay in DEFAULT. */
+const PLAIN_DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The New York days of a batch's trade times, each once. */
 export function daysOf<T extends { ts: Date }>(rows: readonly T[]): string[] {
@@ -25,7 +34,7 @@ export function daysOf<T extends { ts: Date }>(rows: readonly T[]): string[] {
   for (const row of rows) {
     const day = etDateOf(row.ts.getTime());
     if (day !== lastDay) {
-      days.add(day);
+      if (PLAIN_DAY.test(day)) days.add(day);
       lastDay = day;
     }
   }
@@ -43,7 +52,7 @@ export async function ensureDayPartitions(db: Db, table: PartitionedTable, days:
     seen = new Set();
     known.set(db, seen);
   }
-  const missing = days.filter((d) => !seen.has(`${table}:${d}`));
+  const missing = days.filter((d) => !seen.has(`${table}:${d}`)).slice(0, BATCH_MAX_NEW_DAYS);
   if (missing.length === 0) return 0;
   const created = await createDays(db, table, missing);
   if (seen.size + missing.length > KNOWN_MAX) seen.clear();
@@ -90,10 +99,11 @@ export async function sweepDefaultPartitions(db: Db): Promise<{ created: number;
   for (const table of TABLES) {
     const rows = rowsOf<{ day: string }>(
       await db.execute(
-        sql`select distinct (ts at time zone 'America/New_York')::date::text as day from ${sql.raw(`${table}_default`)}`,
+        sql`select distinct (ts at time zone 'America/New_York')::date::text as day from ${sql.raw(`${table}_default`)}
+          limit ${SWEEP_MAX_DAYS}`,
       ),
     );
-    const days = rows.map((r) => String(r.day).slice(0, 10));
+    const days = rows.map((r) => String(r.day)).filter((d) => PLAIN_DAY.test(d));
     for (const d of days) strayDays.add(d);
     if (days.length > 0) created += await createDays(db, table, days);
   }
