@@ -5,9 +5,8 @@
  * Each process reports its own event-loop delay and CPU; the delays of all of them are merged here.
  */
 import { spawn } from "node:child_process";
-import { setPriority } from "node:os";
 import { join } from "node:path";
-import { Histogram, type LoopLag, type Summary } from "./latency-stats";
+import { Histogram, type LoopLag, prioritise, type Summary } from "./latency-stats";
 import type { ClientResult, ParentMessage } from "./socket-clients";
 
 export interface ClientOptions {
@@ -83,7 +82,7 @@ export async function startClientProcesses(url: string, o: ClientOptions) {
   });
   if (o.alerts) starts.push(startProcess(url, o.symbols, 0, 0, true));
   const processes = await Promise.all(starts);
-  if (o.nice !== null) for (const p of processes) setPriority(p.pid, o.nice);
+  if (o.nice !== null) for (const p of processes) prioritise(p.pid, o.nice);
   return {
     pids: processes.map((p) => p.pid),
     send: (m: ParentMessage) => {

@@ -4,7 +4,6 @@
  * and the figures of the measured window: print -> client, the per-stage breakdown the target reports,
  * event-loop delay and CPU of every process involved.
  */
-import { setPriority } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { RawPrint } from "../../server/src/darkpool/print";
@@ -16,6 +15,7 @@ import {
   loopLag,
   machineCpuSeconds,
   ownCpuSeconds,
+  prioritise,
   procCpuSeconds,
   type Summary,
 } from "./latency-stats";
@@ -189,7 +189,7 @@ export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<Ph
   const stages = target.stages?.();
   const lag = loopLag();
   const dbPids = (await target.dbPids?.()) ?? [];
-  if (o.nice !== null) for (const pid of [process.pid, ...dbPids]) setPriority(pid, o.nice);
+  if (o.nice !== null) for (const pid of [process.pid, ...dbPids]) prioritise(pid, o.nice);
   const memory = memorySampler();
   const sample = () => cpuNow(dbPids, clients.pids);
   let cpu0 = sample();

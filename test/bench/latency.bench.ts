@@ -25,6 +25,7 @@ import { loadEnv } from "../../server/src/env";
 import { servicePlugins } from "../../server/src/plugins";
 import { type RunningServer, startServer } from "../../server/src/server";
 import { startBareServer } from "./bare-socket-server";
+import { commitProbe } from "./commit-probe";
 import type { PhaseOptions, PhaseResult, PhaseTarget } from "./latency-phase";
 import { runPhase } from "./latency-phase";
 import { fmtSummary, Histogram, type LoopLag, type Summary } from "./latency-stats";
@@ -64,9 +65,11 @@ function serverStages(server: RunningServer) {
   const committed = new Histogram();
   const detected = new Histogram();
   const alerted = new Histogram();
+  const probe = commitProbe(server.deps.db);
   const offs: (() => void)[] = [];
   return {
     start() {
+      probe.start();
       offs.push(
         pipeline.onLiveBatch((t) => {
           for (const p of t.prints) {
@@ -93,6 +96,7 @@ function serverStages(server: RunningServer) {
         "accept -> committed": committed.summary(),
         "block: accept -> socket layer and detectors done": detected.summary(),
         "block: accept -> alert stored and emitted": alerted.summary(),
+        ...probe.stop(),
       };
     },
   };
