@@ -30,34 +30,50 @@ const stampWithoutCommitWait = (at: Date) =>
 /**
  * Stores an alert once: the id is derived from the event, so a second node or a re-evaluation of the
  * same event inserts nothing. Returns the alert with its sequence number when this call stored it,
- * `null` when it was already there. The commit does not wait for the disk (`stampWithoutCommitWait`):
- * a live alert is sent as soon as it is stored.
+ * `null` when it was already there.
  */
 export async function insertAlert(db: Db, alert: Alert, now = new Date()): Promise<Alert | null> {
+  return (await insertAlerts(db, [alert], now))[0] ?? null;
+}
+
+/**
+ * Stores live alerts in one statement, each once (see `insertAlert`; an id twice in `alerts` counts once),
+ * numbered in the order given. Returns those this call stored, in that order, with their sequence numbers.
+ * The commit does not wait for the disk (`stampWithoutCommitWait`): a live alert is sent as soon as it is
+ * stored, and alerts raised while one insert is out go together in the next instead of queueing.
+ */
+export async function insertAlerts(db: Db, alerts: readonly Alert[], now = new Date()): Promise<Alert[]> {
+  const unique = [...new Map(alerts.map((a) => [a.id, a])).values()];
+  if (unique.length === 0) return [];
   const rows = await db
     .insert(schema.alerts)
-    .values({
-      id: alert.id,
-      symbol: alert.symbol,
-      type: alert.type,
-      severity: alert.severity,
-      ts: new Date(alert.timestamp),
-      title: alert.title,
-      values: alert.values,
-      inputs: alert.inputs,
-      paramsVersion: alert.params_version,
-      rulesVersion: alert.rules_version,
-      dedupeKey: alert.dedupe_key,
-      source: alert.source ?? "detectors",
-      sourceRef: alert.dedupe_key,
-      publishedAt: stampWithoutCommitWait(now),
-      // The caller announces what this call stores, so no announcer claims it again.
-      announcedAt: now,
-    })
+    .values(
+      unique.map((alert) => ({
+        id: alert.id,
+        symbol: alert.symbol,
+        type: alert.type,
+        severity: alert.severity,
+        ts: new Date(alert.timestamp),
+        title: alert.title,
+        values: alert.values,
+        inputs: alert.inputs,
+        paramsVersion: alert.params_version,
+        rulesVersion: alert.rules_version,
+        dedupeKey: alert.dedupe_key,
+        source: alert.source ?? "detectors",
+        sourceRef: alert.dedupe_key,
+        publishedAt: stampWithoutCommitWait(now),
+        // The caller announces what this call stores, so no announcer claims it again.
+        announcedAt: now,
+      })),
+    )
     .onConflictDoNothing()
-    .returning({ seq: schema.alerts.seq });
-  const seq = rows[0]?.seq;
-  return seq === undefined ? null : { ...alert, seq };
+    .returning({ id: schema.alerts.id, seq: schema.alerts.seq });
+  const seqs = new Map(rows.map((r) => [r.id, r.seq]));
+  return unique.flatMap((a) => {
+    const seq = seqs.get(a.id);
+    return seq === undefined ? [] : [{ ...a, seq }];
+  });
 }
 
 /**
