@@ -5,3 +5,4 @@ export * from "./darkpool";
 export * from "./institutional";
 export * from "./rollups";
 export * from "./sync";
+export * from "./composite";
