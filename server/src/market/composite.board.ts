@@ -57,7 +57,11 @@ export const scoresInfo = (d: DayRow | null, asOf: Date, now: Date, changed: boo
 
 /** The leaderboard payload from the stored board `d` (same shape as leaders.service's). */
 export async function storedLeaders(db: Db, d: DayRow, q: StoredBoardQuery, now: Date) {
-  const def = METRIC_DEFS.analytics[q.metric] as { unit: string; definition: string; defaultMinVolume?: number };
+  const def = METRIC_DEFS.analytics[q.metric] as {
+    unit: string;
+    definition: string;
+    defaultMinVolume?: number;
+  };
   const universe = q.universe ?? UNIVERSE_DEFAULT;
   const minVolume = q.minVolume ?? def.defaultMinVolume ?? 0;
   const [page, summary, sums] = await Promise.all([

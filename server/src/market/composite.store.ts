@@ -73,7 +73,9 @@ export async function dayAtOrBefore(db: Db, asOf: Date): Promise<DayRow | null> 
 /** Days scored while open (today's when they were scored) before `day`: due to be closed. */
 export async function openDaysBefore(db: Db, day: string): Promise<string[]> {
   const rows = rowsOf<{ day: string }>(
-    await db.execute(sql`select day::text as day from composite_days where not closed and day < ${day} order by day`),
+    await db.execute(
+      sql`select day::text as day from composite_days where not closed and day < ${day} order by day`,
+    ),
   );
   return rows.map((r) => String(r.day).slice(0, 10));
 }
