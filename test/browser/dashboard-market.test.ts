@@ -121,7 +121,9 @@ describe.skipIf(!haveChromium && !inCi)("dashboard at market breadth in Chromium
    * coverage floor is listed as excluded and the section shows why.)
    */
   const unexpectedErrors = () => {
-    const expected = failed.every((f) => /^404 \/smart-money\/institutional\/[A-Z.]+\/(holders|flow)$/.test(f));
+    const expected = failed.every((f) =>
+      /^404 \/smart-money\/institutional\/[A-Z.]+\/(holders|flow)$/.test(f),
+    );
     return consoleErrors.filter((e) => !(expected && /status of 404/.test(e)));
   };
 

@@ -38,7 +38,9 @@ describe.skipIf(!haveChromium && !inCi)("the DIX chart in Chromium", () => {
     }
     server = await startTestServer("pglite", { DIX_BASKET: BASKET.join(",") });
     for (const s of BASKET) {
-      const res = await fetch(`${server.url}/smart-money/demo/${s}/generate-data?days=10`, { method: "POST" });
+      const res = await fetch(`${server.url}/smart-money/demo/${s}/generate-data?days=10`, {
+        method: "POST",
+      });
       expect(res.status, s).toBe(200);
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -56,7 +58,8 @@ describe.skipIf(!haveChromium && !inCi)("the DIX chart in Chromium", () => {
       const dixRequests: string[] = [];
       page.on("request", (r) => {
         const url = new URL(r.url());
-        if (url.pathname.startsWith("/smart-money/dark-pool/dix")) dixRequests.push(url.pathname + url.search);
+        if (url.pathname.startsWith("/smart-money/dark-pool/dix"))
+          dixRequests.push(url.pathname + url.search);
       });
       await page.goto(`${server.url}/smart-money/dashboard/market`);
       const latest = page.locator('[data-testid="dix-latest"]');

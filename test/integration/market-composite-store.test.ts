@@ -6,6 +6,7 @@
  * day's closed board answers its date, a moment without a stored board is computed on request.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compositePlugin } from "../../server/src/market/composite.plugin";
 import { endOfDay, refreshComposite, refreshDay } from "../../server/src/market/composite.refresh";
 import { buildTestApp } from "../support/app";
 import { engines } from "../support/db";
@@ -180,5 +181,36 @@ describe.each(engines())("stored composite leaderboards on %s", (engine) => {
     const midday = new Date(endOfDay(day).getTime() - 6 * 3_600_000).toISOString();
     const onRequest = await board("smart_money_index", `&as_of=${midday}`);
     expect(onRequest.scores).toMatchObject({ source: "computed_on_request", as_of: midday });
+  });
+
+  it("the job (COMPOSITE_REFRESH_S) puts an upload on the board by itself", async () => {
+    const stop = compositePlugin(
+      { ...t.deps, env: { ...t.deps.env, COMPOSITE_REFRESH_S: 1 } },
+      undefined as never,
+    );
+    try {
+      const before = (await board("smart_money_index")).rows.find((r) => r.symbol === "MSFT") as Row;
+      const line = JSON.stringify({
+        symbol: "MSFT",
+        timestamp: new Date(Date.now() - 30_000).toISOString(),
+        price: 300,
+        size: 50_000,
+        id: "job-1",
+      });
+      await json("/smart-money/ingest/prints?name=msft-job.ndjson", {
+        method: "POST",
+        body: line,
+        headers: { "content-type": "text/plain" },
+      });
+      let after = before;
+      for (let i = 0; i < 100 && after.scored_as_of === before.scored_as_of; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        after = (await board("smart_money_index")).rows.find((r) => r.symbol === "MSFT") as Row;
+      }
+      expect(after.scored_as_of).not.toBe(before.scored_as_of);
+      await expectPerSymbolEquality([after]);
+    } finally {
+      await stop?.();
+    }
   });
 });

@@ -116,7 +116,10 @@ export const fetchClusters = (o: { asOf: string | null; limit: number }, signal?
  */
 export const fetchDixSeries = (o: { from?: string; asOf: string | null }, signal?: AbortSignal) =>
   call<DixSeriesPayload>(() =>
-    dixSeriesEndpoint.$get({ query: { ...(o.from ? { from: o.from } : {}), ...asOfQuery(o.asOf) } }, init(signal)),
+    dixSeriesEndpoint.$get(
+      { query: { ...(o.from ? { from: o.from } : {}), ...asOfQuery(o.asOf) } },
+      init(signal),
+    ),
   );
 
 export const searchFilers = (q: string, o: { asOf: string | null; limit: number }, signal?: AbortSignal) =>

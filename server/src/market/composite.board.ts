@@ -11,7 +11,7 @@ import type { Db } from "@smt/db";
 import { etDateOf } from "../lib/et-time";
 import { freshness } from "../lib/openapi";
 import { UNIVERSE_BASIS } from "./composite";
-import { boardPage, boardSummary, type DayRow, dayAtOrBefore, versionSums } from "./composite.store";
+import { type DayRow, readBoard } from "./composite.store";
 import { DELAYS } from "./market.service";
 import { type CompositeMetric, MARKET_PARAMS_VERSION, METRIC_DEFS, UNIVERSE_DEFAULT } from "./metrics";
 
@@ -25,13 +25,9 @@ export interface StoredBoardQuery {
   universe?: number | undefined;
 }
 
-/** The stored board that answers `asOf`, or null (no board stored for that moment). */
-export async function storedBoardFor(db: Db, asOf: Date): Promise<DayRow | null> {
-  const d = await dayAtOrBefore(db, asOf);
-  if (!d) return null;
-  if (d.asOf.getTime() === asOf.getTime()) return d;
-  return !d.closed && d.day === etDateOf(asOf.getTime()) ? d : null;
-}
+/** Whether the stored day `d` (the newest at or before `asOf`) answers `asOf` (rules above). */
+const answers = (d: DayRow, asOf: Date) =>
+  d.asOf.getTime() === asOf.getTime() || (!d.closed && d.day === etDateOf(asOf.getTime()));
 
 /** What the board says about where its scores come from: stored (when, as of when, changed since?). */
 export const scoresInfo = (d: DayRow | null, asOf: Date, now: Date, changed: boolean) =>
@@ -55,8 +51,11 @@ export const scoresInfo = (d: DayRow | null, asOf: Date, now: Date, changed: boo
         inputs_changed_since: null,
       };
 
-/** The leaderboard payload from the stored board `d` (same shape as leaders.service's). */
-export async function storedLeaders(db: Db, d: DayRow, q: StoredBoardQuery, now: Date) {
+/**
+ * The leaderboard payload from the stored board that answers `q.asOf` (same shape as leaders.service's),
+ * or null when none does (one round trip either way).
+ */
+export async function storedLeaders(db: Db, q: StoredBoardQuery, now: Date) {
   const def = METRIC_DEFS.analytics[q.metric] as {
     unit: string;
     definition: string;
@@ -64,14 +63,12 @@ export async function storedLeaders(db: Db, d: DayRow, q: StoredBoardQuery, now:
   };
   const universe = q.universe ?? UNIVERSE_DEFAULT;
   const minVolume = q.minVolume ?? def.defaultMinVolume ?? 0;
-  const [page, summary, sums] = await Promise.all([
-    boardPage(db, { ...q, day: d.day, universe, minActivity: minVolume }),
-    boardSummary(db, { day: d.day, metric: q.metric, universe }),
-    d.closed ? null : versionSums(db),
-  ]);
+  const b = await readBoard(db, { ...q, universe, minActivity: minVolume });
+  if (!b || !answers(b.day, q.asOf)) return null;
+  const d = b.day;
   // Anything written since the open board was computed (any process): the job's next pass looks at it.
-  const changed = sums !== null && (sums.data !== d.dataVersionSum || sums.area !== d.areaVersion);
-  const rows = page.rows.map((r, i) => ({
+  const changed = b.sums !== null && (b.sums.data !== d.dataVersionSum || b.sums.area !== d.areaVersion);
+  const rows = b.rows.map((r, i) => ({
     rank: q.offset + i + 1,
     symbol: r.symbol,
     value: r.value,
@@ -86,19 +83,19 @@ export async function storedLeaders(db: Db, d: DayRow, q: StoredBoardQuery, now:
     window: d.window as { from: string | null; to: string | null; days: number; basis: string },
     min_volume: minVolume,
     rows,
-    total: page.total,
+    total: b.total,
     limit: q.limit,
     offset: q.offset,
-    next_offset: q.offset + q.limit < page.total ? q.offset + q.limit : null,
+    next_offset: q.offset + q.limit < b.total ? q.offset + q.limit : null,
     as_of: q.asOf.toISOString(),
     freshness: (Object.keys(DELAYS) as (keyof typeof DELAYS)[]).map((input) =>
-      freshness(input, summary.latest.get(input) ?? null, DELAYS[input], now),
+      freshness(input, b.latest.get(input) ?? null, DELAYS[input], now),
     ),
     sources: d.sources as { source: string; rows: number; latest_ref: string | null }[],
     universe: {
       basis: UNIVERSE_BASIS,
       requested: universe,
-      scored: summary.scored,
+      scored: b.scored,
       active_symbols: d.activeSymbols,
     },
     scores: scoresInfo(d, q.asOf, now, changed),

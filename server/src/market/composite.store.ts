@@ -61,15 +61,6 @@ export async function readDay(db: Db, day: string): Promise<DayRow | null> {
   return r ? dayOf(r) : null;
 }
 
-/** The scored day with the newest `as_of` at or before `asOf`. */
-export async function dayAtOrBefore(db: Db, asOf: Date): Promise<DayRow | null> {
-  const r = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`select ${DAY_COLUMNS} from composite_days
-      where as_of <= ${asOf.toISOString()}::timestamptz order by as_of desc limit 1`),
-  )[0];
-  return r ? dayOf(r) : null;
-}
-
 /** Days scored while open (today's when they were scored) before `day`: due to be closed. */
 export async function openDaysBefore(db: Db, day: string): Promise<string[]> {
   const rows = rowsOf<{ day: string }>(
@@ -135,7 +126,7 @@ const COLUMN = { smart_money_index: "smart_money_index", accumulation: "accumula
 const FIELDS = { smart_money_index: "smi_fields", accumulation: "accumulation_fields" } as const;
 
 export interface BoardQuery {
-  day: string;
+  asOf: Date;
   metric: CompositeMetric;
   universe: number;
   minActivity: number;
@@ -144,54 +135,67 @@ export interface BoardQuery {
   offset: number;
 }
 
+const parsed = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+
 /**
- * One page of a stored board: the day's members within the universe with a value, at least
- * `minActivity`, ranked by value (ties by symbol), with the total before paging.
+ * In one round trip: the stored day with the newest `as_of` at or before `q.asOf`; one page of its board
+ * (members within the universe with a value and at least `minActivity`, ranked by value, ties by symbol)
+ * with the total before paging; how many members of the universe are stored and the newest available
+ * component `as_of` per input over them; and, for an open day, the version sums now. Null: no day stored.
  */
-export async function boardPage(db: Db, q: BoardQuery) {
+export async function readBoard(db: Db, q: BoardQuery) {
   const col = sql.raw(COLUMN[q.metric]);
   const fields = sql.raw(FIELDS[q.metric]);
   const dir = sql.raw(q.order === "asc" ? "asc" : "desc");
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`select symbol, as_of, activity, ${col} as value, ${fields} as fields,
-        count(*) over () as total
-      from composite_scores
-      where day = ${q.day} and activity_rank <= ${q.universe} and ${col} is not null
-        and activity >= ${q.minActivity}
-      order by ${col} ${dir}, symbol collate "C" limit ${q.limit} offset ${q.offset}`),
-  );
-  return {
-    total: num(rows[0]?.total),
-    rows: rows.map((r) => ({
-      symbol: String(r.symbol),
-      value: Number(r.value),
-      activity: Number(r.activity),
-      scoredAsOf: (dateOrNull(r.as_of) as Date).toISOString(),
-      fields: (typeof r.fields === "string" ? JSON.parse(r.fields) : r.fields) as Record<string, unknown>,
-    })),
-  };
-}
-
-/** How many members of the universe are stored, and the newest available component `as_of` per input over them. */
-export async function boardSummary(db: Db, q: Pick<BoardQuery, "day" | "metric" | "universe">) {
-  const fields = sql.raw(FIELDS[q.metric]);
   const names = Object.keys(COMPONENT_INPUT) as (keyof typeof COMPONENT_INPUT)[];
   const newest = sql.join(
     names.map(
       (n) =>
-        sql`max(${fields} ->> ${`${n}_as_of`}) filter (where ${fields} ->> ${`${n}_signal`} is not null) as ${sql.raw(n)}`,
+        sql`${n}::text, max(c.${fields} ->> ${`${n}_as_of`}) filter (where c.${fields} ->> ${`${n}_signal`} is not null)`,
     ),
     sql`, `,
   );
   const r = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`select count(*) as scored, ${newest} from composite_scores
-      where day = ${q.day} and activity_rank <= ${q.universe}`),
+    await db.execute(sql`
+      with d as (
+        select ${DAY_COLUMNS} from composite_days
+        where as_of <= ${q.asOf.toISOString()}::timestamptz order by as_of desc limit 1),
+      m as (
+        select c.symbol, c.as_of, c.activity, c.${col} as value, c.${fields} as fields
+        from composite_scores c join d on c.day = d.day::date
+        where c.activity_rank <= ${q.universe} and c.${col} is not null and c.activity >= ${q.minActivity}),
+      p as (select * from m order by value ${dir}, symbol collate "C" limit ${q.limit} offset ${q.offset})
+      select to_json(d) as day,
+        (select count(*) from m) as total,
+        (select coalesce(json_agg(p order by value ${dir}, symbol collate "C"), '[]'::json) from p) as rows,
+        (select json_build_object('scored', count(*), ${newest}) from composite_scores c join d on c.day = d.day::date
+          where c.activity_rank <= ${q.universe}) as summary,
+        case when d.closed then null else json_build_object(
+          'area', (select coalesce(sum(version), 0) from area_versions),
+          'data', (select coalesce(sum(version), 0) from data_versions)) end as sums
+      from d`),
   )[0];
+  if (!r) return null;
+  const summary = parsed(r.summary) as Record<string, unknown>;
   const latest = new Map<string, string>();
   for (const n of names) {
-    const at = r?.[n];
+    const at = summary[n];
     const input = COMPONENT_INPUT[n];
     if (typeof at === "string" && (latest.get(input) ?? "") < at) latest.set(input, at);
   }
-  return { scored: num(r?.scored), latest };
+  const sums = parsed(r.sums) as { area: unknown; data: unknown } | null;
+  return {
+    day: dayOf(parsed(r.day) as Record<string, unknown>),
+    total: num(r.total),
+    rows: (parsed(r.rows) as Record<string, unknown>[]).map((x) => ({
+      symbol: String(x.symbol),
+      value: Number(x.value),
+      activity: Number(x.activity),
+      scoredAsOf: (dateOrNull(x.as_of) as Date).toISOString(),
+      fields: parsed(x.fields) as Record<string, unknown>,
+    })),
+    scored: num(summary.scored),
+    latest,
+    sums: sums ? { area: num(sums.area), data: num(sums.data) } : null,
+  };
 }
