@@ -92,6 +92,8 @@ export async function writeDay(
 ): Promise<void> {
   await db.transaction(async (txn) => {
     const tx = txn as unknown as Db;
+    // Two nodes refreshing the same day write one after the other, not interleaved.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`composite_scores:${day.day}`}))`);
     const symbols = pgArrayLiteral(ranks.map((r) => r.symbol));
     await tx.execute(sql`delete from composite_scores where day = ${day.day}
       and not (symbol = any(${symbols}::text[]))`);
