@@ -68,8 +68,6 @@ export const dixRoute = createRoute({
       "DIX and its members, with basket coverage. Below the coverage floor (DIX_MIN_COVERAGE of members with " +
         "FINRA short volume and a close) no DIX is reported: 422 INSUFFICIENT_COVERAGE with the coverage in details.",
       DixSchema,
-      DixSeriesQuery,
-      DixSeriesSchema,
     ),
     ...errorResponses,
     422: json("INSUFFICIENT_COVERAGE: too few basket members have short volume and a close", ErrorBody),
