@@ -5,16 +5,12 @@
  * history (FINRA short volume and daily closes). Without /usr/bin/chromium the suite is skipped with a
  * printed reason, except under CI=true (as test/browser/dashboard-market.test.ts).
  */
-import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer } from "../support/app";
+import { CHROMIUM, CHROMIUM_ARGS, ensureClientBuilt } from "../support/chromium";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"];
-const ROOT = join(import.meta.dirname, "..", "..");
 const BASKET = ["AAPL", "MSFT", "NVDA", "TSLA", "SPY"];
 const inCi = process.env.CI === "true";
 const haveChromium = existsSync(CHROMIUM);
@@ -32,10 +28,7 @@ describe.skipIf(!haveChromium && !inCi)("the DIX chart in Chromium", () => {
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing`);
-    if (!existsSync(join(ROOT, "client", "dist", "index.html"))) {
-      const build = spawnSync("pnpm", ["--filter", "@smt/client", "build"], { cwd: ROOT, stdio: "inherit" });
-      if (build.status !== 0) throw new Error("client build failed");
-    }
+    ensureClientBuilt();
     server = await startTestServer("pglite", { DIX_BASKET: BASKET.join(",") });
     for (const s of BASKET) {
       const res = await fetch(`${server.url}/smart-money/demo/${s}/generate-data?days=10`, {

@@ -8,12 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compositePlugin } from "../../server/src/market/composite.plugin";
 import { endOfDay, refreshComposite, refreshDay } from "../../server/src/market/composite.refresh";
-import { buildTestApp } from "../support/app";
+import { ACC, type Component, compositeTestApp, SMI } from "../support/composite";
 import { engines } from "../support/db";
 
 const SYMBOLS = ["AAPL", "MSFT", "GME", "TSLA", "NVDA"];
-const SMI = ["dark_pool", "short_volume", "block_flow", "options", "institutional", "insider"];
-const ACC = ["institutional", "dark_pool", "block_flow", "insider"];
 
 type Row = Record<string, unknown> & { rank: number; symbol: string; value: number; scored_as_of: string };
 interface Scores {
@@ -31,16 +29,9 @@ interface Leaders {
   universe: { scored: number; active_symbols: number; requested: number };
   freshness: { input: string; latest: string | null }[];
 }
-interface Component {
-  name: string;
-  normalized: number | null;
-  effective_weight: number;
-  available: boolean;
-  as_of: string | null;
-}
 
 describe.each(engines())("stored composite leaderboards on %s", (engine) => {
-  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  let t: Awaited<ReturnType<typeof compositeTestApp>>;
   const json = async <T>(path: string, init?: RequestInit) => {
     const res = await t.app.request(path, init);
     const text = await res.text();
@@ -83,13 +74,7 @@ describe.each(engines())("stored composite leaderboards on %s", (engine) => {
   }
 
   beforeAll(async () => {
-    t = await buildTestApp(engine, { RATE_LIMIT_PER_MINUTE: "0", RESPONSE_CACHE_TTL_MS: "0" });
-    for (const [i, s] of SYMBOLS.entries()) {
-      const res = await t.app.request(`/smart-money/demo/${s}/generate-data?days=${8 + i}`, {
-        method: "POST",
-      });
-      expect(res.status).toBe(200);
-    }
+    t = await compositeTestApp(engine, SYMBOLS);
   }, 300_000);
   afterAll(async () => t?.close());
 
