@@ -12,11 +12,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { engines } from "../../test/support/db";
 import { migrationJournal, migrationsFolder } from "./index";
 
-/** The migrations folder as it was before 0016 (the journal cut there). */
-function foldersBefore0016(): { before: string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), "smt-pre0016-"));
+/** The migrations folder as it was before 0017 (the journal cut there). */
+function foldersBefore0017(): { before: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "smt-pre0017-"));
   cpSync(migrationsFolder, dir, { recursive: true });
-  const entries = migrationJournal().filter((e) => e.tag < "0016");
+  const entries = migrationJournal().filter((e) => e.tag < "0017");
   writeFileSync(
     join(dir, "meta", "_journal.json"),
     JSON.stringify({ version: "7", dialect: "postgresql", entries }),
@@ -24,7 +24,7 @@ function foldersBefore0016(): { before: string; cleanup(): void } {
   return { before: dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A print row written by raw SQL, as any writer before 0016 stored it. */
+/** A print row written by raw SQL, as any writer before 0017 stored it. */
 const printRow = (symbol: string, ts: string, key: string, size: number) =>
   sql`insert into prints (symbol, ts, trade_key, price, size, value_usd, exchange, is_off_exchange, conditions,
       block_eligible, side, sentiment, source, source_ref, published_at)
@@ -54,7 +54,7 @@ async function openEngine(engine: "pglite" | "postgres"): Promise<Exec> {
     };
   }
   const templateUrl = new URL(inject("pgTemplateUrl"));
-  const name = `smt_t_${inject("pgRunId")}_${process.pid}_pre0016`;
+  const name = `smt_t_${inject("pgRunId")}_${process.pid}_pre0017`;
   const adminUrl = new URL(templateUrl);
   adminUrl.pathname = "/postgres";
   const admin = postgres(adminUrl.toString(), { max: 1, onnotice: () => {} });
@@ -74,9 +74,9 @@ async function openEngine(engine: "pglite" | "postgres"): Promise<Exec> {
   };
 }
 
-describe.each(engines())("migration 0016 on %s, from a database with prints", (engine) => {
+describe.each(engines())("migration 0017 on %s, from a database with prints", (engine) => {
   let e: Exec;
-  const folders = foldersBefore0016();
+  const folders = foldersBefore0017();
   const rollups = async () =>
     (
       await e.run(

@@ -94,7 +94,7 @@ async function generate() {
      insert into symbols (symbol, kinds)
        select symbol, array['prints', 'short_volume', 'bars', 'ats'] from bench_symbols;`,
   );
-  // prints is partitioned by New York day (migration 0016): create the days first, or all rows land in DEFAULT.
+  // prints is partitioned by New York day (migration 0017): create the days first, or all rows land in DEFAULT.
   await s`select smt_ensure_day_partitions('prints', array(select day from bench_days))`;
   // Rebuilt after the load: one sorted build per index is far cheaper than 10M incremental inserts.
   const indexes = await s<{ name: string; def: string }[]>`

@@ -1,5 +1,5 @@
 /**
- * Day partitions of `prints` and `option_prints` (migration 0016): one partition per New York calendar
+ * Day partitions of `prints` and `option_prints` (migration 0017): one partition per New York calendar
  * day, `<table>_pYYYYMMDD`, plus a DEFAULT partition that catches rows of a day nobody created. Writers
  * create the days of a batch before inserting it (`ensureDayPartitions`, remembered per handle), the
  * retention job creates the coming trading days ahead and moves strays out of DEFAULT
