@@ -40,7 +40,7 @@ const server = await startServer({
     SERVE_CLIENT: "false",
     SYNC: "on",
     // Only the SEC feed runs: the other jobs would reach for their real hosts.
-    SYNC_DISABLED: "finra-regsho,finra-ats-weekly,vendor-bars,sec-tickers,cusip-map",
+    SYNC_DISABLED: "finra-regsho,finra-ats-weekly,vendor-bars,sec-tickers,cusip-map,sec-datasets",
     SEC_USER_AGENT: "Smart Money Tracker bench admin@example.com",
     SEC_WWW_BASE_URL: edgar.url,
     SEC_DATA_BASE_URL: edgar.url,

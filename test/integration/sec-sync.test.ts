@@ -51,7 +51,7 @@ describe.each(engines())("SEC filings kept current by the running server (%s)", 
       {
         SYNC: "on",
         // Only the SEC feed runs: the other jobs would reach for their real hosts (no network in tests).
-        SYNC_DISABLED: "finra-regsho,finra-ats-weekly,vendor-bars,sec-tickers,cusip-map",
+        SYNC_DISABLED: "finra-regsho,finra-ats-weekly,vendor-bars,sec-tickers,cusip-map,sec-datasets",
         SEC_USER_AGENT: "Smart Money Tracker tests admin@example.com",
         SEC_WWW_BASE_URL: edgar.url,
         SEC_DATA_BASE_URL: edgar.url,
