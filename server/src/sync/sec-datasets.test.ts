@@ -1,13 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DbHandle } from "@smt/db";
-import { sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { engines, openTestDb } from "../../../test/support/db";
-import { type FakeEdgar, SEC_TABLES, startFakeEdgar } from "../../../test/support/fake-edgar";
+import { describe, expect, it } from "vitest";
+import { engines } from "../../../test/support/db";
 import { acornDataset, snowInsiderDataset } from "../../../test/support/sec-datasets";
 import { writeZip } from "../../../test/support/sec-fixtures";
+import { secSyncFixture } from "../../../test/support/sec-sync-fixture";
 import { createLogger } from "../lib/log";
 import { SyncRunner } from "./runner";
 import {
@@ -61,13 +59,12 @@ describe("SEC data-set windows (the SEC's file labels)", () => {
 });
 
 describe.each(engines())("sec-datasets (SEC quarterly data sets) on %s", (engine) => {
-  let handle: DbHandle;
-  let edgar: FakeEdgar;
+  const fx = secSyncFixture(engine);
   const run = async (o: Partial<SecDatasetsOptions> = {}) => {
     const job = secDatasetsJob({
       userAgent: UA,
-      wwwBaseUrl: edgar.url,
-      dataBaseUrl: edgar.url,
+      wwwBaseUrl: fx.edgar.url,
+      dataBaseUrl: fx.edgar.url,
       maxBytes: 1024 * 1024,
       timeoutMs: 5000,
       backoffBaseMs: 5,
@@ -76,42 +73,23 @@ describe.each(engines())("sec-datasets (SEC quarterly data sets) on %s", (engine
       datasetTimeoutMs: 10_000,
       ...o,
     });
-    const runner = new SyncRunner({ db: handle.db, jobs: [job], log, clock: () => NOW, owner: "n" });
+    const runner = new SyncRunner({ db: fx.handle.db, jobs: [job], log, clock: () => NOW, owner: "n" });
     return (await runner.runNow(SEC_DATASETS_SOURCE, {})).outcome;
   };
-  const count = async (table: string) =>
-    Number(
-      (await handle.query<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)}`))[0]?.n,
-    );
   const items = async () =>
     Object.fromEntries(
-      (await itemsBetween(handle.db, SEC_DATASETS_SOURCE, "1900-01-01", "2999-12-31")).map((i) => [
+      (await itemsBetween(fx.handle.db, SEC_DATASETS_SOURCE, "1900-01-01", "2999-12-31")).map((i) => [
         i.itemKey,
         i.status,
       ]),
     );
   const datasetRequests = () =>
-    edgar.upstream.requests.filter((r) => r.path.startsWith("/files/structureddata"));
-
-  beforeAll(async () => {
-    handle = await openTestDb(engine);
-  });
-  afterAll(async () => {
-    await handle.close();
-  });
-  beforeEach(async () => {
-    edgar = await startFakeEdgar();
-    for (const t of SEC_TABLES) await handle.query(sql`delete from ${sql.identifier(t)}`);
-    await handle.query(sql`delete from thirteenf_holdings`);
-  });
-  afterEach(async () => {
-    await edgar.close();
-  });
+    fx.edgar.upstream.requests.filter((r) => r.path.startsWith("/files/structureddata"));
 
   it("loads a released 13F set, counts the unreleased insider set (404) as not published, then loads it when it appears; a re-run fetches nothing", async () => {
     const acorn = await acornDataset();
-    edgar.upstream.files.set(F13, zipBytes("13f.zip", acorn.files));
-    edgar.upstream.faults.set(F345, { kind: "status", status: 404, times: 1 });
+    fx.edgar.upstream.files.set(F13, zipBytes("13f.zip", acorn.files));
+    fx.edgar.upstream.faults.set(F345, { kind: "status", status: 404, times: 1 });
     const first = await run();
     expect(first).toMatchObject({ status: "succeeded" });
     expect(first.stats).toMatchObject({
@@ -125,11 +103,11 @@ describe.each(engines())("sec-datasets (SEC quarterly data sets) on %s", (engine
       "form13f:01dec2024-28feb2025": "stored",
       "form345:2024q4": "not_published",
     });
-    expect(await count("thirteenf_holdings")).toBe(77);
+    expect(await fx.count("thirteenf_holdings")).toBe(77);
     expect(datasetRequests().every((r) => r.userAgent === UA)).toBe(true);
 
     const snow = await snowInsiderDataset();
-    edgar.upstream.files.set(F345, zipBytes("345.zip", snow.files));
+    fx.edgar.upstream.files.set(F345, zipBytes("345.zip", snow.files));
     const before = datasetRequests().length;
     const second = await run();
     expect(second.stats).toMatchObject({ data_sets: 2, already: 1, stored: 1, not_published: 0 });
@@ -138,7 +116,7 @@ describe.each(engines())("sec-datasets (SEC quarterly data sets) on %s", (engine
         .slice(before)
         .map((r) => r.path),
     ).toEqual([F345]);
-    const rows = await count("insider_transactions");
+    const rows = await fx.count("insider_transactions");
     expect(rows).toBeGreaterThan(0);
     expect(second.stats).toMatchObject({ accepted: rows + 1, rejected: 0 });
     expect(await items()).toMatchObject({ "form345:2024q4": "stored" });
@@ -152,25 +130,25 @@ describe.each(engines())("sec-datasets (SEC quarterly data sets) on %s", (engine
   it("refuses an oversized, a truncated and a zip-bomb data set: the run fails, nothing is stored, no file is left", async () => {
     const acorn = await acornDataset();
     const good = zipBytes("13f.zip", acorn.files);
-    edgar.upstream.files.set(F345, zipBytes("345.zip", (await snowInsiderDataset()).files));
+    fx.edgar.upstream.files.set(F345, zipBytes("345.zip", (await snowInsiderDataset()).files));
 
-    edgar.upstream.files.set(F13, good);
+    fx.edgar.upstream.files.set(F13, good);
     const oversized = await run({ datasetMaxBytes: good.length - 1 });
     expect(oversized.status).toBe("dead");
     expect(oversized.error).toMatch(/01dec2024-28feb2025_form13f\.zip: .* bytes is over the \d+-byte limit/);
 
-    edgar.upstream.faults.set(F13, { kind: "truncate", keepBytes: Math.floor(good.length / 2), times: 1 });
+    fx.edgar.upstream.faults.set(F13, { kind: "truncate", keepBytes: Math.floor(good.length / 2), times: 1 });
     const truncated = await run();
     expect(truncated.error).toMatch(/01dec2024-28feb2025_form13f\.zip: .*not a readable zip file/);
 
     // 20 MiB of one byte deflates about 1,000:1.
     const bomb = { ...acorn.files, "INFOTABLE.tsv": Buffer.alloc(20 * 1024 * 1024, 0x41) };
-    edgar.upstream.files.set(F13, zipBytes("bomb.zip", bomb));
+    fx.edgar.upstream.files.set(F13, zipBytes("bomb.zip", bomb));
     const bombed = await run();
     expect(bombed.error).toMatch(/INFOTABLE\.tsv: 20971520 bytes from \d+ compressed, over the 100:1 ratio/);
 
-    expect(await count("thirteenf_holdings")).toBe(0);
-    expect(await count("thirteenf_filings")).toBe(0);
+    expect(await fx.count("thirteenf_holdings")).toBe(0);
+    expect(await fx.count("thirteenf_filings")).toBe(0);
     expect((await items())["form13f:01dec2024-28feb2025"]).toBe("failed");
     expect(smtTemps()).toBe(0);
   });
