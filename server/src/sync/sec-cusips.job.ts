@@ -9,8 +9,8 @@
 import type { Env } from "../env";
 import { resolveUnmappedCusips } from "../institutional/institutional.ingest";
 import { etDateOf, etWallTimeToUtc } from "../lib/et-time";
-import type { JobContext, JobStats, SyncJob } from "./runner";
 import { readCapped, UpstreamError } from "./fetch";
+import type { JobContext, JobStats, SyncJob } from "./runner";
 import { tradingDayPublication, tradingDaysAt } from "./schedule";
 import { recordItem } from "./sync.store";
 
