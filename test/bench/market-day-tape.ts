@@ -90,7 +90,14 @@ const EXTENDED_BEFORE = 5.5 * 3_600_000;
 const EXTENDED_AFTER = 12 * 3_600_000;
 
 /** Lines `from` to `to` (exclusive) of one symbol's prints. */
-function symbolLines(s: SymbolState, from: number, to: number, openMs: number, r: () => number, nextId: () => number): string {
+function symbolLines(
+  s: SymbolState,
+  from: number,
+  to: number,
+  openMs: number,
+  r: () => number,
+  nextId: () => number,
+): string {
   let out = "";
   for (let i = from; i < to; i++) {
     const t = s.times[i] as number;
@@ -99,7 +106,11 @@ function symbolLines(s: SymbolState, from: number, to: number, openMs: number, r
     s.price = Math.max(1, s.price * (1 + (r() - 0.5) * 0.0004));
     const u = r();
     const size =
-      u < 0.3 ? 1 + Math.floor(r() * 99) : u < 0.998 ? 100 * (1 + Math.floor(r() * 20)) : 10_000 + Math.floor(r() * 190_000);
+      u < 0.3
+        ? 1 + Math.floor(r() * 99)
+        : u < 0.998
+          ? 100 * (1 + Math.floor(r() * 20))
+          : 10_000 + Math.floor(r() * 190_000);
     const extended = t < EXTENDED_BEFORE || t >= EXTENDED_AFTER;
     const iso = r() < 0.1;
     const codes = [extended ? "12" : "", iso ? "14" : "", size < 100 ? "37" : ""].filter((c) => c !== "");

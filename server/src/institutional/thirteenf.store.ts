@@ -2,16 +2,19 @@
  * Writes of 13F filings and their information-table rows. Holdings go by COPY on real Postgres (the
  * bulk loader's path, millions of rows) and by unnested array parameters elsewhere.
  */
-import { once } from "node:events";
-import { finished, type Writable } from "node:stream";
-import { promisify } from "node:util";
 import { bulkInserter, type Db, schema } from "@smt/db";
 import { pgArrayLiteral } from "../lib/pg-array";
-import { type CopyClient, copyClient, copyField } from "../lib/pg-copy";
+import {
+  type CommitDurability,
+  type CopyClient,
+  type CopyConnection,
+  copyClient,
+  copyInTransaction,
+  copyIntoStage,
+  copyText,
+} from "../lib/pg-copy";
 import type { FilingProvenance } from "./store-common";
 import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
-
-const streamFinished = promisify(finished);
 
 export interface ThirteenFFilingRow extends FilingProvenance {
   cover: ThirteenFCover;
@@ -83,16 +86,6 @@ const HOLDING_COLUMNS = [
   "published_at",
 ] as const;
 
-/** The postgres.js connection calls the holdings COPY path makes (the server does not depend on postgres.js). */
-interface HoldingsConnection {
-  unsafe(query: string, parameters?: string[]): Promise<unknown> & { writable(): Promise<Writable> };
-  release(): void;
-}
-
-const COPY_SPECIAL = /[\\\t\n\r]/;
-/** A text value in COPY text format; through `copyField` only when it holds a character needing an escape. */
-const copyText = (v: string | null): string => (v === null ? "\\N" : COPY_SPECIAL.test(v) ? copyField(v) : v);
-
 /**
  * `rows` as COPY text in pieces of about 64 KB. What a filing's rows share (accession, CIK, period,
  * source, publication time) is encoded once per run of rows.
@@ -135,58 +128,10 @@ function* holdingsCopyText(rows: readonly ThirteenFHoldingRow[]): Generator<stri
 }
 
 /**
- * `deferred`: the commit does not wait for its WAL flush (`synchronous_commit = off` for that
- * transaction only). For bulk loads that are idempotent and end with a synchronous write (the
- * `ingest_runs` row, whose flush covers everything before it): a crash mid-load can lose the last
- * batches, never corrupt anything, and a re-run stores what is missing. Saves one disk flush per batch.
- */
-type CommitDurability = "flushed" | "deferred";
-
-/**
- * COPYs `rows` into `target` (the table or its staging copy) in a transaction of its own; false when
- * Postgres refused them for a duplicate key (nothing is then stored).
- * The transaction is what makes a refusal visible: postgres.js settles a COPY stream when its data is
- * sent, and an error the server reports after the last chunk reaches no one, but the COMMIT that
- * follows then answers ROLLBACK.
- */
-async function copyInTransaction(
-  conn: HoldingsConnection,
-  target: string,
-  rows: readonly ThirteenFHoldingRow[],
-  durability: CommitDurability,
-): Promise<boolean> {
-  await conn.unsafe("begin");
-  try {
-    if (durability === "deferred") await conn.unsafe("set local synchronous_commit = off");
-    const sink = await conn.unsafe(`copy ${target} (${HOLDING_COLUMNS.join(", ")}) from stdin`).writable();
-    const done = streamFinished(sink);
-    done.catch(() => undefined); // awaited below; an early refusal rejects it while data is still flowing
-    let flushed: Promise<unknown> = Promise.resolve();
-    for (const text of holdingsCopyText(rows)) {
-      if (sink.destroyed) await done;
-      flushed = new Promise((resolve) => sink.write(text, resolve));
-      if (sink.writableNeedDrain) await Promise.race([once(sink, "drain"), done]);
-    }
-    await Promise.race([flushed, done]);
-    sink.end();
-    const commit = (await afterCopy(conn, "commit")) as { command?: string };
-    await done;
-    return commit.command === "COMMIT";
-  } catch (err) {
-    await conn.unsafe("rollback").catch(() => undefined);
-    if (isUniqueViolation(err)) return false;
-    throw err;
-  }
-}
-
-/**
  * True when no stored row has the keys of `rows`. Checked per accession over the batch's row-index
  * range (one index range scan each), which can only err towards "taken": the safe direction.
  */
-async function holdingKeysFree(
-  conn: HoldingsConnection,
-  rows: readonly ThirteenFHoldingRow[],
-): Promise<boolean> {
+async function holdingKeysFree(conn: CopyConnection, rows: readonly ThirteenFHoldingRow[]): Promise<boolean> {
   const ranges = new Map<string, { lo: number; hi: number }>();
   for (const r of rows) {
     const i = r.holding.rowIndex;
@@ -212,24 +157,6 @@ async function holdingKeysFree(
 }
 
 /**
- * Runs `query` once postgres.js has let go of the COPY stream: it refuses any query (COPY_IN_PROGRESS)
- * until the stream's `end()` has gone through Node's stream machinery, a tick or so after the call.
- */
-async function afterCopy(conn: HoldingsConnection, query: string): Promise<unknown> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await conn.unsafe(query);
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== "COPY_IN_PROGRESS" || attempt >= 10_000) throw err;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-}
-
-const isUniqueViolation = (err: unknown) =>
-  typeof err === "object" && err !== null && (err as { code?: unknown }).code === "23505";
-
-/**
  * COPY path for information-table rows on real Postgres. A batch whose keys are all free (the usual
  * case: a filing or a data set loaded for the first time) is copied straight into the table, at the
  * speed of `psql \copy`; the unique key still guards it, and if a concurrent load took a key in the
@@ -243,23 +170,27 @@ async function copyHoldings(
   returning: boolean,
   durability: CommitDurability,
 ): Promise<{ keys: { accession: string; row_index: number }[] | null; count: number }> {
-  const conn = (await client.reserve()) as unknown as HoldingsConnection;
+  const conn = (await client.reserve()) as unknown as CopyConnection;
   try {
     if (
       (await holdingKeysFree(conn, rows)) &&
-      (await copyInTransaction(conn, "thirteenf_holdings", rows, durability))
+      (await copyInTransaction(
+        conn,
+        "thirteenf_holdings",
+        HOLDING_COLUMNS,
+        holdingsCopyText(rows),
+        durability,
+      ))
     ) {
       return { keys: null, count: rows.length };
     }
-    const stage = "thirteenf_holdings_stage";
-    await conn.unsafe(
-      `create temp table if not exists ${stage} (like thirteenf_holdings including defaults) on commit preserve rows`,
+    const stage = await copyIntoStage(
+      conn,
+      "thirteenf_holdings",
+      HOLDING_COLUMNS,
+      holdingsCopyText(rows),
+      durability,
     );
-    await conn.unsafe(`truncate ${stage}`);
-    if (!(await copyInTransaction(conn, stage, rows, durability)))
-      throw new Error(
-        `COPY of ${rows.length} 13F holdings into ${stage} was rolled back by the server (see its log)`,
-      );
     const columns = HOLDING_COLUMNS.join(", ");
     const result = (await conn.unsafe(
       `insert into thirteenf_holdings (${columns}) select ${columns} from ${stage} on conflict do nothing${returning ? " returning accession, row_index" : ""}`,

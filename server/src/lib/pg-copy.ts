@@ -1,9 +1,13 @@
-import type { Writable } from "node:stream";
+import { once } from "node:events";
+import { finished, type Writable } from "node:stream";
+import { promisify } from "node:util";
 import type { Db } from "@smt/db";
 
-/** The part of a postgres.js client the COPY path uses (the server package does not depend on postgres.js). */
-interface CopyConnection {
-  unsafe(query: string): Promise<unknown> & { writable(): Promise<Writable> };
+const streamFinished = promisify(finished);
+
+/** The postgres.js connection calls the COPY paths make (the server package does not depend on postgres.js). */
+export interface CopyConnection {
+  unsafe(query: string, parameters?: string[]): Promise<unknown> & { writable(): Promise<Writable> };
   release(): void;
 }
 export interface CopyClient {
@@ -33,4 +37,94 @@ export function copyField(v: unknown): string {
   return /[\\\t\n\r]/.test(s)
     ? s.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r")
     : s;
+}
+
+const COPY_SPECIAL = /[\\\t\n\r]/;
+/** A text value in COPY text format; through `copyField` only when it holds a character needing an escape. */
+export const copyText = (v: string | null | undefined): string =>
+  v === null || v === undefined ? "\\N" : COPY_SPECIAL.test(v) ? copyField(v) : v;
+
+/**
+ * `deferred`: the commit does not wait for its WAL flush (`synchronous_commit = off` for that
+ * transaction only). For bulk loads that are idempotent and end with a synchronous write (the
+ * `ingest_runs` row, whose flush covers everything before it): a crash mid-load can lose the last
+ * batches, never corrupt anything, and a re-run stores what is missing. Saves one disk flush per batch.
+ */
+export type CommitDurability = "flushed" | "deferred";
+
+/**
+ * COPYs the text `chunks` into `target (columns)` in a transaction of its own; false when Postgres
+ * refused them for a duplicate key (nothing is then stored).
+ * The transaction is what makes a refusal visible: postgres.js settles a COPY stream when its data is
+ * sent, and an error the server reports after the last chunk reaches no one, but the COMMIT that
+ * follows then answers ROLLBACK.
+ */
+export async function copyInTransaction(
+  conn: CopyConnection,
+  target: string,
+  columns: readonly string[],
+  chunks: Iterable<string>,
+  durability: CommitDurability,
+): Promise<boolean> {
+  await conn.unsafe("begin");
+  try {
+    if (durability === "deferred") await conn.unsafe("set local synchronous_commit = off");
+    const sink = await conn.unsafe(`copy ${target} (${columns.join(", ")}) from stdin`).writable();
+    const done = streamFinished(sink);
+    done.catch(() => undefined); // awaited below; an early refusal rejects it while data is still flowing
+    let flushed: Promise<unknown> = Promise.resolve();
+    for (const text of chunks) {
+      if (sink.destroyed) await done;
+      flushed = new Promise((resolve) => sink.write(text, resolve));
+      if (sink.writableNeedDrain) await Promise.race([once(sink, "drain"), done]);
+    }
+    await Promise.race([flushed, done]);
+    sink.end();
+    const commit = (await afterCopy(conn, "commit")) as { command?: string };
+    await done;
+    return commit.command === "COMMIT";
+  } catch (err) {
+    await conn.unsafe("rollback").catch(() => undefined);
+    if (isUniqueViolation(err)) return false;
+    throw err;
+  }
+}
+
+/**
+ * Runs `query` once postgres.js has let go of the COPY stream: it refuses any query (COPY_IN_PROGRESS)
+ * until the stream's `end()` has gone through Node's stream machinery, a tick or so after the call.
+ */
+export async function afterCopy(conn: CopyConnection, query: string): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await conn.unsafe(query);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== "COPY_IN_PROGRESS" || attempt >= 10_000) throw err;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+export const isUniqueViolation = (err: unknown) =>
+  typeof err === "object" && err !== null && (err as { code?: unknown }).code === "23505";
+
+/**
+ * Copies a batch into a session temp table shaped like `table` (`<table>_stage`, emptied first), for a
+ * following `insert into <table> ... select ... from <table>_stage on conflict ...`; returns its name.
+ */
+export async function copyIntoStage(
+  conn: CopyConnection,
+  table: string,
+  columns: readonly string[],
+  chunks: Iterable<string>,
+  durability: CommitDurability,
+): Promise<string> {
+  const stage = `${table}_stage`;
+  await conn.unsafe(
+    `create temp table if not exists ${stage} (like ${table} including defaults) on commit preserve rows`,
+  );
+  await conn.unsafe(`truncate ${stage}`);
+  if (!(await copyInTransaction(conn, stage, columns, chunks, durability)))
+    throw new Error(`COPY into ${stage} was rolled back by the server (see its log)`);
+  return stage;
 }
