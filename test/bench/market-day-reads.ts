@@ -5,9 +5,8 @@
  */
 import type { DbHandle } from "@smt/db";
 import { sql } from "drizzle-orm";
-import { loadEnv } from "../../server/src/env";
 import { startServer } from "../../server/src/server";
-import { fmt } from "./support";
+import { benchServerEnv, fmt } from "./support";
 
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -25,16 +24,7 @@ export async function timeRoutes(
   requests: number,
 ): Promise<[string, string][]> {
   const server = await startServer({
-    env: loadEnv({
-      DATABASE_URL: url,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      DEMO: "off",
-      LOG_LEVEL: "error",
-      SERVE_CLIENT: "false",
-      RATE_LIMIT_PER_MINUTE: "0",
-      RESPONSE_CACHE_TTL_MS: "0",
-    }),
+    env: benchServerEnv(url, { RESPONSE_CACHE_TTL_MS: "0" }),
     plugins: [],
   });
   const routes: [string, string][] = [

@@ -8,6 +8,7 @@
  */
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
+import { rng } from "../../server/src/feeds/market-model";
 
 export const MARKET_SYMBOLS = 10_000;
 const ZIPF_S = 1;
@@ -16,18 +17,6 @@ const ZIPF_Q = 5;
 const LIT_EXCHANGES = [1, 2, 3, 7, 8, 9, 10, 11, 12, 12, 12, 15, 16, 17, 18, 19, 20, 21];
 const HEADER =
   "ticker,conditions,correction,exchange,id,participant_timestamp,price,sequence_number,sip_timestamp,size,tape,trf_id,trf_timestamp\n";
-
-/** Seeded PRNG (mulberry32): fast, and the same file for the same seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Symbol names: `Z` + base-26 letters, rank 0 hottest (`ZAAA`, `ZAAB`, ...), sorted as the file is. */
 export const marketSymbol = (rank: number): string => {
@@ -136,7 +125,7 @@ export async function writeMarketDay(
   seed = 14,
 ): Promise<MarketDayFile> {
   const counts = zipfCounts(total);
-  const r = prng(seed);
+  const r = rng(seed);
   let id = 0;
   const nextId = () => ++id;
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });

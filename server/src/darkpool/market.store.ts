@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import { etDateOf } from "../lib/et-time";
 import { pgArrayLiteral } from "../lib/pg-array";
 import { num } from "../lib/row-values";
-import { COUNTS, ET_DAY } from "./print-sql";
+import { COUNTS } from "./print-sql";
 import { latestPrintDay } from "./prints.store";
 import { REGULAR_SESSION_ET } from "./sessions.store";
 

@@ -8,15 +8,15 @@
  * values are those `insertPrints` stores (prints.copy.test.ts compares both paths row by row).
  */
 import type { Db } from "@smt/db";
-import { pgArrayLiteral } from "../lib/pg-array";
 import {
   COPY_THRESHOLD_ROWS,
   type CommitDurability,
-  type CopyConnection,
+  copyChunks,
   copyClient,
-  copyInTransaction,
-  copyIntoStage,
+  copyNewRows,
   copyText,
+  type KeyRangeProbe,
+  keyRanges,
 } from "../lib/pg-copy";
 import type { EnrichedPrint } from "./print";
 import { conditionsLiteral, insertPrints, PRINT_COLUMN_NAMES } from "./prints.store";
@@ -42,45 +42,16 @@ function printLine(p: EnrichedPrint): string {
 }
 
 /** `prints` as COPY text in pieces of about 64 KB. */
-export function* printsCopyText(prints: readonly EnrichedPrint[]): Generator<string> {
-  let chunk = "";
-  for (const p of prints) {
-    chunk += printLine(p);
-    if (chunk.length > 1 << 16) {
-      yield chunk;
-      chunk = "";
-    }
-  }
-  if (chunk.length > 0) yield chunk;
-}
+export const printsCopyText = (prints: readonly EnrichedPrint[]) => copyChunks(prints, printLine);
 
-/**
- * True when no stored print falls in the batch's time range of any of its symbols (one primary-key range
- * probe per symbol), which can only err towards "taken": the safe direction.
- */
-async function printKeysFree(conn: CopyConnection, prints: readonly EnrichedPrint[]): Promise<boolean> {
-  const ranges = new Map<string, { lo: number; hi: number }>();
-  for (const p of prints) {
-    const t = p.ts.getTime();
-    const range = ranges.get(p.symbol);
-    if (!range) ranges.set(p.symbol, { lo: t, hi: t });
-    else if (t < range.lo) range.lo = t;
-    else if (t > range.hi) range.hi = t;
-  }
-  const result = (await conn.unsafe(
-    // LATERAL ... LIMIT 1 keeps this a primary-key probe per symbol whatever the planner thinks.
-    `select count(*) = 0 as free
-    from unnest($1::text::text[], $2::text::float8[], $3::text::float8[]) as k(symbol, lo, hi),
-      lateral (select 1 from prints p where p.symbol = k.symbol
-        and p.ts between to_timestamp(k.lo / 1000) and to_timestamp(k.hi / 1000) limit 1) as stored`,
-    [
-      pgArrayLiteral([...ranges.keys()]),
-      pgArrayLiteral([...ranges.values()].map((r) => r.lo)),
-      pgArrayLiteral([...ranges.values()].map((r) => r.hi)),
-    ],
-  )) as { free: boolean }[];
-  return result[0]?.free === true;
-}
+/** Print keys: per symbol, the batch's time range (epoch milliseconds). */
+const PRINT_KEYS: KeyRangeProbe = {
+  table: "prints",
+  key: "symbol",
+  range: "ts",
+  type: "float8",
+  bound: (v) => `to_timestamp(${v} / 1000)`,
+};
 
 /**
  * Stores prints idempotently and returns the ones that were new, as `insertPrints` does: by COPY on real
@@ -100,20 +71,20 @@ export async function copyPrints(
   if (!client) return insertPrints(db, prints);
   const conn = await client.reserve();
   try {
-    if (
-      (await printKeysFree(conn, prints)) &&
-      (await copyInTransaction(conn, "prints", PRINT_COLUMN_NAMES, printsCopyText(prints), durability))
-    ) {
-      return prints;
-    }
-    const stage = await copyIntoStage(conn, "prints", PRINT_COLUMN_NAMES, printsCopyText(prints), durability);
-    const columns = PRINT_COLUMN_NAMES.join(", ");
-    const inserted = (await conn.unsafe(
-      `insert into prints (${columns}) select ${columns} from ${stage} on conflict do nothing returning trade_key`,
-    )) as unknown as { trade_key: string }[];
-    await conn.unsafe(`truncate ${stage}`);
-    if (inserted.length === prints.length) return prints;
-    const fresh = new Set(inserted.map((r) => r.trade_key));
+    const stored = await copyNewRows<{ trade_key: string }>(conn, {
+      probe: PRINT_KEYS,
+      ranges: keyRanges(
+        prints,
+        (p) => p.symbol,
+        (p) => p.ts.getTime(),
+      ),
+      columns: PRINT_COLUMN_NAMES,
+      text: () => printsCopyText(prints),
+      durability,
+      returning: "trade_key",
+    });
+    if (stored.all || stored.count === prints.length) return prints;
+    const fresh = new Set(stored.rows.map((r) => r.trade_key));
     return prints.filter((p) => fresh.has(p.tradeKey));
   } finally {
     conn.release();

@@ -3,15 +3,15 @@
  * bulk loader's path, millions of rows) and by unnested array parameters elsewhere.
  */
 import { bulkInserter, type Db, schema } from "@smt/db";
-import { pgArrayLiteral } from "../lib/pg-array";
 import {
   type CommitDurability,
   type CopyClient,
-  type CopyConnection,
+  copyChunks,
   copyClient,
-  copyInTransaction,
-  copyIntoStage,
+  copyNewRows,
   copyText,
+  type KeyRangeProbe,
+  keyRanges,
 } from "../lib/pg-copy";
 import type { FilingProvenance } from "./store-common";
 import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
@@ -90,14 +90,13 @@ const HOLDING_COLUMNS = [
  * `rows` as COPY text in pieces of about 64 KB. What a filing's rows share (accession, CIK, period,
  * source, publication time) is encoded once per run of rows.
  */
-function* holdingsCopyText(rows: readonly ThirteenFHoldingRow[]): Generator<string> {
+function holdingsCopyText(rows: readonly ThirteenFHoldingRow[]): Generator<string> {
   let shared: ThirteenFHoldingRow | undefined;
   let accession = "";
   let filer = "";
   let source = "";
   let publishedAt = "";
-  let chunk = "";
-  for (const r of rows) {
+  return copyChunks(rows, (r) => {
     if (
       shared === undefined ||
       r.accession !== shared.accession ||
@@ -113,48 +112,24 @@ function* holdingsCopyText(rows: readonly ThirteenFHoldingRow[]): Generator<stri
       publishedAt = r.publishedAt.toISOString();
     }
     const h = r.holding;
-    chunk +=
+    return (
       `${accession}\t${h.rowIndex}\t${filer}\t${copyText(h.cusip)}\t${copyText(h.nameOfIssuer)}\t` +
       `${copyText(h.titleOfClass)}\t${copyText(h.figi)}\t${h.valueAsFiled}\t${h.valueUsd}\t${h.valueUnit}\t` +
       `${h.valueUnitSuspect ? "t" : "f"}\t${h.sharesOrPrincipal}\t${h.sharesOrPrincipalType}\t` +
       `${copyText(h.putCall)}\t${copyText(h.investmentDiscretion)}\t${copyText(h.otherManager)}\t` +
-      `${h.votingSole}\t${h.votingShared}\t${h.votingNone}\t${source}\t${accession}#${h.rowIndex}\t${publishedAt}\n`;
-    if (chunk.length > 1 << 16) {
-      yield chunk;
-      chunk = "";
-    }
-  }
-  if (chunk.length > 0) yield chunk;
+      `${h.votingSole}\t${h.votingShared}\t${h.votingNone}\t${source}\t${accession}#${h.rowIndex}\t${publishedAt}\n`
+    );
+  });
 }
 
-/**
- * True when no stored row has the keys of `rows`. Checked per accession over the batch's row-index
- * range (one index range scan each), which can only err towards "taken": the safe direction.
- */
-async function holdingKeysFree(conn: CopyConnection, rows: readonly ThirteenFHoldingRow[]): Promise<boolean> {
-  const ranges = new Map<string, { lo: number; hi: number }>();
-  for (const r of rows) {
-    const i = r.holding.rowIndex;
-    const range = ranges.get(r.accession);
-    if (!range) ranges.set(r.accession, { lo: i, hi: i });
-    else if (i < range.lo) range.lo = i;
-    else if (i > range.hi) range.hi = i;
-  }
-  const result = (await conn.unsafe(
-    // LATERAL ... LIMIT 1 keeps this a primary-key probe per accession whatever the planner thinks of
-    // the table's size (a join may become a hash join over a sequential scan of millions of rows).
-    `select count(*) = 0 as free
-    from unnest($1::text::text[], $2::text::int4[], $3::text::int4[]) as k(accession, lo, hi),
-      lateral (select 1 from thirteenf_holdings h
-        where h.accession = k.accession and h.row_index between k.lo and k.hi limit 1) as stored`,
-    [
-      pgArrayLiteral([...ranges.keys()]),
-      pgArrayLiteral([...ranges.values()].map((r) => r.lo)),
-      pgArrayLiteral([...ranges.values()].map((r) => r.hi)),
-    ],
-  )) as { free: boolean }[];
-  return result[0]?.free === true;
-}
+/** Holdings keys: per accession, the batch's row-index range. */
+const HOLDING_KEYS: KeyRangeProbe = {
+  table: "thirteenf_holdings",
+  key: "accession",
+  range: "row_index",
+  type: "int4",
+  bound: (v) => v,
+};
 
 /**
  * COPY path for information-table rows on real Postgres. A batch whose keys are all free (the usual
@@ -170,32 +145,22 @@ async function copyHoldings(
   returning: boolean,
   durability: CommitDurability,
 ): Promise<{ keys: { accession: string; row_index: number }[] | null; count: number }> {
-  const conn = (await client.reserve()) as unknown as CopyConnection;
+  const conn = await client.reserve();
   try {
-    if (
-      (await holdingKeysFree(conn, rows)) &&
-      (await copyInTransaction(
-        conn,
-        "thirteenf_holdings",
-        HOLDING_COLUMNS,
-        holdingsCopyText(rows),
-        durability,
-      ))
-    ) {
-      return { keys: null, count: rows.length };
-    }
-    const stage = await copyIntoStage(
-      conn,
-      "thirteenf_holdings",
-      HOLDING_COLUMNS,
-      holdingsCopyText(rows),
+    const stored = await copyNewRows<{ accession: string; row_index: number }>(conn, {
+      probe: HOLDING_KEYS,
+      ranges: keyRanges(
+        rows,
+        (r) => r.accession,
+        (r) => r.holding.rowIndex,
+      ),
+      columns: HOLDING_COLUMNS,
+      text: () => holdingsCopyText(rows),
       durability,
-    );
-    const columns = HOLDING_COLUMNS.join(", ");
-    const result = (await conn.unsafe(
-      `insert into thirteenf_holdings (${columns}) select ${columns} from ${stage} on conflict do nothing${returning ? " returning accession, row_index" : ""}`,
-    )) as unknown as { accession: string; row_index: number }[] & { count: number };
-    return { keys: returning ? [...result] : [], count: result.count };
+      returning: returning ? "accession, row_index" : null,
+    });
+    if (stored.all) return { keys: null, count: rows.length };
+    return { keys: returning ? stored.rows : [], count: stored.count };
   } finally {
     conn.release();
   }

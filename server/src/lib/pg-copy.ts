@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { finished, type Writable } from "node:stream";
 import { promisify } from "node:util";
-import type { Db } from "@smt/db";
+import { type Db, pgArrayLiteral } from "@smt/db";
 
 const streamFinished = promisify(finished);
 
@@ -127,4 +127,110 @@ export async function copyIntoStage(
   if (!(await copyInTransaction(conn, stage, columns, chunks, durability)))
     throw new Error(`COPY into ${stage} was rolled back by the server (see its log)`);
   return stage;
+}
+
+/** Per key value (an accession, a symbol), the smallest and largest value of a range column in a batch. */
+export function keyRanges<T>(
+  rows: readonly T[],
+  key: (row: T) => string,
+  value: (row: T) => number,
+): Map<string, { lo: number; hi: number }> {
+  const ranges = new Map<string, { lo: number; hi: number }>();
+  for (const r of rows) {
+    const v = value(r);
+    const range = ranges.get(key(r));
+    if (!range) ranges.set(key(r), { lo: v, hi: v });
+    else if (v < range.lo) range.lo = v;
+    else if (v > range.hi) range.hi = v;
+  }
+  return ranges;
+}
+
+/** Where `keyRangesFree` looks: `table`'s `key` column, its `range` column, and how a bound is written. */
+export interface KeyRangeProbe {
+  table: string;
+  key: string;
+  range: string;
+  /** Element type the bounds travel as. */
+  type: "int4" | "float8";
+  /** SQL of a bound from the bound's expression (`k.lo`), e.g. a conversion to timestamptz. */
+  bound: (v: string) => string;
+}
+
+/**
+ * True when no stored row of `probe.table` lies in any of the ranges (one index range probe per key),
+ * which can only err towards "taken": the safe direction for choosing COPY over `on conflict`.
+ */
+export async function keyRangesFree(
+  conn: CopyConnection,
+  probe: KeyRangeProbe,
+  ranges: Map<string, { lo: number; hi: number }>,
+): Promise<boolean> {
+  const { table, key, range, type, bound } = probe;
+  const result = (await conn.unsafe(
+    // LATERAL ... LIMIT 1 keeps this an index probe per key whatever the planner thinks of the table's
+    // size (a join may become a hash join over a sequential scan of millions of rows).
+    `select count(*) = 0 as free
+    from unnest($1::text::text[], $2::text::${type}[], $3::text::${type}[]) as k(key, lo, hi),
+      lateral (select 1 from ${table} t
+        where t.${key} = k.key and t.${range} between ${bound("k.lo")} and ${bound("k.hi")} limit 1) as stored`,
+    [
+      pgArrayLiteral([...ranges.keys()]),
+      pgArrayLiteral([...ranges.values()].map((r) => r.lo)),
+      pgArrayLiteral([...ranges.values()].map((r) => r.hi)),
+    ],
+  )) as { free: boolean }[];
+  return result[0]?.free === true;
+}
+
+/** `rows` as COPY text in pieces of about 64 KB, one `line` (ending in a newline) per row. */
+export function* copyChunks<T>(rows: readonly T[], line: (row: T) => string): Generator<string> {
+  let chunk = "";
+  for (const r of rows) {
+    chunk += line(r);
+    if (chunk.length > 1 << 16) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+export interface CopyNewRows {
+  /** The target table's key ranges (see `keyRangesFree`), its columns, and the batch as COPY text. */
+  probe: KeyRangeProbe;
+  ranges: Map<string, { lo: number; hi: number }>;
+  columns: readonly string[];
+  text: () => Iterable<string>;
+  durability: CommitDurability;
+  /** Columns the staged insert returns for the rows it stored (`null`: only their count). */
+  returning: string | null;
+}
+
+/**
+ * Stores a batch idempotently by COPY. A batch whose keys are all free (the usual case: data loaded for
+ * the first time) is copied straight into the table, at the speed of `psql \copy`; the unique key still
+ * guards it, and if a concurrent writer took a key in the meantime (or the batch repeats a stored row) the
+ * COPY fails as a whole and the batch goes the slower way: COPY into a session temp table, then
+ * `insert ... on conflict do nothing`, which skips what is stored. Answers `all` when every row was
+ * new, else the returned columns of the rows that were and their count.
+ */
+export async function copyNewRows<R>(
+  conn: CopyConnection,
+  o: CopyNewRows,
+): Promise<{ all: true } | { all: false; rows: R[]; count: number }> {
+  const table = o.probe.table;
+  if (
+    (await keyRangesFree(conn, o.probe, o.ranges)) &&
+    (await copyInTransaction(conn, table, o.columns, o.text(), o.durability))
+  ) {
+    return { all: true };
+  }
+  const stage = await copyIntoStage(conn, table, o.columns, o.text(), o.durability);
+  const columns = o.columns.join(", ");
+  const result = (await conn.unsafe(
+    `insert into ${table} (${columns}) select ${columns} from ${stage} on conflict do nothing${o.returning ? ` returning ${o.returning}` : ""}`,
+  )) as unknown as R[] & { count: number };
+  await conn.unsafe(`truncate ${stage}`);
+  return { all: false, rows: [...result], count: result.count };
 }
