@@ -17,10 +17,9 @@ import { createRequire } from "node:module";
 import { openDb } from "@smt/db";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { loadEnv } from "../../server/src/env";
 import { servicePlugins } from "../../server/src/plugins";
 import { startServer } from "../../server/src/server";
-import { BENCH_URL, fmt, report } from "./support";
+import { BENCH_URL, benchServerEnv, fmt, report } from "./support";
 
 /** The part of autocannon's API this benchmark uses (the package ships no types). */
 interface AutocannonResult {
@@ -178,16 +177,7 @@ async function generate() {
 }
 
 const server = await startServer({
-  env: loadEnv({
-    DATABASE_URL: url.toString(),
-    PORT: "0",
-    HOST: "127.0.0.1",
-    DEMO: "off",
-    LOG_LEVEL: "error",
-    SERVE_CLIENT: "false",
-    RATE_LIMIT_PER_MINUTE: "0",
-    RESPONSE_CACHE_TTL_MS: process.env.RESPONSE_CACHE_TTL_MS,
-  }),
+  env: benchServerEnv(url.toString(), { RESPONSE_CACHE_TTL_MS: process.env.RESPONSE_CACHE_TTL_MS }),
   plugins: servicePlugins,
 });
 
