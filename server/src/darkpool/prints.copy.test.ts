@@ -1,7 +1,7 @@
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import type { DbHandle } from "@smt/db";
+import { type DbHandle, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines, openTestDb } from "../../../test/support/db";
@@ -103,6 +103,9 @@ describe.skipIf(!engines().includes("postgres"))("the COPY path of prints (real 
     const [a, b] = [await stored(viaInsert), await stored(viaCopy)];
     expect(b.prints).toHaveLength(3010);
     expect(b).toEqual(a);
+    // COPY created the batch's day partitions first: nothing landed in the DEFAULT safety net.
+    const inDefault = await viaCopy.db.execute(sql`select count(*)::int as n from prints_default`);
+    expect(rowsOf<{ n: number }>(inDefault)[0]?.n).toBe(0);
   });
 
   it("is idempotent: a stored batch stores nothing again, a mixed one only its new prints", async () => {

@@ -8,6 +8,7 @@
  * values are those `insertPrints` stores (prints.copy.test.ts compares both paths row by row).
  */
 import type { Db } from "@smt/db";
+import { daysOf, ensureDayPartitions } from "../lib/day-partitions";
 import {
   COPY_THRESHOLD_ROWS,
   type CommitDurability,
@@ -69,6 +70,9 @@ export async function copyPrints(
   const client =
     prints.length >= minRows ? copyClient(db, Math.max(prints.length, COPY_THRESHOLD_ROWS)) : null;
   if (!client) return insertPrints(db, prints);
+  // COPY into the partitioned parent routes each row to its day; create the batch's days first, else the rows
+  // would land in the DEFAULT partition (and fail if another session creates that day meanwhile).
+  await ensureDayPartitions(db, "prints", daysOf(prints));
   const conn = await client.reserve();
   try {
     const stored = await copyNewRows<{ trade_key: string }>(conn, {
