@@ -10,7 +10,7 @@
  *
  * Run: `pnpm bench market [--scale 0.1]`. Env: CONNECTIONS (20), REQUESTS (200 URLs per endpoint),
  * CAP_SECONDS (30 per endpoint), KEEP_DB=name (keep, or reuse when loaded, database smt_bench_market_<name>),
- * BENCH_DATABASE_URL, SAMPLES (/work/shared/samples).
+ * LOAD_ONLY=1 (load, print sizes, stop; with KEEP_DB), BENCH_DATABASE_URL, SAMPLES (/work/shared/samples).
  */
 import { openDb } from "@smt/db";
 import postgres from "postgres";
@@ -58,6 +58,11 @@ if (!loaded) {
   process.stdout.write(`  load total: ${fmt((performance.now() - t0) / 1000, 1)} s\n`);
 }
 await printSizes();
+if (process.env.LOAD_ONLY) {
+  await s.end();
+  await admin.end();
+  process.exit(0);
+}
 
 async function printSizes() {
   const count = async (table: string) =>

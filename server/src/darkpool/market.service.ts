@@ -243,10 +243,14 @@ export interface TapeQuery {
   after?: TapeCursor | undefined;
 }
 
+/** The partial index's bound as a literal: a bound parameter would keep a generic plan from using the index. */
+const TAPE_MIN = sql.raw(String(TAPE_MIN_VALUE_USD));
+
 /**
  * Off-exchange prints across all symbols, newest first, worth at least `minValueUsd` (never under
  * TAPE_MIN_VALUE_USD), at or before `asOf` and published by it, corrections and cancels excluded.
- * Keyset pagination on (ts, symbol, trade_key).
+ * Keyset pagination on (ts, symbol, trade_key), read in the order of `prints_tape_idx` (ordered by the
+ * column `prints.ts`, not the formatted output column of the same name, so no sort of every match).
  */
 export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
   const at = q.asOf.toISOString();
@@ -257,11 +261,11 @@ export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
       select symbol, to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ts, trade_key, price, size, value_usd, exchange, trf_id, side, sentiment,
         premium_discount_pct, block_eligible, extended_hours, source, source_ref, published_at
       from prints
-      where is_off_exchange and correction < 7 and value_usd >= ${TAPE_MIN_VALUE_USD} and value_usd >= ${min}
+      where is_off_exchange and correction < 7 and value_usd >= ${TAPE_MIN} and value_usd >= ${min}
         and ts <= ${until}::timestamptz and published_at <= ${at}::timestamptz
         ${q.since ? sql`and ts >= ${q.since.toISOString()}::timestamptz` : sql``}
         ${q.after ? sql`and (ts, symbol, trade_key) < (${q.after.ts}::timestamptz, ${q.after.symbol}, ${q.after.tradeKey})` : sql``}
-      order by ts desc nulls last, symbol desc nulls last, trade_key desc nulls last
+      order by prints.ts desc nulls last, symbol desc nulls last, trade_key desc nulls last
       limit ${q.limit}`),
   );
   return rows.map((r) => ({
