@@ -5,6 +5,7 @@
  */
 import type { Sql } from "postgres";
 import { H, type Sizes, step, withoutIndexes } from "./market-data";
+import { printsInsertSql } from "./support";
 
 const SHAPE_NOTE = "generated from the shape of";
 
@@ -79,19 +80,7 @@ async function prints(s: Sql) {
   await withoutIndexes(
     s,
     "prints",
-    `insert into prints (symbol, ts, trade_key, price, size, value_usd, exchange, trf_id, is_off_exchange, tape,
-       conditions, block_eligible, exclusion_reason, is_iso, is_late, extended_hours, correction, market_price,
-       market_price_source, bid, ask, premium_discount_pct, side, sentiment, source, source_ref, published_at)
-     select symbol, ts, trade_key, price, size, price * size, case when off then 'D' else 'Q' end,
-       case when off then 201 end, off, 'C', case when size < 100 then array['37'] else array['@'] end,
-       size >= 100, case when size < 100 then 'odd_lot' end, false, false, false, 0, mkt, 'nbbo_mid',
-       mkt - 0.01, mkt + 0.01, (price / mkt - 1) * 100,
-       case when price > mkt + 0.01 then 'above_ask' when price >= mkt + 0.01 then 'at_ask'
-            when price < mkt - 0.01 then 'below_bid' when price <= mkt - 0.01 then 'at_bid' else 'mid' end,
-       case when price >= mkt + 0.01 then 'bullish' when price <= mkt - 0.01 then 'bearish' else 'neutral' end,
-       'bench', 'bench:' || trade_key, ts
-     from (
-       select symbol, trade_key, ts, mkt, off,
+    printsInsertSql(`       select symbol, trade_key, ts, mkt, off,
          round((mkt * (1 + (rp - 0.5) * 0.004))::numeric, 4)::float8 as price,
          case when r3 < 0.03 then 20000 + floor(rs * 180000) when r3 < 0.15 then 2000 + floor(rs * 18000)
               when r3 < 0.4 then 1 + floor(rs * 99) else 100 * (1 + floor(rs * 20)) end as size
@@ -101,8 +90,7 @@ async function prints(s: Sql) {
            m.mkt, random() < 0.45 as off, random() as r3, random() as rp, random() as rs
          from bench_days d cross join bench_psym p cross join lateral generate_series(1, p.per_day) as i,
            lateral (select round((p.base_usd * (1 + 0.1 * sin(d.n / 7.0 + p.rank)))::numeric, 2)::float8 as mkt) as m
-       ) as x
-     ) as g`,
+       ) as x`),
   );
 }
 

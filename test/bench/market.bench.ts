@@ -19,7 +19,7 @@ import { METRICS } from "../../server/src/market/metrics";
 import { loadShapes, sizesFor } from "./market-data";
 import { generate } from "./market-gen";
 import { askOnce, downloadCsv, type LoadResult, rssMb, startServerProcess } from "./market-load";
-import { BENCH_URL, fmt, report } from "./support";
+import { fmt, keptDatabase, report } from "./support";
 
 const argScale = process.argv.indexOf("--scale");
 const SCALE = argScale > 0 ? Number(process.argv[argScale + 1]) : 1;
@@ -30,14 +30,9 @@ const CAP = Number(process.env.CAP_SECONDS ?? 30);
 const KEEP = process.env.KEEP_DB;
 const sizes = sizesFor(SCALE);
 
-const dbName = `smt_bench_market_${KEEP ?? process.pid}`;
-const admin = postgres(BENCH_URL, { max: 1, onnotice: () => {} });
-const exists = (await admin`select 1 from pg_database where datname = ${dbName}`).length > 0;
-if (exists && !KEEP) await admin.unsafe(`drop database ${dbName} with (force)`);
-if (!exists || !KEEP) await admin.unsafe(`create database ${dbName}`);
-const url = new URL(BENCH_URL);
-url.pathname = `/${dbName}`;
-const dbUrl = url.toString();
+const database = await keptDatabase("market", KEEP);
+const dbName = database.name;
+const dbUrl = database.url;
 
 const handle = await openDb({ url: dbUrl, maxConnections: 2 }); // migrates
 await handle.close();
@@ -60,7 +55,7 @@ if (!loaded) {
 await printSizes();
 if (process.env.LOAD_ONLY) {
   await s.end();
-  await admin.end();
+  await database.drop();
   process.exit(0);
 }
 
@@ -255,8 +250,7 @@ try {
 report("CSV export (goal >= 50 MB/s for 100k rows, flat memory)", csvRows);
 
 await s.end();
-if (!KEEP) await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-await admin.end();
+await database.drop();
 const missed = results.filter(([name, r]) => r.p99 >= goalOf(name) || r.errors > 0).map(([name]) => name);
 process.stdout.write(
   missed.length === 0 && csvOk
