@@ -1,6 +1,7 @@
 /** The `prints` table: the bulk insert, the paged reads, the newest print day and the last price. */
 import { type Db, rowsOf, schema } from "@smt/db";
 import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
+import { daysOf, ensureDayPartitions } from "../lib/day-partitions";
 import { pgArrayLiteral } from "../lib/pg-array";
 import { num, numOrNull } from "../lib/row-values";
 import type { EnrichedPrint } from "./print";
@@ -158,6 +159,7 @@ const numeric = (v: number | null | undefined): string =>
  */
 export async function insertPrints(db: Db, prints: EnrichedPrint[]): Promise<EnrichedPrint[]> {
   if (prints.length === 0) return [];
+  await ensureDayPartitions(db, "prints", daysOf(prints));
   const literals = printParamLiterals(prints);
   const params = sql.join(
     PRINT_PARAMS.map(([, type], i) => sql`${literals[i]}::${sql.raw(type)}[]`),
