@@ -75,14 +75,20 @@ export async function askOnce(
     while (next < paths.length && performance.now() - t0 < capSeconds * 1000) {
       const path = paths[next++] as string;
       const t = performance.now();
-      const res = await fetch(`${base}${path}`);
-      const body = await res.arrayBuffer();
-      times.push(performance.now() - t);
-      bytes += body.byteLength;
-      if (res.status !== 200) {
+      try {
+        const res = await fetch(`${base}${path}`);
+        const body = await res.arrayBuffer();
+        bytes += body.byteLength;
+        if (res.status !== 200) {
+          errors++;
+          firstError ??= `${path}: ${res.status} ${Buffer.from(body).toString("utf8").slice(0, 200)}`;
+        }
+      } catch (e) {
+        // No answer at all (e.g. no headers within undici's 300 s): an error, timed until it gave up.
         errors++;
-        firstError ??= `${path}: ${res.status} ${Buffer.from(body).toString("utf8").slice(0, 200)}`;
+        firstError ??= `${path}: ${(e as Error).cause ?? e}`;
       }
+      times.push(performance.now() - t);
     }
   };
   await Promise.all(Array.from({ length: connections }, worker));
