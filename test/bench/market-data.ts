@@ -130,7 +130,8 @@ export async function withoutIndexes(s: Sql, table: string, text: string) {
   for (const c of pk) await s.unsafe(`alter table ${table} drop constraint ${c.name}`);
   await s.unsafe(text);
   for (const c of pk) await s.unsafe(`alter table ${table} add constraint ${c.name} ${c.def}`);
-  for (const i of indexes) await s.unsafe(i.def);
+  // A partitioned table's index reads `ON ONLY <parent>`: rebuilt on the parent, it must cover the partitions.
+  for (const i of indexes) await s.unsafe(i.def.replace(" ON ONLY ", " ON "));
 }
 
 export async function step(label: string, fn: () => Promise<unknown>) {

@@ -77,6 +77,8 @@ export async function generate(s: Sql, z: Sizes, finraFile: string) {
 }
 
 async function prints(s: Sql) {
+  // prints is partitioned by New York day (migration 0017): create the days first, or all rows land in DEFAULT.
+  await s`select smt_ensure_day_partitions('prints', array(select day from bench_days))`;
   await withoutIndexes(
     s,
     "prints",
