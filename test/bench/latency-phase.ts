@@ -4,21 +4,22 @@
  * and the figures of the measured window: print -> client, the per-stage breakdown the target reports,
  * event-loop delay and CPU of every process involved.
  */
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { RawPrint } from "../../server/src/darkpool/print";
 import { MarketModel } from "../../server/src/feeds/market-model";
+import { type ClientFigures, startClientProcesses } from "./latency-clients";
 import {
   Histogram,
   type LoopLag,
   loopLag,
+  machineCpuSeconds,
   ownCpuSeconds,
+  prioritise,
   procCpuSeconds,
   type Summary,
 } from "./latency-stats";
-import type { ClientResult, ParentMessage } from "./socket-clients";
+import type { ParentMessage } from "./socket-clients";
 
 /** A batch the target sent on the `prints` channel: its prints' timestamps, when it went out. */
 export interface SentPrints {
@@ -47,15 +48,19 @@ export interface PhaseOptions {
   warmupSeconds: number;
   clients: number;
   symbols: number;
-  /** $12M off-exchange block prints, one a second after the warm-up (the alert path). */
-  blocks: boolean;
+  /** $12M off-exchange block prints after the warm-up (the alert path), this many a second (0: none). */
+  blocksPerSecond: number;
+  /** Processes the clients are spread over. */
+  clientProcesses: number;
+  /** Nice value for every process of the phase (this one, the clients, the Postgres backends); null = as is. */
+  nice: number | null;
 }
 
 export interface PhaseResult {
   sent: number;
   blocksSent: number;
   seconds: number;
-  clients: ClientResult;
+  clients: ClientFigures;
   /** Accept -> socket emit, per print. */
   toEmit: Summary;
   stages: Record<string, Summary>;
@@ -67,136 +72,168 @@ export interface PhaseResult {
   /** CPU of each process over the measured window: % of one core, and ms per 1,000 prints sent in it. */
   cpu: { server: number; clients: number; database: number | null };
   cpuPer1000: { server: number; clients: number; database: number | null };
+  /**
+   * The whole machine over the window, % of one core: `busy` all processes, `interrupts` the kernel's
+   * interrupt work (loopback TCP), `others` processes that are not part of the bench (a neighbour on a shared
+   * machine; anything over a few % means the figures are not this code's alone).
+   */
+  machine: { cores: number; busy: number; interrupts: number; others: number };
 }
 
-/** A client process: `clients` print subscribers and, with `alerts`, one `alerts:*` subscriber. */
-async function startClients(url: string, o: PhaseOptions, clients: number, alerts: boolean) {
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "socket-clients.ts")], {
-    env: {
-      ...process.env,
-      URL: url,
-      CLIENTS: String(clients),
-      SYMBOLS: String(o.symbols),
-      ALERTS: alerts ? "1" : "0",
-    },
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`socket clients exited (${code}) before they were ready`)));
-    child.on("message", (m: { type?: string }) => {
-      if (m.type === "ready") resolve();
-    });
-  });
-  child.removeAllListeners("exit");
+/** CPU seconds of the phase's processes and of the machine, at one moment. */
+function cpuNow(dbPids: Iterable<number>, clientPids: number[]) {
+  const m = machineCpuSeconds();
   return {
-    child,
-    send: (m: ParentMessage) => child.send(m),
-    result: (m: ParentMessage) =>
-      new Promise<ClientResult>((resolve) => {
-        child.on("message", (r: ClientResult) => {
-          if (r.type === "result") resolve(r);
-        });
-        child.send(m);
-      }),
+    server: ownCpuSeconds(),
+    clients: clientPids.reduce((s, p) => s + procCpuSeconds(p), 0),
+    database: [...dbPids].reduce((s, p) => s + procCpuSeconds(p), 0),
+    machine: m.processes,
+    interrupts: m.interrupts,
+    cores: m.cores,
   };
 }
 
-/**
- * The print clients in one process and, when blocks are sent, the alert subscriber in a process of its
- * own (an alert consumer is a bot, not one of a thousand dashboards; sharing their process would time
- * its queue behind theirs). Their results merged: prints from the first, alerts from the second.
- */
-async function startAllClients(url: string, o: PhaseOptions) {
-  const processes = [await startClients(url, o, o.clients, false)];
-  if (o.blocks) processes.push(await startClients(url, o, 0, true));
+/** This process's resident memory and JavaScript heap, sampled every 250 ms while `on()`. */
+function memorySampler() {
+  const mb = () => Math.round(process.memoryUsage.rss() / 1048576);
+  const heap = () => Math.round(process.memoryUsage().heapUsed / 1048576);
+  const rssMb = { start: 0, peak: 0, end: 0 };
+  const heapMb: PhaseResult["heapMb"] = { peak: 0, endAfterGc: 0 };
+  let on = false;
+  const sampler = setInterval(() => {
+    if (!on) return;
+    rssMb.peak = Math.max(rssMb.peak, mb());
+    heapMb.peak = Math.max(heapMb.peak, heap());
+  }, 250);
   return {
-    send: (m: ParentMessage) => {
-      for (const p of processes) p.send(m);
+    start() {
+      rssMb.start = mb();
+      on = true;
     },
-    async stop(m: ParentMessage): Promise<ClientResult> {
-      const [prints, alerts] = await Promise.all(processes.map((p) => p.result(m)));
-      if (!prints) throw new Error("no client results");
-      return {
-        ...prints,
-        alerts: alerts?.alerts ?? prints.alerts,
-        alertTypes: alerts?.alertTypes ?? prints.alertTypes,
-        cpuSeconds: prints.cpuSeconds + (alerts?.cpuSeconds ?? 0),
-      };
+    stop() {
+      on = false;
+      clearInterval(sampler);
+      rssMb.end = mb();
+      rssMb.peak = Math.max(rssMb.peak, rssMb.end);
+      // What is still held once garbage is gone (V8's gc() made reachable at run time).
+      setFlagsFromString("--expose-gc");
+      (runInNewContext("gc") as () => void)();
+      heapMb.endAfterGc = heap();
+      return { rssMb, heapMb };
     },
   };
 }
 
-/** Runs the load against `target` with its clients connected, and gathers the figures. */
-export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<PhaseResult> {
-  const clients = await startAllClients(target.url, o);
+/** The emit time of every batch sent while measuring, and accept -> emit per print. */
+function emitLog(target: PhaseTarget) {
   const emits = new Map<string, [number, number][]>();
   const toEmit = new Histogram();
-  let measuring = false;
-  const offSent = target.onSent((b) => {
-    if (!measuring) return;
+  let on = false;
+  const off = target.onSent((b) => {
+    if (!on) return;
     const list = emits.get(b.symbol);
     if (list) list.push([b.seq, b.atMs]);
     else emits.set(b.symbol, [[b.seq, b.atMs]]);
     for (const ts of b.timestamps) toEmit.add(b.atMs - Date.parse(ts));
   });
+  return {
+    start: () => {
+      on = true;
+    },
+    stop: () => {
+      on = false;
+      off();
+      return { emits: Object.fromEntries(emits), toEmit: toEmit.summary() };
+    },
+  };
+}
+
+/** CPU over the window from `c0` to `c1`, as % of one core and ms per 1,000 prints. */
+function cpuFigures(c0: CpuSample, c1: CpuSample, wallSeconds: number, prints: number, withDb: boolean) {
+  const d = {
+    server: c1.server - c0.server,
+    clients: c1.clients - c0.clients,
+    database: c1.database - c0.database,
+  };
+  const per = (s: number) => Math.round((s / wallSeconds) * 100);
+  const per1000 = (s: number) => Math.round((s * 1e7) / Math.max(1, prints)) / 10;
+  const ours = d.server + d.clients + d.database;
+  return {
+    cpu: { server: per(d.server), clients: per(d.clients), database: withDb ? per(d.database) : null },
+    cpuPer1000: {
+      server: per1000(d.server),
+      clients: per1000(d.clients),
+      database: withDb ? per1000(d.database) : null,
+    },
+    machine: {
+      cores: c1.cores,
+      busy: per(c1.machine - c0.machine),
+      interrupts: per(c1.interrupts - c0.interrupts),
+      others: Math.max(0, per(c1.machine - c0.machine - ours)),
+    },
+  };
+}
+
+type CpuSample = ReturnType<typeof cpuNow>;
+
+/** Runs the load against `target` with its clients connected, and gathers the figures. */
+export async function runPhase(target: PhaseTarget, o: PhaseOptions): Promise<PhaseResult> {
+  const clients = await startClientProcesses(target.url, {
+    clients: o.clients,
+    symbols: o.symbols,
+    processes: o.clientProcesses,
+    alerts: o.blocksPerSecond > 0,
+    nice: o.nice,
+  });
+  const log = emitLog(target);
   const stages = target.stages?.();
   const lag = loopLag();
-  const pids = (await target.dbPids?.()) ?? [];
-  let cpu0 = { server: 0, database: 0 };
-  const mb = () => Math.round(process.memoryUsage.rss() / 1048576);
-  const rssMb = { start: 0, peak: 0, end: 0 };
-  const heapMb: PhaseResult["heapMb"] = { peak: 0, endAfterGc: 0 };
-  const heap = () => Math.round(process.memoryUsage().heapUsed / 1048576);
-  const sampler = setInterval(() => {
-    if (!measuring) return;
-    rssMb.peak = Math.max(rssMb.peak, mb());
-    heapMb.peak = Math.max(heapMb.peak, heap());
-  }, 250);
+  const dbPids = new Set((await target.dbPids?.()) ?? []);
+  if (o.nice !== null) for (const pid of [process.pid, ...dbPids]) prioritise(pid, o.nice);
+  const memory = memorySampler();
+  const sample = () => cpuNow(dbPids, clients.pids);
+  let cpu0 = sample();
+  let wall0 = 0;
   const measure = () => {
-    rssMb.start = mb();
-    measuring = true;
+    memory.start();
+    log.start();
     clients.send({ type: "measure" } satisfies ParentMessage);
     stages?.start();
     lag.start();
-    cpu0 = { server: ownCpuSeconds(), database: pids.reduce((s, p) => s + procCpuSeconds(p), 0) };
+    cpu0 = sample();
+    wall0 = performance.now();
+    // The pool's connections opened during the warm-up: counted (and prioritised) from now on.
+    void target.dbPids?.().then((pids) => {
+      for (const pid of pids.filter((p) => !dbPids.has(p))) {
+        dbPids.add(pid);
+        cpu0.database += procCpuSeconds(pid);
+        if (o.nice !== null) prioritise(pid, o.nice);
+      }
+    });
   };
   const { sent, measuredSent, blocksSent, seconds } = await generate(target, o, measure);
   await new Promise((r) => setTimeout(r, 500));
-  measuring = false;
-  const cpuServer = ownCpuSeconds() - cpu0.server;
-  const cpuDb = pids.reduce((s, p) => s + procCpuSeconds(p), 0) - cpu0.database;
+  // Backends the pool opened after the start (postgres.js connects on demand): their whole CPU time is
+  // taken as the window's, which counts their warm-up too, rather than calling it a neighbour's.
+  const lateDbPids = ((await target.dbPids?.()) ?? []).filter((p) => !dbPids.has(p));
+  const cpu1 = sample();
+  cpu1.database += lateDbPids.reduce((s, p) => s + procCpuSeconds(p), 0);
+  const wallSeconds = (performance.now() - wall0) / 1000;
   const loop = lag.stop();
-  clearInterval(sampler);
-  rssMb.end = mb();
-  rssMb.peak = Math.max(rssMb.peak, rssMb.end);
-  // What is still held once garbage is gone (V8's gc() made reachable at run time).
-  setFlagsFromString("--expose-gc");
-  (runInNewContext("gc") as () => void)();
-  heapMb.endAfterGc = heap();
-  offSent();
-  const clientResult = await clients.stop({ type: "stop", emits: Object.fromEntries(emits) });
-  const per = (s: number) => Math.round((s / clientResult.seconds) * 100);
-  const per1000 = (s: number) => Math.round((s * 1e7) / Math.max(1, measuredSent)) / 10;
+  const { emits, toEmit } = log.stop();
+  const { rssMb, heapMb } = memory.stop();
+  const clientFigures = await clients.stop({ type: "stop", emits });
   return {
     sent,
     blocksSent,
     seconds,
-    clients: clientResult,
-    toEmit: toEmit.summary(),
+    clients: clientFigures,
+    toEmit,
     stages: stages?.stop() ?? {},
     loop,
     rssMb,
     heapMb,
-    cpuPer1000: {
-      server: per1000(cpuServer),
-      clients: per1000(clientResult.cpuSeconds),
-      database: pids.length > 0 ? per1000(cpuDb) : null,
-    },
-    cpu: {
-      server: per(cpuServer),
-      clients: per(clientResult.cpuSeconds),
-      database: pids.length > 0 ? per(cpuDb) : null,
-    },
+    ...cpuFigures(cpu0, cpu1, wallSeconds, measuredSent, dbPids.size + lateDbPids.length > 0),
   };
 }
 
@@ -233,7 +270,7 @@ async function generate(target: PhaseTarget, o: PhaseOptions, measure: () => voi
       full = !target.accept(model.print(`L${sent % o.symbols}`, new Date(), "bench"));
       sent++;
     }
-    if (o.blocks && measuring && Math.floor((elapsed - warmupMs) / 1000) >= blocksSent) {
+    if (measuring && Math.floor(((elapsed - warmupMs) * o.blocksPerSecond) / 1000) >= blocksSent) {
       const symbol = `L${blocksSent % o.symbols}`;
       target.accept(blockModel.block(symbol, new Date(), 12_000_000, "bench"));
       blocksSent++;

@@ -1,8 +1,13 @@
 /**
  * Child process of latency.bench.ts: opens CLIENTS Socket.IO clients against URL, client i subscribed to
- * the prints of symbol `L{i % SYMBOLS}` (and, with ALERTS=1, one more client to every symbol's alerts;
- * the bench runs that one in a process of its own).
- * It runs in its own process so the clients do not share the server's event loop.
+ * the prints of symbol `L{(FIRST + i) % SYMBOLS}` (and, with ALERTS=1, one more client to every symbol's
+ * alerts; the bench runs that one in a process of its own).
+ * It runs in its own process so the clients do not share the server's event loop, and the bench spreads
+ * the clients over several such processes so no one process's backlog is timed as the server's.
+ *
+ * Clock: arrival is `Date.now()` here, compared with the print's timestamp and the batch's emit time taken
+ * with `Date.now()` in the server process. Both read the same host clock (CLOCK_REALTIME), so the
+ * difference is exact to the millisecond whichever process takes it; no clock offset is involved.
  *
  * IPC with the parent: sends `{type: "ready"}` once every subscription is acknowledged; on `measure` it
  * starts recording (the warm-up before it is not counted); on `stop` (with the server's emit time of every
@@ -12,25 +17,30 @@
 import { io, type Socket } from "socket.io-client";
 import type { AlertMessage } from "../../server/src/realtime/bus";
 import type { PrintsBatch } from "../../server/src/realtime/events";
-import { Histogram, ownCpuSeconds } from "./latency-stats";
+import { Histogram, type LoopLag, loopLag, ownCpuSeconds, type Sparse } from "./latency-stats";
 
 const url = process.env.URL ?? "";
 const clients = Number(process.env.CLIENTS ?? 1000);
+const first = Number(process.env.FIRST ?? 0);
 const symbols = Number(process.env.SYMBOLS ?? 100);
 const withAlerts = process.env.ALERTS === "1";
 
 /** What the parent sends: `emits[symbol]` = [seq, emitted at (epoch ms)] pairs of the batches it sent. */
 export type ParentMessage = { type: "measure" } | { type: "stop"; emits: Record<string, [number, number][]> };
 
+/** One client process's figures; histograms as buckets, merged over the processes by the bench. */
 export interface ClientResult {
   type: "result";
+  pid: number;
   connected: number;
-  prints: ReturnType<Histogram["summary"]>;
-  receive: ReturnType<Histogram["summary"]>;
-  alerts: ReturnType<Histogram["summary"]>;
+  prints: Sparse;
+  receive: Sparse;
+  alerts: Sparse;
   alertTypes: Record<string, number>;
   cpuSeconds: number;
   seconds: number;
+  /** This process's event-loop delay while measuring: a client process that lags times itself. */
+  loop: LoopLag;
 }
 
 const total = new Histogram();
@@ -48,6 +58,7 @@ const symbolIndex = new Map<string, number>();
 const symbolNames: string[] = [];
 let measuring = false;
 let cpuAtStart = 0;
+const lag = loopLag();
 let wallAtStart = 0;
 
 function note(batch: PrintsBatch, now: number) {
@@ -87,7 +98,9 @@ for (let i = 0; i < clients; i++) {
   sockets.push(socket);
   socket.on("connect", () => {
     connected++;
-    void socket.emitWithAck("subscribe", { symbols: [`L${i % symbols}`], channels: ["prints"] }).then(ready);
+    void socket
+      .emitWithAck("subscribe", { symbols: [`L${(first + i) % symbols}`], channels: ["prints"] })
+      .then(ready);
   });
   socket.on("prints", (batch: PrintsBatch) => {
     if (!measuring) return;
@@ -114,11 +127,13 @@ if (withAlerts) {
 process.on("message", (m: ParentMessage) => {
   if (m.type === "measure") {
     measuring = true;
+    lag.start();
     cpuAtStart = ownCpuSeconds();
     wallAtStart = Date.now();
     return;
   }
   measuring = false;
+  const loop = lag.stop();
   const cpuSeconds = ownCpuSeconds() - cpuAtStart;
   const seconds = (Date.now() - wallAtStart) / 1000;
   const receive = new Histogram();
@@ -130,13 +145,15 @@ process.on("message", (m: ParentMessage) => {
   for (const s of sockets) s.close();
   const result: ClientResult = {
     type: "result",
+    pid: process.pid,
     connected,
-    prints: total.summary(),
-    receive: receive.summary(),
-    alerts: alerts.summary(),
+    prints: total.sparse(),
+    receive: receive.sparse(),
+    alerts: alerts.sparse(),
     alertTypes,
     cpuSeconds,
     seconds,
+    loop,
   };
   process.send?.(result, () => process.exit(0));
 });

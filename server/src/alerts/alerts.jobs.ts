@@ -20,7 +20,7 @@ import {
   activeWebhooks,
   alertsAwaitingOutcome,
   deleteAlertsBefore,
-  insertAlert,
+  insertAlerts,
   updateAlertOutcome,
   webhookGeneration,
 } from "./alerts.store";
@@ -133,7 +133,8 @@ export class DemoSources {
 /**
  * What happens to each detector event: blocks, sweeps and unusual options go to their channel; an event
  * the rules turn into an alert is stored once and, only when this call stored it, announced on the bus
- * and to webhooks.
+ * and to webhooks. Alerts raised while an insert is out are stored together by the next one (one round
+ * trip for a burst of blocks, not one each behind the other).
  */
 export function alertOnEvent(w: {
   deps: AppDeps;
@@ -145,6 +146,21 @@ export function alertOnEvent(w: {
   demo?: DemoSources;
 }) {
   const { deps, log, engine, queue, channels, deliver } = w;
+  // Alerts raised while a store task waits or runs: the next task takes them all, in one insert.
+  const pending: Alert[] = [];
+  const storePending = async (): Promise<void> => {
+    const batch = pending.splice(0);
+    try {
+      const stored = await insertAlerts(deps.db.db, batch);
+      for (const alert of stored) {
+        deps.bus.emit("alert", toAlertMessage(alert));
+        void deliver(alert);
+      }
+      deps.metrics?.set("smt_alerts_total", (deps.metrics.get("smt_alerts_total") ?? 0) + stored.length);
+    } catch (error) {
+      log.error("alerts not stored", { ids: batch.map((a) => a.id), error });
+    }
+  };
   return (e: DetectorEvent): void => {
     if (e.kind === "block") channels.push("blocks", e.symbol, e.block);
     else if (e.kind === "sweep")
@@ -153,18 +169,8 @@ export function alertOnEvent(w: {
       channels.push("options", e.symbol, { kind: "unusual", ...e.unusual });
     const evaluated = engine.evaluate(e);
     if (evaluated === null) return;
-    const alert = w.demo?.has(e.symbol) ? asDemoAlert(evaluated) : evaluated;
-    queue.run(async () => {
-      try {
-        const stored = await insertAlert(deps.db.db, alert);
-        if (stored === null) return;
-        deps.bus.emit("alert", toAlertMessage(stored));
-        deps.metrics?.set("smt_alerts_total", (deps.metrics.get("smt_alerts_total") ?? 0) + 1);
-        void deliver(stored);
-      } catch (error) {
-        log.error("alert not stored", { id: alert.id, error });
-      }
-    });
+    pending.push(w.demo?.has(e.symbol) ? asDemoAlert(evaluated) : evaluated);
+    if (pending.length === 1) queue.run(storePending);
   };
 }
 

@@ -104,16 +104,30 @@ export function attachRealtime(http: HttpServer, o: RealtimeOptions) {
   };
 }
 
-/** Bus events to rooms: prints through the per-symbol batcher, channel pushes and alerts as they come. */
+/**
+ * Bus events to rooms: prints through the per-symbol batcher, channel pushes and alerts as they come.
+ * The batches a bus `prints` event makes due are written in the next event-loop turn, not inside the
+ * event: the fan-out to a thousand connections is a thousand socket writes, and the detectors listening
+ * after this layer would otherwise see a $12M block only once they are done, and its alert's insert would
+ * leave after them (issue 14: the block -> alert p99).
+ */
 function wireBus(bus: LiveBus, broadcaster: Broadcaster, batchMs: number): () => void {
   const prints = new PrintBatcher<PrintWire>(batchMs, (batches) =>
     broadcaster.send(batches.map((b) => ({ channel: "prints" as const, ...b }))),
   );
+  let releasing = false;
+  const release = () => {
+    releasing = false;
+    prints.release(Date.now());
+  };
   const offs = [
     bus.on("prints", (batch) => {
       const nowMs = Date.now();
       for (const p of batch) prints.add(p.symbol, toPrintWire(p), nowMs);
-      prints.release(nowMs);
+      if (!releasing) {
+        releasing = true;
+        setImmediate(release);
+      }
     }),
     bus.on("channel", ({ channel, symbol, items }) => broadcaster.send([{ channel, symbol, items }])),
     bus.on("alert", (alert) => broadcaster.alert(alert)),
