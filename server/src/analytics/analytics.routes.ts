@@ -59,17 +59,12 @@ const ComponentSchema = z
       .number()
       .nullable()
       .openapi({ description: "Observations behind the reading; null for an aggregate without a count" }),
-    sample_factor: z
-      .number()
-      .openapi({
-        description: "min(1, sqrt(observations / full count)); 1 without a count, 0 when excluded",
-      }),
-    horizon_days: z
-      .number()
-      .nullable()
-      .openapi({
-        description: "The horizon the input describes, in days (1 for a day's flow, 90 for Form 4)",
-      }),
+    sample_factor: z.number().openapi({
+      description: "min(1, sqrt(observations / full count)); 1 without a count, 0 when excluded",
+    }),
+    horizon_days: z.number().nullable().openapi({
+      description: "The horizon the input describes, in days (1 for a day's flow, 90 for Form 4)",
+    }),
     parts: z.record(z.string(), z.number().nullable()),
   })
   .openapi("ScoreComponent");
