@@ -109,6 +109,20 @@ export const envSchema = z
     VENDOR_BARS_REQUEST_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(12_000),
     /** How often the SEC current-filings feed is polled during EDGAR's filing hours (06:00-22:00 ET), s. */
     SEC_POLL_INTERVAL_S: z.coerce.number().int().min(10).max(3600).default(60),
+    /** SEC quarterly data sets (`sec-datasets`): windows of each kind each scheduled run looks back over. */
+    SEC_DATASETS_BACKFILL: z.coerce.number().int().min(1).max(8).default(2),
+    /** Largest SEC data-set zip the sync job downloads (streamed to a temporary file), bytes. */
+    SEC_DATASETS_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024 * 1024),
+    /** Longest one SEC data-set download may take, ms. */
+    SEC_DATASETS_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(30 * 60_000),
     /** Largest response body any sync fetch accepts, bytes (a larger one is refused, nothing stored). */
     SYNC_MAX_FETCH_BYTES: z.coerce
       .number()
@@ -175,6 +189,8 @@ export const envSchema = z
     /** Largest MCP tool result (JSON text, bytes); a larger one answers RESULT_TOO_LARGE. */
     MCP_MAX_RESULT_BYTES: z.coerce.number().int().min(1024).max(16_777_216).default(524_288),
     RETENTION_PRINTS_DAYS: z.coerce.number().int().min(1).default(30),
+    /** Seconds between passes of the composite leaderboard refresh job (0 = off; market/composite.plugin.ts). */
+    COMPOSITE_REFRESH_S: z.coerce.number().int().min(0).max(86_400).default(10),
     RETENTION_ALERTS_DAYS: z.coerce.number().int().min(1).default(7),
     SERVE_CLIENT: bool.default(true),
   })

@@ -61,7 +61,8 @@ const ingestSecs = (performance.now() - t0) / 1000;
 const copyFile = join(dir, "prints.copy");
 const psql = (cmd: string) =>
   execFileSync("psql", [bench.url, "-qc", cmd], { stdio: ["ignore", "pipe", "inherit"] });
-psql(`\\copy prints to '${copyFile}'`);
+// COPY TO does not read a partitioned table; COPY (SELECT ...) TO does.
+psql(`\\copy (select * from prints) to '${copyFile}'`);
 await handle.query(sql`truncate prints`);
 t0 = performance.now();
 psql(`\\copy prints from '${copyFile}'`);

@@ -9,13 +9,16 @@ import { join } from "node:path";
 
 const here = import.meta.dirname;
 const args = process.argv.slice(2);
-const wanted = args.filter((a) => !a.startsWith("--"));
-/** Options (`--burst`) go to every benchmark chosen. */
-const flags = args.filter((a) => a.startsWith("--"));
 const all = readdirSync(here)
   .filter((f) => f.endsWith(".bench.ts"))
   .map((f) => f.replace(/\.bench\.ts$/, ""))
   .sort();
+/** A word right after an option that names no benchmark is the option's value (`--prints 2000000`). */
+const isValue = (a: string, i: number) =>
+  !a.startsWith("--") && i > 0 && (args[i - 1] as string).startsWith("--") && !all.includes(a);
+const wanted = args.filter((a, i) => !a.startsWith("--") && !isValue(a, i));
+/** Options (`--burst`, `--prints 2000000`) go to every benchmark chosen. */
+const flags = args.filter((a, i) => a.startsWith("--") || isValue(a, i));
 const chosen = wanted.length > 0 ? wanted : all;
 let failed = 0;
 for (const name of chosen) {

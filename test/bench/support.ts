@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import postgres from "postgres";
+import { loadEnv } from "../../server/src/env";
 
 export const BENCH_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -73,3 +74,16 @@ export function report(title: string, rows: [string, string][]) {
   process.stdout.write(`\n== ${title}\n`);
   for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
 }
+
+/** The environment of a server a benchmark starts in-process on `url`: quiet, no rate limit, no client. */
+export const benchServerEnv = (url: string, overrides: Record<string, string | undefined> = {}) =>
+  loadEnv({
+    DATABASE_URL: url,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DEMO: "off",
+    LOG_LEVEL: "error",
+    SERVE_CLIENT: "false",
+    RATE_LIMIT_PER_MINUTE: "0",
+    ...overrides,
+  });

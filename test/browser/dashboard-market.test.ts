@@ -116,17 +116,15 @@ describe.skipIf(!haveChromium && !inCi)("dashboard at market breadth in Chromium
   };
 
   /**
-   * Console errors, except Chromium's own notes on two expected answers: the DIX's 422 (no closes are
-   * loaded, so the basket's coverage is under the floor: the section shows the server's reason) and the
-   * 13F per-symbol 404s of a symbol with no CUSIP mapping.
+   * Console errors, except Chromium's own notes on one expected answer: the 13F per-symbol 404s of a symbol
+   * with no CUSIP mapping. (The DIX series answers 200 even when no closes are loaded: the day under the
+   * coverage floor is listed as excluded and the section shows why.)
    */
   const unexpectedErrors = () => {
-    const expected = failed.every(
-      (f) =>
-        f === "422 /smart-money/dark-pool/dix" ||
-        /^404 \/smart-money\/institutional\/[A-Z.]+\/(holders|flow)$/.test(f),
+    const expected = failed.every((f) =>
+      /^404 \/smart-money\/institutional\/[A-Z.]+\/(holders|flow)$/.test(f),
     );
-    return consoleErrors.filter((e) => !(expected && /status of (404|422)/.test(e)));
+    return consoleErrors.filter((e) => !(expected && /status of 404/.test(e)));
   };
 
   const headerHeight = (page: Page) =>

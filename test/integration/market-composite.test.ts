@@ -6,12 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../server/src/market/csv";
-import { buildTestApp } from "../support/app";
+import { ACC, type Component, compositeTestApp, SMI } from "../support/composite";
 import { engines } from "../support/db";
 
 const SYMBOLS = ["AAPL", "MSFT", "GME", "TSLA", "NVDA", "AMD"];
-const SMI = ["dark_pool", "short_volume", "block_flow", "options", "institutional", "insider"];
-const ACC = ["institutional", "dark_pool", "block_flow", "insider"];
 
 type Row = Record<string, unknown> & { rank: number; symbol: string; value: number; activity: number };
 interface Leaders {
@@ -23,16 +21,9 @@ interface Leaders {
   freshness: { input: string; latest: string | null }[];
   as_of: string;
 }
-interface Component {
-  name: string;
-  normalized: number | null;
-  effective_weight: number;
-  available: boolean;
-  as_of: string | null;
-}
 
 describe.each(engines())("composite leaders (smart_money_index, accumulation) on %s", (engine) => {
-  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  let t: Awaited<ReturnType<typeof compositeTestApp>>;
   let asOf: string;
   const json = async <T>(path: string) => {
     const res = await t.app.request(path);
@@ -42,13 +33,7 @@ describe.each(engines())("composite leaders (smart_money_index, accumulation) on
   };
 
   beforeAll(async () => {
-    t = await buildTestApp(engine, { RATE_LIMIT_PER_MINUTE: "0", RESPONSE_CACHE_TTL_MS: "0" });
-    for (const [i, s] of SYMBOLS.entries()) {
-      const res = await t.app.request(`/smart-money/demo/${s}/generate-data?days=${8 + i}`, {
-        method: "POST",
-      });
-      expect(res.status).toBe(200);
-    }
+    t = await compositeTestApp(engine, SYMBOLS);
     asOf = new Date().toISOString();
   }, 300_000);
   afterAll(async () => t?.close());

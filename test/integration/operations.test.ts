@@ -43,7 +43,7 @@ describe.each(engines())("print retention on %s", (engine) => {
     });
     expect(await res.json()).toMatchObject({ accepted: 2 });
     const deleted = await deletePrintsBefore(t.handle.db, new Date("2025-02-01T00:00:00Z"));
-    expect(deleted.prints).toBe(1);
+    expect(deleted.printDays).toEqual(["2025-01-02"]);
     const left = await t.handle.query<{ ts: string }>(
       sql`select ts::text as ts from prints where symbol = 'RET'`,
     );

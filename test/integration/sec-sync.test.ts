@@ -1,12 +1,18 @@
 /**
  * The running server keeps SEC filings current by itself: with SYNC on and a declared User-Agent, a Form 4
  * that appears on (the local) EDGAR's latest-filings feed is fetched, stored and announced on the live bus
- * (`filing`) at the next poll, and /smart-money/sources shows the source current.
+ * (`filing`) at the next poll, reaches a real Socket.IO client subscribed to alerts as an
+ * `insider_purchase` alert carrying its origin (the filing's EDGAR path, acceptance time, when we stored
+ * it), and /smart-money/sources shows the source current. End to end: feed -> sync job -> Form 4 ingest ->
+ * filing alert -> announcer -> Socket.IO, with the production plugins (alerts and sync) of one server.
  */
 import { sql } from "drizzle-orm";
+import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { blocksAlertsPlugin } from "../../server/src/alerts/alerts.plugin";
 import type { ServicePlugin } from "../../server/src/core/plugin";
-import type { FilingStored } from "../../server/src/realtime/bus";
+import type { AlertMessage, FilingStored } from "../../server/src/realtime/bus";
+import type { ClientToServerEvents, ServerToClientEvents } from "../../server/src/realtime/events";
 import { SEC_CURRENT_SOURCE } from "../../server/src/sync/sec-current.job";
 import { syncPlugin } from "../../server/src/sync/sync.plugin";
 import { startTestServer } from "../support/app";
@@ -29,7 +35,9 @@ async function until<T>(get: () => T | undefined, timeoutMs: number): Promise<T>
 describe.each(engines())("SEC filings kept current by the running server (%s)", (engine) => {
   let edgar: FakeEdgar;
   let server: Awaited<ReturnType<typeof startTestServer>>;
+  let socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   const filings: FilingStored[] = [];
+  const alerts: { receivedAt: number; alert: AlertMessage }[] = [];
 
   beforeAll(async () => {
     edgar = await startFakeEdgar();
@@ -43,28 +51,36 @@ describe.each(engines())("SEC filings kept current by the running server (%s)", 
       {
         SYNC: "on",
         // Only the SEC feed runs: the other jobs would reach for their real hosts (no network in tests).
-        SYNC_DISABLED: "finra-regsho,finra-ats-weekly,vendor-bars,sec-tickers,cusip-map",
+        SYNC_DISABLED: "finra-regsho,finra-ats-weekly,vendor-bars,sec-tickers,cusip-map,sec-datasets",
         SEC_USER_AGENT: "Smart Money Tracker tests admin@example.com",
         SEC_WWW_BASE_URL: edgar.url,
         SEC_DATA_BASE_URL: edgar.url,
         SEC_POLL_INTERVAL_S: "10",
       },
-      [inFilingHours],
+      [blocksAlertsPlugin, inFilingHours],
     );
+    socket = connect(server.url, { transports: ["websocket"], reconnection: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", () => resolve());
+      socket.once("connect_error", reject);
+    });
+    await socket.emitWithAck("subscribe", { symbols: ["*"], channels: ["alerts"] });
+    socket.on("alert", (alert) => alerts.push({ receivedAt: Date.now(), alert }));
   });
   afterAll(async () => {
+    socket?.close();
     await server?.dispose();
     await edgar?.close();
   });
 
-  it("a Form 4 purchase appearing on the feed is stored and announced at the next poll; the source is current", async () => {
+  it("a Form 4 purchase appearing on the feed is stored at the next poll and reaches a socket client as an insider_purchase alert with its origin; the source is current", async () => {
     // The startup poll has read the empty feed.
     await until(() => (edgar.upstream.requests.length >= 2 ? true : undefined), 15_000);
     const filing = {
-      ...purchaseFiling("0001127602-25-009100"),
+      ...purchaseFiling("0001127602-25-009100", 15_000, "2025-02-19T12:00:05-05:00"),
       filed: "2025-02-19",
-      accepted: "2025-02-19T12:00:05-05:00",
     };
+    const publishedAt = Date.now();
     edgar.publish(filing);
     const stored = await until(() => filings.find((f) => f.accession === filing.accession), 25_000);
     expect(stored).toMatchObject({
@@ -89,5 +105,28 @@ describe.each(engines())("SEC filings kept current by the running server (%s)", 
       last_status: "succeeded",
     });
     expect(filings.filter((f) => f.accession === filing.accession)).toHaveLength(1);
+
+    // The same filing reaches the socket client as an insider purchase alert, with where it came from.
+    const got = await until(() => alerts.find((a) => a.alert.origin?.ref === filing.accession), 10_000);
+    expect(got.alert).toMatchObject({
+      type: "insider_purchase",
+      symbol: "AIR",
+      timestamp: "2025-02-19T17:00:05.000Z",
+      values: { shares: 15_000, owner_cik: "0001806647", threshold_usd: 250_000 },
+      origin: {
+        kind: "sec_form4",
+        ref: filing.accession,
+        url: `/Archives/edgar/data/1750/${filing.accession.replaceAll("-", "")}/${filing.accession}-index.htm`,
+        published_at: "2025-02-19T17:00:05.000Z",
+      },
+    });
+    expect(got.alert.values.value_usd).toBeCloseTo(15_000 * 66.903, 2);
+    // seen_at is when this service stored it: after the filing appeared on the feed, before the push.
+    const seenAt = Date.parse(got.alert.origin?.seen_at ?? "");
+    expect(seenAt).toBeGreaterThanOrEqual(publishedAt);
+    expect(seenAt).toBeLessThanOrEqual(got.receivedAt);
+    // Pushed once, and no other alert came from the feed.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(alerts.map((a) => a.alert.origin?.ref)).toEqual([filing.accession]);
   });
 });

@@ -22,6 +22,9 @@ export function testEnv(overrides: Record<string, string> = {}): Env {
     LIVE_BATCH_MS: "20",
     // Scheduled sync would reach FINRA and the SEC; sync tests start it against local fakes.
     SYNC: "off",
+    // The composite leaderboard job would rescore in the background, competing with a test's own requests
+    // on PGlite's one connection; the composite tests run its passes themselves (refreshComposite).
+    COMPOSITE_REFRESH_S: "0",
     ...overrides,
   });
 }

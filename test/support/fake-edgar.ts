@@ -159,13 +159,19 @@ export async function startFakeEdgar(o: { pageSize?: number } = {}): Promise<Fak
 
 /**
  * The same recorded submission under another accession number (both its dashed and folder forms are
- * replaced), for tests that need more distinct filings than were recorded.
+ * replaced), for tests that need more distinct filings than were recorded. A new acceptance time goes into
+ * the submission's header too (`<ACCEPTANCE-DATETIME>`, New York local time, as the feed's `updated`
+ * writes it), so the feed and the archive agree as they do on EDGAR.
  */
 export function variantOf(filing: FakeFiling, accession: string, accepted = filing.accepted): FakeFiling {
   const text = filing.body
     .toString("latin1")
     .replaceAll(filing.accession, accession)
-    .replaceAll(filing.accession.replaceAll("-", ""), accession.replaceAll("-", ""));
+    .replaceAll(filing.accession.replaceAll("-", ""), accession.replaceAll("-", ""))
+    .replace(
+      /<ACCEPTANCE-DATETIME>\d{14}/,
+      `<ACCEPTANCE-DATETIME>${accepted.slice(0, 19).replace(/\D/g, "")}`,
+    );
   return { ...filing, accession, accepted, body: Buffer.from(text, "latin1") };
 }
 

@@ -141,4 +141,56 @@ describe.each(engines())("DIX over the S&P 500 list on %s", (engine) => {
     expect(body.basket_source).toBeNull();
     expect(body.dix).toBeCloseTo(expectedDix(enough), 4);
   });
+  it("answers a date range in one request, each point equal to the one-day DIX, days without one accounted for", async () => {
+    // The next real FINRA day, without closes: under the floor, so excluded rather than failing the range.
+    const next = readFileSync(join(import.meta.dirname, "..", "fixtures", "finra", "CNMSshvol20210126.txt"));
+    const up = await replacedApp.app.request("/smart-money/ingest/short-volume?name=CNMSshvol20210126.txt", {
+      method: "POST",
+      body: next as unknown as BodyInit,
+      headers: { "content-type": "text/plain" },
+    });
+    expect(up.status).toBe(200);
+    const asOf = "2021-01-27T12:00:00Z";
+    const res = await replacedApp.app.request(
+      `/smart-money/dark-pool/dix/series?from=2021-01-22&to=2021-01-26&as_of=${asOf}`,
+    );
+    expect(res.status).toBe(200);
+    const series = (await res.json()) as {
+      points: { date: string; dix: number; coverage: number; covered: number; members_used: number }[];
+      excluded: { date: string; reason: string; covered: number }[];
+      days_without_data: string[];
+      basket_size: number;
+    };
+    const one = (await (
+      await replacedApp.app.request(`/smart-money/dark-pool/dix?date=${DAY}&as_of=${asOf}`)
+    ).json()) as DixBody;
+    expect(series.points).toEqual([
+      { date: DAY, dix: one.dix, coverage: one.coverage.ratio, covered: 10, members_used: one.members_used },
+    ]);
+    expect(series.points[0]?.dix).toBeCloseTo(expectedDix(Object.keys(CLOSES)), 4);
+    expect(series.excluded).toEqual([
+      expect.objectContaining({ date: "2021-01-26", reason: "insufficient_coverage", covered: 0 }),
+    ]);
+    expect(series.days_without_data).toEqual(["2021-01-22"]);
+    expect(series.basket_size).toBe(11);
+    // Default range: the 4 weeks up to the newest FINRA day published by as_of.
+    const byDefault = (await (
+      await replacedApp.app.request(`/smart-money/dark-pool/dix/series?as_of=${asOf}`)
+    ).json()) as { from: string; to: string };
+    expect(byDefault).toMatchObject({ from: "2020-12-29", to: "2021-01-26" });
+  });
+
+  it.each([
+    ["from=2021-01-26&to=2021-01-25", /after/],
+    ["from=2020-01-01&to=2021-01-25", /at most 366/],
+    ["from=2021-02-30", /from/],
+    ["to=20210125", /to/],
+    [`basket=${Array.from({ length: 1001 }, (_, i) => `S${i}`).join(",")}`, /at most 1000/],
+    [`basket=${"A,".repeat(10_001)}`, /basket/],
+    ["basket=AAPL,<script>", /symbol/i],
+  ])("refuses a bad series request (%s) with 400 naming the problem", async (query, message) => {
+    const res = await shippedApp.app.request(`/smart-money/dark-pool/dix/series?${query}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(message);
+  });
 });

@@ -1,79 +1,58 @@
 /**
- * The DIX over recent trading days for the Market page's chart. The server computes one day per request
- * (`/dark-pool/dix?date=`, docs/methodology.md "DIX"); the series is the newest day (the server's default)
- * and the weekdays before it, fetched a few at a time. A day under the basket coverage floor answers 422
- * (INSUFFICIENT_COVERAGE): it is left out and counted, and when the newest day itself has no DIX the
- * section shows the server's reason instead of a chart.
+ * The DIX over recent trading days for the Market page's chart, in one request
+ * (`/dark-pool/dix/series`, docs/methodology.md "DIX"): the server's default range, the 4 weeks up to the
+ * newest day with FINRA data. Days under the basket coverage floor and weekdays without FINRA data are
+ * left out and counted; when the newest day itself has no DIX the section says why instead of a chart.
  */
-import { ApiError } from "./api";
-import { type Dix, fetchDix } from "./market-api";
-
-/** Weekdays asked for before the newest day (about a month of sessions). */
-export const DIX_DAYS = 20;
-const CONCURRENCY = 4;
+import { type DixSeriesPayload, fetchDixSeries } from "./market-api";
 
 export interface DixPoint {
   date: string;
   dix: number;
   /** Basket members with FINRA short volume and a close / basket size. */
   coverage: number;
+  /** Basket members the DIX used (with a close). */
+  membersUsed: number;
 }
 
 export interface DixSeries {
   /** Oldest first. */
   points: DixPoint[];
-  latest: Dix | null;
-  /** Why there is no DIX (the server's message), when the newest day has none. */
+  basketSize: number;
+  basketSource: DixSeriesPayload["basket_source"];
+  asOf: string;
+  /** Why there is no DIX for the newest day, when it has none. */
   unavailable: string | null;
-  /** Weekdays asked for that had no DIX (holidays, days under the coverage floor, days without data). */
+  /** Weekdays of the range that have no DIX (holidays, days without FINRA data or under the coverage floor). */
   missingDays: number;
 }
 
-/** The `n` weekdays before `day` (YYYY-MM-DD), newest first. */
-export function weekdaysBefore(day: string, n: number): string[] {
-  const out: string[] = [];
-  const t = new Date(`${day}T12:00:00Z`);
-  while (out.length < n) {
-    t.setUTCDate(t.getUTCDate() - 1);
-    const wd = t.getUTCDay();
-    if (wd !== 0 && wd !== 6) out.push(t.toISOString().slice(0, 10));
-  }
-  return out;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** The chart's series from the server's answer. */
+export function dixSeriesOf(s: DixSeriesPayload): DixSeries {
+  const points = s.points
+    .filter((p): p is typeof p & { dix: number } => p.dix !== null)
+    .map((p) => ({ date: p.date, dix: p.dix, coverage: p.coverage, membersUsed: p.members_used }));
+  const newest = s.to;
+  const excludedNewest = s.excluded.find((e) => e.date === newest);
+  let unavailable: string | null = null;
+  if (newest === null) unavailable = "no FINRA short volume for the basket";
+  else if (excludedNewest)
+    unavailable =
+      `DIX for ${newest}: ${excludedNewest.covered} of ${s.basket_size} basket members have FINRA short volume ` +
+      `and a close (${pct(excludedNewest.coverage)}), under the ${pct(s.coverage_floor)} floor (DIX_MIN_COVERAGE)`;
+  else if (points.length === 0) unavailable = `no DIX between ${s.from} and ${newest}`;
+  return {
+    points: unavailable === null ? points : [],
+    basketSize: s.basket_size,
+    basketSource: s.basket_source,
+    asOf: s.as_of,
+    unavailable,
+    missingDays: s.excluded.length + s.days_without_data.length,
+  };
 }
 
-const point = (d: Dix): DixPoint | null =>
-  d.date !== null && d.dix !== null ? { date: d.date, dix: d.dix, coverage: d.coverage.ratio } : null;
-
 export async function loadDixSeries(asOf: string | null, signal: AbortSignal): Promise<DixSeries> {
-  let latest: Dix;
-  try {
-    latest = await fetchDix({ asOf }, signal);
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 422)
-      return { points: [], latest: null, unavailable: e.message, missingDays: 0 };
-    throw e;
-  }
-  const first = point(latest);
-  if (!first) return { points: [], latest, unavailable: "the server reported no DIX value", missingDays: 0 };
-  const days = weekdaysBefore(first.date, DIX_DAYS);
-  const points: DixPoint[] = [first];
-  let missingDays = 0;
-  for (let i = 0; i < days.length; i += CONCURRENCY) {
-    const got = await Promise.all(
-      days.slice(i, i + CONCURRENCY).map(async (date) => {
-        try {
-          return point(await fetchDix({ date, asOf }, signal));
-        } catch (e) {
-          if (e instanceof ApiError && (e.status === 422 || e.status === 404)) return null;
-          throw e;
-        }
-      }),
-    );
-    for (const p of got) {
-      if (p) points.push(p);
-      else missingDays++;
-    }
-  }
-  points.sort((a, b) => (a.date < b.date ? -1 : 1));
-  return { points, latest, unavailable: null, missingDays };
+  return dixSeriesOf(await fetchDixSeries({ asOf }, signal));
 }

@@ -18,7 +18,7 @@ const symbolsEndpoint = sm.symbols;
 const leadersEndpoint = sm.market.leaders;
 const tapeEndpoint = sm.market.prints;
 const clustersEndpoint = sm.market["insider-clusters"];
-const dixEndpoint = sm["dark-pool"].dix;
+const dixSeriesEndpoint = sm["dark-pool"].dix.series;
 const filersEndpoint = sm.institutional.filers;
 const filerEndpoint = sm.institutional.filers[":cik"];
 const allAlertsEndpoint = sm.alerts[":symbol"];
@@ -34,7 +34,7 @@ export type Clusters = Omit<
   Extract<InferResponseType<typeof clustersEndpoint.$get, 200>, { clusters: unknown }>,
   "clusters"
 > & { clusters: MarketCluster[] };
-export type Dix = InferResponseType<typeof dixEndpoint.$get, 200>;
+export type DixSeriesPayload = InferResponseType<typeof dixSeriesEndpoint.$get, 200>;
 export type FilerHits = Awaited<ReturnType<typeof getFilers>>;
 export type Filer = Awaited<ReturnType<typeof getFiler>>;
 export type FilerHolding = Filer["holdings"][number];
@@ -110,10 +110,16 @@ export const fetchClusters = (o: { asOf: string | null; limit: number }, signal?
     clustersEndpoint.$get({ query: { limit: String(o.limit), ...asOfQuery(o.asOf) } }, init(signal)),
   );
 
-/** The DIX of one day (default: the newest day with FINRA data); 422 below the basket coverage floor. */
-export const fetchDix = (o: { date?: string; asOf: string | null }, signal?: AbortSignal) =>
-  call<Dix>(() =>
-    dixEndpoint.$get({ query: { ...(o.date ? { date: o.date } : {}), ...asOfQuery(o.asOf) } }, init(signal)),
+/**
+ * The DIX by day over a range in one request (default: the 4 weeks up to the newest day with FINRA data);
+ * days under the basket coverage floor come back in `excluded`.
+ */
+export const fetchDixSeries = (o: { from?: string; asOf: string | null }, signal?: AbortSignal) =>
+  call<DixSeriesPayload>(() =>
+    dixSeriesEndpoint.$get(
+      { query: { ...(o.from ? { from: o.from } : {}), ...asOfQuery(o.asOf) } },
+      init(signal),
+    ),
   );
 
 export const searchFilers = (q: string, o: { asOf: string | null; limit: number }, signal?: AbortSignal) =>

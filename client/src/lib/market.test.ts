@@ -1,7 +1,7 @@
 /** The Market page's, watchlist's and fund page's pure helpers. */
 import { describe, expect, it } from "vitest";
 import type { PatternDay } from "./api";
-import { weekdaysBefore } from "./dix";
+import { dixSeriesOf } from "./dix";
 import { nextQuarterEnd } from "./filer.svelte";
 import { fmtKind, METRIC_TABS, parseMetric } from "./leaderboards";
 import {
@@ -60,8 +60,34 @@ describe("market page helpers", () => {
       for (const c of tab.columns) expect(c.kind).not.toBe("text");
   });
 
-  it("asks the DIX for the weekdays before a day", () => {
-    expect(weekdaysBefore("2021-01-25", 3)).toEqual(["2021-01-22", "2021-01-21", "2021-01-20"]);
+  it("charts the DIX series, and says why when the newest day is under the coverage floor", () => {
+    const base = {
+      from: "2021-01-20",
+      to: "2021-01-22",
+      days_without_data: ["2021-01-20"],
+      basket_size: 4,
+      coverage_floor: 0.8,
+      basket_source: null,
+      limits: { default_days: 29, max_days: 366, max_basket: 1000 },
+      as_of: "2021-01-23T00:00:00.000Z",
+    };
+    const ok = dixSeriesOf({
+      ...base,
+      points: [
+        { date: "2021-01-21", dix: 0.41, coverage: 1, covered: 4, members_used: 4 },
+        { date: "2021-01-22", dix: 0.45, coverage: 1, covered: 4, members_used: 4 },
+      ],
+      excluded: [],
+    });
+    expect(ok.points.map((p) => p.dix)).toEqual([0.41, 0.45]);
+    expect(ok).toMatchObject({ unavailable: null, missingDays: 1, basketSize: 4 });
+    const under = dixSeriesOf({
+      ...base,
+      points: [{ date: "2021-01-21", dix: 0.41, coverage: 1, covered: 4, members_used: 4 }],
+      excluded: [{ date: "2021-01-22", reason: "insufficient_coverage", coverage: 0.5, covered: 2 }],
+    });
+    expect(under.points).toEqual([]);
+    expect(under.unavailable).toMatch(/2 of 4 basket members .* under the 80.0% floor/);
   });
 
   it("steps to the next quarter end", () => {

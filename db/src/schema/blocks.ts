@@ -53,7 +53,6 @@ export const optionPrints = pgTable(
   (t) => [
     primaryKey({ columns: [t.contract, t.ts, t.tradeKey] }),
     index("option_prints_underlying_ts_idx").on(t.underlying, t.ts.desc()),
-    index("option_prints_ingested_idx").on(t.ingestedAt),
     // The market views: the latest option day across all underlyings.
     index("option_prints_ts_idx").on(t.ts),
   ],

@@ -34,7 +34,6 @@ export const symbols = pgTable(
     lastSeenAt: timestamp("last_seen_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   },
   (t) => [
-    index("symbols_last_seen_idx").on(t.lastSeenAt),
     // Prefix search (`symbol like 'GM%'`) whatever the database collation.
     index("symbols_prefix_idx").on(t.symbol.op("text_pattern_ops")),
   ],

@@ -1,5 +1,6 @@
 export * from "./alerts";
 export * from "./blocks";
+export * from "./composite";
 export * from "./core";
 export * from "./darkpool";
 export * from "./institutional";

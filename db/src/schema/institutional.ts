@@ -47,6 +47,9 @@ export const thirteenfFilings = pgTable(
   (t) => [
     index("thirteenf_filings_filer_period_idx").on(t.filerCik, t.periodOfReport),
     index("thirteenf_filings_period_idx").on(t.periodOfReport, t.publishedAt),
+    // institutionalSources (holdings.store.ts): per source, count, newest published_at and its source_ref,
+    // as an index-only scan instead of reading every filing row.
+    index("thirteenf_filings_source_idx").on(t.source, t.publishedAt, t.sourceRef),
   ],
 );
 
@@ -103,7 +106,11 @@ export const insiderFilings = pgTable(
     footnotes: jsonb("footnotes").notNull(),
     ...provenance(),
   },
-  (t) => [index("insider_filings_issuer_idx").on(t.issuerCik, t.publishedAt)],
+  (t) => [
+    index("insider_filings_issuer_idx").on(t.issuerCik, t.publishedAt),
+    // institutionalSources, as for thirteenf_filings.
+    index("insider_filings_source_idx").on(t.source, t.publishedAt, t.sourceRef),
+  ],
 );
 
 /**

@@ -30,6 +30,20 @@ export async function getFlow(
   return computeFlow(inputs, asOf);
 }
 
+/**
+ * Both composite payloads of one symbol from one read of its inputs: exactly `getIndicators` and `getFlow`
+ * at the same `as_of` (the precomputed leaderboards, market/composite.refresh.ts, store these).
+ */
+export async function getIndicatorsAndFlow(
+  db: Db,
+  symbol: string,
+  asOf: Date,
+  options: GatherOptions = {},
+): Promise<{ indicators: SmartMoneyIndicators; flow: SmartMoneyFlow }> {
+  const { inputs } = await gatherInputs(db, symbol, asOf, options);
+  return { indicators: computeIndicators(inputs, asOf), flow: computeFlow(inputs, asOf) };
+}
+
 /** Everything the dashboard page needs, in one payload (`/analytics/{symbol}/dashboard`). */
 export const getDashboard = (
   db: Db,

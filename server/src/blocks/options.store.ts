@@ -4,6 +4,7 @@
  */
 import { type Db, rowsOf, schema } from "@smt/db";
 import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
+import { daysOf, ensureDayPartitions } from "../lib/day-partitions";
 import type { OpenInterestRow, OptionPrint, OptionSentiment, OptionSide } from "./options.parse";
 
 /** 26 columns x 1,000 rows = 26,000 bind parameters, well under Postgres' 65,534 cap. */
@@ -12,6 +13,7 @@ const OPTION_BATCH = 1_000;
 /** Stores option prints idempotently (cancels are skipped) and returns the ones that were new. */
 export async function insertOptionPrints(db: Db, prints: OptionPrint[]): Promise<OptionPrint[]> {
   const live = prints.filter((p) => !p.isCancel);
+  await ensureDayPartitions(db, "option_prints", daysOf(live));
   const fresh: OptionPrint[] = [];
   for (let i = 0; i < live.length; i += OPTION_BATCH) {
     const batch = live.slice(i, i + OPTION_BATCH);

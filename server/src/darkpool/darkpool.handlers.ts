@@ -3,9 +3,17 @@ import type { AppDeps } from "../core/deps";
 import { newRouter } from "../core/http";
 import type { ResponseCache } from "../lib/response-cache";
 import { requireKnownSymbol } from "../lib/symbols";
-import { dixRoute, patternsRoute, printsRoute, summaryRoute, unusualRoute } from "./darkpool.routes";
+import {
+  dixRoute,
+  dixSeriesRoute,
+  patternsRoute,
+  printsRoute,
+  summaryRoute,
+  unusualRoute,
+} from "./darkpool.routes";
 import { getPrintsPage, getSummary } from "./darkpool.service";
 import { getDix } from "./dix";
+import { getDixSeries } from "./dix-series";
 import { getPatterns, getUnusual } from "./patterns.service";
 
 const dateOr = (iso: string | undefined, fallback: () => Date) => (iso ? new Date(iso) : fallback());
@@ -18,6 +26,10 @@ export function darkpoolRoutes(deps: AppDeps, cache: ResponseCache) {
     .openapi(dixRoute, async (c) => {
       const q = c.req.valid("query");
       return c.json(await getDix(db, { ...q, asOf: dateOr(q.as_of, now) }, deps.env), 200);
+    })
+    .openapi(dixSeriesRoute, async (c) => {
+      const q = c.req.valid("query");
+      return c.json(await getDixSeries(db, { ...q, asOf: dateOr(q.as_of, now) }, deps.env), 200);
     })
     .openapi(printsRoute, async (c) => {
       const symbol = await requireKnownSymbol(db, c.req.valid("param").symbol);

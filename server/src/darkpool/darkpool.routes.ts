@@ -4,6 +4,8 @@ import { ErrorBody, errorResponses, SymbolParams } from "../core/http";
 import {
   DixQuery,
   DixSchema,
+  DixSeriesQuery,
+  DixSeriesSchema,
   PatternsQuery,
   PatternsSchema,
   PrintsPageSchema,
@@ -69,5 +71,22 @@ export const dixRoute = createRoute({
     ),
     ...errorResponses,
     422: json("INSUFFICIENT_COVERAGE: too few basket members have short volume and a close", ErrorBody),
+  },
+});
+
+export const dixSeriesRoute = createRoute({
+  method: "get",
+  path: "/smart-money/dark-pool/dix/series",
+  tags: ["Dark pool"],
+  summary: "DIX by day over a date range, in one answer",
+  request: { query: DixSeriesQuery },
+  responses: {
+    200: json(
+      "One point per day of the range with FINRA data and basket coverage at or above the floor (each equal to " +
+        "/dark-pool/dix?date= for that day); days under the floor in `excluded`, weekdays without data in " +
+        "`days_without_data`. At most 366 days and 1,000 basket symbols; a reversed or longer range answers 400.",
+      DixSeriesSchema,
+    ),
+    ...errorResponses,
   },
 });

@@ -264,6 +264,44 @@ export const DixSchema = z
   })
   .openapi("Dix");
 
+export const DixSeriesQuery = z.object({
+  from: IsoDay.optional().openapi({ description: "First day (default: `to` minus 28 days)" }),
+  to: IsoDay.optional().openapi({ description: "Last day (default: the newest day with FINRA data)" }),
+  basket: z.string().max(20_000).optional().openapi({
+    description: "Comma-separated symbols (at most 1,000); default as for /dark-pool/dix",
+  }),
+  as_of: AsOf,
+});
+export const DixSeriesSchema = z
+  .object({
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    points: z.array(
+      z.object({
+        date: z.string(),
+        dix: z.number().nullable(),
+        coverage: z.number(),
+        covered: z.number(),
+        members_used: z.number(),
+      }),
+    ),
+    excluded: z.array(
+      z.object({
+        date: z.string(),
+        reason: z.enum(["insufficient_coverage"]),
+        coverage: z.number(),
+        covered: z.number(),
+      }),
+    ),
+    days_without_data: z.array(z.string()),
+    basket_size: z.number(),
+    coverage_floor: z.number(),
+    basket_source: z.object({ file: z.string(), as_of: z.string() }).nullable(),
+    limits: z.object({ default_days: z.number(), max_days: z.number(), max_basket: z.number() }),
+    as_of: z.string(),
+  })
+  .openapi("DixSeries");
+
 export type PrintsPage = z.infer<typeof PrintsPageSchema>;
 export type DarkPoolSummary = z.infer<typeof SummarySchema>;
 export type DarkPoolPatterns = z.infer<typeof PatternsSchema>;

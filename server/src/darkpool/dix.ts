@@ -18,35 +18,57 @@ export interface DixMemberRow {
 }
 
 /**
- * Inputs of the DIX for one day: each basket member's FINRA short and total volume (CNMS file, else the sum of
- * the facility files, ORF excluded) published by `asOf`, and its close that day (vendor bars before bars
- * derived from prints). Members without a FINRA row are absent; members without a close have `price` null.
+ * Inputs of the DIX for each day from `from` to `to`: each basket member's FINRA short and total volume (CNMS
+ * file, else the sum of the facility files, ORF excluded) published by `asOf`, and its close that day (vendor
+ * bars before bars derived from prints). Members without a FINRA row are absent; members without a close have
+ * `price` null. Days without any member row are absent.
  */
-export async function dixInputs(db: Db, basket: string[], day: string, asOf: Date): Promise<DixMemberRow[]> {
+export async function dixInputsByDay(
+  db: Db,
+  basket: string[],
+  range: { from: string; to: string },
+  asOf: Date,
+): Promise<Map<string, DixMemberRow[]>> {
+  const members = pgArrayLiteral(basket);
+  const at = asOf.toISOString();
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
       with sv as (
-        select symbol,
+        select day, symbol,
           coalesce(max(short_volume) filter (where facility = 'CNMS'),
                    sum(short_volume) filter (where facility not in ('CNMS', 'FORF'))) as short_volume,
           coalesce(max(total_volume) filter (where facility = 'CNMS'),
                    sum(total_volume) filter (where facility not in ('CNMS', 'FORF'))) as total_volume
         from short_volume
-        where day = ${day} and symbol = any(${pgArrayLiteral(basket)}::text[]) and published_at <= ${asOf.toISOString()}
-        group by symbol),
+        where day between ${range.from} and ${range.to} and symbol = any(${members}::text[])
+          and published_at <= ${at}
+        group by day, symbol),
       px as (
-        select distinct on (symbol) symbol, close from daily_bars
-        where day = ${day} and symbol = any(${pgArrayLiteral(basket)}::text[]) and published_at <= ${asOf.toISOString()}
-        order by symbol, case when source = 'derived_from_prints' then 1 else 0 end)
-      select sv.symbol, sv.short_volume, sv.total_volume, px.close
-      from sv left join px on px.symbol = sv.symbol order by sv.symbol`),
+        select distinct on (day, symbol) day, symbol, close from daily_bars
+        where day between ${range.from} and ${range.to} and symbol = any(${members}::text[])
+          and published_at <= ${at}
+        order by day, symbol, case when source = 'derived_from_prints' then 1 else 0 end)
+      select sv.day::text as day, sv.symbol, sv.short_volume, sv.total_volume, px.close
+      from sv left join px on px.day = sv.day and px.symbol = sv.symbol order by sv.day, sv.symbol`),
   );
-  return rows.map((r) => ({
-    symbol: String(r.symbol),
-    shortVolume: Number(r.short_volume ?? 0),
-    totalVolume: Number(r.total_volume ?? 0),
-    price: r.close === null || r.close === undefined ? null : Number(r.close),
-  }));
+  const byDay = new Map<string, DixMemberRow[]>();
+  for (const r of rows) {
+    const day = String(r.day).slice(0, 10);
+    const list = byDay.get(day) ?? [];
+    list.push({
+      symbol: String(r.symbol),
+      shortVolume: Number(r.short_volume ?? 0),
+      totalVolume: Number(r.total_volume ?? 0),
+      price: r.close === null || r.close === undefined ? null : Number(r.close),
+    });
+    byDay.set(day, list);
+  }
+  return byDay;
+}
+
+/** Inputs of the DIX for one day (`dixInputsByDay` over that day). */
+export async function dixInputs(db: Db, basket: string[], day: string, asOf: Date): Promise<DixMemberRow[]> {
+  return (await dixInputsByDay(db, basket, { from: day, to: day }, asOf)).get(day) ?? [];
 }
 
 /** The newest day with FINRA short volume for any basket member, published by `asOf`. */
@@ -57,6 +79,17 @@ export async function latestShortVolumeDay(db: Db, basket: string[], asOf: Date)
       where symbol = any(${pgArrayLiteral(basket)}::text[]) and published_at <= ${asOf.toISOString()}`),
   );
   return rows[0]?.day ? String(rows[0].day).slice(0, 10) : null;
+}
+
+type DixEnv = Pick<Env, "DIX_BASKET" | "DIX_CONSTITUENTS_FILE" | "DIX_MIN_COVERAGE">;
+
+/** The basket asked for (comma-separated symbols), else `DIX_BASKET`, else the constituents list. */
+export function dixBasket(asked: string | undefined, env: DixEnv) {
+  const list = asked || env.DIX_BASKET ? null : loadConstituents(env.DIX_CONSTITUENTS_FILE);
+  const basket = asked
+    ? [...new Set(asked.split(",").map(normalizeSymbol))]
+    : (env.DIX_BASKET ?? (list as Constituents).symbols);
+  return { list, basket };
 }
 
 export interface DixQuery {
@@ -71,16 +104,9 @@ export interface DixQuery {
  * The DIX of a basket for one day with its members and coverage. Below the coverage floor no DIX is
  * reported: AppError INSUFFICIENT_COVERAGE (422) with the coverage in its details.
  */
-export async function getDix(
-  db: Db,
-  q: DixQuery,
-  env: Pick<Env, "DIX_BASKET" | "DIX_CONSTITUENTS_FILE" | "DIX_MIN_COVERAGE">,
-): Promise<DixPayload> {
+export async function getDix(db: Db, q: DixQuery, env: DixEnv): Promise<DixPayload> {
   const { asOf } = q;
-  const list = q.basket || env.DIX_BASKET ? null : loadConstituents(env.DIX_CONSTITUENTS_FILE);
-  const basket = q.basket
-    ? [...new Set(q.basket.split(",").map(normalizeSymbol))]
-    : (env.DIX_BASKET ?? (list as Constituents).symbols);
+  const { list, basket } = dixBasket(q.basket, env);
   const day = q.date ?? (await latestShortVolumeDay(db, basket, asOf));
   const members = day ? await dixInputs(db, basket, day, asOf) : [];
   const result = dix(members);

@@ -1,42 +1,80 @@
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
 import type { ServicePlugin } from "../core/plugin";
+import { createDaysAhead, forgetDayPartitions, sweepDefaultPartitions } from "../lib/day-partitions";
+import { etDateOf } from "../lib/et-time";
+
+/** Trading days whose partitions the job keeps created ahead of today. */
+export const PARTITION_DAYS_AHEAD = 5;
 
 /**
- * Deletes prints (equity and option) whose trade time is older than `days`. The original specification
- * keeps 30 days of prints and trades; daily aggregates (bars, FINRA files, rollups) are kept. Set
- * RETENTION_PRINTS_DAYS high before loading older history you want to keep.
+ * Print retention by whole days: detaches the day partitions (equity and option prints) of every New
+ * York day that ended before `cutoff`, then drops them, never a scanning delete. The print rollups of
+ * those days are deleted with them, so every summary number stays traceable to stored prints (daily bars,
+ * FINRA files, 13F and Form 4 are kept). Rows of old days that sit in a DEFAULT partition get their own
+ * partition first, so they go too. Caches are invalidated: every symbol's data version and the options
+ * area version are bumped when anything was dropped. Set RETENTION_PRINTS_DAYS high before loading
+ * history to keep. `detachMs` is how long the tables were locked; `dropMs` the file-system time after.
  */
 export async function deletePrintsBefore(
   db: Db,
   cutoff: Date,
-): Promise<{ prints: number; optionPrints: number }> {
-  const prints = rowsOf<{ n: string | number }>(
-    await db.execute(
-      sql`with d as (delete from prints where ts < ${cutoff.toISOString()} returning 1) select count(*) as n from d`,
-    ),
-  );
-  const options = rowsOf<{ n: string | number }>(
-    await db.execute(
-      sql`with d as (delete from option_prints where ts < ${cutoff.toISOString()} returning 1) select count(*) as n from d`,
-    ),
-  );
-  return { prints: Number(prints[0]?.n ?? 0), optionPrints: Number(options[0]?.n ?? 0) };
+): Promise<{ printDays: string[]; optionPrintDays: string[]; detachMs: number; dropMs: number }> {
+  await sweepDefaultPartitions(db);
+  const before = etDateOf(cutoff.getTime());
+  const t0 = performance.now();
+  const detached = await db.transaction(async (tx) => {
+    const detach = async (table: string) =>
+      rowsOf<{ day: string }>(
+        await tx.execute(
+          sql`select d::text as day from smt_detach_day_partitions(${table}, ${before}::date) as d`,
+        ),
+      ).map((r) => String(r.day).slice(0, 10));
+    const printDays = await detach("prints");
+    const optionPrintDays = await detach("option_prints");
+    if (printDays.length > 0) {
+      await tx.execute(sql`delete from print_day_rollups where day < ${before}::date`);
+      await tx.execute(sql`update data_versions set version = version + 1`);
+    }
+    if (optionPrintDays.length > 0)
+      await tx.execute(sql`update area_versions set version = version + 1 where area = 'options'`);
+    return { printDays, optionPrintDays };
+  });
+  const t1 = performance.now();
+  if (detached.printDays.length + detached.optionPrintDays.length > 0) forgetDayPartitions(db);
+  await dropDetachedDays(db);
+  return { ...detached, detachMs: t1 - t0, dropMs: performance.now() - t1 };
 }
 
-/** Runs the print retention an hour after start and then hourly. */
+/** Drops the detached day tables (`*_pYYYYMMDD_dropping`), also those a crash left behind. */
+async function dropDetachedDays(db: Db): Promise<void> {
+  const rows = rowsOf<{ relname: string }>(
+    await db.execute(sql`
+      select relname from pg_class
+      where relkind = 'r' and not relispartition and relname ~ '^(option_)?prints_p[0-9]{8}_dropping$'`),
+  );
+  for (const r of rows) await db.execute(sql.raw(`drop table if exists "${r.relname}"`));
+}
+
+/**
+ * The partition and retention job: at start and then hourly, creates today's and the next trading days'
+ * partitions (moving strays out of DEFAULT), and drops the days past RETENTION_PRINTS_DAYS.
+ */
 export const printRetentionPlugin: ServicePlugin = (deps) => {
   const log = deps.log.child("retention");
-  const run = () => {
-    const cutoff = new Date(Date.now() - deps.env.RETENTION_PRINTS_DAYS * 86_400_000);
-    deletePrintsBefore(deps.db.db, cutoff)
-      .then((n) => {
-        if (n.prints + n.optionPrints > 0)
-          log.info("prints past retention deleted", { ...n, cutoff: cutoff.toISOString() });
-      })
-      .catch((error: unknown) => log.warn("print retention failed", { error }));
+  const db = deps.db.db;
+  const run = async () => {
+    const now = new Date();
+    const created = await createDaysAhead(db, now, PARTITION_DAYS_AHEAD);
+    if (created > 0) log.info("print day partitions created", { created });
+    const cutoff = new Date(now.getTime() - deps.env.RETENTION_PRINTS_DAYS * 86_400_000);
+    const n = await deletePrintsBefore(db, cutoff);
+    if (n.printDays.length + n.optionPrintDays.length > 0)
+      log.info("print days past retention dropped", { ...n, cutoff: cutoff.toISOString() });
   };
-  const timer = setInterval(run, 3_600_000);
+  const tick = () => run().catch((error: unknown) => log.warn("print partition job failed", { error }));
+  void tick();
+  const timer = setInterval(tick, 3_600_000);
   timer.unref();
   return async () => clearInterval(timer);
 };

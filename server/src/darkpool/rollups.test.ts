@@ -164,7 +164,8 @@ describe.each(engines())("print rollups and the read cache on %s", (engine) => {
     expect(s).toMatchObject({ total_prints: 5, total_volume: 94000 });
     await expectRollupMatchesScan();
 
-    // The retention job deletes by time: the rollup of the touched days is recomputed from what is left.
+    // A scanning delete by time (any writer; retention itself drops whole day partitions): the rollup of the
+    // touched days is recomputed from what is left.
     await t.handle.query(sql`delete from prints where symbol = 'MSFT' and ts < '2023-03-29T15:30:00Z'`);
     const after = await expectRollupMatchesScan();
     expect(after.map((r) => r.day)).toEqual([day]);

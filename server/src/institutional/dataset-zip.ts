@@ -20,6 +20,12 @@ export interface DatasetLimits {
   maxHeldChars: number;
   /** Longest TSV line. */
   maxLineChars: number;
+  /**
+   * Largest declared uncompressed/compressed ratio of a member over `ratioFloorBytes` (a zip bomb packs
+   * ~1,000:1; the SEC's TSVs compress about 5-15:1). yauzl holds each member to its declared size.
+   */
+  maxRatio: number;
+  ratioFloorBytes: number;
 }
 
 export const DATASET_LIMITS: DatasetLimits = {
@@ -28,6 +34,8 @@ export const DATASET_LIMITS: DatasetLimits = {
   maxHeldRows: 1_000_000,
   maxHeldChars: 256 * 1024 ** 2,
   maxLineChars: MAX_LINE_CHARS,
+  maxRatio: 100,
+  ratioFloorBytes: 16 * 1024 ** 2,
 };
 
 /** Where a data-set zip is and what to call it in messages (an upload's name, never a temporary path). */
@@ -81,6 +89,19 @@ export async function openZip(src: DatasetSource): Promise<ZipHandle> {
               "INVALID_INPUT",
               `${src.name}!${entry.fileName}: ${entry.uncompressedSize} bytes uncompressed, over the ` +
                 `${limits.maxMemberBytes}-byte limit per member (DATASET_LIMITS.maxMemberBytes)`,
+            ),
+          );
+          return;
+        }
+        if (
+          entry.uncompressedSize > limits.ratioFloorBytes &&
+          entry.uncompressedSize > limits.maxRatio * Math.max(1, entry.compressedSize)
+        ) {
+          reject(
+            new AppError(
+              "INVALID_INPUT",
+              `${src.name}!${entry.fileName}: ${entry.uncompressedSize} bytes from ${entry.compressedSize} ` +
+                `compressed, over the ${limits.maxRatio}:1 ratio a data set has (DATASET_LIMITS.maxRatio)`,
             ),
           );
           return;

@@ -2,122 +2,19 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  collect,
-  INFOTABLE_COLUMNS,
-  readFixture,
-  secDate,
-  tsv,
-  writeZip,
-} from "../../../test/support/sec-fixtures";
-import { type Form4Filing, parseForm4 } from "./form4.parse";
+import { ACORN_ACCESSION, acornDataset, snowInsiderDataset } from "../../../test/support/sec-datasets";
+import { collect, tsv, writeZip } from "../../../test/support/sec-fixtures";
 import { parseInsiderDataset } from "./insider-dataset.parse";
-import { parse13F, type ThirteenFCover, type ThirteenFHolding } from "./thirteenf.parse";
 import { parse13FDataset } from "./thirteenf-dataset.parse";
 
 const dir = mkdtempSync(join(tmpdir(), "smt-datasets-"));
-const ACORN = "0001951757-25-000093_AcornCreek_13F-HR_2024Q4_full_submission.nc.txt";
-const ACCESSION = "0001951757-25-000093";
+const ACCESSION = ACORN_ACCESSION;
 
-/** The real Acorn Creek filing, parsed from its XML, then written in the 13F data-set layout. */
-async function acornAsDataset(): Promise<{
-  zip: string;
-  holdings: ThirteenFHolding[];
-  cover: ThirteenFCover;
-}> {
-  const parsed = await collect(parse13F(readFixture(ACORN), { sourceName: ACORN }));
-  const holdings = parsed.flatMap((r) => (r.ok && r.record.kind === "holding" ? [r.record.holding] : []));
-  const cover = parsed.flatMap((r) =>
-    r.ok && r.record.kind === "cover" ? [r.record.cover] : [],
-  )[0] as ThirteenFCover;
+/** The real Acorn Creek filing, parsed from its XML, then written as a 13F data-set zip. */
+async function acornAsDataset() {
+  const { files, holdings, cover } = await acornDataset();
   const zip = join(dir, "2025q1_form13f.zip");
-  writeZip(zip, {
-    "SUBMISSION.tsv": tsv(
-      ["ACCESSION_NUMBER", "FILING_DATE", "SUBMISSIONTYPE", "CIK", "PERIODOFREPORT"],
-      [[ACCESSION, "22-JAN-2025", "13F-HR", "0001994827", "31-DEC-2024"]],
-    ),
-    "COVERPAGE.tsv": tsv(
-      [
-        "ACCESSION_NUMBER",
-        "ISAMENDMENT",
-        "AMENDMENTNO",
-        "AMENDMENTTYPE",
-        "CONFDENIEDEXPIRED",
-        "DATEDENIEDEXPIRED",
-        "DATEREPORTED",
-        "REASONFORNONCONFIDENTIALITY",
-        "FILINGMANAGER_NAME",
-        "FILINGMANAGER_STREET1",
-        "FILINGMANAGER_STREET2",
-        "FILINGMANAGER_CITY",
-        "FILINGMANAGER_STATEORCOUNTRY",
-        "FILINGMANAGER_ZIPCODE",
-        "REPORTTYPE",
-        "FORM13FFILENUMBER",
-        "CRDNUMBER",
-        "SECFILENUMBER",
-        "PROVIDEINFOFORINSTRUCTION5",
-        "ADDITIONALINFORMATION",
-        "REPORTCALENDARORQUARTER",
-      ],
-      [
-        [
-          ACCESSION,
-          "N",
-          "",
-          "",
-          "",
-          "",
-          "",
-          "",
-          "ACORN CREEK CAPITAL LLC",
-          "215 WEST OAK STREET",
-          "10TH FLOOR, STE 1000",
-          "FORT COLLINS",
-          "CO",
-          "80521",
-          "13F HOLDINGS REPORT",
-          "028-23689",
-          "",
-          "",
-          "N",
-          "",
-          "31-DEC-2024",
-        ],
-      ],
-    ),
-    "SUMMARYPAGE.tsv": tsv(
-      [
-        "ACCESSION_NUMBER",
-        "OTHERINCLUDEDMANAGERSCOUNT",
-        "TABLEENTRYTOTAL",
-        "TABLEVALUETOTAL",
-        "ISCONFIDENTIALOMITTED",
-      ],
-      [[ACCESSION, 0, 77, 194611845, "N"]],
-    ),
-    "INFOTABLE.tsv": tsv(
-      INFOTABLE_COLUMNS,
-      holdings.map((h, i) => [
-        ACCESSION,
-        90000 + i,
-        h.nameOfIssuer,
-        h.titleOfClass,
-        h.cusip,
-        h.figi,
-        h.valueAsFiled,
-        h.sharesOrPrincipal,
-        h.sharesOrPrincipalType,
-        h.putCall,
-        h.investmentDiscretion,
-        h.otherManager,
-        h.votingSole,
-        h.votingShared,
-        h.votingNone,
-      ]),
-    ),
-    "FORM13F_metadata.json": "{}",
-  });
+  writeZip(zip, files);
   return { zip, holdings, cover };
 }
 
@@ -194,143 +91,9 @@ describe("SEC Form 13F data sets (quarterly TSV zip)", () => {
 
 describe("SEC Insider Transactions data sets (Form 3/4/5 TSV zip)", () => {
   it("give the same filing, owners, rows and footnote links as the Form 4 XML", async () => {
-    const name = "form4_SNOW_Scarpelli_2022-12-13.xml";
-    const parsed = await collect(parseForm4(readFixture(name), { sourceName: name }));
-    const xml = (parsed[0] as { ok: true; record: Form4Filing }).record;
-    const acc = "0001209191-22-063158";
-    const owner = xml.reportingOwners[0];
-    const fn = (ids: string[] | undefined) => (ids ?? []).join(",");
-    const rowCols = (table: "nonDerivative" | "derivative", kind: "transaction" | "holding") =>
-      xml.rows
-        .filter((r) => r.table === table && r.kind === kind)
-        .map((r, i) => [
-          acc,
-          500 + i,
-          r.securityTitle,
-          fn(r.footnoteIds.securityTitle),
-          secDate(r.transactionDate),
-          r.formType,
-          r.code,
-          r.equitySwapInvolved === null ? "" : r.equitySwapInvolved ? "1" : "0",
-          fn(r.footnoteIds.transactionCoding),
-          r.shares,
-          r.pricePerShareUsd,
-          fn(r.footnoteIds.transactionPricePerShare),
-          r.acquiredDisposed,
-          r.sharesOwnedAfter,
-          fn(r.footnoteIds.sharesOwnedFollowingTransaction),
-          r.directIndirect,
-          r.natureOfOwnership,
-          fn(r.footnoteIds.natureOfOwnership),
-          r.conversionOrExercisePriceUsd,
-          secDate(r.expirationDate),
-          r.underlyingSecurityTitle,
-          r.underlyingSecurityShares,
-          fn(r.footnoteIds.exerciseDate),
-        ]);
-    const rowHeader = [
-      "ACCESSION_NUMBER",
-      "NONDERIV_TRANS_SK",
-      "SECURITY_TITLE",
-      "SECURITY_TITLE_FN",
-      "TRANS_DATE",
-      "TRANS_FORM_TYPE",
-      "TRANS_CODE",
-      "EQUITY_SWAP_INVOLVED",
-      "EQUITY_SWAP_TRANS_CD_FN",
-      "TRANS_SHARES",
-      "TRANS_PRICEPERSHARE",
-      "TRANS_PRICEPERSHARE_FN",
-      "TRANS_ACQUIRED_DISP_CD",
-      "SHRS_OWND_FOLWNG_TRANS",
-      "SHRS_OWND_FOLWNG_TRANS_FN",
-      "DIRECT_INDIRECT_OWNERSHIP",
-      "NATURE_OF_OWNERSHIP",
-      "NATURE_OF_OWNERSHIP_FN",
-      "CONV_EXERCISE_PRICE",
-      "EXPIRATION_DATE",
-      "UNDLYNG_SEC_TITLE",
-      "UNDLYNG_SEC_SHARES",
-      "EXCERCISE_DATE_FN",
-    ];
+    const { files, xml, acc } = await snowInsiderDataset();
     const zip = join(dir, "2022q4_form345.zip");
-    writeZip(zip, {
-      "SUBMISSION.tsv": tsv(
-        [
-          "ACCESSION_NUMBER",
-          "FILING_DATE",
-          "PERIOD_OF_REPORT",
-          "DATE_OF_ORIG_SUB",
-          "NO_SECURITIES_OWNED",
-          "NOT_SUBJECT_SEC16",
-          "FORM3_HOLDINGS_REPORTED",
-          "FORM4_TRANS_REPORTED",
-          "DOCUMENT_TYPE",
-          "ISSUERCIK",
-          "ISSUERNAME",
-          "ISSUERTRADINGSYMBOL",
-          "REMARKS",
-        ],
-        [
-          [
-            acc,
-            "15-DEC-2022",
-            "13-DEC-2022",
-            "",
-            "",
-            "0",
-            "",
-            "",
-            "4",
-            "1640147",
-            "Snowflake Inc.",
-            "SNOW",
-            "",
-          ],
-        ],
-      ),
-      "REPORTINGOWNER.tsv": tsv(
-        [
-          "ACCESSION_NUMBER",
-          "RPTOWNERCIK",
-          "RPTOWNERNAME",
-          "RPTOWNER_RELATIONSHIP",
-          "RPTOWNER_TITLE",
-          "RPTOWNER_TXT",
-          "RPTOWNER_STREET1",
-          "RPTOWNER_STREET2",
-          "RPTOWNER_CITY",
-          "RPTOWNER_STATE",
-          "RPTOWNER_ZIPCODE",
-          "RPTOWNER_STATE_DESC",
-          "FILE_NUMBER",
-        ],
-        [
-          [
-            acc,
-            "1402349",
-            owner?.name,
-            "Officer",
-            owner?.officerTitle,
-            "",
-            "",
-            "",
-            owner?.city,
-            owner?.state,
-            "",
-            "",
-            "",
-          ],
-        ],
-      ),
-      "NONDERIV_TRANS.tsv": tsv(rowHeader, rowCols("nonDerivative", "transaction")),
-      "NONDERIV_HOLDING.tsv": tsv(rowHeader, rowCols("nonDerivative", "holding")),
-      "DERIV_TRANS.tsv": tsv(rowHeader, rowCols("derivative", "transaction")),
-      "FOOTNOTES.tsv": tsv(
-        ["ACCESSION_NUMBER", "FOOTNOTE_ID", "FOOTNOTE_TXT"],
-        Object.entries(xml.footnotes).map(([id, text]) => [acc, id, text]),
-      ),
-    });
+    writeZip(zip, files);
     const records = await collect(parseInsiderDataset({ path: zip, name: zip }));
     expect(records.filter((r) => !r.ok)).toEqual([]);
     const filing = records.flatMap((r) => (r.ok && r.record.kind === "filing" ? [r.record.filing] : []))[0];

@@ -5,6 +5,7 @@ import {
   mkdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from "node:fs";
@@ -184,25 +185,54 @@ export class EdgarClient {
 
   /** Downloads a data-set zip to the cache (streamed to disk) and returns its path. */
   async datasetZip(kind: "13f" | "insider", label: string): Promise<string> {
-    const url =
-      kind === "13f"
-        ? `${this.www}/files/structureddata/data/form-13f-data-sets/${label}_form13f.zip`
-        : `${this.www}/files/structureddata/data/insider-transactions-data-sets/${label}_form345.zip`;
+    const url = `${this.www}/${datasetPath(kind, label)}`;
     if (this.options.cacheDir === null) {
       throw new AppError("NOT_CONFIGURED", "data-set downloads need a cache folder (SEC_CACHE_DIR)");
     }
     const path = this.cachePath(url);
     if (existsSync(path)) return path;
-    const response = await this.request(url, null);
+    await this.download(url, path, DATASET_DOWNLOAD_MAX_BYTES, null);
+    return path;
+  }
+
+  /**
+   * Streams a document to `path` (through `path.part`, renamed when whole), refusing it once it passes
+   * `maxBytes` (declared Content-Length or bytes read); nothing is left on disk when it fails. A 404 is
+   * `NOT_FOUND` (a data set not published yet). Returns the bytes written.
+   */
+  async download(url: string, path: string, maxBytes: number, timeoutMs: number | null): Promise<number> {
+    const response = await this.request(url, timeoutMs);
+    const declared = Number(response.headers.get("content-length"));
+    const over = (n: number) =>
+      new AppError("UPSTREAM_UNAVAILABLE", `${url}: ${n} bytes is over the ${maxBytes}-byte limit`);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      throw over(declared);
+    }
+    if (!response.body) throw new AppError("UPSTREAM_UNAVAILABLE", `${url}: empty body`);
     mkdirSync(dirname(path), { recursive: true });
     const tmp = `${path}.part`;
-    if (!response.body) throw new AppError("UPSTREAM_UNAVAILABLE", `${url}: empty body`);
-    await pipeline(
-      Readable.fromWeb(response.body as import("node:stream/web").ReadableStream),
-      createWriteStream(tmp),
-    );
+    let bytes = 0;
+    try {
+      await pipeline(
+        Readable.fromWeb(response.body as import("node:stream/web").ReadableStream),
+        async function* capped(chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            bytes += chunk.length;
+            if (bytes > maxBytes) throw over(bytes);
+            yield chunk;
+          }
+        },
+        createWriteStream(tmp),
+      );
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      if (err instanceof AppError) throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      throw new AppError("UPSTREAM_UNAVAILABLE", `${url}: download cut off after ${bytes} bytes (${why})`);
+    }
     renameSync(tmp, path);
-    return path;
+    return bytes;
   }
 
   /**
@@ -331,6 +361,30 @@ export class EdgarClient {
         : `${url}: HTTP 403 from SEC EDGAR`,
     );
   }
+}
+
+/** Largest data-set zip `pnpm cli fetch sec --dataset` downloads (a 13F quarter is about 90 MB). */
+export const DATASET_DOWNLOAD_MAX_BYTES = 4 * 1024 ** 3;
+
+/** A data set's label: `2023q4` (quarters; 13F until 2023) or `01dec2024-28feb2025` (13F from 2024). */
+export const isDatasetLabel = (v: string): boolean =>
+  /^(\d{4}q[1-4]|\d{2}[a-z]{3}\d{4}-\d{2}[a-z]{3}\d{4})$/.test(v);
+
+/**
+ * Where the SEC publishes a quarterly data set under www.sec.gov (the data sets pages of
+ * https://www.sec.gov/data-research/sec-markets-data): `files/structureddata/data/form-13f-data-sets/
+ * <label>_form13f.zip` and `.../insider-transactions-data-sets/<label>_form345.zip`.
+ */
+export function datasetPath(kind: "13f" | "insider", label: string): string {
+  if (!isDatasetLabel(label)) {
+    throw new AppError(
+      "INVALID_INPUT",
+      `"${label.slice(0, 40)}" is not a data-set label (2023q4, 01dec2024-28feb2025)`,
+    );
+  }
+  return kind === "13f"
+    ? `files/structureddata/data/form-13f-data-sets/${label}_form13f.zip`
+    : `files/structureddata/data/insider-transactions-data-sets/${label}_form345.zip`;
 }
 
 /** How long the SEC blocks an address that went over its rate (https://www.sec.gov/os/accessing-edgar-data). */

@@ -12,6 +12,7 @@ import { getFlow, getIndicators } from "../analytics/analytics.service";
 import type { ScoreComponent } from "../analytics/analytics.types";
 import { finraDay, printDay } from "../darkpool/market.service";
 import { freshness } from "../lib/openapi";
+import { COMPONENT_INPUT } from "./composite.store";
 import type { CompositeMetric, CompositeRow } from "./metrics";
 
 /** Per-symbol computations running at once inside one request. */
@@ -33,16 +34,6 @@ export async function mapPool<T, R>(items: T[], limit: number, fn: (item: T) => 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
-
-/** Which delay text and freshness input each score component comes from (market.service DELAYS keys). */
-const COMPONENT_INPUT: Record<string, "prints" | "finra" | "options" | "insider" | "thirteenf"> = {
-  dark_pool: "prints",
-  block_flow: "prints",
-  short_volume: "finra",
-  options: "options",
-  institutional: "thirteenf",
-  insider: "insider",
-};
 
 const componentsOf = (r: CompositeRow): ScoreComponent[] =>
   r.metric === "smart_money_index" ? r.indicators.components.smart_money_index : r.flow.components;
@@ -78,7 +69,7 @@ export async function compositeDay(
   const newest = new Map<string, string>();
   for (const r of rows)
     for (const c of componentsOf(r)) {
-      const input = COMPONENT_INPUT[c.name];
+      const input = COMPONENT_INPUT[c.name as keyof typeof COMPONENT_INPUT];
       if (!input || !c.available || c.as_of === null) continue;
       if ((newest.get(input) ?? "") < c.as_of) newest.set(input, c.as_of);
     }

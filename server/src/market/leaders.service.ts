@@ -9,6 +9,7 @@ import { finraDay, printDay } from "../darkpool/market.service";
 import { insiderWindow, quarterChanges } from "../institutional/market.service";
 import { freshness } from "../lib/openapi";
 import { compositeDay } from "./composite";
+import { scoresInfo, storedLeaders } from "./composite.board";
 import { DELAYS, page, type Window } from "./market.service";
 import { MARKET_PARAMS_VERSION, METRIC_DEFS, type Metric, sourceOf, UNIVERSE_DEFAULT } from "./metrics";
 
@@ -139,6 +140,10 @@ export interface LeadersQuery {
 }
 
 export async function getLeaders(db: Db, q: LeadersQuery, now: Date) {
+  const composite = q.metric === "smart_money_index" || q.metric === "accumulation" ? q.metric : null;
+  // The composite boards are precomputed (composite.refresh.ts); a moment without a stored board is computed here.
+  const stored = composite ? await storedLeaders(db, { ...q, metric: composite }, now) : null;
+  if (stored) return stored;
   const got = await metricRows(db, q.metric, q, now);
   const defs = METRIC_DEFS[got.source] as Record<
     string,
@@ -178,6 +183,7 @@ export async function getLeaders(db: Db, q: LeadersQuery, now: Date) {
     freshness: got.freshness,
     sources: got.sources,
     universe: got.universe ?? null,
+    scores: composite ? scoresInfo(null, q.asOf, now, false) : null,
     params_version: MARKET_PARAMS_VERSION,
   };
 }

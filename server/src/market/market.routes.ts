@@ -158,6 +158,22 @@ export const leadersRoute = createRoute({
           })
           .nullable()
           .openapi({ description: "smart_money_index / accumulation: which symbols were scored" }),
+        scores: z
+          .object({
+            source: z.enum(["stored", "computed_on_request"]),
+            as_of: z.string(),
+            day: z.string().nullable(),
+            closed: z.boolean().nullable(),
+            computed_at: z.string(),
+            age_seconds: z.number(),
+            inputs_changed_since: z.boolean().nullable(),
+          })
+          .nullable()
+          .openapi({
+            description:
+              "smart_money_index / accumulation: the precomputed board that answered (its as_of, computed_at, " +
+              "whether inputs were written since) or computed_on_request (docs/methodology.md 'Composite metrics')",
+          }),
       })
       .openapi("MarketLeaders"),
     "Ranked rows with the fields that explain each value",

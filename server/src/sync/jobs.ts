@@ -16,6 +16,7 @@ import {
   secCurrentOptionsFrom,
 } from "./sec-current.job";
 import { CUSIP_MAP_SOURCE, cusipMapJob, cusipMapOptionsFrom } from "./sec-cusips.job";
+import { SEC_DATASETS_SOURCE, secDatasetsJob, secDatasetsOptionsFrom } from "./sec-datasets.job";
 import { SEC_TICKERS_SOURCE, secTickersJob } from "./sec-tickers.job";
 import { sourceState } from "./sync.store";
 import { VENDOR_BARS_SOURCE, vendorBarsJob, vendorBarsOptionsFrom } from "./vendor-bars.job";
@@ -52,6 +53,7 @@ export function syncJobsFrom(env: Env, o: SyncJobsOptions = {}): SyncJob[] {
     ),
     secTickersJob(secSyncOptionsFrom(env), off(SEC_TICKERS_SOURCE)),
     cusipMapJob(cusipMapOptionsFrom(env), off(CUSIP_MAP_SOURCE)),
+    secDatasetsJob(secDatasetsOptionsFrom(env), off(SEC_DATASETS_SOURCE)),
   ];
 }
 

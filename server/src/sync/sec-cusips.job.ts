@@ -9,6 +9,7 @@
 import type { Env } from "../env";
 import { resolveUnmappedCusips } from "../institutional/institutional.ingest";
 import { etDateOf, etWallTimeToUtc } from "../lib/et-time";
+import { readCapped, UpstreamError } from "./fetch";
 import type { JobContext, JobStats, SyncJob } from "./runner";
 import { tradingDayPublication, tradingDaysAt } from "./schedule";
 import { recordItem } from "./sync.store";
@@ -18,10 +19,18 @@ const DUE_HOUR = 7;
 const dueAt = (day: string) => etWallTimeToUtc(day, DUE_HOUR).getTime();
 const publication = tradingDayPublication(dueAt);
 
+/**
+ * Largest OpenFIGI answer read: a mapping request holds at most 100 jobs (with a key), each answer a few
+ * hundred bytes per FIGI found, so 4 MiB is far above any honest answer and bounds a hostile one.
+ */
+export const OPENFIGI_MAX_BYTES = 4 * 1024 * 1024;
+
 export interface CusipMapOptions {
   apiKey: string | undefined;
   baseUrl: string;
   timeoutMs: number;
+  /** Largest answer read (default OPENFIGI_MAX_BYTES). */
+  maxBytes?: number;
   /** CUSIPs sent per run at most. */
   limit?: number;
   fetchImpl?: typeof fetch;
@@ -52,9 +61,29 @@ async function mapCusips(ctx: JobContext, o: CusipMapOptions): Promise<JobStats>
     apiKey: o.apiKey,
     baseUrl: o.baseUrl,
     limit: o.limit ?? 1000,
-    // Time-limited and never redirected: the only host asked is the configured one.
-    fetchImpl: (url, init) =>
-      doFetch(url, { ...init, redirect: "error", signal: AbortSignal.timeout(o.timeoutMs) }),
+    // Time-limited, size-capped and never redirected: the only host asked is the configured one.
+    fetchImpl: async (url, init) => {
+      const res = await doFetch(url, {
+        ...init,
+        redirect: "error",
+        signal: AbortSignal.timeout(o.timeoutMs),
+      });
+      const maxBytes = o.maxBytes ?? OPENFIGI_MAX_BYTES;
+      const declared = Number(res.headers.get("content-length"));
+      if (Number.isFinite(declared) && declared > maxBytes) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new UpstreamError(
+          `OpenFIGI answer of ${declared} bytes is over the ${maxBytes}-byte limit`,
+          res.status,
+        );
+      }
+      const body = await readCapped(res, maxBytes, "OpenFIGI /v3/mapping");
+      return new Response(new Uint8Array(body), {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+      });
+    },
   });
   const day = etDateOf(ctx.now().getTime());
   const stats = { mapped: result.mapped, unmapped: result.unmapped.length };

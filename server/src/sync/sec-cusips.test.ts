@@ -15,6 +15,8 @@ describe("cusip-map (held 13F CUSIPs through OpenFIGI)", () => {
   let figi: Server;
   let base = "";
   const asked: string[][] = [];
+  /** Bytes of padding a hostile OpenFIGI adds to its answer (0: an honest one). */
+  let padding = 0;
 
   beforeAll(async () => {
     handle = await openTestDb("pglite");
@@ -33,6 +35,12 @@ describe("cusip-map (held 13F CUSIPs through OpenFIGI)", () => {
       req.on("end", () => {
         const jobs = JSON.parse(raw) as { idValue: string }[];
         asked.push(jobs.map((j) => j.idValue));
+        if (padding > 0) {
+          // No Content-Length: the cap must hold while reading.
+          res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+          res.end(`[${" ".repeat(padding)}]`);
+          return;
+        }
         res
           .writeHead(200, { "content-type": "application/json" })
           .end(
@@ -55,8 +63,8 @@ describe("cusip-map (held 13F CUSIPs through OpenFIGI)", () => {
     await handle.close();
   });
 
-  const run = async (apiKey: string | undefined) => {
-    const job = cusipMapJob({ apiKey, baseUrl: base, timeoutMs: 5000 });
+  const run = async (apiKey: string | undefined, maxBytes?: number) => {
+    const job = cusipMapJob({ apiKey, baseUrl: base, timeoutMs: 5000, maxBytes });
     const runner = new SyncRunner({ db: handle.db, jobs: [job], log: createLogger("silent"), owner: "n" });
     return { job, outcome: () => runner.runNow(CUSIP_MAP_SOURCE, {}) };
   };
@@ -81,5 +89,20 @@ describe("cusip-map (held 13F CUSIPs through OpenFIGI)", () => {
     expect(again.stats).toEqual({ mapped: 0, unmapped: 76 });
     expect(asked.flat()).toHaveLength(76);
     expect(asked.flat()).not.toContain("037833100");
+  });
+
+  it("refuses an OpenFIGI answer over its size cap and maps nothing from it", async () => {
+    padding = 64 * 1024;
+    try {
+      const { outcome } = await (await run("k", 16 * 1024)).outcome();
+      expect(outcome.status).toBe("dead");
+      expect(outcome.error).toMatch(/OpenFIGI \/v3\/mapping: body over the 16384-byte limit/);
+    } finally {
+      padding = 0;
+    }
+    const [n] = await handle.query<{ n: number }>(
+      sql`select count(*)::int as n from securities where source = 'openfigi'`,
+    );
+    expect(Number(n?.n)).toBe(1);
   });
 });

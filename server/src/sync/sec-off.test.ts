@@ -9,6 +9,7 @@ import { createLogger } from "../lib/log";
 import { sourceStatuses, statusMetrics, syncJobsFrom } from "./jobs";
 import { SyncRunner } from "./runner";
 import { SEC_CURRENT_SOURCE } from "./sec-current.job";
+import { SEC_DATASETS_SOURCE } from "./sec-datasets.job";
 import { SEC_TICKERS_SOURCE } from "./sec-tickers.job";
 
 const root = join(import.meta.dirname, "..", "..", "..");
@@ -53,7 +54,7 @@ describe("SEC jobs without a declared SEC_USER_AGENT", () => {
     expect(res.status).toBe(200);
     const { sources } = (await res.json()) as { sources: Record<string, unknown>[] };
     const by = new Map(sources.map((s) => [s.source, s]));
-    for (const source of [SEC_CURRENT_SOURCE, SEC_TICKERS_SOURCE]) {
+    for (const source of [SEC_CURRENT_SOURCE, SEC_TICKERS_SOURCE, SEC_DATASETS_SOURCE]) {
       expect(by.get(source)).toMatchObject({
         enabled: false,
         state: "off",
@@ -99,6 +100,7 @@ describe("SEC jobs without a declared SEC_USER_AGENT", () => {
     expect(list.code).toBe(0);
     expect(list.stdout).toMatch(/^sec-current\s+off\s+every 60 s, EDGAR business days 06:00-22:00 ET$/m);
     expect(list.stdout).toMatch(/^sec-tickers\s+off\s+trading days at 05:30 ET$/m);
+    expect(list.stdout).toMatch(/^sec-datasets\s+off\s+trading days at 07:15 ET$/m);
     expect(list.stdout).toMatch(/next run off: SEC_USER_AGENT is not set/);
     const now = await cli("sync", "sec-current");
     expect(now.code).toBe(1);

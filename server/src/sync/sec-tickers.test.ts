@@ -1,8 +1,7 @@
-import type { DbHandle } from "@smt/db";
 import { sql } from "drizzle-orm";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { engines, openTestDb } from "../../../test/support/db";
-import { type FakeEdgar, SEC_TABLES, startFakeEdgar } from "../../../test/support/fake-edgar";
+import { describe, expect, it } from "vitest";
+import { engines } from "../../../test/support/db";
+import { secSyncFixture } from "../../../test/support/sec-sync-fixture";
 import { EdgarClient, RateLimiter } from "../institutional/edgar.client";
 import { fetchSec } from "../institutional/institutional.cli";
 import { createLogger } from "../lib/log";
@@ -18,45 +17,32 @@ const PATH = "/files/company_tickers.json";
 type Entry = { cik_str: number; ticker: string; title: string };
 
 describe.each(engines())("sec-tickers (company_tickers.json) on %s", (engine) => {
-  let handle: DbHandle;
-  let edgar: FakeEdgar;
+  const fx = secSyncFixture(engine, () => {
+    original = fx.edgar.upstream.files.get(PATH) as Buffer;
+    nowMs = Date.parse("2025-02-19T10:30:00Z");
+  });
   let original: Buffer;
   let nowMs = Date.parse("2025-02-19T10:30:00Z"); // Wednesday 05:30 ET
   const run = async () => {
     const job = secTickersJob({
       userAgent: UA,
-      wwwBaseUrl: edgar.url,
-      dataBaseUrl: edgar.url,
+      wwwBaseUrl: fx.edgar.url,
+      dataBaseUrl: fx.edgar.url,
       maxBytes: 16 * 1024 * 1024,
       timeoutMs: 5000,
       backoffBaseMs: 5,
     });
-    const runner = new SyncRunner({ db: handle.db, jobs: [job], log, clock: () => nowMs, owner: "n" });
+    const runner = new SyncRunner({ db: fx.handle.db, jobs: [job], log, clock: () => nowMs, owner: "n" });
     return (await runner.runNow(SEC_TICKERS_SOURCE, {})).outcome;
   };
   const stored = async () => {
-    const [r] = await handle.query<{ n: number; last: string }>(
+    const [r] = await fx.handle.query<{ n: number; last: string }>(
       sql`select count(*)::int as n, max(ingested_at)::text as last from sec_company_tickers`,
     );
     return { n: Number(r?.n), last: r?.last };
   };
-  const serve = (entries: Record<string, unknown>) => edgar.upstream.files.set(PATH, JSON.stringify(entries));
-
-  beforeAll(async () => {
-    handle = await openTestDb(engine);
-  });
-  afterAll(async () => {
-    await handle.close();
-  });
-  beforeEach(async () => {
-    edgar = await startFakeEdgar();
-    original = edgar.upstream.files.get(PATH) as Buffer;
-    for (const t of SEC_TABLES) await handle.query(sql`delete from ${sql.identifier(t)}`);
-    nowMs = Date.parse("2025-02-19T10:30:00Z");
-  });
-  afterEach(async () => {
-    await edgar.close();
-  });
+  const serve = (entries: Record<string, unknown>) =>
+    fx.edgar.upstream.files.set(PATH, JSON.stringify(entries));
 
   it("stores the SEC's list (class shares in tape form), then writes nothing while the list is the same", async () => {
     const expected = parseCompanyTickers(original, "sample").rows.length;
@@ -71,31 +57,35 @@ describe.each(engines())("sec-tickers (company_tickers.json) on %s", (engine) =>
       removed: 0,
     });
     expect((await stored()).n).toBe(expected);
-    expect(await cikOfSymbol(handle.db, "BRK-B")).toBe("0001067983");
-    expect(await cikOfSymbol(handle.db, "brk.b")).toBe("0001067983");
-    expect(await cikOfSymbol(handle.db, "MSFT")).toBe("0000789019");
+    expect(await cikOfSymbol(fx.handle.db, "BRK-B")).toBe("0001067983");
+    expect(await cikOfSymbol(fx.handle.db, "brk.b")).toBe("0001067983");
+    expect(await cikOfSymbol(fx.handle.db, "MSFT")).toBe("0000789019");
     const before = await stored();
     nowMs += 86_400_000;
     const second = await run();
     expect(second.stats).toMatchObject({ unchanged: 1, tickers: expected });
     expect(await stored()).toEqual(before);
-    expect(await sourceState(handle.db, SEC_TICKERS_SOURCE)).toMatchObject({ newestDataDate: "2025-02-20" });
+    expect(await sourceState(fx.handle.db, SEC_TICKERS_SOURCE)).toMatchObject({
+      newestDataDate: "2025-02-20",
+    });
   });
 
   it("`fetch sec --ticker` takes the CIK from the stored list instead of fetching the SEC's file", async () => {
     await run();
-    edgar.upstream.requests.length = 0;
+    fx.edgar.upstream.requests.length = 0;
     const client = new EdgarClient({
       userAgent: UA,
       cacheDir: null,
-      wwwBaseUrl: edgar.url,
-      dataBaseUrl: edgar.url,
+      wwwBaseUrl: fx.edgar.url,
+      dataBaseUrl: fx.edgar.url,
       limiter: new RateLimiter(1000),
       maxRetries: 0,
     });
     // The fake has no submissions JSON: the command fails after the lookup, which is what is checked.
-    await expect(fetchSec(handle.db, client, { ticker: "BRK.B", forms: ["4"] })).rejects.toThrow(/HTTP 403/);
-    expect(edgar.upstream.requests.map((r) => r.path)).toEqual(["/submissions/CIK0001067983.json"]);
+    await expect(fetchSec(fx.handle.db, client, { ticker: "BRK.B", forms: ["4"] })).rejects.toThrow(
+      /HTTP 403/,
+    );
+    expect(fx.edgar.upstream.requests.map((r) => r.path)).toEqual(["/submissions/CIK0001067983.json"]);
   });
 
   it("applies a changed list as a snapshot: added, changed and removed tickers only", async () => {
@@ -110,9 +100,9 @@ describe.each(engines())("sec-tickers (company_tickers.json) on %s", (engine) =>
     nowMs += 86_400_000;
     const outcome = await run();
     expect(outcome.stats).toMatchObject({ added: 1, changed: 1, removed: 10 });
-    expect(await cikOfSymbol(handle.db, "NEWCO")).toBe("0001234567");
-    expect(await cikOfSymbol(handle.db, removed[0] as string)).toBeNull();
-    const [msft] = await handle.query<{ title: string }>(
+    expect(await cikOfSymbol(fx.handle.db, "NEWCO")).toBe("0001234567");
+    expect(await cikOfSymbol(fx.handle.db, removed[0] as string)).toBeNull();
+    const [msft] = await fx.handle.query<{ title: string }>(
       sql`select title from sec_company_tickers where symbol = 'MSFT'`,
     );
     expect(msft?.title).toBe("MICROSOFT CORPORATION (renamed)");
@@ -128,13 +118,13 @@ describe.each(engines())("sec-tickers (company_tickers.json) on %s", (engine) =>
     expect(cut.status).toBe("dead");
     expect(cut.error).toMatch(/lists 100 tickers where \d+ are stored: refused/);
     expect(await stored()).toEqual(before);
-    edgar.upstream.files.set(PATH, "<html>Service Unavailable</html>");
+    fx.edgar.upstream.files.set(PATH, "<html>Service Unavailable</html>");
     expect((await run()).error).toMatch(/company_tickers\.json: not JSON/);
     entries.bad1 = { cik_str: -5, ticker: "BAD", title: "x" } as Entry;
     entries.bad2 = { cik_str: 42, ticker: "../../etc", title: "x" } as Entry;
     serve(entries);
     const outcome = await run();
     expect(outcome.stats).toMatchObject({ rejected: 2, added: 0, removed: 0 });
-    expect(await cikOfSymbol(handle.db, "BAD")).toBeNull();
+    expect(await cikOfSymbol(fx.handle.db, "BAD")).toBeNull();
   });
 });
