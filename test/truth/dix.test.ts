@@ -161,9 +161,7 @@ describe.each(engines())("DIX over the S&P 500 list on %s", (engine) => {
       days_without_data: string[];
       basket_size: number;
     };
-    const one = (await (
-      await replacedApp.app.request(`/smart-money/dark-pool/dix?date=${DAY}&as_of=${asOf}`)
-    ).json()) as DixBody;
+    const one = await ok(api(replacedApp.app)["dark-pool"].dix.$get({ query: { date: DAY, as_of: asOf } }));
     expect(series.points).toEqual([
       { date: DAY, dix: one.dix, coverage: one.coverage.ratio, covered: 10, members_used: one.members_used },
     ]);
