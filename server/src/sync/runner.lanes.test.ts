@@ -3,14 +3,13 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engines } from "../../../test/support/db";
 import { SAMPLE_FILINGS, sampleFiling, variantOf } from "../../../test/support/fake-edgar";
-import { secSyncFixture } from "../../../test/support/sec-sync-fixture";
+import { secSyncFixture, secTestOptions } from "../../../test/support/sec-sync-fixture";
 import { createLogger } from "../lib/log";
 import { type SyncJob, SyncRunner } from "./runner";
 import { tradingDaysAt } from "./schedule";
 import { SEC_CURRENT_SOURCE, secCurrentJob } from "./sec-current.job";
 
 const log = createLogger("silent");
-const UA = "Smart Money Tracker tests admin@example.com";
 /** Wednesday 2025-02-19 12:00 ET: inside EDGAR's filing hours, after the slow job's 07:00 slot. */
 const NOON = Date.parse("2025-02-19T17:00:00Z");
 
@@ -67,15 +66,7 @@ describe.each(engines())("runner lanes on %s", (engine) => {
         db: db.db,
         jobs: [
           slowJob(calls, owner, released),
-          secCurrentJob({
-            intervalS: 60,
-            userAgent: UA,
-            wwwBaseUrl: fx.edgar.url,
-            dataBaseUrl: fx.edgar.url,
-            maxBytes: 16 * 1024 * 1024,
-            timeoutMs: 5000,
-            backoffBaseMs: 5,
-          }),
+          secCurrentJob({ intervalS: 60, ...secTestOptions(fx.edgar.url) }),
         ],
         log,
         clock: () => nowMs,
