@@ -17,10 +17,9 @@ import { createRequire } from "node:module";
 import { openDb } from "@smt/db";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { loadEnv } from "../../server/src/env";
 import { servicePlugins } from "../../server/src/plugins";
 import { startServer } from "../../server/src/server";
-import { BENCH_URL, fmt, report } from "./support";
+import { benchServerEnv, fmt, keptDatabase, printsInsertSql, report } from "./support";
 
 /** The part of autocannon's API this benchmark uses (the package ships no types). */
 interface AutocannonResult {
@@ -47,13 +46,8 @@ const SECONDS = Number(process.env.SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const KEEP = process.env.KEEP_DB;
 
-const dbName = KEEP ? `smt_bench_api_${KEEP}` : `smt_bench_api_${process.pid}`;
-const admin = postgres(BENCH_URL, { max: 1, onnotice: () => {} });
-const exists = (await admin`select 1 from pg_database where datname = ${dbName}`).length > 0;
-if (exists && !KEEP) await admin.unsafe(`drop database ${dbName} with (force)`);
-if (!exists || !KEEP) await admin.unsafe(`create database ${dbName}`);
-const url = new URL(BENCH_URL);
-url.pathname = `/${dbName}`;
+const database = await keptDatabase("api", KEEP);
+const url = new URL(database.url);
 
 const handle = await openDb({ url: url.toString(), maxConnections: 4 });
 const symbols = Array.from({ length: SYMBOLS }, (_, i) => `B${String(i).padStart(3, "0")}`);
@@ -107,20 +101,8 @@ async function generate() {
   for (const c of pk) await s.unsafe(`alter table prints drop constraint ${c.name}`);
   await step(
     "prints",
-    `insert into prints (symbol, ts, trade_key, price, size, value_usd, exchange, trf_id, is_off_exchange, tape,
-       conditions, block_eligible, exclusion_reason, is_iso, is_late, extended_hours, correction, market_price,
-       market_price_source, bid, ask, premium_discount_pct, side, sentiment, source, source_ref, published_at)
-     select symbol, ts, trade_key, price, size, price * size, case when off then 'D' else 'Q' end,
-       case when off then 201 end, off, 'C', case when size < 100 then array['37'] else array['@'] end,
-       size >= 100, case when size < 100 then 'odd_lot' end, false, false, false,
-       case when r4 < 0.001 then 10 else 0 end, mkt, 'nbbo_mid', mkt - 0.01, mkt + 0.01,
-       (price / mkt - 1) * 100,
-       case when price > mkt + 0.01 then 'above_ask' when price >= mkt + 0.01 then 'at_ask'
-            when price < mkt - 0.01 then 'below_bid' when price <= mkt - 0.01 then 'at_bid' else 'mid' end,
-       case when price >= mkt + 0.01 then 'bullish' when price <= mkt - 0.01 then 'bearish' else 'neutral' end,
-       'bench', 'bench:' || trade_key, ts
-     from (
-       select symbol, trade_key, ts, mkt, off, r4,
+    printsInsertSql(
+      `       select symbol, trade_key, ts, mkt, off, r4,
          round((mkt * (1 + (rp - 0.5) * 0.004))::numeric, 4)::float8 as price,
          case when r3 < 0.004 then 20000 + floor(rs * 180000) when r3 < 0.3 then 1 + floor(rs * 99)
               else 100 * (1 + floor(rs * 30)) end as size
@@ -132,8 +114,9 @@ async function generate() {
            m.mkt, random() < 0.4 as off, random() as r3, random() as r4, random() as rp, random() as rs
          from bench_days d cross join bench_symbols sy cross join generate_series(1, ${PER_DAY}) as i,
            lateral (select round((sy.base_usd * (1 + 0.15 * sin(d.n / 20.0 + sy.n)))::numeric, 2)::float8 as mkt) as m
-       ) as x
-     ) as g`,
+       ) as x`,
+      "case when r4 < 0.001 then 10 else 0 end",
+    ),
   );
   await step(
     "prints primary key and indexes",
@@ -178,16 +161,7 @@ async function generate() {
 }
 
 const server = await startServer({
-  env: loadEnv({
-    DATABASE_URL: url.toString(),
-    PORT: "0",
-    HOST: "127.0.0.1",
-    DEMO: "off",
-    LOG_LEVEL: "error",
-    SERVE_CLIENT: "false",
-    RATE_LIMIT_PER_MINUTE: "0",
-    RESPONSE_CACHE_TTL_MS: process.env.RESPONSE_CACHE_TTL_MS,
-  }),
+  env: benchServerEnv(url.toString(), { RESPONSE_CACHE_TTL_MS: process.env.RESPONSE_CACHE_TTL_MS }),
   plugins: servicePlugins,
 });
 
@@ -266,7 +240,6 @@ report(
 );
 
 await server.close();
-if (!KEEP) await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-await admin.end();
+await database.drop();
 const failed = results.slice(1).some((x) => x.p99 >= 25 || x.rps / trivial < 0.3 || x.errors > 0);
 process.stdout.write(failed ? "\ngoal NOT met\n" : "\ngoal met\n");

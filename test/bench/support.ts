@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import postgres from "postgres";
+import { loadEnv } from "../../server/src/env";
 
 export const BENCH_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -72,4 +73,58 @@ export function report(title: string, rows: [string, string][]) {
   const width = Math.max(...rows.map(([k]) => k.length));
   process.stdout.write(`\n== ${title}\n`);
   for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
+}
+
+/** The environment of a server a benchmark starts in-process on `url`: quiet, no rate limit, no client. */
+export const benchServerEnv = (url: string, overrides: Record<string, string | undefined> = {}) =>
+  loadEnv({
+    DATABASE_URL: url,
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DEMO: "off",
+    LOG_LEVEL: "error",
+    SERVE_CLIENT: "false",
+    RATE_LIMIT_PER_MINUTE: "0",
+    ...overrides,
+  });
+
+/**
+ * `insert into prints ... select` over `inner`, a query with columns symbol, trade_key, ts, mkt (the market
+ * price), off (off-exchange), price and size: derives value, venue, conditions, side and sentiment from them.
+ * `correction`: the SQL of the correction code (a column of `inner` may be used).
+ */
+export const printsInsertSql = (inner: string, correction = "0") => `
+  insert into prints (symbol, ts, trade_key, price, size, value_usd, exchange, trf_id, is_off_exchange, tape,
+    conditions, block_eligible, exclusion_reason, is_iso, is_late, extended_hours, correction, market_price,
+    market_price_source, bid, ask, premium_discount_pct, side, sentiment, source, source_ref, published_at)
+  select symbol, ts, trade_key, price, size, price * size, case when off then 'D' else 'Q' end,
+    case when off then 201 end, off, 'C', case when size < 100 then array['37'] else array['@'] end,
+    size >= 100, case when size < 100 then 'odd_lot' end, false, false, false, ${correction}, mkt, 'nbbo_mid',
+    mkt - 0.01, mkt + 0.01, (price / mkt - 1) * 100,
+    case when price > mkt + 0.01 then 'above_ask' when price >= mkt + 0.01 then 'at_ask'
+         when price < mkt - 0.01 then 'below_bid' when price <= mkt - 0.01 then 'at_bid' else 'mid' end,
+    case when price >= mkt + 0.01 then 'bullish' when price <= mkt - 0.01 then 'bearish' else 'neutral' end,
+    'bench', 'bench:' || trade_key, ts
+  from (${inner}) as g`;
+
+/**
+ * The database `smt_bench_<prefix>_<keep or pid>`: created fresh, or with `keep` kept as it is when it
+ * exists (a loaded data set reused across runs). `drop()` removes it unless kept.
+ */
+export async function keptDatabase(prefix: string, keep: string | undefined) {
+  const name = `smt_bench_${prefix}_${keep ?? process.pid}`;
+  const admin = postgres(BENCH_URL, { max: 1, onnotice: () => {} });
+  const exists = (await admin`select 1 from pg_database where datname = ${name}`).length > 0;
+  if (exists && !keep) await admin.unsafe(`drop database ${name} with (force)`);
+  if (!exists || !keep) await admin.unsafe(`create database ${name}`);
+  const u = new URL(BENCH_URL);
+  u.pathname = `/${name}`;
+  return {
+    name,
+    url: u.toString(),
+    async drop() {
+      if (!keep) await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
 }

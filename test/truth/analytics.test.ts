@@ -9,7 +9,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDemo } from "../../server/src/feeds/demo";
 import { ingestForm4 } from "../../server/src/institutional/institutional.ingest";
-import { buildTestApp } from "../support/app";
+import { type Answer, api, buildTestApp, ok, upload } from "../support/app";
 import { engines } from "../support/db";
 
 const fixture = (path: string) => new URL(`../fixtures/${path}`, import.meta.url);
@@ -79,28 +79,18 @@ function expectedInsiderSignal(path: string): { signal: number; soldShare: numbe
   return { signal: Math.max(-1, Math.min(1, (bought - weightedSold) / 0.5)), soldShare: sold };
 }
 
-interface Component {
-  name: string;
-  value: number | null;
-  normalized: number | null;
-  observations: number | null;
-  sample_factor: number;
-  horizon_days: number | null;
-  excluded_reason: string | null;
-  parts: Record<string, number | null>;
-}
-interface Indicators {
-  confidence: { score: number; level: string; sample_size: number };
-  components: { smart_money_index: Component[]; divergence_score: Component[] };
-}
+type IndicatorsEndpoint = ReturnType<typeof api>["analytics"][":symbol"]["indicators"];
+type Indicators = Answer<Awaited<ReturnType<IndicatorsEndpoint["$get"]>>>;
+type Component = Indicators["components"]["smart_money_index"][number];
 
 describe.each(engines())("analytics inputs against the raw FINRA and Form 4 samples on %s", (engine) => {
   let t: Awaited<ReturnType<typeof buildTestApp>>;
-  const get = async <T>(path: string) => {
-    const res = await t.app.request(path);
-    expect(res.status, path).toBe(200);
-    return (await res.json()) as T;
-  };
+  const indicators = (symbol: string, as_of: string) =>
+    ok(api(t.app).analytics[":symbol"].indicators.$get({ param: { symbol }, query: { as_of } }));
+  const insiderSentiment = (symbol: string, as_of: string) =>
+    ok(
+      api(t.app).institutional[":symbol"]["insider-sentiment"].$get({ param: { symbol }, query: { as_of } }),
+    );
   const component = (ind: Indicators, name: string) =>
     ind.components.smart_money_index.find((c) => c.name === name) as Component;
 
@@ -108,12 +98,8 @@ describe.each(engines())("analytics inputs against the raw FINRA and Form 4 samp
     t = await buildTestApp(engine);
     for (const path of SHORT_FILES) {
       const name = path.split("/").at(-1) as string;
-      const res = await t.app.request(`/smart-money/ingest/short-volume?name=${name}`, {
-        method: "POST",
-        body: readFileSync(fixture(path)),
-        headers: { "content-type": "text/plain" },
-      });
-      expect(await res.json()).toMatchObject({ rejected: 0 });
+      const res = upload(t.app, "short-volume", readFileSync(fixture(path)), "text/plain", { name });
+      expect(await ok(res)).toMatchObject({ rejected: 0 });
     }
     async function* stream(path: string) {
       yield readFileSync(fixture(path), "latin1");
@@ -132,13 +118,11 @@ describe.each(engines())("analytics inputs against the raw FINRA and Form 4 samp
     const { signal, soldShare } = expectedInsiderSignal(AIR);
     // 1,500 shares sold, 37,565 kept.
     expect(soldShare).toBeCloseTo(1_500 / 39_065, 12);
-    const asOf = encodeURIComponent("2025-02-01T00:00:00Z");
-    const sentiment = await get<{ score: number; score_components: Record<string, number> }>(
-      `/smart-money/institutional/AIR/insider-sentiment?as_of=${asOf}`,
-    );
+    const asOf = "2025-02-01T00:00:00Z";
+    const sentiment = await insiderSentiment("AIR", asOf);
     expect(sentiment.score).toBeCloseTo(100 * signal, 2);
     expect(sentiment.score_components.sell_holding_share).toBeCloseTo(soldShare, 12);
-    const ind = await get<Indicators>(`/smart-money/analytics/AIR/indicators?as_of=${asOf}`);
+    const ind = await indicators("AIR", asOf);
     const insider = component(ind, "insider");
     expect(insider.excluded_reason).toBeNull();
     expect(insider.normalized).toBeCloseTo(signal, 4);
@@ -150,21 +134,17 @@ describe.each(engines())("analytics inputs against the raw FINRA and Form 4 samp
 
   it("reads the SNOW CFO's five sales of ~94% of his shares as one formula in both endpoints", async () => {
     const { signal } = expectedInsiderSignal(SNOW);
-    const asOf = encodeURIComponent("2022-12-31T00:00:00Z");
-    const sentiment = await get<{ score: number }>(
-      `/smart-money/institutional/SNOW/insider-sentiment?as_of=${asOf}`,
-    );
+    const asOf = "2022-12-31T00:00:00Z";
+    const sentiment = await insiderSentiment("SNOW", asOf);
     expect(sentiment.score).toBeCloseTo(100 * signal, 2);
-    const ind = await get<Indicators>(`/smart-money/analytics/SNOW/indicators?as_of=${asOf}`);
+    const ind = await indicators("SNOW", asOf);
     expect(component(ind, "insider").normalized).toBeCloseTo(signal, 4);
     // The only input: SMI 50 + 50 x signal, and a confidence that says how little that is.
     expect(ind.confidence.level).toBe("low");
   });
 
   it("takes GME's short-volume ratio from the raw CNMS row and counts its baseline days", async () => {
-    const ind = await get<Indicators>(
-      `/smart-money/analytics/GME/indicators?as_of=${encodeURIComponent("2021-01-29T00:00:00Z")}`,
-    );
+    const ind = await indicators("GME", "2021-01-29T00:00:00Z");
     const sv = component(ind, "short_volume");
     expect(sv.value).toBeCloseTo(rawShortRatio("analytics/CNMSshvol20210128.txt", "GME"), 12);
     // The earlier files with a GME row (2021-01-04, 25, 26, 27): fewer than the 5 a baseline needs.
@@ -224,10 +204,12 @@ describe.each(engines())("no print counts twice in the SMI on %s", (engine) => {
       xs.filter((r) => r.sentiment === s).reduce((a, r) => a + Number(r.size), 0);
     const classified = nonBlock.filter((r) => r.sentiment !== "unknown").length;
 
-    const res = await t.app.request(
-      `/smart-money/analytics/DCOR/indicators?as_of=${encodeURIComponent(AS_OF.toISOString())}`,
+    const ind = await ok(
+      api(t.app).analytics[":symbol"].indicators.$get({
+        param: { symbol: "DCOR" },
+        query: { as_of: AS_OF.toISOString() },
+      }),
     );
-    const ind = (await res.json()) as Indicators;
     const dp = ind.components.smart_money_index.find((c) => c.name === "dark_pool") as Component;
     const bf = ind.components.smart_money_index.find((c) => c.name === "block_flow") as Component;
     expect(dp.parts.non_block_bullish_volume).toBe(vol(nonBlock, "bullish"));

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTestApp } from "../support/app";
+import { api, buildTestApp, ok, upload } from "../support/app";
 import { engines } from "../support/db";
 
 const NAME = "finra_otc_weekly_otc_20251229.psv";
@@ -44,24 +44,14 @@ const WEEK_VOLUME = 5 * 800_000;
 describe.each(engines())("truth: FINRA weekly ATS file on %s", (engine) => {
   let t: Awaited<ReturnType<typeof buildTestApp>>;
   const truth = expected();
-  const upload = (kind: string, body: string | Uint8Array, query: string) =>
-    t.app.request(`/smart-money/ingest/${kind}${query}`, {
-      method: "POST",
-      body: body as unknown as BodyInit,
-      headers: { "content-type": "text/plain" },
-    });
-  const get = async <T>(path: string): Promise<T> => {
-    const res = await t.app.request(path);
-    expect(res.status, path).toBe(200);
-    return (await res.json()) as T;
-  };
-
+  const darkPool = () => api(t.app)["dark-pool"][":symbol"];
+  const patterns = (days: number, as_of: string) =>
+    ok(darkPool().patterns.$get({ param: { symbol: "AABB" }, query: { days, as_of } }));
   beforeAll(async () => {
     t = await buildTestApp(engine, { MAX_UPLOAD_BYTES: "2000000" });
     // A neutral name: the content, not the name, says what the file is.
-    const res = await upload("ats", raw, "?name=weekly.psv");
-    expect(((await res.json()) as { rejected: number }).rejected).toBe(0);
-    await upload("bars", AABB_BARS, "?name=aabb_bars.csv");
+    expect((await ok(upload(t.app, "ats", raw, "text/plain", { name: "weekly.psv" }))).rejected).toBe(0);
+    await ok(upload(t.app, "bars", AABB_BARS, "text/plain", { name: "aabb_bars.csv" }));
   });
   afterAll(async () => t.close());
 
@@ -86,11 +76,7 @@ describe.each(engines())("truth: FINRA weekly ATS file on %s", (engine) => {
   it("gives AABB's ATS share against the whole week's volume, even for a window starting mid-week", async () => {
     const aabb = truth.perSymbol.get("AABB") as number;
     expect(aabb).toBe(2_841_885 + 144_056);
-    const p = await get<{
-      days: { date: string; ats_week_shares: number | null; ats_share: number | null }[];
-      period: { from: string; to: string };
-      date_basis: string;
-    }>("/smart-money/dark-pool/AABB/patterns?days=3&as_of=2025-12-30T12:00:00Z");
+    const p = await patterns(3, "2025-12-30T12:00:00Z");
     // Latest data as of 2025-12-30 is the bar of Friday 2025-12-05; three days back starts on Wednesday.
     expect(p.period).toEqual({ from: "2025-12-03", to: "2025-12-05", days: 3 });
     expect(p.date_basis).toBe("latest_data_as_of");
@@ -99,8 +85,11 @@ describe.each(engines())("truth: FINRA weekly ATS file on %s", (engine) => {
       expect(d.ats_week_shares).toBe(aabb);
       expect(d.ats_share).toBeCloseTo(aabb / WEEK_VOLUME, 4); // 0.7465, not 1.244 (Wed-Fri only)
     }
-    const s = await get<{ ats: { week_start: string; shares: number; ats_share: number } | null }>(
-      "/smart-money/dark-pool/AABB/summary?date=2025-12-05&as_of=2025-12-30T12:00:00Z",
+    const s = await ok(
+      darkPool().summary.$get({
+        param: { symbol: "AABB" },
+        query: { date: "2025-12-05", as_of: "2025-12-30T12:00:00Z" },
+      }),
     );
     expect(s.ats).toMatchObject({
       week_start: "2025-12-01",
@@ -111,15 +100,16 @@ describe.each(engines())("truth: FINRA weekly ATS file on %s", (engine) => {
   });
 
   it("keeps the week invisible before its publication date", async () => {
-    const before = await get<{ days: { ats_share: number | null }[]; ats?: unknown }>(
-      "/smart-money/dark-pool/AABB/patterns?days=5&as_of=2025-12-29T10:59:00Z",
-    );
+    const before = await patterns(5, "2025-12-29T10:59:00Z");
     expect(before.days.every((d) => d.ats_share === null)).toBe(true);
   });
 
   it("lets the uploader override the venue type for a whole file", async () => {
-    const res = await upload("ats", raw, "?name=weekly.psv&summary_type=OTC_W_SMBL_FIRM");
-    expect(((await res.json()) as { accepted: number }).accepted).toBe(truth.symbolRows);
+    const res = upload(t.app, "ats", raw, "text/plain", {
+      name: "weekly.psv",
+      summary_type: "OTC_W_SMBL_FIRM",
+    });
+    expect((await ok(res)).accepted).toBe(truth.symbolRows);
     const rows = await t.handle.query<{ n: unknown }>(
       sql`select count(*) as n from ats_weekly where summary_type = 'OTC_W_SMBL_FIRM'`,
     );

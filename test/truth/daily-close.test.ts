@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTestApp } from "../support/app";
+import { api, buildTestApp, ok, upload } from "../support/app";
 import { engines } from "../support/db";
 
 const SAMPLE = "polygon_flatfile_us_stocks_sip_trades_v1_sample_MSFT_2023-03-28.tsv";
@@ -67,15 +67,23 @@ const allOff = all.filter((p) => p.offExchange).reduce((s, p) => s + p.size, 0);
 
 describe.each(engines())("truth: daily close is the regular-session close (%s)", (engine) => {
   let t: Awaited<ReturnType<typeof buildTestApp>>;
-  const upload = async (name: string, body: string) => {
-    const res = await t.app.request(`/smart-money/ingest/prints?name=${name}`, {
-      method: "POST",
-      body,
-      headers: { "content-type": "text/csv" },
-    });
-    expect(res.status).toBe(200);
-    return (await res.json()) as { accepted: number };
-  };
+  const uploadPrints = (name: string, body: string) =>
+    ok(upload(t.app, "prints", body, "text/csv", { name }));
+  const query = { as_of: "2023-03-29T12:00:00Z" };
+  const patterns = () =>
+    ok(
+      api(t.app)["dark-pool"][":symbol"].patterns.$get({
+        param: { symbol: "MSFT" },
+        query: { days: 2, ...query },
+      }),
+    );
+  const summary = () =>
+    ok(
+      api(t.app)["dark-pool"][":symbol"].summary.$get({
+        param: { symbol: "MSFT" },
+        query: { date: "2023-03-28", ...query },
+      }),
+    );
   beforeAll(async () => {
     t = await buildTestApp(engine, { API_KEYS: "" });
   });
@@ -85,35 +93,24 @@ describe.each(engines())("truth: daily close is the regular-session close (%s)",
 
   it("the real sample is all pre-market: no regular-session close, its shares reported as extended hours", async () => {
     expect(rawPrints(sample).every((p) => !regular(p))).toBe(true);
-    expect(await upload(SAMPLE, sample)).toMatchObject({ accepted: 10 });
-    const res = await t.app.request("/smart-money/dark-pool/MSFT/patterns?days=2&as_of=2023-03-29T12:00:00Z");
-    const body = (await res.json()) as { days: { date: string; close: number | null }[] };
+    expect(await uploadPrints(SAMPLE, sample)).toMatchObject({ accepted: 10 });
+    const body = await patterns();
     expect(body.days.find((d) => d.date === "2023-03-28")).toMatchObject({ close: null });
-    const summary = (await (
-      await t.app.request("/smart-money/dark-pool/MSFT/summary?date=2023-03-28&as_of=2023-03-29T12:00:00Z")
-    ).json()) as { extended_hours: { lit_volume: number } };
+    const day = await summary();
     const sampleShares = rawPrints(sample).reduce((s, p) => s + p.size, 0);
-    expect(summary.extended_hours.lit_volume).toBe(sampleShares);
+    expect(day.extended_hours.lit_volume).toBe(sampleShares);
   });
 
   it("with the day's regular and after-hours prints, the close is the last regular-session print, not 19:30", async () => {
-    expect(await upload("msft_2023-03-28_session.csv", session)).toMatchObject({ accepted: 5 });
+    expect(await uploadPrints("msft_2023-03-28_session.csv", session)).toMatchObject({ accepted: 5 });
     expect(expectedClose).toBe(276.38);
-    const patterns = (await (
-      await t.app.request("/smart-money/dark-pool/MSFT/patterns?days=2&as_of=2023-03-29T12:00:00Z")
-    ).json()) as { days: { date: string; close: number | null }[] };
-    expect(patterns.days.find((d) => d.date === "2023-03-28")?.close).toBe(expectedClose);
+    const days = (await patterns()).days;
+    expect(days.find((d) => d.date === "2023-03-28")?.close).toBe(expectedClose);
 
-    const summary = (await (
-      await t.app.request("/smart-money/dark-pool/MSFT/summary?date=2023-03-28&as_of=2023-03-29T12:00:00Z")
-    ).json()) as {
-      total_volume: number;
-      params_version: string;
-      extended_hours: Record<string, unknown>;
-    };
-    expect(summary.params_version).toBe("darkpool-2");
-    expect(summary.total_volume).toBe(allOff);
-    expect(summary.extended_hours).toMatchObject({
+    const day = await summary();
+    expect(day.params_version).toBe("darkpool-2");
+    expect(day.total_volume).toBe(allOff);
+    expect(day.extended_hours).toMatchObject({
       off_exchange_prints: 1,
       off_exchange_volume: extendedOff,
       lit_volume: extendedLit,

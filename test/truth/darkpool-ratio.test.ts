@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTestApp } from "../support/app";
+import { api, buildTestApp, ok, upload } from "../support/app";
 import { engines } from "../support/db";
 
 const SAMPLE = "polygon_flatfile_us_stocks_sip_trades_v1_sample_MSFT_2023-03-28.tsv";
@@ -35,29 +35,17 @@ const DAY = "2023-03-28";
 
 describe.each(engines())("truth: one off-exchange ratio on %s", (engine) => {
   let t: Awaited<ReturnType<typeof buildTestApp>>;
-  const upload = async (kind: string, body: string, type: string, name: string) => {
-    const res = await t.app.request(`/smart-money/ingest/${kind}?name=${name}`, {
-      method: "POST",
-      body,
-      headers: { "content-type": type },
-    });
-    expect(((await res.json()) as { rejected: number }).rejected).toBe(0);
-  };
-  const get = async <T>(path: string): Promise<T> => {
-    const res = await t.app.request(path);
-    expect(res.status, path).toBe(200);
-    return (await res.json()) as T;
+  const uploadFile = async (kind: string, body: string, type: string, name: string) => {
+    expect((await ok(upload(t.app, kind, body, type, { name }))).rejected).toBe(0);
   };
   /** The ratio as each endpoint shows it for MSFT's day. */
   const shown = async () => {
-    const summary = await get<{ dark_pool_ratio: number | null; dark_pool_ratio_reason: string | null }>(
-      `/smart-money/dark-pool/MSFT/summary?date=${DAY}&as_of=${AS_OF}`,
-    );
-    const patterns = await get<{ days: { date: string; dark_pool_ratio: number | null }[] }>(
-      `/smart-money/dark-pool/MSFT/patterns?days=1&as_of=${AS_OF}`,
-    );
-    const indicators = await get<{ dark_pool_ratio: number | null }>(
-      `/smart-money/analytics/MSFT/indicators?as_of=${AS_OF}`,
+    const param = { symbol: "MSFT" };
+    const darkPool = api(t.app)["dark-pool"][":symbol"];
+    const summary = await ok(darkPool.summary.$get({ param, query: { date: DAY, as_of: AS_OF } }));
+    const patterns = await ok(darkPool.patterns.$get({ param, query: { days: 1, as_of: AS_OF } }));
+    const indicators = await ok(
+      api(t.app).analytics[":symbol"].indicators.$get({ param, query: { as_of: AS_OF } }),
     );
     return {
       summary: summary.dark_pool_ratio,
@@ -70,9 +58,9 @@ describe.each(engines())("truth: one off-exchange ratio on %s", (engine) => {
 
   beforeAll(async () => {
     t = await buildTestApp(engine);
-    await upload("prints", tsv, "text/csv", "MSFT_2023-03-28.tsv");
+    await uploadFile("prints", tsv, "text/csv", "MSFT_2023-03-28.tsv");
     const ndjson = OFF_PRINTS.map((p) => JSON.stringify({ symbol: "MSFT", exchange: "D", ...p })).join("\n");
-    await upload("prints", ndjson, "application/x-ndjson", "msft_trf.ndjson");
+    await uploadFile("prints", ndjson, "application/x-ndjson", "msft_trf.ndjson");
   });
   afterAll(async () => t.close());
 
@@ -87,7 +75,7 @@ describe.each(engines())("truth: one off-exchange ratio on %s", (engine) => {
 
   it("divides by the vendor's consolidated volume once a bar is loaded, the same on every endpoint", async () => {
     const barVolume = 20_000_000;
-    await upload(
+    await uploadFile(
       "bars",
       `date,symbol,open,high,low,close,volume\n${DAY},MSFT,275.79,278.28,272.05,275.23,${barVolume}`,
       "text/csv",
@@ -101,18 +89,14 @@ describe.each(engines())("truth: one off-exchange ratio on %s", (engine) => {
   });
 
   it("defaults to the latest data as of as_of, and says which date or period it chose", async () => {
-    const s = await get<{ date: string; date_basis: string; total_volume: number }>(
-      "/smart-money/dark-pool/MSFT/summary?as_of=2023-04-03T12:00:00Z",
-    );
+    const darkPool = api(t.app)["dark-pool"][":symbol"];
+    const param = { symbol: "MSFT" };
+    const s = await ok(darkPool.summary.$get({ param, query: { as_of: "2023-04-03T12:00:00Z" } }));
     expect(s).toMatchObject({ date: DAY, date_basis: "latest_print_day_as_of", total_volume: off });
-    const early = await get<{ date: string; date_basis: string }>(
-      "/smart-money/dark-pool/MSFT/summary?as_of=2023-03-20T12:00:00Z",
-    );
+    const early = await ok(darkPool.summary.$get({ param, query: { as_of: "2023-03-20T12:00:00Z" } }));
     expect(early).toMatchObject({ date: "2023-03-20", date_basis: "as_of_date_no_prints" });
     // Without as_of (the clock is years later) the history is still shown, ending at its latest day.
-    const p = await get<{ days: { date: string }[]; period: { to: string }; date_basis: string }>(
-      "/smart-money/dark-pool/MSFT/patterns?days=5",
-    );
+    const p = await ok(darkPool.patterns.$get({ param, query: { days: 5 } }));
     expect(p.period.to).toBe(DAY);
     expect(p.date_basis).toBe("latest_data_as_of");
     expect(p.days.map((d) => d.date)).toContain(DAY);

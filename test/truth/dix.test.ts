@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTestApp } from "../support/app";
+import { api, buildTestApp, ok, upload } from "../support/app";
 import { engines } from "../support/db";
 
 /**
@@ -64,14 +64,9 @@ const expectedDix = (symbols: string[]) => {
   return num / den;
 };
 
-interface DixBody {
-  dix: number | null;
-  coverage: { members: number; covered: number; ratio: number; floor: number };
-  basket_source: { file: string; as_of: string } | null;
-  members_used: number;
-}
+/** The refusal's body (`onError`: the typed client knows only a route's declared answers). */
 interface ErrorBody {
-  error: { code: string; message: string; details: { coverage: DixBody["coverage"] } };
+  error: { code: string; message: string; details: { coverage: Record<string, number> } };
 }
 
 describe.each(engines())("DIX over the S&P 500 list on %s", (engine) => {
@@ -91,13 +86,16 @@ describe.each(engines())("DIX over the S&P 500 list on %s", (engine) => {
       ["short-volume", raw, FINRA],
       ["bars", barsCsv(Object.keys(CLOSES)), "bars-2021-01-25.csv"],
     ] as const) {
-      const res = await t.app.request(`/smart-money/ingest/${kind}?name=${name}`, {
-        method: "POST",
-        body: body as unknown as BodyInit,
-        headers: { "content-type": "text/csv" },
-      });
-      expect(res.status).toBe(200);
+      await ok(upload(t.app, kind, body, "text/csv", { name }));
     }
+  };
+
+  const dix = (t: typeof shippedApp, basket?: string[]) =>
+    api(t.app)["dark-pool"].dix.$get({ query: { date: DAY, as_of: AS_OF, basket: basket?.join(",") } });
+  const refused = async (pending: ReturnType<typeof dix>) => {
+    const res = await pending;
+    expect(res.status).toBe(422);
+    return (await res.json()) as unknown as ErrorBody;
   };
 
   beforeAll(async () => {
@@ -113,9 +111,7 @@ describe.each(engines())("DIX over the S&P 500 list on %s", (engine) => {
 
   it("refuses a DIX over the shipped list when only a few members have a close, and says how many do", async () => {
     expect(shipped).toHaveLength(503);
-    const res = await shippedApp.app.request(`/smart-money/dark-pool/dix?date=${DAY}&as_of=${AS_OF}`);
-    expect(res.status).toBe(422);
-    const body = (await res.json()) as ErrorBody;
+    const body = await refused(dix(shippedApp));
     expect(body.error.code).toBe("INSUFFICIENT_COVERAGE");
     const covered = shipped.filter((s) => finra.has(s) && (finra.get(s)?.total ?? 0) > 0 && CLOSES[s]).length;
     expect(covered).toBe(10);
@@ -124,9 +120,7 @@ describe.each(engines())("DIX over the S&P 500 list on %s", (engine) => {
   });
 
   it("reports the DIX over a replacement list with enough coverage, equal to the figure from the raw file", async () => {
-    const res = await replacedApp.app.request(`/smart-money/dark-pool/dix?date=${DAY}&as_of=${AS_OF}`);
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as DixBody;
+    const body = await ok(dix(replacedApp));
     // 11 distinct members (AAPL listed twice counts once), 10 with short volume and a close; GME has no close.
     expect(body.coverage).toEqual({ members: 11, covered: 10, ratio: 0.9091, floor: 0.8 });
     expect(body.basket_source).toEqual({ file: "my-index.csv", as_of: "2021-01-22" });
@@ -136,21 +130,13 @@ describe.each(engines())("DIX over the S&P 500 list on %s", (engine) => {
 
   it("applies the floor to an explicit basket too: 7 of 10 covered is refused, 8 of 10 is reported", async () => {
     const priced = Object.keys(CLOSES);
-    const refused = [...priced.slice(0, 7), "GME", "ZZZZ", "AMC"].join(",");
-    const r1 = await shippedApp.app.request(
-      `/smart-money/dark-pool/dix?date=${DAY}&basket=${refused}&as_of=${AS_OF}`,
-    );
-    expect(r1.status).toBe(422);
-    expect(((await r1.json()) as ErrorBody).error.details.coverage).toMatchObject({
+    const tooFew = [...priced.slice(0, 7), "GME", "ZZZZ", "AMC"];
+    expect((await refused(dix(shippedApp, tooFew))).error.details.coverage).toMatchObject({
       members: 10,
       covered: 7,
     });
     const enough = [...priced.slice(0, 8), "GME", "ZZZZ"];
-    const r2 = await shippedApp.app.request(
-      `/smart-money/dark-pool/dix?date=${DAY}&basket=${enough.join(",")}&as_of=${AS_OF}`,
-    );
-    expect(r2.status).toBe(200);
-    const body = (await r2.json()) as DixBody;
+    const body = await ok(dix(shippedApp, enough));
     expect(body.coverage).toMatchObject({ members: 10, covered: 8, ratio: 0.8 });
     expect(body.basket_source).toBeNull();
     expect(body.dix).toBeCloseTo(expectedDix(enough), 4);
@@ -175,9 +161,7 @@ describe.each(engines())("DIX over the S&P 500 list on %s", (engine) => {
       days_without_data: string[];
       basket_size: number;
     };
-    const one = (await (
-      await replacedApp.app.request(`/smart-money/dark-pool/dix?date=${DAY}&as_of=${asOf}`)
-    ).json()) as DixBody;
+    const one = await ok(api(replacedApp.app)["dark-pool"].dix.$get({ query: { date: DAY, as_of: asOf } }));
     expect(series.points).toEqual([
       { date: DAY, dix: one.dix, coverage: one.coverage.ratio, covered: 10, members_used: one.members_used },
     ]);

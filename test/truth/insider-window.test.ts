@@ -15,6 +15,7 @@ import { loadEnv } from "../../server/src/env";
 import { ingestForm4 } from "../../server/src/institutional/institutional.ingest";
 import { createLogger } from "../../server/src/lib/log";
 import { LiveBus } from "../../server/src/realtime/bus";
+import { api, ok } from "../support/app";
 import { engines, openTestDb } from "../support/db";
 
 const fixture = (name: string) =>
@@ -66,11 +67,9 @@ const bytes = (text: string) =>
 describe.each(engines())("insider windows end on the New York date on %s", (engine) => {
   let handle: DbHandle;
   let app: ReturnType<typeof createApp>;
-  type Sentiment = { windows: { days: number; sells: { count: number; value: number } }[] };
-  const sells30 = async (symbol: string, asOf: string) => {
-    const res = await app.request(`/smart-money/institutional/${symbol}/insider-sentiment?as_of=${asOf}`);
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as Sentiment;
+  const sells30 = async (symbol: string, as_of: string) => {
+    const sentiment = api(app).institutional[":symbol"]["insider-sentiment"];
+    const body = await ok(sentiment.$get({ param: { symbol }, query: { as_of } }));
     const w = body.windows.find((x) => x.days === 30);
     return { count: w?.sells.count, value: w?.sells.value };
   };

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTestApp } from "../support/app";
+import { api, buildTestApp, ok, upload } from "../support/app";
 import { engines } from "../support/db";
 
 /**
@@ -43,37 +43,33 @@ function userSpellings(finra: string): string[] {
 const lowerCase = rows.filter((r) => /[a-z]/.test(r.symbol));
 const slashed = rows.filter((r) => r.symbol.includes("/"));
 
-interface PatternsDay {
-  date: string;
-  finra_short_volume: number | null;
-  finra_total_volume: number | null;
-}
-
 describe.each(engines())("FINRA class and preferred symbols through the API on %s", (engine) => {
   let t: Awaited<ReturnType<typeof buildTestApp>>;
-  let upload: { accepted: number; rejected: number };
-  const patterns = async (spelling: string) => {
-    const res = await t.app.request(
-      `/smart-money/dark-pool/${encodeURIComponent(spelling)}/patterns?days=2&as_of=2021-01-05T12:00:00Z`,
-    );
-    return { status: res.status, body: (await res.json()) as { symbol: string; days: PatternsDay[] } };
+  let uploaded: { accepted: number; rejected: number };
+  /** The typed client puts a parameter into the path as given: the test encodes it, as a browser would. */
+  const patterns = (spelling: string) =>
+    api(t.app)["dark-pool"][":symbol"].patterns.$get({
+      param: { symbol: encodeURIComponent(spelling) },
+      query: { days: 2, as_of: "2021-01-05T12:00:00Z" },
+    });
+
+  /** One page of the JSON symbol list (the route also answers CSV, which this test does not ask for). */
+  const symbolsPage = async (offset: number) => {
+    const body = await ok(api(t.app).symbols.$get({ query: { limit: 1000, offset } }));
+    if (typeof body === "string") throw new Error("a CSV answer to a JSON request");
+    return body;
   };
 
   beforeAll(async () => {
     // Hundreds of reads from one client: the rate limiter is not what this test is about (0 = off).
     t = await buildTestApp(engine, { RATE_LIMIT_PER_MINUTE: "0" });
-    const res = await t.app.request(`/smart-money/ingest/short-volume?name=${FILE}`, {
-      method: "POST",
-      body: raw,
-      headers: { "content-type": "text/plain" },
-    });
-    upload = (await res.json()) as typeof upload;
+    uploaded = await ok(upload(t.app, "short-volume", raw, "text/plain", { name: FILE }));
   });
   afterAll(async () => t.close());
 
   it("stores every row of the real file, lower-case class letters included", () => {
     expect(lowerCase.length).toBeGreaterThan(400);
-    expect(upload).toMatchObject({ accepted: rows.length, rejected: 0 });
+    expect(uploaded).toMatchObject({ accepted: rows.length, rejected: 0 });
   });
 
   it("lists each FINRA symbol once, in the canonical form", async () => {
@@ -81,13 +77,7 @@ describe.each(engines())("FINRA class and preferred symbols through the API on %
     const listed: string[] = [];
     let offset: number | null = 0;
     while (offset !== null) {
-      const body = (await (
-        await t.app.request(`/smart-money/symbols?limit=1000&offset=${offset}`)
-      ).json()) as {
-        symbols: { symbol: string }[];
-        total: number;
-        next_offset: number | null;
-      };
+      const body = await symbolsPage(offset);
       expect(body.total).toBe(new Set(rows.map((r) => r.symbol)).size);
       listed.push(...body.symbols.map((s) => s.symbol));
       offset = body.next_offset;
@@ -106,8 +96,8 @@ describe.each(engines())("FINRA class and preferred symbols through the API on %
     for (const [i, row] of [...lowerCase, ...slashed].entries()) {
       const spellings = userSpellings(row.symbol);
       const spelling = spellings[i % spellings.length] as string;
-      const { status, body } = await patterns(spelling);
-      expect(status, `${row.symbol} asked as ${spelling}`).toBe(200);
+      // ok() fails the test with the URL (the spelling) and the answer on any status but 200.
+      const body = await ok(patterns(spelling));
       const day = body.days.find((d) => d.date === "2021-01-04");
       expect(day?.finra_short_volume, `${row.symbol} asked as ${spelling}`).toBe(row.short);
       expect(day?.finra_total_volume, `${row.symbol} asked as ${spelling}`).toBe(row.total);
@@ -126,8 +116,7 @@ describe.each(engines())("FINRA class and preferred symbols through the API on %
     const brk = rows.find((r) => r.symbol === "BRK/B");
     expect(brk).toBeDefined();
     for (const spelling of ["BRK/B", "BRK.B", "brk.b", "BRK-B", "BRK B", "BRKB"]) {
-      const { status, body } = await patterns(spelling);
-      expect(status, spelling).toBe(200);
+      const body = await ok(patterns(spelling));
       expect(body.symbol).toBe("BRK.B");
       expect(body.days.find((d) => d.date === "2021-01-04")?.finra_short_volume).toBe(brk?.short);
     }

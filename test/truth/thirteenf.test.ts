@@ -15,6 +15,7 @@ import { loadEnv } from "../../server/src/env";
 import { ingestSecuritiesCsv, read13F, store13F } from "../../server/src/institutional/institutional.ingest";
 import { createLogger } from "../../server/src/lib/log";
 import { LiveBus } from "../../server/src/realtime/bus";
+import { api, ok, upload } from "../support/app";
 import { engines, openTestDb } from "../support/db";
 
 const fixture = (name: string) =>
@@ -82,17 +83,11 @@ const SECURITIES = ["symbol,cusip,name", "AAPL,037833100,Apple Inc.", "MMM,88579
 describe.each(engines())("13F figures against the raw files on %s", (engine) => {
   let handle: DbHandle;
   let app: ReturnType<typeof createApp>;
-  const get = async <T>(path: string): Promise<T> => {
-    const res = await app.request(path);
-    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-    return (await res.json()) as T;
-  };
-  const upload = (text: string, name: string) =>
-    app.request(`/smart-money/ingest/13f?name=${name}`, {
-      method: "POST",
-      headers: { "content-type": "text/plain" },
-      body: Buffer.from(text, "latin1"),
-    });
+  const institutional = () => api(app).institutional[":symbol"];
+  const holders = (symbol: string, as_of: string, period?: string) =>
+    ok(institutional().holders.$get({ param: { symbol }, query: { as_of, period } }));
+  const uploadFiling = (text: string, name: string) =>
+    upload(app, "13f", Buffer.from(text, "latin1"), "text/plain", { name });
 
   beforeAll(async () => {
     handle = await openTestDb(engine);
@@ -101,31 +96,12 @@ describe.each(engines())("13F figures against the raw files on %s", (engine) => 
     const pipeline = new PrintPipeline({ db: handle.db, bus, log, lastLitWindowMs: 60_000 });
     app = createApp({ env: loadEnv({ LOG_LEVEL: "silent" }), db: handle, bus, pipeline, log });
     await ingestSecuritiesCsv(handle.db, bytes(SECURITIES), "securities.csv");
-    const res = await upload(ACORN, "acorn.nc");
+    const res = await uploadFiling(ACORN, "acorn.nc");
     expect(res.status).toBe(200);
   });
   afterAll(async () => {
     await handle?.close();
   });
-
-  type Holders = {
-    period: string;
-    period_selection: { rule: string; latest_complete_quarter: string; filing_window_open: boolean };
-    holders: {
-      holder_cik: string;
-      shares: number;
-      value: number;
-      value_unit: string;
-      value_unit_suspect: boolean;
-      value_unit_flags: string[];
-    }[];
-    value_unit_flags: {
-      accession: string;
-      value_unit: string;
-      flags: string[];
-      evidence: Record<string, unknown>;
-    }[];
-  };
 
   it("a 2025 filing in dollars: rows sum to the cover's tableValueTotal, the unit is usd and nothing is flagged", async () => {
     const total = coverNumber(ACORN, "tableValueTotal");
@@ -155,7 +131,7 @@ describe.each(engines())("13F figures against the raw files on %s", (engine) => 
 
   it("holders without period at as_of 2025-01-23 answer 2024-12-31 (public the evening before) and say why", async () => {
     // Filed 2025-01-22 without an acceptance time: public at the end of that New York day.
-    const body = await get<Holders>("/smart-money/institutional/AAPL/holders?as_of=2025-01-23T12:00:00Z");
+    const body = await holders("AAPL", "2025-01-23T12:00:00Z");
     expect(body.period).toBe("2024-12-31");
     expect(body.period_selection).toMatchObject({
       rule: "latest_with_data",
@@ -174,26 +150,21 @@ describe.each(engines())("13F figures against the raw files on %s", (engine) => 
     ]);
     expect(body.value_unit_flags).toEqual([]);
     // Before publication nothing is public: the clock's quarter, empty, and the payload says so.
-    const early = await get<Holders>("/smart-money/institutional/AAPL/holders?as_of=2025-01-22T15:00:00Z");
+    const early = await holders("AAPL", "2025-01-22T15:00:00Z");
     expect(early.period_selection.rule).toBe("latest_complete_quarter");
     expect(early.holders).toEqual([]);
   });
 
   it("a position whose prior quarter was never loaded is unknown, not new, and does not lift conviction", async () => {
-    type Changes = { new_positions: { count: number }; unknown: number; changes: { change_type: string }[] };
-    const changes = await get<Changes>("/smart-money/institutional/AAPL/changes?as_of=2025-01-23T12:00:00Z");
+    const changes = await ok(
+      institutional().changes.$get({ param: { symbol: "AAPL" }, query: { as_of: "2025-01-23T12:00:00Z" } }),
+    );
     expect(changes.new_positions.count).toBe(0);
     expect(changes.unknown).toBe(1);
     expect(changes.changes.map((c) => c.change_type)).toEqual(["unknown"]);
-    type Flow = {
-      period: string;
-      new_positions: number;
-      unknown_prior_positions: number;
-      institutional_shares: number;
-      net_change_percentage: number | null;
-      conviction_score: number;
-    };
-    const flow = await get<Flow>("/smart-money/institutional/AAPL/flow?as_of=2025-01-23T12:00:00Z");
+    const flow = await ok(
+      institutional().flow.$get({ param: { symbol: "AAPL" }, query: { as_of: "2025-01-23T12:00:00Z" } }),
+    );
     expect(flow).toMatchObject({
       period: "2024-12-31",
       new_positions: 0,
@@ -218,9 +189,7 @@ describe.each(engines())("13F figures against the raw files on %s", (engine) => 
       { filedDate: "2022-02-14", accession: "0000000000-22-000001" },
     );
     expect(summary).toMatchObject({ accepted: tableRows.length, rejected: 0 });
-    const body = await get<Holders>(
-      "/smart-money/institutional/AAPL/holders?as_of=2022-03-01T00:00:00Z&period=2021-12-31",
-    );
+    const body = await holders("AAPL", "2022-03-01T00:00:00Z", "2021-12-31");
     const holder = body.holders[0];
     // The era's unit (thousands) applied and kept visible: $8.24B for 58,228 shares, $141,500 a share.
     expect(holder?.value).toBe(tableApple.value * 1000);
@@ -244,10 +213,8 @@ describe.each(engines())("13F figures against the raw files on %s", (engine) => 
     )
       .replace("<FILING-DATE>20250122", "<FILING-DATE>20220122")
       .replaceAll("12-31-2024", "12-31-2021");
-    expect((await upload(as2022, "acorn-2022.nc")).status).toBe(200);
-    const body = await get<Holders>(
-      "/smart-money/institutional/AAPL/holders?as_of=2022-03-01T00:00:00Z&period=2021-12-31",
-    );
+    expect((await uploadFiling(as2022, "acorn-2022.nc")).status).toBe(200);
+    const body = await holders("AAPL", "2022-03-01T00:00:00Z", "2021-12-31");
     const acorn = body.value_unit_flags.find((f) => f.accession === "0001951757-22-000093");
     expect(acorn?.flags).toEqual(["median_implied_price_above_5000_usd"]);
     expect(acorn?.evidence).toMatchObject({
@@ -258,22 +225,20 @@ describe.each(engines())("13F figures against the raw files on %s", (engine) => 
   });
 
   it("a cover page without its information table is refused (400) and replaces nothing", async () => {
-    const before = await get<Holders>("/smart-money/institutional/AAPL/holders?as_of=2025-03-01T00:00:00Z");
+    const before = await holders("AAPL", "2025-03-01T00:00:00Z");
     expect(before.holders).toHaveLength(1);
-    const mmmBefore = await get<Holders>(
-      "/smart-money/institutional/MMM/holders?as_of=2022-03-01T00:00:00Z&period=2021-12-31",
-    );
+    const mmmBefore = await holders("MMM", "2022-03-01T00:00:00Z", "2021-12-31");
     expect(mmmBefore.holders[0]?.shares).toBe(tableMmm.reduce((s, r) => s + (r.putCall ? 0 : r.shares), 0));
     const [{ n: filingsBefore } = { n: -1 }] = await handle.query<{ n: number }>(
       sql`select count(*)::int as n from thirteenf_filings`,
     );
 
-    const res = await upload(coverOnly("0001951757-25-000777", "20250201"), "cover-only.nc");
+    const res = await uploadFiling(coverOnly("0001951757-25-000777", "20250201"), "cover-only.nc");
     expect(res.status).toBe(400);
     const error = (await res.json()) as { error: { message: string } } & { message?: string };
     expect(JSON.stringify(error)).toMatch(/incomplete 13F filing.*77 information-table entries/);
 
-    const after = await get<Holders>("/smart-money/institutional/AAPL/holders?as_of=2025-03-01T00:00:00Z");
+    const after = await holders("AAPL", "2025-03-01T00:00:00Z");
     expect(after.holders.map((h) => h.shares)).toEqual([acornApple.shares]);
     const [{ n: filingsAfter } = { n: -2 }] = await handle.query<{ n: number }>(
       sql`select count(*)::int as n from thirteenf_filings`,
@@ -289,9 +254,7 @@ describe.each(engines())("13F figures against the raw files on %s", (engine) => 
         { filedDate: "2022-05-01", accession: "0000000000-22-000002" },
       ),
     ).rejects.toMatchObject({ code: "INVALID_INPUT" });
-    const mmmAfter = await get<Holders>(
-      "/smart-money/institutional/MMM/holders?as_of=2022-06-01T00:00:00Z&period=2021-12-31",
-    );
+    const mmmAfter = await holders("MMM", "2022-06-01T00:00:00Z", "2021-12-31");
     expect(mmmAfter.holders).toHaveLength(1);
   });
 
@@ -300,14 +263,14 @@ describe.each(engines())("13F figures against the raw files on %s", (engine) => 
       .replace(/<TYPE>13F-HR(\s*<PUBLIC)/, "<TYPE>13F-NT$1")
       .replace("<submissionType>13F-HR</submissionType>", "<submissionType>13F-NT</submissionType>")
       .replace("<reportType>13F HOLDINGS REPORT</reportType>", "<reportType>13F NOTICE</reportType>");
-    const res = await upload(notice, "notice.nc");
+    const res = await uploadFiling(notice, "notice.nc");
     expect(res.status).toBe(200);
     const stored = await handle.query<{ report_type: string; rows: number }>(
       sql`select f.report_type, (select count(*)::int from thirteenf_holdings h where h.accession = f.accession) as rows
         from thirteenf_filings f where f.accession = '0001951757-25-000888'`,
     );
     expect(stored).toEqual([{ report_type: "13F NOTICE", rows: 0 }]);
-    const after = await get<Holders>("/smart-money/institutional/AAPL/holders?as_of=2025-03-01T00:00:00Z");
+    const after = await holders("AAPL", "2025-03-01T00:00:00Z");
     expect(after.holders.map((h) => h.shares)).toEqual([acornApple.shares]);
   });
 });

@@ -99,6 +99,8 @@ export const shortVolume = pgTable(
   (t) => [
     primaryKey({ columns: [t.day, t.symbol, t.facility] }),
     index("short_volume_symbol_idx").on(t.symbol, t.day),
+    // The latest FINRA day published by as_of (market views), probed one day at a time.
+    index("short_volume_day_published_idx").on(t.day, t.publishedAt),
   ],
 );
 

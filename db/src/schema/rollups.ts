@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import {
   bigint,
   date,
@@ -58,7 +59,12 @@ export const printDayRollups = pgTable(
     largeBearValueUsd: total("large_bear_value_usd"),
   },
   // By day: the market views read one day across all symbols.
-  (t) => [primaryKey({ columns: [t.symbol, t.day] }), index("print_day_rollups_day_idx").on(t.day)],
+  // (day, min_ts) for days with off-exchange prints: the latest day known at as_of, probed one day at a time.
+  (t) => [
+    primaryKey({ columns: [t.symbol, t.day] }),
+    index("print_day_rollups_day_idx").on(t.day),
+    index("print_day_rollups_day_min_ts_idx").on(t.day, t.minTs).where(sql`off_prints > 0`),
+  ],
 );
 
 /**

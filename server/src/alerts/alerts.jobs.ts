@@ -7,9 +7,11 @@
 import type { Db } from "@smt/db";
 import type { BlocksParams } from "../blocks/blocks.params";
 import type { DetectorEvent, Detectors } from "../blocks/detectors";
+import type { OptionPrint } from "../blocks/options.parse";
 import { contractBaseline } from "../blocks/options.store";
 import type { AppDeps } from "../core/deps";
 import { bucketVolumeBaseline, priceAtOrBefore } from "../darkpool/darkpool.service";
+import type { EnrichedPrint } from "../darkpool/print";
 import { addDays, etDateOf } from "../lib/et-time";
 import type { Logger } from "../lib/log";
 import type { AlertMessage, LiveBus } from "../realtime/bus";
@@ -240,6 +242,29 @@ export class LiveClock {
   }
 }
 
+/**
+ * One batch of newly stored prints into the detectors: each print's baseline (by `keyOf`) is asked for
+ * once per New York day, then the print is fed and the event time advanced.
+ */
+function detectorFeed<P extends { ts: Date }>(
+  clock: LiveClock,
+  baselines: BaselineLoader,
+  keyOf: (p: P) => string,
+  loadBaseline: (p: P, day: string) => Promise<void>,
+  feed: (p: P) => void,
+): (prints: readonly P[]) => void {
+  const baselineDay = new Map<string, string>();
+  return (prints) => {
+    for (const p of prints) {
+      const day = etDateOf(p.ts.getTime());
+      baselines.want(baselineDay, keyOf(p), day, () => loadBaseline(p, day));
+      feed(p);
+      clock.saw(p.ts.getTime());
+    }
+    clock.afterBatch();
+  };
+}
+
 /** Newly stored equity prints into the detectors, with each symbol's same-time-of-day baseline. */
 export function feedEquityPrints(
   deps: AppDeps,
@@ -247,25 +272,23 @@ export function feedEquityPrints(
   baselines: BaselineLoader,
   params: BlocksParams,
 ): () => void {
-  const baselineDay = new Map<string, string>();
-  return deps.bus.on("prints", (prints) => {
-    for (const p of prints) {
-      const day = etDateOf(p.ts.getTime());
-      baselines.want(baselineDay, p.symbol, day, async () => {
-        const b = await bucketVolumeBaseline(
-          deps.db.db,
-          p.symbol,
-          addDays(day, -Math.ceil(params.volumeLookbackDays * 1.5)),
-          day,
-          params.volumeBucketMs / 60_000,
-        );
-        clock.detectors.setEquityBaseline(p.symbol, b);
-      });
-      clock.detectors.onEquityPrint(p);
-      clock.saw(p.ts.getTime());
-    }
-    clock.afterBatch();
-  });
+  const feed = detectorFeed<EnrichedPrint>(
+    clock,
+    baselines,
+    (p) => p.symbol,
+    async (p, day) => {
+      const b = await bucketVolumeBaseline(
+        deps.db.db,
+        p.symbol,
+        addDays(day, -Math.ceil(params.volumeLookbackDays * 1.5)),
+        day,
+        params.volumeBucketMs / 60_000,
+      );
+      clock.detectors.setEquityBaseline(p.symbol, b);
+    },
+    (p) => clock.detectors.onEquityPrint(p),
+  );
+  return deps.bus.on("prints", feed);
 }
 
 /** Newly stored option prints into the detectors, with each contract's volume and open-interest baseline. */
@@ -275,19 +298,17 @@ export function feedOptionPrints(
   baselines: BaselineLoader,
   params: BlocksParams,
 ): () => void {
-  const baselineDay = new Map<string, string>();
-  return deps.bus.on("optionPrints", (prints) => {
-    for (const p of prints) {
-      const day = etDateOf(p.ts.getTime());
-      baselines.want(baselineDay, p.contract, day, async () => {
-        const b = await contractBaseline(deps.db.db, p.contract, day, params.optionsLookbackDays);
-        clock.detectors.setOptionBaseline(p, b);
-      });
-      clock.detectors.onOptionPrint(p);
-      clock.saw(p.ts.getTime());
-    }
-    clock.afterBatch();
-  });
+  const feed = detectorFeed<OptionPrint>(
+    clock,
+    baselines,
+    (p) => p.contract,
+    async (p, day) => {
+      const b = await contractBaseline(deps.db.db, p.contract, day, params.optionsLookbackDays);
+      clock.detectors.setOptionBaseline(p, b);
+    },
+    (p) => clock.detectors.onOptionPrint(p),
+  );
+  return deps.bus.on("optionPrints", feed);
 }
 
 function every(ms: number, job: () => void): NodeJS.Timeout {

@@ -55,6 +55,16 @@ const ComponentSchema = z
     excluded_reason: z
       .enum(["missing", "stale", "after_as_of", "mostly_unclassified", "no_baseline"])
       .nullable(),
+    observations: z
+      .number()
+      .nullable()
+      .openapi({ description: "Observations behind the reading; null for an aggregate without a count" }),
+    sample_factor: z.number().openapi({
+      description: "min(1, sqrt(observations / full count)); 1 without a count, 0 when excluded",
+    }),
+    horizon_days: z.number().nullable().openapi({
+      description: "The horizon the input describes, in days (1 for a day's flow, 90 for Form 4)",
+    }),
     parts: z.record(z.string(), z.number().nullable()),
   })
   .openapi("ScoreComponent");

@@ -5,7 +5,7 @@
  * The market area (server/src/market) composes these; the formulas are in docs/methodology.md "Market".
  */
 import { type Db, rowsOf } from "@smt/db";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { etDayBounds } from "../lib/et-time";
 import { dateOrNull, num, numOrNull } from "../lib/row-values";
 import { offExchangeRatio } from "./ratio";
@@ -15,6 +15,27 @@ export const TAPE_MIN_VALUE_USD = 100_000;
 /** Trailing days with prints behind `unusual_volume`, and the fewest that make a baseline. */
 export const UNUSUAL_TRAILING_DAYS = 20;
 export const UNUSUAL_MIN_BASELINE_DAYS = 5;
+
+/**
+ * `max(day)` of the rows of `table` that satisfy `known` (what is known at as_of), as a skip scan: each
+ * distinct day newest first, probed once through the (day, ...) index, stopping at the first that has such
+ * a row. A plain `max(day) ... where known` walks every newer row when as_of lies in the past.
+ */
+async function latestDay(db: Db, table: "short_volume" | "print_day_rollups", known: SQL) {
+  const t = sql.raw(table);
+  const row = rowsOf<{ day: string | null }>(
+    await db.execute(sql`
+      with recursive d(day) as (
+        (select max(day) from ${t})
+        union all
+        select (select max(x.day) from ${t} x where x.day < d.day) from d where d.day is not null
+      )
+      select d.day::text as day from d
+      where d.day is not null and exists (select 1 from ${t} k where k.day = d.day and ${known})
+      limit 1`),
+  )[0];
+  return row?.day ?? null;
+}
 
 export interface FinraDayRow {
   symbol: string;
@@ -45,12 +66,7 @@ export interface FinraDay {
  */
 export async function finraDay(db: Db, asOf: Date): Promise<FinraDay> {
   const at = asOf.toISOString();
-  const dayRow = rowsOf<{ day: string | null }>(
-    await db.execute(
-      sql`select max(day)::text as day from short_volume where published_at <= ${at}::timestamptz`,
-    ),
-  )[0];
-  const day = dayRow?.day ?? null;
+  const day = await latestDay(db, "short_volume", sql`published_at <= ${at}::timestamptz`);
   if (day === null) return { day: null, latestPublished: null, rows: [], sources: [] };
   const sources = rowsOf<{ source: string; rows: unknown; latest_ref: string | null }>(
     await db.execute(sql`
@@ -134,12 +150,7 @@ const AGGREGATES = sql.raw(`
  */
 export async function printDay(db: Db, asOf: Date): Promise<PrintDay> {
   const at = asOf.toISOString();
-  const dayRow = rowsOf<{ day: string | null }>(
-    await db.execute(sql`
-      select max(day)::text as day from print_day_rollups
-      where off_prints > 0 and min_ts <= ${at}::timestamptz`),
-  )[0];
-  const day = dayRow?.day ?? null;
+  const day = await latestDay(db, "print_day_rollups", sql`off_prints > 0 and min_ts <= ${at}::timestamptz`);
   if (day === null) return { day: null, latestPublished: null, rows: [] };
   const { start, end } = etDayBounds(day);
   const rows = rowsOf<Record<string, unknown>>(
@@ -243,10 +254,14 @@ export interface TapeQuery {
   after?: TapeCursor | undefined;
 }
 
+/** The partial index's bound as a literal: a bound parameter would keep a generic plan from using the index. */
+const TAPE_MIN = sql.raw(String(TAPE_MIN_VALUE_USD));
+
 /**
  * Off-exchange prints across all symbols, newest first, worth at least `minValueUsd` (never under
  * TAPE_MIN_VALUE_USD), at or before `asOf` and published by it, corrections and cancels excluded.
- * Keyset pagination on (ts, symbol, trade_key).
+ * Keyset pagination on (ts, symbol, trade_key), read in the order of `prints_tape_idx` (ordered by the
+ * column `prints.ts`, not the formatted output column of the same name, so no sort of every match).
  */
 export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
   const at = q.asOf.toISOString();
@@ -257,11 +272,11 @@ export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
       select symbol, to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ts, trade_key, price, size, value_usd, exchange, trf_id, side, sentiment,
         premium_discount_pct, block_eligible, extended_hours, source, source_ref, published_at
       from prints
-      where is_off_exchange and correction < 7 and value_usd >= ${TAPE_MIN_VALUE_USD} and value_usd >= ${min}
+      where is_off_exchange and correction < 7 and value_usd >= ${TAPE_MIN} and value_usd >= ${min}
         and ts <= ${until}::timestamptz and published_at <= ${at}::timestamptz
         ${q.since ? sql`and ts >= ${q.since.toISOString()}::timestamptz` : sql``}
         ${q.after ? sql`and (ts, symbol, trade_key) < (${q.after.ts}::timestamptz, ${q.after.symbol}, ${q.after.tradeKey})` : sql``}
-      order by ts desc nulls last, symbol desc nulls last, trade_key desc nulls last
+      order by prints.ts desc nulls last, symbol desc nulls last, trade_key desc nulls last
       limit ${q.limit}`),
   );
   return rows.map((r) => ({

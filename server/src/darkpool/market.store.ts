@@ -4,9 +4,9 @@ import { sql } from "drizzle-orm";
 import { etDateOf } from "../lib/et-time";
 import { pgArrayLiteral } from "../lib/pg-array";
 import { num } from "../lib/row-values";
-import { COUNTS, ET_DAY } from "./print-sql";
+import { COUNTS } from "./print-sql";
 import { latestPrintDay } from "./prints.store";
-import { REGULAR_SESSION } from "./sessions.store";
+import { REGULAR_SESSION_ET } from "./sessions.store";
 
 /**
  * The latest trading day with any data of a symbol known at `asOf`: off-exchange prints, a daily bar or
@@ -191,14 +191,22 @@ export async function deriveBarsFromPrints(
         (select price from prints p where p.symbol = d.symbol and p.ts = d.last_ts and p.block_eligible and p.correction < 7 limit 1),
         d.volume, d.n, 'derived_from_prints', 'prints ' || d.min_ts::text || ' .. ' || d.max_ts::text, d.max_ts
       from (
-        -- One pass without sorting; open and close are then two primary-key lookups per day.
-        select symbol, ${ET_DAY} as day, sum(size) as volume, count(*) as n, min(ts) as min_ts, max(ts) as max_ts,
+        -- One pass without sorting; open and close are then two primary-key lookups per day. Each day's
+        -- regular session is a time range computed once per day (s), not a New York time
+        -- conversion per print (REGULAR_SESSION): the same prints, at a fraction of the cost per print.
+        select p.symbol, s.day, sum(size) as volume, count(*) as n, min(ts) as min_ts, max(ts) as max_ts,
           max(price) filter (where block_eligible) as high, min(price) filter (where block_eligible) as low,
           min(ts) filter (where block_eligible) as first_ts, max(ts) filter (where block_eligible) as last_ts
-        from prints
-        where symbol = any(${symbolList}::text[]) and ts >= ${since.toISOString()}
-          and ts < ${until.toISOString()} and ${COUNTS} and ${REGULAR_SESSION}
-        group by symbol, 2
+        from (
+          select d::date as day,
+            (d::date + time '${sql.raw(REGULAR_SESSION_ET.open)}') at time zone 'America/New_York' as opens,
+            (d::date + time '${sql.raw(REGULAR_SESSION_ET.close)}' + interval '1 second') at time zone 'America/New_York' as closes
+          from generate_series(${fromDay}::date, ${toDayExclusive}::date, interval '1 day') as d
+        ) s
+        join prints p on p.ts >= s.opens and p.ts < s.closes
+        where p.symbol = any(${symbolList}::text[]) and p.ts >= ${since.toISOString()}
+          and p.ts < ${until.toISOString()} and ${COUNTS} and not p.extended_hours
+        group by p.symbol, s.day
         having bool_or(not is_off_exchange) and bool_or(block_eligible)
       ) d
       on conflict (symbol, day, source) do update set

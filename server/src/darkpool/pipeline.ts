@@ -9,6 +9,7 @@ import { PrintEnricher } from "./enrich";
 import { type LiveBatchTiming, LiveStore, type LiveStoreStats } from "./live-store";
 import { deriveBarsFromPrints } from "./market.store";
 import type { EnrichedPrint, Quote, RawPrint } from "./print";
+import { copyPrints } from "./prints.copy";
 import { insertPrints } from "./prints.store";
 import { RecentKeys } from "./recent-keys";
 
@@ -134,7 +135,9 @@ export class PrintPipeline {
           covered.add(p);
           return true;
         });
-        return insertPrints(db, unique);
+        // COPY on real Postgres (prints.copy.ts); commits need not wait for their WAL flush, since the
+        // run's ingest_runs row is written synchronously at the end and a re-run stores what a crash lost.
+        return copyPrints(db, unique, "deferred");
       },
       onStored: (stored) => {
         this.opts.bus.emit("prints", stored);

@@ -60,7 +60,9 @@ const PRINT_COLUMNS: readonly (readonly [string, string])[] = PRINT_PARAMS.map((
   }
 });
 
-const INSERT_COLUMNS = sql.raw(PRINT_COLUMNS.map(([c]) => c).join(", "));
+/** The stored columns a print fills, in the order of `PRINT_PARAMS` (the COPY path writes them in it too). */
+export const PRINT_COLUMN_NAMES: readonly string[] = PRINT_COLUMNS.map(([c]) => c);
+const INSERT_COLUMNS = sql.raw(PRINT_COLUMN_NAMES.join(", "));
 const SELECT_COLUMNS = sql.raw(PRINT_COLUMNS.map(([, expr]) => expr).join(", "));
 const UNNEST_ALIAS = sql.raw(`u(${PRINT_PARAMS.map(([c]) => c).join(", ")})`);
 
@@ -113,7 +115,7 @@ export function printParamLiterals(prints: readonly EnrichedPrint[]): string[] {
 
 /** One print's conditions as a text[] literal; the common one-code lists are kept once each. */
 const conditionLists = new Map<string, string>();
-function conditionsLiteral(conditions: readonly string[]): string {
+export function conditionsLiteral(conditions: readonly string[]): string {
   if (conditions.length === 0) return "{}";
   if (conditions.length === 1) {
     const only = conditions[0] as string;

@@ -235,6 +235,38 @@ export async function* readTsv(
 }
 
 /**
+ * `readTsv` of a per-filing table held in memory: each row is counted against the zip's limits
+ * (`HeldTable`) before it is yielded.
+ */
+export async function* readHeldTsv(
+  zip: ZipHandle,
+  member: string,
+  required: readonly string[],
+  optional = false,
+): AsyncGenerator<{ get: Row; at: Location; chars: number }> {
+  const held = new HeldTable(member, zip.limits);
+  for await (const row of readTsv(zip, member, required, optional)) {
+    held.add(row.at, row.chars);
+    yield row;
+  }
+}
+
+/** What `read` draws from the zip at `src`: the zip is closed afterwards, and errors name it. */
+export async function* readZip<T>(
+  src: DatasetSource,
+  read: (zip: ZipHandle) => AsyncGenerator<T>,
+): AsyncGenerator<T> {
+  const zip = await openZip(src);
+  try {
+    yield* read(zip);
+  } catch (err) {
+    throw namedError(err, src);
+  } finally {
+    zip.close();
+  }
+}
+
+/**
  * Counts what one per-filing table keeps in memory and stops the read, with the row located, when it
  * passes `maxHeldRows` rows or `maxHeldChars` characters.
  */

@@ -4,11 +4,11 @@ import {
   AccessionRowCounter,
   type DatasetSource,
   HeldTable,
-  namedError,
-  openZip,
   pad10,
   type Row,
+  readHeldTsv,
   readTsv,
+  readZip,
   type ZipHandle,
 } from "./dataset-zip";
 import type { Form4Filing, Form4ReportingOwner, Form4Row, Form4Table } from "./form4.parse";
@@ -57,28 +57,18 @@ const ROW_MEMBERS: [member: string, table: Form4Table, kind: "transaction" | "ho
 
 /** Streams an "Insider Transactions data sets" zip into Form 4 filings (without rows) and their rows. */
 export async function* parseInsiderDataset(src: DatasetSource): AsyncGenerator<Parsed<InsiderDatasetRecord>> {
-  const zip = await openZip(src);
-  try {
+  yield* readZip(src, async function* (zip) {
     const owners = await readOwners(zip);
     const footnotes = await readFootnotes(zip);
     const issuers = new Map<string, string>();
     yield* filingRecords(zip, owners, footnotes, issuers);
     for (const [member, table, kind] of ROW_MEMBERS) yield* rowRecords(zip, member, table, kind, issuers);
-  } catch (err) {
-    throw namedError(err, src);
-  } finally {
-    zip.close();
-  }
+  });
 }
 
 async function readOwners(zip: ZipHandle): Promise<Map<string, Form4ReportingOwner[]>> {
   const owners = new Map<string, Form4ReportingOwner[]>();
-  const held = new HeldTable("REPORTINGOWNER.TSV", zip.limits);
-  for await (const { get, at, chars } of readTsv(zip, "REPORTINGOWNER.TSV", [
-    "ACCESSION_NUMBER",
-    "RPTOWNERCIK",
-  ])) {
-    held.add(at, chars);
+  for await (const { get } of readHeldTsv(zip, "REPORTINGOWNER.TSV", ["ACCESSION_NUMBER", "RPTOWNERCIK"])) {
     const acc = get("ACCESSION_NUMBER") as string;
     // RPTOWNER_RELATIONSHIP is a comma list: Director,Officer,TenPercentOwner,Other.
     const rel = new Set((get("RPTOWNER_RELATIONSHIP") ?? "").split(",").map((s) => s.trim().toLowerCase()));
@@ -102,10 +92,8 @@ async function readOwners(zip: ZipHandle): Promise<Map<string, Form4ReportingOwn
 
 async function readFootnotes(zip: ZipHandle): Promise<Map<string, Record<string, string>>> {
   const footnotes = new Map<string, Record<string, string>>();
-  const held = new HeldTable("FOOTNOTES.TSV", zip.limits);
   const required = ["ACCESSION_NUMBER", "FOOTNOTE_ID"];
-  for await (const { get, at, chars } of readTsv(zip, "FOOTNOTES.TSV", required, true)) {
-    held.add(at, chars);
+  for await (const { get } of readHeldTsv(zip, "FOOTNOTES.TSV", required, true)) {
     const acc = get("ACCESSION_NUMBER") as string;
     const map = footnotes.get(acc) ?? {};
     map[get("FOOTNOTE_ID") as string] = get("FOOTNOTE_TXT") ?? "";

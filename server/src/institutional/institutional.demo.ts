@@ -18,7 +18,7 @@ import { publishedAtOf } from "./institutional.ingest";
 import { latestCompleteQuarter, previousQuarterEnd } from "./institutional.signals";
 import { cusipCheckDigit } from "./securities";
 import { upsertSecurities } from "./securities.store";
-import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
+import { holdingsReportCover, type ThirteenFCover, type ThirteenFHolding } from "./thirteenf.parse";
 import {
   insert13FFilings,
   insert13FHoldings,
@@ -149,27 +149,13 @@ function holdingRow(
 }
 
 function coverOf(f: DemoFiling, period: string): ThirteenFCover {
-  return {
-    submissionType: "13F-HR",
-    filerCik: f.filerCik,
-    filerName: f.manager,
-    periodOfReport: period,
-    reportCalendarOrQuarter: period,
-    reportType: "13F HOLDINGS REPORT",
-    isAmendment: false,
-    amendmentNo: null,
-    amendmentType: null,
-    form13FFileNumber: null,
-    crdNumber: null,
-    secFileNumber: null,
-    otherManagers: [],
+  return holdingsReportCover(f.filerCik, f.manager, period, {
     otherIncludedManagersCount: 0,
     tableEntryTotal: 1,
     tableValueTotal: f.restValueUsd,
     isConfidentialOmitted: false,
-    signatureName: null,
     signatureDate: f.filedDate,
-  };
+  });
 }
 
 /** The manager's rest-of-book row: a demo-only CUSIP that is never a real security. */

@@ -20,6 +20,9 @@ const Quarter = IsoQuarterEnd.optional().openapi({
     "Period of report (quarter end); default: the newest quarter with a filing holding the stock public at as_of (see period_selection)",
 });
 
+/** The query of the quarter views: a point in time and, optionally, the quarter. */
+const QuarterQuery = z.object({ as_of: AsOf, period: Quarter });
+
 const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
   200: { description, content: { "application/json": { schema } } },
   ...errorResponses,
@@ -62,11 +65,7 @@ export const unmappedRoute = createRoute({
 export const holdersRoute = symbolRoute(
   "holders",
   "Top 13F holders of a stock for a quarter",
-  z.object({
-    as_of: AsOf,
-    period: Quarter,
-    limit: z.coerce.number().int().min(1).max(500).default(25),
-  }),
+  QuarterQuery.extend({ limit: z.coerce.number().int().min(1).max(500).default(25) }),
   HoldersPayload,
   "Holders",
 );
@@ -74,7 +73,7 @@ export const holdersRoute = symbolRoute(
 export const changesRoute = symbolRoute(
   "changes",
   "Increased, decreased, new and sold-out positions vs the prior quarter",
-  z.object({ as_of: AsOf, period: Quarter }),
+  QuarterQuery,
   ChangesPayload,
   "Changes",
 );
@@ -82,7 +81,7 @@ export const changesRoute = symbolRoute(
 export const flowRoute = symbolRoute(
   "flow",
   "Institutional ownership, net flow, direction and conviction",
-  z.object({ as_of: AsOf, period: Quarter }),
+  QuarterQuery,
   FlowPayload,
   "Flow",
 );

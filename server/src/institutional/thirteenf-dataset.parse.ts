@@ -3,11 +3,11 @@ import {
   AccessionRowCounter,
   type DatasetSource,
   HeldTable,
-  namedError,
-  openZip,
   pad10,
   type Row,
+  readHeldTsv,
   readTsv,
+  readZip,
   TsvRow,
   tsvLines,
   type ZipHandle,
@@ -50,8 +50,7 @@ export async function* parse13FDataset(src: DatasetSource): AsyncGenerator<Parse
 export async function* parse13FDatasetBatches(
   src: DatasetSource,
 ): AsyncGenerator<Parsed<ThirteenFDatasetRecord>[]> {
-  const zip = await openZip(src);
-  try {
+  yield* readZip(src, async function* (zip) {
     const submissions = await readSubmissions(zip);
     const summaries = await readSummaries(zip);
     const managers = await readOtherManagers(zip);
@@ -65,21 +64,12 @@ export async function* parse13FDatasetBatches(
     }
     if (filings.length > 0) yield filings;
     yield* infoTableBatches(zip, submissions);
-  } catch (err) {
-    throw namedError(err, src);
-  } finally {
-    zip.close();
-  }
+  });
 }
 
 async function readSubmissions(zip: ZipHandle): Promise<Submissions> {
   const submissions: Submissions = new Map();
-  const held = new HeldTable("SUBMISSION.TSV", zip.limits);
-  for await (const { get, at, chars } of readTsv(zip, "SUBMISSION.TSV", [
-    "ACCESSION_NUMBER",
-    "FILING_DATE",
-  ])) {
-    held.add(at, chars);
+  for await (const { get } of readHeldTsv(zip, "SUBMISSION.TSV", ["ACCESSION_NUMBER", "FILING_DATE"])) {
     const accession = get("ACCESSION_NUMBER") as string;
     submissions.set(accession, {
       cik: pad10(get("CIK")),
@@ -97,9 +87,7 @@ async function readSubmissions(zip: ZipHandle): Promise<Submissions> {
 
 async function readSummaries(zip: ZipHandle): Promise<Map<string, Summary>> {
   const summaries = new Map<string, Summary>();
-  const held = new HeldTable("SUMMARYPAGE.TSV", zip.limits);
-  for await (const { get, at, chars } of readTsv(zip, "SUMMARYPAGE.TSV", ["ACCESSION_NUMBER"], true)) {
-    held.add(at, chars);
+  for await (const { get } of readHeldTsv(zip, "SUMMARYPAGE.TSV", ["ACCESSION_NUMBER"], true)) {
     summaries.set(get("ACCESSION_NUMBER") as string, {
       entries: parseNumber(get("TABLEENTRYTOTAL")),
       value: parseNumber(get("TABLEVALUETOTAL")),
@@ -112,9 +100,7 @@ async function readSummaries(zip: ZipHandle): Promise<Map<string, Summary>> {
 
 async function readOtherManagers(zip: ZipHandle): Promise<Map<string, ThirteenFCover["otherManagers"]>> {
   const managers = new Map<string, ThirteenFCover["otherManagers"]>();
-  const held = new HeldTable("OTHERMANAGER2.TSV", zip.limits);
-  for await (const { get, at, chars } of readTsv(zip, "OTHERMANAGER2.TSV", ["ACCESSION_NUMBER"], true)) {
-    held.add(at, chars);
+  for await (const { get } of readHeldTsv(zip, "OTHERMANAGER2.TSV", ["ACCESSION_NUMBER"], true)) {
     const acc = get("ACCESSION_NUMBER") as string;
     const list = managers.get(acc) ?? [];
     list.push({

@@ -4,7 +4,7 @@ import { engines, openTestDb } from "../../../test/support/db";
 import type { DailyBarRecord } from "../darkpool/bars.parse";
 import { dailyBarsStore } from "../darkpool/finra.store";
 import { closesNearPeriodEnd, upsertSecurities } from "./securities.store";
-import type { ThirteenFCover } from "./thirteenf.parse";
+import { holdingsReportCover } from "./thirteenf.parse";
 import { insert13FFilings, insert13FHoldings, type ThirteenFHoldingRow } from "./thirteenf.store";
 import { assessStoredValueUnits, valueUnitChecks } from "./thirteenf-unit.store";
 
@@ -36,27 +36,7 @@ const security = (cusip: string, symbol: string, source = "user_csv") => ({
   source,
 });
 
-const cover: ThirteenFCover = {
-  submissionType: "13F-HR",
-  filerCik: "0009000000",
-  filerName: "UNIT CHECK CAPITAL",
-  periodOfReport: PERIOD,
-  reportCalendarOrQuarter: PERIOD,
-  reportType: "13F HOLDINGS REPORT",
-  isAmendment: false,
-  amendmentNo: null,
-  amendmentType: null,
-  form13FFileNumber: null,
-  crdNumber: null,
-  secFileNumber: null,
-  otherManagers: [],
-  otherIncludedManagersCount: null,
-  tableEntryTotal: null,
-  tableValueTotal: null,
-  isConfidentialOmitted: null,
-  signatureName: null,
-  signatureDate: null,
-};
+const cover = holdingsReportCover("0009000000", "UNIT CHECK CAPITAL", PERIOD);
 
 const holding = (
   rowIndex: number,

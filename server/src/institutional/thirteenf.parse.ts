@@ -38,6 +38,40 @@ export interface ThirteenFCover {
   signatureDate: string | null;
 }
 
+/**
+ * The cover of an original 13F holdings report of which only the filer and the period are known (the
+ * demo's filings and tests); the other fields are unknown (null) or absent.
+ */
+export function holdingsReportCover(
+  filerCik: string,
+  filerName: string | null,
+  period: string,
+  known: Partial<ThirteenFCover> = {},
+): ThirteenFCover {
+  return {
+    submissionType: "13F-HR",
+    filerCik,
+    filerName,
+    periodOfReport: period,
+    reportCalendarOrQuarter: period,
+    reportType: "13F HOLDINGS REPORT",
+    isAmendment: false,
+    amendmentNo: null,
+    amendmentType: null,
+    form13FFileNumber: null,
+    crdNumber: null,
+    secFileNumber: null,
+    otherManagers: [],
+    otherIncludedManagersCount: null,
+    tableEntryTotal: null,
+    tableValueTotal: null,
+    isConfidentialOmitted: null,
+    signatureName: null,
+    signatureDate: null,
+    ...known,
+  };
+}
+
 export interface ThirteenFOtherManager {
   /** Sequence number from the summary page (`otherManagers2Info`), referenced by `otherManager` in rows. */
   sequenceNumber: number | null;

@@ -2,16 +2,19 @@
  * Writes of 13F filings and their information-table rows. Holdings go by COPY on real Postgres (the
  * bulk loader's path, millions of rows) and by unnested array parameters elsewhere.
  */
-import { once } from "node:events";
-import { finished, type Writable } from "node:stream";
-import { promisify } from "node:util";
 import { bulkInserter, type Db, schema } from "@smt/db";
-import { pgArrayLiteral } from "../lib/pg-array";
-import { type CopyClient, copyClient, copyField } from "../lib/pg-copy";
+import {
+  type CommitDurability,
+  type CopyClient,
+  copyChunks,
+  copyClient,
+  copyNewRows,
+  copyText,
+  type KeyRangeProbe,
+  keyRanges,
+} from "../lib/pg-copy";
 import type { FilingProvenance } from "./store-common";
 import type { ThirteenFCover, ThirteenFHolding } from "./thirteenf.parse";
-
-const streamFinished = promisify(finished);
 
 export interface ThirteenFFilingRow extends FilingProvenance {
   cover: ThirteenFCover;
@@ -83,28 +86,17 @@ const HOLDING_COLUMNS = [
   "published_at",
 ] as const;
 
-/** The postgres.js connection calls the holdings COPY path makes (the server does not depend on postgres.js). */
-interface HoldingsConnection {
-  unsafe(query: string, parameters?: string[]): Promise<unknown> & { writable(): Promise<Writable> };
-  release(): void;
-}
-
-const COPY_SPECIAL = /[\\\t\n\r]/;
-/** A text value in COPY text format; through `copyField` only when it holds a character needing an escape. */
-const copyText = (v: string | null): string => (v === null ? "\\N" : COPY_SPECIAL.test(v) ? copyField(v) : v);
-
 /**
  * `rows` as COPY text in pieces of about 64 KB. What a filing's rows share (accession, CIK, period,
  * source, publication time) is encoded once per run of rows.
  */
-function* holdingsCopyText(rows: readonly ThirteenFHoldingRow[]): Generator<string> {
+function holdingsCopyText(rows: readonly ThirteenFHoldingRow[]): Generator<string> {
   let shared: ThirteenFHoldingRow | undefined;
   let accession = "";
   let filer = "";
   let source = "";
   let publishedAt = "";
-  let chunk = "";
-  for (const r of rows) {
+  return copyChunks(rows, (r) => {
     if (
       shared === undefined ||
       r.accession !== shared.accession ||
@@ -120,114 +112,24 @@ function* holdingsCopyText(rows: readonly ThirteenFHoldingRow[]): Generator<stri
       publishedAt = r.publishedAt.toISOString();
     }
     const h = r.holding;
-    chunk +=
+    return (
       `${accession}\t${h.rowIndex}\t${filer}\t${copyText(h.cusip)}\t${copyText(h.nameOfIssuer)}\t` +
       `${copyText(h.titleOfClass)}\t${copyText(h.figi)}\t${h.valueAsFiled}\t${h.valueUsd}\t${h.valueUnit}\t` +
       `${h.valueUnitSuspect ? "t" : "f"}\t${h.sharesOrPrincipal}\t${h.sharesOrPrincipalType}\t` +
       `${copyText(h.putCall)}\t${copyText(h.investmentDiscretion)}\t${copyText(h.otherManager)}\t` +
-      `${h.votingSole}\t${h.votingShared}\t${h.votingNone}\t${source}\t${accession}#${h.rowIndex}\t${publishedAt}\n`;
-    if (chunk.length > 1 << 16) {
-      yield chunk;
-      chunk = "";
-    }
-  }
-  if (chunk.length > 0) yield chunk;
+      `${h.votingSole}\t${h.votingShared}\t${h.votingNone}\t${source}\t${accession}#${h.rowIndex}\t${publishedAt}\n`
+    );
+  });
 }
 
-/**
- * `deferred`: the commit does not wait for its WAL flush (`synchronous_commit = off` for that
- * transaction only). For bulk loads that are idempotent and end with a synchronous write (the
- * `ingest_runs` row, whose flush covers everything before it): a crash mid-load can lose the last
- * batches, never corrupt anything, and a re-run stores what is missing. Saves one disk flush per batch.
- */
-type CommitDurability = "flushed" | "deferred";
-
-/**
- * COPYs `rows` into `target` (the table or its staging copy) in a transaction of its own; false when
- * Postgres refused them for a duplicate key (nothing is then stored).
- * The transaction is what makes a refusal visible: postgres.js settles a COPY stream when its data is
- * sent, and an error the server reports after the last chunk reaches no one, but the COMMIT that
- * follows then answers ROLLBACK.
- */
-async function copyInTransaction(
-  conn: HoldingsConnection,
-  target: string,
-  rows: readonly ThirteenFHoldingRow[],
-  durability: CommitDurability,
-): Promise<boolean> {
-  await conn.unsafe("begin");
-  try {
-    if (durability === "deferred") await conn.unsafe("set local synchronous_commit = off");
-    const sink = await conn.unsafe(`copy ${target} (${HOLDING_COLUMNS.join(", ")}) from stdin`).writable();
-    const done = streamFinished(sink);
-    done.catch(() => undefined); // awaited below; an early refusal rejects it while data is still flowing
-    let flushed: Promise<unknown> = Promise.resolve();
-    for (const text of holdingsCopyText(rows)) {
-      if (sink.destroyed) await done;
-      flushed = new Promise((resolve) => sink.write(text, resolve));
-      if (sink.writableNeedDrain) await Promise.race([once(sink, "drain"), done]);
-    }
-    await Promise.race([flushed, done]);
-    sink.end();
-    const commit = (await afterCopy(conn, "commit")) as { command?: string };
-    await done;
-    return commit.command === "COMMIT";
-  } catch (err) {
-    await conn.unsafe("rollback").catch(() => undefined);
-    if (isUniqueViolation(err)) return false;
-    throw err;
-  }
-}
-
-/**
- * True when no stored row has the keys of `rows`. Checked per accession over the batch's row-index
- * range (one index range scan each), which can only err towards "taken": the safe direction.
- */
-async function holdingKeysFree(
-  conn: HoldingsConnection,
-  rows: readonly ThirteenFHoldingRow[],
-): Promise<boolean> {
-  const ranges = new Map<string, { lo: number; hi: number }>();
-  for (const r of rows) {
-    const i = r.holding.rowIndex;
-    const range = ranges.get(r.accession);
-    if (!range) ranges.set(r.accession, { lo: i, hi: i });
-    else if (i < range.lo) range.lo = i;
-    else if (i > range.hi) range.hi = i;
-  }
-  const result = (await conn.unsafe(
-    // LATERAL ... LIMIT 1 keeps this a primary-key probe per accession whatever the planner thinks of
-    // the table's size (a join may become a hash join over a sequential scan of millions of rows).
-    `select count(*) = 0 as free
-    from unnest($1::text::text[], $2::text::int4[], $3::text::int4[]) as k(accession, lo, hi),
-      lateral (select 1 from thirteenf_holdings h
-        where h.accession = k.accession and h.row_index between k.lo and k.hi limit 1) as stored`,
-    [
-      pgArrayLiteral([...ranges.keys()]),
-      pgArrayLiteral([...ranges.values()].map((r) => r.lo)),
-      pgArrayLiteral([...ranges.values()].map((r) => r.hi)),
-    ],
-  )) as { free: boolean }[];
-  return result[0]?.free === true;
-}
-
-/**
- * Runs `query` once postgres.js has let go of the COPY stream: it refuses any query (COPY_IN_PROGRESS)
- * until the stream's `end()` has gone through Node's stream machinery, a tick or so after the call.
- */
-async function afterCopy(conn: HoldingsConnection, query: string): Promise<unknown> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await conn.unsafe(query);
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== "COPY_IN_PROGRESS" || attempt >= 10_000) throw err;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-}
-
-const isUniqueViolation = (err: unknown) =>
-  typeof err === "object" && err !== null && (err as { code?: unknown }).code === "23505";
+/** Holdings keys: per accession, the batch's row-index range. */
+const HOLDING_KEYS: KeyRangeProbe = {
+  table: "thirteenf_holdings",
+  key: "accession",
+  range: "row_index",
+  type: "int4",
+  bound: (v) => v,
+};
 
 /**
  * COPY path for information-table rows on real Postgres. A batch whose keys are all free (the usual
@@ -243,28 +145,22 @@ async function copyHoldings(
   returning: boolean,
   durability: CommitDurability,
 ): Promise<{ keys: { accession: string; row_index: number }[] | null; count: number }> {
-  const conn = (await client.reserve()) as unknown as HoldingsConnection;
+  const conn = await client.reserve();
   try {
-    if (
-      (await holdingKeysFree(conn, rows)) &&
-      (await copyInTransaction(conn, "thirteenf_holdings", rows, durability))
-    ) {
-      return { keys: null, count: rows.length };
-    }
-    const stage = "thirteenf_holdings_stage";
-    await conn.unsafe(
-      `create temp table if not exists ${stage} (like thirteenf_holdings including defaults) on commit preserve rows`,
-    );
-    await conn.unsafe(`truncate ${stage}`);
-    if (!(await copyInTransaction(conn, stage, rows, durability)))
-      throw new Error(
-        `COPY of ${rows.length} 13F holdings into ${stage} was rolled back by the server (see its log)`,
-      );
-    const columns = HOLDING_COLUMNS.join(", ");
-    const result = (await conn.unsafe(
-      `insert into thirteenf_holdings (${columns}) select ${columns} from ${stage} on conflict do nothing${returning ? " returning accession, row_index" : ""}`,
-    )) as unknown as { accession: string; row_index: number }[] & { count: number };
-    return { keys: returning ? [...result] : [], count: result.count };
+    const stored = await copyNewRows<{ accession: string; row_index: number }>(conn, {
+      probe: HOLDING_KEYS,
+      ranges: keyRanges(
+        rows,
+        (r) => r.accession,
+        (r) => r.holding.rowIndex,
+      ),
+      columns: HOLDING_COLUMNS,
+      text: () => holdingsCopyText(rows),
+      durability,
+      returning: returning ? "accession, row_index" : null,
+    });
+    if (stored.all) return { keys: null, count: rows.length };
+    return { keys: returning ? stored.rows : [], count: stored.count };
   } finally {
     conn.release();
   }

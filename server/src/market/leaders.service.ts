@@ -20,7 +20,8 @@ interface Ranked {
   symbol: string | null;
   value: number | null;
   volume: number | null;
-  fields: Record<string, unknown>;
+  /** The fields that explain the value, built only for the rows of the page asked. */
+  fields: () => Record<string, unknown>;
 }
 
 type MetricQuery = {
@@ -38,7 +39,7 @@ type Got = {
   universe?: Awaited<ReturnType<typeof compositeDay>>["universe"];
 };
 
-/** Each row's value, volume and explaining fields by the metric's table entry. */
+/** Each row's value and volume by the metric's table entry; its explaining fields when asked. */
 function rank<R extends { symbol: string | null }>(rows: R[], def: unknown): Ranked[] {
   // biome-ignore lint/suspicious/noExplicitAny: the table pairs each metric with its own row type
   const d = def as any;
@@ -46,40 +47,33 @@ function rank<R extends { symbol: string | null }>(rows: R[], def: unknown): Ran
     symbol: r.symbol,
     value: d.value(r),
     volume: d.volume ? d.volume(r) : null,
-    fields: d.explain(r),
+    fields: () => d.explain(r),
   }));
 }
 
 const day = (d: string | null, basis: string): Window => ({ from: d, to: d, days: d ? 1 : 0, basis });
 
+type DailySource = "finra" | "prints" | "options";
+
+/** One market-wide day of a source: its per-symbol rows, the window's basis, freshness and sources. */
+async function readDay(db: Db, source: DailySource, asOf: Date) {
+  if (source === "finra") return { ...(await finraDay(db, asOf)), basis: "latest_finra_day_published_as_of" };
+  if (source === "options") return { ...(await optionsDay(db, asOf)), basis: "latest_option_day_as_of" };
+  const p = await printDay(db, asOf);
+  const rows = p.rows.reduce((n, r) => n + r.off_prints, 0);
+  const sources = p.day ? [{ source: "prints", rows, latest_ref: p.day }] : [];
+  return { ...p, sources, basis: "latest_print_day_as_of" };
+}
+
 /** The metrics read from one market-wide day: FINRA, print and option days. */
 async function dailyRows(db: Db, metric: Metric, asOf: Date, fresh: (d: Date | null) => Freshness) {
-  const source = sourceOf(metric);
-  if (source === "finra") {
-    const f = await finraDay(db, asOf);
-    return {
-      rows: rank(f.rows, METRIC_DEFS.finra[metric]),
-      window: day(f.day, "latest_finra_day_published_as_of"),
-      freshness: [fresh(f.latestPublished)],
-      sources: f.sources,
-    };
-  }
-  if (source === "prints") {
-    const p = await printDay(db, asOf);
-    const rows = p.rows.reduce((n, r) => n + r.off_prints, 0);
-    return {
-      rows: rank(p.rows, METRIC_DEFS.prints[metric]),
-      window: day(p.day, "latest_print_day_as_of"),
-      freshness: [fresh(p.latestPublished)],
-      sources: p.day ? [{ source: "prints", rows, latest_ref: p.day }] : [],
-    };
-  }
-  const o = await optionsDay(db, asOf);
+  const source = sourceOf(metric) as DailySource;
+  const d = await readDay(db, source, asOf);
   return {
-    rows: rank(o.rows, METRIC_DEFS.options[metric]),
-    window: day(o.day, "latest_option_day_as_of"),
-    freshness: [fresh(o.latestPublished)],
-    sources: o.sources,
+    rows: rank(d.rows as { symbol: string }[], METRIC_DEFS[source][metric]),
+    window: day(d.day, d.basis),
+    freshness: [fresh(d.latestPublished)],
+    sources: d.sources,
   };
 }
 
@@ -169,7 +163,7 @@ export async function getLeaders(db: Db, q: LeadersQuery, now: Date) {
     rank: q.offset + i + 1,
     symbol: r.symbol,
     value: r.value,
-    ...r.fields,
+    ...r.fields(),
   }));
   return {
     metric: q.metric,

@@ -27,6 +27,17 @@ const csvOf = (c: Context, format: string | undefined) => wantsCsv(format, c.req
 const asOfHeader = (asOf: string) => ({ "x-smt-as-of": asOf });
 /** A streamed CSV Response: typed `never` so the route's inferred (client) type stays its JSON payload. */
 const raw = (r: Response) => r as never;
+/** The payload as JSON, or `rows` streamed as CSV with the payload's `as_of` in a header. */
+const jsonOrCsv = <B extends { as_of: string }>(
+  c: Context,
+  format: string | undefined,
+  body: B,
+  rows: object[],
+  csv: { filename: string; columns?: string[] },
+) =>
+  csvOf(c, format)
+    ? raw(csvResponse(batches(rows), { ...csv, headers: asOfHeader(body.as_of) }))
+    : c.json(body, 200);
 
 export function marketRoutes(deps: AppDeps) {
   const { db } = deps.db;
@@ -63,14 +74,9 @@ export function marketRoutes(deps: AppDeps) {
         },
         now(),
       );
-      if (csvOf(c, q.format))
-        return raw(
-          csvResponse(batches(body.rows), {
-            filename: `leaders-${q.metric}-${body.window.to ?? "none"}.csv`,
-            headers: asOfHeader(body.as_of),
-          }),
-        );
-      return c.json(body, 200);
+      return jsonOrCsv(c, q.format, body, body.rows, {
+        filename: `leaders-${q.metric}-${body.window.to ?? "none"}.csv`,
+      });
     })
     .openapi(tapeRoute, async (c) => {
       const q = c.req.valid("query");
@@ -109,14 +115,7 @@ export function marketRoutes(deps: AppDeps) {
         { ...q, asOf: asOfOr(q.as_of), minInsiders: q.min_insiders, windowDays: q.window_days },
         now(),
       );
-      if (csvOf(c, q.format))
-        return raw(
-          csvResponse(batches(body.clusters), {
-            filename: "insider-clusters.csv",
-            headers: asOfHeader(body.as_of),
-          }),
-        );
-      return c.json(body, 200);
+      return jsonOrCsv(c, q.format, body, body.clusters, { filename: "insider-clusters.csv" });
     })
     .openapi(screenerRoute, async (c) => {
       const q = c.req.valid("query");
@@ -133,15 +132,10 @@ export function marketRoutes(deps: AppDeps) {
         },
         now(),
       );
-      if (csvOf(c, q.format))
-        return raw(
-          csvResponse(batches(body.rows), {
-            filename: "screener.csv",
-            columns: ["symbol", ...body.fields],
-            headers: asOfHeader(body.as_of),
-          }),
-        );
-      return c.json(body, 200);
+      return jsonOrCsv(c, q.format, body, body.rows, {
+        filename: "screener.csv",
+        columns: ["symbol", ...body.fields],
+      });
     })
     .openapi(filersRoute, async (c) => {
       const q = c.req.valid("query");

@@ -130,112 +130,119 @@ function accumulationFields(r: CompositeRow): Record<string, unknown> {
 
 const positive = (v: number | null) => (v !== null && v > 0 ? v : null);
 
+type Explain<R> = (r: R) => Record<string, unknown>;
+
+/** A metric whose positive amount ranks (no volume floor). */
+const amount = <R>(
+  unit: string,
+  definition: string,
+  pick: (r: R) => number | null,
+  explain: Explain<R>,
+): MetricDef<R> => ({ unit, definition, value: (r) => positive(pick(r)), explain });
+
+/** A metric that ranks only rows whose `volume` reaches min_volume (default `floor`). */
+const floored = <R>(
+  unit: string,
+  definition: string,
+  value: (r: R) => number | null,
+  volume: (r: R) => number | null,
+  floor: number,
+  explain: Explain<R>,
+): MetricDef<R> => ({ unit, definition, value, volume, defaultMinVolume: floor, explain });
+
+const insiderFields = (r: InsiderWindowRow, side: "buy" | "sell") => ({
+  issuer_name: r.issuer_name,
+  issuer_cik: r.issuer_cik,
+  transactions: side === "buy" ? r.buy_transactions : r.sell_transactions,
+  insiders: side === "buy" ? r.buyers : r.sellers,
+  shares: side === "buy" ? r.buy_shares : r.sell_shares,
+});
+
 export const METRIC_DEFS: Defs = {
   finra: {
-    short_volume: {
-      unit: "shares",
-      definition:
-        "FINRA short sale volume of the latest published day (CNMS file, else the facility files, ORF excluded)",
-      value: (r) => positive(r.short_volume),
-      explain: finraFields,
-    },
-    short_ratio: {
-      unit: "fraction",
-      definition:
-        "ShortVolume / TotalVolume of the latest published FINRA day; TotalVolume >= min_volume (default 100,000)",
-      value: (r) => (r.total_volume > 0 ? r.short_volume / r.total_volume : null),
-      volume: (r) => r.total_volume,
-      defaultMinVolume: 100_000,
-      explain: finraFields,
-    },
+    short_volume: amount(
+      "shares",
+      "FINRA short sale volume of the latest published day (CNMS file, else the facility files, ORF excluded)",
+      (r) => r.short_volume,
+      finraFields,
+    ),
+    short_ratio: floored(
+      "fraction",
+      "ShortVolume / TotalVolume of the latest published FINRA day; TotalVolume >= min_volume (default 100,000)",
+      (r) => (r.total_volume > 0 ? r.short_volume / r.total_volume : null),
+      (r) => r.total_volume,
+      100_000,
+      finraFields,
+    ),
   },
   prints: {
-    dark_pool_value: {
-      unit: "USD",
-      definition: "Off-exchange (TRF/ADF) value of the latest day with prints: sum of price x size",
-      value: (r) => positive(r.off_value_usd),
-      explain: printFields,
-    },
-    dark_pool_ratio: {
-      unit: "fraction",
-      definition:
-        "Off-exchange volume / consolidated volume (docs/methodology.md 'Off-exchange ratio'); consolidated volume >= min_volume (default 100,000)",
-      value: (r) => r.dark_pool_ratio,
-      volume: (r) => r.consolidated_volume,
-      defaultMinVolume: 100_000,
-      explain: printFields,
-    },
-    block_value: {
-      unit: "USD",
-      definition:
-        "Value of block-eligible off-exchange prints of at least $1,000,000 on the latest day with prints",
-      value: (r) => positive(r.block_value_usd),
-      explain: (r) => ({
+    dark_pool_value: amount(
+      "USD",
+      "Off-exchange (TRF/ADF) value of the latest day with prints: sum of price x size",
+      (r) => r.off_value_usd,
+      printFields,
+    ),
+    dark_pool_ratio: floored(
+      "fraction",
+      "Off-exchange volume / consolidated volume (docs/methodology.md 'Off-exchange ratio'); consolidated volume >= min_volume (default 100,000)",
+      (r) => r.dark_pool_ratio,
+      (r) => r.consolidated_volume,
+      100_000,
+      printFields,
+    ),
+    block_value: amount(
+      "USD",
+      "Value of block-eligible off-exchange prints of at least $1,000,000 on the latest day with prints",
+      (r) => r.block_value_usd,
+      (r) => ({
         block_count: r.block_count,
         bullish_value_usd: r.block_bullish_value_usd,
         bearish_value_usd: r.block_bearish_value_usd,
         off_exchange_value_usd: r.off_value_usd,
       }),
-    },
-    unusual_volume: {
-      unit: "multiple",
-      definition:
-        "Off-exchange volume / mean off-exchange volume of the previous 20 days with prints (at least 5); off-exchange volume >= min_volume (default 10,000)",
-      value: (r) => r.unusual_volume,
-      volume: (r) => r.off_volume,
-      defaultMinVolume: 10_000,
-      explain: (r) => ({
+    ),
+    unusual_volume: floored(
+      "multiple",
+      "Off-exchange volume / mean off-exchange volume of the previous 20 days with prints (at least 5); off-exchange volume >= min_volume (default 10,000)",
+      (r) => r.unusual_volume,
+      (r) => r.off_volume,
+      10_000,
+      (r) => ({
         off_exchange_volume: r.off_volume,
         trailing_avg_volume: r.trailing_avg_off_volume,
         trailing_days: r.trailing_days,
       }),
-    },
+    ),
   },
   options: {
-    options_premium: {
-      unit: "USD",
-      definition: "Single-leg call + put premium (price x size x 100) of the latest day with option prints",
-      value: (r) => positive(r.options_premium_usd),
-      explain: optionFields,
-    },
-    call_put_skew: {
-      unit: "fraction",
-      definition:
-        "(call premium - put premium) / (call + put premium), single-leg, -1..1; contracts traded >= min_volume (default 100)",
-      value: (r) => r.call_put_skew,
-      volume: (r) => r.call_volume + r.put_volume,
-      defaultMinVolume: 100,
-      explain: optionFields,
-    },
+    options_premium: amount(
+      "USD",
+      "Single-leg call + put premium (price x size x 100) of the latest day with option prints",
+      (r) => r.options_premium_usd,
+      optionFields,
+    ),
+    call_put_skew: floored(
+      "fraction",
+      "(call premium - put premium) / (call + put premium), single-leg, -1..1; contracts traded >= min_volume (default 100)",
+      (r) => r.call_put_skew,
+      (r) => r.call_volume + r.put_volume,
+      100,
+      optionFields,
+    ),
   },
   insider: {
-    insider_buys: {
-      unit: "USD",
-      definition:
-        "Form 4 open-market purchases (code P, non-derivative) dated in the window_days ending at as_of",
-      value: (r) => positive(r.buy_value_usd),
-      explain: (r) => ({
-        issuer_name: r.issuer_name,
-        issuer_cik: r.issuer_cik,
-        transactions: r.buy_transactions,
-        insiders: r.buyers,
-        shares: r.buy_shares,
-      }),
-    },
-    insider_sells: {
-      unit: "USD",
-      definition:
-        "Form 4 open-market sales (code S, non-derivative) dated in the window_days ending at as_of",
-      value: (r) => positive(r.sell_value_usd),
-      explain: (r) => ({
-        issuer_name: r.issuer_name,
-        issuer_cik: r.issuer_cik,
-        transactions: r.sell_transactions,
-        insiders: r.sellers,
-        shares: r.sell_shares,
-        planned_10b5_1: r.planned_sell_transactions,
-      }),
-    },
+    insider_buys: amount(
+      "USD",
+      "Form 4 open-market purchases (code P, non-derivative) dated in the window_days ending at as_of",
+      (r) => r.buy_value_usd,
+      (r) => insiderFields(r, "buy"),
+    ),
+    insider_sells: amount(
+      "USD",
+      "Form 4 open-market sales (code S, non-derivative) dated in the window_days ending at as_of",
+      (r) => r.sell_value_usd,
+      (r) => ({ ...insiderFields(r, "sell"), planned_10b5_1: r.planned_sell_transactions }),
+    ),
   },
   thirteenf: {
     institutional_net_change: {
@@ -255,11 +262,11 @@ export const METRIC_DEFS: Defs = {
         sold_out: r.sold_out,
       }),
     },
-    new_positions: {
-      unit: "filers",
-      definition: "13F filers holding the security this quarter that reported the prior quarter without it",
-      value: (r) => positive(r.new_positions),
-      explain: (r) => ({
+    new_positions: amount(
+      "filers",
+      "13F filers holding the security this quarter that reported the prior quarter without it",
+      (r) => r.new_positions,
+      (r) => ({
         cusip: r.cusip,
         name: r.name,
         holders: r.holders,
@@ -267,27 +274,25 @@ export const METRIC_DEFS: Defs = {
         unknown: r.unknown,
         value_usd: r.value_usd,
       }),
-    },
+    ),
   },
   analytics: {
-    smart_money_index: {
-      unit: "index 0-100",
-      definition:
-        "Smart Money Index of /analytics/{symbol}/indicators at as_of (50 + 50 x sum of weight x signal over the available components), over the `universe` most active symbols of the day; min_volume applies to activity (default 0)",
-      value: (r) => (r.metric === "smart_money_index" ? r.indicators.smart_money_index : null),
-      volume: (r) => r.activity,
-      defaultMinVolume: 0,
-      explain: smiFields,
-    },
-    accumulation: {
-      unit: "score -100..100",
-      definition:
-        "Accumulation score of /analytics/{symbol}/flow at as_of (100 x sum of weight x signal over institutional, dark_pool, block_flow, insider), over the `universe` most active symbols of the day; order=asc for the most distributed; min_volume applies to activity (default 0)",
-      value: (r) => (r.metric === "accumulation" ? r.flow.accumulation_score : null),
-      volume: (r) => r.activity,
-      defaultMinVolume: 0,
-      explain: accumulationFields,
-    },
+    smart_money_index: floored(
+      "index 0-100",
+      "Smart Money Index of /analytics/{symbol}/indicators at as_of (50 + 50 x sum of weight x signal over the available components), over the `universe` most active symbols of the day; min_volume applies to activity (default 0)",
+      (r) => (r.metric === "smart_money_index" ? r.indicators.smart_money_index : null),
+      (r) => r.activity,
+      0,
+      smiFields,
+    ),
+    accumulation: floored(
+      "score -100..100",
+      "Accumulation score of /analytics/{symbol}/flow at as_of (100 x sum of weight x signal over institutional, dark_pool, block_flow, insider), over the `universe` most active symbols of the day; order=asc for the most distributed; min_volume applies to activity (default 0)",
+      (r) => (r.metric === "accumulation" ? r.flow.accumulation_score : null),
+      (r) => r.activity,
+      0,
+      accumulationFields,
+    ),
   },
 };
 

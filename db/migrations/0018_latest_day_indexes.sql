@@ -1,0 +1,2 @@
+CREATE INDEX "short_volume_day_published_idx" ON "short_volume" USING btree ("day","published_at");--> statement-breakpoint
+CREATE INDEX "print_day_rollups_day_min_ts_idx" ON "print_day_rollups" USING btree ("day","min_ts") WHERE off_prints > 0;

@@ -1,0 +1,156 @@
+/**
+ * Issue 14 figures for a full market day on one machine (real Postgres, a database of its own):
+ * 1. a synthetic day of `--prints N` (default 20,000,000) prints over 10,000 symbols in the Polygon trades
+ *    flat-file layout (market-day-tape.ts), ingested through the real ingest path (`pnpm cli ingest prints`:
+ *    the `prints` ingest kind, parse, enrich, store, rollups, derived bars), against `psql \copy` of the
+ *    same stored rows into a plain table shaped like `prints` (same columns and indexes, no triggers) in the
+ *    same run; goal: ingest >= 0.7x COPY;
+ * 2. the hottest symbol's summary, patterns and dashboard, `REQUESTS` requests each with the response cache
+ *    off (`RESPONSE_CACHE_TTL_MS=0`) and the symbol's data version bumped before every request, so the
+ *    in-process read cache (darkpool/rollups.ts `readScope`) never answers: every request computes from
+ *    the database; `/health` (one `select 1`) is the same-run baseline; goal: p99 < 50 ms;
+ * 3. retention of that day through the project's retention function (darkpool/retention.ts); goal < 1 s.
+ *
+ * Run: `pnpm bench market-day [--prints N]` (or `npx tsx test/bench/market-day.bench.ts --prints N`).
+ * Env: REQUESTS (default 200). Needs `psql` and ~1 KB of free disk per print (CSV, COPY file, two tables).
+ */
+import { execFileSync } from "node:child_process";
+import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDb } from "@smt/db";
+import { sql } from "drizzle-orm";
+import { deriveBarsFromPrints } from "../../server/src/darkpool/market.store";
+import { PrintPipeline } from "../../server/src/darkpool/pipeline";
+import { deletePrintsBefore } from "../../server/src/darkpool/retention";
+import { ingestKind } from "../../server/src/ingest/registry";
+import { addDays, etDateOf, etDayBounds } from "../../server/src/lib/et-time";
+import { createLogger } from "../../server/src/lib/log";
+import { LiveBus } from "../../server/src/realtime/bus";
+import { timeRoutes } from "./market-day-reads";
+import { marketSymbol, writeMarketDay } from "./market-day-tape";
+import { benchDatabase, fmt, report } from "./support";
+
+const argv = process.argv.slice(2);
+const printsArg = argv.find((a) => a.startsWith("--prints="))?.slice(9) ?? argv[argv.indexOf("--prints") + 1];
+const PRINTS = argv.some((a) => a.startsWith("--prints")) ? Number(printsArg) : 20_000_000;
+if (!Number.isInteger(PRINTS) || PRINTS < 10_000) throw new Error("--prints N: an integer >= 10,000");
+const REQUESTS = Number(process.env.REQUESTS ?? 200);
+
+/** The last weekday before today (New York): the routes' default `as_of` (now) sees it whole. */
+function lastWeekday(): string {
+  let day = addDays(etDateOf(Date.now()), -1);
+  while ([0, 6].includes(new Date(`${day}T12:00:00Z`).getUTCDay())) day = addDays(day, -1);
+  return day;
+}
+
+const day = lastWeekday();
+const bounds = etDayBounds(day);
+const dir = mkdtempSync(join(tmpdir(), "smt-market-day-"));
+const csv = join(dir, `trades_${day}.csv`);
+process.stdout.write(`market day ${day}: ${fmt(PRINTS)} prints (--prints), temp files in ${dir}\n`);
+
+let t0 = performance.now();
+const tape = await writeMarketDay(csv, PRINTS, bounds.start.getTime() + 4 * 3_600_000);
+const genSecs = (performance.now() - t0) / 1000;
+report("generated", [
+  ["file", `${fmt(tape.bytes / 1e6, 1)} MB Polygon trades CSV in ${fmt(genSecs, 1)} s`],
+  [
+    "shape",
+    `${fmt(tape.symbols)} symbols, hottest ${tape.hottest.symbol} ${fmt(tape.hottest.prints)} prints`,
+  ],
+]);
+
+const bench = await benchDatabase("marketday");
+const handle = await openDb({ url: bench.url });
+const psql = (cmd: string) =>
+  execFileSync("psql", [bench.url, "-v", "ON_ERROR_STOP=1", "-qc", cmd], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+
+// 1. Ingest: the CLI's path (`pnpm cli ingest prints FILE`: cli/commands/ingest.ts -> the prints kind).
+const bus = new LiveBus();
+const pipeline = new PrintPipeline({
+  db: handle.db,
+  bus,
+  log: createLogger("error"),
+  lastLitWindowMs: 60_000,
+});
+t0 = performance.now();
+const summary = await (ingestKind("prints") ?? fail("no prints kind")).run(createReadStream(csv), {
+  db: handle.db,
+  pipeline,
+  bus,
+  name: csv,
+  path: csv,
+  origin: "cli",
+});
+const ingestSecs = (performance.now() - t0) / 1000;
+if (summary.rejected > 0)
+  throw new Error(`ingest rejected ${summary.rejected}: ${JSON.stringify(summary.errors[0])}`);
+
+// The same stored rows via psql \copy into a table shaped like prints (columns, defaults, indexes).
+const copyFile = join(dir, "prints.copy");
+psql(`\\copy (select * from prints) to '${copyFile}'`);
+const copyBytes = statSync(copyFile).size;
+psql("create table prints_copy (like prints including all)");
+t0 = performance.now();
+psql(`\\copy prints_copy from '${copyFile}'`);
+const copySecs = (performance.now() - t0) / 1000;
+psql("drop table prints_copy");
+rmSync(copyFile, { force: true });
+const ingestRate = summary.accepted / ingestSecs;
+const copyRate = summary.accepted / copySecs;
+report(
+  `ingest ${fmt(PRINTS)} prints (${fmt(tape.bytes / 1e6, 1)} MB CSV; COPY file ${fmt(copyBytes / 1e6, 1)} MB)`,
+  [
+    [
+      "pipeline (cli ingest path)",
+      `${fmt(ingestRate)} rows/s: ${fmt(summary.accepted)} stored in ${fmt(ingestSecs, 1)} s`,
+    ],
+    ["psql \\copy same rows", `${fmt(copyRate)} rows/s in ${fmt(copySecs, 1)} s`],
+    ["ratio ingest / COPY", `${fmt(ingestRate / copyRate, 2)} (goal >= 0.7)`],
+  ],
+);
+await pipeline.close();
+// Where the ingest time went: the same derived-bars statement the ingest ends with (an idempotent upsert).
+t0 = performance.now();
+await deriveBarsFromPrints(
+  handle.db,
+  [...Array(tape.symbols).keys()].map(marketSymbol),
+  bounds.start,
+  bounds.end,
+);
+process.stdout.write(
+  `  of which derived daily bars (re-run after): ${fmt((performance.now() - t0) / 1000, 1)} s\n`,
+);
+psql("vacuum analyze");
+
+// 2. The hottest symbol's reads, cold.
+const reads = await timeRoutes(bench.url, handle, tape.hottest.symbol, day, REQUESTS);
+report(
+  `hottest symbol ${tape.hottest.symbol} (${fmt(tape.hottest.prints)} prints), ${REQUESTS} sequential requests each, cold (goal p99 < 50 ms)`,
+  reads,
+);
+
+// 3. Retention of the day.
+t0 = performance.now();
+const removed = await deletePrintsBefore(handle.db, bounds.end);
+const retentionSecs = (performance.now() - t0) / 1000;
+report("retention of the day (darkpool/retention.ts deletePrintsBefore)", [
+  ["days dropped", `${removed.printDays.join(", ")} in ${fmt(retentionSecs, 2)} s (goal < 1 s)`],
+  [
+    "of which",
+    `detach ${fmt(removed.detachMs)} ms (one short transaction), drop ${fmt(removed.dropMs)} ms (after commit)`,
+  ],
+]);
+const left = await handle.query<{ n: string }>(sql`select count(*)::text as n from prints`);
+if (Number(left[0]?.n) !== 0) throw new Error(`retention left ${left[0]?.n} prints`);
+
+await handle.close();
+await bench.drop();
+rmSync(dir, { recursive: true, force: true });
+
+function fail(message: string): never {
+  throw new Error(message);
+}
