@@ -21,12 +21,12 @@ import { atsPublishedAt, parseAtsWeekly } from "../darkpool/ats.parse";
 import { atsWeeklyStore } from "../darkpool/finra.store";
 import type { Env } from "../env";
 import { AppError } from "../errors";
-import { addDays, isIsoDate, mondayOf } from "../lib/et-time";
+import { addDays, mondayOf } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
 import { formatLocation, type LocatedError } from "../lib/records";
 import { ATS_SUMMARY_TYPE, type AtsTier, fetchAtsWeek } from "./finra-ats.fetch";
 import { type AtsWeekCounts, replaceAtsWeek, sameAsStored } from "./finra-ats.revise";
-import { type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
+import { checkRangeParams, type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
 import { tradingDaysAt } from "./schedule";
 import { itemsByKey, recordItem } from "./sync.store";
 
@@ -154,8 +154,7 @@ function recheckPairs(pairs: Pair[], stored: (p: Pair) => boolean, n: number): P
 }
 
 async function syncAts(ctx: JobContext, o: FinraAtsOptions): Promise<JobStats> {
-  for (const d of [ctx.params.since, ctx.params.until])
-    if (d !== undefined && !isIsoDate(d)) throw new Error(`"${d}" is not a YYYY-MM-DD date`);
+  checkRangeParams(ctx.params);
   const pairs = duePairs(o, ctx.now().getTime(), ctx.params.since, ctx.params.until);
   const known = await itemsByKey(
     ctx.db,

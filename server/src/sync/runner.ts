@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Db } from "@smt/db";
+import { isIsoDate } from "../lib/et-time";
 import type { Logger } from "../lib/log";
 import type { Schedule } from "./schedule";
 import { claimRun, enqueueRun, finishRun, renewLease, type SyncRunRow } from "./sync.store";
@@ -19,6 +20,12 @@ import { claimRun, enqueueRun, finishRun, renewLease, type SyncRunRow } from "./
 export interface RunParams {
   since?: string | undefined;
   until?: string | undefined;
+}
+
+/** Refuses a `--since`/`--until` that is not a YYYY-MM-DD date, before anything is fetched. */
+export function checkRangeParams(params: RunParams): void {
+  for (const d of [params.since, params.until])
+    if (d !== undefined && !isIsoDate(d)) throw new Error(`"${d}" is not a YYYY-MM-DD date`);
 }
 
 export interface JobProgress {
