@@ -190,7 +190,7 @@ export const envSchema = z
     MCP_MAX_RESULT_BYTES: z.coerce.number().int().min(1024).max(16_777_216).default(524_288),
     RETENTION_PRINTS_DAYS: z.coerce.number().int().min(1).default(30),
     /** Seconds between passes of the composite leaderboard refresh job (0 = off; market/composite.plugin.ts). */
-    COMPOSITE_REFRESH_S: z.coerce.number().int().min(0).max(86_400).default(10),
+    COMPOSITE_REFRESH_S: z.coerce.number().int().min(0).max(86_400).default(60),
     RETENTION_ALERTS_DAYS: z.coerce.number().int().min(1).default(7),
     SERVE_CLIENT: bool.default(true),
   })
