@@ -11,7 +11,7 @@ import { PrintPipeline } from "../../server/src/darkpool/pipeline";
 import { generateDemo } from "../../server/src/feeds/demo";
 import { createLogger } from "../../server/src/lib/log";
 import { LiveBus } from "../../server/src/realtime/bus";
-import { testEnv } from "../support/app";
+import { api, ok, testEnv } from "../support/app";
 import { engines, openTestDb } from "../support/db";
 
 /** Friday 2025-06-06, 17:00 New York: the week's sessions have closed. */
@@ -29,11 +29,10 @@ describe.each(engines())("demo data for every demo symbol on %s", (engine) => {
   let handle: DbHandle;
   let pipeline: PrintPipeline;
   let app: ReturnType<typeof createApp>;
-  const get = async <T>(path: string): Promise<T> => {
-    const res = await app.request(path);
-    expect(res.status, path).toBe(200);
-    return (await res.json()) as T;
-  };
+  const of = (symbol: string) => ({ param: { symbol }, query: {} });
+  const holdersOf = (symbol: string) => ok(api(app).institutional[":symbol"].holders.$get(of(symbol)));
+  // The insiders route has no `days` parameter (the old `?days=90` here was ignored).
+  const insidersOf = (symbol: string) => ok(api(app).institutional[":symbol"].insiders.$get(of(symbol)));
 
   beforeAll(async () => {
     handle = await openTestDb(engine);
@@ -50,26 +49,20 @@ describe.each(engines())("demo data for every demo symbol on %s", (engine) => {
   });
 
   it.each(SYMBOLS)("%s has 13F holders, Form 4 transactions and options positioning", async (symbol) => {
-    const holders = await get<{ holders: unknown[] }>(`/smart-money/institutional/${symbol}/holders`);
+    const holders = await holdersOf(symbol);
     expect(holders.holders.length).toBeGreaterThan(5);
-    const insiders = await get<{ transactions: unknown[] }>(
-      `/smart-money/institutional/${symbol}/insiders?days=90`,
-    );
+    const insiders = await insidersOf(symbol);
     expect(insiders.transactions.length).toBeGreaterThan(0);
-    const positioning = await get<{ prints: number; call_premium: number; put_premium: number }>(
-      `/smart-money/blocks/${symbol}/options-positioning`,
-    );
+    const positioning = await ok(api(app).blocks[":symbol"]["options-positioning"].$get(of(symbol)));
     expect(positioning.prints).toBeGreaterThan(0);
     expect(positioning.call_premium + positioning.put_premium).toBeGreaterThan(0);
-    const indicators = await get<{ confidence: { excluded: { name: string }[] } }>(
-      `/smart-money/analytics/${symbol}/indicators`,
-    );
+    const indicators = await ok(api(app).analytics[":symbol"].indicators.$get(of(symbol)));
     expect(indicators.confidence.excluded.map((e) => e.name)).not.toContain("options");
   });
 
   it.each(SYMBOLS)("%s options carry open interest for the contracts traded", async (symbol) => {
-    const unusual = await get<{ contracts: { open_interest: number | null }[] }>(
-      `/smart-money/blocks/${symbol}/options?limit=50`,
+    const unusual = await ok(
+      api(app).blocks[":symbol"].options.$get({ param: { symbol }, query: { limit: "50" } }),
     );
     expect(unusual.contracts.length).toBeGreaterThan(0);
     expect(unusual.contracts.every((c) => typeof c.open_interest === "number" && c.open_interest > 0)).toBe(
@@ -91,18 +84,14 @@ describe.each(engines())("demo data for every demo symbol on %s", (engine) => {
       }));
       const last = bars.at(-1) as Bar;
       expect(bars.length).toBe(5);
-      const holders = await get<{ holders: { shares: number; value: number | null }[] }>(
-        `/smart-money/institutional/${symbol}/holders`,
-      );
+      const holders = await holdersOf(symbol);
       for (const h of holders.holders) {
         // Quarter-end value per share (2025-03-31) against the last close two months later.
         const implied = (h.value as number) / h.shares;
         expect(implied / last.close).toBeGreaterThan(0.7);
         expect(implied / last.close).toBeLessThan(1.4);
       }
-      const insiders = await get<{ transactions: { transaction_date: string; price: number | null }[] }>(
-        `/smart-money/institutional/${symbol}/insiders?days=90`,
-      );
+      const insiders = await insidersOf(symbol);
       const priced = insiders.transactions.filter((t) => (t.price ?? 0) > 0);
       expect(priced.length).toBeGreaterThan(0);
       for (const t of priced) {
@@ -118,9 +107,7 @@ describe.each(engines())("demo data for every demo symbol on %s", (engine) => {
   );
 
   it("keeps demo CUSIPs out of the unmapped-CUSIPs list", async () => {
-    const body = await get<{ cusips: { name_of_issuer: string | null }[] }>(
-      "/smart-money/institutional/unmapped-cusips",
-    );
+    const body = await ok(api(app).institutional["unmapped-cusips"].$get({ query: {} }));
     expect(JSON.stringify(body)).not.toContain("DEMO");
   });
 

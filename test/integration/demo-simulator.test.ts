@@ -14,7 +14,7 @@ import { MarketModel } from "../../server/src/feeds/market-model";
 import { SimulatorFeed } from "../../server/src/feeds/simulator";
 import { etWallTimeToUtc } from "../../server/src/lib/et-time";
 import type { AlertMessage } from "../../server/src/realtime/bus";
-import { buildTestApp } from "../support/app";
+import { api, buildTestApp, ok } from "../support/app";
 import { engines } from "../support/db";
 
 const SYMBOLS = ["AAPL", "MSFT", "SPY"];
@@ -118,9 +118,7 @@ describe.each(engines())("the demo simulator on %s", (engine) => {
       expect(demo).toMatchObject({ source: "demo", title: expect.stringMatching(/^DEMO /) });
       expect(real?.source).toBeUndefined();
       expect(real?.title).not.toMatch(/DEMO/);
-      const stored = (await (await t.app.request("/smart-money/alerts/AAPL")).json()) as {
-        alerts: { type: string; source?: string }[];
-      };
+      const stored = await ok(api(t.app).alerts[":symbol"].$get({ param: { symbol: "AAPL" }, query: {} }));
       expect(stored.alerts.find((a) => a.type === "large_block")?.source).toBe("demo");
     });
   });

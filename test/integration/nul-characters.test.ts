@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestKind } from "../../server/src/ingest/registry";
 import { ingest13FDataset } from "../../server/src/institutional/datasets.ingest";
 import { describeError, ERROR_TEXT_MAX_CHARS } from "../../server/src/lib/log";
-import { buildTestApp } from "../support/app";
+import { buildTestApp, ok, upload } from "../support/app";
 import { engines } from "../support/db";
 import { INFOTABLE_COLUMNS, tsv, writeZip } from "../support/sec-fixtures";
 
@@ -45,17 +45,9 @@ describe.each(engines())("a NUL character in one record on %s", (engine) => {
   afterAll(async () => t.close());
 
   it("over HTTP: 200, the record rejected with its line, every other record stored", async () => {
-    const res = await t.app.request("/smart-money/ingest/prints?name=nul.ndjson", {
-      method: "POST",
-      body: printsWithOneNul(50, 17),
-      headers: { "content-type": "application/x-ndjson" },
-    });
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as {
-      accepted: number;
-      rejected: number;
-      errors: { line: number; message: string }[];
-    };
+    const body = await ok(
+      upload(t.app, "prints", printsWithOneNul(50, 17), "application/x-ndjson", { name: "nul.ndjson" }),
+    );
     expect(body).toMatchObject({ accepted: 49, rejected: 1 });
     expect(body.errors[0]).toMatchObject({ line: 18 });
     expect(body.errors[0]?.message).toContain("NUL");

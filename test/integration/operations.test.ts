@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deletePrintsBefore } from "../../server/src/darkpool/retention";
-import { buildTestApp } from "../support/app";
+import { api, buildTestApp, ok, upload } from "../support/app";
 import { engines } from "../support/db";
 
 describe("REST rate limits", () => {
@@ -12,7 +12,7 @@ describe("REST rate limits", () => {
   afterAll(async () => t.close());
 
   it("answers 429 with Retry-After past the limit, counted per API key", async () => {
-    const get = (key: string) => t.app.request("/smart-money/symbols", { headers: { "x-api-key": key } });
+    const get = (key: string) => api(t.app).symbols.$get({ query: {} }, { headers: { "x-api-key": key } });
     for (let i = 0; i < 3; i++) expect((await get("k1")).status).toBe(200);
     const limited = await get("k1");
     expect(limited.status).toBe(429);
@@ -36,12 +36,8 @@ describe.each(engines())("print retention on %s", (engine) => {
     const lines = ["2025-01-02T15:00:00Z", "2025-03-02T15:00:00Z"]
       .map((ts) => JSON.stringify({ symbol: "RET", timestamp: ts, price: 10, size: 100 }))
       .join("\n");
-    const res = await t.app.request("/smart-money/ingest/prints?name=ret.ndjson", {
-      method: "POST",
-      body: lines,
-      headers: { "content-type": "application/x-ndjson" },
-    });
-    expect(await res.json()).toMatchObject({ accepted: 2 });
+    const res = await ok(upload(t.app, "prints", lines, "application/x-ndjson", { name: "ret.ndjson" }));
+    expect(res).toMatchObject({ accepted: 2 });
     const deleted = await deletePrintsBefore(t.handle.db, new Date("2025-02-01T00:00:00Z"));
     expect(deleted.printDays).toEqual(["2025-01-02"]);
     const left = await t.handle.query<{ ts: string }>(

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateDemo } from "../../server/src/feeds/demo";
 import { cents, roundMoneyFields, toTick } from "../../server/src/lib/round";
-import { buildTestApp } from "../support/app";
+import { api, buildTestApp, ok } from "../support/app";
 import { engines } from "../support/db";
 
 const MONEY = /(^value$|^premium$|_usd$|_premium$)/;
@@ -51,14 +51,25 @@ describe.each(engines())("payload numbers after a demo load on %s", (engine) => 
   }, 120_000);
   afterAll(async () => t?.close());
 
-  it.each([
-    "/smart-money/analytics/AAPL/dashboard",
-    "/smart-money/dark-pool/AAPL/summary",
-    "/smart-money/blocks/AAPL/options-positioning",
-    "/smart-money/institutional/AAPL/insider-sentiment",
-    "/smart-money/institutional/AAPL/holders",
-  ])("%s has money in cents and prices to the tick", async (path) => {
-    const body = await (await t.app.request(path)).json();
+  const aapl = { param: { symbol: "AAPL" }, query: {} };
+  const answers: [string, () => Promise<unknown>][] = [
+    ["/smart-money/analytics/AAPL/dashboard", () => ok(api(t.app).analytics[":symbol"].dashboard.$get(aapl))],
+    ["/smart-money/dark-pool/AAPL/summary", () => ok(api(t.app)["dark-pool"][":symbol"].summary.$get(aapl))],
+    [
+      "/smart-money/blocks/AAPL/options-positioning",
+      () => ok(api(t.app).blocks[":symbol"]["options-positioning"].$get(aapl)),
+    ],
+    [
+      "/smart-money/institutional/AAPL/insider-sentiment",
+      () => ok(api(t.app).institutional[":symbol"]["insider-sentiment"].$get(aapl)),
+    ],
+    [
+      "/smart-money/institutional/AAPL/holders",
+      () => ok(api(t.app).institutional[":symbol"].holders.$get(aapl)),
+    ],
+  ];
+  it.each(answers)("%s has money in cents and prices to the tick", async (_path, answer) => {
+    const body = await answer();
     const bad = numbers(body).filter(
       ([k, x]) => (MONEY.test(k) && decimals(x) > 2) || (PRICE.test(k) && decimals(x) > 4),
     );

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { insertAlert } from "../../server/src/alerts/alerts.store";
 import type { RawPrint } from "../../server/src/darkpool/print";
 import { generateDemo } from "../../server/src/feeds/demo";
-import { buildTestApp } from "../support/app";
+import { api, buildTestApp, refusal } from "../support/app";
 import { engines } from "../support/db";
 
 const SYMBOL = "RCA";
@@ -147,8 +147,10 @@ describe.each(engines())("response cache on %s", (engine) => {
   it("does not cache point-in-time requests, errors, or a symbol whose data lies after now", async () => {
     const pit = await get(`${ROUTES[1]}?as_of=${encodeURIComponent(dataEnd.toISOString())}`);
     expect(pit.cache).toBe("bypass");
-    expect((await t.app.request("/smart-money/analytics/NOPE/indicators")).status).toBe(404);
-    expect((await t.app.request("/smart-money/analytics/NOPE/indicators")).status).toBe(404);
+    const nope = () =>
+      refusal(api(t.app).analytics[":symbol"].indicators.$get({ param: { symbol: "NOPE" }, query: {} }));
+    expect((await nope()).status).toBe(404);
+    expect((await nope()).status).toBe(404);
     clock = new Date(dataEnd.getTime() - 3_600_000);
     expect((await get(ROUTES[0] as string)).cache).toBe("bypass");
   });

@@ -7,7 +7,7 @@ import type {
   PrintsBatch,
   ServerToClientEvents,
 } from "../../server/src/realtime/events";
-import { buildTestApp, startTestServer } from "../support/app";
+import { api, buildTestApp, ok, startTestServer, upload } from "../support/app";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -72,27 +72,26 @@ describe("a separator-less spelling of a stored class share", () => {
   });
   afterAll(async () => t.close());
 
-  const upload = (i: number) =>
-    t.app.request(`/smart-money/ingest/prints?name=brk${i}.ndjson`, {
-      method: "POST",
-      body: JSON.stringify({
+  const uploadOne = (i: number) =>
+    upload(
+      t.app,
+      "prints",
+      JSON.stringify({
         symbol: "BRK.B",
         timestamp: new Date(Date.now() - 5000 + i).toISOString(),
         price: 400,
         size: 100,
       }),
-      headers: { "content-type": "application/x-ndjson" },
-    });
-  const prints = async (spelling: string) => {
-    const res = await t.app.request(`/smart-money/dark-pool/${spelling}/summary`);
-    expect(res.status, spelling).toBe(200);
-    return (await res.json()) as { symbol: string; total_prints: number };
-  };
+      "application/x-ndjson",
+      { name: `brk${i}.ndjson` },
+    );
+  const prints = (spelling: string) =>
+    ok(api(t.app)["dark-pool"][":symbol"].summary.$get({ param: { symbol: spelling }, query: {} }));
 
   it("answers as BRK.B and is never served stale from the cache after BRK.B changes", async () => {
-    expect((await upload(0)).status).toBe(200);
+    expect((await uploadOne(0)).status).toBe(200);
     expect(await prints("BRKB")).toMatchObject({ symbol: "BRK.B", total_prints: 1 });
-    expect((await upload(1)).status).toBe(200);
+    expect((await uploadOne(1)).status).toBe(200);
     expect(await prints("BRKB")).toMatchObject({ symbol: "BRK.B", total_prints: 2 });
     expect(await prints("BRK.B")).toMatchObject({ total_prints: 2 });
   });

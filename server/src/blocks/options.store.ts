@@ -4,7 +4,7 @@
  */
 import { type Db, rowsOf, schema } from "@smt/db";
 import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
-import { daysOf, ensureDayPartitions } from "../lib/day-partitions";
+import { daysOf, detachDaysBefore, ensureDayPartitions } from "../lib/day-partitions";
 import type { OpenInterestRow, OptionPrint, OptionSentiment, OptionSide } from "./options.parse";
 
 /** 26 columns x 1,000 rows = 26,000 bind parameters, well under Postgres' 65,534 cap. */
@@ -252,4 +252,16 @@ export async function contractBaseline(db: Db, contract: string, day: string, lo
     averageVolumeContracts: r?.avg_volume == null ? null : Number(r.avg_volume),
     openInterestContracts: r?.oi == null ? null : Number(r.oi),
   };
+}
+
+/**
+ * The options part of print retention, run inside the retention job's detach transaction: detaches the
+ * option-print day partitions before `before` (`YYYY-MM-DD`, New York) and, when any went, bumps the
+ * options area version so cached options answers are recomputed. Returns the detached days.
+ */
+export async function detachOptionPrintDaysBefore(tx: Db, before: string): Promise<string[]> {
+  const days = await detachDaysBefore(tx, "option_prints", before);
+  if (days.length > 0)
+    await tx.execute(sql`update area_versions set version = version + 1 where area = 'options'`);
+  return days;
 }

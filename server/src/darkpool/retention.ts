@@ -1,7 +1,14 @@
-import { type Db, rowsOf } from "@smt/db";
+import type { Db } from "@smt/db";
 import { sql } from "drizzle-orm";
+import { detachOptionPrintDaysBefore } from "../blocks/options.store";
 import type { ServicePlugin } from "../core/plugin";
-import { createDaysAhead, forgetDayPartitions, sweepDefaultPartitions } from "../lib/day-partitions";
+import {
+  createDaysAhead,
+  detachDaysBefore,
+  dropDetachedDays,
+  forgetDayPartitions,
+  sweepDefaultPartitions,
+} from "../lib/day-partitions";
 import { etDateOf } from "../lib/et-time";
 
 /** Trading days whose partitions the job keeps created ahead of today. */
@@ -9,9 +16,10 @@ export const PARTITION_DAYS_AHEAD = 5;
 
 /**
  * Print retention by whole days: detaches the day partitions (equity and option prints) of every New
- * York day that ended before `cutoff`, then drops them, never a scanning delete. The print rollups of
- * those days are deleted with them, so every summary number stays traceable to stored prints (daily bars,
- * FINRA files, 13F and Form 4 are kept). Rows of old days that sit in a DEFAULT partition get their own
+ * York day that ended before `cutoff`, then drops them, never a scanning delete. Darkpool detaches its
+ * `prints` days; the option-print days are the blocks area's step (`detachOptionPrintDaysBefore`), run in
+ * the same short transaction. The print rollups of those days are deleted with them, so every summary
+ * number stays traceable to stored prints (daily bars, FINRA files, 13F and Form 4 are kept). Rows of old days that sit in a DEFAULT partition get their own
  * partition first, so they go too. Caches are invalidated: every symbol's data version and the options
  * area version are bumped when anything was dropped. Set RETENTION_PRINTS_DAYS high before loading
  * history to keep. `detachMs` is how long the tables were locked; `dropMs` the file-system time after.
@@ -24,36 +32,18 @@ export async function deletePrintsBefore(
   const before = etDateOf(cutoff.getTime());
   const t0 = performance.now();
   const detached = await db.transaction(async (tx) => {
-    const detach = async (table: string) =>
-      rowsOf<{ day: string }>(
-        await tx.execute(
-          sql`select d::text as day from smt_detach_day_partitions(${table}, ${before}::date) as d`,
-        ),
-      ).map((r) => String(r.day).slice(0, 10));
-    const printDays = await detach("prints");
-    const optionPrintDays = await detach("option_prints");
+    const printDays = await detachDaysBefore(tx, "prints", before);
     if (printDays.length > 0) {
       await tx.execute(sql`delete from print_day_rollups where day < ${before}::date`);
       await tx.execute(sql`update data_versions set version = version + 1`);
     }
-    if (optionPrintDays.length > 0)
-      await tx.execute(sql`update area_versions set version = version + 1 where area = 'options'`);
+    const optionPrintDays = await detachOptionPrintDaysBefore(tx, before);
     return { printDays, optionPrintDays };
   });
   const t1 = performance.now();
   if (detached.printDays.length + detached.optionPrintDays.length > 0) forgetDayPartitions(db);
   await dropDetachedDays(db);
   return { ...detached, detachMs: t1 - t0, dropMs: performance.now() - t1 };
-}
-
-/** Drops the detached day tables (`*_pYYYYMMDD_dropping`), also those a crash left behind. */
-async function dropDetachedDays(db: Db): Promise<void> {
-  const rows = rowsOf<{ relname: string }>(
-    await db.execute(sql`
-      select relname from pg_class
-      where relkind = 'r' and not relispartition and relname ~ '^(option_)?prints_p[0-9]{8}_dropping$'`),
-  );
-  for (const r of rows) await db.execute(sql.raw(`drop table if exists "${r.relname}"`));
 }
 
 /**

@@ -123,3 +123,27 @@ export async function dayPartitions(db: Db, table: PartitionedTable): Promise<st
     return `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
   });
 }
+
+/**
+ * Detaches the day partitions of `table` for the New York days before `before` (`YYYY-MM-DD`), inside the
+ * caller's transaction (the retention job's one short lock); returns those days. The detached tables are
+ * renamed `<table>_pYYYYMMDD_dropping` for `dropDetachedDays`.
+ */
+export async function detachDaysBefore(tx: Db, table: PartitionedTable, before: string): Promise<string[]> {
+  const rows = rowsOf<{ day: string }>(
+    await tx.execute(
+      sql`select d::text as day from smt_detach_day_partitions(${table}, ${before}::date) as d`,
+    ),
+  );
+  return rows.map((r) => String(r.day).slice(0, 10));
+}
+
+/** Drops the detached day tables (`*_pYYYYMMDD_dropping`), also those a crash left behind. */
+export async function dropDetachedDays(db: Db): Promise<void> {
+  const rows = rowsOf<{ relname: string }>(
+    await db.execute(sql`
+      select relname from pg_class
+      where relkind = 'r' and not relispartition and relname ~ ${`^(${TABLES.join("|")})_p[0-9]{8}_dropping$`}`),
+  );
+  for (const r of rows) await db.execute(sql.raw(`drop table if exists "${r.relname}"`));
+}

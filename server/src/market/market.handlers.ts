@@ -39,11 +39,15 @@ const jsonOrCsv = <B extends { as_of: string }>(
     ? raw(csvResponse(batches(rows), { ...csv, headers: asOfHeader(body.as_of) }))
     : c.json(body, 200);
 
-export function marketRoutes(deps: AppDeps) {
-  const { db } = deps.db;
-  const now = () => deps.now?.() ?? new Date();
-  const asOfOr = (iso: string | undefined) => (iso ? new Date(iso) : now());
+/** What every market handler needs: the database and the request clock. */
+interface MarketContext {
+  db: AppDeps["db"]["db"];
+  now: () => Date;
+  asOfOr: (iso: string | undefined) => Date;
+}
 
+/** Symbol search and the market-wide print tape. */
+function lookupRoutes({ db, now, asOfOr }: MarketContext) {
   return newRouter()
     .openapi(symbolsRoute, async (c) => {
       const q = c.req.valid("query");
@@ -58,25 +62,6 @@ export function marketRoutes(deps: AppDeps) {
         );
       }
       return c.json(body, 200);
-    })
-    .openapi(leadersRoute, async (c) => {
-      const q = c.req.valid("query");
-      const asOf = asOfOr(q.as_of);
-      const body = await getLeaders(
-        db,
-        {
-          ...q,
-          asOf,
-          minVolume: q.min_volume,
-          windowDays: q.window_days,
-          period: q.period,
-          universe: q.universe,
-        },
-        now(),
-      );
-      return jsonOrCsv(c, q.format, body, body.rows, {
-        filename: `leaders-${q.metric}-${body.window.to ?? "none"}.csv`,
-      });
     })
     .openapi(tapeRoute, async (c) => {
       const q = c.req.valid("query");
@@ -107,15 +92,30 @@ export function marketRoutes(deps: AppDeps) {
         );
       }
       return c.json(await getTape(db, query, now()), 200);
-    })
-    .openapi(clustersRoute, async (c) => {
+    });
+}
+
+/** The ranked views: leaders, the screener and insider clusters. */
+function screenRoutes({ db, now, asOfOr }: MarketContext) {
+  return newRouter()
+    .openapi(leadersRoute, async (c) => {
       const q = c.req.valid("query");
-      const body = await getClusters(
+      const asOf = asOfOr(q.as_of);
+      const body = await getLeaders(
         db,
-        { ...q, asOf: asOfOr(q.as_of), minInsiders: q.min_insiders, windowDays: q.window_days },
+        {
+          ...q,
+          asOf,
+          minVolume: q.min_volume,
+          windowDays: q.window_days,
+          period: q.period,
+          universe: q.universe,
+        },
         now(),
       );
-      return jsonOrCsv(c, q.format, body, body.clusters, { filename: "insider-clusters.csv" });
+      return jsonOrCsv(c, q.format, body, body.rows, {
+        filename: `leaders-${q.metric}-${body.window.to ?? "none"}.csv`,
+      });
     })
     .openapi(screenerRoute, async (c) => {
       const q = c.req.valid("query");
@@ -137,6 +137,20 @@ export function marketRoutes(deps: AppDeps) {
         columns: ["symbol", ...body.fields],
       });
     })
+    .openapi(clustersRoute, async (c) => {
+      const q = c.req.valid("query");
+      const body = await getClusters(
+        db,
+        { ...q, asOf: asOfOr(q.as_of), minInsiders: q.min_insiders, windowDays: q.window_days },
+        now(),
+      );
+      return jsonOrCsv(c, q.format, body, body.clusters, { filename: "insider-clusters.csv" });
+    });
+}
+
+/** 13F filers, one filer's holdings and the institutional leaders. */
+function filerRoutes({ db, now, asOfOr }: MarketContext) {
+  return newRouter()
     .openapi(filersRoute, async (c) => {
       const q = c.req.valid("query");
       const body = await getFilers(db, { ...q, asOf: asOfOr(q.as_of) }, now());
@@ -164,4 +178,10 @@ export function marketRoutes(deps: AppDeps) {
       }
       return c.json(body, 200);
     });
+}
+
+export function marketRoutes(deps: AppDeps) {
+  const now = () => deps.now?.() ?? new Date();
+  const m: MarketContext = { db: deps.db.db, now, asOfOr: (iso) => (iso ? new Date(iso) : now()) };
+  return newRouter().route("/", lookupRoutes(m)).route("/", screenRoutes(m)).route("/", filerRoutes(m));
 }

@@ -11,7 +11,14 @@ import { insiderClusters } from "../institutional/market.service";
 import { addDays, etDateOf } from "../lib/et-time";
 import { freshness } from "../lib/openapi";
 import { MARKET_PARAMS_VERSION } from "./metrics";
-import { type Filter, parseSort, passes, SCREENER_FIELDS, type ScreenerField } from "./screener.grammar";
+import {
+  type Filter,
+  parseSort,
+  passes,
+  SCREENER_FIELDS,
+  type ScreenerField,
+  type SortKey,
+} from "./screener.grammar";
 
 export const DELAYS = {
   finra: "FINRA Reg SHO daily files: the trade date after 18:00 ET",
@@ -52,6 +59,41 @@ export async function getScreener(
 ) {
   const sort = parseSort(q.sort, { field: "dark_pool_value", desc: true });
   const [f, p, o] = await Promise.all([finraDay(db, q.asOf), printDay(db, q.asOf), optionsDay(db, q.asOf)]);
+  const filters =
+    q.minVolume === undefined
+      ? q.filters
+      : [...q.filters, { field: "volume" as const, op: ">=" as const, value: q.minVolume }];
+  const matched = screenerRows(f, p, o).filter((r) => filters.every((flt) => passes(r[flt.field], flt)));
+  matched.sort(bySortKeys(sort));
+  const sources = [
+    ...f.sources,
+    ...(p.day ? [{ source: "prints", rows: p.rows.length, latest_ref: p.day }] : []),
+    ...o.sources,
+  ];
+  return {
+    filters,
+    sort: sort.map((k) => `${k.desc ? "-" : ""}${k.field}`),
+    fields: [...SCREENER_FIELDS],
+    days: { finra: f.day, prints: p.day, options: o.day },
+    rows: matched.slice(q.offset, q.offset + q.limit),
+    ...page(matched, q.limit, q.offset),
+    as_of: q.asOf.toISOString(),
+    freshness: [
+      freshness("finra", f.latestPublished, DELAYS.finra, now),
+      freshness("prints", p.latestPublished, DELAYS.prints, now),
+      freshness("options", o.latestPublished, DELAYS.options, now),
+    ],
+    sources,
+    params_version: MARKET_PARAMS_VERSION,
+  };
+}
+
+/** One screener row per symbol seen in any of the day's three sources, its fields filled from each. */
+function screenerRows(
+  f: Awaited<ReturnType<typeof finraDay>>,
+  p: Awaited<ReturnType<typeof printDay>>,
+  o: Awaited<ReturnType<typeof optionsDay>>,
+): ScreenerRow[] {
   const bySymbol = new Map<string, ScreenerRow>();
   const row = (symbol: string) => {
     let r = bySymbol.get(symbol);
@@ -87,12 +129,12 @@ export async function getScreener(
     r.call_put_skew = x.call_put_skew;
   }
   for (const r of bySymbol.values()) r.volume = r.consolidated_volume ?? r.finra_total_volume;
-  const filters =
-    q.minVolume === undefined
-      ? q.filters
-      : [...q.filters, { field: "volume" as const, op: ">=" as const, value: q.minVolume }];
-  const matched = [...bySymbol.values()].filter((r) => filters.every((flt) => passes(r[flt.field], flt)));
-  matched.sort((a, b) => {
+  return [...bySymbol.values()];
+}
+
+/** Orders rows by the sort keys in turn (nulls last), then by symbol. */
+function bySortKeys(sort: SortKey[]) {
+  return (a: ScreenerRow, b: ScreenerRow): number => {
     for (const k of sort) {
       const x = a[k.field];
       const y = b[k.field];
@@ -102,27 +144,6 @@ export async function getScreener(
       return k.desc ? y - x : x - y;
     }
     return a.symbol.localeCompare(b.symbol);
-  });
-  const sources = [
-    ...f.sources,
-    ...(p.day ? [{ source: "prints", rows: p.rows.length, latest_ref: p.day }] : []),
-    ...o.sources,
-  ];
-  return {
-    filters,
-    sort: sort.map((k) => `${k.desc ? "-" : ""}${k.field}`),
-    fields: [...SCREENER_FIELDS],
-    days: { finra: f.day, prints: p.day, options: o.day },
-    rows: matched.slice(q.offset, q.offset + q.limit),
-    ...page(matched, q.limit, q.offset),
-    as_of: q.asOf.toISOString(),
-    freshness: [
-      freshness("finra", f.latestPublished, DELAYS.finra, now),
-      freshness("prints", p.latestPublished, DELAYS.prints, now),
-      freshness("options", o.latestPublished, DELAYS.options, now),
-    ],
-    sources,
-    params_version: MARKET_PARAMS_VERSION,
   };
 }
 
