@@ -148,7 +148,7 @@ describe("FilerState", () => {
 
   it("sends a quarter-end period from the URL, ignores any other value, and pushes a history entry on change", async () => {
     const requests = fakeFetch((url) => filerPayload(url, 1));
-    const { page, win } = start(`/filer/${CIK}?period=2024-09-15`);
+    const { page, win, router } = start(`/filer/${CIK}?period=2024-09-15`);
     await settle();
     expect(page.period).toBeNull();
     expect(requests[0]?.searchParams.has("period")).toBe(false);
@@ -162,17 +162,30 @@ describe("FilerState", () => {
     expect(requests.map((u) => u.searchParams.get("period"))).toEqual(["2024-06-30"]);
     expect(page.portfolio.data?.period).toBe("2024-06-30");
 
-    // The same quarter again loads nothing.
+    // The same quarter again, or a change of a parameter of another part (the watchlist), loads nothing.
     requests.length = 0;
     page.setPeriod("2024-06-30");
+    router.setParams({ watch: "GME" }, { replace: true });
     await settle();
     expect(requests).toEqual([]);
+    expect(page.portfolio.status).toBe("ready");
   });
 
   it("sends the point-in-time moment from ?as_of= as the end of that New York day", async () => {
     const requests = fakeFetch((url) => filerPayload(url, 1));
-    start(`/filer/${CIK}?as_of=2024-11-15`);
+    const { page } = start(`/filer/${CIK}?as_of=2024-11-15`);
     await settle();
+    await page.loadMore();
+    expect(requests).toHaveLength(1);
+    const big = fakeFetch((url) => filerPayload(url, 450));
+    page.setPeriod("2024-06-30");
+    await settle();
+    await page.loadMore();
+    // The first page and the next one, both as known then.
+    expect(big.map((u) => u.searchParams.get("as_of"))).toEqual([
+      "2024-11-16T04:59:59.999Z",
+      "2024-11-16T04:59:59.999Z",
+    ]);
     expect(requests[0]?.searchParams.get("as_of")).toBe("2024-11-16T04:59:59.999Z");
   });
 

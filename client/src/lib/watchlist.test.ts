@@ -127,16 +127,21 @@ describe("Watchlist", () => {
 
   it("removes a ticker from the list, storage, URL and subscriptions; an empty list leaves no trace", async () => {
     const storage = fakeStorage({ [STORAGE_KEY]: "GME,AAPL" });
-    api();
+    const requests = api();
     const { list, watchParam } = open("/market");
     expect(fakeHub.wants.get("watchlist")?.map((w) => `${w.channel}:${w.symbol}`)).toEqual([
       "prints:GME",
       "prints:AAPL",
     ]);
     await settle();
+    requests.length = 0;
     list.remove("GME");
     expect(list.symbols).toEqual(["AAPL"]);
+    // The quote still shown is kept, not fetched again.
     expect(Object.keys(list.quotes)).toEqual(["AAPL"]);
+    expect(list.quotes.AAPL?.status).toBe("ready");
+    await settle();
+    expect(requests).toEqual([]);
     expect(storage.get(STORAGE_KEY)).toBe("AAPL");
     expect(watchParam()).toBe("AAPL");
     expect(fakeHub.wants.get("watchlist")?.map((w) => w.symbol)).toEqual(["AAPL"]);
@@ -206,6 +211,10 @@ describe("Watchlist", () => {
     await settle();
 
     fakeStorage({}, true);
+    s = open("/market");
+    expect(s.list.symbols).toEqual([]);
+    s.list.stop();
+    s.router.stop();
     s = open("/market?watch=AAPL");
     expect(s.list.symbols).toEqual(["AAPL"]);
     expect(s.list.add("GME")).toBe(true);
@@ -241,6 +250,8 @@ describe("Watchlist", () => {
       symbol: "MSFT",
       prints: [print({ trade_key: "m", symbol: "MSFT", timestamp: "2026-01-07T16:00:00.000Z" })],
     });
+    // Prints of a symbol not watched (the Market page's rooms share the socket) cause no work.
+    expect(vi.getTimerCount()).toBe(0);
     fakeHub.emit("prints", {
       symbol: "AAPL",
       prints: [
