@@ -95,6 +95,8 @@ export const envSchema = z
     FINRA_OTC_TIERS: list.pipe(z.array(z.enum(["T1", "T2", "OTCE"])).min(1)).default(["T1", "T2", "OTCE"]),
     /** Weeks each scheduled ATS run looks back for weeks not stored yet. */
     FINRA_OTC_BACKFILL_WEEKS: z.coerce.number().int().min(1).max(260).default(8),
+    /** Newest stored weeks per tier each ATS run asks again for FINRA's revisions (0 turns re-checks off). */
+    FINRA_OTC_RECHECK_WEEKS: z.coerce.number().int().min(0).max(8).default(2),
     /** Polygon/Massive key: turns on the vendor-bars job (grouped daily aggregates, the whole market per day). */
     POLYGON_API_KEY: z.string().min(1).optional(),
     /** Polygon REST host (vendor-bars job). */
@@ -190,7 +192,7 @@ export const envSchema = z
     MCP_MAX_RESULT_BYTES: z.coerce.number().int().min(1024).max(16_777_216).default(524_288),
     RETENTION_PRINTS_DAYS: z.coerce.number().int().min(1).default(30),
     /** Seconds between passes of the composite leaderboard refresh job (0 = off; market/composite.plugin.ts). */
-    COMPOSITE_REFRESH_S: z.coerce.number().int().min(0).max(86_400).default(10),
+    COMPOSITE_REFRESH_S: z.coerce.number().int().min(0).max(86_400).default(60),
     RETENTION_ALERTS_DAYS: z.coerce.number().int().min(1).default(7),
     SERVE_CLIENT: bool.default(true),
   })

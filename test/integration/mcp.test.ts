@@ -21,7 +21,7 @@ function withoutAges(value: unknown, drop: string[] = []): unknown {
   if (value && typeof value === "object")
     return Object.fromEntries(
       Object.entries(value)
-        .filter(([k]) => k !== "age_seconds" && !drop.includes(k))
+        .filter(([k]) => k !== "age_seconds" && k !== "computed_at" && !drop.includes(k))
         .map(([k, v]) => [k, withoutAges(v, drop)]),
     );
   return value;

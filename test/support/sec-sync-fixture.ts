@@ -41,3 +41,18 @@ export function secSyncFixture(engine: Engine, reset?: () => void): SecSyncFixtu
   });
   return fx;
 }
+
+/** The declared User-Agent the SEC job tests send. */
+export const TEST_SEC_USER_AGENT = "Smart Money Tracker tests admin@example.com";
+
+/** SEC job options the tests share: the local EDGAR for both hosts, tight limits, a short backoff. */
+export function secTestOptions(edgarUrl: string) {
+  return {
+    userAgent: TEST_SEC_USER_AGENT,
+    wwwBaseUrl: edgarUrl,
+    dataBaseUrl: edgarUrl,
+    maxBytes: 16 * 1024 * 1024,
+    timeoutMs: 5000,
+    backoffBaseMs: 5,
+  };
+}

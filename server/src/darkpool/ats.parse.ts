@@ -16,7 +16,8 @@ export type AtsSummaryType = "ATS_W_SMBL_FIRM" | "OTC_W_SMBL_FIRM";
  * available from about 06:00 ET.
  */
 
-const HEADER = [
+/** The weekly download's columns, in its order (also what the ATS sync job asks FINRA's Query API for). */
+export const ATS_DOWNLOAD_COLUMNS = [
   "tierDescription",
   "issueSymbolIdentifier",
   "issueName",
@@ -163,30 +164,30 @@ export async function* parseAtsWeekly(
     yield parsedError({ source: sourceName }, `week start ${opts.weekStart}: give a Monday (YYYY-MM-DD)`);
     return;
   }
-  let col: Record<(typeof HEADER)[number], number> | null = null;
+  let col: Record<(typeof ATS_DOWNLOAD_COLUMNS)[number], number> | null = null;
   let summaryTypeCol = -1;
   for await (const { text, line } of readLines(source, sourceName)) {
     const at: Location = { source: sourceName, line };
     if (col === null) {
       const header = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split("|").map((h) => h.trim());
-      const missing = HEADER.filter((h) => !header.includes(h));
+      const missing = ATS_DOWNLOAD_COLUMNS.filter((h) => !header.includes(h));
       if (missing.length > 0) {
         yield parsedError(at, `header lacks column(s) ${missing.join(", ")}`);
         return;
       }
-      col = {} as Record<(typeof HEADER)[number], number>;
-      for (const h of HEADER) col[h] = header.indexOf(h);
+      col = {} as Record<(typeof ATS_DOWNLOAD_COLUMNS)[number], number>;
+      for (const h of ATS_DOWNLOAD_COLUMNS) col[h] = header.indexOf(h);
       summaryTypeCol = header.indexOf("summaryTypeCode");
       continue;
     }
     if (text.length === 0) continue;
     const fields = text.split("|");
-    if (fields.length < HEADER.length) {
-      yield parsedError(at, `expected ${HEADER.length} fields, found ${fields.length}`);
+    if (fields.length < ATS_DOWNLOAD_COLUMNS.length) {
+      yield parsedError(at, `expected ${ATS_DOWNLOAD_COLUMNS.length} fields, found ${fields.length}`);
       continue;
     }
     const index = col;
-    const get = (h: (typeof HEADER)[number]): string => (fields[index[h]] as string).trim();
+    const get = (h: (typeof ATS_DOWNLOAD_COLUMNS)[number]): string => (fields[index[h]] as string).trim();
     const row: Record<string, unknown> = {
       tierDescription: get("tierDescription"),
       issueSymbolIdentifier: get("issueSymbolIdentifier"),

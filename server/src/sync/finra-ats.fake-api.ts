@@ -7,7 +7,7 @@
  * a status (429 with Retry-After, 503), a page cut short, a hang.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenLocal, statusFault } from "./test-upstream";
 
 export type AtsFault =
   | { kind: "status"; status: number; times: number; retryAfterS?: number }
@@ -60,10 +60,7 @@ function answer(api: FakeFinraApi, body: Record<string, unknown>, res: ServerRes
   const fault = found && found.times > 0 ? found : undefined;
   if (fault) {
     fault.times--;
-    if (fault.kind === "status") {
-      const headers = fault.retryAfterS ? { "retry-after": String(fault.retryAfterS) } : {};
-      return void res.writeHead(fault.status, headers).end(`fault ${fault.status}`);
-    }
+    if (fault.kind === "status") return void statusFault(res, fault);
     if (fault.kind === "hang") return;
     if (fault.kind === "body") return void res.writeHead(200, { "record-total": "1" }).end(fault.body);
   }
@@ -113,12 +110,6 @@ export async function startFakeFinraApi(): Promise<FakeFinraApi> {
       answer(api, body, res);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  api.close = async () => {
-    for (const res of hanging) res.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  Object.assign(api, await listenLocal(server, hanging));
   return api;
 }

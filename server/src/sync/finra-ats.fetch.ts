@@ -12,7 +12,7 @@
  * that each row is of the week, tier and summary type asked for, and that it holds exactly the rows
  * `Record-Total` says it should (a cut-off page fails the week, which is asked again on the next run).
  */
-import { tierIdentifierOf } from "../darkpool/ats.parse";
+import { ATS_DOWNLOAD_COLUMNS, tierIdentifierOf } from "../darkpool/ats.parse";
 import { type BoundedFetchOptions, fetchBounded, UpstreamError, underBase } from "./fetch";
 
 export const WEEKLY_SUMMARY_PATH = "data/group/otcMarket/name/weeklySummary";
@@ -22,18 +22,7 @@ export const ATS_TIERS = ["T1", "T2", "OTCE"] as const;
 export type AtsTier = (typeof ATS_TIERS)[number];
 
 /** Columns asked for, in the download's order, then the two that let each row be checked. */
-export const ATS_FIELDS = [
-  "tierDescription",
-  "issueSymbolIdentifier",
-  "issueName",
-  "marketParticipantName",
-  "MPID",
-  "totalWeeklyShareQuantity",
-  "totalWeeklyTradeCount",
-  "lastUpdateDate",
-  "weekStartDate",
-  "summaryTypeCode",
-] as const;
+export const ATS_FIELDS = [...ATS_DOWNLOAD_COLUMNS, "weekStartDate", "summaryTypeCode"] as const;
 
 /** FINRA's largest page (records) and largest offset. */
 export const MAX_PAGE_ROWS = 5000;

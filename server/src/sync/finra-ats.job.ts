@@ -7,6 +7,8 @@
  * ET and asks only for (week, tier) pairs that are due and not stored, within the last
  * FINRA_OTC_BACKFILL_WEEKS weeks (or the CLI's --since/--until range). An empty answer or a 403/404 is
  * "not published" and asked again on the next run; it is not a failure.
+ * It also asks again for the newest FINRA_OTC_RECHECK_WEEKS stored weeks of each tier and replaces a
+ * week FINRA revised (`finra-ats.revise.ts`).
  *
  * Each (week, tier) is stored through the existing ATS parser and store in one strict transaction and only
  * then marked stored, so a re-run stores nothing new and a killed run leaves no gap. ATS share is computed
@@ -19,23 +21,28 @@ import { atsPublishedAt, parseAtsWeekly } from "../darkpool/ats.parse";
 import { atsWeeklyStore } from "../darkpool/finra.store";
 import type { Env } from "../env";
 import { AppError } from "../errors";
-import { addDays, isIsoDate, mondayOf } from "../lib/et-time";
+import { addDays, mondayOf } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
 import { formatLocation, type LocatedError } from "../lib/records";
 import { ATS_SUMMARY_TYPE, type AtsTier, fetchAtsWeek } from "./finra-ats.fetch";
-import { type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
+import { type AtsWeekCounts, replaceAtsWeek, sameAsStored } from "./finra-ats.revise";
+import { checkRangeParams, type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
 import { tradingDaysAt } from "./schedule";
 import { itemsByKey, recordItem } from "./sync.store";
 
 export const FINRA_ATS_SOURCE = "finra-ats-weekly";
 /** Longest range one run may cover (FINRA's ATS data starts in 2014; a range is walked week by week). */
 export const MAX_WEEKS_PER_RUN = 260;
+/** Newest stored weeks per tier each run asks again for FINRA's revisions. */
+export const DEFAULT_RECHECK_WEEKS = 2;
 
 export interface FinraAtsOptions {
   baseUrl: string;
   /** Tiers asked for, fastest first is not required. */
   tiers: AtsTier[];
   backfillWeeks: number;
+  /** Newest stored weeks of each tier asked again on every run, to pick up FINRA's revisions (default 2). */
+  recheckWeeks?: number;
   maxBytes: number;
   timeoutMs: number;
   pageRows?: number;
@@ -134,40 +141,115 @@ export async function atsDataState(db: Db, o: FinraAtsOptions, nowMs: number) {
   return { newestDataDate: newest, missingSince };
 }
 
+/** Per tier, the newest `n` pairs of `pairs` that are stored: the weeks re-asked for revisions. */
+function recheckPairs(pairs: Pair[], stored: (p: Pair) => boolean, n: number): Pair[] {
+  const out: Pair[] = [];
+  const taken = new Map<AtsTier, number>();
+  for (const p of [...pairs].reverse()) {
+    if (!stored(p) || (taken.get(p.tier) ?? 0) >= n) continue;
+    taken.set(p.tier, (taken.get(p.tier) ?? 0) + 1);
+    out.unshift(p);
+  }
+  return out;
+}
+
 async function syncAts(ctx: JobContext, o: FinraAtsOptions): Promise<JobStats> {
-  for (const d of [ctx.params.since, ctx.params.until])
-    if (d !== undefined && !isIsoDate(d)) throw new Error(`"${d}" is not a YYYY-MM-DD date`);
+  checkRangeParams(ctx.params);
   const pairs = duePairs(o, ctx.now().getTime(), ctx.params.since, ctx.params.until);
   const known = await itemsByKey(
     ctx.db,
     FINRA_ATS_SOURCE,
     pairs.map((p) => atsItemKey(p.week, p.tier)),
   );
-  const todo = pairs.filter((p) => known.get(atsItemKey(p.week, p.tier))?.status !== "stored");
-  const totals = await storeEach(
-    ctx,
-    todo,
-    (p) => atsItemKey(p.week, p.tier),
-    { accepted: 0, duplicates: 0 },
-    (p) => storeAtsWeek(ctx.db, p.week, p.tier, o, ctx.now),
+  const isStored = (p: Pair) => known.get(atsItemKey(p.week, p.tier))?.status === "stored";
+  const todo = pairs.filter((p) => !isStored(p));
+  const recheck = recheckPairs(pairs, isStored, o.recheckWeeks ?? DEFAULT_RECHECK_WEEKS);
+  const zero = { accepted: 0, duplicates: 0, revised: 0, unchanged: 0 };
+  const label = (p: Pair) => atsItemKey(p.week, p.tier);
+  const totals = await storeEach(ctx, todo, label, zero, (p) =>
+    storeAtsWeek(ctx.db, p.week, p.tier, o, ctx.now),
   );
+  const rechecked = await storeEach(
+    ctx,
+    recheck,
+    (p) => `recheck ${label(p)}`,
+    zero,
+    (p) => storeAtsWeek(ctx.db, p.week, p.tier, o, ctx.now, true),
+  );
+  const { revised, unchanged, accepted } = rechecked;
   return {
     weeks: pairs.length,
     already: pairs.length - todo.length,
     ...totals,
+    rechecked: recheck.length,
+    revised,
+    unchanged,
+    revised_accepted: accepted,
+    summary: `stored ${totals.stored} weeks, revised ${revised} weeks (${recheck.length} re-checked)`,
     first_week: pairs[0]?.week ?? null,
     last_week: pairs.at(-1)?.week ?? null,
   };
 }
 
-/** Fetches and stores one week of one tier; the item is marked only after its rows are committed. */
+type AtsPages = Extract<Awaited<ReturnType<typeof fetchAtsWeek>>, { kind: "ok" }>;
+
+/** The parsed records of a week's pages (each checked against the asked week by the parser). */
+async function* atsRecords(got: AtsPages, week: string) {
+  for (const page of got.pages)
+    yield* parseAtsWeekly(Readable.from([page.text]), {
+      sourceName: page.name,
+      weekStart: week,
+      summaryType: ATS_SUMMARY_TYPE,
+    });
+}
+
+/**
+ * Stores a fetched week: a new (week, tier) through the strict ATS ingest; a re-checked one (`recheck`)
+ * only when it differs from the stored rows, replacing them in one transaction.
+ */
+async function ingestAtsWeek(
+  db: Db,
+  got: AtsPages,
+  week: string,
+  tier: AtsTier,
+  recheck: boolean,
+): Promise<AtsWeekCounts> {
+  const sourceRef = `weeklySummary ${atsItemKey(week, tier)}`;
+  if (recheck) {
+    const parsed = [];
+    for await (const p of atsRecords(got, week)) parsed.push(p);
+    const ok = parsed.flatMap((p) => (p.ok ? [p.record] : []));
+    if (ok.length === parsed.length && (await sameAsStored(db, week, tier, ok)))
+      return { accepted: 0, duplicates: 0, revised: 0, unchanged: 1 };
+    const summary = await replaceAtsWeek(db, week, tier, sourceRef, parsed);
+    return { accepted: summary.accepted, duplicates: summary.duplicates, revised: 1, unchanged: 0 };
+  }
+  const summary = await runIngest({
+    db,
+    kind: "ats",
+    source: "finra_otc_transparency",
+    sourceRef,
+    records: atsRecords(got, week),
+    insert: atsWeeklyStore.insert,
+    symbolOf: (r) => r.symbol,
+    transactional: true,
+    strict: true,
+  });
+  return { accepted: summary.accepted, duplicates: summary.duplicates, revised: 0, unchanged: 0 };
+}
+
+/**
+ * Fetches and stores one week of one tier; the item is marked only after its rows are committed. With
+ * `recheck` (a stored week asked again for a revision) an unchanged or empty answer writes nothing.
+ */
 export async function storeAtsWeek(
   db: Db,
   week: string,
   tier: AtsTier,
   o: FinraAtsOptions,
   now: () => Date,
-): Promise<"not_published" | { accepted: number; duplicates: number }> {
+  recheck = false,
+): Promise<"not_published" | AtsWeekCounts> {
   const itemKey = atsItemKey(week, tier);
   const record = (status: "stored" | "not_published" | "failed", detail: Record<string, unknown>) =>
     recordItem(db, {
@@ -193,41 +275,29 @@ export async function storeAtsWeek(
         sleep: o.sleep,
       },
     });
+    // FINRA does not withdraw a published week: an empty answer to a re-check keeps what is stored.
+    if (got.kind === "not_published" && recheck)
+      return { accepted: 0, duplicates: 0, revised: 0, unchanged: 1 };
     if (got.kind === "not_published") {
       await record("not_published", { http_status: got.status });
       return "not_published";
     }
-    async function* records() {
-      for (const page of got.kind === "ok" ? got.pages : [])
-        yield* parseAtsWeekly(Readable.from([page.text]), {
-          sourceName: page.name,
-          weekStart: week,
-          summaryType: ATS_SUMMARY_TYPE,
-        });
-    }
-    const summary = await runIngest({
-      db,
-      kind: "ats",
-      source: "finra_otc_transparency",
-      sourceRef: `weeklySummary ${itemKey}`,
-      records: records(),
-      insert: atsWeeklyStore.insert,
-      symbolOf: (r) => r.symbol,
-      transactional: true,
-      strict: true,
-    });
+    const counts = await ingestAtsWeek(db, got, week, tier, recheck);
+    if (recheck && counts.unchanged) return counts;
     await record("stored", {
       rows: got.total,
       pages: got.pages.length,
-      accepted: summary.accepted,
-      duplicates: summary.duplicates,
+      accepted: counts.accepted,
+      duplicates: counts.duplicates,
       bytes: got.bytes,
+      ...(counts.revised ? { revised_at: now().toISOString() } : {}),
     });
-    return { accepted: summary.accepted, duplicates: summary.duplicates };
+    return counts;
   } catch (err) {
     const message = describeIngestError(err);
-    await record("failed", { error: message });
-    throw new Error(`ATS week ${itemKey}: ${message}`);
+    // A failed re-check leaves the stored week (and its item) as they were.
+    if (!recheck) await record("failed", { error: message });
+    throw new Error(`ATS week ${itemKey}${recheck ? " (re-check)" : ""}: ${message}`);
   }
 }
 
@@ -247,5 +317,6 @@ export function finraAtsOptionsFrom(env: Env): FinraAtsOptions {
     backfillWeeks: env.FINRA_OTC_BACKFILL_WEEKS,
     maxBytes: env.SYNC_MAX_FETCH_BYTES,
     timeoutMs: env.SYNC_FETCH_TIMEOUT_MS,
+    recheckWeeks: env.FINRA_OTC_RECHECK_WEEKS,
   };
 }

@@ -148,13 +148,73 @@ describe.each(engines())("FINRA weekly ATS sync on %s", (engine) => {
     expect(got.shares).toBe(symbolRows.reduce((s, r) => s + Number(r.totalWeeklyShareQuantity), 0));
   });
 
-  it("a re-run stores nothing new and asks only for the weeks still unpublished", async () => {
+  it("a re-run stores nothing new: the unpublished weeks are asked again, the stored one re-checked and unchanged", async () => {
     await run();
     api.requests.length = 0;
     const { outcome } = await run();
-    expect(outcome.stats).toMatchObject({ stored: 0, already: 1, not_published: 5, accepted: 0 });
-    expect(asked()).not.toContain("2025-12-01:OTCE@0");
+    expect(outcome.stats).toMatchObject({
+      stored: 0,
+      already: 1,
+      not_published: 5,
+      accepted: 0,
+      rechecked: 1,
+      revised: 0,
+      unchanged: 1,
+      summary: "stored 0 weeks, revised 0 weeks (1 re-checked)",
+    });
+    expect(asked().filter((a) => a.startsWith("2025-12-01:OTCE"))).toHaveLength(5);
     expect((await stored()).rows).toBe(symbolRows.length);
+    // Re-checks off: the stored week is not asked again.
+    api.requests.length = 0;
+    await run({}, { recheckWeeks: 0 });
+    expect(asked()).not.toContain("2025-12-01:OTCE@0");
+  });
+
+  it("a revised week replaces the stored one in one transaction: new figures, a dropped venue gone, no duplicates", async () => {
+    await run({ since: WEEK, until: WEEK }, { tiers: ["OTCE"] });
+    const [first, second] = symbolRows as [Record<string, string>, Record<string, string>];
+    // FINRA re-publishes the week: the first venue's shares change, the second venue is no longer listed.
+    const revised = sampleRows
+      .filter((r) => r !== second)
+      .map((r) =>
+        r === first ? { ...r, totalWeeklyShareQuantity: "123456789", lastUpdateDate: "2026-01-05" } : r,
+      );
+    api.datasets.set(`${WEEK}|OTCE|ATS_W_SMBL_FIRM`, revised);
+    const { outcome } = await run({ since: WEEK, until: WEEK }, { tiers: ["OTCE"] });
+    expect(outcome.stats).toMatchObject({ stored: 0, rechecked: 1, revised: 1, unchanged: 0 });
+    expect(String(outcome.stats?.summary)).toMatch(/revised 1 weeks/);
+    const got = await stored();
+    expect(got.rows).toBe(symbolRows.length - 1);
+    const expectedShares =
+      symbolRows.reduce((s, r) => s + Number(r.totalWeeklyShareQuantity), 0) -
+      Number(first.totalWeeklyShareQuantity) -
+      Number(second.totalWeeklyShareQuantity) +
+      123456789;
+    expect(got.shares).toBe(expectedShares);
+    const venue = (r: Record<string, string>) =>
+      t.handle.query<{ shares: number }>(
+        sql`select shares::float8 as shares from ats_weekly where week_start = ${WEEK}
+            and symbol = ${r.issueSymbolIdentifier} and mpid = ${r.MPID}`,
+      );
+    expect((await venue(first)).map((r) => Number(r.shares))).toEqual([123456789]);
+    expect(await venue(second)).toEqual([]);
+    // The same answer again is unchanged: nothing written.
+    const again = await run({ since: WEEK, until: WEEK }, { tiers: ["OTCE"] });
+    expect(again.outcome.stats).toMatchObject({ revised: 0, unchanged: 1, revised_accepted: 0 });
+    expect((await stored()).rows).toBe(symbolRows.length - 1);
+  });
+
+  it("a revision answer that fails a check changes nothing: the stored week stays whole", async () => {
+    await run({ since: WEEK, until: WEEK }, { tiers: ["OTCE"] });
+    const before = await stored();
+    api.datasets.set(
+      `${WEEK}|OTCE|ATS_W_SMBL_FIRM`,
+      sampleRows.map((r) => (r === symbolRows[3] ? { ...r, totalWeeklyShareQuantity: "-5" } : r)),
+    );
+    const { outcome } = await run({ since: WEEK, until: WEEK }, { tiers: ["OTCE"] });
+    expect(outcome.status).toBe("dead");
+    expect(outcome.error).toMatch(/re-check/);
+    expect(await stored()).toEqual(before);
   });
 
   it("a page cut short stores nothing for the week and fails the run; the next run stores it whole", async () => {
@@ -253,6 +313,19 @@ describe.each(engines())("FINRA weekly ATS sync on %s", (engine) => {
     for (const d of after.days) {
       expect(d.ats_week_shares).toBe(sharesOf(symbol));
       expect(d.ats_share).toBeCloseTo(expected, 4);
+    }
+    // FINRA revises the week: the next run re-checks it and the days' ATS share follows the new figures.
+    const revised = sampleRows.map((r) =>
+      r.issueSymbolIdentifier === symbol
+        ? { ...r, totalWeeklyShareQuantity: String(2 * Number(r.totalWeeklyShareQuantity)) }
+        : r,
+    );
+    api.datasets.set(`${WEEK}|OTCE|ATS_W_SMBL_FIRM`, revised);
+    const rerun = await run({ since: WEEK, until: WEEK }, { tiers: ["OTCE"] });
+    expect(rerun.outcome.stats).toMatchObject({ revised: 1 });
+    for (const d of (await patterns()).days) {
+      expect(d.ats_week_shares).toBe(2 * sharesOf(symbol));
+      expect(d.ats_share).toBeCloseTo(2 * expected, 4);
     }
   });
 });

@@ -16,11 +16,11 @@ import type { Db } from "@smt/db";
 import { shortVolumeStore } from "../darkpool/finra.store";
 import { parseShortVolume } from "../darkpool/short-volume.parse";
 import type { Env } from "../env";
-import { addDays, etWallTimeToUtc, isIsoDate } from "../lib/et-time";
+import { addDays, etWallTimeToUtc } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
 import { isTradingDay } from "../lib/trading-calendar";
 import { fetchBounded, underBase } from "./fetch";
-import { type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
+import { checkRangeParams, type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
 import { tradingDayPublication, tradingDaysAt } from "./schedule";
 import { itemsByKey, recordItem } from "./sync.store";
 
@@ -72,8 +72,7 @@ export function finraRegShoJob(o: FinraRegShoOptions, disabledReason: string | n
 async function syncRegSho(ctx: JobContext, o: FinraRegShoOptions): Promise<JobStats> {
   const nowMs = ctx.now().getTime();
   const explicit = ctx.params.since !== undefined || ctx.params.until !== undefined;
-  for (const d of [ctx.params.since, ctx.params.until])
-    if (d !== undefined && !isIsoDate(d)) throw new Error(`"${d}" is not a YYYY-MM-DD date`);
+  checkRangeParams(ctx.params);
   const due = latestDueDay(nowMs);
   const until = ctx.params.until !== undefined && ctx.params.until < due ? ctx.params.until : due;
   const since = ctx.params.since ?? addDays(until, -(o.backfillDays - 1));

@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Db } from "@smt/db";
+import { isIsoDate } from "../lib/et-time";
 import type { Logger } from "../lib/log";
 import type { Schedule } from "./schedule";
 import { claimRun, enqueueRun, finishRun, renewLease, type SyncRunRow } from "./sync.store";
@@ -19,6 +20,12 @@ import { claimRun, enqueueRun, finishRun, renewLease, type SyncRunRow } from "./
 export interface RunParams {
   since?: string | undefined;
   until?: string | undefined;
+}
+
+/** Refuses a `--since`/`--until` that is not a YYYY-MM-DD date, before anything is fetched. */
+export function checkRangeParams(params: RunParams): void {
+  for (const d of [params.since, params.until])
+    if (d !== undefined && !isIsoDate(d)) throw new Error(`"${d}" is not a YYYY-MM-DD date`);
 }
 
 export interface JobProgress {
@@ -90,7 +97,9 @@ export class SyncRunner {
   private readonly leaseMs: number;
   private readonly nextFire = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
-  private busy: Promise<void> | null = null;
+  private ticking: Promise<void> | null = null;
+  /** Per source, the lane running its due runs on this node (at most one run of a source at a time). */
+  private readonly lanes = new Map<string, Promise<void>>();
   private stopped = false;
 
   constructor(private readonly o: SyncRunnerOptions) {
@@ -140,11 +149,17 @@ export class SyncRunner {
     return enqueued;
   }
 
-  /** Claims and runs due runs until none is left; returns how many ran. */
-  async runDue(): Promise<number> {
+  /**
+   * Claims and runs due runs (of `only` those sources, else of every enabled job) one after the other
+   * until none is left; returns how many ran.
+   */
+  async runDue(only?: readonly string[]): Promise<number> {
     let ran = 0;
     for (;;) {
-      const sources = this.enabledJobs().map((j) => j.source);
+      if (this.stopped && only) return ran;
+      const sources = this.enabledJobs()
+        .map((j) => j.source)
+        .filter((s) => !only || only.includes(s));
       const run = await claimRun(this.o.db, sources, this.owner, new Date(this.clock()), this.leaseMs);
       if (!run) return ran;
       await this.execute(run);
@@ -243,20 +258,23 @@ export class SyncRunner {
     return outcome;
   }
 
-  /** Starts the loop: startup catch-up, then schedules and due runs every `pollMs`. */
+  /**
+   * Starts the loop: startup catch-up, then every `pollMs` the schedules, and for each enabled job whose
+   * lane is idle a lane that runs that job's due runs. Jobs thus run concurrently on a node (a long
+   * backfill does not hold up the minute's `sec-current` poll), each at most one run at a time here; the
+   * claim in `sync_runs` still gives each run to exactly one node, and SEC jobs share only the SEC budget.
+   */
   start(): void {
-    let running = false;
     const loop = (startup: boolean) => {
-      if (this.stopped || running) return;
-      running = true;
-      this.busy = (async () => {
+      if (this.stopped || this.ticking !== null) return;
+      this.ticking = (async () => {
         try {
           await this.tick(startup);
-          await this.runDue();
+          for (const job of this.enabledJobs()) this.startLane(job.source);
         } catch (error) {
           this.o.log.warn("sync loop failed", { error });
         } finally {
-          running = false;
+          this.ticking = null;
         }
       })();
     };
@@ -265,10 +283,22 @@ export class SyncRunner {
     this.timer.unref();
   }
 
+  private startLane(source: string): void {
+    if (this.stopped || this.lanes.has(source)) return;
+    const lane = this.runDue([source])
+      .catch((error) => this.o.log.warn("sync lane failed", { source, error }))
+      .then(() => {
+        this.lanes.delete(source);
+      });
+    this.lanes.set(source, lane);
+  }
+
+  /** Stops scheduling and waits for the runs in progress to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.busy;
+    await this.ticking;
+    await Promise.all([...this.lanes.values()]);
   }
 }
 

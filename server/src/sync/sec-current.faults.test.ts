@@ -2,14 +2,13 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { engines } from "../../../test/support/db";
 import { archivePath, feedPath, SAMPLE_FILINGS, sampleFiling } from "../../../test/support/fake-edgar";
-import { secSyncFixture } from "../../../test/support/sec-sync-fixture";
+import { secSyncFixture, secTestOptions } from "../../../test/support/sec-sync-fixture";
 import { createLogger } from "../lib/log";
 import { SyncRunner } from "./runner";
 import { SEC_CURRENT_SOURCE, type SecCurrentOptions, secCurrentJob } from "./sec-current.job";
 import { sourceState } from "./sync.store";
 
 const log = createLogger("silent");
-const UA = "Smart Money Tracker tests admin@example.com";
 const { air, arw, acorn } = SAMPLE_FILINGS;
 const NOON = Date.parse("2025-02-19T17:00:00Z");
 
@@ -21,12 +20,7 @@ describe.each(engines())("sec-current under upstream faults on %s", (engine) => 
   const run = async (o: Partial<SecCurrentOptions> = {}) => {
     const job = secCurrentJob({
       intervalS: 60,
-      userAgent: UA,
-      wwwBaseUrl: fx.edgar.url,
-      dataBaseUrl: fx.edgar.url,
-      maxBytes: 16 * 1024 * 1024,
-      timeoutMs: 5000,
-      backoffBaseMs: 5,
+      ...secTestOptions(fx.edgar.url),
       ...o,
     });
     const runner = new SyncRunner({

@@ -8,7 +8,7 @@ import {
   sampleFiling,
   variantOf,
 } from "../../../test/support/fake-edgar";
-import { secSyncFixture } from "../../../test/support/sec-sync-fixture";
+import { secSyncFixture, secTestOptions, TEST_SEC_USER_AGENT } from "../../../test/support/sec-sync-fixture";
 import { createLogger } from "../lib/log";
 import { SyncRunner } from "./runner";
 import { SEC_CURRENT_SOURCE, type SecCurrentOptions, secCurrentJob } from "./sec-current.job";
@@ -16,7 +16,7 @@ import { claimItem, sourceState } from "./sync.store";
 import { startFakeUpstream } from "./test-upstream";
 
 const log = createLogger("silent");
-const UA = "Smart Money Tracker tests admin@example.com";
+const UA = TEST_SEC_USER_AGENT;
 const { air, arw, acorn } = SAMPLE_FILINGS;
 /** Wednesday 2025-02-19 12:00 ET: inside EDGAR's filing hours. */
 const NOON = Date.parse("2025-02-19T17:00:00Z");
@@ -30,12 +30,7 @@ describe.each(engines())("sec-current (EDGAR latest filings) on %s", (engine) =>
   let nowMs = NOON;
   const options = (o: Partial<SecCurrentOptions> = {}): SecCurrentOptions => ({
     intervalS: 60,
-    userAgent: UA,
-    wwwBaseUrl: fx.edgar.url,
-    dataBaseUrl: fx.edgar.url,
-    maxBytes: 16 * 1024 * 1024,
-    timeoutMs: 5000,
-    backoffBaseMs: 5,
+    ...secTestOptions(fx.edgar.url),
     ...o,
   });
   const runner = (owner = "node-a", o = options()) =>

@@ -21,9 +21,9 @@ import type { Env } from "../env";
 import { AppError } from "../errors";
 import { ingest13FDataset, ingestInsiderDataset } from "../institutional/datasets.ingest";
 import { datasetPath } from "../institutional/edgar.client";
-import { addDays, etDateOf, etWallTimeToUtc, isIsoDate } from "../lib/et-time";
+import { addDays, etDateOf, etWallTimeToUtc } from "../lib/et-time";
 import { underBase } from "./fetch";
-import { type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
+import { checkRangeParams, type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
 import { tradingDaysAt } from "./schedule";
 import { type SecSyncOptions, secClientFor, secOffReason, secSyncOptionsFrom } from "./sec-client";
 import { itemsByKey, recordItem } from "./sync.store";
@@ -156,8 +156,7 @@ async function datasetsDataState(db: Db, o: SecDatasetsOptions, nowMs: number) {
 }
 
 async function syncDatasets(ctx: JobContext, o: SecDatasetsOptions): Promise<JobStats> {
-  for (const d of [ctx.params.since, ctx.params.until])
-    if (d !== undefined && !isIsoDate(d)) throw new Error(`"${d}" is not a YYYY-MM-DD date`);
+  checkRangeParams(ctx.params);
   const today = etDateOf(ctx.now().getTime());
   const explicit = ctx.params.since !== undefined || ctx.params.until !== undefined;
   const until =

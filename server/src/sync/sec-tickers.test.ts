@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { engines } from "../../../test/support/db";
-import { secSyncFixture } from "../../../test/support/sec-sync-fixture";
+import { secSyncFixture, secTestOptions, TEST_SEC_USER_AGENT } from "../../../test/support/sec-sync-fixture";
 import { EdgarClient, RateLimiter } from "../institutional/edgar.client";
 import { fetchSec } from "../institutional/institutional.cli";
 import { createLogger } from "../lib/log";
@@ -11,7 +11,7 @@ import { cikOfSymbol, parseCompanyTickers } from "./sec-tickers.store";
 import { sourceState } from "./sync.store";
 
 const log = createLogger("silent");
-const UA = "Smart Money Tracker tests admin@example.com";
+const UA = TEST_SEC_USER_AGENT;
 const PATH = "/files/company_tickers.json";
 
 type Entry = { cik_str: number; ticker: string; title: string };
@@ -24,14 +24,7 @@ describe.each(engines())("sec-tickers (company_tickers.json) on %s", (engine) =>
   let original: Buffer;
   let nowMs = Date.parse("2025-02-19T10:30:00Z"); // Wednesday 05:30 ET
   const run = async () => {
-    const job = secTickersJob({
-      userAgent: UA,
-      wwwBaseUrl: fx.edgar.url,
-      dataBaseUrl: fx.edgar.url,
-      maxBytes: 16 * 1024 * 1024,
-      timeoutMs: 5000,
-      backoffBaseMs: 5,
-    });
+    const job = secTickersJob(secTestOptions(fx.edgar.url));
     const runner = new SyncRunner({ db: fx.handle.db, jobs: [job], log, clock: () => nowMs, owner: "n" });
     return (await runner.runNow(SEC_TICKERS_SOURCE, {})).outcome;
   };

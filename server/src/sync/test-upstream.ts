@@ -34,11 +34,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     const fault = faults.get(path);
     if (fault && fault.times > 0) {
       fault.times--;
-      if (fault.kind === "status") {
-        res.writeHead(fault.status, fault.retryAfterS ? { "retry-after": String(fault.retryAfterS) } : {});
-        res.end(`fault ${fault.status}`);
-        return;
-      }
+      if (fault.kind === "status") return statusFault(res, fault);
       if (fault.kind === "hang") {
         hanging.add(res);
         return;
@@ -60,17 +56,27 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
     res.end(body);
   };
   const server: Server = createServer(handle);
+  return { ...(await listenLocal(server, hanging)), files, faults, requests };
+}
+
+/** Listens on a free local port; `close` drops the answers held open (hangs) and the connections first. */
+export async function listenLocal(
+  server: Server,
+  hanging: Set<ServerResponse>,
+): Promise<{ url: string; close: () => Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
-    files,
-    faults,
-    requests,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     async close() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Answers a scripted status fault (a 429 or 503, with Retry-After when given). */
+export function statusFault(res: ServerResponse, fault: { status: number; retryAfterS?: number }): void {
+  res.writeHead(fault.status, fault.retryAfterS ? { "retry-after": String(fault.retryAfterS) } : {});
+  res.end(`fault ${fault.status}`);
 }

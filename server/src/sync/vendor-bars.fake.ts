@@ -7,8 +7,8 @@
  * Faults per date: a status (429 with Retry-After, 503), a raw body (cut off, hostile), a hang.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { etWallTimeToUtc } from "../lib/et-time";
+import { listenLocal, statusFault } from "./test-upstream";
 
 export interface FakeBar {
   T: string;
@@ -120,19 +120,12 @@ export async function startFakeVendor(): Promise<FakeVendor> {
       fault.times--;
       if (fault.kind === "hang") return void hanging.add(res);
       if (fault.kind === "body") return void res.writeHead(200).end(fault.body);
-      const headers = fault.retryAfterS ? { "retry-after": String(fault.retryAfterS) } : {};
-      return void res.writeHead(fault.status, headers).end(`fault ${fault.status}`);
+      return statusFault(res, fault);
     }
     if (grouped) return polygon(api, day, req, res);
     if (url.pathname === "/v2/stocks/bars") return alpaca(api, url, req, res);
     res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  api.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  api.close = async () => {
-    for (const res of hanging) res.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
+  Object.assign(api, await listenLocal(server, hanging));
   return api;
 }

@@ -17,13 +17,13 @@ import type { Db } from "@smt/db";
 import type { DailyBarRecord } from "../darkpool/bars.parse";
 import { dailyBarsStore } from "../darkpool/finra.store";
 import type { Env } from "../env";
-import { addDays, etWallTimeToUtc, isIsoDate } from "../lib/et-time";
+import { addDays, etWallTimeToUtc } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
 import { formatLocation, type Parsed } from "../lib/records";
 import { type BoundedFetchOptions, fetchBounded, UpstreamError, underBase } from "./fetch";
 import { describeIngestError } from "./finra-ats.job";
 import { tradingDaysBetween } from "./finra-regsho.job";
-import { type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
+import { checkRangeParams, type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
 import { tradingDayPublication, tradingDaysAt } from "./schedule";
 import { itemsByKey, recordItem } from "./sync.store";
 import {
@@ -85,8 +85,7 @@ export function vendorBarsJob(o: VendorBarsOptions, disabledReason: string | nul
 async function syncBars(ctx: JobContext, o: VendorBarsOptions): Promise<JobStats> {
   if (o.vendor === null) throw new Error("no vendor key configured");
   const explicit = ctx.params.since !== undefined || ctx.params.until !== undefined;
-  for (const d of [ctx.params.since, ctx.params.until])
-    if (d !== undefined && !isIsoDate(d)) throw new Error(`"${d}" is not a YYYY-MM-DD date`);
+  checkRangeParams(ctx.params);
   const due = latestFinalDay(ctx.now().getTime());
   const until = ctx.params.until !== undefined && ctx.params.until < due ? ctx.params.until : due;
   const since = ctx.params.since ?? addDays(until, -(o.backfillDays - 1));
