@@ -3,80 +3,13 @@
  * recorded-shape answers), the live tape helpers, REST resources, and the history helpers.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { fakeWindow, print } from "../test/support";
 import { ApiError } from "./api";
 import { DashboardState, normalizeTicker } from "./dashboard.svelte";
 import { etEndOfDay, extendHistory, parseAsOf, parseRange } from "./history";
-import { MAX_ROWS, mergeTape, type PrintWire, tableRows } from "./live.svelte";
+import { MAX_ROWS, mergeTape, tableRows } from "./live.svelte";
 import { Resource } from "./resource.svelte";
 import { Router } from "./router.svelte";
-
-const print = (over: Partial<PrintWire> & { trade_key: string; timestamp: string }): PrintWire => ({
-  symbol: "AAPL",
-  price: 190,
-  size: 100,
-  value: 19_000,
-  premium_discount: null,
-  market_price: null,
-  market_price_source: null,
-  is_premium: null,
-  sentiment: "neutral",
-  side: "unknown",
-  exchange: "D",
-  trf_id: null,
-  is_off_exchange: true,
-  conditions: [],
-  block_eligible: true,
-  exclusion_reason: null,
-  is_iso: false,
-  is_late: false,
-  source: "test",
-  source_ref: "test:1",
-  ...over,
-});
-
-/** A window stand-in: URL, history and listeners, enough for the router and DashboardState. */
-function fakeWindow(pathAndSearch: string) {
-  const listeners = new Map<string, Set<() => void>>();
-  const loc = new URL(`http://localhost/smart-money/dashboard${pathAndSearch}`);
-  const win = {
-    location: {
-      get href() {
-        return loc.href;
-      },
-      get search() {
-        return loc.search;
-      },
-      get pathname() {
-        return loc.pathname;
-      },
-      origin: loc.origin,
-    },
-    history: {
-      state: null,
-      pushs: 0,
-      pushState: (_: unknown, __: string, url: URL) => {
-        win.history.pushs++;
-        loc.href = String(url);
-      },
-      replaceState: (_: unknown, __: string, url: URL) => {
-        loc.href = String(url);
-      },
-    },
-    addEventListener: (type: string, fn: () => void, o?: { signal?: AbortSignal }) => {
-      const set = listeners.get(type) ?? new Set();
-      set.add(fn);
-      listeners.set(type, set);
-      o?.signal?.addEventListener("abort", () => set.delete(fn));
-    },
-    listenerCount: (type: string) => listeners.get(type)?.size ?? 0,
-    url: () => loc,
-  };
-  vi.stubGlobal("location", win.location);
-  vi.stubGlobal("history", win.history);
-  vi.stubGlobal("addEventListener", win.addEventListener);
-  vi.stubGlobal("document", { title: "" });
-  return win;
-}
 
 /** Records every request; answers the symbol list and 200 `{}`-shaped payloads for the rest. */
 function fakeApi(meta: unknown = { alerts: [], sources: [] }) {
