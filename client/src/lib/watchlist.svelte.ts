@@ -35,7 +35,8 @@ export interface Quote {
 export function parseWatch(raw: string | null | undefined): string[] {
   if (!raw) return [];
   const out: string[] = [];
-  for (const part of raw.split(",")) {
+  // Bounded work whatever the link holds: at most 1,000 entries are looked at.
+  for (const part of raw.split(",", 1000)) {
     const t = normalizeTicker(part.trim());
     if (t && !out.includes(t)) out.push(t);
     if (out.length === MAX_WATCH) break;
@@ -103,9 +104,11 @@ export class Watchlist {
   }
 
   #fromUrl() {
-    const raw = this.router.params.get("watch");
-    const list = raw === null ? readStored() : parseWatch(raw);
-    this.#set(list);
+    // A link's list wins over the stored one only when it names at least one valid ticker: a crafted
+    // `?watch=` (empty or all junk) must not wipe the user's saved watchlist. (Emptying the list here
+    // removes the parameter, so the app itself never writes an empty one.)
+    const shared = parseWatch(this.router.params.get("watch"));
+    this.#set(shared.length > 0 ? shared : readStored());
   }
 
   /** Applies a list: storage, URL (replaced), subscriptions and the quotes of new symbols. */

@@ -170,6 +170,20 @@ describe("Watchlist", () => {
     await settle();
   });
 
+  it("keeps the saved list when a link's watch value is empty or names no valid ticker", async () => {
+    for (const link of ["/market?watch=", "/market?watch=%3Cscript%3E,..%2F,%00"]) {
+      const storage = fakeStorage({ [STORAGE_KEY]: "MSFT,GME" });
+      api();
+      const s = open(link);
+      expect(s.list.symbols).toEqual(["MSFT", "GME"]);
+      expect(storage.get(STORAGE_KEY)).toBe("MSFT,GME");
+      expect(s.watchParam()).toBe("MSFT,GME");
+      s.list.stop();
+      s.router.stop();
+      await settle();
+    }
+  });
+
   it("reads a hostile watch value safely: bad entries dropped, duplicates once, at most MAX_WATCH fetched", async () => {
     const storage = fakeStorage();
     const requests = api();
