@@ -21,7 +21,6 @@
  * to profile the server alone).
  */
 import { sql } from "drizzle-orm";
-import { loadEnv } from "../../server/src/env";
 import { servicePlugins } from "../../server/src/plugins";
 import { type RunningServer, startServer } from "../../server/src/server";
 import { startBareServer } from "./bare-socket-server";
@@ -29,7 +28,7 @@ import { commitProbe } from "./commit-probe";
 import type { PhaseOptions, PhaseResult, PhaseTarget } from "./latency-phase";
 import { runPhase } from "./latency-phase";
 import { fmtSummary, Histogram, type LoopLag, type Summary } from "./latency-stats";
-import { benchDatabase, fmt, report } from "./support";
+import { benchDatabase, benchServerEnv, fmt, report } from "./support";
 
 const burst = process.argv.includes("--burst");
 const RATES = burst ? [20_000] : (process.env.RATES ?? "1000,5000").split(",").map(Number);
@@ -41,17 +40,7 @@ const CLIENTS = Number(process.env.CLIENTS ?? (burst ? 100 : 1000));
 const SYMBOLS = 100;
 const CLIENT_PROCS = Number(process.env.CLIENT_PROCS ?? 4);
 const NICE = process.env.NICE ? Number(process.env.NICE) : null;
-const env = (url: string) =>
-  loadEnv({
-    DATABASE_URL: url,
-    PORT: "0",
-    HOST: "127.0.0.1",
-    DEMO: "off",
-    LOG_LEVEL: "error",
-    SERVE_CLIENT: "false",
-    SYNC: "off",
-    LIVE_BATCH_MS: process.env.LIVE_BATCH_MS,
-  });
+const env = (url: string) => benchServerEnv(url, { LIVE_BATCH_MS: process.env.LIVE_BATCH_MS });
 const BATCH_MS = env("postgres://x@localhost/x").LIVE_BATCH_MS;
 
 /**

@@ -75,7 +75,10 @@ export function report(title: string, rows: [string, string][]) {
   for (const [k, v] of rows) process.stdout.write(`  ${k.padEnd(width)}  ${v}\n`);
 }
 
-/** The environment of a server a benchmark starts in-process on `url`: quiet, no rate limit, no client. */
+/**
+ * The environment of a server a benchmark starts in-process on `url`: quiet, no rate limit, no client, no
+ * sync jobs (they would reach FINRA and the SEC during the measurement).
+ */
 export const benchServerEnv = (url: string, overrides: Record<string, string | undefined> = {}) =>
   loadEnv({
     DATABASE_URL: url,
@@ -85,6 +88,7 @@ export const benchServerEnv = (url: string, overrides: Record<string, string | u
     LOG_LEVEL: "error",
     SERVE_CLIENT: "false",
     RATE_LIMIT_PER_MINUTE: "0",
+    SYNC: "off",
     ...overrides,
   });
 
