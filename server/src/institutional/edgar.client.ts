@@ -15,8 +15,12 @@ import { pipeline } from "node:stream/promises";
 import { AppError } from "../errors";
 import { canonicalSymbol, normalizeSymbol } from "../lib/symbols";
 import { readCapped, UpstreamError } from "../sync/fetch";
+import { type Columnar, type FilingSummary, fromColumnar } from "./edgar.columnar";
+
+export type { FilingSummary } from "./edgar.columnar";
+
+import { DATASET_DOWNLOAD_MAX_BYTES, datasetPath } from "./edgar.datasets";
 import { type RequestLimiter, secRateLimiter } from "./edgar.limiter";
-import { easternToUtc } from "./xml-records";
 
 export { RateLimiter, type RequestLimiter, secRateLimiter } from "./edgar.limiter";
 
@@ -50,21 +54,6 @@ export interface CompanyTicker {
   /** 10 digits, zero-padded. */
   cik: string;
   title: string;
-}
-
-/** One row of the submissions JSON `filings.recent` columns (or an older page). */
-export interface FilingSummary {
-  accession: string;
-  form: string;
-  filingDate: string;
-  reportDate: string | null;
-  /**
-   * EDGAR acceptance time as UTC. The submissions JSON writes it like `2022-11-30T16:42:36.000Z` but the
-   * clock is New York's: filings stamped after 17:30 carry the next business day's `filingDate`
-   * (observed in the recorded Tesla file), so the `Z` is not to be believed.
-   */
-  acceptedAt: Date | null;
-  primaryDocument: string | null;
 }
 
 /** Statuses worth retrying: throttling and server-side failures. */
@@ -363,30 +352,6 @@ export class EdgarClient {
   }
 }
 
-/** Largest data-set zip `pnpm cli fetch sec --dataset` downloads (a 13F quarter is about 90 MB). */
-export const DATASET_DOWNLOAD_MAX_BYTES = 4 * 1024 ** 3;
-
-/** A data set's label: `2023q4` (quarters; 13F until 2023) or `01dec2024-28feb2025` (13F from 2024). */
-export const isDatasetLabel = (v: string): boolean =>
-  /^(\d{4}q[1-4]|\d{2}[a-z]{3}\d{4}-\d{2}[a-z]{3}\d{4})$/.test(v);
-
-/**
- * Where the SEC publishes a quarterly data set under www.sec.gov (the data sets pages of
- * https://www.sec.gov/data-research/sec-markets-data): `files/structureddata/data/form-13f-data-sets/
- * <label>_form13f.zip` and `.../insider-transactions-data-sets/<label>_form345.zip`.
- */
-export function datasetPath(kind: "13f" | "insider", label: string): string {
-  if (!isDatasetLabel(label)) {
-    throw new AppError(
-      "INVALID_INPUT",
-      `"${label.slice(0, 40)}" is not a data-set label (2023q4, 01dec2024-28feb2025)`,
-    );
-  }
-  return kind === "13f"
-    ? `files/structureddata/data/form-13f-data-sets/${label}_form13f.zip`
-    : `files/structureddata/data/insider-transactions-data-sets/${label}_form345.zip`;
-}
-
 /** How long the SEC blocks an address that went over its rate (https://www.sec.gov/os/accessing-edgar-data). */
 export const SEC_BLOCK_MS = 10 * 60_000;
 
@@ -394,32 +359,3 @@ export const isCik = (v: string): boolean => /^\d{1,10}$/.test(v);
 export const isAccession = (v: string): boolean => /^\d{10}-\d{2}-\d{6}$/.test(v);
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-interface Columnar {
-  accessionNumber: string[];
-  filingDate: string[];
-  reportDate?: (string | null)[];
-  acceptanceDateTime?: (string | null)[];
-  form: string[];
-  primaryDocument?: (string | null)[];
-}
-
-/** The submissions JSON stores filings as parallel arrays; this turns them into rows. */
-function fromColumnar(c: Columnar): FilingSummary[] {
-  const out: FilingSummary[] = [];
-  for (let i = 0; i < c.accessionNumber.length; i++) {
-    const accepted = c.acceptanceDateTime?.[i];
-    const m = accepted ? /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})/.exec(accepted) : null;
-    const clean = (v: string | null | undefined) =>
-      v === undefined || v === null || v === "" || v === "None" ? null : v;
-    out.push({
-      accession: c.accessionNumber[i] as string,
-      form: c.form[i] as string,
-      filingDate: c.filingDate[i] as string,
-      reportDate: clean(c.reportDate?.[i]),
-      acceptedAt: m ? easternToUtc(m[1] as string, m[2] as string) : null,
-      primaryDocument: clean(c.primaryDocument?.[i]),
-    });
-  }
-  return out;
-}

@@ -20,7 +20,7 @@ import type { Db } from "@smt/db";
 import type { Env } from "../env";
 import { AppError } from "../errors";
 import { ingest13FDataset, ingestInsiderDataset } from "../institutional/datasets.ingest";
-import { datasetPath } from "../institutional/edgar.client";
+import { datasetPath } from "../institutional/edgar.datasets";
 import { addDays, etDateOf, etWallTimeToUtc } from "../lib/et-time";
 import { underBase } from "./fetch";
 import { checkRangeParams, type JobContext, type JobStats, type SyncJob, storeEach } from "./runner";
