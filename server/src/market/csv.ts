@@ -128,7 +128,7 @@ function csvSource(
       const pending = ahead;
       ahead = null;
       // A cursor must not be closed while it is fetching: wait for the batch in flight, then end it.
-      if (pending) await pending.catch(() => undefined);
+      if (pending !== null) await pending.catch(() => undefined);
       await it.return?.();
     },
   };
