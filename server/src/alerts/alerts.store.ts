@@ -36,44 +36,70 @@ export async function insertAlert(db: Db, alert: Alert, now = new Date()): Promi
   return (await insertAlerts(db, [alert], now))[0] ?? null;
 }
 
+/** The row of a live (detector) alert, announced by the caller (no announcer claims it again). */
+const liveAlertRow = (alert: Alert, now: Date) => ({
+  id: alert.id,
+  symbol: alert.symbol,
+  type: alert.type,
+  severity: alert.severity,
+  ts: new Date(alert.timestamp),
+  title: alert.title,
+  values: alert.values,
+  inputs: alert.inputs,
+  paramsVersion: alert.params_version,
+  rulesVersion: alert.rules_version,
+  dedupeKey: alert.dedupe_key,
+  source: alert.source ?? "detectors",
+  sourceRef: alert.dedupe_key,
+  publishedAt: stampWithoutCommitWait(now),
+  announcedAt: now,
+});
+
+/** Those of `alerts` whose id came back from the insert, with the sequence number it stored. */
+function storedOf(alerts: readonly Alert[], rows: { id: string; seq: number }[]): Alert[] {
+  const seqs = new Map(rows.map((r) => [r.id, r.seq]));
+  return alerts.flatMap((a) => {
+    const seq = seqs.get(a.id);
+    return seq === undefined ? [] : [{ ...a, seq }];
+  });
+}
+
 /**
  * Stores live alerts in one statement, each once (see `insertAlert`; an id twice in `alerts` counts once),
  * numbered in the order given. Returns those this call stored, in that order, with their sequence numbers.
- * The commit does not wait for the disk (`stampWithoutCommitWait`): a live alert is sent as soon as it is
- * stored, and alerts raised while one insert is out go together in the next instead of queueing.
+ * The commit does not wait for the disk (`stampWithoutCommitWait`).
  */
 export async function insertAlerts(db: Db, alerts: readonly Alert[], now = new Date()): Promise<Alert[]> {
   const unique = [...new Map(alerts.map((a) => [a.id, a])).values()];
   if (unique.length === 0) return [];
   const rows = await db
     .insert(schema.alerts)
+    .values(unique.map((alert) => liveAlertRow(alert, now)))
+    .onConflictDoNothing()
+    .returning({ id: schema.alerts.id, seq: schema.alerts.seq });
+  return storedOf(unique, rows);
+}
+
+/**
+ * Stores live alerts that already carry their sequence number (`reserveAlertSeqs`; they were pushed
+ * before this insert, live-alerts.ts), each once: an id or a number already there is skipped. Returns
+ * those this call stored. The commit does not wait for the disk (`stampWithoutCommitWait`).
+ */
+export async function insertNumberedAlerts(db: Db, alerts: readonly Alert[], now = new Date()) {
+  const unique = [...new Map(alerts.map((a) => [a.id, a])).values()];
+  if (unique.length === 0) return [];
+  const rows = await db
+    .insert(schema.alerts)
+    .overridingSystemValue()
     .values(
-      unique.map((alert) => ({
-        id: alert.id,
-        symbol: alert.symbol,
-        type: alert.type,
-        severity: alert.severity,
-        ts: new Date(alert.timestamp),
-        title: alert.title,
-        values: alert.values,
-        inputs: alert.inputs,
-        paramsVersion: alert.params_version,
-        rulesVersion: alert.rules_version,
-        dedupeKey: alert.dedupe_key,
-        source: alert.source ?? "detectors",
-        sourceRef: alert.dedupe_key,
-        publishedAt: stampWithoutCommitWait(now),
-        // The caller announces what this call stores, so no announcer claims it again.
-        announcedAt: now,
-      })),
+      unique.map((alert) => {
+        if (alert.seq === null) throw new Error(`alert ${alert.id} has no sequence number`);
+        return { ...liveAlertRow(alert, now), seq: alert.seq };
+      }),
     )
     .onConflictDoNothing()
     .returning({ id: schema.alerts.id, seq: schema.alerts.seq });
-  const seqs = new Map(rows.map((r) => [r.id, r.seq]));
-  return unique.flatMap((a) => {
-    const seq = seqs.get(a.id);
-    return seq === undefined ? [] : [{ ...a, seq }];
-  });
+  return storedOf(unique, rows);
 }
 
 /**
