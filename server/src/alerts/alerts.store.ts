@@ -224,7 +224,19 @@ export interface AlertQuery {
   limit: number;
 }
 
-/** Newest first; with `afterSeq`, oldest first from that sequence (what a reconnecting bot replays). */
+/**
+ * A backfill by `after_seq` also returns the alerts numbered below it that were stored up to this long
+ * before the alert it names: live alerts are pushed before their insert with a number reserved ahead
+ * (alert-seqs.ts), so with several nodes one can be pushed after a higher-numbered one (docs/alerts.md).
+ */
+export const BACKFILL_OVERLAP_MS = 5_000;
+
+/**
+ * Newest first; with `afterSeq`, oldest first from that sequence (what a reconnecting bot replays), plus
+ * the overlap: alerts numbered below it, stored no earlier than `BACKFILL_OVERLAP_MS` before the last
+ * stored alert numbered at or below it (the database's clock), so an alert pushed after the one the
+ * client holds is returned even when its number is lower. Those come first, up to `limit` more.
+ */
 export async function queryAlerts(db: Db, q: AlertQuery): Promise<StoredAlert[]> {
   const t = schema.alerts;
   const conds: SQL[] = [];
@@ -233,14 +245,16 @@ export async function queryAlerts(db: Db, q: AlertQuery): Promise<StoredAlert[]>
   if (q.minSeverity)
     conds.push(inArray(t.severity, ALERT_SEVERITIES.slice(ALERT_SEVERITIES.indexOf(q.minSeverity))));
   if (q.since) conds.push(gte(t.ts, q.since));
-  if (q.afterSeq !== undefined) conds.push(gt(t.seq, q.afterSeq));
-  const rows = await db
-    .select()
-    .from(t)
-    .where(conds.length > 0 ? and(...conds) : undefined)
-    .orderBy(q.afterSeq !== undefined ? asc(t.seq) : desc(t.seq))
-    .limit(q.limit);
-  return rows.map(alertFromRow);
+  const select = (where: SQL[], order: SQL) =>
+    db.select().from(t).where(and(...where)).orderBy(order).limit(q.limit);
+  if (q.afterSeq === undefined) return (await select(conds, desc(t.seq))).map(alertFromRow);
+  const reference = sql`(select ingested_at from alerts where seq <= ${q.afterSeq} order by seq desc limit 1)`;
+  const overlap = sql`${t.ingestedAt} >= ${reference} - make_interval(secs => ${BACKFILL_OVERLAP_MS / 1000})`;
+  const [before, after] = await Promise.all([
+    select([...conds, lt(t.seq, q.afterSeq), overlap], asc(t.seq)),
+    select([...conds, gt(t.seq, q.afterSeq)], asc(t.seq)),
+  ]);
+  return [...before, ...after].map(alertFromRow);
 }
 
 /** Records the outcome of an alert (price move after 1h/1d). */
