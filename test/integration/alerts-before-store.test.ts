@@ -4,6 +4,8 @@
  * commit looks like to the insert) does not hold up the push. The alert carries the `seq` it is then
  * stored with, so the REST backfill by `after_seq` returns the same alert once the lock goes, and webhooks
  * get it only once it is stored. Real Postgres only: the lock is held from a second connection.
+ * And the backfill by `after_seq` returns an alert pushed with a lower number after a higher one (two
+ * nodes' reserves), on both engines.
  */
 import type { AddressInfo } from "node:net";
 import { createServer, type Server } from "node:http";
@@ -11,7 +13,10 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reserveAlertSeqs } from "../../server/src/alerts/alert-seqs";
 import { startBlocksAlerts } from "../../server/src/alerts/alerts.plugin";
+import { ALERT_RULES_VERSION, type Alert, alertIdOf } from "../../server/src/alerts/alerts.rules";
+import { insertAlerts, insertNumberedAlerts, queryAlerts } from "../../server/src/alerts/alerts.store";
 import type { AlertMessage } from "../../server/src/realtime/bus";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../server/src/realtime/events";
 import { type RunningServer, startServer } from "../../server/src/server";
@@ -146,5 +151,50 @@ describe.skipIf(!engines().includes("postgres"))("live alerts pushed before thei
     expect(JSON.parse(deliveries[0] as string).alert).toMatchObject({ id: alert.id, seq: alert.seq });
     expect(pushed).toHaveLength(1);
     socket.close();
+  });
+});
+
+/** A live large-block alert on OVL1, not stored yet. */
+const blockAlert = (n: number): Alert => ({
+  id: alertIdOf("large_block", `overlap-${n}`),
+  seq: null,
+  symbol: "OVL1",
+  type: "large_block",
+  severity: "high",
+  timestamp: new Date(Date.UTC(2025, 10, 18, 15, 0, n)).toISOString(),
+  title: `block ${n}`,
+  values: { value: 12_000_000 },
+  inputs: {},
+  params_version: "test",
+  rules_version: ALERT_RULES_VERSION,
+  dedupe_key: `overlap-${n}`,
+  outcome: { price_at_alert: null, price_move_1h_pct: null, price_move_1d_pct: null, evaluated_at: null },
+});
+
+describe.each(engines())("backfill by after_seq across nodes (%s)", (engine) => {
+  let db: Awaited<ReturnType<typeof openTestDb>>;
+  beforeAll(async () => {
+    db = await openTestDb(engine);
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it("returns an alert numbered below after_seq that was stored after the alert it names", async () => {
+    // Two nodes reserved their numbers ahead: node A got the lower one, node B the higher one, and B
+    // pushed (and stored) its alert first. A client holding B's alert backfills after B's number.
+    const [low, high] = await reserveAlertSeqs(db.db, 2);
+    expect(low).toBeLessThan(high as number);
+    await insertNumberedAlerts(db.db, [{ ...blockAlert(1), seq: high as number }]);
+    await insertNumberedAlerts(db.db, [{ ...blockAlert(2), seq: low as number }]);
+    const backfill = await queryAlerts(db.db, { symbol: "OVL1", afterSeq: high as number, limit: 100 });
+    expect(backfill.map((a) => [a.id, a.seq])).toEqual([[blockAlert(2).id, low]]);
+    // A later one comes after the overlap, in sequence order; one stored long before B's is not repeated.
+    const later = await insertAlerts(db.db, [blockAlert(3)]);
+    const page = await queryAlerts(db.db, { symbol: "OVL1", afterSeq: high as number, limit: 100 });
+    expect(page.map((a) => a.seq)).toEqual([low, later[0]?.seq]);
+    await db.query(sql`update alerts set ingested_at = ingested_at - interval '1 minute' where seq = ${low}`);
+    const afterOld = await queryAlerts(db.db, { symbol: "OVL1", afterSeq: high as number, limit: 100 });
+    expect(afterOld.map((a) => a.seq)).toEqual([later[0]?.seq]);
   });
 });
