@@ -77,7 +77,8 @@ function serverStages(server: RunningServer) {
           if (a.type === "large_block") alerted.add(Date.now() - blockAcceptedMs(a));
         }),
         bus.on("alertsStored", (alerts) => {
-          for (const a of alerts) if (a.type === "large_block") alertStored.add(Date.now() - blockAcceptedMs(a));
+          for (const a of alerts)
+            if (a.type === "large_block") alertStored.add(Date.now() - blockAcceptedMs(a));
         }),
       );
     },

@@ -7,8 +7,9 @@
  * And the backfill by `after_seq` returns an alert pushed with a lower number after a higher one (two
  * nodes' reserves), on both engines.
  */
-import type { AddressInfo } from "node:net";
+
 import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { io as connect, type Socket } from "socket.io-client";
@@ -16,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { reserveAlertSeqs } from "../../server/src/alerts/alert-seqs";
 import { startBlocksAlerts } from "../../server/src/alerts/alerts.plugin";
 import { ALERT_RULES_VERSION, type Alert, alertIdOf } from "../../server/src/alerts/alerts.rules";
-import { insertAlerts, insertNumberedAlerts, queryAlerts } from "../../server/src/alerts/alerts.store";
+import { queryAlerts } from "../../server/src/alerts/alerts.store";
+import { insertAlerts, insertNumberedAlerts } from "../../server/src/alerts/live-alerts.store";
 import type { AlertMessage } from "../../server/src/realtime/bus";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../server/src/realtime/events";
 import { type RunningServer, startServer } from "../../server/src/server";

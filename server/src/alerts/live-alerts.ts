@@ -13,7 +13,7 @@ import { isBadRowError } from "../lib/sql-state";
 import type { AlertSeqReserve } from "./alert-seqs";
 import { type ChannelPushes, type DemoSources, type SerialQueue, toAlertMessage } from "./alerts.jobs";
 import { type Alert, type AlertEngine, asDemoAlert } from "./alerts.rules";
-import { insertAlerts, insertNumberedAlerts } from "./alerts.store";
+import { insertAlerts, insertNumberedAlerts } from "./live-alerts.store";
 
 export interface LiveAlertsWiring {
   deps: AppDeps;
@@ -97,7 +97,8 @@ export function alertOnEvent(w: LiveAlertsWiring) {
     const late = unnumbered.length > 0 ? await storeThenPush(w, unnumbered) : [];
     count(late.length);
     for (const alert of [...stored, ...late]) void w.deliver(alert);
-    if (stored.length + late.length > 0) deps.bus.emit("alertsStored", [...stored, ...late].map(toAlertMessage));
+    if (stored.length + late.length > 0)
+      deps.bus.emit("alertsStored", [...stored, ...late].map(toAlertMessage));
   };
   return (e: DetectorEvent): void => {
     if (e.kind === "block") channels.push("blocks", e.symbol, e.block);
