@@ -126,7 +126,10 @@ async function realServer() {
   };
   return {
     target,
-    stats: () => pipeline.liveStats,
+    stats: () => ({
+      ...pipeline.liveStats,
+      alertsStoredFirst: server.deps.metrics?.get("smt_alerts_stored_before_push_total") ?? 0,
+    }),
     async stored() {
       await pipeline.flush();
       const rows = await server.deps.db.query<{ n: string }>(
@@ -230,6 +233,7 @@ for (const rate of RATES) {
       "live store queue",
       `max depth ${fmt(q.maxDepth)} prints, refused ${fmt(q.refused)}, insert retries ${fmt(q.retries)}`,
     ],
+    ["alerts stored before their push (no reserved seq in hand)", fmt(q.alertsStoredFirst)],
     [
       "block print -> alert p50 / p99 / max",
       `${fmtSummary(result.clients.alerts)} over ${result.clients.alerts.n} of ${result.blocksSent} blocks (goal p99 < 50 ms)`,

@@ -1,13 +1,12 @@
 /**
  * Sequence numbers for live alerts, taken from the database ahead of need, so an alert can be pushed the
- * moment the detectors raise it, carrying the `seq` it will be stored with (live-alerts.ts). A small
- * reserve is held; a number older than `maxAgeMs` is never used (it would sort the alert behind alerts
- * other nodes or the announcer numbered since in REST's newest-first lists), so the reserve is replaced
- * once it is `maxAgeMs / 4` old, and refilled right after a number is used; a refill slowed by a busy
- * database (a round trip of a second or more, seen under the latency bench) still lands in time. Numbers
+ * moment the detectors raise it, carrying the `seq` it will be stored with (live-alerts.ts). A reserve of
+ * `size` numbers is held and topped up as soon as half of it is used (a burst of `size / 2` alerts fits
+ * in one top-up's round trip, which a busy database can stretch to hundreds of ms). A number older than
+ * `maxAgeMs` is never used (it would sort the alert behind alerts other nodes or the announcer numbered
+ * since in REST's newest-first lists), so an idle reserve is replaced once it is 3/4 of that old. Numbers
  * replaced unused are gaps in `seq`, never reused. The `after_seq` backfill's overlap (alerts.store.ts)
- * does not depend on this age.
- * docs/architecture.md, "Live path", has the design and its failure behaviour.
+ * does not depend on this age. docs/architecture.md, "Live path", has the design and its failures.
  */
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
@@ -28,15 +27,15 @@ export async function reserveAlertSeqs(db: Db, n: number): Promise<number[]> {
 }
 
 export interface AlertSeqOptions {
-  /** Numbers held (default 4): alerts raised beyond these before a refill are numbered by their insert. */
+  /** Numbers held (default 16): alerts raised beyond these before a top-up are numbered by their insert. */
   size?: number;
   /** A number asked for longer ago than this is not used (default 5,000 ms). */
   maxAgeMs?: number;
 }
 
 export class AlertSeqReserve {
-  private held: number[] = [];
-  private fetchedAtMs = 0;
+  /** Ascending, each with when it was asked for (the number was taken at some point of the round trip). */
+  private held: { seq: number; askedAtMs: number }[] = [];
   private fetching = false;
   private readonly timer: NodeJS.Timeout;
   private readonly size: number;
@@ -47,21 +46,22 @@ export class AlertSeqReserve {
     private readonly log: Logger,
     o: AlertSeqOptions = {},
   ) {
-    this.size = o.size ?? 4;
+    this.size = o.size ?? 16;
     this.maxAgeMs = o.maxAgeMs ?? 5_000;
-    const refreshMs = this.maxAgeMs / 4;
     this.timer = setInterval(() => {
-      if (Date.now() - this.fetchedAtMs >= refreshMs) this.refill();
-    }, refreshMs);
+      const oldest = this.held[0];
+      if (oldest === undefined || Date.now() - oldest.askedAtMs >= (this.maxAgeMs * 3) / 4) this.fetch(true);
+    }, this.maxAgeMs / 8);
     this.timer.unref();
-    this.refill();
+    this.fetch(true);
   }
 
   /** The next number, or null when none fresh is held (the alert is then numbered by its insert). */
   take(): number | null {
-    const fresh = Date.now() - this.fetchedAtMs < this.maxAgeMs;
-    const seq = fresh ? (this.held.shift() ?? null) : null;
-    if (seq === null || this.held.length < this.size / 2) this.refill();
+    const now = Date.now();
+    while (this.held.length > 0 && now - (this.held[0]?.askedAtMs ?? 0) >= this.maxAgeMs) this.held.shift();
+    const seq = this.held.shift()?.seq ?? null;
+    if (this.held.length <= this.size / 2) this.fetch(this.held.length === 0);
     return seq;
   }
 
@@ -69,16 +69,18 @@ export class AlertSeqReserve {
     clearInterval(this.timer);
   }
 
-  /** Replaces what is held by `size` new numbers (one fetch at a time). */
-  private refill(): void {
+  /** Tops the reserve up to `size` (or replaces it: `replace`), one fetch at a time. */
+  private fetch(replace: boolean): void {
     if (this.fetching) return;
+    const n = replace ? this.size : this.size - this.held.length;
+    if (n <= 0) return;
     this.fetching = true;
-    // Aged from the request: the numbers were taken at some point of the round trip.
     const askedAtMs = Date.now();
-    reserveAlertSeqs(this.db, this.size)
+    reserveAlertSeqs(this.db, n)
       .then((seqs) => {
-        this.held = seqs;
-        this.fetchedAtMs = askedAtMs;
+        const fresh = seqs.map((seq) => ({ seq, askedAtMs }));
+        // Numbers from the sequence only increase: topped-up ones follow those held.
+        this.held = replace ? fresh : [...this.held, ...fresh];
       })
       .catch((error: unknown) => this.log.warn("alert sequence numbers not reserved", { error }))
       .finally(() => {

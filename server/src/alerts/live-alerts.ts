@@ -82,8 +82,8 @@ async function storeThenPush(w: LiveAlertsWiring, alerts: Alert[]): Promise<Aler
 export function alertOnEvent(w: LiveAlertsWiring) {
   const { deps, engine, queue, channels } = w;
   const pending: Alert[] = [];
-  const count = (n: number) =>
-    deps.metrics?.set("smt_alerts_total", (deps.metrics.get("smt_alerts_total") ?? 0) + n);
+  const bump = (name: string, n: number) => deps.metrics?.set(name, (deps.metrics.get(name) ?? 0) + n);
+  const count = (n: number) => bump("smt_alerts_total", n);
   const storePending = async (): Promise<void> => {
     const batch = pending.splice(0);
     const pushed = batch.filter((a) => a.seq !== null);
@@ -96,6 +96,7 @@ export function alertOnEvent(w: LiveAlertsWiring) {
     const unnumbered = batch.filter((a) => a.seq === null);
     const late = unnumbered.length > 0 ? await storeThenPush(w, unnumbered) : [];
     count(late.length);
+    if (late.length > 0) bump("smt_alerts_stored_before_push_total", late.length);
     for (const alert of [...stored, ...late]) void w.deliver(alert);
     if (stored.length + late.length > 0)
       deps.bus.emit("alertsStored", [...stored, ...late].map(toAlertMessage));
