@@ -182,7 +182,7 @@ export async function deriveBarsFromPrints(
   const fromDay = etDateOf(since.getTime());
   const toDayExclusive = etDateOf(until.getTime());
   // The days as a constant list (the planner then knows how many there are), each day's session bounds
-  // computed once (materialized): a join condition on plain timestamps, no time zone conversion per print.
+  // computed once (materialized): plain timestamp bounds, no time zone conversion per print.
   const days: string[] = [];
   for (let d = fromDay; d <= toDayExclusive; d = addDays(d, 1)) days.push(d);
   const rows = rowsOf<{ symbol: string }>(
@@ -200,16 +200,16 @@ export async function deriveBarsFromPrints(
         d.high, d.low,
         (select price from prints p where p.symbol = d.symbol and p.ts = d.last_ts and p.block_eligible and p.correction < 7 limit 1),
         d.volume, d.n, 'derived_from_prints', 'prints ' || d.min_ts::text || ' .. ' || d.max_ts::text, d.max_ts
-      from (
-        -- One pass over each day's regular session; open and close are then two primary-key lookups per day.
+      from sessions s cross join lateral (
+        -- Per day, one pass over its session's prints (its own partition); open and close are then two
+        -- primary-key lookups per bar.
         select p.symbol, s.day, sum(size) as volume, count(*) as n, min(ts) as min_ts, max(ts) as max_ts,
           max(price) filter (where block_eligible) as high, min(price) filter (where block_eligible) as low,
           min(ts) filter (where block_eligible) as first_ts, max(ts) filter (where block_eligible) as last_ts
-        from sessions s
-        join prints p on p.ts >= s.opens and p.ts < s.closes
-        where p.symbol = any(${symbolList}::text[]) and p.ts >= ${since.toISOString()}
-          and p.ts < ${until.toISOString()} and ${COUNTS} and not p.extended_hours
-        group by p.symbol, s.day
+        from prints p
+        where p.ts >= s.opens and p.ts < s.closes and p.symbol = any(${symbolList}::text[])
+          and p.ts >= ${since.toISOString()} and p.ts < ${until.toISOString()} and ${COUNTS} and not p.extended_hours
+        group by p.symbol
         having bool_or(not is_off_exchange) and bool_or(block_eligible)
       ) d
       on conflict (symbol, day, source) do update set
