@@ -190,7 +190,13 @@ async function rankedPage(db: Db, q: LeadersQuery, minVolume: number | null, now
   };
 }
 
-export async function getLeaders(db: Db, q: LeadersQuery, now: Date) {
+/** `fromSourceRows`: rank the source rows even when the day is settled (the tests compare both paths). */
+export async function getLeaders(
+  db: Db,
+  q: LeadersQuery,
+  now: Date,
+  opts: { fromSourceRows?: boolean } = {},
+) {
   const composite = q.metric === "smart_money_index" || q.metric === "accumulation" ? q.metric : null;
   // The composite boards are precomputed (composite.refresh.ts); a moment without a stored board is computed here.
   const stored = composite ? await storedLeaders(db, { ...q, metric: composite }, now) : null;
@@ -198,7 +204,7 @@ export async function getLeaders(db: Db, q: LeadersQuery, now: Date) {
   const def = (METRIC_DEFS[sourceOf(q.metric)] as Record<string, DefInfo>)[q.metric] as DefInfo;
   const minVolume = def.volume ? (q.minVolume ?? def.defaultMinVolume ?? 0) : null;
   const got =
-    (isDailyBoard(q.metric) ? await boardPage(db, q, minVolume, now) : null) ??
+    (isDailyBoard(q.metric) && !opts.fromSourceRows ? await boardPage(db, q, minVolume, now) : null) ??
     (await rankedPage(db, q, minVolume, now));
   return {
     metric: q.metric,

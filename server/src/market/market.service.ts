@@ -107,14 +107,22 @@ async function scannedScreen(db: Db, asOf: Date, q: ScreenQuery): Promise<Screen
   };
 }
 
-export async function getScreener(db: Db, q: ScreenQueryIn, now: Date) {
+/** `fromSourceRows`: screen the source rows even when the days are settled (the tests compare both paths). */
+export async function getScreener(
+  db: Db,
+  q: ScreenQueryIn,
+  now: Date,
+  opts: { fromSourceRows?: boolean } = {},
+) {
   const sort = parseSort(q.sort, { field: "dark_pool_value", desc: true });
   const filters =
     q.minVolume === undefined
       ? q.filters
       : [...q.filters, { field: "volume" as const, op: ">=" as const, value: q.minVolume }];
   const sq = { filters, sort, limit: q.limit, offset: q.offset };
-  const got = (await settledScreen(db, q.asOf, sq)) ?? (await scannedScreen(db, q.asOf, sq));
+  const got =
+    (opts.fromSourceRows ? null : await settledScreen(db, q.asOf, sq)) ??
+    (await scannedScreen(db, q.asOf, sq));
   return {
     filters,
     sort: sort.map((k) => `${k.desc ? "-" : ""}${k.field}`),
