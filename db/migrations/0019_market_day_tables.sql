@@ -319,3 +319,6 @@ SELECT smt_print_market_refresh(array_agg(day), array_agg(symbol), false) FROM p
 --> statement-breakpoint
 SELECT smt_option_day_refresh(array_agg(day), array_agg(symbol)) FROM (
   SELECT DISTINCT (ts AT TIME ZONE 'America/New_York')::date AS day, underlying AS symbol FROM option_prints) x;
+--> statement-breakpoint
+-- Statistics now, so the first reads plan the ordered index scans (autovacuum would come later).
+ANALYZE finra_day_symbols, print_day_market, option_day_rollups, market_day_sources;
