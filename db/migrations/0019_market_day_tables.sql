@@ -113,8 +113,9 @@ BEGIN
 END
 $f$;
 --> statement-breakpoint
--- Per (day, symbol) with off-exchange prints; `later`: also the symbol's next 60 days, whose trailing mean
--- reads this day.
+-- Per (day, symbol) with off-exchange prints; `later`: also the symbol's later days whose trailing mean (the
+-- previous 20 days with prints within 60 days) reaches this day. `inputs_published_at` covers those 20 days:
+-- an older day unpublished at as_of would not enter the mean either way.
 CREATE FUNCTION smt_print_market_refresh(days date[], syms text[], later boolean) RETURNS void LANGUAGE plpgsql AS $f$
 DECLARE kd date[]; ks text[];
 BEGIN
@@ -122,7 +123,10 @@ BEGIN
     SELECT day, symbol FROM unnest(days, syms) AS u(day, symbol)
     UNION
     SELECT r.day, r.symbol FROM unnest(days, syms) AS u(day, symbol)
-      JOIN print_day_rollups r ON later AND r.symbol = u.symbol AND r.day > u.day AND r.day <= u.day + 60) x;
+      JOIN print_day_rollups r ON later AND r.symbol = u.symbol AND r.day > u.day AND r.day <= u.day + 60
+      -- only the days whose trailing 20 days with prints reach back to this one
+      WHERE (SELECT count(*) FROM print_day_rollups y WHERE y.symbol = u.symbol AND y.off_prints > 0
+        AND y.day > u.day AND y.day < r.day) < 20) x;
   DELETE FROM print_day_market m USING unnest(kd, ks) AS k(day, symbol) WHERE m.day = k.day AND m.symbol = k.symbol;
   INSERT INTO print_day_market (day, symbol, off_prints, off_volume, off_value_usd, lit_volume, large_count,
     large_value_usd, large_bull_value_usd, large_bear_value_usd, max_ts, max_published_at, trailing_avg_off_volume,
@@ -138,7 +142,7 @@ BEGIN
   JOIN print_day_rollups r ON r.day = k.day AND r.symbol = k.symbol AND r.off_prints > 0
   CROSS JOIN LATERAL (
     SELECT avg(t.off_volume) FILTER (WHERE t.rn <= 20) AS avg_off, count(*) FILTER (WHERE t.rn <= 20) AS n,
-      max(t.max_published_at) AS max_pub
+      max(t.max_published_at) FILTER (WHERE t.rn <= 20) AS max_pub
     FROM (SELECT x.off_volume, x.max_published_at, row_number() OVER (ORDER BY x.day DESC) AS rn
       FROM print_day_rollups x
       WHERE x.symbol = r.symbol AND x.day < r.day AND x.day >= r.day - 60 AND x.off_prints > 0) t) h
