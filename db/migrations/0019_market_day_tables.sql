@@ -89,11 +89,16 @@ BEGIN
       max(s.published_at) AS pub
     FROM short_volume s JOIN (SELECT DISTINCT * FROM unnest(days, syms) AS u(day, symbol)) k
       ON s.day = k.day AND s.symbol = k.symbol
-    GROUP BY s.day, s.symbol) x;
+    GROUP BY s.day, s.symbol) x
+  -- A concurrent writer's row for the same key (committed after this statement's delete): this one wins.
+  ON CONFLICT (day, symbol) DO UPDATE SET (cnms, short_volume, short_exempt_volume, total_volume, short_ratio, published_at)
+    = ROW(excluded.cnms, excluded.short_volume, excluded.short_exempt_volume, excluded.total_volume,
+      excluded.short_ratio, excluded.published_at);
   DELETE FROM market_day_sources WHERE input = 'finra' AND day = ANY (days);
   INSERT INTO market_day_sources (input, day, source, rows, latest_ref)
     SELECT 'finra', s.day, s.source, count(*), max(s.source_ref) FROM short_volume s
-    WHERE s.day IN (SELECT DISTINCT unnest(days)) GROUP BY s.day, s.source;
+    WHERE s.day IN (SELECT DISTINCT unnest(days)) GROUP BY s.day, s.source
+  ON CONFLICT (input, day, source) DO UPDATE SET (rows, latest_ref) = ROW(excluded.rows, excluded.latest_ref);
 END
 $f$;
 --> statement-breakpoint
@@ -153,7 +158,16 @@ BEGIN
   CROSS JOIN LATERAL (
     SELECT CASE WHEN b.volume IS NOT NULL AND b.volume >= r.off_volume AND b.volume > 0 THEN b.volume
       WHEN r.lit_volume > 0 AND r.lit_volume >= 0.2::float8 * (r.lit_volume + r.off_volume)
-        THEN r.lit_volume + r.off_volume END AS volume) c;
+        THEN r.lit_volume + r.off_volume END AS volume) c
+  -- A concurrent writer refreshing the same later day committed first: this statement's snapshot is newer.
+  ON CONFLICT (day, symbol) DO UPDATE SET (off_prints, off_volume, off_value_usd, lit_volume, large_count,
+    large_value_usd, large_bull_value_usd, large_bear_value_usd, max_ts, max_published_at, trailing_avg_off_volume,
+    trailing_days, bar_volume, bar_source, inputs_published_at, consolidated_volume, dark_pool_ratio, unusual_volume)
+    = ROW(excluded.off_prints, excluded.off_volume, excluded.off_value_usd, excluded.lit_volume, excluded.large_count,
+      excluded.large_value_usd, excluded.large_bull_value_usd, excluded.large_bear_value_usd, excluded.max_ts,
+      excluded.max_published_at, excluded.trailing_avg_off_volume, excluded.trailing_days, excluded.bar_volume,
+      excluded.bar_source, excluded.inputs_published_at, excluded.consolidated_volume, excluded.dark_pool_ratio,
+      excluded.unusual_volume);
 END
 $f$;
 --> statement-breakpoint
@@ -192,14 +206,20 @@ BEGIN
     FROM option_prints p WHERE p.underlying = k.symbol
       AND p.ts >= (k.day::timestamp AT TIME ZONE 'America/New_York')
       AND p.ts < ((k.day + 1)::timestamp AT TIME ZONE 'America/New_York')) a
-  WHERE a.n > 0;
+  WHERE a.n > 0
+  ON CONFLICT (day, symbol) DO UPDATE SET (call_premium_usd, put_premium_usd, call_volume, put_volume,
+    multi_leg_premium_usd, prints, max_ts, max_published_at, options_premium_usd, call_put_skew)
+    = ROW(excluded.call_premium_usd, excluded.put_premium_usd, excluded.call_volume, excluded.put_volume,
+      excluded.multi_leg_premium_usd, excluded.prints, excluded.max_ts, excluded.max_published_at,
+      excluded.options_premium_usd, excluded.call_put_skew);
   DELETE FROM market_day_sources WHERE input = 'options' AND day = ANY (days);
   INSERT INTO market_day_sources (input, day, source, rows, latest_ref)
     SELECT 'options', d.day, p.source, count(*), max(p.source_ref)
     FROM (SELECT DISTINCT unnest(days) AS day) d JOIN option_prints p
       ON p.ts >= (d.day::timestamp AT TIME ZONE 'America/New_York')
       AND p.ts < ((d.day + 1)::timestamp AT TIME ZONE 'America/New_York')
-    GROUP BY d.day, p.source;
+    GROUP BY d.day, p.source
+  ON CONFLICT (input, day, source) DO UPDATE SET (rows, latest_ref) = ROW(excluded.rows, excluded.latest_ref);
 END
 $f$;
 --> statement-breakpoint
