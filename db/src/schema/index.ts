@@ -4,5 +4,6 @@ export * from "./composite";
 export * from "./core";
 export * from "./darkpool";
 export * from "./institutional";
+export * from "./market";
 export * from "./rollups";
 export * from "./sync";

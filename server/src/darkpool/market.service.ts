@@ -64,9 +64,26 @@ export interface FinraDay {
  * FINRA Reg SHO short volume of the latest day published by `asOf`, per symbol: the consolidated CNMS
  * row, else the sum of the facility files (ORF excluded), as the per-symbol views and the DIX read it.
  */
+/** The latest FINRA day with a row published by `asOf`. */
+export const latestFinraDay = (db: Db, asOf: Date) =>
+  latestDay(db, "short_volume", sql`published_at <= ${asOf.toISOString()}::timestamptz`);
+
+/** The latest New York day with an off-exchange print at or before `asOf`. */
+export const latestPrintDay = (db: Db, asOf: Date) =>
+  latestDay(db, "print_day_rollups", sql`off_prints > 0 and min_ts <= ${asOf.toISOString()}::timestamptz`);
+
+/** A FINRA day row as read (`cnms`, the three volumes). */
+export const finraDayRow = (r: Record<string, unknown>): FinraDayRow => ({
+  symbol: String(r.symbol),
+  short_volume: num(r.short_volume),
+  short_exempt_volume: numOrNull(r.short_exempt_volume),
+  total_volume: num(r.total_volume),
+  basis: r.cnms ? "CNMS" : "facilities",
+});
+
 export async function finraDay(db: Db, asOf: Date): Promise<FinraDay> {
   const at = asOf.toISOString();
-  const day = await latestDay(db, "short_volume", sql`published_at <= ${at}::timestamptz`);
+  const day = await latestFinraDay(db, asOf);
   if (day === null) return { day: null, latestPublished: null, rows: [], sources: [] };
   const sources = rowsOf<{ source: string; rows: unknown; latest_ref: string | null }>(
     await db.execute(sql`
@@ -92,13 +109,7 @@ export async function finraDay(db: Db, asOf: Date): Promise<FinraDay> {
     const published = dateOrNull(r.published_at);
     if (published && (latest === null || published > latest)) latest = published;
     if (r.total_volume === null || r.total_volume === undefined) continue;
-    out.push({
-      symbol: String(r.symbol),
-      short_volume: num(r.short_volume),
-      short_exempt_volume: numOrNull(r.short_exempt_volume),
-      total_volume: num(r.total_volume),
-      basis: r.cnms ? "CNMS" : "facilities",
-    });
+    out.push(finraDayRow(r));
   }
   return { day, latestPublished: latest, rows: out, sources };
 }
@@ -150,7 +161,7 @@ const AGGREGATES = sql.raw(`
  */
 export async function printDay(db: Db, asOf: Date): Promise<PrintDay> {
   const at = asOf.toISOString();
-  const day = await latestDay(db, "print_day_rollups", sql`off_prints > 0 and min_ts <= ${at}::timestamptz`);
+  const day = await latestPrintDay(db, asOf);
   if (day === null) return { day: null, latestPublished: null, rows: [] };
   const { start, end } = etDayBounds(day);
   const rows = rowsOf<Record<string, unknown>>(
@@ -189,33 +200,41 @@ export async function printDay(db: Db, asOf: Date): Promise<PrintDay> {
   const out = rows.map((r): PrintDayRow => {
     const published = dateOrNull(r.max_published_at);
     if (published && (latest === null || published > latest)) latest = published;
-    const off = num(r.off_volume);
-    const trailingDays = num(r.trailing_n);
-    const avg = trailingDays >= UNUSUAL_MIN_BASELINE_DAYS ? num(r.avg_off) : null;
-    const ratio = offExchangeRatio({
-      offExchangeShares: off,
-      litShares: num(r.lit_volume),
-      bar: r.bar_volume == null ? undefined : { volume: num(r.bar_volume), source: String(r.bar_source) },
-    });
-    return {
-      symbol: String(r.symbol),
-      off_prints: num(r.off_prints),
-      off_volume: off,
-      off_value_usd: num(r.off_value_usd),
-      lit_volume: num(r.lit_volume),
-      block_count: num(r.large_count),
-      block_value_usd: num(r.large_value_usd),
-      block_bullish_value_usd: num(r.large_bull_value_usd),
-      block_bearish_value_usd: num(r.large_bear_value_usd),
-      dark_pool_ratio: ratio.ratio,
-      consolidated_volume: ratio.marketVolume,
-      consolidated_volume_source: ratio.source,
-      trailing_avg_off_volume: avg,
-      trailing_days: trailingDays,
-      unusual_volume: avg !== null && avg > 0 ? off / avg : null,
-    };
+    return printDayRow(r);
   });
   return { day, latestPublished: latest, rows: out };
+}
+
+/**
+ * A print day row from its aggregates (`off_*`, `lit_volume`, `large_*`), the trailing mean `avg_off` over
+ * `trailing_n` days and the day's vendor bar (`bar_volume`, `bar_source`): the ratio and the multiple.
+ */
+export function printDayRow(r: Record<string, unknown>): PrintDayRow {
+  const off = num(r.off_volume);
+  const trailingDays = num(r.trailing_n);
+  const avg = trailingDays >= UNUSUAL_MIN_BASELINE_DAYS ? num(r.avg_off) : null;
+  const ratio = offExchangeRatio({
+    offExchangeShares: off,
+    litShares: num(r.lit_volume),
+    bar: r.bar_volume == null ? undefined : { volume: num(r.bar_volume), source: String(r.bar_source) },
+  });
+  return {
+    symbol: String(r.symbol),
+    off_prints: num(r.off_prints),
+    off_volume: off,
+    off_value_usd: num(r.off_value_usd),
+    lit_volume: num(r.lit_volume),
+    block_count: num(r.large_count),
+    block_value_usd: num(r.large_value_usd),
+    block_bullish_value_usd: num(r.large_bull_value_usd),
+    block_bearish_value_usd: num(r.large_bear_value_usd),
+    dark_pool_ratio: ratio.ratio,
+    consolidated_volume: ratio.marketVolume,
+    consolidated_volume_source: ratio.source,
+    trailing_avg_off_volume: avg,
+    trailing_days: trailingDays,
+    unusual_volume: avg !== null && avg > 0 ? off / avg : null,
+  };
 }
 
 export interface TapePrint {
