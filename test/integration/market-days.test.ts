@@ -1,12 +1,12 @@
 /**
  * Issue 12, scale: the daily leaderboards and the screener are ranked in SQL over per (day, symbol) tables
- * that triggers keep (migration 0019). Their answers must be the ones ranking the source rows gives (the
+ * that triggers keep (migration `*_market_day_tables`). Their answers must be the ones ranking the source rows gives (the
  * path every moment used before, and still uses for a day not wholly known at as_of): compared here payload
  * to payload, after demo prints, options, bars and FINRA files go in, after rows are inserted, updated and
  * deleted, and after the migration's back-fill rebuilds the tables. Ties, min_volume and an as_of before a
  * late FINRA facility row are checked against expectations written out here.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,8 +35,9 @@ const SCREENS = [
   { filters: [{ field: "unusual_volume" as const, op: ">=" as const, value: 0.5 }], sort: "call_put_skew" },
   { filters: [{ field: "dark_pool_ratio" as const, op: "!=" as const, value: 0 }], sort: "-options_premium" },
 ];
+const MIGRATIONS = join(import.meta.dirname, "..", "..", "db", "migrations");
 const MIGRATION = readFileSync(
-  join(import.meta.dirname, "..", "..", "db", "migrations", "0019_market_day_tables.sql"),
+  join(MIGRATIONS, readdirSync(MIGRATIONS).find((f) => f.endsWith("_market_day_tables.sql")) ?? "missing"),
   "utf8",
 );
 /** A FINRA CNMS file of 2021-01-25 whose short volumes tie (published that day at 18:00 ET on ingest). */
