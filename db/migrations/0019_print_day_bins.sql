@@ -19,6 +19,7 @@ CREATE TABLE "print_day_bins" (
 );
 --> statement-breakpoint
 CREATE INDEX "print_day_bins_day_idx" ON "print_day_bins" USING btree ("day");--> statement-breakpoint
+CREATE INDEX "prints_symbol_blocks_idx" ON "prints" USING btree ("symbol","ts" DESC NULLS LAST) WHERE is_off_exchange and correction < 7 and value_usd >= 1000000;--> statement-breakpoint
 -- Custom part (issue 14, reads at market scale): the triggers that keep print_day_bins exact under every
 -- writer of `prints` (inserts, COPY, corrections, deletes, truncate), the readers' scan of partial days, and
 -- the back-fill of existing prints. server/src/darkpool/print-bins.ts reads it; print-bins.test.ts compares
