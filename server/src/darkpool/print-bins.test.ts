@@ -78,7 +78,9 @@ async function rawExtended(h: DbHandle, w: PrintWindow) {
 /** Deep equality with floats equal to 1e-6 relative (sums taken in another order). */
 function expectClose(got: unknown, want: unknown, label: string) {
   if (typeof want === "number" && typeof got === "number") {
-    expect(Math.abs(got - want), `${label}: ${got} vs ${want}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want)));
+    expect(Math.abs(got - want), `${label}: ${got} vs ${want}`).toBeLessThanOrEqual(
+      1e-6 * Math.max(1, Math.abs(want)),
+    );
   } else if (want !== null && typeof want === "object") {
     expect(typeof got, label).toBe("object");
     const g = got as Record<string, unknown>;
@@ -160,27 +162,41 @@ describe.each(engines())("day bins of prints on %s", (engine) => {
   afterAll(async () => h.close());
 
   it("every reader equals its raw scan, over whole days, day edges and as_of inside a day", async () => {
-    const bins = await h.query<{ n: string }>(sql`select count(*)::text as n from print_day_bins where symbol = ${S}`);
+    const bins = await h.query<{ n: string }>(
+      sql`select count(*)::text as n from print_day_bins where symbol = ${S}`,
+    );
     expect(Number(bins[0]?.n)).toBeGreaterThan(50);
     expect(await expectReadersMatchScans(h, "inserted")).toBeGreaterThan(500);
   });
 
   it("whole days are answered from the bins (a changed bin shows), partial days by a scan", async () => {
-    const day = { symbol: S, since: new Date("2024-03-05T05:00:00Z"), until: new Date("2024-03-06T05:00:00Z") };
+    const day = {
+      symbol: S,
+      since: new Date("2024-03-05T05:00:00Z"),
+      until: new Date("2024-03-06T05:00:00Z"),
+    };
     const before = await sizeBuckets(h.db, day);
-    await h.query(sql`update print_day_bins set prints = prints + 1000 where symbol = ${S} and kind = 'size'`);
+    await h.query(
+      sql`update print_day_bins set prints = prints + 1000 where symbol = ${S} and kind = 'size'`,
+    );
     try {
       const whole = await sizeBuckets(h.db, day);
-      expect(whole.reduce((n, b) => n + b.prints, 0)).toBe(before.reduce((n, b) => n + b.prints, 0) + 1000 * 5);
+      expect(whole.reduce((n, b) => n + b.prints, 0)).toBe(
+        before.reduce((n, b) => n + b.prints, 0) + 1000 * 5,
+      );
       const partial = { ...day, until: new Date("2024-03-05T20:00:00Z") };
       expectClose(await sizeBuckets(h.db, partial), await rawSizeBuckets(h, partial), "partial day");
     } finally {
-      await h.query(sql`update print_day_bins set prints = prints - 1000 where symbol = ${S} and kind = 'size'`);
+      await h.query(
+        sql`update print_day_bins set prints = prints - 1000 where symbol = ${S} and kind = 'size'`,
+      );
     }
   });
 
   it("stays exact after corrections, repricing and deletes", async () => {
-    await h.query(sql`update prints set correction = 8 where symbol = ${S} and trade_key in ('k31', 'k62', 'k100')`);
+    await h.query(
+      sql`update prints set correction = 8 where symbol = ${S} and trade_key in ('k31', 'k62', 'k100')`,
+    );
     await h.query(sql`update prints set price = price * 1.3, value_usd = value_usd * 1.3, source_ref = 'fixed'
       where symbol = ${S} and trade_key in ('k40', 'k41', 'k77')`);
     await h.query(sql`delete from prints where symbol = ${S} and trade_key in ('k5', 'k90', 'k91', 'k200')`);
@@ -214,8 +230,17 @@ describe.each(engines())("day bins of prints on %s", (engine) => {
     const days = await h.query<{ d: string }>(
       sql`select distinct day::text as d from print_day_bins where symbol = ${S} order by 1`,
     );
-    expect(days.map((r) => String(r.d).slice(0, 10))).toEqual(["2024-03-06", "2024-03-07", "2024-03-08", "2024-03-09"]);
-    const gone = { symbol: S, since: new Date("2024-03-04T05:00:00Z"), until: new Date("2024-03-06T05:00:00Z") };
+    expect(days.map((r) => String(r.d).slice(0, 10))).toEqual([
+      "2024-03-06",
+      "2024-03-07",
+      "2024-03-08",
+      "2024-03-09",
+    ]);
+    const gone = {
+      symbol: S,
+      since: new Date("2024-03-04T05:00:00Z"),
+      until: new Date("2024-03-06T05:00:00Z"),
+    };
     expect((await sizeBuckets(h.db, gone)).every((b) => b.prints === 0)).toBe(true);
     expect(await expectReadersMatchScans(h, "after retention")).toBeGreaterThan(100);
   });

@@ -50,7 +50,12 @@ const DAY_START = sql.raw(`(d.day::timestamp at time zone 'America/New_York')`);
 const DAY_END = sql.raw(`((d.day + 1)::timestamp at time zone 'America/New_York')`);
 
 /** The bins of `kind` over a window, summed over its days, ordered by bin and label. One statement. */
-export async function windowBins(db: Db, w: PrintWindow, kind: BinKind, opts: BinOptions = {}): Promise<Bin[]> {
+export async function windowBins(
+  db: Db,
+  w: PrintWindow,
+  kind: BinKind,
+  opts: BinOptions = {},
+): Promise<Bin[]> {
   const { symbol, since, until } = w;
   if (until <= since) return [];
   const s = since.toISOString();

@@ -188,7 +188,9 @@ export async function scanBlockSentiment(
         and is_off_exchange and block_eligible and value_usd >= ${blockMinUsd}
       group by sentiment`),
   );
-  return tallies(rows.map((r) => ({ sentiment: String(r.sentiment), volume: num(r.volume), prints: num(r.n) })));
+  return tallies(
+    rows.map((r) => ({ sentiment: String(r.sentiment), volume: num(r.volume), prints: num(r.n) })),
+  );
 }
 
 type HistogramBin = { lowPct: number; prints: number; volumeShares: number };
