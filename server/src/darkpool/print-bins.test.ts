@@ -199,8 +199,9 @@ describe.each(engines())("day bins of prints on %s", (engine) => {
     );
     await h.query(sql`update prints set price = price * 1.3, value_usd = value_usd * 1.3, source_ref = 'fixed'
       where symbol = ${S} and trade_key in ('k40', 'k41', 'k77')`);
-    await h.query(sql`delete from prints where symbol = ${S} and trade_key in ('k5', 'k90', 'k91', 'k200')`);
     expect(await expectReadersMatchScans(h, "corrected")).toBeGreaterThan(500);
+    await h.query(sql`delete from prints where symbol = ${S} and trade_key in ('k5', 'k90', 'k91', 'k200')`);
+    expect(await expectReadersMatchScans(h, "deleted")).toBeGreaterThan(500);
   });
 
   it("the summary and dashboard from the bins equal those computed by scanning every day", async () => {
