@@ -20,7 +20,7 @@ const bySymbol = sql`symbol collate "C"`;
 /**
  * The market views' per (New York day, symbol) rows, so a leaderboard or the screener is one ordered index
  * read (`order by ... limit`) instead of a whole market day ranked in the server. Kept exact by
- * statement-level triggers (migration 0019) in the same transaction as the rows they derive from, and
+ * statement-level triggers (migration 0020) in the same transaction as the rows they derive from, and
  * read only for a day wholly known at `as_of` (server/src/market/market.days.ts); other moments are
  * computed from the source rows as before.
  */
