@@ -2,7 +2,7 @@
 import type { Db } from "@smt/db";
 import { AppError } from "../errors";
 import { filerPortfolio, searchFilers } from "../institutional/filers.store";
-import { type QuarterChangeRow, quarterChanges } from "../institutional/market.service";
+import { type QuarterChangeRow, quarterChanges } from "../institutional/positions.store";
 import { freshness } from "../lib/openapi";
 import { DELAYS } from "./market.service";
 import { MARKET_PARAMS_VERSION } from "./metrics";

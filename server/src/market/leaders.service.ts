@@ -6,7 +6,8 @@
 import type { Db } from "@smt/db";
 import { optionsDay } from "../blocks/market.service";
 import { finraDay, printDay } from "../darkpool/market.service";
-import { insiderWindow, quarterChanges } from "../institutional/market.service";
+import { insiderWindow } from "../institutional/market.service";
+import { quarterChanges } from "../institutional/positions.store";
 import { freshness } from "../lib/openapi";
 import { compositeDay } from "./composite";
 import { scoresInfo, storedLeaders } from "./composite.board";
