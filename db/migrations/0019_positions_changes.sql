@@ -71,21 +71,25 @@ FROM thirteenf_position_changes b,
 WHERE x.nj OR x.pj;
 --> statement-breakpoint
 -- Adds (sgn 1) or removes (sgn -1) the open change rows of these (filer, period) keys to the per-security sums.
-CREATE FUNCTION smt_13f_apply(kf text[], kp date[], sgn int) RETURNS void LANGUAGE sql AS $f$
+-- The keys go into the statement as constants (EXECUTE format): the planner then knows how many there are
+-- (a few for one filing, every filer for the back-fill) and picks index probes or hash joins accordingly.
+CREATE FUNCTION smt_13f_apply(kf text[], kp date[], sgn int) RETURNS void LANGUAGE plpgsql AS $f$
+BEGIN
+  EXECUTE format($q$
   WITH c AS (
-    SELECT v.* FROM unnest(kf, kp) k(filer_cik, period)
+    SELECT v.* FROM unnest(%1$L::text[], %2$L::date[]) k(filer_cik, period)
     JOIN thirteenf_position_contribs v ON v.filer_cik = k.filer_cik AND v.period = k.period
     WHERE v.valid_to = 'infinity'
   ), names AS (
     INSERT INTO thirteenf_security_names AS t (period, cusip, name, rows)
-    SELECT period, cusip, name, sgn * count(*) FROM c WHERE name IS NOT NULL GROUP BY 1, 2, 3
+    SELECT period, cusip, name, %3$s * count(*) FROM c WHERE name IS NOT NULL GROUP BY 1, 2, 3
     ON CONFLICT (period, cusip, name) DO UPDATE SET rows = t.rows + excluded.rows
   )
   INSERT INTO thirteenf_security_changes AS t (period, cusip, rows, holders, new_positions, sold_out, increased,
     decreased, unknown, not_reported, shares, value_usd, known_now, known_prev)
-  SELECT period, cusip, sgn * count(*), sgn * sum(holders), sgn * sum(new_positions), sgn * sum(sold_out),
-    sgn * sum(increased), sgn * sum(decreased), sgn * sum(unknown), sgn * sum(not_reported), sgn * sum(shares),
-    sgn * sum(value_usd), sgn * sum(known_now), sgn * sum(known_prev)
+  SELECT period, cusip, %3$s * count(*), %3$s * sum(holders), %3$s * sum(new_positions), %3$s * sum(sold_out),
+    %3$s * sum(increased), %3$s * sum(decreased), %3$s * sum(unknown), %3$s * sum(not_reported), %3$s * sum(shares),
+    %3$s * sum(value_usd), %3$s * sum(known_now), %3$s * sum(known_prev)
   FROM c GROUP BY 1, 2
   ON CONFLICT (period, cusip) DO UPDATE SET rows = t.rows + excluded.rows, holders = t.holders + excluded.holders,
     new_positions = t.new_positions + excluded.new_positions, sold_out = t.sold_out + excluded.sold_out,
@@ -93,15 +97,18 @@ CREATE FUNCTION smt_13f_apply(kf text[], kp date[], sgn int) RETURNS void LANGUA
     unknown = t.unknown + excluded.unknown, not_reported = t.not_reported + excluded.not_reported,
     shares = t.shares + excluded.shares, value_usd = t.value_usd + excluded.value_usd,
     known_now = t.known_now + excluded.known_now, known_prev = t.known_prev + excluded.known_prev
-$f$;
+$q$, kf, kp, sgn);
+END $f$;
 --> statement-breakpoint
 -- The change rows of these (filer, period) keys, computed from the stored filings and holdings: one version
 -- per distinct publication time of the filer's reports for the period or its prior quarter, each with the
 -- effective reports at that time (effectiveFilings in holdings.store.ts).
-CREATE FUNCTION smt_13f_compute(kf text[], kp date[]) RETURNS void LANGUAGE sql AS $f$
+CREATE FUNCTION smt_13f_compute(kf text[], kp date[]) RETURNS void LANGUAGE plpgsql AS $f$
+BEGIN
+  EXECUTE format($q$
   INSERT INTO thirteenf_position_changes (period, filer_cik, cusip, valid_from, valid_to, now_name, prev_name,
     now_shares, now_value_usd, prev_shares, in_now, in_prev)
-  WITH k AS (SELECT DISTINCT * FROM unnest(kf, kp) k(filer_cik, period)),
+  WITH k AS (SELECT DISTINCT * FROM unnest(%1$L::text[], %2$L::date[]) k(filer_cik, period)),
   fil AS (
     SELECT k.filer_cik, k.period, f.period_of_report AS fp, f.accession, f.amendment_type, f.published_at
     FROM k JOIN thirteenf_filings f ON f.filer_cik = k.filer_cik
@@ -138,7 +145,8 @@ CREATE FUNCTION smt_13f_compute(kf text[], kp date[]) RETURNS void LANGUAGE sql 
   JOIN flags fl ON fl.filer_cik = coalesce(n.filer_cik, p.filer_cik) AND fl.period = coalesce(n.period, p.period)
     AND fl.t = coalesce(n.t, p.t)
   JOIN ver v ON v.filer_cik = fl.filer_cik AND v.period = fl.period AND v.t = fl.t
-$f$;
+$q$, kf, kp);
+END $f$;
 --> statement-breakpoint
 -- Recomputes what the filings of these (filer, period of report) pairs feed: the filer's change rows for
 -- that period and for the periods whose prior quarter it is (the next quarter end, and any stored period of
@@ -162,8 +170,8 @@ BEGIN
     RETURN;
   END IF;
   PERFORM smt_13f_apply(kf, kp, -1);
-  DELETE FROM thirteenf_position_changes b USING unnest(kf, kp) k(filer_cik, period)
-  WHERE b.filer_cik = k.filer_cik AND b.period = k.period;
+  EXECUTE format($q$DELETE FROM thirteenf_position_changes b USING unnest(%1$L::text[], %2$L::date[]) k(filer_cik, period)
+    WHERE b.filer_cik = k.filer_cik AND b.period = k.period$q$, kf, kp);
   PERFORM smt_13f_compute(kf, kp);
   PERFORM smt_13f_apply(kf, kp, 1);
   DELETE FROM thirteenf_security_changes WHERE rows = 0;
