@@ -11,8 +11,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insert13FFilings, insert13FHoldings } from "../../server/src/institutional/thirteenf.store";
 import type { ThirteenFCover } from "../../server/src/institutional/thirteenf.parse";
+import { insert13FFilings, insert13FHoldings } from "../../server/src/institutional/thirteenf.store";
 import { buildTestApp } from "../support/app";
 import { engines } from "../support/db";
 
@@ -51,7 +51,12 @@ const PLAN: [string, string, Kind, number, Row[]][] = [
     P,
     "orig",
     40,
-    [sh("AAA000001", 200), sh("EEE000005", 5), ["AAA000001", 70, 700, "SH", "Put"], ["FFF000006", 900, 880, "PRN", null]],
+    [
+      sh("AAA000001", 200),
+      sh("EEE000005", 5),
+      ["AAA000001", 70, 700, "SH", "Put"],
+      ["FFF000006", 900, 880, "PRN", null],
+    ],
   ],
   ["0000000003", P, "orig", 30, [sh("AAA000001", 10)]],
   ["0000000004", R, "orig", 2, [sh("BBB000002", 70)]],
@@ -258,7 +263,9 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
       const filing = { source: "sec_13f_xml", accession: f.acc, publishedAt: f.at, cover: coverOf(f) };
       await db.transaction(async (tx) => {
         if (i === 1) await insert13FHoldings(tx, rows);
-        await insert13FFilings(tx, [{ ...filing, filedDate: f.at.toISOString().slice(0, 10), valueUnit: "usd" }]);
+        await insert13FFilings(tx, [
+          { ...filing, filedDate: f.at.toISOString().slice(0, 10), valueUnit: "usd" },
+        ]);
         if (i !== 1) await insert13FHoldings(tx, rows);
       });
     }
@@ -295,7 +302,10 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
       );
       // Ranked: the securities with at least one new position (a count of 0 is no value).
       expect(fresh.rows.map((r) => r.cusip).sort()).toEqual(
-        [...expected].filter(([, e]) => e.new_positions > 0).map(([c]) => c).sort(),
+        [...expected]
+          .filter(([, e]) => e.new_positions > 0)
+          .map(([c]) => c)
+          .sort(),
       );
       for (const r of fresh.rows) {
         const e = expected.get(r.cusip) as Expected;
@@ -311,10 +321,16 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
         `/smart-money/institutional/leaders?period=${P}&as_of=${at}&limit=50`,
       );
       expect(leaders.exited.map((r) => [r.cusip, r.sold_out]).sort()).toEqual(
-        [...expected].filter(([, e]) => e.sold_out > 0).map(([c, e]) => [c, e.sold_out]).sort(),
+        [...expected]
+          .filter(([, e]) => e.sold_out > 0)
+          .map(([c, e]) => [c, e.sold_out])
+          .sort(),
       );
       expect(leaders.newly_held.map((r) => [r.cusip, r.new_positions]).sort()).toEqual(
-        [...expected].filter(([, e]) => e.new_positions > 0).map(([c, e]) => [c, e.new_positions]).sort(),
+        [...expected]
+          .filter(([, e]) => e.new_positions > 0)
+          .map(([c, e]) => [c, e.new_positions])
+          .sort(),
       );
       for (const filer of ["0000000001", "0000000002", "0000000005", "0000000008"]) {
         const want = expectedFiler(filer, asOf);
@@ -351,7 +367,11 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
 
   it("back-fills the kept tables from the stored holdings as the migration does", async () => {
     const db = t.deps.db.db;
-    for (const table of ["thirteenf_position_changes", "thirteenf_security_changes", "thirteenf_security_names"])
+    for (const table of [
+      "thirteenf_position_changes",
+      "thirteenf_security_changes",
+      "thirteenf_security_names",
+    ])
       await db.execute(sql.raw(`delete from ${table}`));
     const migration = readFileSync(
       join(import.meta.dirname, "..", "..", "db", "migrations", "0019_positions_changes.sql"),

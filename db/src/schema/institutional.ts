@@ -229,13 +229,9 @@ export const thirteenfPositionChanges = pgTable(
     primaryKey({ columns: [t.period, t.filerCik, t.cusip, t.validFrom] }),
     index("thirteenf_position_changes_filer_idx").on(t.filerCik, t.period, t.validFrom),
     // The market view at an as_of before the period's last publication: open versions published later...
-    index("thirteenf_position_changes_open_idx")
-      .on(t.period, t.validFrom)
-      .where(sql`valid_to = 'infinity'`),
+    index("thirteenf_position_changes_open_idx").on(t.period, t.validFrom).where(sql`valid_to = 'infinity'`),
     // ...and closed versions still holding at as_of.
-    index("thirteenf_position_changes_closed_idx")
-      .on(t.period, t.validTo)
-      .where(sql`valid_to <> 'infinity'`),
+    index("thirteenf_position_changes_closed_idx").on(t.period, t.validTo).where(sql`valid_to <> 'infinity'`),
   ],
 );
 
