@@ -104,7 +104,14 @@ END $f$;
 -- per distinct publication time of the filer's reports for the period or its prior quarter, each with the
 -- effective reports at that time (effectiveFilings in holdings.store.ts).
 CREATE FUNCTION smt_13f_compute(kf text[], kp date[]) RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE
+  nestloop text := current_setting('enable_nestloop');
 BEGIN
+  -- Many keys (a back-fill, a bulk load): hash joins throughout; a nested loop over a CTE that the planner
+  -- thought small rescans it per outer row. Few keys (one filing): index probes into filings and holdings.
+  IF array_length(kf, 1) > 1000 THEN
+    PERFORM set_config('enable_nestloop', 'off', true);
+  END IF;
   EXECUTE format($q$
   INSERT INTO thirteenf_position_changes (period, filer_cik, cusip, valid_from, valid_to, now_name, prev_name,
     now_shares, now_value_usd, prev_shares, in_now, in_prev)
@@ -129,23 +136,27 @@ BEGIN
     JOIN fil f ON f.filer_cik = b.filer_cik AND f.period = b.period AND f.fp = b.fp
     WHERE f.amendment_type = 'NEW HOLDINGS' AND f.published_at > b.published_at AND f.published_at <= b.t
   ), flags AS (
-    SELECT filer_cik, period, t, bool_or(fp = period) AS in_now, bool_or(fp <> period) AS in_prev
-    FROM eff GROUP BY 1, 2, 3
+    SELECT e.filer_cik, e.period, e.t, max(v.t_end) AS t_end, bool_or(e.fp = e.period) AS in_now,
+      bool_or(e.fp <> e.period) AS in_prev
+    FROM eff e JOIN ver v ON v.filer_cik = e.filer_cik AND v.period = e.period AND v.t = e.t
+    GROUP BY 1, 2, 3
   ), pos AS (
-    SELECT e.filer_cik, e.period, e.t, e.fp = e.period AS is_now, h.cusip, max(h.name_of_issuer) AS name,
+    -- What a row needs of its version (end, which reports are in) rides along, so nothing joins the FULL JOIN.
+    SELECT e.filer_cik, e.period, e.t, fl.t_end, fl.in_now, fl.in_prev, e.fp = e.period AS is_now, h.cusip,
+      max(h.name_of_issuer) AS name,
       sum(CASE WHEN h.shares_type = 'SH' AND h.put_call IS NULL THEN h.shares_or_principal ELSE 0 END) AS shares,
       sum(CASE WHEN h.put_call IS NULL THEN h.value_usd ELSE 0 END) AS value_usd
-    FROM eff e JOIN thirteenf_holdings h ON h.accession = e.accession
-    GROUP BY 1, 2, 3, 4, 5
+    FROM eff e JOIN flags fl ON fl.filer_cik = e.filer_cik AND fl.period = e.period AND fl.t = e.t
+    JOIN thirteenf_holdings h ON h.accession = e.accession
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
   ), n AS (SELECT * FROM pos WHERE is_now),
   p AS (SELECT * FROM pos WHERE NOT is_now AND shares > 0)
-  SELECT fl.period, fl.filer_cik, coalesce(n.cusip, p.cusip), fl.t, v.t_end, n.name, p.name, n.shares,
-    n.value_usd, p.shares, fl.in_now, fl.in_prev
+  SELECT coalesce(n.period, p.period), coalesce(n.filer_cik, p.filer_cik), coalesce(n.cusip, p.cusip),
+    coalesce(n.t, p.t), coalesce(n.t_end, p.t_end), n.name, p.name, n.shares, n.value_usd, p.shares,
+    coalesce(n.in_now, p.in_now), coalesce(n.in_prev, p.in_prev)
   FROM n FULL JOIN p ON p.filer_cik = n.filer_cik AND p.period = n.period AND p.t = n.t AND p.cusip = n.cusip
-  JOIN flags fl ON fl.filer_cik = coalesce(n.filer_cik, p.filer_cik) AND fl.period = coalesce(n.period, p.period)
-    AND fl.t = coalesce(n.t, p.t)
-  JOIN ver v ON v.filer_cik = fl.filer_cik AND v.period = fl.period AND v.t = fl.t
 $q$, kf, kp);
+  PERFORM set_config('enable_nestloop', nestloop, true);
 END $f$;
 --> statement-breakpoint
 -- Recomputes what the filings of these (filer, period of report) pairs feed: the filer's change rows for
