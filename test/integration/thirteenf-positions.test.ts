@@ -297,6 +297,19 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
           value: change * (e.value_usd / e.shares),
         });
       }
+      // A page reads only the rows up to it: the same rows as that slice of the whole ranking, same total.
+      for (const [metric, order] of [
+        ["institutional_net_change", "asc"],
+        ["new_positions", "desc"],
+      ]) {
+        const base = `/smart-money/market/leaders?metric=${metric}&order=${order}&period=${P}&as_of=${at}`;
+        const all = await json<{ rows: LeaderRow[]; total: number }>(`${base}&limit=1000`);
+        const part = await json<{ rows: LeaderRow[]; total: number; next_offset: number | null }>(
+          `${base}&limit=2&offset=1`,
+        );
+        expect(part.rows, `${metric} page`).toEqual(all.rows.slice(1, 3));
+        expect([part.total, part.next_offset]).toEqual([all.total, all.total > 3 ? 3 : null]);
+      }
       const fresh = await json<{ rows: (LeaderRow & { unknown: number; value_usd: number })[] }>(
         `/smart-money/market/leaders?metric=new_positions&period=${P}&as_of=${at}&limit=1000`,
       );
@@ -317,7 +330,9 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
           e.value_usd,
         ]);
       }
-      const leaders = await json<{ exited: LeaderRow[]; newly_held: LeaderRow[] }>(
+      type Lists = Record<"bought" | "sold" | "exited" | "newly_held", LeaderRow[]>;
+      const top1 = await json<Lists>(`/smart-money/institutional/leaders?period=${P}&as_of=${at}&limit=1`);
+      const leaders = await json<Lists>(
         `/smart-money/institutional/leaders?period=${P}&as_of=${at}&limit=50`,
       );
       expect(leaders.exited.map((r) => [r.cusip, r.sold_out]).sort()).toEqual(
@@ -332,6 +347,8 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
           .map(([c, e]) => [c, e.new_positions])
           .sort(),
       );
+      for (const list of ["bought", "sold", "exited", "newly_held"] as const)
+        expect(top1[list], list).toEqual(leaders[list].slice(0, 1));
       for (const filer of ["0000000001", "0000000002", "0000000005", "0000000008"]) {
         const want = expectedFiler(filer, asOf);
         const res = await t.app.request(`/smart-money/institutional/filers/${filer}?period=${P}&as_of=${at}`);

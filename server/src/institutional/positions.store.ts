@@ -133,28 +133,84 @@ function changeRow(r: Record<string, unknown>): QuarterChangeRow {
   };
 }
 
-/** Quarter-on-quarter 13F changes per security across all filers (docs/methodology.md "13F positions and changes"). */
-export async function quarterChanges(db: Db, asOf: Date, requested?: string): Promise<QuarterChanges> {
+/**
+ * A ranking the caller makes of the rows: only the rows it can show are read (with their names and
+ * symbols). `filter` and `key` are SQL over the per-security sums (`shares`, `value_usd`, `known_now`, ...)
+ * and must compute what the caller ranks by, in the same float8 steps; the rows ranked within `keep` by
+ * `key` (ties at the edge included, so the caller's own tie-break still decides) come back, and `total`
+ * counts the rows passing `filter`.
+ */
+export interface ChangeRanking {
+  filter: SQL;
+  key: SQL;
+  desc: boolean;
+  keep: number;
+}
+
+const f8 = (c: string) => sql.raw(`${c}::float8`);
+/** `net_change_value_usd` of `changeRow` in SQL: (known_now - known_prev) x (value_usd / shares), null without shares. */
+export const NET_CHANGE_VALUE = sql`case when shares > 0 then (${f8("known_now")} - ${f8("known_prev")}) * (${f8("value_usd")} / ${f8("shares")}) end`;
+
+function rankedRows(rankings: ChangeRanking[]): { ranks: SQL; keepRow: SQL; totals: SQL } {
+  const ranks = sql.join(
+    rankings.map(
+      (r, i) =>
+        sql`case when ${r.filter} then rank() over (partition by ${r.filter} order by ${r.key} ${sql.raw(r.desc ? "desc" : "asc")}) end as ${sql.raw(`r${i}`)}`,
+    ),
+    sql`, `,
+  );
+  const keepRow = sql.join(
+    rankings.map((r, i) => sql`${sql.raw(`r${i}`)} <= ${r.keep}`),
+    sql` or `,
+  );
+  const totals = sql.join(
+    rankings.map((r, i) => sql`count(*) filter (where ${r.filter}) over () as ${sql.raw(`n${i}`)}`),
+    sql`, `,
+  );
+  return { ranks, keepRow, totals };
+}
+
+/**
+ * Quarter-on-quarter 13F changes per security across all filers (docs/methodology.md "13F positions and
+ * changes"); with `rankings`, only the rows they keep, and `totals` (per ranking, the rows passing its filter).
+ */
+export async function quarterChanges(
+  db: Db,
+  asOf: Date,
+  requested?: string,
+  rankings?: ChangeRanking[],
+): Promise<QuarterChanges & { totals: number[] | null }> {
   const period = requested ?? (await latestThirteenFPeriod(db, asOf));
   if (period === null)
-    return { period: null, prior_period: null, filers: 0, latestPublished: null, rows: [] };
+    return { period: null, prior_period: null, filers: 0, latestPublished: null, rows: [], totals: null };
+  const ranked = rankings?.length ? rankedRows(rankings) : null;
   const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
+    await db.execute(
+      ranked
+        ? sql`
+      with ${securitiesAt(period, asOf)},
+      r as (select s.*, ${ranked.ranks}, ${ranked.totals} from sums s)
+      select r.*, n.name, ${bestSymbolOf(sql`r.cusip`)} as symbol
+      from r left join names n on n.cusip = r.cusip where ${ranked.keepRow}`
+        : sql`
       with ${securitiesAt(period, asOf)}
       select s.*, n.name, ${bestSymbolOf(sql`s.cusip`)} as symbol
-      from sums s left join names n on n.cusip = s.cusip`),
+      from sums s left join names n on n.cusip = s.cusip`,
+    ),
   );
   const meta = rowsOf<{ filers: unknown; published_at: string | null }>(
     await db.execute(sql`
       select count(distinct filer_cik) as filers, max(published_at) as published_at from thirteenf_filings
       where period_of_report = ${period}::date and published_at <= ${asOf.toISOString()}::timestamptz`),
   )[0];
+  const first = rows[0];
   return {
     period,
     prior_period: previousQuarterEnd(period),
     filers: num(meta?.filers),
     latestPublished: meta?.published_at ? new Date(meta.published_at) : null,
     rows: rows.map(changeRow),
+    totals: rankings?.length ? rankings.map((_, i) => (first ? num(first[`n${i}`]) : 0)) : null,
   };
 }
 

@@ -35,11 +35,12 @@ export interface Window {
   basis: string;
 }
 
-export const page = <T>(rows: T[], limit: number, offset: number) => ({
-  total: rows.length,
+/** Paging fields of `rows`; `total` when `rows` holds only the ranked rows up to the page. */
+export const page = <T>(rows: T[], limit: number, offset: number, total = rows.length) => ({
+  total,
   limit,
   offset,
-  next_offset: offset + limit < rows.length ? offset + limit : null,
+  next_offset: offset + limit < total ? offset + limit : null,
 });
 
 /** The screener's per-symbol daily row, every field of SCREENER_FIELDS (null when unknown). */
