@@ -235,11 +235,17 @@ export async function filerChangeRows(
   const at = asOf.toISOString();
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
-      select b.cusip, coalesce(b.now_name, b.prev_name) as name, ${bestSymbolOf(sql`b.cusip`)} as symbol,
-        b.now_shares, b.now_value_usd, b.prev_shares
-      from thirteenf_position_changes b
-      where b.filer_cik = ${cik} and b.period = ${period}::date and b.valid_from <= ${at}::timestamptz
-        and b.valid_to > ${at}::timestamptz`),
+      with b as (
+        select b.cusip, coalesce(b.now_name, b.prev_name) as name, b.now_shares, b.now_value_usd, b.prev_shares
+        from thirteenf_position_changes b
+        where b.filer_cik = ${cik} and b.period = ${period}::date and b.valid_from <= ${at}::timestamptz
+          and b.valid_to > ${at}::timestamptz
+      )
+      -- One pass over the securities of the portfolio (a large filer holds thousands: no probe per row).
+      select b.*, s.symbol from b left join (
+        select distinct on (cusip) cusip, symbol from securities where cusip in (select cusip from b)
+        order by cusip, ${SOURCE_RANK}, published_at desc
+      ) s on s.cusip = b.cusip`),
   );
   return rows.map((r) => ({
     cusip: String(r.cusip),
