@@ -76,8 +76,30 @@ const COUNTS = [
   "known_prev",
 ] as const;
 
-/** Per CUSIP, the sums of the change rows of `period` holding at `asOf` (see the module comment). */
-function securitiesAt(period: string, asOf: Date): SQL {
+/** Whether a version of `period` was published after `asOf` (two probes of the partial indexes). */
+async function hasLateVersions(db: Db, period: string, asOf: Date): Promise<boolean> {
+  const at = asOf.toISOString();
+  const r = rowsOf<{ late: boolean }>(
+    await db.execute(sql`
+      select exists (select 1 from thirteenf_position_changes where period = ${period}::date
+          and valid_to = 'infinity' and valid_from > ${at}::timestamptz)
+        or exists (select 1 from thirteenf_position_changes where period = ${period}::date
+          and valid_to <> 'infinity' and valid_to > ${at}::timestamptz) as late`),
+  )[0];
+  return r?.late === true;
+}
+
+/**
+ * Per CUSIP, the sums (`sums`) and issuer names (`names`) of the change rows of `period` holding at `asOf`
+ * (see the module comment); without `late` versions, the kept sums as they are.
+ */
+function securitiesAt(period: string, asOf: Date, late: boolean): SQL {
+  if (!late)
+    return sql`
+    sums as (select cusip, ${sql.raw(COUNTS.join(", "))} from thirteenf_security_changes
+      where period = ${period}::date and rows > 0),
+    names as (select cusip, max(name) as name from thirteenf_security_names where period = ${period}::date
+      and rows > 0 group by cusip)`;
   const at = asOf.toISOString();
   const signed = (sgn: string) => sql.raw(COUNTS.map((c) => `${sgn} * sum(${c}) as ${c}`).join(", "));
   const contribs = sql.raw(COUNTS.filter((c) => c !== "rows").join(", "));
@@ -184,16 +206,25 @@ export async function quarterChanges(
   if (period === null)
     return { period: null, prior_period: null, filers: 0, latestPublished: null, rows: [], totals: null };
   const ranked = rankings?.length ? rankedRows(rankings) : null;
+  const late = await hasLateVersions(db, period, asOf);
+  const at = securitiesAt(period, asOf, late);
+  // The kept rows' names: by a probe each from the kept names, or from the names corrected once for all.
+  const name = late
+    ? sql`n.name`
+    : sql`(select max(n.name) from thirteenf_security_names n where n.period = ${period}::date and n.cusip = k.cusip and n.rows > 0)`;
+  const names = late ? sql`left join names n on n.cusip = k.cusip` : sql``;
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(
       ranked
         ? sql`
-      with ${securitiesAt(period, asOf)},
-      r as (select s.*, ${ranked.ranks}, ${ranked.totals} from sums s)
-      select r.*, n.name, ${bestSymbolOf(sql`r.cusip`)} as symbol
-      from r left join names n on n.cusip = r.cusip where ${ranked.keepRow}`
+      with ${at},
+      r as (select s.*, ${ranked.ranks}, ${ranked.totals} from sums s),
+      k as (select * from r where ${ranked.keepRow})
+      select k.*, ${name} as name,
+        ${bestSymbolOf(sql`k.cusip`)} as symbol
+      from k ${names}`
         : sql`
-      with ${securitiesAt(period, asOf)}
+      with ${at}
       select s.*, n.name, ${bestSymbolOf(sql`s.cusip`)} as symbol
       from sums s left join names n on n.cusip = s.cusip`,
     ),
