@@ -1,5 +1,5 @@
 /**
- * Issue 12 "Scale and speed": the quarter-on-quarter 13F changes are kept at ingest (migration 0019) and
+ * Issue 12 "Scale and speed": the quarter-on-quarter 13F changes are kept at ingest (migration 0020) and
  * the market endpoints read them. Here filings with every kind of change (new, added, reduced, sold out,
  * unchanged, unknown, not yet reported, options and principal rows, a 13F NOTICE, a RESTATEMENT, NEW
  * HOLDINGS before and after it, NEW HOLDINGS without a base, a prior report filed after the current one)
@@ -391,7 +391,7 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
     ])
       await db.execute(sql.raw(`delete from ${table}`));
     const migration = readFileSync(
-      join(import.meta.dirname, "..", "..", "db", "migrations", "0019_positions_changes.sql"),
+      join(import.meta.dirname, "..", "..", "db", "migrations", "0020_positions_changes.sql"),
       "utf8",
     );
     const backfill = migration.split("--> statement-breakpoint").at(-1) as string;

@@ -201,7 +201,7 @@ export const secCompanyTickers = pgTable(
 /**
  * One filer's quarter-on-quarter change in one CUSIP (docs/methodology.md "13F positions and changes"), kept
  * by triggers on `thirteenf_filings` / `thirteenf_holdings` in the transaction that writes them (migration
- * 0019, `smt_13f_refresh`). A row holds for `as_of` in [valid_from, valid_to): each publication of one of
+ * 0020, `smt_13f_refresh`). A row holds for `as_of` in [valid_from, valid_to): each publication of one of
  * the filer's reports for `period` or its prior quarter starts a version, so the point-in-time rules of
  * `effectiveFilings` (published by as_of, latest original or RESTATEMENT, later NEW HOLDINGS added, no
  * 13F NOTICE) hold for every as_of. `now_*`: the period's position (SH rows without put/call for shares,

@@ -1,5 +1,5 @@
 /**
- * Reads of the quarter-on-quarter 13F changes kept at ingest (migration 0019: `thirteenf_position_changes`
+ * Reads of the quarter-on-quarter 13F changes kept at ingest (migration 0020: `thirteenf_position_changes`
  * per filer, CUSIP, period and version; `thirteenf_security_changes` / `thirteenf_security_names`, the sums
  * of the open versions per CUSIP and period). Point in time for every `asOf`: the per-security sums as of
  * now, minus the open versions published after `asOf`, plus the closed versions still holding at `asOf`;

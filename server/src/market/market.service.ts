@@ -5,7 +5,7 @@
  */
 import type { Db } from "@smt/db";
 import { optionsDay } from "../blocks/market.service";
-import { finraDay, printDay, type TapeCursor, tapePrints } from "../darkpool/market.service";
+import { finraDay, printDay, type TapeCursor, tapePrints, tapeRowBatches } from "../darkpool/market.service";
 import { AppError } from "../errors";
 import { insiderClusters } from "../institutional/market.service";
 import { addDays, etDateOf } from "../lib/et-time";
@@ -183,23 +183,13 @@ export interface TapeQuery {
   cursor?: string | undefined;
 }
 
-/** Pages of the tape in keyset order, `pageSize` rows each, `limit` rows in all (the CSV stream). */
-export async function* tapePages(db: Db, q: TapeQuery, pageSize = 5000) {
-  let after = q.cursor ? decodeTapeCursor(q.cursor) : undefined;
-  let left = q.limit;
-  while (left > 0) {
-    const rows = await tapePrints(db, {
-      ...q,
-      minValueUsd: q.minValue,
-      limit: Math.min(pageSize, left),
-      after,
-    });
-    if (rows.length > 0) yield rows;
-    if (rows.length < Math.min(pageSize, left)) return;
-    left -= rows.length;
-    const last = rows[rows.length - 1] as (typeof rows)[number];
-    after = { ts: last.ts, symbol: last.symbol, tradeKey: last.trade_key };
-  }
+/**
+ * The tape's rows for the CSV export, `limit` in all from the position `cursor` names (if any), in
+ * batches of column values in TAPE_COLUMNS order.
+ */
+export function tapeCsvBatches(db: Db, q: TapeQuery) {
+  const after = q.cursor ? decodeTapeCursor(q.cursor) : undefined;
+  return tapeRowBatches(db, { ...q, minValueUsd: q.minValue, after });
 }
 
 export async function getTape(db: Db, q: TapeQuery, now: Date) {

@@ -44,7 +44,8 @@ CREATE INDEX "thirteenf_position_changes_filer_idx" ON "thirteenf_position_chang
 CREATE INDEX "thirteenf_position_changes_open_idx" ON "thirteenf_position_changes" USING btree ("period","valid_from") WHERE valid_to = 'infinity';--> statement-breakpoint
 CREATE INDEX "thirteenf_position_changes_closed_idx" ON "thirteenf_position_changes" USING btree ("period","valid_to") WHERE valid_to <> 'infinity';--> statement-breakpoint
 CREATE INDEX "thirteenf_security_changes_empty_idx" ON "thirteenf_security_changes" USING btree ("period") WHERE rows = 0;--> statement-breakpoint
-CREATE INDEX "thirteenf_security_names_empty_idx" ON "thirteenf_security_names" USING btree ("period") WHERE rows = 0;--> statement-breakpoint
+CREATE INDEX "thirteenf_security_names_empty_idx" ON "thirteenf_security_names" USING btree ("period") WHERE rows = 0;
+--> statement-breakpoint
 -- Hand-written below (drizzle-kit generates only the tables): the triggers that keep the three tables in
 -- the transaction of every write of 13F filings or holdings (XML, amendments, data sets, bulk loads), and
 -- the back-fill from the stored holdings. The contribution of a change row mirrors the quarter-on-quarter
