@@ -4,9 +4,11 @@
  * composite.ts), ranked by the metric table's value (metrics.ts). docs/methodology.md "Market".
  */
 import type { Db } from "@smt/db";
+import { sql } from "drizzle-orm";
 import { optionsDay } from "../blocks/market.service";
 import { finraDay, printDay } from "../darkpool/market.service";
-import { insiderWindow, quarterChanges } from "../institutional/market.service";
+import { insiderWindow } from "../institutional/market.service";
+import { NET_CHANGE_VALUE, quarterChanges } from "../institutional/positions.store";
 import { freshness } from "../lib/openapi";
 import { compositeDay } from "./composite";
 import { scoresInfo, storedLeaders } from "./composite.board";
@@ -28,6 +30,9 @@ interface Ranked {
 
 type MetricQuery = {
   asOf: Date;
+  order: "desc" | "asc";
+  offset: number;
+  limit: number;
   windowDays: number;
   period?: string | undefined;
   universe?: number | undefined;
@@ -39,6 +44,8 @@ type Got = {
   sources: SourceCount[];
   source: keyof typeof METRIC_DEFS;
   universe?: Awaited<ReturnType<typeof compositeDay>>["universe"];
+  /** How many rows rank when `rows` holds only those up to the page (13F). */
+  total?: number | undefined;
 };
 
 /** Each row's value and volume by the metric's table entry; its explaining fields when asked. */
@@ -133,8 +140,18 @@ async function metricRows(db: Db, metric: Metric, q: MetricQuery, now: Date): Pr
       };
     }
     case "thirteenf": {
-      const c = await quarterChanges(db, q.asOf, q.period);
+      // Only the rows up to the page asked are read; `total` counts the ranked rows.
+      const net = metric === "institutional_net_change";
+      const c = await quarterChanges(db, q.asOf, q.period, [
+        {
+          filter: net ? sql`shares > 0` : sql`new_positions > 0`,
+          key: net ? NET_CHANGE_VALUE : sql`new_positions`,
+          desc: q.order === "desc",
+          keep: q.offset + q.limit,
+        },
+      ]);
       return {
+        total: c.totals?.[0],
         rows: rank(c.rows, METRIC_DEFS.thirteenf[metric]),
         window: {
           from: c.prior_period,
@@ -186,7 +203,8 @@ async function rankedPage(db: Db, q: LeadersQuery, minVolume: number | null, now
   return {
     ...got,
     rows: pageRows(ranked.slice(q.offset, q.offset + q.limit), q.offset),
-    total: ranked.length,
+    // 13F sources return only the ranked rows up to the page, with the whole ranking's count.
+    total: got.total ?? ranked.length,
   };
 }
 
