@@ -69,6 +69,9 @@ report("generated", [
 ]);
 
 const bench = await benchDatabase("marketday");
+// TRACK_FUNCTIONS=1: per-trigger-function time of the ingest (pg_stat_user_functions), printed after it.
+if (process.env.TRACK_FUNCTIONS === "1")
+  execFileSync("psql", [bench.url, "-qc", `alter database ${bench.name} set track_functions = 'all'`]);
 const handle = await openDb({ url: bench.url });
 const psql = (cmd: string) =>
   execFileSync("psql", [bench.url, "-v", "ON_ERROR_STOP=1", "-qc", cmd], {
@@ -120,6 +123,7 @@ report(
   ],
 );
 await pipeline.close();
+if (process.env.TRACK_FUNCTIONS === "1") await reportFunctionTimes();
 // Where the ingest time went: the same derived-bars statement the ingest ends with (an idempotent upsert).
 t0 = performance.now();
 await deriveBarsFromPrints(
@@ -157,6 +161,20 @@ if (Number(left[0]?.n) !== 0) throw new Error(`retention left ${left[0]?.n} prin
 await handle.close();
 await bench.drop();
 rmSync(dir, { recursive: true, force: true });
+
+/** The ingest's time per trigger function (self and total ms, calls), from pg_stat_user_functions. */
+async function reportFunctionTimes(): Promise<void> {
+  await handle.query(sql`select pg_stat_force_next_flush()`);
+  await new Promise((r) => setTimeout(r, 2500));
+  const rows = await handle.query<{ f: string; calls: string; self: string; total: string }>(
+    sql`select funcname as f, calls::text, round(self_time)::text as self, round(total_time)::text as total
+        from pg_stat_user_functions order by self_time desc limit 12`,
+  );
+  report(
+    "trigger functions during ingest (track_functions = all)",
+    rows.map((r) => [r.f, `self ${fmt(Number(r.self))} ms, total ${fmt(Number(r.total))} ms, ${r.calls} calls`]),
+  );
+}
 
 function fail(message: string): never {
   throw new Error(message);
