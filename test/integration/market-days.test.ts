@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deletePrintsBefore } from "../../server/src/darkpool/retention";
 import { getLeaders } from "../../server/src/market/leaders.service";
 import { getScreener } from "../../server/src/market/market.service";
 import type { Metric } from "../../server/src/market/metrics";
@@ -195,6 +196,23 @@ describe.each(engines())("daily market boards ranked in SQL on %s", (engine) => 
     const backfill = MIGRATION.slice(MIGRATION.indexOf("-- Back-fill")).split("--> statement-breakpoint");
     for (const statement of backfill) await t.handle.db.execute(sql.raw(statement));
     expect(await snapshot()).toEqual(kept);
+  });
+
+  it("after retention drops the oldest days, the later days' trailing means are those of the stored days", async () => {
+    const market = async () =>
+      close(await t.handle.query(sql`select * from print_day_market order by day, symbol`));
+    const before = await market();
+    const removed = await deletePrintsBefore(t.handle.db, new Date(Date.now() - 8 * 86_400_000));
+    expect(removed.printDays.length).toBeGreaterThan(0);
+    expect(removed.refreshedDays).toBeGreaterThan(0);
+    const kept = await market();
+    expect(kept).not.toEqual(before);
+    // What the migration's back-fill computes from the stored rollups alone.
+    await t.handle.db.execute(sql`delete from print_day_market`);
+    await t.handle.db.execute(sql`select smt_print_market_refresh(array_agg(day), array_agg(symbol), false)
+      from print_day_rollups where off_prints > 0`);
+    expect(await market()).toEqual(kept);
+    await sameBoards(new Date());
   });
 });
 

@@ -41,3 +41,46 @@ SELECT format($w$WITH smt_src AS (SELECT symbol, ts, published_at, size, value_u
     (array_agg(source_ref ORDER BY ts DESC, source_ref DESC))[1] FROM smt_src GROUP BY 1, 2, 6$q$)
 ) AS g(k, q) WHERE kinds IS NULL OR k = ANY(kinds)
 $f$;
+--> statement-breakpoint
+-- Retention of whole days (server/src/darkpool/retention.ts): deleting the dropped days' rollups refreshed,
+-- per dropped (day, symbol), every later day whose trailing mean reached it, one correlated count and one
+-- trailing window a row, inside the transaction that detaches the partitions (29 s for one 10,000-symbol
+-- day with 30 later days stored, ingest blocked meanwhile). With `smt.day_drop` set (transaction-local) the
+-- rollup delete trigger does nothing: retention deletes the dropped days' print_day_market rows itself and,
+-- after its commit, refreshes the later days once, set-based (smt_print_market_after_drop).
+CREATE OR REPLACE FUNCTION smt_print_market_changed() RETURNS trigger LANGUAGE plpgsql AS $f$
+DECLARE d date[]; s text[];
+BEGIN
+  IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'print_day_rollups' AND current_setting('smt.day_drop', true) = 'on' THEN
+    RETURN NULL;
+  END IF;
+  IF TG_OP = 'INSERT' THEN
+    SELECT array_agg(day), array_agg(symbol) INTO d, s FROM (SELECT DISTINCT day, symbol FROM new_rows) x;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT array_agg(day), array_agg(symbol) INTO d, s FROM (SELECT DISTINCT day, symbol FROM old_rows) x;
+  ELSE
+    SELECT array_agg(day), array_agg(symbol) INTO d, s FROM (
+      SELECT day, symbol FROM new_rows UNION SELECT day, symbol FROM old_rows) x;
+  END IF;
+  -- daily_bars change only their own day; a rollup also changes the trailing mean of the days after it.
+  IF d IS NOT NULL THEN PERFORM smt_print_market_refresh(d, s, TG_TABLE_NAME = 'print_day_rollups'); END IF;
+  RETURN NULL;
+END
+$f$;
+--> statement-breakpoint
+-- After the days before `before` were dropped: refreshes every stored day whose trailing mean (the previous
+-- 20 days with prints within 60 days) could have reached a dropped day, i.e. a day within 60 days of
+-- `before` with fewer than 20 stored days with prints between `before` and it; returns how many. A superset
+-- of what the per-row trigger refreshed (a refresh recomputes from the stored rollups, so it is idempotent).
+CREATE FUNCTION smt_print_market_after_drop(before date) RETURNS bigint LANGUAGE plpgsql AS $f$
+DECLARE kd date[]; ks text[];
+BEGIN
+  SELECT array_agg(day), array_agg(symbol) INTO kd, ks FROM (
+    SELECT day, symbol, off_prints, count(*) FILTER (WHERE off_prints > 0) OVER (PARTITION BY symbol ORDER BY day
+      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS n
+    FROM print_day_rollups WHERE day >= before AND day < before + 60) x
+  WHERE off_prints > 0 AND coalesce(n, 0) < 20;
+  IF kd IS NOT NULL THEN PERFORM smt_print_market_refresh(kd, ks, false); END IF;
+  RETURN coalesce(cardinality(kd), 0);
+END
+$f$;
