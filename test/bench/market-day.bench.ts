@@ -176,7 +176,10 @@ async function reportFunctionTimes(): Promise<void> {
   );
   report(
     "trigger functions during ingest (track_functions = all)",
-    rows.map((r) => [r.f, `self ${fmt(Number(r.self))} ms, total ${fmt(Number(r.total))} ms, ${r.calls} calls`]),
+    rows.map((r) => [
+      r.f,
+      `self ${fmt(Number(r.self))} ms, total ${fmt(Number(r.total))} ms, ${r.calls} calls`,
+    ]),
   );
 }
 

@@ -37,10 +37,7 @@ export interface RetentionResult {
  * history to keep. The kept days' 20-day trailing means (print_day_market) are recomputed from the stored
  * days after the commit, in one set-based statement; until it ends they still include the dropped days.
  */
-export async function deletePrintsBefore(
-  db: Db,
-  cutoff: Date,
-): Promise<RetentionResult> {
+export async function deletePrintsBefore(db: Db, cutoff: Date): Promise<RetentionResult> {
   await sweepDefaultPartitions(db);
   const before = etDateOf(cutoff.getTime());
   const t0 = performance.now();
