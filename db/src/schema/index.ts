@@ -6,3 +6,4 @@ export * from "./darkpool";
 export * from "./institutional";
 export * from "./rollups";
 export * from "./sync";
+export * from "./search";

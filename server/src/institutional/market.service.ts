@@ -311,26 +311,3 @@ export async function quarterChanges(db: Db, asOf: Date, requested?: string): Pr
     }),
   };
 }
-
-/** Symbols whose security name starts with `q` (or has a word starting with it), for the symbol search. */
-export async function symbolsByName(db: Db, q: string, limit: number): Promise<Map<string, string>> {
-  const lower = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-  const rows = rowsOf<{ symbol: string; name: string }>(
-    await db.execute(sql`
-      select symbol, min(name) as name from securities
-      where lower(name) like ${`${lower}%`} or lower(name) like ${`% ${lower}%`}
-      group by symbol order by symbol limit ${limit}`),
-  );
-  return new Map(rows.map((r) => [r.symbol, r.name]));
-}
-
-/** Names of these symbols from the securities map (the best-ranked source's). */
-export async function namesOfSymbols(db: Db, symbols: string[]): Promise<Map<string, string>> {
-  if (symbols.length === 0) return new Map();
-  const rows = rowsOf<{ symbol: string; name: string | null }>(
-    await db.execute(sql`
-      select symbol, min(name) as name from securities where symbol = any(${sql.param(symbols)}::text[])
-      group by symbol`),
-  );
-  return new Map(rows.filter((r) => r.name).map((r) => [r.symbol, r.name as string]));
-}
