@@ -1,3 +1,5 @@
+DROP INDEX "insider_transactions_open_market_date_idx";--> statement-breakpoint
+CREATE INDEX "insider_transactions_open_market_window_idx" ON "insider_transactions" USING btree ("transaction_date","issuer_cik","issuer_symbol","code","owner_cik","owner_name","shares","price_usd","value_usd","aff10b5_one","published_at","source","accession") WHERE code in ('P', 'S') and not is_derivative and table_name like '%Transaction';--> statement-breakpoint
 CREATE TABLE "symbol_activity" (
 	"symbol" text PRIMARY KEY NOT NULL,
 	"activity" double precision NOT NULL

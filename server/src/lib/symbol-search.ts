@@ -25,13 +25,14 @@ type Raw = {
 
 const like = (s: string) => `${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-/** The page (`page`: rows with symbol, kinds, last_seen_at, activity, in order) with names and `total`. */
+/** The page (`page`: symbol, activity and `ord` of the rows asked) with their names and `total`. */
 async function run(db: Db, withs: SQL, total: SQL, page: SQL): Promise<{ rows: SearchRow[]; total: number }> {
   const raw = rowsOf<Raw>(
     await db.execute(sql`${withs}
-      select t.total, p.symbol, p.kinds, p.last_seen_at, p.activity,
+      select t.total, p.symbol, s.kinds, s.last_seen_at, p.activity,
         (select min(name) from securities n where n.symbol = p.symbol) as name
       from (${total}) as t(total) left join lateral (${page}) as p on true
+        left join symbols s on s.symbol = p.symbol
       order by p.ord`),
   );
   const rows = raw
@@ -59,13 +60,12 @@ export async function searchByText(
     db,
     sql`with c as materialized (select symbol from (
         select symbol from symbols where symbol like ${like(q.prefix)}
-        union select w.symbol from symbol_name_words w join symbols s on s.symbol = w.symbol
-          where w.word like ${like(q.word)}) as m limit ${q.cap})`,
+        union select w.symbol from symbol_name_words w where w.word like ${like(q.word)}
+          and exists (select 1 from symbols s where s.symbol = w.symbol)) as m limit ${q.cap})`,
     sql`select count(*) from c`,
-    sql`select s.symbol, s.kinds, s.last_seen_at, a.activity,
-        row_number() over (order by s.symbol = ${q.prefix} desc, a.activity desc nulls last, s.symbol) as ord
-      from c join symbols s on s.symbol = c.symbol
-        left join symbol_activity a on a.symbol = s.symbol
+    sql`select c.symbol, a.activity,
+        row_number() over (order by c.symbol = ${q.prefix} desc, a.activity desc nulls last, c.symbol) as ord
+      from c left join symbol_activity a on a.symbol = c.symbol
       order by ord limit ${q.limit} offset ${q.offset}`,
   );
 }
@@ -81,10 +81,11 @@ export async function searchAll(
     sql``,
     sql`select count(*) from symbols`,
     sql`select *, row_number() over (order by x.activity desc nulls last, x.symbol) as ord from (
-        (select s.symbol, s.kinds, s.last_seen_at, a.activity from symbol_activity a
-          join symbols s on s.symbol = a.symbol order by a.activity desc, a.symbol limit ${need})
+        (select a.symbol, a.activity from symbol_activity a
+          where exists (select 1 from symbols s where s.symbol = a.symbol)
+          order by a.activity desc, a.symbol limit ${need})
         union all
-        (select s.symbol, s.kinds, s.last_seen_at, null::float8 from symbols s
+        (select s.symbol, null::float8 from symbols s
           where not exists (select 1 from symbol_activity a where a.symbol = s.symbol)
           order by s.symbol limit ${need})
       ) as x order by ord limit ${q.limit} offset ${q.offset}`,

@@ -6,7 +6,12 @@
 import type { Db } from "@smt/db";
 import { optionsDay } from "../blocks/market.service";
 import { finraDay, printDay } from "../darkpool/market.service";
-import { insiderWindow, quarterChanges } from "../institutional/market.service";
+import {
+  type InsiderWindowRow,
+  insiderIssuerNames,
+  insiderWindow,
+  quarterChanges,
+} from "../institutional/market.service";
 import { freshness } from "../lib/openapi";
 import { compositeDay } from "./composite";
 import { scoresInfo, storedLeaders } from "./composite.board";
@@ -22,6 +27,8 @@ interface Ranked {
   volume: number | null;
   /** The fields that explain the value, built only for the rows of the page asked. */
   fields: () => Record<string, unknown>;
+  /** The area's row the value comes from. */
+  row: unknown;
 }
 
 type MetricQuery = {
@@ -37,6 +44,8 @@ type Got = {
   sources: SourceCount[];
   source: keyof typeof METRIC_DEFS;
   universe?: Awaited<ReturnType<typeof compositeDay>>["universe"];
+  /** Reads what the page's rows still lack (their explaining fields) before they are built. */
+  completePage?: (rows: Ranked[]) => Promise<void>;
 };
 
 /** Each row's value and volume by the metric's table entry; its explaining fields when asked. */
@@ -48,6 +57,7 @@ function rank<R extends { symbol: string | null }>(rows: R[], def: unknown): Ran
     value: d.value(r),
     volume: d.volume ? d.volume(r) : null,
     fields: () => d.explain(r),
+    row: r,
   }));
 }
 
@@ -94,6 +104,12 @@ async function metricRows(db: Db, metric: Metric, q: MetricQuery, now: Date): Pr
         freshness: [fresh(w.latestPublished)],
         sources: w.sources,
         source,
+        completePage: (page) =>
+          insiderIssuerNames(
+            db,
+            { ...w, asOf: q.asOf },
+            page.map((r) => r.row as InsiderWindowRow),
+          ),
       };
     }
     case "thirteenf": {
@@ -159,7 +175,9 @@ export async function getLeaders(db: Db, q: LeadersQuery, now: Date) {
         sign * ((a.value as number) - (b.value as number)) ||
         String(a.symbol).localeCompare(String(b.symbol)),
     );
-  const rows = ranked.slice(q.offset, q.offset + q.limit).map((r, i) => ({
+  const shown = ranked.slice(q.offset, q.offset + q.limit);
+  await got.completePage?.(shown);
+  const rows = shown.map((r, i) => ({
     rank: q.offset + i + 1,
     symbol: r.symbol,
     value: r.value,
