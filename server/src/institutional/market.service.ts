@@ -79,59 +79,60 @@ const OPEN_MARKET = sql`t.table_name like '%Transaction' and not t.is_derivative
 
 /**
  * Open-market purchases (P) and sales (S) per issuer dated in the `days` New York days ending at `asOf`, and
- * the counts by source, in one index-only scan (`insider_transactions_open_market_window_idx`). Issuer names
- * are left null: `insiderIssuerNames` reads them for the rows a page shows.
+ * the counts by source, by index-only scans (`insider_transactions_open_market_window_idx`) and hash
+ * aggregates (per issuer, owner and code first: distinct owners without sorts). Issuer names are left
+ * null: `insiderIssuerNames` reads them for the rows a page shows.
  */
 export async function insiderWindow(db: Db, asOf: Date, days: number): Promise<InsiderWindow> {
-  const at = asOf.toISOString();
   const to = etDateOf(asOf.getTime());
   const from = addDays(to, -(days - 1));
-  const value = sql`coalesce(t.value_usd, t.shares * t.price_usd, 0)`;
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      select grouping(t.source) = 0 as by_source, t.source, t.issuer_symbol as symbol, t.issuer_cik,
-        count(*) as n, max(t.accession) as latest_ref,
-        coalesce(sum(${value}) filter (where t.code = 'P'), 0) as buy_value,
-        coalesce(sum(t.shares) filter (where t.code = 'P'), 0) as buy_shares,
-        count(*) filter (where t.code = 'P') as buy_n,
-        count(distinct t.owner_cik) filter (where t.code = 'P') as buyers,
-        coalesce(sum(${value}) filter (where t.code = 'S'), 0) as sell_value,
-        coalesce(sum(t.shares) filter (where t.code = 'S'), 0) as sell_shares,
-        count(*) filter (where t.code = 'S') as sell_n,
-        count(distinct t.owner_cik) filter (where t.code = 'S') as sellers,
-        count(*) filter (where t.code = 'S' and t.aff10b5_one) as planned,
-        max(t.published_at) as published_at
-      from insider_transactions t
-      where ${windowWhere(from, to, at)}
-      group by grouping sets ((t.issuer_symbol, t.issuer_cik), (t.source))`),
-  );
+  const where = windowWhere(from, to, asOf.toISOString());
+  const [rows, bySource] = await Promise.all([
+    db.execute(sql`
+      with g as (
+        select t.issuer_symbol, t.issuer_cik, t.owner_cik, t.code, count(*) as n,
+          sum(coalesce(t.value_usd, t.shares * t.price_usd, 0)) as v, sum(t.shares) as sh,
+          count(*) filter (where t.aff10b5_one) as planned, max(t.published_at) as published_at
+        from insider_transactions t where ${where}
+        group by t.issuer_symbol, t.issuer_cik, t.owner_cik, t.code
+      )
+      select issuer_symbol as symbol, issuer_cik,
+        coalesce(sum(v) filter (where code = 'P'), 0) as buy_value,
+        coalesce(sum(sh) filter (where code = 'P'), 0) as buy_shares,
+        coalesce(sum(n) filter (where code = 'P'), 0) as buy_n, count(*) filter (where code = 'P') as buyers,
+        coalesce(sum(v) filter (where code = 'S'), 0) as sell_value,
+        coalesce(sum(sh) filter (where code = 'S'), 0) as sell_shares,
+        coalesce(sum(n) filter (where code = 'S'), 0) as sell_n, count(*) filter (where code = 'S') as sellers,
+        coalesce(sum(planned) filter (where code = 'S'), 0) as planned, max(published_at) as published_at
+      from g group by issuer_symbol, issuer_cik`),
+    db.execute(sql`
+      select t.source, count(*) as rows, max(t.accession) as latest_ref from insider_transactions t
+      where ${where} group by t.source`),
+  ]);
   const sources = sourcesOf(
-    rows
-      .filter((r) => r.by_source === true)
-      .map((r) => ({ source: String(r.source), rows: r.n, latest_ref: (r.latest_ref as string) ?? null }))
-      .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0)),
+    rowsOf<{ source: string; rows: unknown; latest_ref: string | null }>(bySource).sort((a, b) =>
+      a.source < b.source ? -1 : 1,
+    ),
   );
   let latest: Date | null = null;
-  const out = rows
-    .filter((r) => r.by_source !== true)
-    .map((r): InsiderWindowRow => {
-      const published = new Date(r.published_at as string);
-      if (latest === null || published > latest) latest = published;
-      return {
-        symbol: String(r.symbol),
-        issuer_cik: String(r.issuer_cik),
-        issuer_name: null,
-        buy_value_usd: num(r.buy_value),
-        buy_shares: num(r.buy_shares),
-        buy_transactions: num(r.buy_n),
-        buyers: num(r.buyers),
-        sell_value_usd: num(r.sell_value),
-        sell_shares: num(r.sell_shares),
-        sell_transactions: num(r.sell_n),
-        sellers: num(r.sellers),
-        planned_sell_transactions: num(r.planned),
-      };
-    });
+  const out = rowsOf<Record<string, unknown>>(rows).map((r): InsiderWindowRow => {
+    const published = new Date(r.published_at as string);
+    if (latest === null || published > latest) latest = published;
+    return {
+      symbol: String(r.symbol),
+      issuer_cik: String(r.issuer_cik),
+      issuer_name: null,
+      buy_value_usd: num(r.buy_value),
+      buy_shares: num(r.buy_shares),
+      buy_transactions: num(r.buy_n),
+      buyers: num(r.buyers),
+      sell_value_usd: num(r.sell_value),
+      sell_shares: num(r.sell_shares),
+      sell_transactions: num(r.sell_n),
+      sellers: num(r.sellers),
+      planned_sell_transactions: num(r.planned),
+    };
+  });
   return { from, to, latestPublished: latest, rows: out, sources };
 }
 
@@ -197,7 +198,7 @@ export async function insiderClusters(
         coalesce(t.value_usd, t.shares * t.price_usd) as value_usd, t.published_at
       from insider_transactions t
       where ${where}
-      order by t.issuer_cik, t.transaction_date, t.published_at, t.accession`),
+      order by t.issuer_cik collate "C", t.transaction_date, t.published_at, t.accession collate "C"`),
   );
   const sources = sourcesOfRows(rows);
   const byIssuer = new Map<string, Record<string, unknown>[]>();
