@@ -5,5 +5,5 @@ export * from "./core";
 export * from "./darkpool";
 export * from "./institutional";
 export * from "./rollups";
-export * from "./sync";
 export * from "./search";
+export * from "./sync";
