@@ -5,7 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertAlert } from "../../server/src/alerts/alerts.store";
+import { insertAlert } from "../../server/src/alerts/live-alerts.store";
 import type { RawPrint } from "../../server/src/darkpool/print";
 import { generateDemo } from "../../server/src/feeds/demo";
 import { api, buildTestApp, refusal } from "../support/app";

@@ -55,6 +55,13 @@ async function call<T>(run: () => Promise<Response>): Promise<T> {
   throw await failure(res);
 }
 
+/**
+ * What `/smart-money/symbols?q=` accepts (server/src/market/symbols.service.ts): the box explains any other
+ * text itself instead of sending a request the server answers with a 400.
+ */
+export const SEARCH_QUERY = /^[A-Za-z0-9 .\-/&']{1,40}$/;
+export const SEARCH_QUERY_RULE = "letters, digits, space and . - / & ' only (1-40 characters)";
+
 /** Symbols whose ticker starts with, or whose name has a word starting with, `q` (most active first). */
 export const searchSymbols = (q: string, limit: number, signal?: AbortSignal) =>
   call<SymbolSearch>(() => symbolsEndpoint.$get({ query: { q, limit: String(limit) } }, init(signal)));

@@ -1,12 +1,12 @@
 /**
  * The jobs of the live blocks/alerts wiring (alerts.plugin.ts), one small piece each: channel pushes,
- * webhook delivery, detector events into stored alerts, baselines, the print feeds, the idle tick,
+ * webhook delivery, baselines, the print feeds, the idle tick,
  * retention and outcomes. They share one serial queue, so alert sequence order equals announcement order
  * and no job's query overtakes an alert.
  */
 import type { Db } from "@smt/db";
 import type { BlocksParams } from "../blocks/blocks.params";
-import type { DetectorEvent, Detectors } from "../blocks/detectors";
+import type { Detectors } from "../blocks/detectors";
 import type { OptionPrint } from "../blocks/options.parse";
 import { contractBaseline } from "../blocks/options.store";
 import type { AppDeps } from "../core/deps";
@@ -15,12 +15,11 @@ import type { EnrichedPrint } from "../darkpool/print";
 import { addDays, etDateOf } from "../lib/et-time";
 import type { Logger } from "../lib/log";
 import type { AlertMessage, LiveBus } from "../realtime/bus";
-import { type Alert, type AlertEngine, alertOutcome, asDemoAlert } from "./alerts.rules";
+import { type Alert, alertOutcome } from "./alerts.rules";
 import {
   activeWebhooks,
   alertsAwaitingOutcome,
   deleteAlertsBefore,
-  insertAlerts,
   updateAlertOutcome,
   webhookGeneration,
 } from "./alerts.store";
@@ -128,50 +127,6 @@ export class DemoSources {
   has(symbol: string): boolean {
     return this.symbols.has(symbol);
   }
-}
-
-/**
- * What happens to each detector event: blocks, sweeps and unusual options go to their channel; an event
- * the rules turn into an alert is stored once and, only when this call stored it, announced on the bus
- * and to webhooks. Alerts raised while an insert is out are stored together by the next one (one round
- * trip for a burst of blocks, not one each behind the other).
- */
-export function alertOnEvent(w: {
-  deps: AppDeps;
-  log: Logger;
-  engine: AlertEngine;
-  queue: SerialQueue;
-  channels: ChannelPushes;
-  deliver: (alert: Alert) => Promise<void>;
-  demo?: DemoSources;
-}) {
-  const { deps, log, engine, queue, channels, deliver } = w;
-  // Alerts raised while a store task waits or runs: the next task takes them all, in one insert.
-  const pending: Alert[] = [];
-  const storePending = async (): Promise<void> => {
-    const batch = pending.splice(0);
-    try {
-      const stored = await insertAlerts(deps.db.db, batch);
-      for (const alert of stored) {
-        deps.bus.emit("alert", toAlertMessage(alert));
-        void deliver(alert);
-      }
-      deps.metrics?.set("smt_alerts_total", (deps.metrics.get("smt_alerts_total") ?? 0) + stored.length);
-    } catch (error) {
-      log.error("alerts not stored", { ids: batch.map((a) => a.id), error });
-    }
-  };
-  return (e: DetectorEvent): void => {
-    if (e.kind === "block") channels.push("blocks", e.symbol, e.block);
-    else if (e.kind === "sweep")
-      channels.push(e.sweep.isOption ? "options" : "blocks", e.symbol, { kind: "sweep", ...e.sweep });
-    else if (e.kind === "options_volume_spike")
-      channels.push("options", e.symbol, { kind: "unusual", ...e.unusual });
-    const evaluated = engine.evaluate(e);
-    if (evaluated === null) return;
-    pending.push(w.demo?.has(e.symbol) ? asDemoAlert(evaluated) : evaluated);
-    if (pending.length === 1) queue.run(storePending);
-  };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The live wiring of blocks and alerts: stored prints (equity and options, from the live bus) go through the streaming detectors; detector events become alerts through the
- * rules; an alert is stored once (its id is derived from the event) and only the call that stored it
- * announces it on the bus (Socket.IO `alert`) and to webhooks. Blocks and option sweeps are also pushed
+ * rules; an alert is pushed on the bus (Socket.IO `alert`) as soon as it is raised, with the sequence
+ * number it is then stored with, once (its id is derived from the event), and delivered to webhooks by the
+ * call that stored it (live-alerts.ts). Blocks and option sweeps are also pushed
  * on the `blocks` and `options` channels. The jobs themselves are in alerts.jobs.ts. Alerts raised by
  * ingests (filings, FINRA files) are announced by announcer.ts, with this process's filing alert settings.
  */
@@ -9,8 +10,8 @@
 import { type BlocksParams, DEFAULT_BLOCKS_PARAMS } from "../blocks/blocks.params";
 import { Detectors } from "../blocks/detectors";
 import type { AppDeps } from "../core/deps";
+import { AlertSeqReserve } from "./alert-seqs";
 import {
-  alertOnEvent,
   BaselineLoader,
   ChannelPushes,
   DemoSources,
@@ -27,6 +28,7 @@ import {
 import { AlertEngine, type AlertRulesConfig, DEFAULT_ALERT_RULES } from "./alerts.rules";
 import { deadLetterStore } from "./alerts.store";
 import { startAnnouncer } from "./announcer";
+import { alertOnEvent } from "./live-alerts";
 import { configureFilingAlerts, type FilingAlertSettings, filingAlertSettingsFrom } from "./raised-alerts";
 import { DEFAULT_WEBHOOK_OPTIONS, type WebhookDeliveryOptions, WebhookDispatcher } from "./webhooks";
 
@@ -46,6 +48,8 @@ export interface BlocksAlertsOptions {
   filingAlerts?: FilingAlertSettings;
   /** How often alerts raised by ingests are looked for (default ALERT_ANNOUNCE_POLL_MS). */
   announcePollMs?: number;
+  /** Push a live alert before its insert commits, numbered from a reserve (default true; live-alerts.ts). */
+  pushBeforeStore?: boolean;
 }
 
 /** What the plugin exposes to tests and to the routes (e.g. the dispatcher to drain on shutdown). */
@@ -74,8 +78,10 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
   const deliver = webhookDelivery(db, dispatcher, log);
   const demo = new DemoSources();
   const offDemo = demo.track(deps.bus);
+  const seqs = o.pushBeforeStore === false ? null : new AlertSeqReserve(db, log);
+  let stopping = false;
   const detectors = new Detectors(
-    alertOnEvent({ deps, log, engine, queue, channels, deliver, demo }),
+    alertOnEvent({ deps, log, engine, queue, channels, deliver, demo, seqs, stopping: () => stopping }),
     params,
   );
   const clock = new LiveClock(detectors, channels);
@@ -105,6 +111,8 @@ export function startBlocksAlerts(deps: AppDeps, o: BlocksAlertsOptions = {}): B
     settled: () => queue.settled(),
     evaluateOutcomes: (now) => evaluateAlertOutcomes(db, now),
     async stop() {
+      stopping = true;
+      seqs?.stop();
       const baselinesDone = baselines.stop();
       for (const off of offFeeds) off();
       stopAnnouncer();

@@ -36,7 +36,10 @@ export const alertsRoute = createRoute({
         .openapi({ description: `Comma-separated alert types: ${ALERT_TYPES.join(", ")}` }),
       severity: z.enum(ALERT_SEVERITIES).optional().openapi({ description: "Minimum severity" }),
       since: IsoTimestamp.optional(),
-      after_seq: z.coerce.number().int().min(0).optional(),
+      after_seq: z.coerce.number().int().min(0).optional().openapi({
+        description:
+          "Backfill: the highest seq you hold. Returns the alerts numbered above it, oldest first, after the overlap: those numbered below it but stored no earlier than 5 s before it (pushed later by another node); merge by id",
+      }),
       limit: z.coerce.number().int().min(1).max(1000).default(100),
     }),
   },

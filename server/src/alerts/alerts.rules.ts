@@ -64,7 +64,8 @@ export interface AlertOrigin {
 export interface Alert {
   /** Deterministic: hash of type and de-duplication key. */
   id: string;
-  /** Global sequence number, assigned when the alert is stored (`null` before). */
+  /** Global sequence number: reserved when a live alert is pushed before its insert (alert-seqs.ts), else
+   * assigned when the alert is stored (`null` before). */
   seq: number | null;
   symbol: string;
   type: AlertType;

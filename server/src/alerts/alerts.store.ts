@@ -17,66 +17,6 @@ export type StoredAlert = Alert & { seq: number; origin: AlertOrigin | null };
 const DETECTOR_SOURCES = new Set(["detectors", "demo"]);
 
 /**
- * `at` as a timestamp, computed with `synchronous_commit` off for the rest of the statement's transaction
- * (`set_config(..., true)`): its commit returns once the row is in the WAL buffers, without waiting for
- * the disk. The row is at once visible and unique to every other session (a second node's insert of the
- * same id still conflicts); only a crash of Postgres itself (not of this process) within
- * ~3 x `wal_writer_delay` (600 ms by default) could lose it after it was sent. docs/architecture.md,
- * "Live path", has why: a durable commit waits behind the disk, p99 ~230 ms under the latency bench's load.
- */
-const stampWithoutCommitWait = (at: Date) =>
-  sql`(select ${at.toISOString()}::timestamptz from (select set_config('synchronous_commit', 'off', true)) as no_wait)`;
-
-/**
- * Stores an alert once: the id is derived from the event, so a second node or a re-evaluation of the
- * same event inserts nothing. Returns the alert with its sequence number when this call stored it,
- * `null` when it was already there.
- */
-export async function insertAlert(db: Db, alert: Alert, now = new Date()): Promise<Alert | null> {
-  return (await insertAlerts(db, [alert], now))[0] ?? null;
-}
-
-/**
- * Stores live alerts in one statement, each once (see `insertAlert`; an id twice in `alerts` counts once),
- * numbered in the order given. Returns those this call stored, in that order, with their sequence numbers.
- * The commit does not wait for the disk (`stampWithoutCommitWait`): a live alert is sent as soon as it is
- * stored, and alerts raised while one insert is out go together in the next instead of queueing.
- */
-export async function insertAlerts(db: Db, alerts: readonly Alert[], now = new Date()): Promise<Alert[]> {
-  const unique = [...new Map(alerts.map((a) => [a.id, a])).values()];
-  if (unique.length === 0) return [];
-  const rows = await db
-    .insert(schema.alerts)
-    .values(
-      unique.map((alert) => ({
-        id: alert.id,
-        symbol: alert.symbol,
-        type: alert.type,
-        severity: alert.severity,
-        ts: new Date(alert.timestamp),
-        title: alert.title,
-        values: alert.values,
-        inputs: alert.inputs,
-        paramsVersion: alert.params_version,
-        rulesVersion: alert.rules_version,
-        dedupeKey: alert.dedupe_key,
-        source: alert.source ?? "detectors",
-        sourceRef: alert.dedupe_key,
-        publishedAt: stampWithoutCommitWait(now),
-        // The caller announces what this call stores, so no announcer claims it again.
-        announcedAt: now,
-      })),
-    )
-    .onConflictDoNothing()
-    .returning({ id: schema.alerts.id, seq: schema.alerts.seq });
-  const seqs = new Map(rows.map((r) => [r.id, r.seq]));
-  return unique.flatMap((a) => {
-    const seq = seqs.get(a.id);
-    return seq === undefined ? [] : [{ ...a, seq }];
-  });
-}
-
-/**
  * Stores alerts raised by an ingest (filing and file alerts), each once: an id already there is skipped.
  * They are stored unannounced; one node's announcer claims them (`claimUnannounced`) once the ingest's
  * transaction is visible. Returns how many were new.
@@ -198,7 +138,19 @@ export interface AlertQuery {
   limit: number;
 }
 
-/** Newest first; with `afterSeq`, oldest first from that sequence (what a reconnecting bot replays). */
+/**
+ * A backfill by `after_seq` also returns the alerts numbered below it that were stored up to this long
+ * before the alert it names: live alerts are pushed before their insert with a number reserved ahead
+ * (alert-seqs.ts), so with several nodes one can be pushed after a higher-numbered one (docs/alerts.md).
+ */
+export const BACKFILL_OVERLAP_MS = 5_000;
+
+/**
+ * Newest first; with `afterSeq`, oldest first from that sequence (what a reconnecting bot replays), plus
+ * the overlap: alerts numbered below it, stored no earlier than `BACKFILL_OVERLAP_MS` before the last
+ * stored alert numbered at or below it (the database's clock), so an alert pushed after the one the
+ * client holds is returned even when its number is lower. Those come first, up to `limit` more.
+ */
 export async function queryAlerts(db: Db, q: AlertQuery): Promise<StoredAlert[]> {
   const t = schema.alerts;
   const conds: SQL[] = [];
@@ -207,14 +159,21 @@ export async function queryAlerts(db: Db, q: AlertQuery): Promise<StoredAlert[]>
   if (q.minSeverity)
     conds.push(inArray(t.severity, ALERT_SEVERITIES.slice(ALERT_SEVERITIES.indexOf(q.minSeverity))));
   if (q.since) conds.push(gte(t.ts, q.since));
-  if (q.afterSeq !== undefined) conds.push(gt(t.seq, q.afterSeq));
-  const rows = await db
-    .select()
-    .from(t)
-    .where(conds.length > 0 ? and(...conds) : undefined)
-    .orderBy(q.afterSeq !== undefined ? asc(t.seq) : desc(t.seq))
-    .limit(q.limit);
-  return rows.map(alertFromRow);
+  const select = (where: SQL[], order: SQL) =>
+    db
+      .select()
+      .from(t)
+      .where(and(...where))
+      .orderBy(order)
+      .limit(q.limit);
+  if (q.afterSeq === undefined) return (await select(conds, desc(t.seq))).map(alertFromRow);
+  const reference = sql`(select ingested_at from alerts where seq <= ${q.afterSeq} order by seq desc limit 1)`;
+  const overlap = sql`${t.ingestedAt} >= ${reference} - make_interval(secs => ${BACKFILL_OVERLAP_MS / 1000})`;
+  const [before, after] = await Promise.all([
+    select([...conds, lt(t.seq, q.afterSeq), overlap], asc(t.seq)),
+    select([...conds, gt(t.seq, q.afterSeq)], asc(t.seq)),
+  ]);
+  return [...before, ...after].map(alertFromRow);
 }
 
 /** Records the outcome of an alert (price move after 1h/1d). */

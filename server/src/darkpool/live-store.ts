@@ -5,6 +5,7 @@
  * "Live path", describes the guarantees and what happens when the queue is full or the database fails.
  */
 import type { Logger } from "../lib/log";
+import { isBadRowError } from "../lib/sql-state";
 import type { EnrichedPrint } from "./print";
 
 export interface LiveStoreOptions {
@@ -45,20 +46,6 @@ export interface LiveStoreStats {
   rejected: number;
   /** Inserts that failed and were retried. */
   retries: number;
-}
-
-/** SQLSTATE classes that mean a row of the batch is bad (22 data exception, 23 integrity violation). */
-const BAD_ROW_CLASSES = new Set(["22", "23"]);
-
-/** The SQLSTATE of a driver error, looked for along its `cause` chain (Drizzle wraps the driver's error). */
-function sqlState(error: unknown): string | null {
-  let e: unknown = error;
-  for (let depth = 0; e !== null && typeof e === "object" && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return null;
 }
 
 export class LiveStore {
@@ -162,8 +149,7 @@ export class LiveStore {
       this.stats.stored += batch.length;
       this.o.onStored({ prints: batch, fresh, startedMs, storedMs: Date.now() });
     } catch (error) {
-      const state = sqlState(error);
-      if (state === null || !BAD_ROW_CLASSES.has(state.slice(0, 2))) throw error;
+      if (!isBadRowError(error)) throw error;
       if (batch.length === 1) {
         this.stats.rejected++;
         this.o.log.error("live print rejected by the database; dropped", {

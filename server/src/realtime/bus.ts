@@ -20,8 +20,13 @@ export interface BusEvents {
   optionPrints: [prints: OptionPrint[]];
   /** Anything a feature wants pushed on a channel (`blocks`, `options`). */
   channel: [message: { channel: "blocks" | "options"; symbol: string; items: unknown[] }];
-  /** A stored alert, ready to deliver (announced by exactly one node). */
+  /**
+   * An alert to push: a live detector alert as soon as it is raised, before its insert commits (with the
+   * `seq` it is stored with; alerts/live-alerts.ts); a filing or file alert once stored, by one node.
+   */
   alert: [alert: AlertMessage];
+  /** Live detector alerts whose insert committed (this call stored them), in the order raised. */
+  alertsStored: [alerts: readonly AlertMessage[]];
   /** A filing the SEC sync stored from EDGAR's latest-filings feed (on the node that stored it). */
   filing: [filing: FilingStored];
 }
