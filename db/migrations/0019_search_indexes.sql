@@ -135,3 +135,8 @@ CREATE TRIGGER print_day_rollups_activity_truncate AFTER TRUNCATE ON print_day_r
   FOR EACH STATEMENT EXECUTE FUNCTION smt_symbol_activity_touched();
 --> statement-breakpoint
 SELECT smt_symbol_activity_refresh(NULL);
+--> statement-breakpoint
+-- The back-filled tables' statistics now, for the planner's first searches (autovacuum would come later).
+ANALYZE symbol_name_words;
+--> statement-breakpoint
+ANALYZE symbol_activity;
