@@ -116,15 +116,16 @@ function symbolLines(
 
 /**
  * Writes the day `day` (YYYY-MM-DD, a New York trading day; `openUtcMs` is its 04:00 ET) with `total`
- * prints to `path`, streaming symbol by symbol.
+ * prints over `symbols` symbols to `path`, streaming symbol by symbol (fewer symbols: hotter ones).
  */
 export async function writeMarketDay(
   path: string,
   total: number,
   openUtcMs: number,
+  symbols = MARKET_SYMBOLS,
   seed = 14,
 ): Promise<MarketDayFile> {
-  const counts = zipfCounts(total);
+  const counts = zipfCounts(total, symbols);
   const r = rng(seed);
   let id = 0;
   const nextId = () => ++id;

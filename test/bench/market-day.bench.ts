@@ -11,7 +11,9 @@
  *    the database; `/health` (one `select 1`) is the same-run baseline; goal: p99 < 50 ms;
  * 3. retention of that day through the project's retention function (darkpool/retention.ts); goal < 1 s.
  *
- * Run: `pnpm bench market-day [--prints N]` (or `npx tsx test/bench/market-day.bench.ts --prints N`).
+ * Run: `pnpm bench market-day [--prints N] [--symbols S]` (or `npx tsx test/bench/market-day.bench.ts ...`).
+ * `--symbols S` (default 10,000) spreads the day over fewer symbols, so a smaller day still has a hot
+ * symbol of market size (`--prints 2500000 --symbols 10`: the hottest holds ~400k prints).
  * Env: REQUESTS (default 200). Needs `psql` and ~1 KB of free disk per print (CSV, COPY file, two tables).
  */
 import { execFileSync } from "node:child_process";
@@ -28,13 +30,18 @@ import { addDays, etDateOf, etDayBounds } from "../../server/src/lib/et-time";
 import { createLogger } from "../../server/src/lib/log";
 import { LiveBus } from "../../server/src/realtime/bus";
 import { timeRoutes } from "./market-day-reads";
-import { marketSymbol, writeMarketDay } from "./market-day-tape";
+import { MARKET_SYMBOLS, marketSymbol, writeMarketDay } from "./market-day-tape";
 import { benchDatabase, fmt, report } from "./support";
 
 const argv = process.argv.slice(2);
 const printsArg = argv.find((a) => a.startsWith("--prints="))?.slice(9) ?? argv[argv.indexOf("--prints") + 1];
 const PRINTS = argv.some((a) => a.startsWith("--prints")) ? Number(printsArg) : 20_000_000;
 if (!Number.isInteger(PRINTS) || PRINTS < 10_000) throw new Error("--prints N: an integer >= 10,000");
+const symbolsArg =
+  argv.find((a) => a.startsWith("--symbols="))?.slice(10) ?? argv[argv.indexOf("--symbols") + 1];
+const SYMBOLS = argv.some((a) => a.startsWith("--symbols")) ? Number(symbolsArg) : MARKET_SYMBOLS;
+if (!Number.isInteger(SYMBOLS) || SYMBOLS < 1 || SYMBOLS > MARKET_SYMBOLS)
+  throw new Error(`--symbols N: an integer from 1 to ${MARKET_SYMBOLS}`);
 const REQUESTS = Number(process.env.REQUESTS ?? 200);
 
 /** The last weekday before today (New York): the routes' default `as_of` (now) sees it whole. */
@@ -51,7 +58,7 @@ const csv = join(dir, `trades_${day}.csv`);
 process.stdout.write(`market day ${day}: ${fmt(PRINTS)} prints (--prints), temp files in ${dir}\n`);
 
 let t0 = performance.now();
-const tape = await writeMarketDay(csv, PRINTS, bounds.start.getTime() + 4 * 3_600_000);
+const tape = await writeMarketDay(csv, PRINTS, bounds.start.getTime() + 4 * 3_600_000, SYMBOLS);
 const genSecs = (performance.now() - t0) / 1000;
 report("generated", [
   ["file", `${fmt(tape.bytes / 1e6, 1)} MB Polygon trades CSV in ${fmt(genSecs, 1)} s`],

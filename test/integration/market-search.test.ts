@@ -1,6 +1,6 @@
 /**
  * Issue 12, scale: the symbol search reads a name-word index and an activity rank that triggers keep
- * (migration 0019), and the insider window reads one covering index with issuer names looked up per page.
+ * (migration 0023), and the insider window reads one covering index with issuer names looked up per page.
  * These check what users see: name-word matches, ranking that follows each new FINRA day, name changes,
  * limits and paging, and the insider leaders' and clusters' fields (point in time, names on every page).
  */

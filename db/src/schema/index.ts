@@ -4,6 +4,7 @@ export * from "./composite";
 export * from "./core";
 export * from "./darkpool";
 export * from "./institutional";
+export * from "./market";
 export * from "./rollups";
 export * from "./search";
 export * from "./sync";

@@ -6,9 +6,11 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   text,
+  timestamp,
 } from "drizzle-orm/pg-core";
 import { provenance } from "./core";
 
@@ -210,4 +212,87 @@ export const secCompanyTickers = pgTable(
     ...provenance(),
   },
   (t) => [index("sec_company_tickers_cik_idx").on(t.cik)],
+);
+
+/**
+ * One filer's quarter-on-quarter change in one CUSIP (docs/methodology.md "13F positions and changes"), kept
+ * by triggers on `thirteenf_filings` / `thirteenf_holdings` in the transaction that writes them (migration
+ * 0022, `smt_13f_refresh`). A row holds for `as_of` in [valid_from, valid_to): each publication of one of
+ * the filer's reports for `period` or its prior quarter starts a version, so the point-in-time rules of
+ * `effectiveFilings` (published by as_of, latest original or RESTATEMENT, later NEW HOLDINGS added, no
+ * 13F NOTICE) hold for every as_of. `now_*`: the period's position (SH rows without put/call for shares,
+ * every non-option row for value; null when not held); `prev_shares`: the prior quarter's, only when > 0.
+ */
+export const thirteenfPositionChanges = pgTable(
+  "thirteenf_position_changes",
+  {
+    period: date("period", { mode: "string" }).notNull(),
+    filerCik: text("filer_cik").notNull(),
+    cusip: text("cusip").notNull(),
+    validFrom: timestamp("valid_from", { withTimezone: true, mode: "date" }).notNull(),
+    /** 'infinity' while no later filing of the filer for the period or its prior quarter is stored. */
+    validTo: timestamp("valid_to", { withTimezone: true, mode: "date" }).notNull(),
+    nowName: text("now_name"),
+    prevName: text("prev_name"),
+    nowShares: doublePrecision("now_shares"),
+    nowValueUsd: doublePrecision("now_value_usd"),
+    prevShares: doublePrecision("prev_shares"),
+    /** The filer's report for `period` / its prior quarter is published in this version. */
+    inNow: boolean("in_now").notNull(),
+    inPrev: boolean("in_prev").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.period, t.filerCik, t.cusip, t.validFrom] }),
+    index("thirteenf_position_changes_filer_idx").on(t.filerCik, t.period, t.validFrom),
+    // The market view at an as_of before the period's last publication: open versions published later...
+    index("thirteenf_position_changes_open_idx").on(t.period, t.validFrom).where(sql`valid_to = 'infinity'`),
+    // ...and closed versions still holding at as_of.
+    index("thirteenf_position_changes_closed_idx").on(t.period, t.validTo).where(sql`valid_to <> 'infinity'`),
+  ],
+);
+
+/**
+ * Per security and period, the sums of the open (valid_to = 'infinity') `thirteenf_position_changes`
+ * rows' contributions (`smt_13f_contrib`): the quarter-on-quarter change across filers as of now. Kept
+ * by the same triggers; `rows` counts the contributing rows (the row goes at 0). Sums are numeric so
+ * adding and removing contributions is exact.
+ */
+export const thirteenfSecurityChanges = pgTable(
+  "thirteenf_security_changes",
+  {
+    period: date("period", { mode: "string" }).notNull(),
+    cusip: text("cusip").notNull(),
+    rows: integer("rows").notNull(),
+    holders: integer("holders").notNull(),
+    newPositions: integer("new_positions").notNull(),
+    soldOut: integer("sold_out").notNull(),
+    increased: integer("increased").notNull(),
+    decreased: integer("decreased").notNull(),
+    unknown: integer("unknown").notNull(),
+    notReported: integer("not_reported").notNull(),
+    shares: numeric("shares").notNull(),
+    valueUsd: numeric("value_usd").notNull(),
+    knownNow: numeric("known_now").notNull(),
+    knownPrev: numeric("known_prev").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.period, t.cusip] }),
+    // smt_13f_refresh drops the rows no change row contributes to any more.
+    index("thirteenf_security_changes_empty_idx").on(t.period).where(sql`rows = 0`),
+  ],
+);
+
+/** Issuer names of the open change rows per security and period, with how many rows carry each. */
+export const thirteenfSecurityNames = pgTable(
+  "thirteenf_security_names",
+  {
+    period: date("period", { mode: "string" }).notNull(),
+    cusip: text("cusip").notNull(),
+    name: text("name").notNull(),
+    rows: integer("rows").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.period, t.cusip, t.name] }),
+    index("thirteenf_security_names_empty_idx").on(t.period).where(sql`rows = 0`),
+  ],
 );

@@ -90,3 +90,45 @@ export const areaVersions = pgTable("area_versions", {
   area: text("area").primaryKey(),
   version: bigint("version", { mode: "number" }).notNull().default(1),
 });
+
+/**
+ * Per symbol, New York trading day and bin, what the summary and dashboard used to group a day of `prints`
+ * by (server/src/darkpool/print-bins.ts): `kind` names the grouping, `bin`/`label` the group:
+ * - `size`: counted off-exchange prints by FINRA size bucket (`bin` 0-4, width_bucket of the size);
+ * - `ext`: counted prints outside the regular session (`bin` 0; off-exchange in prints/volume/value, lit in
+ *   lit_volume);
+ * - `level`: counted off-exchange prints by price level of width `band` USD (`bin` = level's low price), at
+ *   the one or two bands a summary of a day holding the print can use (see smt_level_bands);
+ * - `pd`: priced counted off-exchange prints by premium/discount, 0.25% bins (`bin` = the bin's low %);
+ * - `block`: counted off-exchange block-eligible prints worth >= 1,000,000 USD by sentiment (`label`);
+ * - `source`: every print (corrections too) by source (`label`), with the newest one's `source_ref`.
+ * Kept exact by statement-level triggers on `prints` (migration 0021) like `print_day_rollups`; every row
+ * carries the first and last `ts` and the newest `published_at` of its prints, so a reader proves a day's
+ * bins lie wholly inside its window (and as_of) before it uses them, and scans that day otherwise.
+ */
+export const printDayBins = pgTable(
+  "print_day_bins",
+  {
+    symbol: text("symbol").notNull(),
+    day: date("day", { mode: "string" }).notNull(),
+    kind: text("kind").notNull(),
+    band: total("band"),
+    bin: total("bin"),
+    label: text("label").notNull().default(""),
+    prints: count("prints"),
+    volume: total("volume"),
+    valueUsd: total("value_usd"),
+    litVolume: total("lit_volume"),
+    largePrints: count("large_prints"),
+    largeValueUsd: total("large_value_usd"),
+    minTs: instant("min_ts").notNull(),
+    maxTs: instant("max_ts").notNull(),
+    maxPublishedAt: instant("max_published_at").notNull(),
+    latestRef: text("latest_ref"),
+  },
+  // By day: retention deletes whole days.
+  (t) => [
+    primaryKey({ columns: [t.symbol, t.day, t.kind, t.band, t.bin, t.label] }),
+    index("print_day_bins_day_idx").on(t.day),
+  ],
+);

@@ -6,7 +6,7 @@ import { date, doublePrecision, index, integer, pgTable, primaryKey, text } from
  * characters (the longest query). `word like 'bank of%'` then finds a name starting with the query or
  * having a word that does, as `lower(name) like 'q%' or lower(name) like '% q%'` did, by a btree range
  * (text_pattern_ops, any collation) on both engines (PGlite has no pg_trgm preloaded; a word-prefix table
- * needs no extension). Kept exact by row triggers on `securities` (migration 0019), back-filled there.
+ * needs no extension). Kept exact by row triggers on `securities` (migration 0023), back-filled there.
  */
 export const symbolNameWords = pgTable(
   "symbol_name_words",
@@ -27,7 +27,7 @@ export const symbolNameWords = pgTable(
  * The search's activity rank: per symbol, the larger of its off-exchange shares on the latest FINRA day
  * (CNMS total, else the facility files' sum without FORF) and on the latest print day (print_day_rollups
  * off_volume); symbols with neither are absent. Kept exact by statement triggers on `short_volume` and
- * `print_day_rollups` (migration 0019): touched symbols are recomputed, everything when a latest day moves.
+ * `print_day_rollups` (migration 0023): touched symbols are recomputed, everything when a latest day moves.
  */
 export const symbolActivity = pgTable(
   "symbol_activity",

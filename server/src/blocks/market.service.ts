@@ -29,15 +29,38 @@ export interface OptionsDay {
   sources: { source: string; rows: number; latest_ref: string | null }[];
 }
 
-export async function optionsDay(db: Db, asOf: Date): Promise<OptionsDay> {
+/** The New York day of the latest option print at or before `asOf` and published by it. */
+export async function latestOptionDay(db: Db, asOf: Date): Promise<string | null> {
   const at = asOf.toISOString();
   const last = rowsOf<{ ts: string | Date | null }>(
     await db.execute(sql`
       select max(ts) as ts from option_prints
       where ts <= ${at}::timestamptz and published_at <= ${at}::timestamptz`),
   )[0]?.ts;
-  if (last === null || last === undefined) return { day: null, latestPublished: null, rows: [], sources: [] };
-  const day = etDateOf(new Date(last).getTime());
+  return last === null || last === undefined ? null : etDateOf(new Date(last).getTime());
+}
+
+/** An options day row from its sums (`call_premium`, `put_premium`, volumes, `multi_leg_premium`, `prints`). */
+export function optionsDayRow(r: Record<string, unknown>): OptionsDayRow {
+  const call = num(r.call_premium);
+  const put = num(r.put_premium);
+  return {
+    symbol: String(r.symbol),
+    call_premium_usd: call,
+    put_premium_usd: put,
+    options_premium_usd: call + put,
+    call_put_skew: call + put > 0 ? (call - put) / (call + put) : null,
+    call_volume: num(r.call_volume),
+    put_volume: num(r.put_volume),
+    multi_leg_premium_usd: num(r.multi_leg_premium),
+    prints: num(r.prints),
+  };
+}
+
+export async function optionsDay(db: Db, asOf: Date): Promise<OptionsDay> {
+  const at = asOf.toISOString();
+  const day = await latestOptionDay(db, asOf);
+  if (day === null) return { day: null, latestPublished: null, rows: [], sources: [] };
   const { start, end } = etDayBounds(day);
   const window = sql`ts >= ${start.toISOString()}::timestamptz and ts < ${end.toISOString()}::timestamptz
     and ts <= ${at}::timestamptz and published_at <= ${at}::timestamptz`;
@@ -62,19 +85,7 @@ export async function optionsDay(db: Db, asOf: Date): Promise<OptionsDay> {
   const out = rows.map((r): OptionsDayRow => {
     const published = new Date(r.published_at as string);
     if (latest === null || published > latest) latest = published;
-    const call = num(r.call_premium);
-    const put = num(r.put_premium);
-    return {
-      symbol: String(r.symbol),
-      call_premium_usd: call,
-      put_premium_usd: put,
-      options_premium_usd: call + put,
-      call_put_skew: call + put > 0 ? (call - put) / (call + put) : null,
-      call_volume: num(r.call_volume),
-      put_volume: num(r.put_volume),
-      multi_leg_premium_usd: num(r.multi_leg_premium),
-      prints: num(r.prints),
-    };
+    return optionsDayRow(r);
   });
   return { day, latestPublished: latest, rows: out, sources };
 }

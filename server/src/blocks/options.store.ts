@@ -261,7 +261,11 @@ export async function contractBaseline(db: Db, contract: string, day: string, lo
  */
 export async function detachOptionPrintDaysBefore(tx: Db, before: string): Promise<string[]> {
   const days = await detachDaysBefore(tx, "option_prints", before);
-  if (days.length > 0)
+  if (days.length > 0) {
     await tx.execute(sql`update area_versions set version = version + 1 where area = 'options'`);
+    // A detach fires no row trigger: the day rollups of the market views (migration 0023) go here.
+    await tx.execute(sql`delete from option_day_rollups where day < ${before}::date`);
+    await tx.execute(sql`delete from market_day_sources where input = 'options' and day < ${before}::date`);
+  }
   return days;
 }

@@ -4,7 +4,7 @@
  * Every read is point in time: only rows published by `asOf` (and prints at or before it) count.
  * The market area (server/src/market) composes these; the formulas are in docs/methodology.md "Market".
  */
-import { type Db, rowsOf } from "@smt/db";
+import { type Db, rowBatches, rowsOf, type ValueRow } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { etDayBounds } from "../lib/et-time";
 import { dateOrNull, num, numOrNull } from "../lib/row-values";
@@ -64,9 +64,26 @@ export interface FinraDay {
  * FINRA Reg SHO short volume of the latest day published by `asOf`, per symbol: the consolidated CNMS
  * row, else the sum of the facility files (ORF excluded), as the per-symbol views and the DIX read it.
  */
+/** The latest FINRA day with a row published by `asOf`. */
+export const latestFinraDay = (db: Db, asOf: Date) =>
+  latestDay(db, "short_volume", sql`published_at <= ${asOf.toISOString()}::timestamptz`);
+
+/** The latest New York day with an off-exchange print at or before `asOf`. */
+export const latestPrintDay = (db: Db, asOf: Date) =>
+  latestDay(db, "print_day_rollups", sql`off_prints > 0 and min_ts <= ${asOf.toISOString()}::timestamptz`);
+
+/** A FINRA day row as read (`cnms`, the three volumes). */
+export const finraDayRow = (r: Record<string, unknown>): FinraDayRow => ({
+  symbol: String(r.symbol),
+  short_volume: num(r.short_volume),
+  short_exempt_volume: numOrNull(r.short_exempt_volume),
+  total_volume: num(r.total_volume),
+  basis: r.cnms ? "CNMS" : "facilities",
+});
+
 export async function finraDay(db: Db, asOf: Date): Promise<FinraDay> {
   const at = asOf.toISOString();
-  const day = await latestDay(db, "short_volume", sql`published_at <= ${at}::timestamptz`);
+  const day = await latestFinraDay(db, asOf);
   if (day === null) return { day: null, latestPublished: null, rows: [], sources: [] };
   const sources = rowsOf<{ source: string; rows: unknown; latest_ref: string | null }>(
     await db.execute(sql`
@@ -92,13 +109,7 @@ export async function finraDay(db: Db, asOf: Date): Promise<FinraDay> {
     const published = dateOrNull(r.published_at);
     if (published && (latest === null || published > latest)) latest = published;
     if (r.total_volume === null || r.total_volume === undefined) continue;
-    out.push({
-      symbol: String(r.symbol),
-      short_volume: num(r.short_volume),
-      short_exempt_volume: numOrNull(r.short_exempt_volume),
-      total_volume: num(r.total_volume),
-      basis: r.cnms ? "CNMS" : "facilities",
-    });
+    out.push(finraDayRow(r));
   }
   return { day, latestPublished: latest, rows: out, sources };
 }
@@ -150,7 +161,7 @@ const AGGREGATES = sql.raw(`
  */
 export async function printDay(db: Db, asOf: Date): Promise<PrintDay> {
   const at = asOf.toISOString();
-  const day = await latestDay(db, "print_day_rollups", sql`off_prints > 0 and min_ts <= ${at}::timestamptz`);
+  const day = await latestPrintDay(db, asOf);
   if (day === null) return { day: null, latestPublished: null, rows: [] };
   const { start, end } = etDayBounds(day);
   const rows = rowsOf<Record<string, unknown>>(
@@ -189,33 +200,41 @@ export async function printDay(db: Db, asOf: Date): Promise<PrintDay> {
   const out = rows.map((r): PrintDayRow => {
     const published = dateOrNull(r.max_published_at);
     if (published && (latest === null || published > latest)) latest = published;
-    const off = num(r.off_volume);
-    const trailingDays = num(r.trailing_n);
-    const avg = trailingDays >= UNUSUAL_MIN_BASELINE_DAYS ? num(r.avg_off) : null;
-    const ratio = offExchangeRatio({
-      offExchangeShares: off,
-      litShares: num(r.lit_volume),
-      bar: r.bar_volume == null ? undefined : { volume: num(r.bar_volume), source: String(r.bar_source) },
-    });
-    return {
-      symbol: String(r.symbol),
-      off_prints: num(r.off_prints),
-      off_volume: off,
-      off_value_usd: num(r.off_value_usd),
-      lit_volume: num(r.lit_volume),
-      block_count: num(r.large_count),
-      block_value_usd: num(r.large_value_usd),
-      block_bullish_value_usd: num(r.large_bull_value_usd),
-      block_bearish_value_usd: num(r.large_bear_value_usd),
-      dark_pool_ratio: ratio.ratio,
-      consolidated_volume: ratio.marketVolume,
-      consolidated_volume_source: ratio.source,
-      trailing_avg_off_volume: avg,
-      trailing_days: trailingDays,
-      unusual_volume: avg !== null && avg > 0 ? off / avg : null,
-    };
+    return printDayRow(r);
   });
   return { day, latestPublished: latest, rows: out };
+}
+
+/**
+ * A print day row from its aggregates (`off_*`, `lit_volume`, `large_*`), the trailing mean `avg_off` over
+ * `trailing_n` days and the day's vendor bar (`bar_volume`, `bar_source`): the ratio and the multiple.
+ */
+export function printDayRow(r: Record<string, unknown>): PrintDayRow {
+  const off = num(r.off_volume);
+  const trailingDays = num(r.trailing_n);
+  const avg = trailingDays >= UNUSUAL_MIN_BASELINE_DAYS ? num(r.avg_off) : null;
+  const ratio = offExchangeRatio({
+    offExchangeShares: off,
+    litShares: num(r.lit_volume),
+    bar: r.bar_volume == null ? undefined : { volume: num(r.bar_volume), source: String(r.bar_source) },
+  });
+  return {
+    symbol: String(r.symbol),
+    off_prints: num(r.off_prints),
+    off_volume: off,
+    off_value_usd: num(r.off_value_usd),
+    lit_volume: num(r.lit_volume),
+    block_count: num(r.large_count),
+    block_value_usd: num(r.large_value_usd),
+    block_bullish_value_usd: num(r.large_bull_value_usd),
+    block_bearish_value_usd: num(r.large_bear_value_usd),
+    dark_pool_ratio: ratio.ratio,
+    consolidated_volume: ratio.marketVolume,
+    consolidated_volume_source: ratio.source,
+    trailing_avg_off_volume: avg,
+    trailing_days: trailingDays,
+    unusual_volume: avg !== null && avg > 0 ? off / avg : null,
+  };
 }
 
 export interface TapePrint {
@@ -257,28 +276,54 @@ export interface TapeQuery {
 /** The partial index's bound as a literal: a bound parameter would keep a generic plan from using the index. */
 const TAPE_MIN = sql.raw(String(TAPE_MIN_VALUE_USD));
 
+/** The tape's columns, in the order of TapePrint's keys (the JSON prints and the CSV header). */
+export const TAPE_COLUMNS = [
+  "symbol",
+  "ts",
+  "trade_key",
+  "price",
+  "size",
+  "value_usd",
+  "exchange",
+  "trf_id",
+  "side",
+  "sentiment",
+  "premium_discount_pct",
+  "block_eligible",
+  "extended_hours",
+  "source",
+  "source_ref",
+  "published_at",
+] as const satisfies readonly (keyof TapePrint)[];
+
 /**
  * Off-exchange prints across all symbols, newest first, worth at least `minValueUsd` (never under
  * TAPE_MIN_VALUE_USD), at or before `asOf` and published by it, corrections and cancels excluded.
  * Keyset pagination on (ts, symbol, trade_key), read in the order of `prints_tape_idx` (ordered by the
  * column `prints.ts`, not the formatted output column of the same name, so no sort of every match).
+ * The columns are TAPE_COLUMNS, the times already formatted as TapePrint has them (ISO 8601 UTC; `ts`
+ * with microseconds, `published_at` with milliseconds, truncated as `Date#toISOString` does).
  */
-export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
+export function tapeSql(q: TapeQuery): SQL {
   const at = q.asOf.toISOString();
   const until = q.until && q.until < q.asOf ? q.until.toISOString() : at;
   const min = Math.max(TAPE_MIN_VALUE_USD, q.minValueUsd);
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
+  return sql`
       select symbol, to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ts, trade_key, price, size, value_usd, exchange, trf_id, side, sentiment,
-        premium_discount_pct, block_eligible, extended_hours, source, source_ref, published_at
+        premium_discount_pct, block_eligible, extended_hours, source, source_ref,
+        to_char(published_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as published_at
       from prints
       where is_off_exchange and correction < 7 and value_usd >= ${TAPE_MIN} and value_usd >= ${min}
         and ts <= ${until}::timestamptz and published_at <= ${at}::timestamptz
         ${q.since ? sql`and ts >= ${q.since.toISOString()}::timestamptz` : sql``}
         ${q.after ? sql`and (ts, symbol, trade_key) < (${q.after.ts}::timestamptz, ${q.after.symbol}, ${q.after.tradeKey})` : sql``}
       order by prints.ts desc nulls last, symbol desc nulls last, trade_key desc nulls last
-      limit ${q.limit}`),
-  );
+      limit ${q.limit}`;
+}
+
+/** One page of the tape as TapePrint objects (the JSON answer). */
+export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
+  const rows = rowsOf<Record<string, unknown>>(await db.execute(tapeSql(q)));
   return rows.map((r) => ({
     symbol: String(r.symbol),
     ts: String(r.ts),
@@ -295,6 +340,18 @@ export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
     extended_hours: Boolean(r.extended_hours),
     source: String(r.source),
     source_ref: String(r.source_ref),
-    published_at: new Date(r.published_at as string).toISOString(),
+    published_at: String(r.published_at),
   }));
+}
+
+/** Rows of the tape per database round trip of a CSV export (about 330 KB of CSV). */
+export const TAPE_CSV_BATCH = 2000;
+
+/**
+ * The whole tape query's rows in batches of column values (TAPE_COLUMNS order), for the CSV export: one
+ * statement read through a cursor, not a query per page. The driver's values are the CSV cells as they
+ * are: texts, numbers (double precision and integer columns), booleans, null.
+ */
+export function tapeRowBatches(db: Db, q: TapeQuery): AsyncGenerator<ValueRow[]> {
+  return rowBatches(db, tapeSql(q), TAPE_CSV_BATCH);
 }

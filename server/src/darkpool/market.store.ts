@@ -1,7 +1,7 @@
 /** Daily bars, FINRA short volume and ATS weekly volume: the market-wide tables beside `prints`. */
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
-import { etDateOf } from "../lib/et-time";
+import { addDays, etDateOf } from "../lib/et-time";
 import { pgArrayLiteral } from "../lib/pg-array";
 import { num } from "../lib/row-values";
 import { COUNTS } from "./print-sql";
@@ -181,32 +181,35 @@ export async function deriveBarsFromPrints(
   const symbolList = pgArrayLiteral(symbols);
   const fromDay = etDateOf(since.getTime());
   const toDayExclusive = etDateOf(until.getTime());
+  // The days as a constant list (the planner then knows how many there are), each day's session bounds
+  // computed once (materialized): plain timestamp bounds, no time zone conversion per print.
+  const days: string[] = [];
+  for (let d = fromDay; d <= toDayExclusive; d = addDays(d, 1)) days.push(d);
   const rows = rowsOf<{ symbol: string }>(
     await db.execute(sql`
-      with derived as (
+      with sessions as materialized (
+        select d as day,
+          (d + time '${sql.raw(REGULAR_SESSION_ET.open)}') at time zone 'America/New_York' as opens,
+          (d + time '${sql.raw(REGULAR_SESSION_ET.close)}' + interval '1 second') at time zone 'America/New_York' as closes
+        from unnest(${pgArrayLiteral(days)}::date[]) as d
+      ),
+      derived as (
       insert into daily_bars (symbol, day, open, high, low, close, volume, transactions, source, source_ref, published_at)
       select d.symbol, d.day,
         (select price from prints p where p.symbol = d.symbol and p.ts = d.first_ts and p.block_eligible and p.correction < 7 limit 1),
         d.high, d.low,
         (select price from prints p where p.symbol = d.symbol and p.ts = d.last_ts and p.block_eligible and p.correction < 7 limit 1),
         d.volume, d.n, 'derived_from_prints', 'prints ' || d.min_ts::text || ' .. ' || d.max_ts::text, d.max_ts
-      from (
-        -- One pass without sorting; open and close are then two primary-key lookups per day. Each day's
-        -- regular session is a time range computed once per day (s), not a New York time
-        -- conversion per print (REGULAR_SESSION): the same prints, at a fraction of the cost per print.
+      from sessions s cross join lateral (
+        -- Per day, one pass over its session's prints (its own partition); open and close are then two
+        -- primary-key lookups per bar.
         select p.symbol, s.day, sum(size) as volume, count(*) as n, min(ts) as min_ts, max(ts) as max_ts,
           max(price) filter (where block_eligible) as high, min(price) filter (where block_eligible) as low,
           min(ts) filter (where block_eligible) as first_ts, max(ts) filter (where block_eligible) as last_ts
-        from (
-          select d::date as day,
-            (d::date + time '${sql.raw(REGULAR_SESSION_ET.open)}') at time zone 'America/New_York' as opens,
-            (d::date + time '${sql.raw(REGULAR_SESSION_ET.close)}' + interval '1 second') at time zone 'America/New_York' as closes
-          from generate_series(${fromDay}::date, ${toDayExclusive}::date, interval '1 day') as d
-        ) s
-        join prints p on p.ts >= s.opens and p.ts < s.closes
-        where p.symbol = any(${symbolList}::text[]) and p.ts >= ${since.toISOString()}
-          and p.ts < ${until.toISOString()} and ${COUNTS} and not p.extended_hours
-        group by p.symbol, s.day
+        from prints p
+        where p.ts >= s.opens and p.ts < s.closes and p.symbol = any(${symbolList}::text[])
+          and p.ts >= ${since.toISOString()} and p.ts < ${until.toISOString()} and ${COUNTS} and not p.extended_hours
+        group by p.symbol
         having bool_or(not is_off_exchange) and bool_or(block_eligible)
       ) d
       on conflict (symbol, day, source) do update set
@@ -216,12 +219,13 @@ export async function deriveBarsFromPrints(
       returning symbol, day
       ),
       -- A derived bar of the range that has no regular-session basis any more (e.g. one an earlier
-      -- version derived from after-hours prints only) is removed rather than left standing.
+      -- version derived from after-hours prints only) is removed rather than left standing. NOT IN over
+      -- the derived keys is one hash lookup per stored bar (a NOT EXISTS became a nested loop: bars x bars).
       stale as (
         delete from daily_bars b
         where b.source = 'derived_from_prints' and b.symbol = any(${symbolList}::text[])
           and b.day >= ${fromDay}::date and b.day < ${toDayExclusive}::date
-          and not exists (select 1 from derived d where d.symbol = b.symbol and d.day = b.day)
+          and (b.symbol, b.day) not in (select d.symbol, d.day from derived d)
         returning 1
       )
       select symbol from derived`),

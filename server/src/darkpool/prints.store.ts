@@ -249,6 +249,11 @@ export interface StoredPrint {
   sourceRef: string;
 }
 
+/** The value from which `prints_symbol_blocks_idx` holds a symbol's off-exchange prints (USD). */
+export const BLOCK_INDEX_MIN_USD = 1_000_000;
+/** Its predicate as a literal, so a cached (generic) plan can prove the index applies. */
+const BLOCK_INDEXED = sql.raw(`and value_usd >= ${BLOCK_INDEX_MIN_USD}`);
+
 /** Newest off-exchange prints known at `asOf`, optionally only those worth at least `minValueUsd`. */
 export async function recentOffExchangePrints(
   db: Db,
@@ -265,7 +270,8 @@ export async function recentOffExchangePrints(
         market_price, premium_discount_pct, side, sentiment, source, source_ref
       from prints
       where symbol = ${symbol} and is_off_exchange and ts <= ${at} and published_at <= ${at} and ${COUNTS}
-        and value_usd >= ${minValueUsd} ${since ? sql`and ts >= ${since.toISOString()}` : sql``}
+        and value_usd >= ${minValueUsd} ${minValueUsd >= BLOCK_INDEX_MIN_USD ? BLOCK_INDEXED : sql``}
+        ${since ? sql`and ts >= ${since.toISOString()}` : sql``}
       order by ts desc limit ${limit}`),
   );
   return rows.map((r) => ({

@@ -18,7 +18,7 @@ export const PARTITION_DAYS_AHEAD = 5;
  * Print retention by whole days: detaches the day partitions (equity and option prints) of every New
  * York day that ended before `cutoff`, then drops them, never a scanning delete. Darkpool detaches its
  * `prints` days; the option-print days are the blocks area's step (`detachOptionPrintDaysBefore`), run in
- * the same short transaction. The print rollups of those days are deleted with them, so every summary
+ * the same short transaction. The print rollups and bins of those days are deleted with them, so every summary
  * number stays traceable to stored prints (daily bars, FINRA files, 13F and Form 4 are kept). Rows of old days that sit in a DEFAULT partition get their own
  * partition first, so they go too. Caches are invalidated: every symbol's data version and the options
  * area version are bumped when anything was dropped. Set RETENTION_PRINTS_DAYS high before loading
@@ -35,6 +35,7 @@ export async function deletePrintsBefore(
     const printDays = await detachDaysBefore(tx, "prints", before);
     if (printDays.length > 0) {
       await tx.execute(sql`delete from print_day_rollups where day < ${before}::date`);
+      await tx.execute(sql`delete from print_day_bins where day < ${before}::date`);
       await tx.execute(sql`update data_versions set version = version + 1`);
     }
     const optionPrintDays = await detachOptionPrintDaysBefore(tx, before);

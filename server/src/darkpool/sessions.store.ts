@@ -4,10 +4,10 @@
  * short-sale files cover regular hours only, and a close taken from a 19:30 print is not the day's close,
  * so derived bars use the regular session and extended-hours volume is reported apart.
  */
-import { type Db, rowsOf } from "@smt/db";
+import type { Db } from "@smt/db";
 import { sql } from "drizzle-orm";
-import { num } from "../lib/row-values";
-import { inWindow, type PrintWindow } from "./print-sql";
+import { windowBins } from "./print-bins";
+import type { PrintWindow } from "./print-sql";
 
 /** Regular session in New York time, as documented in docs/methodology.md ("Per day"). */
 export const REGULAR_SESSION_ET = { open: "09:30:00", close: "16:00:00" } as const;
@@ -30,22 +30,16 @@ export interface ExtendedHoursVolume {
   litVolume: number;
 }
 
-/** Shares printed outside the regular session in [since, until), off exchange and lit. */
+/**
+ * Shares printed outside the regular session in [since, until), off exchange and lit: counted prints whose
+ * time or condition is not `REGULAR_SESSION` (from the day bins, print-bins.ts, which group by it).
+ */
 export async function extendedHoursVolume(db: Db, w: PrintWindow): Promise<ExtendedHoursVolume> {
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      select count(*) filter (where is_off_exchange) as prints,
-        sum(size) filter (where is_off_exchange) as volume,
-        sum(value_usd) filter (where is_off_exchange) as value,
-        sum(size) filter (where not is_off_exchange) as lit_volume
-      from prints
-      where ${inWindow(w)} and correction < 7 and not ${REGULAR_SESSION}`),
-  );
-  const r = rows[0] ?? {};
+  const [r] = await windowBins(db, w, "ext");
   return {
-    offExchangePrints: num(r.prints),
-    offExchangeVolume: num(r.volume),
-    offExchangeValueUsd: num(r.value),
-    litVolume: num(r.lit_volume),
+    offExchangePrints: r?.prints ?? 0,
+    offExchangeVolume: r?.volume ?? 0,
+    offExchangeValueUsd: r?.valueUsd ?? 0,
+    litVolume: r?.litVolume ?? 0,
   };
 }

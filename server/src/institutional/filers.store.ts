@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import { num, numOrNull } from "../lib/row-values";
 import { effectiveFilings } from "./holdings.store";
 import { previousQuarterEnd } from "./institutional.signals";
-import { BEST_SECURITIES, positions } from "./market.service";
+import { filerChangeRows } from "./positions.store";
 
 export interface FilerMatch {
   cik: string;
@@ -84,17 +84,7 @@ export async function filerPortfolio(
   if (!head?.period) return null;
   const period = requested ?? head.period;
   const prior = previousQuarterEnd(period);
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      with eff as (${effectiveFilings([period, prior], asOf, cik)}),
-      pos as (${positions()}),
-      n as (select * from pos where period = ${period}::date),
-      p as (select * from pos where period = ${prior}::date and shares > 0)
-      select coalesce(n.cusip, p.cusip) as cusip, coalesce(n.name, p.name) as name, s.symbol,
-        n.shares as now_sh, n.value_usd as now_val, p.shares as prev_sh
-      from n full join p on n.cusip = p.cusip
-      left join ${BEST_SECURITIES} s on s.cusip = coalesce(n.cusip, p.cusip)`),
-  );
+  const rows = await filerChangeRows(db, cik, period, asOf);
   const meta = rowsOf<{ period: string; accession: string; published_at: string }>(
     await db.execute(sql`
       with eff as (${effectiveFilings([period, prior], asOf, cik)})
@@ -103,20 +93,20 @@ export async function filerPortfolio(
   );
   const current = meta.filter((m) => m.period === period);
   const priorReported = meta.some((m) => m.period === prior);
-  const total = rows.reduce((s, r) => s + num(r.now_val), 0);
+  const total = rows.reduce((s, r) => s + r.now_value_usd, 0);
   const holdings = rows.map((r): FilerHolding => {
-    const now = r.now_sh === null || r.now_sh === undefined ? null : num(r.now_sh);
-    const prev = numOrNull(r.prev_sh);
-    const value = num(r.now_val);
+    const now = r.now_shares;
+    const prev = r.prev_shares;
+    const value = r.now_value_usd;
     let change: FilerHolding["change_type"];
     if (!priorReported) change = now === null ? "sold_out" : "unknown";
     else if (now === null || now === 0) change = prev ? "sold_out" : "unknown";
     else if (prev === null) change = "new";
     else change = now > prev ? "increased" : now < prev ? "decreased" : "unchanged";
     return {
-      symbol: (r.symbol as string | null) ?? null,
-      cusip: String(r.cusip),
-      name: (r.name as string | null) ?? null,
+      symbol: r.symbol,
+      cusip: r.cusip,
+      name: r.name,
       shares: now ?? 0,
       value_usd: value,
       weight: total > 0 ? value / total : 0,

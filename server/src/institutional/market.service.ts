@@ -1,22 +1,14 @@
 /**
  * Market-wide reads of the institutional area's tables (13F filings and holdings, Form 4, securities):
- * insider buying and selling per issuer over a window, cluster buys across the market, quarter-on-quarter
- * 13F changes per security (filer search and portfolios: filers.store.ts). Point in time: only rows published
+ * insider buying and selling per issuer over a window, cluster buys across the market (quarter-on-quarter
+ * 13F changes per security: positions.store.ts; filer search and portfolios: filers.store.ts). Point in time: only rows published
  * by `asOf`. Formulas: docs/methodology.md "Market".
  */
 import { type Db, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { addDays, etDateOf } from "../lib/et-time";
 import { num, numOrNull } from "../lib/row-values";
-import { effectiveFilings } from "./holdings.store";
-import { clusterBuys, previousQuarterEnd } from "./institutional.signals";
-
-/** Which CUSIP source wins for a symbol mapping (the same ranking as the per-symbol views). */
-const SOURCE_RANK = sql.raw(
-  `case source when 'user_csv' then 0 when 'openfigi' then 1 when 'demo' then 3 else 2 end`,
-);
-export const BEST_SECURITIES = sql`(select distinct on (cusip) cusip, symbol, name from securities
-  order by cusip, ${SOURCE_RANK}, published_at desc)`;
+import { clusterBuys } from "./institutional.signals";
 
 type SourceCount = { source: string; rows: number; latest_ref: string | null };
 
@@ -248,125 +240,4 @@ export async function insiderClusters(
   clusters.sort((a, b) => b.end.localeCompare(a.end) || b.value_usd - a.value_usd);
   await filingIssuerNames(db, clusters, lastFiling);
   return { clusters, latestPublished: latest, sources };
-}
-
-/** The newest quarter with a 13F report published by `asOf` (null when none). */
-export async function latestThirteenFPeriod(db: Db, asOf: Date): Promise<string | null> {
-  const r = rowsOf<{ period: string | null }>(
-    await db.execute(sql`
-      select max(period_of_report)::text as period from thirteenf_filings
-      where published_at <= ${asOf.toISOString()}::timestamptz and coalesce(report_type, '') <> '13F NOTICE'`),
-  )[0];
-  return r?.period ?? null;
-}
-
-/** Share positions (SH rows without put/call) per period, filer and CUSIP over the effective reports. */
-export function positions(): SQL {
-  return sql`
-    select e.period_of_report as period, e.filer_cik, h.cusip, max(h.name_of_issuer) as name,
-      sum(case when h.shares_type = 'SH' and h.put_call is null then h.shares_or_principal else 0 end) as shares,
-      sum(case when h.put_call is null then h.value_usd else 0 end) as value_usd
-    from eff e join thirteenf_holdings h on h.accession = e.accession
-    group by 1, 2, 3`;
-}
-
-export interface QuarterChangeRow {
-  symbol: string | null;
-  cusip: string;
-  name: string | null;
-  holders: number;
-  new_positions: number;
-  sold_out: number;
-  increased: number;
-  decreased: number;
-  /** Current holders whose prior-quarter report is not loaded (not counted as new). */
-  unknown: number;
-  /** Prior holders with no report for this quarter yet (not counted as sold out). */
-  not_reported: number;
-  shares: number;
-  value_usd: number;
-  /** Over filers whose both quarters are known. */
-  change_shares: number;
-  net_change_percentage: number | null;
-  /** change_shares x (value_usd / shares): the change at this quarter's reported price. */
-  net_change_value_usd: number | null;
-}
-
-export interface QuarterChanges {
-  period: string | null;
-  prior_period: string | null;
-  filers: number;
-  latestPublished: Date | null;
-  rows: QuarterChangeRow[];
-}
-
-/** Quarter-on-quarter 13F changes per security across all filers (docs/institutional.md "Net change"). */
-export async function quarterChanges(db: Db, asOf: Date, requested?: string): Promise<QuarterChanges> {
-  const period = requested ?? (await latestThirteenFPeriod(db, asOf));
-  if (period === null)
-    return { period: null, prior_period: null, filers: 0, latestPublished: null, rows: [] };
-  const prior = previousQuarterEnd(period);
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      with eff as (${effectiveFilings([period, prior], asOf)}),
-      pos as (${positions()}),
-      rep_now as (select distinct filer_cik from eff where period_of_report = ${period}::date),
-      rep_prev as (select distinct filer_cik from eff where period_of_report = ${prior}::date),
-      n as (select * from pos where period = ${period}::date and shares > 0),
-      p as (select * from pos where period = ${prior}::date and shares > 0),
-      j as (
-        select coalesce(n.cusip, p.cusip) as cusip, coalesce(n.name, p.name) as name,
-          n.shares as now_sh, n.value_usd as now_val, p.shares as prev_sh,
-          coalesce(n.filer_cik, p.filer_cik) in (select filer_cik from rep_now) as in_now,
-          coalesce(n.filer_cik, p.filer_cik) in (select filer_cik from rep_prev) as in_prev
-        from n full join p on n.filer_cik = p.filer_cik and n.cusip = p.cusip
-      )
-      select j.cusip, max(j.name) as name, max(s.symbol) as symbol,
-        count(*) filter (where now_sh > 0) as holders,
-        count(*) filter (where now_sh > 0 and prev_sh is null and in_prev) as new_positions,
-        count(*) filter (where now_sh is null and prev_sh > 0 and in_now) as sold_out,
-        count(*) filter (where now_sh > prev_sh) as increased,
-        count(*) filter (where now_sh < prev_sh) as decreased,
-        count(*) filter (where now_sh > 0 and not in_prev) as unknown,
-        count(*) filter (where prev_sh > 0 and not in_now) as not_reported,
-        coalesce(sum(now_sh), 0) as shares, coalesce(sum(now_val), 0) as value_usd,
-        coalesce(sum(now_sh) filter (where in_now and in_prev), 0) as known_now,
-        coalesce(sum(prev_sh) filter (where in_now and in_prev), 0) as known_prev
-      from j left join ${BEST_SECURITIES} s on s.cusip = j.cusip
-      group by j.cusip`),
-  );
-  const meta = rowsOf<{ filers: unknown; published_at: string | null }>(
-    await db.execute(sql`
-      select count(distinct filer_cik) as filers, max(published_at) as published_at from thirteenf_filings
-      where period_of_report = ${period}::date and published_at <= ${asOf.toISOString()}::timestamptz`),
-  )[0];
-  return {
-    period,
-    prior_period: prior,
-    filers: num(meta?.filers),
-    latestPublished: meta?.published_at ? new Date(meta.published_at) : null,
-    rows: rows.map((r): QuarterChangeRow => {
-      const shares = num(r.shares);
-      const value = num(r.value_usd);
-      const change = num(r.known_now) - num(r.known_prev);
-      const prev = num(r.known_prev);
-      return {
-        symbol: (r.symbol as string | null) ?? null,
-        cusip: String(r.cusip),
-        name: (r.name as string | null) ?? null,
-        holders: num(r.holders),
-        new_positions: num(r.new_positions),
-        sold_out: num(r.sold_out),
-        increased: num(r.increased),
-        decreased: num(r.decreased),
-        unknown: num(r.unknown),
-        not_reported: num(r.not_reported),
-        shares,
-        value_usd: value,
-        change_shares: change,
-        net_change_percentage: prev > 0 ? (change / prev) * 100 : null,
-        net_change_value_usd: shares > 0 ? change * (value / shares) : null,
-      };
-    }),
-  };
 }

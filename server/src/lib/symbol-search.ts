@@ -2,7 +2,7 @@
  * The symbol search's reads (`GET /smart-money/symbols?q=`), one statement each, index-driven on both
  * engines: ticker prefixes by `symbols_prefix_idx` (text_pattern_ops), name words by `symbol_name_words`
  * (a btree over each word start of the securities' names), the activity rank from `symbol_activity`
- * (kept by triggers, migration 0019), the page's names looked up for the page's rows only.
+ * (kept by triggers, migration 0023), the page's names looked up for the page's rows only.
  */
 import { type Db, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";

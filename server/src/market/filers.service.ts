@@ -1,8 +1,9 @@
 /** 13F views across filers: filer search, one filer's portfolio, the quarter's most bought/sold securities. */
 import type { Db } from "@smt/db";
+import { sql } from "drizzle-orm";
 import { AppError } from "../errors";
 import { filerPortfolio, searchFilers } from "../institutional/filers.store";
-import { type QuarterChangeRow, quarterChanges } from "../institutional/market.service";
+import { NET_CHANGE_VALUE, type QuarterChangeRow, quarterChanges } from "../institutional/positions.store";
 import { freshness } from "../lib/openapi";
 import { DELAYS } from "./market.service";
 import { MARKET_PARAMS_VERSION } from "./metrics";
@@ -87,7 +88,19 @@ export async function getInstitutionalLeaders(
   q: { period?: string | undefined; asOf: Date; limit: number },
   now: Date,
 ) {
-  const c = await quarterChanges(db, q.asOf, q.period);
+  // Only the rows the four lists can show are read (ties at the edge included; the keys as heatOf's lists).
+  const keep = q.limit;
+  const c = await quarterChanges(db, q.asOf, q.period, [
+    { filter: sql`shares > 0 and ${NET_CHANGE_VALUE} > 0`, key: NET_CHANGE_VALUE, desc: true, keep },
+    { filter: sql`shares > 0 and ${NET_CHANGE_VALUE} < 0`, key: NET_CHANGE_VALUE, desc: false, keep },
+    {
+      filter: sql`new_positions > 0`,
+      key: sql`new_positions::float8 * 1e15 + value_usd::float8 / 1e3`,
+      desc: true,
+      keep,
+    },
+    { filter: sql`sold_out > 0`, key: sql`sold_out`, desc: true, keep },
+  ]);
   const rows = c.rows.map((r) => ({ ...r, heat: heatOf(r) }));
   const top = (list: typeof rows, by: (r: (typeof rows)[number]) => number) =>
     list

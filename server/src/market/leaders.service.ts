@@ -4,18 +4,17 @@
  * composite.ts), ranked by the metric table's value (metrics.ts). docs/methodology.md "Market".
  */
 import type { Db } from "@smt/db";
+import { sql } from "drizzle-orm";
 import { optionsDay } from "../blocks/market.service";
 import { finraDay, printDay } from "../darkpool/market.service";
-import {
-  type InsiderWindowRow,
-  insiderIssuerNames,
-  insiderWindow,
-  quarterChanges,
-} from "../institutional/market.service";
+import { type InsiderWindowRow, insiderIssuerNames, insiderWindow } from "../institutional/market.service";
+import { NET_CHANGE_VALUE, quarterChanges } from "../institutional/positions.store";
 import { freshness } from "../lib/openapi";
 import { compositeDay } from "./composite";
 import { scoresInfo, storedLeaders } from "./composite.board";
-import { DELAYS, page, type Window } from "./market.service";
+import { dailyBoard, isDailyBoard } from "./daily.board";
+import { settledFinraDay, settledOptionDay, settledPrintDay } from "./market.days";
+import { DELAYS, pageOf, type Window } from "./market.service";
 import { MARKET_PARAMS_VERSION, METRIC_DEFS, type Metric, sourceOf, UNIVERSE_DEFAULT } from "./metrics";
 
 type SourceCount = { source: string; rows: number; latest_ref: string | null };
@@ -33,6 +32,9 @@ interface Ranked {
 
 type MetricQuery = {
   asOf: Date;
+  order: "desc" | "asc";
+  offset: number;
+  limit: number;
   windowDays: number;
   period?: string | undefined;
   universe?: number | undefined;
@@ -46,6 +48,8 @@ type Got = {
   universe?: Awaited<ReturnType<typeof compositeDay>>["universe"];
   /** Reads what the page's rows still lack (their explaining fields) before they are built. */
   completePage?: (rows: Ranked[]) => Promise<void>;
+  /** How many rows rank when `rows` holds only those up to the page (13F). */
+  total?: number | undefined;
 };
 
 /** Each row's value and volume by the metric's table entry; its explaining fields when asked. */
@@ -65,15 +69,49 @@ const day = (d: string | null, basis: string): Window => ({ from: d, to: d, days
 
 type DailySource = "finra" | "prints" | "options";
 
+const BASIS: Record<DailySource, string> = {
+  finra: "latest_finra_day_published_as_of",
+  prints: "latest_print_day_as_of",
+  options: "latest_option_day_as_of",
+};
+
 /** One market-wide day of a source: its per-symbol rows, the window's basis, freshness and sources. */
 async function readDay(db: Db, source: DailySource, asOf: Date) {
-  if (source === "finra") return { ...(await finraDay(db, asOf)), basis: "latest_finra_day_published_as_of" };
-  if (source === "options") return { ...(await optionsDay(db, asOf)), basis: "latest_option_day_as_of" };
+  if (source === "finra") return { ...(await finraDay(db, asOf)), basis: BASIS.finra };
+  if (source === "options") return { ...(await optionsDay(db, asOf)), basis: BASIS.options };
   const p = await printDay(db, asOf);
   const rows = p.rows.reduce((n, r) => n + r.off_prints, 0);
   const sources = p.day ? [{ source: "prints", rows, latest_ref: p.day }] : [];
-  return { ...p, sources, basis: "latest_print_day_as_of" };
+  return { ...p, sources, basis: BASIS.prints };
 }
+
+const SETTLED = { finra: settledFinraDay, prints: settledPrintDay, options: settledOptionDay };
+
+type Page = Pick<Got, "window" | "freshness" | "sources" | "universe"> & {
+  rows: Record<string, unknown>[];
+  total: number;
+};
+
+/**
+ * A daily metric ranked in SQL over its settled day (daily.board.ts); null when the day is not wholly
+ * known at as_of, and the caller ranks the source rows instead.
+ */
+async function boardPage(db: Db, q: LeadersQuery, minVolume: number | null, now: Date): Promise<Page | null> {
+  const source = sourceOf(q.metric) as DailySource;
+  const d = await SETTLED[source](db, q.asOf);
+  if (!d) return null;
+  const base = {
+    window: day(d.day, BASIS[source]),
+    freshness: [freshness(source, d.latestPublished, DELAYS[source], now)],
+    sources: d.sources,
+  };
+  if (d.day === null) return { ...base, rows: [], total: 0 };
+  const b = await dailyBoard<{ symbol: string }>(db, { ...q, day: d.day, minVolume });
+  return { ...base, rows: pageRows(rank(b.rows, METRIC_DEFS[source][q.metric]), q.offset), total: b.total };
+}
+
+const pageRows = (ranked: Ranked[], offset: number) =>
+  ranked.map((r, i) => ({ rank: offset + i + 1, symbol: r.symbol, value: r.value, ...r.fields() }));
 
 /** The metrics read from one market-wide day: FINRA, print and option days. */
 async function dailyRows(db: Db, metric: Metric, asOf: Date, fresh: (d: Date | null) => Freshness) {
@@ -113,8 +151,18 @@ async function metricRows(db: Db, metric: Metric, q: MetricQuery, now: Date): Pr
       };
     }
     case "thirteenf": {
-      const c = await quarterChanges(db, q.asOf, q.period);
+      // Only the rows up to the page asked are read; `total` counts the ranked rows.
+      const net = metric === "institutional_net_change";
+      const c = await quarterChanges(db, q.asOf, q.period, [
+        {
+          filter: net ? sql`shares > 0` : sql`new_positions > 0`,
+          key: net ? NET_CHANGE_VALUE : sql`new_positions`,
+          desc: q.order === "desc",
+          keep: q.offset + q.limit,
+        },
+      ]);
       return {
+        total: c.totals?.[0],
         rows: rank(c.rows, METRIC_DEFS.thirteenf[metric]),
         window: {
           from: c.prior_period,
@@ -149,23 +197,11 @@ export interface LeadersQuery {
   universe?: number | undefined;
 }
 
-export async function getLeaders(db: Db, q: LeadersQuery, now: Date) {
-  const composite = q.metric === "smart_money_index" || q.metric === "accumulation" ? q.metric : null;
-  // The composite boards are precomputed (composite.refresh.ts); a moment without a stored board is computed here.
-  const stored = composite ? await storedLeaders(db, { ...q, metric: composite }, now) : null;
-  if (stored) return stored;
+type DefInfo = { unit: string; definition: string; volume?: unknown; defaultMinVolume?: number };
+
+/** Every metric's rows ranked here from its source rows, the page sliced out. */
+async function rankedPage(db: Db, q: LeadersQuery, minVolume: number | null, now: Date): Promise<Page> {
   const got = await metricRows(db, q.metric, q, now);
-  const defs = METRIC_DEFS[got.source] as Record<
-    string,
-    { unit: string; definition: string; volume?: unknown; defaultMinVolume?: number }
-  >;
-  const def = defs[q.metric] as {
-    unit: string;
-    definition: string;
-    volume?: unknown;
-    defaultMinVolume?: number;
-  };
-  const minVolume = def.volume ? (q.minVolume ?? def.defaultMinVolume ?? 0) : null;
   const sign = q.order === "desc" ? -1 : 1;
   const ranked = got.rows
     .filter((r) => r.value !== null && Number.isFinite(r.value))
@@ -177,20 +213,38 @@ export async function getLeaders(db: Db, q: LeadersQuery, now: Date) {
     );
   const shown = ranked.slice(q.offset, q.offset + q.limit);
   await got.completePage?.(shown);
-  const rows = shown.map((r, i) => ({
-    rank: q.offset + i + 1,
-    symbol: r.symbol,
-    value: r.value,
-    ...r.fields(),
-  }));
+  return {
+    ...got,
+    rows: pageRows(shown, q.offset),
+    // 13F sources return only the ranked rows up to the page, with the whole ranking's count.
+    total: got.total ?? ranked.length,
+  };
+}
+
+/** `fromSourceRows`: rank the source rows even when the day is settled (the tests compare both paths). */
+export async function getLeaders(
+  db: Db,
+  q: LeadersQuery,
+  now: Date,
+  opts: { fromSourceRows?: boolean } = {},
+) {
+  const composite = q.metric === "smart_money_index" || q.metric === "accumulation" ? q.metric : null;
+  // The composite boards are precomputed (composite.refresh.ts); a moment without a stored board is computed here.
+  const stored = composite ? await storedLeaders(db, { ...q, metric: composite }, now) : null;
+  if (stored) return stored;
+  const def = (METRIC_DEFS[sourceOf(q.metric)] as Record<string, DefInfo>)[q.metric] as DefInfo;
+  const minVolume = def.volume ? (q.minVolume ?? def.defaultMinVolume ?? 0) : null;
+  const got =
+    (isDailyBoard(q.metric) && !opts.fromSourceRows ? await boardPage(db, q, minVolume, now) : null) ??
+    (await rankedPage(db, q, minVolume, now));
   return {
     metric: q.metric,
     definition: def.definition,
     unit: def.unit,
     window: got.window,
     min_volume: minVolume,
-    rows,
-    ...page(ranked, q.limit, q.offset),
+    rows: got.rows,
+    ...pageOf(got.total, q.limit, q.offset),
     as_of: q.asOf.toISOString(),
     freshness: got.freshness,
     sources: got.sources,

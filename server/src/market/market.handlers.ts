@@ -2,8 +2,9 @@
 import type { Context } from "hono";
 import type { AppDeps } from "../core/deps";
 import { newRouter } from "../core/http";
+import { TAPE_COLUMNS } from "../darkpool/market.service";
 import { AppError } from "../errors";
-import { batches, csvResponse, wantsCsv } from "./csv";
+import { csvResponse, csvValuesResponse, wantsCsv } from "./csv";
 import { getFiler, getFilers, getInstitutionalLeaders } from "./filers.service";
 import { getLeaders } from "./leaders.service";
 import {
@@ -16,7 +17,7 @@ import {
   symbolsRoute,
   tapeRoute,
 } from "./market.routes";
-import { getClusters, getScreener, getTape, tapePages } from "./market.service";
+import { getClusters, getScreener, getTape, tapeCsvBatches } from "./market.service";
 import { parseFilters } from "./screener.grammar";
 import { searchSymbols } from "./symbols.service";
 
@@ -35,9 +36,7 @@ const jsonOrCsv = <B extends { as_of: string }>(
   rows: object[],
   csv: { filename: string; columns?: string[] },
 ) =>
-  csvOf(c, format)
-    ? raw(csvResponse(batches(rows), { ...csv, headers: asOfHeader(body.as_of) }))
-    : c.json(body, 200);
+  csvOf(c, format) ? raw(csvResponse(rows, { ...csv, headers: asOfHeader(body.as_of) })) : c.json(body, 200);
 
 /** What every market handler needs: the database and the request clock. */
 interface MarketContext {
@@ -55,7 +54,7 @@ function lookupRoutes({ db, now, asOfOr }: MarketContext) {
       if (csvOf(c, q.format)) {
         const rows = body.symbols.map((s) => ({ ...s, kinds: s.kinds.join(";") }));
         return raw(
-          csvResponse(batches(rows), {
+          csvResponse(rows, {
             filename: "symbols.csv",
             columns: ["symbol", "name", "activity", "kinds", "last_seen_at"],
           }),
@@ -74,9 +73,8 @@ function lookupRoutes({ db, now, asOfOr }: MarketContext) {
         cursor: q.cursor,
       };
       if (csvOf(c, q.format)) {
-        const pages = tapePages(db, query);
         return raw(
-          csvResponse(pages, {
+          csvValuesResponse(TAPE_COLUMNS, tapeCsvBatches(db, query), {
             filename: "market-prints.csv",
             headers: asOfHeader(query.asOf.toISOString()),
           }),
@@ -154,7 +152,7 @@ function filerRoutes({ db, now, asOfOr }: MarketContext) {
     .openapi(filersRoute, async (c) => {
       const q = c.req.valid("query");
       const body = await getFilers(db, { ...q, asOf: asOfOr(q.as_of) }, now());
-      if (csvOf(c, q.format)) return raw(csvResponse(batches(body.filers), { filename: "filers.csv" }));
+      if (csvOf(c, q.format)) return raw(csvResponse(body.filers, { filename: "filers.csv" }));
       return c.json(body, 200);
     })
     .openapi(filerRoute, async (c) => {
@@ -162,7 +160,7 @@ function filerRoutes({ db, now, asOfOr }: MarketContext) {
       const { cik } = c.req.valid("param");
       const body = await getFiler(db, { ...q, cik, asOf: asOfOr(q.as_of) }, now());
       if (csvOf(c, q.format))
-        return raw(csvResponse(batches(body.holdings), { filename: `filer-${body.cik}-${body.period}.csv` }));
+        return raw(csvResponse(body.holdings, { filename: `filer-${body.cik}-${body.period}.csv` }));
       return c.json(body, 200);
     })
     .openapi(institutionalLeadersRoute, async (c) => {
@@ -172,9 +170,7 @@ function filerRoutes({ db, now, asOfOr }: MarketContext) {
         const rows = (["bought", "sold", "newly_held", "exited"] as const).flatMap((list) =>
           body[list].map((r) => ({ list, ...r })),
         );
-        return raw(
-          csvResponse(batches(rows), { filename: `institutional-leaders-${body.period ?? "none"}.csv` }),
-        );
+        return raw(csvResponse(rows, { filename: `institutional-leaders-${body.period ?? "none"}.csv` }));
       }
       return c.json(body, 200);
     });

@@ -5,11 +5,13 @@
  */
 import type { Db } from "@smt/db";
 import { optionsDay } from "../blocks/market.service";
-import { finraDay, printDay, type TapeCursor, tapePrints } from "../darkpool/market.service";
+import { finraDay, printDay, type TapeCursor, tapePrints, tapeRowBatches } from "../darkpool/market.service";
 import { AppError } from "../errors";
 import { insiderClusters } from "../institutional/market.service";
 import { addDays, etDateOf } from "../lib/et-time";
 import { freshness } from "../lib/openapi";
+import { type ScreenQuery as DaysQuery, screenDays } from "./daily.board";
+import { settledFinraDay, settledOptionDay, settledPrintDay } from "./market.days";
 import { MARKET_PARAMS_VERSION } from "./metrics";
 import {
   type Filter,
@@ -35,55 +37,106 @@ export interface Window {
   basis: string;
 }
 
-export const page = <T>(rows: T[], limit: number, offset: number) => ({
-  total: rows.length,
+export const pageOf = (total: number, limit: number, offset: number) => ({
+  total,
   limit,
   offset,
-  next_offset: offset + limit < rows.length ? offset + limit : null,
+  next_offset: offset + limit < total ? offset + limit : null,
 });
+
+export const page = <T>(rows: T[], limit: number, offset: number) => pageOf(rows.length, limit, offset);
 
 /** The screener's per-symbol daily row, every field of SCREENER_FIELDS (null when unknown). */
 export type ScreenerRow = { symbol: string } & Record<ScreenerField, number | null>;
 
+type ScreenQuery = Omit<DaysQuery, "days">;
+
+interface ScreenQueryIn {
+  asOf: Date;
+  filters: Filter[];
+  sort?: string | undefined;
+  minVolume?: number | undefined;
+  limit: number;
+  offset: number;
+}
+type DayOf<T> = { finra: T; prints: T; options: T };
+interface Screened {
+  days: DayOf<string | null>;
+  latest: DayOf<Date | null>;
+  sources: { source: string; rows: number; latest_ref: string | null }[];
+  rows: Record<string, unknown>[];
+  total: number;
+}
+
+/** The three settled days screened in SQL (daily.board.ts); null when one is not wholly known at as_of. */
+async function settledScreen(db: Db, asOf: Date, q: ScreenQuery): Promise<Screened | null> {
+  const [f, p, o] = await Promise.all([
+    settledFinraDay(db, asOf),
+    settledPrintDay(db, asOf),
+    settledOptionDay(db, asOf),
+  ]);
+  if (!f || !p || !o) return null;
+  const got = await screenDays(db, { ...q, days: { finra: f.day, prints: p.day, options: o.day } });
+  return {
+    days: { finra: f.day, prints: p.day, options: o.day },
+    latest: { finra: f.latestPublished, prints: p.latestPublished, options: o.latestPublished },
+    sources: [
+      ...f.sources,
+      ...(p.day ? [{ source: "prints", rows: p.symbols, latest_ref: p.day }] : []),
+      ...o.sources,
+    ],
+    ...got,
+  };
+}
+
+/** The three days read from the source rows and screened here. */
+async function scannedScreen(db: Db, asOf: Date, q: ScreenQuery): Promise<Screened> {
+  const [f, p, o] = await Promise.all([finraDay(db, asOf), printDay(db, asOf), optionsDay(db, asOf)]);
+  const matched = screenerRows(f, p, o).filter((r) => q.filters.every((flt) => passes(r[flt.field], flt)));
+  matched.sort(bySortKeys(q.sort));
+  return {
+    days: { finra: f.day, prints: p.day, options: o.day },
+    latest: { finra: f.latestPublished, prints: p.latestPublished, options: o.latestPublished },
+    sources: [
+      ...f.sources,
+      ...(p.day ? [{ source: "prints", rows: p.rows.length, latest_ref: p.day }] : []),
+      ...o.sources,
+    ],
+    rows: matched.slice(q.offset, q.offset + q.limit),
+    total: matched.length,
+  };
+}
+
+/** `fromSourceRows`: screen the source rows even when the days are settled (the tests compare both paths). */
 export async function getScreener(
   db: Db,
-  q: {
-    asOf: Date;
-    filters: Filter[];
-    sort?: string | undefined;
-    minVolume?: number | undefined;
-    limit: number;
-    offset: number;
-  },
+  q: ScreenQueryIn,
   now: Date,
+  opts: { fromSourceRows?: boolean } = {},
 ) {
   const sort = parseSort(q.sort, { field: "dark_pool_value", desc: true });
-  const [f, p, o] = await Promise.all([finraDay(db, q.asOf), printDay(db, q.asOf), optionsDay(db, q.asOf)]);
   const filters =
     q.minVolume === undefined
       ? q.filters
       : [...q.filters, { field: "volume" as const, op: ">=" as const, value: q.minVolume }];
-  const matched = screenerRows(f, p, o).filter((r) => filters.every((flt) => passes(r[flt.field], flt)));
-  matched.sort(bySortKeys(sort));
-  const sources = [
-    ...f.sources,
-    ...(p.day ? [{ source: "prints", rows: p.rows.length, latest_ref: p.day }] : []),
-    ...o.sources,
-  ];
+  const sq = { filters, sort, limit: q.limit, offset: q.offset };
+  const got =
+    (opts.fromSourceRows ? null : await settledScreen(db, q.asOf, sq)) ??
+    (await scannedScreen(db, q.asOf, sq));
   return {
     filters,
     sort: sort.map((k) => `${k.desc ? "-" : ""}${k.field}`),
     fields: [...SCREENER_FIELDS],
-    days: { finra: f.day, prints: p.day, options: o.day },
-    rows: matched.slice(q.offset, q.offset + q.limit),
-    ...page(matched, q.limit, q.offset),
+    days: got.days,
+    rows: got.rows,
+    ...pageOf(got.total, q.limit, q.offset),
     as_of: q.asOf.toISOString(),
     freshness: [
-      freshness("finra", f.latestPublished, DELAYS.finra, now),
-      freshness("prints", p.latestPublished, DELAYS.prints, now),
-      freshness("options", o.latestPublished, DELAYS.options, now),
+      freshness("finra", got.latest.finra, DELAYS.finra, now),
+      freshness("prints", got.latest.prints, DELAYS.prints, now),
+      freshness("options", got.latest.options, DELAYS.options, now),
     ],
-    sources,
+    sources: got.sources,
     params_version: MARKET_PARAMS_VERSION,
   };
 }
@@ -182,23 +235,13 @@ export interface TapeQuery {
   cursor?: string | undefined;
 }
 
-/** Pages of the tape in keyset order, `pageSize` rows each, `limit` rows in all (the CSV stream). */
-export async function* tapePages(db: Db, q: TapeQuery, pageSize = 5000) {
-  let after = q.cursor ? decodeTapeCursor(q.cursor) : undefined;
-  let left = q.limit;
-  while (left > 0) {
-    const rows = await tapePrints(db, {
-      ...q,
-      minValueUsd: q.minValue,
-      limit: Math.min(pageSize, left),
-      after,
-    });
-    if (rows.length > 0) yield rows;
-    if (rows.length < Math.min(pageSize, left)) return;
-    left -= rows.length;
-    const last = rows[rows.length - 1] as (typeof rows)[number];
-    after = { ts: last.ts, symbol: last.symbol, tradeKey: last.trade_key };
-  }
+/**
+ * The tape's rows for the CSV export, `limit` in all from the position `cursor` names (if any), in
+ * batches of column values in TAPE_COLUMNS order.
+ */
+export function tapeCsvBatches(db: Db, q: TapeQuery) {
+  const after = q.cursor ? decodeTapeCursor(q.cursor) : undefined;
+  return tapeRowBatches(db, { ...q, minValueUsd: q.minValue, after });
 }
 
 export async function getTape(db: Db, q: TapeQuery, now: Date) {

@@ -7,7 +7,8 @@
 import type { ScoreComponent, SmartMoneyFlow, SmartMoneyIndicators } from "../analytics/analytics.types";
 import type { OptionsDayRow } from "../blocks/market.service";
 import type { FinraDayRow, PrintDayRow } from "../darkpool/market.service";
-import type { InsiderWindowRow, QuarterChangeRow } from "../institutional/market.service";
+import type { InsiderWindowRow } from "../institutional/market.service";
+import type { QuarterChangeRow } from "../institutional/positions.store";
 
 export const METRICS = [
   "short_volume",

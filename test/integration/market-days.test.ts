@@ -1,0 +1,208 @@
+/**
+ * Issue 12, scale: the daily leaderboards and the screener are ranked in SQL over per (day, symbol) tables
+ * that triggers keep (migration `*_market_day_tables`). Their answers must be the ones ranking the source rows gives (the
+ * path every moment used before, and still uses for a day not wholly known at as_of): compared here payload
+ * to payload, after demo prints, options, bars and FINRA files go in, after rows are inserted, updated and
+ * deleted, and after the migration's back-fill rebuilds the tables. Ties, min_volume and an as_of before a
+ * late FINRA facility row are checked against expectations written out here.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getLeaders } from "../../server/src/market/leaders.service";
+import { getScreener } from "../../server/src/market/market.service";
+import type { Metric } from "../../server/src/market/metrics";
+import { buildTestApp } from "../support/app";
+import { engines } from "../support/db";
+
+const DAILY: Metric[] = [
+  "short_volume",
+  "short_ratio",
+  "dark_pool_value",
+  "dark_pool_ratio",
+  "block_value",
+  "unusual_volume",
+  "options_premium",
+  "call_put_skew",
+];
+const SCREENS = [
+  { filters: [], sort: undefined },
+  {
+    filters: [{ field: "short_ratio" as const, op: ">" as const, value: 0.3 }],
+    sort: "-block_value,short_volume",
+  },
+  { filters: [{ field: "unusual_volume" as const, op: ">=" as const, value: 0.5 }], sort: "call_put_skew" },
+  { filters: [{ field: "dark_pool_ratio" as const, op: "!=" as const, value: 0 }], sort: "-options_premium" },
+];
+const MIGRATIONS = join(import.meta.dirname, "..", "..", "db", "migrations");
+const MIGRATION = readFileSync(
+  join(MIGRATIONS, readdirSync(MIGRATIONS).find((f) => f.endsWith("_market_day_tables.sql")) ?? "missing"),
+  "utf8",
+);
+/** A FINRA CNMS file of 2021-01-25 whose short volumes tie (published that day at 18:00 ET on ingest). */
+const TIES = [
+  "Date|Symbol|ShortVolume|ShortExemptVolume|TotalVolume|Market",
+  "20210125|ZZB|500|0|1000|Q",
+  "20210125|ZZA|500|0|2000000|N",
+  "20210125|ZZ1|500|0|1000|Q",
+  "20210125|ZZC|500|0|400000|Q",
+  "20210125|ZY|900|0|1000|Q",
+  "20210125|ZX|100|0|500000|Q",
+  "",
+].join("\n");
+
+describe.each(engines())("daily market boards ranked in SQL on %s", (engine) => {
+  let t: Awaited<ReturnType<typeof buildTestApp>>;
+  const now = () => new Date();
+  const json = async <T>(path: string) => {
+    const res = await t.app.request(path);
+    const text = await res.text();
+    expect(res.status, `${path}: ${text.slice(0, 300)}`).toBe(200);
+    return JSON.parse(text) as T;
+  };
+  /** Both paths at `asOf`, every daily metric, both orders, a min_volume and a page past the first. */
+  const sameBoards = async (asOf: Date) => {
+    for (const metric of DAILY) {
+      for (const [order, minVolume, offset] of [
+        ["desc", undefined, 0],
+        ["asc", undefined, 1],
+        ["desc", 1000, 2],
+      ] as const) {
+        const q = { metric, asOf, limit: 3, offset, order, minVolume, windowDays: 30 };
+        const at = now();
+        const fast = await getLeaders(t.handle.db, q, at);
+        const scanned = await getLeaders(t.handle.db, q, at, { fromSourceRows: true });
+        expect(close(fast), `${metric} ${order} ${minVolume} ${offset}`).toEqual(close(scanned));
+      }
+    }
+    for (const s of SCREENS) {
+      const q = { asOf, ...s, limit: 5, offset: 1 };
+      const at = now();
+      const fast = await getScreener(t.handle.db, q, at);
+      const scanned = await getScreener(t.handle.db, q, at, { fromSourceRows: true });
+      expect(close(fast), JSON.stringify(s)).toEqual(close(scanned));
+    }
+  };
+
+  beforeAll(async () => {
+    t = await buildTestApp(engine, { RATE_LIMIT_PER_MINUTE: "0" });
+    for (const s of ["AAPL", "MSFT", "GME", "TSLA"]) {
+      const res = await t.app.request(`/smart-money/demo/${s}/generate-data?days=12`, { method: "POST" });
+      expect(res.status).toBe(200);
+    }
+    const res = await t.app.request("/smart-money/ingest/short-volume?name=CNMSshvol20210125.txt", {
+      method: "POST",
+      body: TIES,
+      headers: { "content-type": "text/plain" },
+    });
+    expect(res.status).toBe(200);
+  }, 300_000);
+  afterAll(async () => t?.close());
+
+  it("answers every daily board and the screener as ranking the source rows does", async () => {
+    const counts = await t.handle.query<{ f: number; p: number; o: number }>(sql`
+      select (select count(*)::int from finra_day_symbols) as f, (select count(*)::int from print_day_market) as p,
+        (select count(*)::int from option_day_rollups) as o`);
+    expect(counts[0]?.p).toBeGreaterThan(20);
+    expect(counts[0]?.o).toBeGreaterThan(20);
+    await sameBoards(new Date());
+    await sameBoards(new Date(Date.now() - 3 * 86_400_000));
+  });
+
+  it("ranks ties by symbol, applies min_volume, and pages across a tie", async () => {
+    type L = {
+      rows: { rank: number; symbol: string; value: number }[];
+      total: number;
+      window: { to: string };
+    };
+    const asOf = "2021-01-26T12:00:00Z";
+    const all = await json<L>(`/smart-money/market/leaders?metric=short_volume&as_of=${asOf}&limit=10`);
+    expect(all.window.to).toBe("2021-01-25");
+    expect(all.rows.map((r) => [r.symbol, r.value])).toEqual([
+      ["ZY", 900],
+      ["ZZ1", 500],
+      ["ZZA", 500],
+      ["ZZB", 500],
+      ["ZZC", 500],
+      ["ZX", 100],
+    ]);
+    const second = await json<L>(
+      `/smart-money/market/leaders?metric=short_volume&as_of=${asOf}&limit=2&offset=2`,
+    );
+    expect(second.rows.map((r) => [r.rank, r.symbol])).toEqual([
+      [3, "ZZA"],
+      [4, "ZZB"],
+    ]);
+    // short_ratio: ZZA 0.00025, ZZC 0.00125, ZX 0.0002; the default floor (100,000) drops the 1,000-share rows.
+    const ratio = await json<L>(`/smart-money/market/leaders?metric=short_ratio&as_of=${asOf}`);
+    expect(ratio.rows.map((r) => r.symbol)).toEqual(["ZZC", "ZZA", "ZX"]);
+    const floor = await json<L>(
+      `/smart-money/market/leaders?metric=short_ratio&as_of=${asOf}&min_volume=450000`,
+    );
+    expect(floor.rows.map((r) => r.symbol)).toEqual(["ZZA", "ZX"]);
+    expect(floor.total).toBe(2);
+    // The settled day is read from finra_day_symbols: a changed row there changes the answer.
+    await t.handle.db.execute(sql`update finra_day_symbols set short_volume = 1e9 where symbol = 'ZZB'`);
+    const read = await json<L>(`/smart-money/market/leaders?metric=short_volume&as_of=${asOf}&limit=1`);
+    await t.handle.db.execute(sql`update finra_day_symbols set short_volume = 500 where symbol = 'ZZB'`);
+    expect(read.rows[0]?.symbol).toBe("ZZB");
+  });
+
+  it("leaves out a FINRA row published after as_of, and ranks it once published", async () => {
+    await t.handle.db.execute(sql`
+      insert into short_volume (day, symbol, facility, market, short_volume, short_exempt_volume, total_volume,
+        source, source_ref, published_at)
+      values ('2021-01-25', 'ZLATE', 'FNSQ', 'Q', 5000, 0, 600000, 'finra_regsho', 'late', '2021-01-27T15:00:00Z')`);
+    type L = { rows: { symbol: string; value: number }[]; freshness: { latest: string | null }[] };
+    const before = await json<L>(
+      "/smart-money/market/leaders?metric=short_volume&as_of=2021-01-26T12:00:00Z",
+    );
+    expect(before.rows.map((r) => r.symbol)).not.toContain("ZLATE");
+    expect(before.freshness[0]?.latest).toBe("2021-01-25T23:00:00.000Z");
+    const after = await json<L>("/smart-money/market/leaders?metric=short_volume&as_of=2021-01-28T12:00:00Z");
+    expect(after.rows[0]).toMatchObject({ symbol: "ZLATE", value: 5000 });
+    expect(after.freshness[0]?.latest).toBe("2021-01-27T15:00:00.000Z");
+    await sameBoards(new Date("2021-01-26T12:00:00Z"));
+    await sameBoards(new Date("2021-01-28T12:00:00Z"));
+  });
+
+  it("stays exact when rows are inserted, updated and deleted", async () => {
+    const res = await t.app.request("/smart-money/demo/AMD/generate-data?days=12", { method: "POST" });
+    expect(res.status).toBe(200);
+    const db = t.handle.db;
+    await db.execute(sql`delete from prints where symbol = 'GME' and ts > now() - interval '3 days'`);
+    await db.execute(sql`update prints set size = size * 3, value_usd = value_usd * 3
+      where symbol = 'MSFT' and ts > now() - interval '6 days'`);
+    await db.execute(sql`delete from daily_bars where symbol = 'AAPL'`);
+    await db.execute(sql`update option_prints set premium_usd = premium_usd * 2 where underlying = 'TSLA'`);
+    await db.execute(sql`delete from option_prints where underlying = 'MSFT'`);
+    await db.execute(sql`update short_volume set short_volume = short_volume / 2 where symbol = 'AAPL'`);
+    await sameBoards(new Date());
+    await sameBoards(new Date(Date.now() - 2 * 86_400_000));
+  });
+
+  it("rebuilds the same tables from the stored rows with the migration's back-fill", async () => {
+    const tables = ["finra_day_symbols", "print_day_market", "option_day_rollups", "market_day_sources"];
+    const snapshot = async () => {
+      const out: unknown[] = [];
+      for (const table of tables)
+        out.push(close(await t.handle.query(sql`select * from ${sql.raw(table)} order by 1, 2, 3`)));
+      return out;
+    };
+    const kept = await snapshot();
+    for (const table of tables) await t.handle.db.execute(sql`delete from ${sql.raw(table)}`);
+    const backfill = MIGRATION.slice(MIGRATION.indexOf("-- Back-fill")).split("--> statement-breakpoint");
+    for (const statement of backfill) await t.handle.db.execute(sql.raw(statement));
+    expect(await snapshot()).toEqual(kept);
+  });
+});
+
+/** Numbers to 10 significant digits (sums in another order differ in the last bits), dates as ISO text. */
+function close(v: unknown): unknown {
+  if (typeof v === "number") return Number.isInteger(v) ? v : Number(v.toPrecision(10));
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(close);
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, close(x)]));
+  return v;
+}
