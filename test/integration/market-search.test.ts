@@ -6,7 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildTestApp } from "../support/app";
+import { buildTestApp, jsonGetter } from "../support/app";
 import { engines } from "../support/db";
 
 type Search = {
@@ -24,12 +24,7 @@ const finraDay = (day: string, rows: [string, number][]) =>
 
 describe.each(engines())("symbol search and insider windows on %s", (engine) => {
   let t: Awaited<ReturnType<typeof buildTestApp>>;
-  const json = async <T>(path: string) => {
-    const res = await t.app.request(path);
-    const text = await res.text();
-    expect(res.status, `${path}: ${text.slice(0, 300)}`).toBe(200);
-    return JSON.parse(text) as T;
-  };
+  const json = jsonGetter(() => t.app);
   const ingestDay = async (day: string, rows: [string, number][]) => {
     const res = await t.app.request(`/smart-money/ingest/short-volume?name=CNMSshvol${day}.txt`, {
       method: "POST",
