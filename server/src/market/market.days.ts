@@ -1,5 +1,5 @@
 /**
- * The market days read from the per (day, symbol) tables of migration 0019 (finra_day_symbols,
+ * The market days read from the per (day, symbol) tables of migration 0023 (finra_day_symbols,
  * print_day_market, option_day_rollups, market_day_sources), which triggers keep exact in the same
  * transaction as the source rows. A day is read from them only when it is settled at `as_of`: every row it
  * derives from (for prints also the trailing days and the day's bar) was published, and every print
