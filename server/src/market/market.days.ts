@@ -41,21 +41,21 @@ const DAY_SQL: Record<Input, (at: string, asOf: Date) => SQL> = {
         else (select max(published_at) from finra_day_symbols where day = d.day) <= ${at}::timestamptz end as settled,
       (select max(published_at) from finra_day_symbols where day = d.day and total_volume is not null) as latest,
       0::bigint as n, 0::numeric as prints, ${sourcesSql("finra")} as sources
-    from (select ${latestFinraDaySql(asOf)} as day) d`,
+    from (select ${latestFinraDaySql(asOf)} as day offset 0) d`,
   prints: (at, asOf) => sql`
     select 'prints' as input, d.day::text as day,
       case when d.day is null then true
         else max(m.inputs_published_at) <= ${at}::timestamptz and max(m.max_ts) <= ${at}::timestamptz end as settled,
       max(m.max_published_at) as latest, count(m.symbol) as n, coalesce(sum(m.off_prints), 0)::numeric as prints,
       '[]'::json as sources
-    from (select ${latestPrintDaySql(asOf)} as day) d left join print_day_market m on m.day = d.day
+    from (select ${latestPrintDaySql(asOf)} as day offset 0) d left join print_day_market m on m.day = d.day
     group by d.day`,
   options: (at, asOf) => sql`
     select 'options' as input, d.day::text as day,
       case when d.day is null then true
         else max(o.max_ts) <= ${at}::timestamptz and max(o.max_published_at) <= ${at}::timestamptz end as settled,
       max(o.max_published_at) as latest, count(o.symbol) as n, 0::numeric as prints, ${sourcesSql("options")} as sources
-    from (select ${latestOptionDaySql(asOf)} as day) d left join option_day_rollups o on o.day = d.day
+    from (select ${latestOptionDaySql(asOf)} as day offset 0) d left join option_day_rollups o on o.day = d.day
     group by d.day`,
 };
 
