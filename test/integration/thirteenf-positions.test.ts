@@ -13,7 +13,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ThirteenFCover } from "../../server/src/institutional/thirteenf.parse";
 import { insert13FFilings, insert13FHoldings } from "../../server/src/institutional/thirteenf.store";
-import { buildTestApp } from "../support/app";
+import { buildTestApp, jsonGetter } from "../support/app";
 import { engines } from "../support/db";
 
 const P = "2025-09-30";
@@ -236,12 +236,7 @@ interface LeaderRow {
 
 describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (engine) => {
   let t: Awaited<ReturnType<typeof buildTestApp>>;
-  const json = async <T>(path: string) => {
-    const res = await t.app.request(path);
-    const text = await res.text();
-    expect(res.status, `${path}: ${text.slice(0, 300)}`).toBe(200);
-    return JSON.parse(text) as T;
-  };
+  const json = jsonGetter(() => t.app);
 
   beforeAll(async () => {
     t = await buildTestApp(engine, { RATE_LIMIT_PER_MINUTE: "0" });

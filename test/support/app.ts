@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClientResponse } from "hono/client";
 import { testClient } from "hono/testing";
+import { expect } from "vitest";
 import { type AppDeps, type AppType, createApp } from "../../server/src/app";
 import { PrintPipeline } from "../../server/src/darkpool/pipeline";
 import { type Env, loadEnv } from "../../server/src/env";
@@ -113,4 +114,14 @@ export function upload(
     { param: { kind }, query },
     { headers: { "content-type": contentType }, init },
   );
+}
+
+/** GET `path` from the test app, expecting 200 (the body's start in the failure message), parsed as JSON. */
+export function jsonGetter(app: () => { request: (path: string) => Response | Promise<Response> }) {
+  return async <T>(path: string): Promise<T> => {
+    const res = await app().request(path);
+    const text = await res.text();
+    expect(res.status, `${path}: ${text.slice(0, 300)}`).toBe(200);
+    return JSON.parse(text) as T;
+  };
 }

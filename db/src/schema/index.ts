@@ -6,4 +6,5 @@ export * from "./darkpool";
 export * from "./institutional";
 export * from "./market";
 export * from "./rollups";
+export * from "./search";
 export * from "./sync";

@@ -157,10 +157,26 @@ export const insiderTransactions = pgTable(
   (t) => [
     primaryKey({ columns: [t.issuerCik, t.accession, t.tableName, t.rowIndex] }),
     index("insider_transactions_symbol_date_idx").on(t.issuerSymbol, t.transactionDate),
-    // Market-wide insider buys/sells and cluster buys: open-market trades by date across issuers.
-    index("insider_transactions_open_market_date_idx")
-      .on(t.transactionDate)
-      .where(sql`code in ('P', 'S') and not is_derivative`),
+    // Market-wide insider buys/sells and cluster buys: open-market trades by date across issuers, covering
+    // every column those windows read as key columns (drizzle has no INCLUDE): index-only scans, no heap or
+    // filing lookups per trade.
+    index("insider_transactions_open_market_window_idx")
+      .on(
+        t.transactionDate,
+        t.issuerCik,
+        t.issuerSymbol,
+        t.code,
+        t.ownerCik,
+        t.ownerName,
+        t.shares,
+        t.priceUsd,
+        t.valueUsd,
+        t.aff10b5One,
+        t.publishedAt,
+        t.source,
+        t.accession,
+      )
+      .where(sql`code in ('P', 'S') and not is_derivative and table_name like '%Transaction'`),
     index("insider_transactions_issuer_published_idx").on(t.issuerCik, t.publishedAt),
   ],
 );

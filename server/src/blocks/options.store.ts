@@ -263,7 +263,7 @@ export async function detachOptionPrintDaysBefore(tx: Db, before: string): Promi
   const days = await detachDaysBefore(tx, "option_prints", before);
   if (days.length > 0) {
     await tx.execute(sql`update area_versions set version = version + 1 where area = 'options'`);
-    // A detach fires no row trigger: the day rollups of the market views (migration 0019) go here.
+    // A detach fires no row trigger: the day rollups of the market views (migration 0023) go here.
     await tx.execute(sql`delete from option_day_rollups where day < ${before}::date`);
     await tx.execute(sql`delete from market_day_sources where input = 'options' and day < ${before}::date`);
   }

@@ -362,31 +362,3 @@ export const TAPE_CSV_BATCH = 2000;
 export function tapeRowBatches(db: Db, q: TapeQuery): AsyncGenerator<ValueRow[]> {
   return rowBatches(db, tapeSql(q), TAPE_CSV_BATCH);
 }
-
-/**
- * Activity of symbols for ranking the search: off-exchange shares of the latest FINRA day and of the
- * latest print day (both market-wide days), the larger of the two. `symbols` null: the top `limit`.
- */
-export async function symbolActivity(
-  db: Db,
-  symbols: string[] | null,
-  limit: number,
-): Promise<Map<string, number>> {
-  const only = (col: string) =>
-    symbols === null ? sql`` : sql`and ${sql.raw(col)} = any(${sql.param(symbols)}::text[])`;
-  const rows = rowsOf<{ symbol: string; activity: unknown }>(
-    await db.execute(sql`
-      with f as (
-        select symbol, coalesce(max(total_volume) filter (where facility = 'CNMS'),
-          sum(total_volume) filter (where facility not in ('CNMS', 'FORF'))) as v
-        from short_volume where day = (select max(day) from short_volume) ${only("symbol")}
-        group by symbol
-      ), p as (
-        select symbol, off_volume as v from print_day_rollups
-        where day = (select max(day) from print_day_rollups) ${only("symbol")}
-      )
-      select symbol, max(v) as activity from (select * from f union all select * from p) x
-      where v is not null group by symbol order by 2 desc, 1 limit ${limit}`),
-  );
-  return new Map(rows.map((r) => [r.symbol, num(r.activity)]));
-}

@@ -124,6 +124,57 @@ describe("insider cluster buys and sentiment", () => {
     expect(clusterBuys(sameInsider, 3, 14)).toEqual([]);
   });
 
+  it("finds back-to-back clusters, same-day buys and shifting windows as the definition reads", () => {
+    // The definition, read literally: for each buy in date order, every buy dated start..start+window-1.
+    const byDefinition = (trades: InsiderTrade[], min: number, days: number) => {
+      const buys = [...trades].sort((a, b) =>
+        String(a.transactionDate).localeCompare(String(b.transactionDate)),
+      );
+      const out: { start: string; end: string; insiders: number; valueUsd: number }[] = [];
+      let lastEnd = "";
+      for (const b of buys) {
+        const start = b.transactionDate as string;
+        const limit = new Date(Date.parse(`${start}T00:00:00Z`) + (days - 1) * 86_400_000)
+          .toISOString()
+          .slice(0, 10);
+        const inside = buys.filter(
+          (x) => (x.transactionDate as string) >= start && (x.transactionDate as string) <= limit,
+        );
+        const owners = new Set(inside.map((x) => x.ownerCik)).size;
+        if (owners >= min && start > lastEnd) {
+          lastEnd = inside[inside.length - 1]?.transactionDate as string;
+          out.push({
+            start,
+            end: lastEnd,
+            insiders: owners,
+            valueUsd: inside.reduce((s, x) => s + (x.valueUsd ?? 0), 0),
+          });
+        }
+      }
+      return out;
+    };
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let run = 0; run < 40; run++) {
+      const trades = Array.from({ length: 5 + Math.floor(next() * 60) }, () =>
+        trade(
+          String(Math.floor(next() * 6)),
+          `2025-0${3 + Math.floor(next() * 3)}-${String(1 + Math.floor(next() * 28)).padStart(2, "0")}`,
+          "P",
+          Math.round(next() * 1e6),
+        ),
+      );
+      const min = 2 + (run % 4);
+      const days = 3 + (run % 20);
+      const got = clusterBuys(trades, min, days);
+      expect(got).toEqual(byDefinition(trades, min, days));
+      if (run === 0) expect(got.length).toBeGreaterThan(1);
+    }
+  });
+
   it("leaves grants, exercises and withholding out of the windows and counts planned 10b5-1 sales", () => {
     const trades = [
       trade("1", "2025-03-01", "P", 100_000),

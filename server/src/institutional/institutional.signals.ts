@@ -312,22 +312,34 @@ export function clusterBuys(trades: InsiderTrade[], minInsiders: number, windowD
     .sort((a, b) => (a.transactionDate as string).localeCompare(b.transactionDate as string));
   const out: ClusterBuy[] = [];
   let lastEnd = "";
+  // The window of buy i is every buy dated start..start + windowDays - 1: buys[lo..hi), both ends only
+  // move forward (the buys are sorted by date), owners counted as they enter and leave.
+  const owners = new Map<string, number>();
+  let lo = 0;
+  let hi = 0;
+  const dateOf = (k: number) => buys[k]?.transactionDate as string;
   for (let i = 0; i < buys.length; i++) {
-    const start = buys[i]?.transactionDate as string;
+    const start = dateOf(i);
     const limit = new Date(Date.parse(`${start}T00:00:00Z`) + (windowDays - 1) * DAY_MS)
       .toISOString()
       .slice(0, 10);
-    const inWindow = buys.filter(
-      (b) => (b.transactionDate as string) >= start && (b.transactionDate as string) <= limit,
-    );
-    const insiders = new Set(inWindow.map((b) => b.ownerCik));
-    if (insiders.size >= minInsiders && start > lastEnd) {
-      const end = inWindow[inWindow.length - 1]?.transactionDate as string;
+    for (; hi < buys.length && dateOf(hi) <= limit; hi++) {
+      const owner = buys[hi]?.ownerCik as string;
+      owners.set(owner, (owners.get(owner) ?? 0) + 1);
+    }
+    for (; dateOf(lo) < start; lo++) {
+      const owner = buys[lo]?.ownerCik as string;
+      const left = (owners.get(owner) ?? 0) - 1;
+      if (left === 0) owners.delete(owner);
+      else owners.set(owner, left);
+    }
+    if (owners.size >= minInsiders && start > lastEnd) {
+      const end = dateOf(hi - 1);
       out.push({
         start,
         end,
-        insiders: insiders.size,
-        valueUsd: inWindow.reduce((s, b) => s + (b.valueUsd ?? 0), 0),
+        insiders: owners.size,
+        valueUsd: buys.slice(lo, hi).reduce((s, b) => s + (b.valueUsd ?? 0), 0),
       });
       lastEnd = end;
     }

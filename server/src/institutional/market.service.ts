@@ -15,15 +15,33 @@ type SourceCount = { source: string; rows: number; latest_ref: string | null };
 const sourcesOf = (rows: { source: string; rows: unknown; latest_ref: string | null }[]): SourceCount[] =>
   rows.map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref }));
 
-/** Form 4 transaction counts by source over the rows `where` selects (alias `t`). */
-async function insiderSources(db: Db, where: SQL): Promise<SourceCount[]> {
-  return sourcesOf(
-    rowsOf(
-      await db.execute(sql`
-        select t.source, count(*) as rows, max(t.accession) as latest_ref from insider_transactions t
-        where ${where} group by t.source order by t.source`),
-    ),
+/** Form 4 transaction counts by source over these rows (with `source` and `accession`). */
+function sourcesOfRows(rows: Record<string, unknown>[]): SourceCount[] {
+  const by = new Map<string, { rows: number; latest_ref: string | null }>();
+  for (const r of rows) {
+    const s = by.get(String(r.source)) ?? { rows: 0, latest_ref: null };
+    s.rows += 1;
+    const ref = String(r.accession);
+    if (s.latest_ref === null || ref > s.latest_ref) s.latest_ref = ref;
+    by.set(String(r.source), s);
+  }
+  return [...by].sort(([a], [b]) => (a < b ? -1 : 1)).map(([source, s]) => ({ source, ...s }));
+}
+
+/** Each cluster's `issuer_name`: the issuer name of the filing of its issuer's last trade (`lastFiling`). */
+async function filingIssuerNames(
+  db: Db,
+  clusters: MarketCluster[],
+  lastFiling: Map<MarketCluster, string>,
+): Promise<void> {
+  if (clusters.length === 0) return;
+  const names = rowsOf<{ accession: string; issuer_name: string | null }>(
+    await db.execute(sql`
+      select accession, issuer_name from insider_filings
+      where accession = any(${sql.param([...new Set(lastFiling.values())])}::text[])`),
   );
+  const byAccession = new Map(names.map((n) => [n.accession, n.issuer_name]));
+  for (const c of clusters) c.issuer_name = byAccession.get(lastFiling.get(c) as string) ?? null;
 }
 
 export interface InsiderWindowRow {
@@ -51,40 +69,51 @@ export interface InsiderWindow {
 
 const OPEN_MARKET = sql`t.table_name like '%Transaction' and not t.is_derivative and t.code in ('P', 'S')`;
 
-/** Open-market purchases (P) and sales (S) per issuer dated in the `days` New York days ending at `asOf`. */
+/**
+ * Open-market purchases (P) and sales (S) per issuer dated in the `days` New York days ending at `asOf`, and
+ * the counts by source, by index-only scans (`insider_transactions_open_market_window_idx`) and hash
+ * aggregates (per issuer, owner and code first: distinct owners without sorts). Issuer names are left
+ * null: `insiderIssuerNames` reads them for the rows a page shows.
+ */
 export async function insiderWindow(db: Db, asOf: Date, days: number): Promise<InsiderWindow> {
-  const at = asOf.toISOString();
   const to = etDateOf(asOf.getTime());
   const from = addDays(to, -(days - 1));
-  const where = sql`${OPEN_MARKET} and t.transaction_date >= ${from}::date and t.transaction_date <= ${to}::date
-    and t.published_at <= ${at}::timestamptz and t.issuer_symbol is not null`;
-  const value = sql`coalesce(t.value_usd, t.shares * t.price_usd, 0)`;
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      select t.issuer_symbol as symbol, t.issuer_cik, max(f.issuer_name) as issuer_name,
-        coalesce(sum(${value}) filter (where t.code = 'P'), 0) as buy_value,
-        coalesce(sum(t.shares) filter (where t.code = 'P'), 0) as buy_shares,
-        count(*) filter (where t.code = 'P') as buy_n,
-        count(distinct t.owner_cik) filter (where t.code = 'P') as buyers,
-        coalesce(sum(${value}) filter (where t.code = 'S'), 0) as sell_value,
-        coalesce(sum(t.shares) filter (where t.code = 'S'), 0) as sell_shares,
-        count(*) filter (where t.code = 'S') as sell_n,
-        count(distinct t.owner_cik) filter (where t.code = 'S') as sellers,
-        count(*) filter (where t.code = 'S' and t.aff10b5_one) as planned,
-        max(t.published_at) as published_at
-      from insider_transactions t left join insider_filings f on f.accession = t.accession
-      where ${where}
-      group by t.issuer_symbol, t.issuer_cik`),
+  const where = windowWhere(from, to, asOf.toISOString());
+  const [rows, bySource] = await Promise.all([
+    db.execute(sql`
+      with g as (
+        select t.issuer_symbol, t.issuer_cik, t.owner_cik, t.code, count(*) as n,
+          sum(coalesce(t.value_usd, t.shares * t.price_usd, 0)) as v, sum(t.shares) as sh,
+          count(*) filter (where t.aff10b5_one) as planned, max(t.published_at) as published_at
+        from insider_transactions t where ${where}
+        group by t.issuer_symbol, t.issuer_cik, t.owner_cik, t.code
+      )
+      select issuer_symbol as symbol, issuer_cik,
+        coalesce(sum(v) filter (where code = 'P'), 0) as buy_value,
+        coalesce(sum(sh) filter (where code = 'P'), 0) as buy_shares,
+        coalesce(sum(n) filter (where code = 'P'), 0) as buy_n, count(*) filter (where code = 'P') as buyers,
+        coalesce(sum(v) filter (where code = 'S'), 0) as sell_value,
+        coalesce(sum(sh) filter (where code = 'S'), 0) as sell_shares,
+        coalesce(sum(n) filter (where code = 'S'), 0) as sell_n, count(*) filter (where code = 'S') as sellers,
+        coalesce(sum(planned) filter (where code = 'S'), 0) as planned, max(published_at) as published_at
+      from g group by issuer_symbol, issuer_cik`),
+    db.execute(sql`
+      select t.source, count(*) as rows, max(t.accession) as latest_ref from insider_transactions t
+      where ${where} group by t.source`),
+  ]);
+  const sources = sourcesOf(
+    rowsOf<{ source: string; rows: unknown; latest_ref: string | null }>(bySource).sort((a, b) =>
+      a.source < b.source ? -1 : 1,
+    ),
   );
-  const sources = await insiderSources(db, where);
   let latest: Date | null = null;
-  const out = rows.map((r): InsiderWindowRow => {
+  const out = rowsOf<Record<string, unknown>>(rows).map((r): InsiderWindowRow => {
     const published = new Date(r.published_at as string);
     if (latest === null || published > latest) latest = published;
     return {
       symbol: String(r.symbol),
       issuer_cik: String(r.issuer_cik),
-      issuer_name: (r.issuer_name as string | null) ?? null,
+      issuer_name: null,
       buy_value_usd: num(r.buy_value),
       buy_shares: num(r.buy_shares),
       buy_transactions: num(r.buy_n),
@@ -97,6 +126,32 @@ export async function insiderWindow(db: Db, asOf: Date, days: number): Promise<I
     };
   });
   return { from, to, latestPublished: latest, rows: out, sources };
+}
+
+const windowWhere = (from: string, to: string, at: string) =>
+  sql`${OPEN_MARKET} and t.transaction_date >= ${from}::date and t.transaction_date <= ${to}::date
+    and t.published_at <= ${at}::timestamptz and t.issuer_symbol is not null`;
+
+/**
+ * Fills `issuer_name` of these window rows: the greatest issuer name of the Form 4 filings behind each
+ * issuer's trades in the window (as filed), read for the rows of one page only.
+ */
+export async function insiderIssuerNames(
+  db: Db,
+  w: { from: string; to: string; asOf: Date },
+  rows: InsiderWindowRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const names = rowsOf<{ symbol: string; issuer_cik: string; issuer_name: string | null }>(
+    await db.execute(sql`
+      select t.issuer_symbol as symbol, t.issuer_cik, max(f.issuer_name) as issuer_name
+      from insider_transactions t join insider_filings f on f.accession = t.accession
+      where t.issuer_cik = any(${sql.param(rows.map((r) => r.issuer_cik))}::text[])
+        and ${windowWhere(w.from, w.to, w.asOf.toISOString())}
+      group by 1, 2`),
+  );
+  const byKey = new Map(names.map((n) => [`${n.symbol}|${n.issuer_cik}`, n.issuer_name]));
+  for (const r of rows) r.issuer_name = byKey.get(`${r.symbol}|${r.issuer_cik}`) ?? null;
 }
 
 export interface MarketCluster {
@@ -130,14 +185,14 @@ export async function insiderClusters(
     and t.published_at <= ${at}::timestamptz ${issuers}`;
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
-      select t.issuer_cik, t.issuer_symbol, f.issuer_name, t.owner_cik, t.owner_name,
+      select t.issuer_cik, t.issuer_symbol, t.owner_cik, t.owner_name, t.source, t.accession,
         t.transaction_date::text as transaction_date, t.shares,
         coalesce(t.value_usd, t.shares * t.price_usd) as value_usd, t.published_at
-      from insider_transactions t left join insider_filings f on f.accession = t.accession
+      from insider_transactions t
       where ${where}
-      order by t.issuer_cik, t.transaction_date`),
+      order by t.issuer_cik collate "C", t.transaction_date, t.published_at, t.accession collate "C"`),
   );
-  const sources = await insiderSources(db, where);
+  const sources = sourcesOfRows(rows);
   const byIssuer = new Map<string, Record<string, unknown>[]>();
   let latest: Date | null = null;
   for (const r of rows) {
@@ -148,6 +203,7 @@ export async function insiderClusters(
     byIssuer.set(String(r.issuer_cik), list);
   }
   const clusters: MarketCluster[] = [];
+  const lastFiling = new Map<MarketCluster, string>();
   for (const [issuer, list] of byIssuer) {
     const trades = list.map((r) => ({
       ownerCik: String(r.owner_cik),
@@ -165,10 +221,10 @@ export async function insiderClusters(
         (r) => String(r.transaction_date) >= c.start && String(r.transaction_date) <= c.end,
       );
       const last = list[list.length - 1] as Record<string, unknown>;
-      clusters.push({
+      const cluster: MarketCluster = {
         symbol: (last.issuer_symbol as string | null) ?? null,
         issuer_cik: issuer,
-        issuer_name: (last.issuer_name as string | null) ?? null,
+        issuer_name: null,
         start: c.start,
         end: c.end,
         insiders: c.insiders,
@@ -176,32 +232,12 @@ export async function insiderClusters(
         transactions: inside.length,
         shares: inside.reduce((s, r) => s + num(r.shares), 0),
         value_usd: c.valueUsd,
-      });
+      };
+      clusters.push(cluster);
+      lastFiling.set(cluster, String(last.accession));
     }
   }
   clusters.sort((a, b) => b.end.localeCompare(a.end) || b.value_usd - a.value_usd);
+  await filingIssuerNames(db, clusters, lastFiling);
   return { clusters, latestPublished: latest, sources };
-}
-
-/** Symbols whose security name starts with `q` (or has a word starting with it), for the symbol search. */
-export async function symbolsByName(db: Db, q: string, limit: number): Promise<Map<string, string>> {
-  const lower = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-  const rows = rowsOf<{ symbol: string; name: string }>(
-    await db.execute(sql`
-      select symbol, min(name) as name from securities
-      where lower(name) like ${`${lower}%`} or lower(name) like ${`% ${lower}%`}
-      group by symbol order by symbol limit ${limit}`),
-  );
-  return new Map(rows.map((r) => [r.symbol, r.name]));
-}
-
-/** Names of these symbols from the securities map (the best-ranked source's). */
-export async function namesOfSymbols(db: Db, symbols: string[]): Promise<Map<string, string>> {
-  if (symbols.length === 0) return new Map();
-  const rows = rowsOf<{ symbol: string; name: string | null }>(
-    await db.execute(sql`
-      select symbol, min(name) as name from securities where symbol = any(${sql.param(symbols)}::text[])
-      group by symbol`),
-  );
-  return new Map(rows.filter((r) => r.name).map((r) => [r.symbol, r.name as string]));
 }

@@ -1,36 +1,100 @@
-/** Reads of the `symbols` table for the search (`GET /smart-money/symbols?q=`). */
+/**
+ * The symbol search's reads (`GET /smart-money/symbols?q=`), one statement each, index-driven on both
+ * engines: ticker prefixes by `symbols_prefix_idx` (text_pattern_ops), name words by `symbol_name_words`
+ * (a btree over each word start of the securities' names), the activity rank from `symbol_activity`
+ * (kept by triggers, migration 0023), the page's names looked up for the page's rows only.
+ */
 import { type Db, rowsOf } from "@smt/db";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
+import { num } from "./row-values";
 import type { KnownSymbol } from "./symbols";
 
-const toKnown = (r: { symbol: string; kinds: string[]; last_seen_at: Date | string }): KnownSymbol => ({
-  symbol: r.symbol,
-  kinds: r.kinds,
-  last_seen_at: new Date(r.last_seen_at).toISOString(),
-});
-
-/** Symbols starting with `prefix` (index `symbols_prefix_idx`), at most `limit`, alphabetical. */
-export async function symbolsWithPrefix(db: Db, prefix: string, limit: number): Promise<KnownSymbol[]> {
-  const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
-  const rows = rowsOf<{ symbol: string; kinds: string[]; last_seen_at: Date | string }>(
-    await db.execute(sql`
-      select symbol, kinds, last_seen_at from symbols where symbol like ${`${escaped}%`}
-      order by symbol limit ${limit}`),
-  );
-  return rows.map(toKnown);
+export interface SearchRow extends KnownSymbol {
+  name: string | null;
+  activity: number | null;
 }
 
-/** These symbols' rows (those that exist). */
-export async function symbolsNamed(db: Db, symbols: string[]): Promise<KnownSymbol[]> {
-  if (symbols.length === 0) return [];
-  const rows = rowsOf<{ symbol: string; kinds: string[]; last_seen_at: Date | string }>(
-    await db.execute(sql`
-      select symbol, kinds, last_seen_at from symbols where symbol = any(${sql.param(symbols)}::text[])`),
+type Raw = {
+  total: unknown;
+  symbol: string | null;
+  kinds: string[];
+  last_seen_at: Date | string;
+  name: string | null;
+  activity: unknown;
+};
+
+/**
+ * `col` starts with `prefix`, as a byte range (`~>=~` / `~<~`, the text_pattern_ops operators): unlike
+ * `like $1`, a range keeps the prefix index in the generic plans of prepared statements.
+ */
+const startsWith = (col: SQL, prefix: string) => {
+  const next = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+  return sql`${col} ~>=~ ${prefix} and ${col} ~<~ ${next}`;
+};
+
+/** The page (`page`: symbol, activity and `ord` of the rows asked) with their names and `total`. */
+async function run(db: Db, withs: SQL, total: SQL, page: SQL): Promise<{ rows: SearchRow[]; total: number }> {
+  const raw = rowsOf<Raw>(
+    await db.execute(sql`${withs}
+      select t.total, p.symbol, s.kinds, s.last_seen_at, p.activity,
+        (select min(name) from securities n where n.symbol = p.symbol) as name
+      from (${total}) as t(total) left join lateral (${page}) as p on true
+        left join symbols s on s.symbol = p.symbol
+      order by p.ord`),
   );
-  return rows.map(toKnown);
+  const rows = raw
+    .filter((r) => r.symbol !== null)
+    .map((r) => ({
+      symbol: r.symbol as string,
+      kinds: r.kinds,
+      last_seen_at: new Date(r.last_seen_at).toISOString(),
+      name: r.name ?? null,
+      activity: r.activity === null ? null : num(r.activity),
+    }));
+  return { rows, total: num(raw[0]?.total) };
 }
 
-export async function countSymbols(db: Db): Promise<number> {
-  const r = rowsOf<{ n: unknown }>(await db.execute(sql`select count(*) as n from symbols`))[0];
-  return Number(r?.n ?? 0);
+/**
+ * Symbols whose ticker starts with `prefix` or whose security name (lower-cased) starts with `word` or has a
+ * word that does; `exact` first, then activity descending (none last), then ticker. `total` counts the
+ * matches up to `cap` (the caller labels a total that reached it a lower bound); the ranking is over them.
+ */
+export async function searchByText(
+  db: Db,
+  q: { prefix: string; word: string; limit: number; offset: number; cap: number },
+): Promise<{ rows: SearchRow[]; total: number }> {
+  return run(
+    db,
+    sql`with c as materialized (select symbol from (
+        select symbol from symbols where ${startsWith(sql`symbol`, q.prefix)}
+        union select w.symbol from symbol_name_words w where ${startsWith(sql`w.word`, q.word)}
+          and exists (select 1 from symbols s where s.symbol = w.symbol)) as m limit ${q.cap})`,
+    sql`select count(*) from c`,
+    sql`select c.symbol, a.activity,
+        row_number() over (order by c.symbol = ${q.prefix} desc, a.activity desc nulls last, c.symbol) as ord
+      from c left join symbol_activity a on a.symbol = c.symbol
+      order by ord limit ${q.limit} offset ${q.offset}`,
+  );
+}
+
+/** Every known symbol, most active first (by `symbol_activity_rank_idx`), then the rest by ticker. */
+export async function searchAll(
+  db: Db,
+  q: { limit: number; offset: number },
+): Promise<{ rows: SearchRow[]; total: number }> {
+  const need = q.limit + q.offset;
+  return run(
+    db,
+    sql``,
+    sql`select count(*) from symbols`,
+    sql`select *, row_number() over (order by x.activity desc nulls last, x.symbol) as ord from (
+        (select a.symbol, a.activity from symbol_activity a
+          where exists (select 1 from symbols s where s.symbol = a.symbol)
+          order by a.activity desc, a.symbol limit ${need})
+        union all
+        (select s.symbol, null::float8 from symbols s
+          where not exists (select 1 from symbol_activity a where a.symbol = s.symbol)
+          order by s.symbol limit ${need})
+      ) as x order by ord limit ${q.limit} offset ${q.offset}`,
+  );
 }

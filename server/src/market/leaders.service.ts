@@ -7,7 +7,7 @@ import type { Db } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { optionsDay } from "../blocks/market.service";
 import { finraDay, printDay } from "../darkpool/market.service";
-import { insiderWindow } from "../institutional/market.service";
+import { type InsiderWindowRow, insiderIssuerNames, insiderWindow } from "../institutional/market.service";
 import { NET_CHANGE_VALUE, quarterChanges } from "../institutional/positions.store";
 import { freshness } from "../lib/openapi";
 import { compositeDay } from "./composite";
@@ -26,6 +26,8 @@ interface Ranked {
   volume: number | null;
   /** The fields that explain the value, built only for the rows of the page asked. */
   fields: () => Record<string, unknown>;
+  /** The area's row the value comes from. */
+  row: unknown;
 }
 
 type MetricQuery = {
@@ -44,6 +46,8 @@ type Got = {
   sources: SourceCount[];
   source: keyof typeof METRIC_DEFS;
   universe?: Awaited<ReturnType<typeof compositeDay>>["universe"];
+  /** Reads what the page's rows still lack (their explaining fields) before they are built. */
+  completePage?: (rows: Ranked[]) => Promise<void>;
   /** How many rows rank when `rows` holds only those up to the page (13F). */
   total?: number | undefined;
 };
@@ -57,6 +61,7 @@ function rank<R extends { symbol: string | null }>(rows: R[], def: unknown): Ran
     value: d.value(r),
     volume: d.volume ? d.volume(r) : null,
     fields: () => d.explain(r),
+    row: r,
   }));
 }
 
@@ -135,6 +140,12 @@ async function metricRows(db: Db, metric: Metric, q: MetricQuery, now: Date): Pr
         freshness: [fresh(w.latestPublished)],
         sources: w.sources,
         source,
+        completePage: (page) =>
+          insiderIssuerNames(
+            db,
+            { ...w, asOf: q.asOf },
+            page.map((r) => r.row as InsiderWindowRow),
+          ),
       };
     }
     case "thirteenf": {
@@ -198,9 +209,11 @@ async function rankedPage(db: Db, q: LeadersQuery, minVolume: number | null, now
         sign * ((a.value as number) - (b.value as number)) ||
         String(a.symbol).localeCompare(String(b.symbol)),
     );
+  const shown = ranked.slice(q.offset, q.offset + q.limit);
+  await got.completePage?.(shown);
   return {
     ...got,
-    rows: pageRows(ranked.slice(q.offset, q.offset + q.limit), q.offset),
+    rows: pageRows(shown, q.offset),
     // 13F sources return only the ranked rows up to the page, with the whole ranking's count.
     total: got.total ?? ranked.length,
   };

@@ -89,10 +89,13 @@ export const symbolsRoute = createRoute({
             kinds: z.array(z.string()),
             last_seen_at: z.string(),
             name: z.string().nullable(),
-            activity: z.number().nullable(),
+            activity: z.number().nullable().openapi({ description: "Shares (off-exchange, latest day)" }),
           }),
         ),
         ...Page,
+        total_is_lower_bound: z.boolean().openapi({
+          description: "True when `total` reached the 5,000 matches a query looks at (there may be more)",
+        }),
         ranking: z.string(),
       })
       .openapi("SymbolSearch"),

@@ -3,13 +3,13 @@
  * shares of the latest FINRA day or print day, whichever is larger), never the whole table by default.
  */
 import type { Db } from "@smt/db";
-import { symbolActivity } from "../darkpool/market.service";
 import { AppError } from "../errors";
-import { namesOfSymbols, symbolsByName } from "../institutional/market.service";
-import { countSymbols, symbolsNamed, symbolsWithPrefix } from "../lib/symbol-search";
-import type { KnownSymbol } from "../lib/symbols";
+import { searchAll, searchByText } from "../lib/symbol-search";
 
-/** Candidates looked at for one query; `total` counts at most this many. */
+/**
+ * Matches looked at for one query: `total` counts at most this many (then `total_is_lower_bound` is true)
+ * and the ranking is over them.
+ */
 export const MAX_CANDIDATES = 5000;
 export const SEARCH_RANKING =
   "exact ticker first, then activity (off-exchange shares of the latest FINRA day or print day) descending, then ticker";
@@ -24,59 +24,25 @@ export async function searchSymbols(db: Db, q: { q?: string | undefined; limit: 
     });
   }
   const need = q.offset + q.limit;
-  let candidates: KnownSymbol[];
-  let total: number;
-  let activity: Map<string, number>;
-  if (text === "") {
-    total = await countSymbols(db);
-    activity = await symbolActivity(db, null, need);
-    const ranked = (await symbolsNamed(db, [...activity.keys()])).sort(
-      (a, b) =>
-        (activity.get(b.symbol) ?? 0) - (activity.get(a.symbol) ?? 0) || a.symbol.localeCompare(b.symbol),
-    );
-    const rest = need > ranked.length ? await symbolsWithPrefix(db, "", need + activity.size) : [];
-    candidates = [...ranked, ...rest.filter((s) => !activity.has(s.symbol))];
-  } else {
-    const prefix = text.toUpperCase().replace(/[/-]/g, ".").replace(/\s+/g, ".");
-    const [byTicker, byName] = await Promise.all([
-      symbolsWithPrefix(db, prefix, MAX_CANDIDATES),
-      symbolsByName(db, text, MAX_CANDIDATES),
-    ]);
-    const seen = new Set(byTicker.map((s) => s.symbol));
-    const extra = await symbolsNamed(
-      db,
-      [...byName.keys()].filter((s) => !seen.has(s)),
-    );
-    candidates = [...byTicker, ...extra].slice(0, MAX_CANDIDATES);
-    total = candidates.length;
-    activity = await symbolActivity(
-      db,
-      candidates.map((c) => c.symbol),
-      candidates.length,
-    );
-    candidates.sort(
-      (a, b) =>
-        Number(b.symbol === prefix) - Number(a.symbol === prefix) ||
-        (activity.get(b.symbol) ?? -1) - (activity.get(a.symbol) ?? -1) ||
-        a.symbol.localeCompare(b.symbol),
-    );
-  }
-  const pageRows = candidates.slice(q.offset, need);
-  const names = await namesOfSymbols(
-    db,
-    pageRows.map((s) => s.symbol),
-  );
+  const got =
+    text === ""
+      ? await searchAll(db, q)
+      : await searchByText(db, {
+          prefix: text.toUpperCase().replace(/[/-]/g, ".").replace(/\s+/g, "."),
+          word: text.toLowerCase(),
+          limit: q.limit,
+          offset: q.offset,
+          cap: MAX_CANDIDATES,
+        });
+  const lowerBound = text !== "" && got.total >= MAX_CANDIDATES;
   return {
     q: text === "" ? null : text,
-    symbols: pageRows.map((s) => ({
-      ...s,
-      name: names.get(s.symbol) ?? null,
-      activity: activity.get(s.symbol) ?? null,
-    })),
-    total,
+    symbols: got.rows,
+    total: got.total,
+    total_is_lower_bound: lowerBound,
     limit: q.limit,
     offset: q.offset,
-    next_offset: need < total ? need : null,
+    next_offset: need < got.total ? need : null,
     ranking: SEARCH_RANKING,
   };
 }

@@ -1,0 +1,46 @@
+import { date, doublePrecision, index, integer, pgTable, primaryKey, text } from "drizzle-orm/pg-core";
+
+/**
+ * The symbol search's name index: for each `securities` row, one row per word start of its lower-cased
+ * name (position 1 and every position after a space), holding the name from there on, cut at 40
+ * characters (the longest query). `word like 'bank of%'` then finds a name starting with the query or
+ * having a word that does, as `lower(name) like 'q%' or lower(name) like '% q%'` did, by a btree range
+ * (text_pattern_ops, any collation) on both engines (PGlite has no pg_trgm preloaded; a word-prefix table
+ * needs no extension). Kept exact by row triggers on `securities` (migration 0023), back-filled there.
+ */
+export const symbolNameWords = pgTable(
+  "symbol_name_words",
+  {
+    cusip: text("cusip").notNull(),
+    source: text("source").notNull(),
+    position: integer("position").notNull(),
+    word: text("word").notNull(),
+    symbol: text("symbol").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.cusip, t.source, t.position] }),
+    index("symbol_name_words_word_idx").on(t.word.op("text_pattern_ops"), t.symbol),
+  ],
+);
+
+/**
+ * The search's activity rank: per symbol, the larger of its off-exchange shares on the latest FINRA day
+ * (CNMS total, else the facility files' sum without FORF) and on the latest print day (print_day_rollups
+ * off_volume); symbols with neither are absent. Kept exact by statement triggers on `short_volume` and
+ * `print_day_rollups` (migration 0023): touched symbols are recomputed, everything when a latest day moves.
+ */
+export const symbolActivity = pgTable(
+  "symbol_activity",
+  {
+    symbol: text("symbol").primaryKey(),
+    activity: doublePrecision("activity").notNull(),
+  },
+  (t) => [index("symbol_activity_rank_idx").on(t.activity.desc(), t.symbol)],
+);
+
+/** The latest days `symbol_activity` was computed for (one row, id 1). */
+export const symbolActivityDays = pgTable("symbol_activity_days", {
+  id: integer("id").primaryKey(),
+  finraDay: date("finra_day", { mode: "string" }),
+  printDay: date("print_day", { mode: "string" }),
+});
