@@ -111,6 +111,30 @@ describe.each(engines())("daily market boards ranked in SQL on %s", (engine) => 
     await sameBoards(new Date(Date.now() - 3 * 86_400_000));
   });
 
+  it("answers a settled screen and a daily board in two statements each", async () => {
+    const db = t.handle.db;
+    let statements = 0;
+    const counted = new Proxy(db, {
+      get: (o, k) =>
+        k === "execute"
+          ? (q: Parameters<typeof db.execute>[0]) => {
+              statements++;
+              return o.execute(q);
+            }
+          : Reflect.get(o, k),
+    });
+    const at = now();
+    const screen = await getScreener(counted, { asOf: at, filters: [], limit: 5, offset: 0 }, at);
+    expect(screen.rows.length).toBeGreaterThan(0);
+    // The days are chosen, checked wholly known and listed in one statement; the page and total in another.
+    expect(statements).toBe(2);
+    statements = 0;
+    const q = { metric: "dark_pool_value" as const, asOf: at, limit: 5, offset: 0, order: "desc" as const };
+    const board = await getLeaders(counted, { ...q, windowDays: 30 }, at);
+    expect(board.rows.length).toBeGreaterThan(0);
+    expect(statements).toBe(2);
+  });
+
   it("ranks ties by symbol, applies min_volume, and pages across a tie", async () => {
     type L = {
       rows: { rank: number; symbol: string; value: number }[];

@@ -5,7 +5,7 @@
  */
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
-import { etDateOf, etDayBounds } from "../lib/et-time";
+import { etDayBounds } from "../lib/et-time";
 import { num } from "../lib/row-values";
 
 export interface OptionsDayRow {
@@ -30,14 +30,19 @@ export interface OptionsDay {
 }
 
 /** The New York day of the latest option print at or before `asOf` and published by it. */
-export async function latestOptionDay(db: Db, asOf: Date): Promise<string | null> {
+export const latestOptionDaySql = (asOf: Date) => {
   const at = asOf.toISOString();
-  const last = rowsOf<{ ts: string | Date | null }>(
-    await db.execute(sql`
-      select max(ts) as ts from option_prints
-      where ts <= ${at}::timestamptz and published_at <= ${at}::timestamptz`),
-  )[0]?.ts;
-  return last === null || last === undefined ? null : etDateOf(new Date(last).getTime());
+  return sql`((
+      select max(ts) from option_prints
+      where ts <= ${at}::timestamptz and published_at <= ${at}::timestamptz
+    ) at time zone 'America/New_York')::date`;
+};
+
+export async function latestOptionDay(db: Db, asOf: Date): Promise<string | null> {
+  const row = rowsOf<{ day: string | null }>(
+    await db.execute(sql`select ${latestOptionDaySql(asOf)}::text as day`),
+  )[0];
+  return row?.day ?? null;
 }
 
 /** An options day row from its sums (`call_premium`, `put_premium`, volumes, `multi_leg_premium`, `prints`). */

@@ -21,18 +21,23 @@ export const UNUSUAL_MIN_BASELINE_DAYS = 5;
  * distinct day newest first, probed once through the (day, ...) index, stopping at the first that has such
  * a row. A plain `max(day) ... where known` walks every newer row when as_of lies in the past.
  */
-async function latestDay(db: Db, table: "short_volume" | "print_day_rollups", known: SQL) {
+/** `latestDay`'s query as a scalar subquery (a date, null when none), to embed in a larger statement. */
+function latestDaySql(table: "short_volume" | "print_day_rollups", known: SQL) {
   const t = sql.raw(table);
-  const row = rowsOf<{ day: string | null }>(
-    await db.execute(sql`
+  return sql`(
       with recursive d(day) as (
         (select max(day) from ${t})
         union all
         select (select max(x.day) from ${t} x where x.day < d.day) from d where d.day is not null
       )
-      select d.day::text as day from d
+      select d.day from d
       where d.day is not null and exists (select 1 from ${t} k where k.day = d.day and ${known})
-      limit 1`),
+      limit 1)`;
+}
+
+async function latestDay(db: Db, table: "short_volume" | "print_day_rollups", known: SQL) {
+  const row = rowsOf<{ day: string | null }>(
+    await db.execute(sql`select ${latestDaySql(table, known)}::text as day`),
   )[0];
   return row?.day ?? null;
 }
@@ -60,17 +65,15 @@ export interface FinraDay {
   sources: SourceCount[];
 }
 
-/**
- * FINRA Reg SHO short volume of the latest day published by `asOf`, per symbol: the consolidated CNMS
- * row, else the sum of the facility files (ORF excluded), as the per-symbol views and the DIX read it.
- */
 /** The latest FINRA day with a row published by `asOf`. */
-export const latestFinraDay = (db: Db, asOf: Date) =>
-  latestDay(db, "short_volume", sql`published_at <= ${asOf.toISOString()}::timestamptz`);
+const finraKnown = (asOf: Date) => sql`published_at <= ${asOf.toISOString()}::timestamptz`;
+export const latestFinraDaySql = (asOf: Date) => latestDaySql("short_volume", finraKnown(asOf));
+export const latestFinraDay = (db: Db, asOf: Date) => latestDay(db, "short_volume", finraKnown(asOf));
 
 /** The latest New York day with an off-exchange print at or before `asOf`. */
-export const latestPrintDay = (db: Db, asOf: Date) =>
-  latestDay(db, "print_day_rollups", sql`off_prints > 0 and min_ts <= ${asOf.toISOString()}::timestamptz`);
+const printKnown = (asOf: Date) => sql`off_prints > 0 and min_ts <= ${asOf.toISOString()}::timestamptz`;
+export const latestPrintDay = (db: Db, asOf: Date) => latestDay(db, "print_day_rollups", printKnown(asOf));
+export const latestPrintDaySql = (asOf: Date) => latestDaySql("print_day_rollups", printKnown(asOf));
 
 /** A FINRA day row as read (`cnms`, the three volumes). */
 export const finraDayRow = (r: Record<string, unknown>): FinraDayRow => ({
@@ -81,6 +84,10 @@ export const finraDayRow = (r: Record<string, unknown>): FinraDayRow => ({
   basis: r.cnms ? "CNMS" : "facilities",
 });
 
+/**
+ * FINRA Reg SHO short volume of the latest day published by `asOf`, per symbol: the consolidated CNMS
+ * row, else the sum of the facility files (ORF excluded), as the per-symbol views and the DIX read it.
+ */
 export async function finraDay(db: Db, asOf: Date): Promise<FinraDay> {
   const at = asOf.toISOString();
   const day = await latestFinraDay(db, asOf);

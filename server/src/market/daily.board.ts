@@ -1,6 +1,7 @@
 /**
  * The daily leaderboards and the screener ranked in SQL: `order by <key> limit/offset` over one settled
- * day of the per (day, symbol) tables (market.days.ts), through the index matching each sort, plus a count.
+ * day of the per (day, symbol) tables (market.days.ts), through the index matching each sort, plus a count
+ * in the same statement.
  * Rows come back as the area services' row types (same mappers), so values and explaining fields are those
  * of the in-server ranking; ties rank by symbol. Columns and operators come from fixed tables, never from
  * input; filter values are bound parameters.
@@ -77,16 +78,18 @@ export async function dailyBoard<R>(db: Db, q: BoardQuery): Promise<{ rows: R[];
     : sql`${key} > 0`;
   const where = sql`day = ${q.day}::date and ${t.where} and ${ranked}`;
   const order = q.order === "desc" ? sql`${key} desc nulls last` : sql`${key} asc`;
-  const [rows, count] = await Promise.all([
-    db.execute(sql`
-      select ${t.columns} from ${t.from} where ${where}
+  const count = sql`select count(*) as n from ${t.from} where ${where}`;
+  // The count rides on the page's rows (a one-time subquery); a page past the end has no row to carry it.
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select ${t.columns}, (${count}) as total_rows from ${t.from} where ${where}
       order by ${order}, symbol collate "C" limit ${q.limit} offset ${q.offset}`),
-    db.execute(sql`select count(*) as n from ${t.from} where ${where}`),
-  ]);
-  return {
-    rows: rowsOf<Record<string, unknown>>(rows).map((r) => t.row(r) as R),
-    total: num(rowsOf<{ n: unknown }>(count)[0]?.n),
-  };
+  );
+  const total =
+    rows.length > 0 || q.offset === 0
+      ? num(rows[0]?.total_rows)
+      : num(rowsOf<{ n: unknown }>(await db.execute(count))[0]?.n);
+  return { rows: rows.map((r) => t.row(r) as R), total };
 }
 
 export const isDailyBoard = (metric: Metric) => metric in BOARDS;

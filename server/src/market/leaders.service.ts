@@ -13,7 +13,7 @@ import { freshness } from "../lib/openapi";
 import { compositeDay } from "./composite";
 import { scoresInfo, storedLeaders } from "./composite.board";
 import { dailyBoard, isDailyBoard } from "./daily.board";
-import { settledFinraDay, settledOptionDay, settledPrintDay } from "./market.days";
+import { settledDays } from "./market.days";
 import { DELAYS, pageOf, type Window } from "./market.service";
 import { MARKET_PARAMS_VERSION, METRIC_DEFS, type Metric, sourceOf, UNIVERSE_DEFAULT } from "./metrics";
 
@@ -85,8 +85,6 @@ async function readDay(db: Db, source: DailySource, asOf: Date) {
   return { ...p, sources, basis: BASIS.prints };
 }
 
-const SETTLED = { finra: settledFinraDay, prints: settledPrintDay, options: settledOptionDay };
-
 type Page = Pick<Got, "window" | "freshness" | "sources" | "universe"> & {
   rows: Record<string, unknown>[];
   total: number;
@@ -98,7 +96,7 @@ type Page = Pick<Got, "window" | "freshness" | "sources" | "universe"> & {
  */
 async function boardPage(db: Db, q: LeadersQuery, minVolume: number | null, now: Date): Promise<Page | null> {
   const source = sourceOf(q.metric) as DailySource;
-  const d = await SETTLED[source](db, q.asOf);
+  const d = (await settledDays(db, q.asOf, [source]))[source];
   if (!d) return null;
   const base = {
     window: day(d.day, BASIS[source]),

@@ -1,16 +1,17 @@
 /**
- * The market days read from the per (day, symbol) tables of migration 0023 (finra_day_symbols,
+ * The market days read from the per (day, symbol) tables of migration 0020 (finra_day_symbols,
  * print_day_market, option_day_rollups, market_day_sources), which triggers keep exact in the same
  * transaction as the source rows. A day is read from them only when it is settled at `as_of`: every row it
  * derives from (for prints also the trailing days and the day's bar) was published, and every print
  * happened, by then; the comparison is made in SQL, at the stored microsecond. Otherwise null, and the caller
  * computes the day from the source rows (darkpool/market.service.ts, blocks/market.service.ts), as before.
- * The day itself is chosen exactly as those services choose it.
+ * The day itself is chosen exactly as those services choose it (the same SQL). Every input asked is
+ * chosen, checked and listed in one statement (`settledDays`): one round trip.
  */
 import { type Db, rowsOf } from "@smt/db";
-import { sql } from "drizzle-orm";
-import { latestOptionDay } from "../blocks/market.service";
-import { latestFinraDay, latestPrintDay, type SourceCount } from "../darkpool/market.service";
+import { type SQL, sql } from "drizzle-orm";
+import { latestOptionDaySql } from "../blocks/market.service";
+import { latestFinraDaySql, latestPrintDaySql, type SourceCount } from "../darkpool/market.service";
 import { dateOrNull, num } from "../lib/row-values";
 
 export interface SettledDay {
@@ -21,75 +22,88 @@ export interface SettledDay {
   symbols: number;
 }
 
-const NONE: SettledDay = { day: null, latestPublished: null, sources: [], symbols: 0 };
+type Input = "finra" | "prints" | "options";
 
-async function sourcesOf(db: Db, input: "finra" | "options", day: string): Promise<SourceCount[]> {
-  return rowsOf<{ source: string; rows: unknown; latest_ref: string | null }>(
-    await db.execute(sql`
-      select source, rows, latest_ref from market_day_sources
-      where input = ${input} and day = ${day}::date order by source`),
-  ).map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref }));
-}
+/** The sources of `input`'s day `d.day`, as one json array (market_day_sources, by source). */
+const sourcesSql = (input: Input) => sql`(
+  select coalesce(json_agg(json_build_object('source', source, 'rows', rows, 'latest_ref', latest_ref)
+    order by source), '[]') from market_day_sources s where s.input = ${input} and s.day = d.day)`;
 
-type Check = { settled: boolean | null; latest: unknown; n: unknown; prints?: unknown };
+/**
+ * One row per input: its day at `asOf` (chosen as the area services choose it), whether the day is wholly
+ * known at `asOf` (true without a day; null, i.e. not settled, when the day has no row in the table),
+ * the latest publication, symbols, prints and sources. A single statement for one, two or three inputs.
+ */
+const DAY_SQL: Record<Input, (at: string, asOf: Date) => SQL> = {
+  finra: (at, asOf) => sql`
+    select 'finra' as input, d.day::text as day,
+      case when d.day is null then true
+        else (select max(published_at) from finra_day_symbols where day = d.day) <= ${at}::timestamptz end as settled,
+      (select max(published_at) from finra_day_symbols where day = d.day and total_volume is not null) as latest,
+      0::bigint as n, 0::numeric as prints, ${sourcesSql("finra")} as sources
+    from (select ${latestFinraDaySql(asOf)} as day offset 0) d`,
+  prints: (at, asOf) => sql`
+    select 'prints' as input, d.day::text as day,
+      case when d.day is null then true
+        else max(m.inputs_published_at) <= ${at}::timestamptz and max(m.max_ts) <= ${at}::timestamptz end as settled,
+      max(m.max_published_at) as latest, count(m.symbol) as n, coalesce(sum(m.off_prints), 0)::numeric as prints,
+      '[]'::json as sources
+    from (select ${latestPrintDaySql(asOf)} as day offset 0) d left join print_day_market m on m.day = d.day
+    group by d.day`,
+  options: (at, asOf) => sql`
+    select 'options' as input, d.day::text as day,
+      case when d.day is null then true
+        else max(o.max_ts) <= ${at}::timestamptz and max(o.max_published_at) <= ${at}::timestamptz end as settled,
+      max(o.max_published_at) as latest, count(o.symbol) as n, 0::numeric as prints, ${sourcesSql("options")} as sources
+    from (select ${latestOptionDaySql(asOf)} as day offset 0) d left join option_day_rollups o on o.day = d.day
+    group by d.day`,
+};
 
-/** The latest FINRA day published by `asOf`, when all of its rows are. */
-export async function settledFinraDay(db: Db, asOf: Date): Promise<SettledDay | null> {
-  const day = await latestFinraDay(db, asOf);
-  if (day === null) return NONE;
-  const c = rowsOf<Check>(
-    await db.execute(sql`
-      select (select max(published_at) from finra_day_symbols where day = ${day}::date) <= ${asOf.toISOString()}::timestamptz as settled,
-        (select max(published_at) from finra_day_symbols where day = ${day}::date and total_volume is not null) as latest,
-        0 as n`),
-  )[0];
-  if (!c?.settled) return null;
+type DayRow = {
+  input: Input;
+  day: string | null;
+  settled: boolean | null;
+  latest: unknown;
+  n: unknown;
+  prints: unknown;
+  sources: unknown;
+};
+
+function settledOf(r: DayRow | undefined): (SettledDay & { prints: number }) | null {
+  if (!r?.settled) return null;
+  const prints = num(r.prints);
+  const listed = (typeof r.sources === "string" ? JSON.parse(r.sources) : r.sources) as SourceCount[];
   return {
-    day,
-    latestPublished: dateOrNull(c.latest),
-    sources: await sourcesOf(db, "finra", day),
-    symbols: 0,
-  };
-}
-
-/** The latest day with off-exchange prints at `asOf`, when it and its trailing days are wholly known. */
-export async function settledPrintDay(db: Db, asOf: Date): Promise<(SettledDay & { prints: number }) | null> {
-  const day = await latestPrintDay(db, asOf);
-  if (day === null) return { ...NONE, prints: 0 };
-  const at = asOf.toISOString();
-  const c = rowsOf<Check>(
-    await db.execute(sql`
-      select max(inputs_published_at) <= ${at}::timestamptz and max(max_ts) <= ${at}::timestamptz as settled,
-        max(max_published_at) as latest, count(*) as n, sum(off_prints) as prints
-      from print_day_market where day = ${day}::date`),
-  )[0];
-  if (!c?.settled) return null;
-  const prints = num(c.prints);
-  return {
-    day,
-    latestPublished: dateOrNull(c.latest),
-    sources: [{ source: "prints", rows: prints, latest_ref: day }],
-    symbols: num(c.n),
+    day: r.day,
+    latestPublished: dateOrNull(r.latest),
+    sources:
+      r.input !== "prints"
+        ? listed.map((x) => ({ source: x.source, rows: num(x.rows), latest_ref: x.latest_ref }))
+        : r.day
+          ? [{ source: "prints", rows: prints, latest_ref: r.day }]
+          : [],
+    symbols: num(r.n),
     prints,
   };
 }
 
-/** The New York day of the latest option print at `asOf`, when all of its prints are known. */
-export async function settledOptionDay(db: Db, asOf: Date): Promise<SettledDay | null> {
-  const day = await latestOptionDay(db, asOf);
-  if (day === null) return NONE;
+/** Each input's settled day at `asOf` (null when not wholly known), in one statement. */
+export async function settledDays<I extends Input>(
+  db: Db,
+  asOf: Date,
+  inputs: readonly I[],
+): Promise<Record<I, (SettledDay & { prints: number }) | null>> {
   const at = asOf.toISOString();
-  const c = rowsOf<Check>(
-    await db.execute(sql`
-      select max(max_ts) <= ${at}::timestamptz and max(max_published_at) <= ${at}::timestamptz as settled,
-        max(max_published_at) as latest, count(*) as n
-      from option_day_rollups where day = ${day}::date`),
-  )[0];
-  if (!c?.settled) return null;
-  return {
-    day,
-    latestPublished: dateOrNull(c.latest),
-    sources: await sourcesOf(db, "options", day),
-    symbols: num(c.n),
-  };
+  const rows = rowsOf<DayRow>(
+    await db.execute(
+      sql.join(
+        inputs.map((i) => sql`(${DAY_SQL[i](at, asOf)})`),
+        sql` union all `,
+      ),
+    ),
+  );
+  return Object.fromEntries(inputs.map((i) => [i, settledOf(rows.find((r) => r.input === i))])) as Record<
+    I,
+    (SettledDay & { prints: number }) | null
+  >;
 }

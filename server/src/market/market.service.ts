@@ -11,7 +11,7 @@ import { insiderClusters } from "../institutional/market.service";
 import { addDays, etDateOf } from "../lib/et-time";
 import { freshness } from "../lib/openapi";
 import { type ScreenQuery as DaysQuery, screenDays } from "./daily.board";
-import { settledFinraDay, settledOptionDay, settledPrintDay } from "./market.days";
+import { settledDays } from "./market.days";
 import { MARKET_PARAMS_VERSION } from "./metrics";
 import {
   type Filter,
@@ -70,11 +70,7 @@ interface Screened {
 
 /** The three settled days screened in SQL (daily.board.ts); null when one is not wholly known at as_of. */
 async function settledScreen(db: Db, asOf: Date, q: ScreenQuery): Promise<Screened | null> {
-  const [f, p, o] = await Promise.all([
-    settledFinraDay(db, asOf),
-    settledPrintDay(db, asOf),
-    settledOptionDay(db, asOf),
-  ]);
+  const { finra: f, prints: p, options: o } = await settledDays(db, asOf, ["finra", "prints", "options"]);
   if (!f || !p || !o) return null;
   const got = await screenDays(db, { ...q, days: { finra: f.day, prints: p.day, options: o.day } });
   return {
