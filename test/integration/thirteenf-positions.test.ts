@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ThirteenFCover } from "../../server/src/institutional/thirteenf.parse";
+import { holdingsReportCover, type ThirteenFCover } from "../../server/src/institutional/thirteenf.parse";
 import { insert13FFilings, insert13FHoldings } from "../../server/src/institutional/thirteenf.store";
 import { buildTestApp, jsonGetter } from "../support/app";
 import { engines } from "../support/db";
@@ -397,27 +397,14 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
 });
 
 function coverOf(f: Filing): ThirteenFCover {
-  return {
+  const amended = f.kind === "RESTATEMENT" || f.kind === "NEW HOLDINGS";
+  return holdingsReportCover(f.filer, `FILER ${f.filer.slice(-1)}`, f.period, {
     submissionType: f.kind === "orig" ? "13F-HR" : f.kind === "NOTICE" ? "13F-NT" : "13F-HR/A",
-    filerCik: f.filer,
-    filerName: `FILER ${f.filer.slice(-1)}`,
-    periodOfReport: f.period,
-    reportCalendarOrQuarter: f.period,
     reportType: f.kind === "NOTICE" ? "13F NOTICE" : "13F HOLDINGS REPORT",
-    isAmendment: f.kind === "RESTATEMENT" || f.kind === "NEW HOLDINGS",
-    amendmentNo: f.kind === "RESTATEMENT" || f.kind === "NEW HOLDINGS" ? 1 : null,
+    isAmendment: amended,
+    amendmentNo: amended ? 1 : null,
     amendmentType: f.kind === "RESTATEMENT" || f.kind === "NEW HOLDINGS" ? f.kind : null,
-    form13FFileNumber: null,
-    crdNumber: null,
-    secFileNumber: null,
-    otherManagers: [],
-    otherIncludedManagersCount: null,
-    tableEntryTotal: null,
-    tableValueTotal: null,
-    isConfidentialOmitted: null,
-    signatureName: null,
-    signatureDate: null,
-  };
+  });
 }
 
 function holdingOf(h: RawHolding) {
