@@ -182,6 +182,24 @@ describe("request spacing", () => {
     }
   });
 
+  it("sleeps again when a timer fires early (the event loop's clock lags while it is held)", async () => {
+    let now = 0;
+    const starts: number[] = [];
+    const limiter = new RateLimiter(
+      10,
+      () => now,
+      async (ms) => {
+        now += Math.max(1, ms - 30); // fires 30 ms early, as a timer armed from a stale loop clock does
+      },
+    );
+    for (let i = 0; i < 5; i++) {
+      await limiter.take();
+      starts.push(now);
+    }
+    for (let i = 1; i < starts.length; i++)
+      expect((starts[i] as number) - (starts[i - 1] as number)).toBeGreaterThanOrEqual(100);
+  });
+
   it("spaces real requests through one shared limiter", async () => {
     const limiter = new RateLimiter(40);
     const c = client({ limiter });

@@ -28,7 +28,9 @@ export class RateLimiter implements RequestLimiter {
     const now = this.now();
     const slot = Math.max(now, this.nextSlotMs);
     this.nextSlotMs = slot + 1000 / this.perSecond;
-    if (slot > now) await this.sleep(slot - now);
+    // Re-checked after each sleep: a timer is armed from the event loop's cached clock, which lags real time
+    // while a long synchronous step holds the loop, so it can fire early.
+    for (let wait = slot - now; wait > 0; wait = slot - this.now()) await this.sleep(wait);
   }
 
   /** Holds every later request for `ms` (the upstream answered 429/503). */

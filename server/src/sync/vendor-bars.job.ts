@@ -110,12 +110,15 @@ async function syncBars(ctx: JobContext, o: VendorBarsOptions): Promise<JobStats
   return { vendor: o.vendor.kind, days: days.length, already: days.length - todo.length, ...totals };
 }
 
-/** Spaces requests at least `intervalMs` apart (all attempts, retries included). */
+/**
+ * Spaces requests at least `intervalMs` apart (all attempts, retries included). The wait is re-checked after each
+ * sleep: a timer is armed from the event loop's cached clock, which lags real time while a long synchronous step
+ * (an embedded-database statement, say) holds the loop, so a timer can fire that many milliseconds early.
+ */
 function pacer(intervalMs: number, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))) {
   let last = Number.NEGATIVE_INFINITY;
   return async () => {
-    const wait = last + intervalMs - Date.now();
-    if (wait > 0) await sleep(wait);
+    for (let wait = last + intervalMs - Date.now(); wait > 0; wait = last + intervalMs - Date.now()) await sleep(wait);
     last = Date.now();
   };
 }
