@@ -118,7 +118,8 @@ async function syncBars(ctx: JobContext, o: VendorBarsOptions): Promise<JobStats
 function pacer(intervalMs: number, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))) {
   let last = Number.NEGATIVE_INFINITY;
   return async () => {
-    for (let wait = last + intervalMs - Date.now(); wait > 0; wait = last + intervalMs - Date.now()) await sleep(wait);
+    for (let wait = last + intervalMs - Date.now(); wait > 0; wait = last + intervalMs - Date.now())
+      await sleep(wait);
     last = Date.now();
   };
 }
