@@ -7,6 +7,7 @@
 import { type Db, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { addDays, etDateOf } from "../lib/et-time";
+import { pgArrayLiteral } from "../lib/pg-array";
 import { num, numOrNull } from "../lib/row-values";
 import { clusterBuys } from "./institutional.signals";
 
@@ -133,25 +134,167 @@ const windowWhere = (from: string, to: string, at: string) =>
     and t.published_at <= ${at}::timestamptz and t.issuer_symbol is not null`;
 
 /**
- * Fills `issuer_name` of these window rows: the greatest issuer name of the Form 4 filings behind each
- * issuer's trades in the window (as filed), read for the rows of one page only.
+ * Fills `issuer_name`, `buyers` and `sellers` of these window rows: the greatest issuer name of the Form 4
+ * filings behind each issuer's trades in the window (as filed) and its distinct reporting owners with
+ * purchases and with sales, read for the rows of one page only (`insider_transactions_open_market_issuer_idx`).
  */
-export async function insiderIssuerNames(
+export async function insiderPageDetails(
   db: Db,
   w: { from: string; to: string; asOf: Date },
   rows: InsiderWindowRow[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const names = rowsOf<{ symbol: string; issuer_cik: string; issuer_name: string | null }>(
+  const details = rowsOf<{
+    symbol: string;
+    issuer_cik: string;
+    issuer_name: string | null;
+    buyers: unknown;
+    sellers: unknown;
+  }>(
     await db.execute(sql`
-      select t.issuer_symbol as symbol, t.issuer_cik, max(f.issuer_name) as issuer_name
-      from insider_transactions t join insider_filings f on f.accession = t.accession
+      select t.issuer_symbol as symbol, t.issuer_cik, max(f.issuer_name) as issuer_name,
+        count(distinct t.owner_cik) filter (where t.code = 'P') as buyers,
+        count(distinct t.owner_cik) filter (where t.code = 'S') as sellers
+      from insider_transactions t left join insider_filings f on f.accession = t.accession
       where t.issuer_cik = any(${sql.param(rows.map((r) => r.issuer_cik))}::text[])
         and ${windowWhere(w.from, w.to, w.asOf.toISOString())}
       group by 1, 2`),
   );
-  const byKey = new Map(names.map((n) => [`${n.symbol}|${n.issuer_cik}`, n.issuer_name]));
-  for (const r of rows) r.issuer_name = byKey.get(`${r.symbol}|${r.issuer_cik}`) ?? null;
+  const byKey = new Map(details.map((n) => [`${n.symbol}|${n.issuer_cik}`, n]));
+  for (const r of rows) {
+    const d = byKey.get(`${r.symbol}|${r.issuer_cik}`);
+    r.issuer_name = d?.issuer_name ?? null;
+    r.buyers = num(d?.buyers);
+    r.sellers = num(d?.sellers);
+  }
+}
+/** The New York dates `from`..`to`, both included. */
+function datesOf(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+const sumsOf = (sign: string) =>
+  sql.raw(`
+  ${sign}sum(coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric) filter (where t.code = 'P') as bv,
+  ${sign}sum(coalesce(t.shares, 0)::numeric) filter (where t.code = 'P') as bs,
+  ${sign}count(*) filter (where t.code = 'P') as bn,
+  ${sign}sum(coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric) filter (where t.code = 'S') as sv,
+  ${sign}sum(coalesce(t.shares, 0)::numeric) filter (where t.code = 'S') as ss,
+  ${sign}count(*) filter (where t.code = 'S') as sn,
+  ${sign}count(*) filter (where t.code = 'S' and t.aff10b5_one) as pn`);
+
+const SUM_COLUMNS = ["bv", "bs", "bn", "sv", "ss", "sn", "pn"] as const;
+const summed = sql.raw(SUM_COLUMNS.map((c) => `coalesce(sum(${c}), 0) as ${c}`).join(", "));
+
+export interface InsiderBoard extends InsiderWindow {
+  /** Issuers whose ranked sum (purchases or sales) is positive: the ranking's length. */
+  total: number;
+}
+
+/**
+ * One page of the insider_buys / insider_sells ranking, ranked in SQL: per issuer, the window's sums are the
+ * difference of two dates' running totals (insider_window_sums, kept by triggers) less the trades of the
+ * window's dates published after `asOf` (`insider_transactions_open_market_published_idx`), so a request
+ * reads one row per issuer and key instead of every trade. Ties by symbol (C order), then issuer CIK. The
+ * same rows, sums and sources as `insiderWindow`; the page's distinct insiders and issuer names are read
+ * for its issuers only (`insiderPageDetails`).
+ */
+export async function insiderBoard(
+  db: Db,
+  q: { asOf: Date; days: number; side: "buy" | "sell"; order: "desc" | "asc"; limit: number; offset: number },
+): Promise<InsiderBoard> {
+  const to = etDateOf(q.asOf.getTime());
+  const from = addDays(to, -(q.days - 1));
+  const at = q.asOf.toISOString();
+  const days = pgArrayLiteral(datesOf(from, to));
+  // The metric's value (metrics.ts `amount`): issuers whose sum is positive rank.
+  const value = sql.raw(q.side === "buy" ? "bv" : "sv");
+  const key = sql.raw(`${q.side === "buy" ? "bv" : "sv"} ${q.order}`);
+  const [got] = rowsOf<{
+    total: unknown;
+    rows: Record<string, unknown>[];
+    sources: SourceCount[];
+    latest: string | null;
+  }>(
+    await db.execute(sql`
+      with hi as (select max(day) as d from insider_window_days where day <= ${to}::date),
+      lo as (select max(day) as d from insider_window_days where day < ${from}::date),
+      k as (
+        select a.issuer_cik, a.issuer_symbol, a.source,
+          a.buy_value_usd - coalesce(b.buy_value_usd, 0) as bv, a.buy_shares - coalesce(b.buy_shares, 0) as bs,
+          a.buy_transactions - coalesce(b.buy_transactions, 0) as bn,
+          a.sell_value_usd - coalesce(b.sell_value_usd, 0) as sv, a.sell_shares - coalesce(b.sell_shares, 0) as ss,
+          a.sell_transactions - coalesce(b.sell_transactions, 0) as sn,
+          a.planned_sell_transactions - coalesce(b.planned_sell_transactions, 0) as pn
+        from insider_window_sums a
+          left join insider_window_sums b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
+            and b.issuer_symbol = a.issuer_symbol and b.source = a.source
+        where a.day = (select d from hi)
+          and a.buy_transactions + a.sell_transactions
+            > coalesce(b.buy_transactions + b.sell_transactions, 0)
+        union all
+        select t.issuer_cik, t.issuer_symbol, t.source, ${sumsOf("-")}
+        from insider_transactions t
+        where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date = any(${days}::date[])
+          and t.published_at > ${at}::timestamptz
+        group by 1, 2, 3
+      ),
+      s as (
+        select issuer_cik, issuer_symbol, source, ${summed} from k group by 1, 2, 3
+        having coalesce(sum(bn), 0) + coalesce(sum(sn), 0) > 0
+      ),
+      r as (
+        select g.*, row_number() over (order by ${key}, issuer_symbol collate "C", issuer_cik collate "C") as rk
+        from (select issuer_cik, issuer_symbol, ${summed} from s group by 1, 2) as g
+        where ${value} > 0
+      )
+      select (select count(*) from r) as total,
+        (select coalesce(json_agg(r order by rk), '[]') from r
+          where rk > ${q.offset} and rk <= ${q.offset + q.limit}) as rows,
+        (select coalesce(json_agg(x order by x.source collate "C"), '[]') from (
+          select s.source, sum(s.bn + s.sn) as rows, (
+            select max(y.accession) from unnest(${days}::date[]) as d(day), lateral (
+              select t.accession from insider_transactions t
+              where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date = d.day
+                and t.source = s.source and t.published_at <= ${at}::timestamptz
+              order by t.accession desc limit 1) as y) as latest_ref
+          from s group by s.source) as x) as sources,
+        (select max(y.published_at) from unnest(${days}::date[]) as d(day), lateral (
+          select t.published_at from insider_transactions t
+          where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date = d.day
+            and t.published_at <= ${at}::timestamptz
+          order by t.published_at desc limit 1) as y) as latest`),
+  );
+  const rows = (got?.rows ?? []).map(
+    (r): InsiderWindowRow => ({
+      symbol: String(r.issuer_symbol),
+      issuer_cik: String(r.issuer_cik),
+      issuer_name: null,
+      buy_value_usd: num(r.bv),
+      buy_shares: num(r.bs),
+      buy_transactions: num(r.bn),
+      buyers: 0,
+      sell_value_usd: num(r.sv),
+      sell_shares: num(r.ss),
+      sell_transactions: num(r.sn),
+      sellers: 0,
+      planned_sell_transactions: num(r.pn),
+    }),
+  );
+  return {
+    from,
+    to,
+    latestPublished: got?.latest ? new Date(got.latest) : null,
+    rows,
+    sources: (got?.sources ?? []).map((s) => ({
+      source: s.source,
+      rows: num(s.rows),
+      latest_ref: s.latest_ref,
+    })),
+    total: num(got?.total),
+  };
 }
 
 export interface MarketCluster {

@@ -1,0 +1,155 @@
+CREATE TABLE "insider_window_days" (
+	"day" date PRIMARY KEY NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "insider_window_sums" (
+	"day" date NOT NULL,
+	"issuer_cik" text NOT NULL,
+	"issuer_symbol" text NOT NULL,
+	"source" text NOT NULL,
+	"buy_value_usd" numeric NOT NULL,
+	"buy_shares" numeric NOT NULL,
+	"buy_transactions" bigint NOT NULL,
+	"sell_value_usd" numeric NOT NULL,
+	"sell_shares" numeric NOT NULL,
+	"sell_transactions" bigint NOT NULL,
+	"planned_sell_transactions" bigint NOT NULL,
+	CONSTRAINT "insider_window_sums_day_issuer_cik_issuer_symbol_source_pk" PRIMARY KEY("day","issuer_cik","issuer_symbol","source")
+);
+--> statement-breakpoint
+CREATE INDEX "insider_transactions_open_market_published_idx" ON "insider_transactions" USING btree ("transaction_date","published_at","issuer_cik","issuer_symbol","source","code","shares","price_usd","value_usd","aff10b5_one") WHERE code in ('P', 'S') and not is_derivative and table_name like '%Transaction' and issuer_symbol is not null;--> statement-breakpoint
+CREATE INDEX "insider_transactions_open_market_source_idx" ON "insider_transactions" USING btree ("transaction_date","source","accession","published_at") WHERE code in ('P', 'S') and not is_derivative and table_name like '%Transaction' and issuer_symbol is not null;--> statement-breakpoint
+CREATE INDEX "insider_transactions_open_market_issuer_idx" ON "insider_transactions" USING btree ("issuer_cik","transaction_date","issuer_symbol","code","owner_cik","published_at","accession") WHERE code in ('P', 'S') and not is_derivative and table_name like '%Transaction' and issuer_symbol is not null;
+--> statement-breakpoint
+-- Issue 12, market-wide insider buys and sells (docs/methodology.md "Market"): insider_window_sums holds, on
+-- each date of insider_window_days, the running totals of the open-market trades (non-derivative P/S rows
+-- with an issuer symbol) dated on or before it, per issuer, symbol and source; a key has a row on every date
+-- from its first trade on. Kept by statement triggers on insider_transactions from the signed changed rows:
+-- a new date copies the previous date's rows, then every key's rows from its earliest changed date on add
+-- the running sum of its changes.
+CREATE FUNCTION smt_insider_window_sums() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    TRUNCATE insider_window_sums, insider_window_days;
+    RETURN NULL;
+  END IF;
+  CREATE TEMP TABLE IF NOT EXISTS smt_insider_window_delta (
+    day date, issuer_cik text, issuer_symbol text, source text, bv numeric, bs numeric, bn bigint,
+    sv numeric, ss numeric, sn bigint, pn bigint);
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO smt_insider_window_delta
+    SELECT transaction_date, issuer_cik, issuer_symbol, source,
+      sum(coalesce(value_usd, shares * price_usd, 0)::numeric) FILTER (WHERE code = 'P'),
+      sum(coalesce(shares, 0)::numeric) FILTER (WHERE code = 'P'), count(*) FILTER (WHERE code = 'P'),
+      sum(coalesce(value_usd, shares * price_usd, 0)::numeric) FILTER (WHERE code = 'S'),
+      sum(coalesce(shares, 0)::numeric) FILTER (WHERE code = 'S'), count(*) FILTER (WHERE code = 'S'),
+      count(*) FILTER (WHERE code = 'S' AND aff10b5_one)
+    FROM new_rows
+    WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction'
+      AND issuer_symbol IS NOT NULL AND transaction_date IS NOT NULL
+    GROUP BY 1, 2, 3, 4;
+  END IF;
+  IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    INSERT INTO smt_insider_window_delta
+    SELECT transaction_date, issuer_cik, issuer_symbol, source,
+      -sum(coalesce(value_usd, shares * price_usd, 0)::numeric) FILTER (WHERE code = 'P'),
+      -sum(coalesce(shares, 0)::numeric) FILTER (WHERE code = 'P'), -count(*) FILTER (WHERE code = 'P'),
+      -sum(coalesce(value_usd, shares * price_usd, 0)::numeric) FILTER (WHERE code = 'S'),
+      -sum(coalesce(shares, 0)::numeric) FILTER (WHERE code = 'S'), -count(*) FILTER (WHERE code = 'S'),
+      -count(*) FILTER (WHERE code = 'S' AND aff10b5_one)
+    FROM old_rows
+    WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction'
+      AND issuer_symbol IS NOT NULL AND transaction_date IS NOT NULL
+    GROUP BY 1, 2, 3, 4;
+  END IF;
+  -- New dates: a copy of the previous date's rows (the changes are added below).
+  INSERT INTO insider_window_sums
+  SELECT n.day, s.issuer_cik, s.issuer_symbol, s.source, s.buy_value_usd, s.buy_shares, s.buy_transactions,
+    s.sell_value_usd, s.sell_shares, s.sell_transactions, s.planned_sell_transactions
+  FROM (SELECT DISTINCT day FROM smt_insider_window_delta d
+        WHERE NOT EXISTS (SELECT 1 FROM insider_window_days w WHERE w.day = d.day)) AS n
+    JOIN insider_window_sums s ON s.day = (SELECT max(w.day) FROM insider_window_days w WHERE w.day < n.day);
+  INSERT INTO insider_window_days SELECT DISTINCT day FROM smt_insider_window_delta ON CONFLICT DO NOTHING;
+  -- Every changed key: zero rows where it had none yet, from its earliest changed date on.
+  INSERT INTO insider_window_sums
+  SELECT w.day, k.issuer_cik, k.issuer_symbol, k.source, 0, 0, 0, 0, 0, 0, 0
+  FROM (SELECT issuer_cik, issuer_symbol, source, min(day) AS first FROM smt_insider_window_delta
+        GROUP BY 1, 2, 3) AS k
+    JOIN insider_window_days w ON w.day >= k.first
+  ORDER BY 1, 2, 3, 4
+  ON CONFLICT DO NOTHING;
+  -- The running sums of the changes, added to each key's rows from its earliest changed date on.
+  UPDATE insider_window_sums AS s SET
+    buy_value_usd = s.buy_value_usd + x.bv, buy_shares = s.buy_shares + x.bs,
+    buy_transactions = s.buy_transactions + x.bn, sell_value_usd = s.sell_value_usd + x.sv,
+    sell_shares = s.sell_shares + x.ss, sell_transactions = s.sell_transactions + x.sn,
+    planned_sell_transactions = s.planned_sell_transactions + x.pn
+  FROM (
+    SELECT w.day, k.issuer_cik, k.issuer_symbol, k.source,
+      sum(coalesce(d.bv, 0)) OVER r AS bv, sum(coalesce(d.bs, 0)) OVER r AS bs, sum(coalesce(d.bn, 0)) OVER r AS bn,
+      sum(coalesce(d.sv, 0)) OVER r AS sv, sum(coalesce(d.ss, 0)) OVER r AS ss, sum(coalesce(d.sn, 0)) OVER r AS sn,
+      sum(coalesce(d.pn, 0)) OVER r AS pn
+    FROM (SELECT issuer_cik, issuer_symbol, source, min(day) AS first FROM smt_insider_window_delta
+          GROUP BY 1, 2, 3) AS k
+      JOIN insider_window_days w ON w.day >= k.first
+      LEFT JOIN (SELECT day, issuer_cik, issuer_symbol, source, sum(bv) AS bv, sum(bs) AS bs, sum(bn) AS bn,
+                   sum(sv) AS sv, sum(ss) AS ss, sum(sn) AS sn, sum(pn) AS pn
+                 FROM smt_insider_window_delta GROUP BY 1, 2, 3, 4) AS d
+        ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
+          AND d.source = k.source
+    WINDOW r AS (PARTITION BY k.issuer_cik, k.issuer_symbol, k.source ORDER BY w.day)
+  ) AS x
+  WHERE s.day = x.day AND s.issuer_cik = x.issuer_cik AND s.issuer_symbol = x.issuer_symbol
+    AND s.source = x.source;
+  DELETE FROM smt_insider_window_delta;
+  RETURN NULL;
+END
+$f$;
+--> statement-breakpoint
+CREATE TRIGGER insider_transactions_window_insert AFTER INSERT ON insider_transactions
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION smt_insider_window_sums();
+--> statement-breakpoint
+CREATE TRIGGER insider_transactions_window_update AFTER UPDATE ON insider_transactions
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION smt_insider_window_sums();
+--> statement-breakpoint
+CREATE TRIGGER insider_transactions_window_delete AFTER DELETE ON insider_transactions
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION smt_insider_window_sums();
+--> statement-breakpoint
+CREATE TRIGGER insider_transactions_window_truncate AFTER TRUNCATE ON insider_transactions
+  FOR EACH STATEMENT EXECUTE FUNCTION smt_insider_window_sums();
+--> statement-breakpoint
+-- Back-fill: the dates, then every key's running totals on every date from its first on, stored date by date
+-- (a request reads two dates' rows).
+INSERT INTO insider_window_days
+SELECT DISTINCT transaction_date FROM insider_transactions
+WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction'
+  AND issuer_symbol IS NOT NULL AND transaction_date IS NOT NULL;
+--> statement-breakpoint
+WITH d AS (
+  SELECT transaction_date AS day, issuer_cik, issuer_symbol, source,
+    sum(coalesce(value_usd, shares * price_usd, 0)::numeric) FILTER (WHERE code = 'P') AS bv,
+    sum(coalesce(shares, 0)::numeric) FILTER (WHERE code = 'P') AS bs, count(*) FILTER (WHERE code = 'P') AS bn,
+    sum(coalesce(value_usd, shares * price_usd, 0)::numeric) FILTER (WHERE code = 'S') AS sv,
+    sum(coalesce(shares, 0)::numeric) FILTER (WHERE code = 'S') AS ss, count(*) FILTER (WHERE code = 'S') AS sn,
+    count(*) FILTER (WHERE code = 'S' AND aff10b5_one) AS pn
+  FROM insider_transactions
+  WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction'
+    AND issuer_symbol IS NOT NULL AND transaction_date IS NOT NULL
+  GROUP BY 1, 2, 3, 4
+), k AS (
+  SELECT issuer_cik, issuer_symbol, source, min(day) AS first FROM d GROUP BY 1, 2, 3
+)
+INSERT INTO insider_window_sums
+SELECT w.day, k.issuer_cik, k.issuer_symbol, k.source,
+  sum(coalesce(d.bv, 0)) OVER r, sum(coalesce(d.bs, 0)) OVER r, sum(coalesce(d.bn, 0)) OVER r,
+  sum(coalesce(d.sv, 0)) OVER r, sum(coalesce(d.ss, 0)) OVER r, sum(coalesce(d.sn, 0)) OVER r,
+  sum(coalesce(d.pn, 0)) OVER r
+FROM k JOIN insider_window_days w ON w.day >= k.first
+  LEFT JOIN d ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
+    AND d.source = k.source
+WINDOW r AS (PARTITION BY k.issuer_cik, k.issuer_symbol, k.source ORDER BY w.day)
+ORDER BY 1, 2, 3, 4;
+--> statement-breakpoint
+ANALYZE insider_window_days;
+--> statement-breakpoint
+ANALYZE insider_window_sums;
