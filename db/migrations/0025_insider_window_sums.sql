@@ -17,9 +17,19 @@ CREATE TABLE "insider_window_sums" (
 	CONSTRAINT "insider_window_sums_day_issuer_cik_issuer_symbol_source_pk" PRIMARY KEY("day","issuer_cik","issuer_symbol","source")
 );
 --> statement-breakpoint
-CREATE INDEX "insider_transactions_open_market_published_idx" ON "insider_transactions" USING btree ("transaction_date","published_at","issuer_cik","issuer_symbol","source","code","shares","price_usd","value_usd","aff10b5_one") WHERE code in ('P', 'S') and not is_derivative and table_name like '%Transaction' and issuer_symbol is not null;--> statement-breakpoint
+CREATE TABLE "insider_owner_window_counts" (
+	"day" date NOT NULL,
+	"issuer_cik" text NOT NULL,
+	"issuer_symbol" text NOT NULL,
+	"code" text NOT NULL,
+	"owner_cik" text NOT NULL,
+	"transactions" bigint NOT NULL,
+	CONSTRAINT "insider_owner_window_counts_pk" PRIMARY KEY("day","issuer_cik","issuer_symbol","code","owner_cik")
+);
+--> statement-breakpoint
+CREATE INDEX "insider_filings_issuer_name_idx" ON "insider_filings" USING btree ("issuer_cik","issuer_name","published_at");--> statement-breakpoint
+CREATE INDEX "insider_transactions_open_market_published_idx" ON "insider_transactions" USING btree ("transaction_date","published_at","issuer_cik","issuer_symbol","source","code","owner_cik","shares","price_usd","value_usd","aff10b5_one") WHERE code in ('P', 'S') and not is_derivative and table_name like '%Transaction' and issuer_symbol is not null;--> statement-breakpoint
 CREATE INDEX "insider_transactions_open_market_source_idx" ON "insider_transactions" USING btree ("transaction_date","source","accession","published_at") WHERE code in ('P', 'S') and not is_derivative and table_name like '%Transaction' and issuer_symbol is not null;--> statement-breakpoint
-CREATE INDEX "insider_transactions_open_market_issuer_idx" ON "insider_transactions" USING btree ("issuer_cik","transaction_date","issuer_symbol","code","owner_cik","published_at","accession") WHERE code in ('P', 'S') and not is_derivative and table_name like '%Transaction' and issuer_symbol is not null;
 --> statement-breakpoint
 -- Issue 12, market-wide insider buys and sells (docs/methodology.md "Market"): insider_window_sums holds, on
 -- each date of insider_window_days, the running totals of the open-market trades (non-derivative P/S rows
@@ -30,37 +40,32 @@ CREATE INDEX "insider_transactions_open_market_issuer_idx" ON "insider_transacti
 CREATE FUNCTION smt_insider_window_sums() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
-    TRUNCATE insider_window_sums, insider_window_days;
+    TRUNCATE insider_window_sums, insider_owner_window_counts, insider_window_days;
     RETURN NULL;
   END IF;
+  -- The changed open-market rows, signed (+ new, - old), per date, issuer, symbol, source, code and owner.
   CREATE TEMP TABLE IF NOT EXISTS smt_insider_window_delta (
-    day date, issuer_cik text, issuer_symbol text, source text, bv numeric, bs numeric, bn bigint,
-    sv numeric, ss numeric, sn bigint, pn bigint);
+    day date, issuer_cik text, issuer_symbol text, source text, code text, owner_cik text, v numeric,
+    sh numeric, n bigint, pn bigint);
   IF TG_OP IN ('INSERT', 'UPDATE') THEN
     INSERT INTO smt_insider_window_delta
-    SELECT transaction_date, issuer_cik, issuer_symbol, source,
-      sum(coalesce(value_usd, shares * price_usd, 0)::numeric) FILTER (WHERE code = 'P'),
-      sum(coalesce(shares, 0)::numeric) FILTER (WHERE code = 'P'), count(*) FILTER (WHERE code = 'P'),
-      sum(coalesce(value_usd, shares * price_usd, 0)::numeric) FILTER (WHERE code = 'S'),
-      sum(coalesce(shares, 0)::numeric) FILTER (WHERE code = 'S'), count(*) FILTER (WHERE code = 'S'),
-      count(*) FILTER (WHERE code = 'S' AND aff10b5_one)
+    SELECT transaction_date, issuer_cik, issuer_symbol, source, code, owner_cik,
+      sum(coalesce(value_usd, shares * price_usd, 0)::numeric), sum(coalesce(shares, 0)::numeric), count(*),
+      count(*) FILTER (WHERE aff10b5_one)
     FROM new_rows
     WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction'
       AND issuer_symbol IS NOT NULL AND transaction_date IS NOT NULL
-    GROUP BY 1, 2, 3, 4;
+    GROUP BY 1, 2, 3, 4, 5, 6;
   END IF;
   IF TG_OP IN ('DELETE', 'UPDATE') THEN
     INSERT INTO smt_insider_window_delta
-    SELECT transaction_date, issuer_cik, issuer_symbol, source,
-      -sum(coalesce(value_usd, shares * price_usd, 0)::numeric) FILTER (WHERE code = 'P'),
-      -sum(coalesce(shares, 0)::numeric) FILTER (WHERE code = 'P'), -count(*) FILTER (WHERE code = 'P'),
-      -sum(coalesce(value_usd, shares * price_usd, 0)::numeric) FILTER (WHERE code = 'S'),
-      -sum(coalesce(shares, 0)::numeric) FILTER (WHERE code = 'S'), -count(*) FILTER (WHERE code = 'S'),
-      -count(*) FILTER (WHERE code = 'S' AND aff10b5_one)
+    SELECT transaction_date, issuer_cik, issuer_symbol, source, code, owner_cik,
+      -sum(coalesce(value_usd, shares * price_usd, 0)::numeric), -sum(coalesce(shares, 0)::numeric), -count(*),
+      -count(*) FILTER (WHERE aff10b5_one)
     FROM old_rows
     WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction'
       AND issuer_symbol IS NOT NULL AND transaction_date IS NOT NULL
-    GROUP BY 1, 2, 3, 4;
+    GROUP BY 1, 2, 3, 4, 5, 6;
   END IF;
   -- New dates: a copy of the previous date's rows (the changes are added below).
   INSERT INTO insider_window_sums
@@ -69,8 +74,15 @@ BEGIN
   FROM (SELECT DISTINCT day FROM smt_insider_window_delta d
         WHERE NOT EXISTS (SELECT 1 FROM insider_window_days w WHERE w.day = d.day)) AS n
     JOIN insider_window_sums s ON s.day = (SELECT max(w.day) FROM insider_window_days w WHERE w.day < n.day);
+  INSERT INTO insider_owner_window_counts
+  SELECT n.day, s.issuer_cik, s.issuer_symbol, s.code, s.owner_cik, s.transactions
+  FROM (SELECT DISTINCT day FROM smt_insider_window_delta d
+        WHERE NOT EXISTS (SELECT 1 FROM insider_window_days w WHERE w.day = d.day)) AS n
+    JOIN insider_owner_window_counts s
+      ON s.day = (SELECT max(w.day) FROM insider_window_days w WHERE w.day < n.day);
   INSERT INTO insider_window_days SELECT DISTINCT day FROM smt_insider_window_delta ON CONFLICT DO NOTHING;
-  -- Every changed key: zero rows where it had none yet, from its earliest changed date on.
+  -- Every changed key: zero rows where it had none yet from its earliest changed date on, then the running
+  -- sums of its changes added to its rows from that date on.
   INSERT INTO insider_window_sums
   SELECT w.day, k.issuer_cik, k.issuer_symbol, k.source, 0, 0, 0, 0, 0, 0, 0
   FROM (SELECT issuer_cik, issuer_symbol, source, min(day) AS first FROM smt_insider_window_delta
@@ -78,7 +90,6 @@ BEGIN
     JOIN insider_window_days w ON w.day >= k.first
   ORDER BY 1, 2, 3, 4
   ON CONFLICT DO NOTHING;
-  -- The running sums of the changes, added to each key's rows from its earliest changed date on.
   UPDATE insider_window_sums AS s SET
     buy_value_usd = s.buy_value_usd + x.bv, buy_shares = s.buy_shares + x.bs,
     buy_transactions = s.buy_transactions + x.bn, sell_value_usd = s.sell_value_usd + x.sv,
@@ -92,15 +103,40 @@ BEGIN
     FROM (SELECT issuer_cik, issuer_symbol, source, min(day) AS first FROM smt_insider_window_delta
           GROUP BY 1, 2, 3) AS k
       JOIN insider_window_days w ON w.day >= k.first
-      LEFT JOIN (SELECT day, issuer_cik, issuer_symbol, source, sum(bv) AS bv, sum(bs) AS bs, sum(bn) AS bn,
-                   sum(sv) AS sv, sum(ss) AS ss, sum(sn) AS sn, sum(pn) AS pn
-                 FROM smt_insider_window_delta GROUP BY 1, 2, 3, 4) AS d
+      LEFT JOIN (
+        SELECT day, issuer_cik, issuer_symbol, source,
+          sum(v) FILTER (WHERE code = 'P') AS bv, sum(sh) FILTER (WHERE code = 'P') AS bs,
+          sum(n) FILTER (WHERE code = 'P') AS bn, sum(v) FILTER (WHERE code = 'S') AS sv,
+          sum(sh) FILTER (WHERE code = 'S') AS ss, sum(n) FILTER (WHERE code = 'S') AS sn,
+          sum(pn) FILTER (WHERE code = 'S') AS pn
+        FROM smt_insider_window_delta GROUP BY 1, 2, 3, 4) AS d
         ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
           AND d.source = k.source
     WINDOW r AS (PARTITION BY k.issuer_cik, k.issuer_symbol, k.source ORDER BY w.day)
   ) AS x
   WHERE s.day = x.day AND s.issuer_cik = x.issuer_cik AND s.issuer_symbol = x.issuer_symbol
     AND s.source = x.source;
+  INSERT INTO insider_owner_window_counts
+  SELECT w.day, k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik, 0
+  FROM (SELECT issuer_cik, issuer_symbol, code, owner_cik, min(day) AS first FROM smt_insider_window_delta
+        GROUP BY 1, 2, 3, 4) AS k
+    JOIN insider_window_days w ON w.day >= k.first
+  ORDER BY 1, 2, 3, 4, 5
+  ON CONFLICT DO NOTHING;
+  UPDATE insider_owner_window_counts AS s SET transactions = s.transactions + x.n
+  FROM (
+    SELECT w.day, k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik, sum(coalesce(d.n, 0)) OVER r AS n
+    FROM (SELECT issuer_cik, issuer_symbol, code, owner_cik, min(day) AS first FROM smt_insider_window_delta
+          GROUP BY 1, 2, 3, 4) AS k
+      JOIN insider_window_days w ON w.day >= k.first
+      LEFT JOIN (SELECT day, issuer_cik, issuer_symbol, code, owner_cik, sum(n) AS n
+                 FROM smt_insider_window_delta GROUP BY 1, 2, 3, 4, 5) AS d
+        ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
+          AND d.code = k.code AND d.owner_cik = k.owner_cik
+    WINDOW r AS (PARTITION BY k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik ORDER BY w.day)
+  ) AS x
+  WHERE s.day = x.day AND s.issuer_cik = x.issuer_cik AND s.issuer_symbol = x.issuer_symbol
+    AND s.code = x.code AND s.owner_cik = x.owner_cik;
   DELETE FROM smt_insider_window_delta;
   RETURN NULL;
 END
@@ -150,6 +186,25 @@ FROM k JOIN insider_window_days w ON w.day >= k.first
 WINDOW r AS (PARTITION BY k.issuer_cik, k.issuer_symbol, k.source ORDER BY w.day)
 ORDER BY 1, 2, 3, 4;
 --> statement-breakpoint
+WITH d AS (
+  SELECT transaction_date AS day, issuer_cik, issuer_symbol, code, owner_cik, count(*) AS n
+  FROM insider_transactions
+  WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction'
+    AND issuer_symbol IS NOT NULL AND transaction_date IS NOT NULL
+  GROUP BY 1, 2, 3, 4, 5
+), k AS (
+  SELECT issuer_cik, issuer_symbol, code, owner_cik, min(day) AS first FROM d GROUP BY 1, 2, 3, 4
+)
+INSERT INTO insider_owner_window_counts
+SELECT w.day, k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik, sum(coalesce(d.n, 0)) OVER r
+FROM k JOIN insider_window_days w ON w.day >= k.first
+  LEFT JOIN d ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
+    AND d.code = k.code AND d.owner_cik = k.owner_cik
+WINDOW r AS (PARTITION BY k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik ORDER BY w.day)
+ORDER BY 1, 2, 3, 4, 5;
+--> statement-breakpoint
 ANALYZE insider_window_days;
 --> statement-breakpoint
 ANALYZE insider_window_sums;
+--> statement-breakpoint
+ANALYZE insider_owner_window_counts;

@@ -113,6 +113,8 @@ export const insiderFilings = pgTable(
     index("insider_filings_issuer_idx").on(t.issuerCik, t.publishedAt),
     // institutionalSources, as for thirteenf_filings.
     index("insider_filings_source_idx").on(t.source, t.publishedAt, t.sourceRef),
+    // The insider leaderboards' issuer names: an issuer's greatest filed name first, latest filing first.
+    index("insider_filings_issuer_name_idx").on(t.issuerCik, t.issuerName, t.publishedAt),
   ],
 );
 
@@ -195,6 +197,7 @@ export const insiderTransactions = pgTable(
         t.issuerSymbol,
         t.source,
         t.code,
+        t.ownerCik,
         t.shares,
         t.priceUsd,
         t.valueUsd,
@@ -204,10 +207,6 @@ export const insiderTransactions = pgTable(
     // A window's latest accession by source: one backward step per date and source.
     index("insider_transactions_open_market_source_idx")
       .on(t.transactionDate, t.source, t.accession, t.publishedAt)
-      .where(sql`${OPEN_MARKET_ROWS} and issuer_symbol is not null`),
-    // A leaderboard page's issuers: their open-market trades in the window (distinct insiders, names).
-    index("insider_transactions_open_market_issuer_idx")
-      .on(t.issuerCik, t.transactionDate, t.issuerSymbol, t.code, t.ownerCik, t.publishedAt, t.accession)
       .where(sql`${OPEN_MARKET_ROWS} and issuer_symbol is not null`),
   ],
 );
@@ -240,6 +239,29 @@ export const insiderWindowSums = pgTable(
     plannedSellTransactions: bigint("planned_sell_transactions", { mode: "number" }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.day, t.issuerCik, t.issuerSymbol, t.source] })],
+);
+
+/**
+ * Running counts of the same open-market trades per issuer, symbol, code (P or S) and reporting owner, on
+ * each date of insider_window_days: an owner traded in a window when the count grew across it (less the
+ * trades published after as_of). Read for a leaderboard page's issuers (distinct insiders). Same triggers.
+ */
+export const insiderOwnerWindowCounts = pgTable(
+  "insider_owner_window_counts",
+  {
+    day: date("day", { mode: "string" }).notNull(),
+    issuerCik: text("issuer_cik").notNull(),
+    issuerSymbol: text("issuer_symbol").notNull(),
+    code: text("code").notNull(),
+    ownerCik: text("owner_cik").notNull(),
+    transactions: bigint("transactions", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    primaryKey({
+      name: "insider_owner_window_counts_pk",
+      columns: [t.day, t.issuerCik, t.issuerSymbol, t.code, t.ownerCik],
+    }),
+  ],
 );
 
 /** What a CUSIP is, by source (`user_csv` beats `openfigi` beats filings when they disagree). */

@@ -134,9 +134,12 @@ const windowWhere = (from: string, to: string, at: string) =>
     and t.published_at <= ${at}::timestamptz and t.issuer_symbol is not null`;
 
 /**
- * Fills `issuer_name`, `buyers` and `sellers` of these window rows: the greatest issuer name of the Form 4
- * filings behind each issuer's trades in the window (as filed) and its distinct reporting owners with
- * purchases and with sales, read for the rows of one page only (`insider_transactions_open_market_issuer_idx`).
+ * Fills `issuer_name`, `buyers` and `sellers` of these window rows, for the rows of one page only. Names:
+ * the greatest issuer name of the Form 4 filings behind each issuer's trades in the window (as filed), by
+ * the issuer's filings published by as_of (a trade row is published with its filing), greatest name and
+ * latest first, until one has such a trade (a scalar subquery, so that no plan starts from the trades).
+ * Insiders: the reporting owners whose running
+ * count (insider_owner_window_counts) grew across the window, less their trades published after as_of.
  */
 export async function insiderPageDetails(
   db: Db,
@@ -144,30 +147,60 @@ export async function insiderPageDetails(
   rows: InsiderWindowRow[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const details = rowsOf<{
-    symbol: string;
-    issuer_cik: string;
-    issuer_name: string | null;
-    buyers: unknown;
-    sellers: unknown;
-  }>(
-    await db.execute(sql`
-      select t.issuer_symbol as symbol, t.issuer_cik, max(f.issuer_name) as issuer_name,
-        count(distinct t.owner_cik) filter (where t.code = 'P') as buyers,
-        count(distinct t.owner_cik) filter (where t.code = 'S') as sellers
-      from insider_transactions t left join insider_filings f on f.accession = t.accession
-      where t.issuer_cik = any(${sql.param(rows.map((r) => r.issuer_cik))}::text[])
-        and ${windowWhere(w.from, w.to, w.asOf.toISOString())}
+  const at = w.asOf.toISOString();
+  const page = sql`unnest(${pgArrayLiteral(rows.map((r) => r.issuer_cik))}::text[],
+    ${pgArrayLiteral(rows.map((r) => r.symbol))}::text[]) as p(issuer_cik, issuer_symbol)`;
+  const [names, owners] = await Promise.all([
+    db.execute(sql`
+      select p.issuer_cik, p.issuer_symbol, (
+        select f.issuer_name from insider_filings f
+        where f.issuer_cik = p.issuer_cik and f.issuer_name is not null and f.published_at <= ${at}::timestamptz
+          and (
+            select true from insider_transactions t
+            where t.issuer_cik = p.issuer_cik and t.accession = f.accession and t.issuer_symbol = p.issuer_symbol
+              and ${windowWhere(w.from, w.to, at)}
+            limit 1)
+        order by f.issuer_name desc, f.published_at desc limit 1) as issuer_name
+      from ${page}`),
+    db.execute(sql`
+      with hi as (select max(day) as d from insider_window_days where day <= ${w.to}::date),
+      lo as (select max(day) as d from insider_window_days where day < ${w.from}::date),
+      late as (
+        select t.issuer_cik, t.issuer_symbol, t.code, t.owner_cik, count(*) as n
+        from insider_transactions t join (select * from ${page}) as p
+          on p.issuer_cik = t.issuer_cik and p.issuer_symbol = t.issuer_symbol
+        where ${OPEN_MARKET} and t.issuer_symbol is not null
+          and t.transaction_date = any(${pgArrayLiteral(datesOf(w.from, w.to))}::date[])
+          and t.published_at > ${at}::timestamptz
+        group by 1, 2, 3, 4
+      )
+      select a.issuer_cik, a.issuer_symbol, count(*) filter (where a.code = 'P') as buyers,
+        count(*) filter (where a.code = 'S') as sellers
+      from insider_owner_window_counts a
+        join (select * from ${page}) as p on p.issuer_cik = a.issuer_cik and p.issuer_symbol = a.issuer_symbol
+        left join insider_owner_window_counts b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
+          and b.issuer_symbol = a.issuer_symbol and b.code = a.code and b.owner_cik = a.owner_cik
+        left join late l on l.issuer_cik = a.issuer_cik and l.issuer_symbol = a.issuer_symbol and l.code = a.code
+          and l.owner_cik = a.owner_cik
+      where a.day = (select d from hi) and a.transactions - coalesce(b.transactions, 0) - coalesce(l.n, 0) > 0
       group by 1, 2`),
+  ]);
+  const key = (r: { issuer_symbol: string; issuer_cik: string }) => `${r.issuer_symbol}|${r.issuer_cik}`;
+  type Key = { issuer_symbol: string; issuer_cik: string };
+  const nameOf = new Map(
+    rowsOf<Key & { issuer_name: string | null }>(names).map((n) => [key(n), n.issuer_name]),
   );
-  const byKey = new Map(details.map((n) => [`${n.symbol}|${n.issuer_cik}`, n]));
+  const ownersOf = new Map(
+    rowsOf<Key & { buyers: unknown; sellers: unknown }>(owners).map((n) => [key(n), n]),
+  );
   for (const r of rows) {
-    const d = byKey.get(`${r.symbol}|${r.issuer_cik}`);
-    r.issuer_name = d?.issuer_name ?? null;
-    r.buyers = num(d?.buyers);
-    r.sellers = num(d?.sellers);
+    const k = key({ issuer_symbol: r.symbol, issuer_cik: r.issuer_cik });
+    r.issuer_name = nameOf.get(k) ?? null;
+    r.buyers = num(ownersOf.get(k)?.buyers);
+    r.sellers = num(ownersOf.get(k)?.sellers);
   }
 }
+
 /** The New York dates `from`..`to`, both included. */
 function datesOf(from: string, to: string): string[] {
   const out: string[] = [];
@@ -175,15 +208,15 @@ function datesOf(from: string, to: string): string[] {
   return out;
 }
 
-const sumsOf = (sign: string) =>
-  sql.raw(`
-  ${sign}sum(coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric) filter (where t.code = 'P') as bv,
-  ${sign}sum(coalesce(t.shares, 0)::numeric) filter (where t.code = 'P') as bs,
-  ${sign}count(*) filter (where t.code = 'P') as bn,
-  ${sign}sum(coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric) filter (where t.code = 'S') as sv,
-  ${sign}sum(coalesce(t.shares, 0)::numeric) filter (where t.code = 'S') as ss,
-  ${sign}count(*) filter (where t.code = 'S') as sn,
-  ${sign}count(*) filter (where t.code = 'S' and t.aff10b5_one) as pn`);
+/** The window's trades published after as_of, to subtract (exact sums, as the running totals). */
+const LATE_SUMS = sql.raw(`
+  -sum(coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric) filter (where t.code = 'P') as bv,
+  -sum(coalesce(t.shares, 0)::numeric) filter (where t.code = 'P') as bs,
+  -count(*) filter (where t.code = 'P') as bn,
+  -sum(coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric) filter (where t.code = 'S') as sv,
+  -sum(coalesce(t.shares, 0)::numeric) filter (where t.code = 'S') as ss,
+  -count(*) filter (where t.code = 'S') as sn,
+  -count(*) filter (where t.code = 'S' and t.aff10b5_one) as pn`);
 
 const SUM_COLUMNS = ["bv", "bs", "bn", "sv", "ss", "sn", "pn"] as const;
 const summed = sql.raw(SUM_COLUMNS.map((c) => `coalesce(sum(${c}), 0) as ${c}`).join(", "));
@@ -235,32 +268,28 @@ export async function insiderBoard(
           and a.buy_transactions + a.sell_transactions
             > coalesce(b.buy_transactions + b.sell_transactions, 0)
         union all
-        select t.issuer_cik, t.issuer_symbol, t.source, ${sumsOf("-")}
+        select t.issuer_cik, t.issuer_symbol, t.source, ${LATE_SUMS}
         from insider_transactions t
         where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date = any(${days}::date[])
           and t.published_at > ${at}::timestamptz
         group by 1, 2, 3
       ),
-      s as (
-        select issuer_cik, issuer_symbol, source, ${summed} from k group by 1, 2, 3
-        having coalesce(sum(bn), 0) + coalesce(sum(sn), 0) > 0
-      ),
       r as (
         select g.*, row_number() over (order by ${key}, issuer_symbol collate "C", issuer_cik collate "C") as rk
-        from (select issuer_cik, issuer_symbol, ${summed} from s group by 1, 2) as g
+        from (select issuer_cik, issuer_symbol, ${summed} from k group by 1, 2) as g
         where ${value} > 0
       )
       select (select count(*) from r) as total,
         (select coalesce(json_agg(r order by rk), '[]') from r
           where rk > ${q.offset} and rk <= ${q.offset + q.limit}) as rows,
         (select coalesce(json_agg(x order by x.source collate "C"), '[]') from (
-          select s.source, sum(s.bn + s.sn) as rows, (
+          select s.source, sum(coalesce(s.bn, 0) + coalesce(s.sn, 0)) as rows, (
             select max(y.accession) from unnest(${days}::date[]) as d(day), lateral (
               select t.accession from insider_transactions t
               where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date = d.day
                 and t.source = s.source and t.published_at <= ${at}::timestamptz
               order by t.accession desc limit 1) as y) as latest_ref
-          from s group by s.source) as x) as sources,
+          from k as s group by s.source having sum(coalesce(s.bn, 0) + coalesce(s.sn, 0)) > 0) as x) as sources,
         (select max(y.published_at) from unnest(${days}::date[]) as d(day), lateral (
           select t.published_at from insider_transactions t
           where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date = d.day
