@@ -284,7 +284,7 @@ describe.each(engines())("insider leaders from running totals on %s", (engine) =
       ).toEqual(
         page.map((r, i) => [offset + i + 1, r.symbol, r.issuer_cik, r.transactions, r.insiders, r.shares]),
       );
-      got.rows.forEach((r, i) => expect(r.value).toBeCloseTo(page[i]?.value as number, 6));
+      for (const [i, r] of got.rows.entries()) expect(r.value).toBeCloseTo(page[i]?.value as number, 6);
       if (side === "S") expect(got.rows.map((r) => r.planned_10b5_1)).toEqual(page.map((r) => r.planned));
       expect(got.sources).toEqual(want.sources);
       expect(got.freshness[0]?.latest ?? null).toBe(want.latest);

@@ -227,6 +227,48 @@ export interface InsiderBoard extends InsiderWindow {
 }
 
 /**
+ * Per issuer, symbol and source, the window's sums: two dates' running totals (the last date <= `to`, the last
+ * before `from`) apart, for the keys that traded in between, and the window's trades published after `at`.
+ */
+const windowSums = (from: string, to: string, at: string, days: string): SQL => sql`
+      with hi as (select max(day) as d from insider_window_days where day <= ${to}::date),
+      lo as (select max(day) as d from insider_window_days where day < ${from}::date)
+      select a.issuer_cik, a.issuer_symbol, a.source,
+        a.buy_value_usd - coalesce(b.buy_value_usd, 0) as bv, a.buy_shares - coalesce(b.buy_shares, 0) as bs,
+        a.buy_transactions - coalesce(b.buy_transactions, 0) as bn,
+        a.sell_value_usd - coalesce(b.sell_value_usd, 0) as sv, a.sell_shares - coalesce(b.sell_shares, 0) as ss,
+        a.sell_transactions - coalesce(b.sell_transactions, 0) as sn,
+        a.planned_sell_transactions - coalesce(b.planned_sell_transactions, 0) as pn
+      from insider_window_sums a
+        left join insider_window_sums b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
+          and b.issuer_symbol = a.issuer_symbol and b.source = a.source
+      where a.day = (select d from hi)
+        and a.buy_transactions + a.sell_transactions
+          > coalesce(b.buy_transactions + b.sell_transactions, 0)
+      union all
+      select t.issuer_cik, t.issuer_symbol, t.source, ${LATE_SUMS}
+      from insider_transactions t
+      where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date = any(${days}::date[])
+        and t.published_at > ${at}::timestamptz
+      group by 1, 2, 3
+`;
+
+const boardRowOf = (r: Record<string, unknown>): InsiderWindowRow => ({
+  symbol: String(r.issuer_symbol),
+  issuer_cik: String(r.issuer_cik),
+  issuer_name: null,
+  buy_value_usd: num(r.bv),
+  buy_shares: num(r.bs),
+  buy_transactions: num(r.bn),
+  buyers: 0,
+  sell_value_usd: num(r.sv),
+  sell_shares: num(r.ss),
+  sell_transactions: num(r.sn),
+  sellers: 0,
+  planned_sell_transactions: num(r.pn),
+});
+
+/**
  * One page of the insider_buys / insider_sells ranking, ranked in SQL: per issuer, the window's sums are the
  * difference of two dates' running totals (insider_window_sums, kept by triggers) less the trades of the
  * window's dates published after `asOf` (`insider_transactions_open_market_published_idx`), so a request
@@ -252,28 +294,7 @@ export async function insiderBoard(
     latest: string | null;
   }>(
     await db.execute(sql`
-      with hi as (select max(day) as d from insider_window_days where day <= ${to}::date),
-      lo as (select max(day) as d from insider_window_days where day < ${from}::date),
-      k as (
-        select a.issuer_cik, a.issuer_symbol, a.source,
-          a.buy_value_usd - coalesce(b.buy_value_usd, 0) as bv, a.buy_shares - coalesce(b.buy_shares, 0) as bs,
-          a.buy_transactions - coalesce(b.buy_transactions, 0) as bn,
-          a.sell_value_usd - coalesce(b.sell_value_usd, 0) as sv, a.sell_shares - coalesce(b.sell_shares, 0) as ss,
-          a.sell_transactions - coalesce(b.sell_transactions, 0) as sn,
-          a.planned_sell_transactions - coalesce(b.planned_sell_transactions, 0) as pn
-        from insider_window_sums a
-          left join insider_window_sums b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
-            and b.issuer_symbol = a.issuer_symbol and b.source = a.source
-        where a.day = (select d from hi)
-          and a.buy_transactions + a.sell_transactions
-            > coalesce(b.buy_transactions + b.sell_transactions, 0)
-        union all
-        select t.issuer_cik, t.issuer_symbol, t.source, ${LATE_SUMS}
-        from insider_transactions t
-        where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date = any(${days}::date[])
-          and t.published_at > ${at}::timestamptz
-        group by 1, 2, 3
-      ),
+      with k as (${windowSums(from, to, at, days)}),
       r as (
         select g.*, row_number() over (order by ${key}, issuer_symbol collate "C", issuer_cik collate "C") as rk
         from (select issuer_cik, issuer_symbol, ${summed} from k group by 1, 2) as g
@@ -296,27 +317,11 @@ export async function insiderBoard(
             and t.published_at <= ${at}::timestamptz
           order by t.published_at desc limit 1) as y) as latest`),
   );
-  const rows = (got?.rows ?? []).map(
-    (r): InsiderWindowRow => ({
-      symbol: String(r.issuer_symbol),
-      issuer_cik: String(r.issuer_cik),
-      issuer_name: null,
-      buy_value_usd: num(r.bv),
-      buy_shares: num(r.bs),
-      buy_transactions: num(r.bn),
-      buyers: 0,
-      sell_value_usd: num(r.sv),
-      sell_shares: num(r.ss),
-      sell_transactions: num(r.sn),
-      sellers: 0,
-      planned_sell_transactions: num(r.pn),
-    }),
-  );
   return {
     from,
     to,
     latestPublished: got?.latest ? new Date(got.latest) : null,
-    rows,
+    rows: (got?.rows ?? []).map(boardRowOf),
     sources: (got?.sources ?? []).map((s) => ({
       source: s.source,
       rows: num(s.rows),
