@@ -36,7 +36,7 @@ CREATE INDEX "insider_transactions_open_market_source_idx" ON "insider_transacti
 -- with an issuer symbol) dated on or before it, per issuer, symbol and source; a key has a row on every date
 -- from its first trade on. Kept by statement triggers on insider_transactions from the signed changed rows:
 -- a new date copies the previous date's rows, then every key's rows from its earliest changed date on add
--- the running sum of its changes.
+-- the running sum of its changes (one upsert per table).
 CREATE FUNCTION smt_insider_window_sums() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
@@ -81,62 +81,47 @@ BEGIN
     JOIN insider_owner_window_counts s
       ON s.day = (SELECT max(w.day) FROM insider_window_days w WHERE w.day < n.day);
   INSERT INTO insider_window_days SELECT DISTINCT day FROM smt_insider_window_delta ON CONFLICT DO NOTHING;
-  -- Every changed key: zero rows where it had none yet from its earliest changed date on, then the running
-  -- sums of its changes added to its rows from that date on.
-  INSERT INTO insider_window_sums
-  SELECT w.day, k.issuer_cik, k.issuer_symbol, k.source, 0, 0, 0, 0, 0, 0, 0
+  -- Every changed key, on every date from its earliest changed date on: the running sum of its changes, added
+  -- to the row of that date (or the row itself where the key had none yet: nothing before).
+  INSERT INTO insider_window_sums AS s
+  SELECT w.day, k.issuer_cik, k.issuer_symbol, k.source,
+    sum(coalesce(d.bv, 0)) OVER r, sum(coalesce(d.bs, 0)) OVER r, sum(coalesce(d.bn, 0)) OVER r,
+    sum(coalesce(d.sv, 0)) OVER r, sum(coalesce(d.ss, 0)) OVER r, sum(coalesce(d.sn, 0)) OVER r,
+    sum(coalesce(d.pn, 0)) OVER r
   FROM (SELECT issuer_cik, issuer_symbol, source, min(day) AS first FROM smt_insider_window_delta
         GROUP BY 1, 2, 3) AS k
     JOIN insider_window_days w ON w.day >= k.first
+    LEFT JOIN (
+      SELECT day, issuer_cik, issuer_symbol, source,
+        sum(v) FILTER (WHERE code = 'P') AS bv, sum(sh) FILTER (WHERE code = 'P') AS bs,
+        sum(n) FILTER (WHERE code = 'P') AS bn, sum(v) FILTER (WHERE code = 'S') AS sv,
+        sum(sh) FILTER (WHERE code = 'S') AS ss, sum(n) FILTER (WHERE code = 'S') AS sn,
+        sum(pn) FILTER (WHERE code = 'S') AS pn
+      FROM smt_insider_window_delta GROUP BY 1, 2, 3, 4) AS d
+      ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
+        AND d.source = k.source
+  WINDOW r AS (PARTITION BY k.issuer_cik, k.issuer_symbol, k.source ORDER BY w.day)
   ORDER BY 1, 2, 3, 4
-  ON CONFLICT DO NOTHING;
-  UPDATE insider_window_sums AS s SET
-    buy_value_usd = s.buy_value_usd + x.bv, buy_shares = s.buy_shares + x.bs,
-    buy_transactions = s.buy_transactions + x.bn, sell_value_usd = s.sell_value_usd + x.sv,
-    sell_shares = s.sell_shares + x.ss, sell_transactions = s.sell_transactions + x.sn,
-    planned_sell_transactions = s.planned_sell_transactions + x.pn
-  FROM (
-    SELECT w.day, k.issuer_cik, k.issuer_symbol, k.source,
-      sum(coalesce(d.bv, 0)) OVER r AS bv, sum(coalesce(d.bs, 0)) OVER r AS bs, sum(coalesce(d.bn, 0)) OVER r AS bn,
-      sum(coalesce(d.sv, 0)) OVER r AS sv, sum(coalesce(d.ss, 0)) OVER r AS ss, sum(coalesce(d.sn, 0)) OVER r AS sn,
-      sum(coalesce(d.pn, 0)) OVER r AS pn
-    FROM (SELECT issuer_cik, issuer_symbol, source, min(day) AS first FROM smt_insider_window_delta
-          GROUP BY 1, 2, 3) AS k
-      JOIN insider_window_days w ON w.day >= k.first
-      LEFT JOIN (
-        SELECT day, issuer_cik, issuer_symbol, source,
-          sum(v) FILTER (WHERE code = 'P') AS bv, sum(sh) FILTER (WHERE code = 'P') AS bs,
-          sum(n) FILTER (WHERE code = 'P') AS bn, sum(v) FILTER (WHERE code = 'S') AS sv,
-          sum(sh) FILTER (WHERE code = 'S') AS ss, sum(n) FILTER (WHERE code = 'S') AS sn,
-          sum(pn) FILTER (WHERE code = 'S') AS pn
-        FROM smt_insider_window_delta GROUP BY 1, 2, 3, 4) AS d
-        ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
-          AND d.source = k.source
-    WINDOW r AS (PARTITION BY k.issuer_cik, k.issuer_symbol, k.source ORDER BY w.day)
-  ) AS x
-  WHERE s.day = x.day AND s.issuer_cik = x.issuer_cik AND s.issuer_symbol = x.issuer_symbol
-    AND s.source = x.source;
-  INSERT INTO insider_owner_window_counts
-  SELECT w.day, k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik, 0
+  ON CONFLICT (day, issuer_cik, issuer_symbol, source) DO UPDATE SET
+    buy_value_usd = s.buy_value_usd + excluded.buy_value_usd, buy_shares = s.buy_shares + excluded.buy_shares,
+    buy_transactions = s.buy_transactions + excluded.buy_transactions,
+    sell_value_usd = s.sell_value_usd + excluded.sell_value_usd,
+    sell_shares = s.sell_shares + excluded.sell_shares,
+    sell_transactions = s.sell_transactions + excluded.sell_transactions,
+    planned_sell_transactions = s.planned_sell_transactions + excluded.planned_sell_transactions;
+  INSERT INTO insider_owner_window_counts AS s
+  SELECT w.day, k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik, sum(coalesce(d.n, 0)) OVER r
   FROM (SELECT issuer_cik, issuer_symbol, code, owner_cik, min(day) AS first FROM smt_insider_window_delta
         GROUP BY 1, 2, 3, 4) AS k
     JOIN insider_window_days w ON w.day >= k.first
+    LEFT JOIN (SELECT day, issuer_cik, issuer_symbol, code, owner_cik, sum(n) AS n
+               FROM smt_insider_window_delta GROUP BY 1, 2, 3, 4, 5) AS d
+      ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
+        AND d.code = k.code AND d.owner_cik = k.owner_cik
+  WINDOW r AS (PARTITION BY k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik ORDER BY w.day)
   ORDER BY 1, 2, 3, 4, 5
-  ON CONFLICT DO NOTHING;
-  UPDATE insider_owner_window_counts AS s SET transactions = s.transactions + x.n
-  FROM (
-    SELECT w.day, k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik, sum(coalesce(d.n, 0)) OVER r AS n
-    FROM (SELECT issuer_cik, issuer_symbol, code, owner_cik, min(day) AS first FROM smt_insider_window_delta
-          GROUP BY 1, 2, 3, 4) AS k
-      JOIN insider_window_days w ON w.day >= k.first
-      LEFT JOIN (SELECT day, issuer_cik, issuer_symbol, code, owner_cik, sum(n) AS n
-                 FROM smt_insider_window_delta GROUP BY 1, 2, 3, 4, 5) AS d
-        ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
-          AND d.code = k.code AND d.owner_cik = k.owner_cik
-    WINDOW r AS (PARTITION BY k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik ORDER BY w.day)
-  ) AS x
-  WHERE s.day = x.day AND s.issuer_cik = x.issuer_cik AND s.issuer_symbol = x.issuer_symbol
-    AND s.code = x.code AND s.owner_cik = x.owner_cik;
+  ON CONFLICT (day, issuer_cik, issuer_symbol, code, owner_cik) DO UPDATE SET
+    transactions = s.transactions + excluded.transactions;
   DELETE FROM smt_insider_window_delta;
   RETURN NULL;
 END
