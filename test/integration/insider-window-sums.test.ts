@@ -148,98 +148,43 @@ describe.each(engines())("insider leaders from running totals on %s", (engine) =
 
   beforeAll(async () => {
     t = await buildTestApp(engine, { RATE_LIMIT_PER_MINUTE: "0" });
+    // Issuers: 1 AAA, 2 BBB, 3 DDD, 4 CCC, 5 EEE (and one row without a symbol).
+    const ik = (n: number) => `000000000${n}`;
+    const on = (
+      n: number,
+      symbol: string | null,
+      owner: string,
+      day: string,
+      code: string,
+      more: Partial<Trade> = {},
+    ) => trade({ issuer: ik(n), symbol, owner, day, code, ...more });
     // Later dates first, then earlier ones (a new first date, a date between two known ones).
     await add([
-      trade({ issuer: "0000000001", symbol: "AAA", owner: "a1", day: "2025-03-10", code: "P" }),
-      trade({ issuer: "0000000001", symbol: "AAA", owner: "a2", day: "2025-03-12", code: "P" }),
-      trade({
-        issuer: "0000000001",
-        symbol: "AAA",
-        owner: "a1",
-        day: "2025-03-12",
-        code: "S",
-        planned: true,
-      }),
-      trade({ issuer: "0000000002", symbol: "BBB", owner: "b1", day: "2025-03-11", code: "S" }),
+      on(1, "AAA", "a1", "2025-03-10", "P"),
+      on(1, "AAA", "a2", "2025-03-12", "P"),
+      on(1, "AAA", "a1", "2025-03-12", "S", { planned: true }),
+      on(2, "BBB", "b1", "2025-03-11", "S"),
       // Ties: CCC and DDD buy the same value (CCC first by symbol).
-      trade({
-        issuer: "0000000003",
-        symbol: "DDD",
-        owner: "d1",
-        day: "2025-03-05",
-        code: "P",
-        shares: 1000,
-        price: 5,
-      }),
-      trade({
-        issuer: "0000000004",
-        symbol: "CCC",
-        owner: "c1",
-        day: "2025-03-06",
-        code: "P",
-        shares: 500,
-        price: 10,
-      }),
+      on(3, "DDD", "d1", "2025-03-05", "P", { shares: 1000, price: 5 }),
+      on(4, "CCC", "c1", "2025-03-06", "P", { shares: 500, price: 10 }),
     ]);
     await add([
-      trade({ issuer: "0000000001", symbol: "AAA", owner: "a3", day: "2025-02-20", code: "P" }),
-      trade({ issuer: "0000000002", symbol: "BBB", owner: "b2", day: "2025-03-07", code: "P", value: null }),
-      trade({
-        issuer: "0000000002",
-        symbol: "BBB",
-        owner: "b2",
-        day: "2025-03-07",
-        code: "S",
-        planned: true,
-      }),
+      on(1, "AAA", "a3", "2025-02-20", "P"),
+      on(2, "BBB", "b2", "2025-03-07", "P", { value: null }),
+      on(2, "BBB", "b2", "2025-03-07", "S", { planned: true }),
       // Not open-market trades: a grant, an exercise, a derivative purchase, a holding row, no symbol.
-      trade({ issuer: "0000000001", symbol: "AAA", owner: "a1", day: "2025-03-10", code: "A" }),
-      trade({ issuer: "0000000001", symbol: "AAA", owner: "a1", day: "2025-03-10", code: "M" }),
-      trade({
-        issuer: "0000000002",
-        symbol: "BBB",
-        owner: "b1",
-        day: "2025-03-10",
-        code: "P",
-        derivative: true,
-      }),
-      trade({
-        issuer: "0000000002",
-        symbol: "BBB",
-        owner: "b1",
-        day: "2025-03-10",
-        code: "P",
-        table: "nonDerivativeHolding",
-      }),
-      trade({ issuer: "0000000005", symbol: null, owner: "x1", day: "2025-03-10", code: "P" }),
+      on(1, "AAA", "a1", "2025-03-10", "A"),
+      on(1, "AAA", "a1", "2025-03-10", "M"),
+      on(2, "BBB", "b1", "2025-03-10", "P", { derivative: true }),
+      on(2, "BBB", "b1", "2025-03-10", "P", { table: "nonDerivativeHolding" }),
+      on(5, null, "x1", "2025-03-10", "P"),
       // A second source.
-      trade({
-        issuer: "0000000005",
-        symbol: "EEE",
-        owner: "e1",
-        day: "2025-03-09",
-        code: "S",
-        source: "edgar_dataset",
-      }),
+      on(5, "EEE", "e1", "2025-03-09", "S", { source: "edgar_dataset" }),
     ]);
     // An amendment (4/A: its own accession, the original trade date) filed weeks later, and a late filing.
     await add([
-      trade({
-        issuer: "0000000002",
-        symbol: "BBB",
-        owner: "b3",
-        day: "2025-03-04",
-        code: "P",
-        published: "2025-04-01T21:00:00Z",
-      }),
-      trade({
-        issuer: "0000000003",
-        symbol: "DDD",
-        owner: "d2",
-        day: "2025-03-11",
-        code: "S",
-        published: "2025-03-20T21:00:00Z",
-      }),
+      on(2, "BBB", "b3", "2025-03-04", "P", { published: "2025-04-01T21:00:00Z" }),
+      on(3, "DDD", "d2", "2025-03-11", "S", { published: "2025-03-20T21:00:00Z" }),
     ]);
     // An update (a corrected price) and a delete (a row withdrawn).
     const fix = trades.find((r) => r.symbol === "BBB" && r.code === "S" && r.owner === "b1") as Trade;
@@ -253,7 +198,7 @@ describe.each(engines())("insider leaders from running totals on %s", (engine) =
       sql`delete from insider_transactions where accession = ${(trades[gone] as Trade).accession}`,
     );
     trades.splice(gone, 1);
-    await add([trade({ issuer: "0000000001", symbol: "AAA", owner: "a4", day: "2025-02-25", code: "S" })]);
+    await add([on(1, "AAA", "a4", "2025-02-25", "S")]);
   }, 120_000);
   afterAll(async () => t?.close());
 
