@@ -29,6 +29,7 @@ CREATE TABLE "insider_owner_window_counts" (
 --> statement-breakpoint
 CREATE INDEX "insider_filings_issuer_name_idx" ON "insider_filings" USING btree ("issuer_cik","issuer_name","published_at");--> statement-breakpoint
 CREATE INDEX "insider_transactions_open_market_published_idx" ON "insider_transactions" USING btree ("transaction_date","published_at","issuer_cik","issuer_symbol","source","code","owner_cik","shares","price_usd","value_usd","aff10b5_one") WHERE code in ('P', 'S') and not is_derivative and table_name like '%Transaction' and issuer_symbol is not null;--> statement-breakpoint
+CREATE INDEX "insider_transactions_open_market_buys_idx" ON "insider_transactions" USING btree ("transaction_date","issuer_cik","owner_cik","published_at","source","accession","issuer_symbol","owner_name","shares","price_usd","value_usd") WHERE code = 'P' and not is_derivative and table_name like '%Transaction';--> statement-breakpoint
 CREATE INDEX "insider_transactions_open_market_source_idx" ON "insider_transactions" USING btree ("transaction_date","source","accession","published_at") WHERE code in ('P', 'S') and not is_derivative and table_name like '%Transaction' and issuer_symbol is not null;--> statement-breakpoint
 --> statement-breakpoint
 -- Issue 12, market-wide insider buys and sells (docs/methodology.md "Market"): insider_window_sums holds, on

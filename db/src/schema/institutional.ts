@@ -204,6 +204,22 @@ export const insiderTransactions = pgTable(
         t.aff10b5One,
       )
       .where(sql`${OPEN_MARKET_ROWS} and issuer_symbol is not null`),
+    // Cluster buys: the open-market purchases of a date range with every column the rule reads.
+    index("insider_transactions_open_market_buys_idx")
+      .on(
+        t.transactionDate,
+        t.issuerCik,
+        t.ownerCik,
+        t.publishedAt,
+        t.source,
+        t.accession,
+        t.issuerSymbol,
+        t.ownerName,
+        t.shares,
+        t.priceUsd,
+        t.valueUsd,
+      )
+      .where(sql`code = 'P' and not is_derivative and table_name like '%Transaction'`),
     // A window's latest accession by source: one backward step per date and source.
     index("insider_transactions_open_market_source_idx")
       .on(t.transactionDate, t.source, t.accession, t.publishedAt)

@@ -16,19 +16,6 @@ type SourceCount = { source: string; rows: number; latest_ref: string | null };
 const sourcesOf = (rows: { source: string; rows: unknown; latest_ref: string | null }[]): SourceCount[] =>
   rows.map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref }));
 
-/** Form 4 transaction counts by source over these rows (with `source` and `accession`). */
-function sourcesOfRows(rows: Record<string, unknown>[]): SourceCount[] {
-  const by = new Map<string, { rows: number; latest_ref: string | null }>();
-  for (const r of rows) {
-    const s = by.get(String(r.source)) ?? { rows: 0, latest_ref: null };
-    s.rows += 1;
-    const ref = String(r.accession);
-    if (s.latest_ref === null || ref > s.latest_ref) s.latest_ref = ref;
-    by.set(String(r.source), s);
-  }
-  return [...by].sort(([a], [b]) => (a < b ? -1 : 1)).map(([source, s]) => ({ source, ...s }));
-}
-
 /** Each cluster's `issuer_name`: the issuer name of the filing of its issuer's last trade (`lastFiling`). */
 async function filingIssuerNames(
   db: Db,
@@ -360,21 +347,36 @@ export async function insiderClusters(
   const where = sql`t.table_name like '%Transaction' and not t.is_derivative and t.code = 'P'
     and t.transaction_date >= ${addDays(q.since, -(q.windowDays - 1))}::date and t.transaction_date <= ${to}::date
     and t.published_at <= ${at}::timestamptz ${issuers}`;
-  const rows = rowsOf<Record<string, unknown>>(
+  // Only the issuers with at least `minInsiders` distinct buyers in the range can hold a cluster: the others'
+  // purchases count in `sources` and the latest publication only, both summed here.
+  const [got] = rowsOf<{ rows: Record<string, unknown>[] | null; sources: SourceCount[] | null }>(
     await db.execute(sql`
-      select t.issuer_cik, t.issuer_symbol, t.owner_cik, t.owner_name, t.source, t.accession,
-        t.transaction_date::text as transaction_date, t.shares,
-        coalesce(t.value_usd, t.shares * t.price_usd) as value_usd, t.published_at
-      from insider_transactions t
-      where ${where}
-      order by t.issuer_cik collate "C", t.transaction_date, t.published_at, t.accession collate "C"`),
+      with w as materialized (
+        select t.issuer_cik, t.issuer_symbol, t.owner_cik, t.owner_name, t.source, t.accession,
+          t.transaction_date::text as transaction_date, t.shares,
+          coalesce(t.value_usd, t.shares * t.price_usd) as value_usd, t.published_at
+        from insider_transactions t
+        where ${where}
+      ),
+      ok as (select issuer_cik from w group by 1 having count(distinct owner_cik) >= ${q.minInsiders})
+      select (
+          select json_agg(w order by w.issuer_cik collate "C", w.transaction_date, w.published_at,
+            w.accession collate "C")
+          from w where w.issuer_cik in (select issuer_cik from ok)) as rows,
+        (select json_agg(x order by x.source collate "C") from (
+          select source, count(*) as rows, max(accession collate "C") as latest_ref, max(published_at) as latest
+          from w group by source) as x) as sources`),
   );
-  const sources = sourcesOfRows(rows);
+  const rows = got?.rows ?? [];
+  const bySource = got?.sources ?? [];
+  const sources = bySource.map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref }));
   const byIssuer = new Map<string, Record<string, unknown>[]>();
   let latest: Date | null = null;
-  for (const r of rows) {
-    const published = new Date(r.published_at as string);
+  for (const r of bySource as unknown as { latest: string }[]) {
+    const published = new Date(r.latest);
     if (latest === null || published > latest) latest = published;
+  }
+  for (const r of rows) {
     const list = byIssuer.get(String(r.issuer_cik)) ?? [];
     list.push(r);
     byIssuer.set(String(r.issuer_cik), list);
