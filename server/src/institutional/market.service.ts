@@ -332,6 +332,42 @@ export interface MarketCluster {
 }
 
 /**
+ * The purchases of the issuers with at least `minInsiders` distinct buyers among the rows `where` selects (no
+ * other issuer can hold a cluster), in the rule's order; `sources` and the latest publication over all rows.
+ */
+async function clusterCandidates(db: Db, where: SQL, minInsiders: number) {
+  const [got] = rowsOf<{ rows: Record<string, unknown>[] | null; sources: SourceCount[] | null }>(
+    await db.execute(sql`
+      with w as materialized (
+        select t.issuer_cik, t.issuer_symbol, t.owner_cik, t.owner_name, t.source, t.accession,
+          t.transaction_date::text as transaction_date, t.shares,
+          coalesce(t.value_usd, t.shares * t.price_usd) as value_usd, t.published_at
+        from insider_transactions t
+        where ${where}
+      ),
+      ok as (select issuer_cik from w group by 1 having count(distinct owner_cik) >= ${minInsiders})
+      select (
+          select json_agg(w order by w.issuer_cik collate "C", w.transaction_date, w.published_at,
+            w.accession collate "C")
+          from w where w.issuer_cik in (select issuer_cik from ok)) as rows,
+        (select json_agg(x order by x.source collate "C") from (
+          select source, count(*) as rows, max(accession collate "C") as latest_ref, max(published_at) as latest
+          from w group by source) as x) as sources`),
+  );
+  const bySource = (got?.sources ?? []) as (SourceCount & { latest: string })[];
+  let latest: Date | null = null;
+  for (const r of bySource) {
+    const published = new Date(r.latest);
+    if (latest === null || published > latest) latest = published;
+  }
+  return {
+    rows: got?.rows ?? [],
+    latest,
+    sources: bySource.map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref })),
+  };
+}
+
+/**
  * Cluster buys across the market: per issuer, the clusters of `clusterBuys` (institutional.signals.ts, the
  * per-symbol definition: at least `minInsiders` distinct reporting owners with open-market purchases
  * inside `windowDays` days) that end on or after `since` and by the New York date of `asOf`. With
@@ -347,35 +383,8 @@ export async function insiderClusters(
   const where = sql`t.table_name like '%Transaction' and not t.is_derivative and t.code = 'P'
     and t.transaction_date >= ${addDays(q.since, -(q.windowDays - 1))}::date and t.transaction_date <= ${to}::date
     and t.published_at <= ${at}::timestamptz ${issuers}`;
-  // Only the issuers with at least `minInsiders` distinct buyers in the range can hold a cluster: the others'
-  // purchases count in `sources` and the latest publication only, both summed here.
-  const [got] = rowsOf<{ rows: Record<string, unknown>[] | null; sources: SourceCount[] | null }>(
-    await db.execute(sql`
-      with w as materialized (
-        select t.issuer_cik, t.issuer_symbol, t.owner_cik, t.owner_name, t.source, t.accession,
-          t.transaction_date::text as transaction_date, t.shares,
-          coalesce(t.value_usd, t.shares * t.price_usd) as value_usd, t.published_at
-        from insider_transactions t
-        where ${where}
-      ),
-      ok as (select issuer_cik from w group by 1 having count(distinct owner_cik) >= ${q.minInsiders})
-      select (
-          select json_agg(w order by w.issuer_cik collate "C", w.transaction_date, w.published_at,
-            w.accession collate "C")
-          from w where w.issuer_cik in (select issuer_cik from ok)) as rows,
-        (select json_agg(x order by x.source collate "C") from (
-          select source, count(*) as rows, max(accession collate "C") as latest_ref, max(published_at) as latest
-          from w group by source) as x) as sources`),
-  );
-  const rows = got?.rows ?? [];
-  const bySource = got?.sources ?? [];
-  const sources = bySource.map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref }));
+  const { rows, sources, latest } = await clusterCandidates(db, where, q.minInsiders);
   const byIssuer = new Map<string, Record<string, unknown>[]>();
-  let latest: Date | null = null;
-  for (const r of bySource as unknown as { latest: string }[]) {
-    const published = new Date(r.latest);
-    if (latest === null || published > latest) latest = published;
-  }
   for (const r of rows) {
     const list = byIssuer.get(String(r.issuer_cik)) ?? [];
     list.push(r);
