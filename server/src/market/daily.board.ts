@@ -140,48 +140,16 @@ const FIELD_SQL: Record<ScreenerField, string> = {
 const OPS: Record<Op, string> = { ">": ">", ">=": ">=", "<": "<", "<=": "<=", "=": "=", "!=": "<>" };
 
 export interface ScreenQuery {
-  asOf: Date;
+  days: { finra: string | null; prints: string | null; options: string | null };
   filters: Filter[];
   sort: SortKey[];
   limit: number;
   offset: number;
 }
 
-const INPUTS = ["finra", "prints", "options"] as const;
-type Settled = SettledDay & { prints: number };
-
-/** The three inputs' days (`d`, market.days.ts) as one row: `<input>_day`, `_latest`, `_n`, `_prints`, `_sources`. */
-const pivotDays = sql.join(
-  [
-    ...INPUTS.flatMap((i) =>
-      ["day", "latest", "n", "prints"].map(
-        (c) => sql`max(${sql.raw(c)}) filter (where input = ${i}) as ${sql.raw(`d_${i}_${c}`)}`,
-      ),
-    ),
-    ...INPUTS.map(
-      (i) => sql`(array_agg(sources) filter (where input = ${i}))[1] as ${sql.raw(`d_${i}_sources`)}`,
-    ),
-    sql`coalesce(bool_and(coalesce(settled, false)), false) as ok`,
-  ],
-  sql`, `,
-);
-
-const dayOf = (r: Record<string, unknown>, i: (typeof INPUTS)[number]) =>
-  settledOf({
-    input: i,
-    day: r[`d_${i}_day`] as string | null,
-    settled: true,
-    latest: r[`d_${i}_latest`],
-    n: r[`d_${i}_n`],
-    prints: r[`d_${i}_prints`],
-    sources: r[`d_${i}_sources`],
-  }) as Settled;
-
 /**
- * The screener over the three days at `asOf` (market.days.ts) joined by symbol (a symbol in any of them is a
- * row, the others' fields null): filters as bound comparisons (null never passes), sort keys nulls last, then
- * by symbol. One statement: the days, the page and the count; `days` null when one of them is not wholly
- * known at as_of (nothing else read: the caller screens the source rows).
+ * The screener over the three settled days joined by symbol (a symbol in any of them is a row, the others'
+ * fields null): filters as bound comparisons (null never passes), sort keys nulls last, then by symbol.
  */
 export async function screenDays(db: Db, q: ScreenQuery) {
   const col = (f: ScreenerField) => sql.raw(FIELD_SQL[f]);
@@ -198,43 +166,39 @@ export async function screenDays(db: Db, q: ScreenQuery) {
     ],
     sql`, `,
   );
-  const raw = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      with d as materialized (${settledDaysSql(q.asOf, INPUTS)}),
-      k as materialized (select ${pivotDays} from d),
-      f as (
-        select symbol, short_volume, total_volume as finra_total_volume, short_ratio from finra_day_symbols, k
-        where k.ok and day = k.d_finra_day::date and total_volume is not null
+  const days = sql`
+      with f as (
+        select symbol, short_volume, total_volume as finra_total_volume, short_ratio from finra_day_symbols
+        where day = ${q.days.finra}::date and total_volume is not null
       ), p as (
         select symbol, off_volume as dark_pool_volume, off_value_usd as dark_pool_value, off_prints as dark_pool_prints,
           dark_pool_ratio, consolidated_volume, large_value_usd as block_value, large_count as block_count, unusual_volume
-        from print_day_market, k where k.ok and day = k.d_prints_day::date
+        from print_day_market where day = ${q.days.prints}::date
       ), o as (
-        select symbol, options_premium_usd as options_premium, call_put_skew from option_day_rollups, k
-        where k.ok and day = k.d_options_day::date
-      ), j as not materialized (
+        select symbol, options_premium_usd as options_premium, call_put_skew from option_day_rollups
+        where day = ${q.days.options}::date
+      ), j as (
         select symbol, f.short_volume, f.finra_total_volume, f.short_ratio, p.dark_pool_volume, p.dark_pool_value,
           p.dark_pool_prints, p.dark_pool_ratio, p.consolidated_volume,
           coalesce(p.consolidated_volume, f.finra_total_volume) as volume,
           p.block_value, p.block_count, p.unusual_volume, o.options_premium, o.call_put_skew
         from f full join p using (symbol) full join o using (symbol)
-      ), page as materialized (
-        select j.*, count(*) over () as total_rows, row_number() over (order by ${order}) as ord from j
-        where ${where} order by ${order} limit ${q.limit} offset ${q.offset}
-      )
-      -- A page past the end has no row to carry the count: counted then only.
-      select k.*, c.n as total_past, page.* from k
-        left join lateral (select case when k.ok and not exists (select 1 from page)
-          then (select count(*) from j where ${where}) end as n) as c on true
-        left join page on true
-      order by page.ord`),
+      )`;
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`${days}
+      select j.*, count(*) over () as total_rows from j where ${where}
+      order by ${order} limit ${q.limit} offset ${q.offset}`),
   );
-  const first = raw[0] as Record<string, unknown>;
-  if (!first?.ok) return null;
-  const rows = raw.filter((r) => r.symbol !== null && r.symbol !== undefined);
+  // A page past the end has no row to carry the count.
+  const total =
+    rows.length > 0 || q.offset === 0
+      ? num(rows[0]?.total_rows)
+      : num(
+          rowsOf<{ n: unknown }>(await db.execute(sql`${days} select count(*) as n from j where ${where}`))[0]
+            ?.n,
+        );
   return {
-    days: { finra: dayOf(first, "finra"), prints: dayOf(first, "prints"), options: dayOf(first, "options") },
-    total: num(rows.length > 0 ? first.total_rows : first.total_past),
+    total,
     rows: rows.map((r) => {
       const out: Record<string, unknown> = { symbol: String(r.symbol) };
       for (const f of SCREENER_FIELDS) out[f] = numOrNull(r[FIELD_SQL[f]]);

@@ -11,6 +11,7 @@ import { insiderClusters } from "../institutional/market.service";
 import { addDays, etDateOf } from "../lib/et-time";
 import { freshness } from "../lib/openapi";
 import { type ScreenQuery as DaysQuery, screenDays } from "./daily.board";
+import { settledDays } from "./market.days";
 import { MARKET_PARAMS_VERSION } from "./metrics";
 import {
   type Filter,
@@ -48,7 +49,7 @@ export const page = <T>(rows: T[], limit: number, offset: number) => pageOf(rows
 /** The screener's per-symbol daily row, every field of SCREENER_FIELDS (null when unknown). */
 export type ScreenerRow = { symbol: string } & Record<ScreenerField, number | null>;
 
-type ScreenQuery = Omit<DaysQuery, "asOf">;
+type ScreenQuery = Omit<DaysQuery, "days">;
 
 interface ScreenQueryIn {
   asOf: Date;
@@ -69,9 +70,9 @@ interface Screened {
 
 /** The three settled days screened in SQL (daily.board.ts); null when one is not wholly known at as_of. */
 async function settledScreen(db: Db, asOf: Date, q: ScreenQuery): Promise<Screened | null> {
-  const got = await screenDays(db, { ...q, asOf });
-  if (!got) return null;
-  const { finra: f, prints: p, options: o } = got.days;
+  const { finra: f, prints: p, options: o } = await settledDays(db, asOf, ["finra", "prints", "options"]);
+  if (!f || !p || !o) return null;
+  const got = await screenDays(db, { ...q, days: { finra: f.day, prints: p.day, options: o.day } });
   return {
     days: { finra: f.day, prints: p.day, options: o.day },
     latest: { finra: f.latestPublished, prints: p.latestPublished, options: o.latestPublished },
@@ -80,8 +81,7 @@ async function settledScreen(db: Db, asOf: Date, q: ScreenQuery): Promise<Screen
       ...(p.day ? [{ source: "prints", rows: p.symbols, latest_ref: p.day }] : []),
       ...o.sources,
     ],
-    rows: got.rows,
-    total: got.total,
+    ...got,
   };
 }
 
