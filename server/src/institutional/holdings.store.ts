@@ -135,13 +135,29 @@ export async function filersReporting(
   return new Set(rows.map((r) => r.filer_cik));
 }
 
-/** Periods (quarter ends) with filings holding these CUSIPs published by `asOf`, newest first. */
+/**
+ * Periods (quarter ends) with filings holding these CUSIPs published by `asOf`, newest first. The stock's
+ * periods are walked newest first on the `(cusip, period_of_report)` index (one probe per CUSIP and step),
+ * and each is kept when one of its rows was published by `asOf`: no read of every row of a widely held stock.
+ */
 export async function periodsWithHoldings(db: Db, cusips: string[], asOf: Date): Promise<string[]> {
   if (cusips.length === 0) return [];
+  const c = sql`${sql.param(cusips)}::text[]`;
   const rows = rowsOf<{ period: string }>(
     await db.execute(sql`
-      select distinct period_of_report::text as period from thirteenf_holdings
-      where cusip = any(${sql.param(cusips)}::text[]) and published_at <= ${asOf.toISOString()}::timestamptz
+      with recursive p(period) as (
+        select (select max(x.m) from unnest(${c}) as k(cusip), lateral (
+          select max(h.period_of_report) as m from thirteenf_holdings h where h.cusip = k.cusip) as x)
+        union all
+        select (select max(x.m) from unnest(${c}) as k(cusip), lateral (
+          select max(h.period_of_report) as m from thirteenf_holdings h
+          where h.cusip = k.cusip and h.period_of_report < p.period) as x)
+        from p where p.period is not null
+      )
+      select p.period::text as period from p
+      where p.period is not null and exists (
+        select 1 from thirteenf_holdings h where h.cusip = any(${c}) and h.period_of_report = p.period
+          and h.published_at <= ${asOf.toISOString()}::timestamptz)
       order by 1 desc limit 12`),
   );
   return rows.map((r) => r.period);
