@@ -198,6 +198,30 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
     });
   });
 
+  it("counts the sources and the filer's portfolio of what was published at each as_of, in any order of asking", async () => {
+    const holders = (asOf: string) =>
+      ok(
+        institutional().holders.$get({
+          param: { symbol: "AAPL" },
+          query: { as_of: asOf, period: "2024-12-31" },
+        }),
+      );
+    // Newest first, then back in time: a later answer never stands in for an earlier moment.
+    const march = await holders("2025-03-01T00:00:00Z");
+    expect(march.sources).toEqual([{ source: "sec_13f_xml", rows: 3, latest_ref: "0001951757-25-000202" }]);
+    const feb = await holders("2025-02-01T00:00:00Z");
+    expect(feb.sources).toEqual([{ source: "sec_13f_xml", rows: 2, latest_ref: "0001951757-25-000101" }]);
+    // The NEW HOLDINGS amendment adds its Apple row to the position and to the portfolio.
+    expect(feb.holders[0]?.value).toBe(2 * 4652092);
+    expect(feb.holders[0]?.percent_of_portfolio).toBeCloseTo(
+      ((2 * 4652092) / (194611845 + 4652092)) * 100,
+      4,
+    );
+    const jan = await holders("2025-01-25T00:00:00Z");
+    expect(jan.sources).toEqual([{ source: "sec_13f_xml", rows: 1, latest_ref: "0001951757-25-000093" }]);
+    expect((await holders("2025-02-05T00:00:00Z")).sources).toEqual(feb.sources);
+  });
+
   it("classifies changes against the prior quarter and gives the flow direction by the specification's bands", async () => {
     // Prior quarter: the same filer held 25,000 Apple shares on 2024-09-30 (filed 2024-11-12).
     await load13F(
