@@ -14,14 +14,20 @@
 -- - any other touched day with off-exchange prints (new in print_day_market, or with later days whose
 --   trailing mean may reach it) goes through smt_print_market_refresh with its later days, as before;
 -- - the activity rank is refreshed once for the batch's symbols (it was twice).
+-- Both insert triggers' statements are static SQL, generated here from the same builders
+-- (smt_print_rollup_select, smt_bump_versions_sql, smt_print_bins_select), so PL/pgSQL plans them once per
+-- session: through EXECUTE the ~30-aggregate rollup upsert and the six-kind bins union were parsed and
+-- planned again for every batch, most of a small batch's cost.
 -- Deletes, updates, truncate and retention (`smt.day_drop`) keep their paths (they write print_day_rollups by
 -- delete + insert, and the cascade runs). test/integration/market-days.test.ts, print-bins.test.ts and the
 -- rollup tests compare every derived table with raw scans.
+DO $d$ BEGIN
+EXECUTE format($fn$
 CREATE OR REPLACE FUNCTION smt_prints_inserted() RETURNS trigger LANGUAGE plpgsql AS $f$
 DECLARE kd date[]; ks text[]; syms text[];
 BEGIN
   PERFORM set_config('smt.rollup_cascade', 'off', true);
-  EXECUTE 'WITH up AS (INSERT INTO print_day_rollups AS r ' || smt_print_rollup_select('new_rows') || $q$
+  WITH up AS (INSERT INTO print_day_rollups AS r %s
     ON CONFLICT (symbol, day) DO UPDATE SET
       min_ts = least(r.min_ts, excluded.min_ts), max_ts = greatest(r.max_ts, excluded.max_ts),
       max_published_at = greatest(r.max_published_at, excluded.max_published_at),
@@ -60,14 +66,37 @@ BEGIN
   SELECT array_agg(up.day ORDER BY up.day, up.symbol) FILTER (WHERE up.off_prints > 0 AND k.day IS NULL),
     array_agg(up.symbol ORDER BY up.day, up.symbol) FILTER (WHERE up.off_prints > 0 AND k.day IS NULL),
     array(SELECT DISTINCT symbol FROM up ORDER BY 1)
-  FROM up LEFT JOIN kept k ON k.day = up.day AND k.symbol = up.symbol$q$ INTO kd, ks, syms;
+  INTO kd, ks, syms
+  FROM up LEFT JOIN kept k ON k.day = up.day AND k.symbol = up.symbol;
   PERFORM set_config('smt.rollup_cascade', '', true);
   IF kd IS NOT NULL THEN PERFORM smt_print_market_refresh(kd, ks, true); END IF;
   PERFORM smt_symbol_activity_refresh(syms);
-  EXECUTE smt_bump_versions_sql('(SELECT symbol, greatest(ts, published_at) AS t FROM new_rows)');
+  %s;
   RETURN NULL;
 END
-$f$;
+$f$
+$fn$, smt_print_rollup_select('new_rows'),
+  smt_bump_versions_sql('(SELECT symbol, greatest(ts, published_at) AS t FROM new_rows)'));
+END $d$;
+--> statement-breakpoint
+-- The bins of the batch, the same statement as 0024's smt_prints_binned, made static as above.
+DO $d$ BEGIN
+EXECUTE format($fn$
+CREATE OR REPLACE FUNCTION smt_prints_binned() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+  INSERT INTO print_day_bins AS r %s
+    ON CONFLICT (symbol, day, kind, band, bin, label) DO UPDATE SET
+      prints = r.prints + excluded.prints, volume = r.volume + excluded.volume, value_usd = r.value_usd + excluded.value_usd,
+      lit_volume = r.lit_volume + excluded.lit_volume, large_prints = r.large_prints + excluded.large_prints,
+      large_value_usd = r.large_value_usd + excluded.large_value_usd, min_ts = least(r.min_ts, excluded.min_ts),
+      max_ts = greatest(r.max_ts, excluded.max_ts), max_published_at = greatest(r.max_published_at, excluded.max_published_at),
+      latest_ref = CASE WHEN (excluded.max_ts, excluded.latest_ref) > (r.max_ts, r.latest_ref)
+        THEN excluded.latest_ref ELSE r.latest_ref END;
+  RETURN NULL;
+END
+$f$
+$fn$, smt_print_bins_select('new_rows', NULL, 'smt_level_bands(price)'));
+END $d$;
 --> statement-breakpoint
 -- The cascade from print_day_rollups, skipped for the statement smt_prints_inserted runs (it did the work).
 CREATE OR REPLACE FUNCTION smt_print_market_changed() RETURNS trigger LANGUAGE plpgsql AS $f$
