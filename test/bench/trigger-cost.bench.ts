@@ -35,8 +35,8 @@ import { BENCH_URL, fmt, printsInsertSql, report } from "./support";
 
 const argv = process.argv.slice(2);
 const option = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
+  const value = argv[argv.indexOf(`--${name}`) + 1];
+  return argv.includes(`--${name}`) && value && !value.startsWith("--") ? value : undefined;
 };
 const PRINTS = Number(option("prints") ?? 20_000);
 const COMPARE = argv.includes("--compare") ? (option("compare") ?? "_cheap_print_triggers") : null;
