@@ -4,8 +4,9 @@
 -- one deleted and re-inserted the touched (day, symbol) rows of print_day_market, recomputing their 20-day
 -- trailing mean (a window over up to 60 stored days) and probing the later days, and each activity one
 -- recomputed the rank of the touched symbols. Now the insert trigger does that work itself, once, from the
--- rows its upsert returns (one statement with data-modifying CTEs), with the cascade off for that statement
--- (`smt.rollup_cascade`, transaction-local, reset right after; other writers of print_day_rollups keep it):
+-- rows its upsert returns (one statement with data-modifying CTEs), and the cascade triggers do not fire for
+-- that statement (their WHEN reads `smt.rollup_cascade`, transaction-local, off only while it runs; other
+-- writers of print_day_rollups keep the cascade):
 -- - a (day, symbol) already in print_day_market with no later stored day within 60 days is updated in place:
 --   inserted prints change only that day's own columns; its trailing mean and trailing days (the days
 --   before it) and its bar (daily_bars) are unchanged, so consolidated volume, ratio and unusual volume are
@@ -98,48 +99,27 @@ $f$
 $fn$, smt_print_bins_select('new_rows', NULL, 'smt_level_bands(price)'));
 END $d$;
 --> statement-breakpoint
--- The cascade from print_day_rollups, skipped for the statement smt_prints_inserted runs (it did the work).
-CREATE OR REPLACE FUNCTION smt_print_market_changed() RETURNS trigger LANGUAGE plpgsql AS $f$
-DECLARE d date[]; s text[];
-BEGIN
-  IF TG_TABLE_NAME = 'print_day_rollups' AND (current_setting('smt.rollup_cascade', true) = 'off'
-    OR (TG_OP = 'DELETE' AND current_setting('smt.day_drop', true) = 'on')) THEN
-    RETURN NULL;
-  END IF;
-  IF TG_OP = 'INSERT' THEN
-    SELECT array_agg(day), array_agg(symbol) INTO d, s FROM (SELECT DISTINCT day, symbol FROM new_rows) x;
-  ELSIF TG_OP = 'DELETE' THEN
-    SELECT array_agg(day), array_agg(symbol) INTO d, s FROM (SELECT DISTINCT day, symbol FROM old_rows) x;
-  ELSE
-    SELECT array_agg(day), array_agg(symbol) INTO d, s FROM (
-      SELECT day, symbol FROM new_rows UNION SELECT day, symbol FROM old_rows) x;
-  END IF;
-  -- daily_bars change only their own day; a rollup also changes the trailing mean of the days after it.
-  IF d IS NOT NULL THEN PERFORM smt_print_market_refresh(d, s, TG_TABLE_NAME = 'print_day_rollups'); END IF;
-  RETURN NULL;
-END
-$f$;
+-- The cascade from print_day_rollups does not fire for the statement smt_prints_inserted runs (it did the
+-- work): the condition is checked as the statement ends, while the setting is still off.
+DROP TRIGGER print_day_rollups_market_insert ON print_day_rollups;
 --> statement-breakpoint
-CREATE OR REPLACE FUNCTION smt_symbol_activity_touched() RETURNS trigger LANGUAGE plpgsql AS $f$
-DECLARE
-  syms text[];
-BEGIN
-  IF TG_TABLE_NAME = 'print_day_rollups' AND current_setting('smt.rollup_cascade', true) = 'off' THEN
-    RETURN NULL;
-  END IF;
-  IF TG_OP = 'TRUNCATE' THEN
-    syms := '{}';
-  ELSIF TG_OP = 'DELETE' THEN
-    syms := array(SELECT DISTINCT symbol FROM old_rows);
-  ELSIF TG_OP = 'UPDATE' THEN
-    syms := array(SELECT symbol FROM old_rows UNION SELECT symbol FROM new_rows);
-  ELSE
-    syms := array(SELECT DISTINCT symbol FROM new_rows);
-  END IF;
-  PERFORM smt_symbol_activity_refresh(syms);
-  RETURN NULL;
-END
-$f$;
+CREATE TRIGGER print_day_rollups_market_insert AFTER INSERT ON print_day_rollups REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+  WHEN (current_setting('smt.rollup_cascade', true) IS DISTINCT FROM 'off') EXECUTE FUNCTION smt_print_market_changed();
+--> statement-breakpoint
+DROP TRIGGER print_day_rollups_activity_insert ON print_day_rollups;
+--> statement-breakpoint
+CREATE TRIGGER print_day_rollups_activity_insert AFTER INSERT ON print_day_rollups REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
+  WHEN (current_setting('smt.rollup_cascade', true) IS DISTINCT FROM 'off') EXECUTE FUNCTION smt_symbol_activity_touched();
+--> statement-breakpoint
+DROP TRIGGER print_day_rollups_market_update ON print_day_rollups;
+--> statement-breakpoint
+CREATE TRIGGER print_day_rollups_market_update AFTER UPDATE ON print_day_rollups REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+  WHEN (current_setting('smt.rollup_cascade', true) IS DISTINCT FROM 'off') EXECUTE FUNCTION smt_print_market_changed();
+--> statement-breakpoint
+DROP TRIGGER print_day_rollups_activity_update ON print_day_rollups;
+--> statement-breakpoint
+CREATE TRIGGER print_day_rollups_activity_update AFTER UPDATE ON print_day_rollups REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
+  WHEN (current_setting('smt.rollup_cascade', true) IS DISTINCT FROM 'off') EXECUTE FUNCTION smt_symbol_activity_touched();
 --> statement-breakpoint
 -- Room on each page for the insert triggers' updates to stay on the page (HOT: no new index entries, the old
 -- version pruned in place). A print_day_bins row is updated by every batch with prints in its bin (~10 rows
