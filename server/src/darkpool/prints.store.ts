@@ -154,8 +154,9 @@ const numeric = (v: number | null | undefined): string =>
   v === null || v === undefined || !Number.isFinite(v) ? "NULL" : String(v);
 
 /**
- * The statement `insertPrints` runs (day partitions aside): the batch into `prints` (or `table`, one of the
- * same shape), answering the number inserted and, when some print was already stored, the inserted keys.
+ * The statement `insertPrints` runs (day partitions aside): the batch into `prints` (or `table`, the name,
+ * written as is, of a table of the same shape), answering the number inserted and, when some print was
+ * already stored, the inserted keys.
  */
 export function insertPrintsStatement(prints: readonly EnrichedPrint[], table = "prints") {
   const literals = printParamLiterals(prints);
@@ -165,7 +166,7 @@ export function insertPrintsStatement(prints: readonly EnrichedPrint[], table = 
   );
   return sql`
       with ins as (
-        insert into ${sql.identifier(table)} (${INSERT_COLUMNS})
+        insert into ${sql.raw(table)} (${INSERT_COLUMNS})
         select ${SELECT_COLUMNS} from unnest(${params}) as ${UNNEST_ALIAS}
         on conflict do nothing
         returning trade_key)
