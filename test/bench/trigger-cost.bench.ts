@@ -6,8 +6,11 @@
  * earlier trading days already stored (so the trailing means and the activity rank have history to read).
  * Per batch size it prints the Postgres backend's CPU (and the statements' wall time) per 1,000 prints:
  * with every trigger, with each trigger group on `prints` and `print_day_rollups` disabled in turn (the
- * difference is that group's cost), with none, and the same-run baseline of INSERT and COPY of the same
- * shape into a plain table (same columns and indexes, no triggers).
+ * difference is that group's cost; with `prints_rollup_*` off the print_day_rollups cascade has nothing to
+ * do, so that figure includes it), with none, and the same-run baseline of INSERT and COPY of the same
+ * shape into a plain table (same columns and indexes, no triggers). Each variant starts from vacuumed
+ * derived tables. The figures are CPU of the one backend, so a busy neighbour moves them less than wall
+ * times, but on a shared machine only the same-run comparison counts.
  *
  * `--compare SUFFIX`: the same on a second database migrated only up to (not including) the migration whose
  * tag ends with SUFFIX (default `_cheap_print_triggers`), run interleaved with the first, so the old and the
@@ -172,7 +175,7 @@ async function insertCost(b: Bench, batch: number, table = "prints", settle = tr
 async function plainCost(b: Bench, batch: number): Promise<{ insert: Cost; copy: Cost }> {
   await b.run(sql`truncate plain_prints`);
   const insert = await insertCost(b, batch, "plain_prints");
-  // Written by the server (local, as superuser): postgres.js' COPY TO stream stalled here.
+  // The rows as COPY text, written by the (local) server and read back here.
   const file = join(tmpdir(), `smt-trigger-cost-${process.pid}.copy`);
   await b.run(sql.raw(`copy plain_prints to '${file}'`));
   const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
