@@ -163,39 +163,34 @@ describe("SEC EDGAR client against a local server of recorded files", () => {
 });
 
 describe("request spacing", () => {
-  it("lets at most 10 requests start in any second at the SEC's rate", async () => {
+  /** Takes `n` slots of a 10-a-second limiter on a fake clock whose sleeps end `early` ms too soon. */
+  async function startsOnFakeClock(n: number, early = 0): Promise<number[]> {
     let now = 0;
     const starts: number[] = [];
     const limiter = new RateLimiter(
       10,
       () => now,
       async (ms) => {
-        now += ms;
+        now += Math.max(1, ms - early);
       },
     );
-    for (let i = 0; i < 25; i++) {
+    for (let i = 0; i < n; i++) {
       await limiter.take();
       starts.push(now);
     }
+    return starts;
+  }
+
+  it("lets at most 10 requests start in any second at the SEC's rate", async () => {
+    const starts = await startsOnFakeClock(25);
     for (let i = 10; i < starts.length; i++) {
       expect((starts[i] as number) - (starts[i - 10] as number)).toBeGreaterThanOrEqual(1000);
     }
   });
 
   it("sleeps again when a timer fires early (the event loop's clock lags while it is held)", async () => {
-    let now = 0;
-    const starts: number[] = [];
-    const limiter = new RateLimiter(
-      10,
-      () => now,
-      async (ms) => {
-        now += Math.max(1, ms - 30); // fires 30 ms early, as a timer armed from a stale loop clock does
-      },
-    );
-    for (let i = 0; i < 5; i++) {
-      await limiter.take();
-      starts.push(now);
-    }
+    // Fires 30 ms early, as a timer armed from a stale loop clock does.
+    const starts = await startsOnFakeClock(5, 30);
     for (let i = 1; i < starts.length; i++)
       expect((starts[i] as number) - (starts[i - 1] as number)).toBeGreaterThanOrEqual(100);
   });
