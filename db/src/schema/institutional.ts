@@ -248,20 +248,41 @@ export const thirteenfPositionChanges = pgTable(
     index("thirteenf_position_changes_open_idx").on(t.period, t.validFrom).where(sql`valid_to = 'infinity'`),
     // ...and closed versions still holding at as_of.
     index("thirteenf_position_changes_closed_idx").on(t.period, t.validTo).where(sql`valid_to <> 'infinity'`),
+    // ...and, from a checkpoint of thirteenf_security_days, the closed versions beginning before as_of.
+    index("thirteenf_position_changes_closed_from_idx")
+      .on(t.period, t.validFrom)
+      .where(sql`valid_to <> 'infinity'`),
   ],
 );
 
 /**
- * Per security and period, the sums of the open (valid_to = 'infinity') `thirteenf_position_changes`
- * rows' contributions (`smt_13f_contrib`): the quarter-on-quarter change across filers as of now. Kept
- * by the same triggers; `rows` counts the contributing rows (the row goes at 0). Sums are numeric so
- * adding and removing contributions is exact.
+ * The days on which a period's `thirteenf_position_changes` versions begin or end, as UTC midnights
+ * (`smt_13f_day`: the first midnight at or after the time): the checkpoints of `thirteenf_security_days`.
  */
-export const thirteenfSecurityChanges = pgTable(
-  "thirteenf_security_changes",
+export const thirteenfChangeDays = pgTable(
+  "thirteenf_change_days",
   {
     period: date("period", { mode: "string" }).notNull(),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.period, t.at] })],
+);
+
+/**
+ * Per period, checkpoint (`thirteenf_change_days`), security and issuer name: the sums of the contributions
+ * (view `thirteenf_position_contribs`) of the change rows holding at the checkpoint (valid_from <= at <
+ * valid_to). Kept by the triggers of migration 0022; the last checkpoint of a period holds the open rows.
+ * `rows` counts the contributing rows (the row goes at 0); sums are numeric so adding and removing
+ * contributions is exact. A read at `as_of` takes the last checkpoint at or before it and corrects it by
+ * the versions beginning or ending between the two (that day's filings only).
+ */
+export const thirteenfSecurityDays = pgTable(
+  "thirteenf_security_days",
+  {
+    period: date("period", { mode: "string" }).notNull(),
+    at: timestamp("at", { withTimezone: true, mode: "date" }).notNull(),
     cusip: text("cusip").notNull(),
+    name: text("name").notNull(),
     rows: integer("rows").notNull(),
     holders: integer("holders").notNull(),
     newPositions: integer("new_positions").notNull(),
@@ -276,23 +297,8 @@ export const thirteenfSecurityChanges = pgTable(
     knownPrev: numeric("known_prev").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.period, t.cusip] }),
-    // smt_13f_refresh drops the rows no change row contributes to any more.
-    index("thirteenf_security_changes_empty_idx").on(t.period).where(sql`rows = 0`),
-  ],
-);
-
-/** Issuer names of the open change rows per security and period, with how many rows carry each. */
-export const thirteenfSecurityNames = pgTable(
-  "thirteenf_security_names",
-  {
-    period: date("period", { mode: "string" }).notNull(),
-    cusip: text("cusip").notNull(),
-    name: text("name").notNull(),
-    rows: integer("rows").notNull(),
-  },
-  (t) => [
-    primaryKey({ columns: [t.period, t.cusip, t.name] }),
-    index("thirteenf_security_names_empty_idx").on(t.period).where(sql`rows = 0`),
+    primaryKey({ columns: [t.period, t.at, t.cusip, t.name] }),
+    // smt_13f_days_apply drops the rows no change row contributes to any more.
+    index("thirteenf_security_days_empty_idx").on(t.period).where(sql`rows = 0`),
   ],
 );

@@ -1,10 +1,11 @@
 /**
  * Reads of the quarter-on-quarter 13F changes kept at ingest (migration 0022: `thirteenf_position_changes`
- * per filer, CUSIP, period and version; `thirteenf_security_changes` / `thirteenf_security_names`, the sums
- * of the open versions per CUSIP and period). Point in time for every `asOf`: the per-security sums as of
- * now, minus the open versions published after `asOf`, plus the closed versions still holding at `asOf`;
- * a request touches the rows of its period only, and once the period and its prior quarter have no filing
- * published after `asOf` (the usual case: the 45-day filing window has closed) only the sums.
+ * per filer, CUSIP, period and version; migration 0025: `thirteenf_security_days`, per period the sums of
+ * the versions holding at each checkpoint, the UTC midnight after each day on which versions begin or end).
+ * Point in time for every `asOf`: the last checkpoint at or before `asOf`, plus the versions beginning and
+ * minus those ending after it and by `asOf` (the filings of `asOf`'s own day only); once the period and its
+ * prior quarter have no filing published after `asOf` (the usual case: the 45-day filing window has closed)
+ * the period's last checkpoint alone.
  * Definitions: docs/methodology.md "13F positions and changes".
  */
 import { type Db, rowsOf } from "@smt/db";
@@ -90,45 +91,46 @@ async function hasLateVersions(db: Db, period: string, asOf: Date): Promise<bool
 }
 
 /**
- * Per CUSIP, the sums (`sums`) and issuer names (`names`) of the change rows of `period` holding at `asOf`
- * (see the module comment); without `late` versions, the kept sums as they are.
+ * Per CUSIP, the sums of the change rows of `period` holding at `asOf` with the greatest of their issuer
+ * names (`sums`; see the module comment): without `late` versions, the period's last checkpoint as it is.
  */
 function securitiesAt(period: string, asOf: Date, late: boolean): SQL {
+  const total = sql.raw(COUNTS.map((c) => `sum(${c}) as ${c}`).join(", "));
   if (!late)
     return sql`
-    sums as (select cusip, ${sql.raw(COUNTS.join(", "))} from thirteenf_security_changes
-      where period = ${period}::date and rows > 0),
-    names as (select cusip, max(name) as name from thirteenf_security_names where period = ${period}::date
-      and rows > 0 group by cusip)`;
+    sums as (select cusip, ${total}, max(name) as name from thirteenf_security_days
+      where period = ${period}::date
+        and at = (select max(at) from thirteenf_change_days where period = ${period}::date)
+      group by cusip having sum(rows) > 0)`;
   const at = asOf.toISOString();
-  const signed = (sgn: string) => sql.raw(COUNTS.map((c) => `${sgn} * sum(${c}) as ${c}`).join(", "));
   const contribs = sql.raw(COUNTS.filter((c) => c !== "rows").join(", "));
-  const total = sql.raw(COUNTS.map((c) => `sum(${c}) as ${c}`).join(", "));
+  const negated = sql.raw(
+    COUNTS.filter((c) => c !== "rows")
+      .map((c) => `-${c}`)
+      .join(", "),
+  );
+  // The versions beginning (+) or ending (-) after the checkpoint and by as_of: that day's filings only.
+  const since = sql`${period}::date and valid_from > (table cp) and valid_from <= ${at}::timestamptz`;
   return sql`
-    late as (
-      select cusip, name, -1 as sgn, 1 as rows, ${contribs} from thirteenf_position_contribs
-      where period = ${period}::date and valid_to = 'infinity' and valid_from > ${at}::timestamptz
+    cp as (select coalesce(max(at), '-infinity') from thirteenf_change_days
+      where period = ${period}::date and at <= ${at}::timestamptz),
+    moved as (
+      select cusip, name, ${sql.raw(COUNTS.join(", "))} from thirteenf_security_days
+      where period = ${period}::date and at = (table cp)
       union all
-      select cusip, name, 1, 1, ${contribs} from thirteenf_position_contribs
-      where period = ${period}::date and valid_to <> 'infinity' and valid_from <= ${at}::timestamptz
-        and valid_to > ${at}::timestamptz
+      select cusip, name, 1, ${contribs} from thirteenf_position_contribs
+      where valid_to = 'infinity' and period = ${since}
+      union all
+      select cusip, name, 1, ${contribs} from thirteenf_position_contribs
+      where valid_to <> 'infinity' and period = ${since}
+      union all
+      select cusip, name, -1, ${negated} from thirteenf_position_contribs
+      where valid_to <> 'infinity' and period = ${period}::date and valid_to > (table cp)
+        and valid_to <= ${at}::timestamptz
     ),
-    sums as (
-      select cusip, ${total} from (
-        select cusip, ${sql.raw(COUNTS.join(", "))} from thirteenf_security_changes where period = ${period}::date
-        union all
-        select cusip, ${signed("sgn")} from late group by cusip, sgn
-      ) x group by cusip having sum(rows) > 0
-    ),
-    names as (
-      select cusip, max(name) as name from (
-        select cusip, name from (
-          select cusip, name, rows from thirteenf_security_names where period = ${period}::date
-          union all
-          select cusip, name, sgn from late where name is not null
-        ) y group by cusip, name having sum(rows) > 0
-      ) z group by cusip
-    )`;
+    named as (select cusip, name, ${total} from moved group by cusip, name),
+    sums as (select cusip, ${total}, max(name) filter (where rows > 0) as name from named
+      group by cusip having sum(rows) > 0)`;
 }
 
 function changeRow(r: Record<string, unknown>): QuarterChangeRow {
@@ -207,26 +209,16 @@ export async function quarterChanges(
     return { period: null, prior_period: null, filers: 0, latestPublished: null, rows: [], totals: null };
   const ranked = rankings?.length ? rankedRows(rankings) : null;
   const late = await hasLateVersions(db, period, asOf);
-  const at = securitiesAt(period, asOf, late);
-  // The kept rows' names: by a probe each from the kept names, or from the names corrected once for all.
-  const name = late
-    ? sql`n.name`
-    : sql`(select max(n.name) from thirteenf_security_names n where n.period = ${period}::date and n.cusip = k.cusip and n.rows > 0)`;
-  const names = late ? sql`left join names n on n.cusip = k.cusip` : sql``;
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(
       ranked
         ? sql`
-      with ${at},
-      r as (select s.*, ${ranked.ranks}, ${ranked.totals} from sums s),
-      k as (select * from r where ${ranked.keepRow})
-      select k.*, ${name} as name,
-        ${bestSymbolOf(sql`k.cusip`)} as symbol
-      from k ${names}`
+      with ${securitiesAt(period, asOf, late)},
+      r as (select s.*, ${ranked.ranks}, ${ranked.totals} from sums s)
+      select r.*, ${bestSymbolOf(sql`r.cusip`)} as symbol from r where ${ranked.keepRow}`
         : sql`
-      with ${at}
-      select s.*, n.name, ${bestSymbolOf(sql`s.cusip`)} as symbol
-      from sums s left join names n on n.cusip = s.cusip`,
+      with ${securitiesAt(period, asOf, late)}
+      select s.*, ${bestSymbolOf(sql`s.cusip`)} as symbol from sums s`,
     ),
   );
   const meta = rowsOf<{ filers: unknown; published_at: string | null }>(
