@@ -386,7 +386,7 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
     const wipe = async (tables: string[]) => {
       for (const table of tables) await db.execute(sql.raw(`delete from ${table}`));
     };
-    const days = ["thirteenf_security_days", "thirteenf_change_days"];
+    const days = ["thirteenf_security_days", "thirteenf_security_day_names", "thirteenf_change_days"];
     // The change rows and their checkpoints, as the triggers compute them (0022's back-fill)...
     await wipe(["thirteenf_position_changes", ...days]);
     const refresh = backfillOf("_positions_changes.sql");

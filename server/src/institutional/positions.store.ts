@@ -8,7 +8,7 @@
  * the period's last checkpoint alone.
  * Definitions: docs/methodology.md "13F positions and changes".
  */
-import { type Db, rowsOf } from "@smt/db";
+import { type Db, rowsOf, schema } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { num, numOrNull } from "../lib/row-values";
 import { previousQuarterEnd } from "./institutional.signals";
@@ -90,47 +90,52 @@ async function hasLateVersions(db: Db, period: string, asOf: Date): Promise<bool
   return r?.late === true;
 }
 
+const COLUMNS = sql.raw(COUNTS.join(", "));
+/** The ranking keys stored with every checkpoint row (generated columns), computed alike for corrected rows. */
+const KEYS = sql.raw(`${schema.NET_CHANGE_VALUE_SQL} as net_value, ${schema.NEW_HELD_KEY_SQL} as new_key`);
+
 /**
- * Per CUSIP, the sums of the change rows of `period` holding at `asOf` with the greatest of their issuer
- * names (`sums`; see the module comment): without `late` versions, the period's last checkpoint as it is.
+ * The checkpoint of `period` a read at `asOf` starts from (`cp`), the versions beginning (+1) or ending (-1)
+ * after it and by `asOf` (`moved`: that day's filings only; none without `late` versions, when the period's
+ * last checkpoint is the answer), the securities they touch and those securities' corrected sums (`fixed`).
  */
-function securitiesAt(period: string, asOf: Date, late: boolean): SQL {
-  const total = sql.raw(COUNTS.map((c) => `sum(${c}) as ${c}`).join(", "));
-  if (!late)
-    return sql`
-    sums as (select cusip, ${total}, max(name) as name from thirteenf_security_days
-      where period = ${period}::date
-        and at = (select max(at) from thirteenf_change_days where period = ${period}::date)
-      group by cusip having sum(rows) > 0)`;
-  const at = asOf.toISOString();
+function correctionAt(period: string, asOf: Date, late: boolean): SQL {
+  const p = sql`${period}::date`;
   const contribs = sql.raw(COUNTS.filter((c) => c !== "rows").join(", "));
   const negated = sql.raw(
     COUNTS.filter((c) => c !== "rows")
       .map((c) => `-${c}`)
       .join(", "),
   );
-  // The versions beginning (+) or ending (-) after the checkpoint and by as_of: that day's filings only.
-  const since = sql`${period}::date and valid_from > (table cp) and valid_from <= ${at}::timestamptz`;
-  return sql`
-    cp as (select coalesce(max(at), '-infinity') from thirteenf_change_days
-      where period = ${period}::date and at <= ${at}::timestamptz),
-    moved as (
-      select cusip, name, ${sql.raw(COUNTS.join(", "))} from thirteenf_security_days
-      where period = ${period}::date and at = (table cp)
-      union all
-      select cusip, name, 1, ${contribs} from thirteenf_position_contribs
+  const at = sql`${asOf.toISOString()}::timestamptz`;
+  const since = sql`${p} and valid_from > (table cp) and valid_from <= ${at}`;
+  const moved = late
+    ? sql`
+      select cusip, name, 1 as rows, ${contribs} from thirteenf_position_contribs
       where valid_to = 'infinity' and period = ${since}
       union all
       select cusip, name, 1, ${contribs} from thirteenf_position_contribs
       where valid_to <> 'infinity' and period = ${since}
       union all
       select cusip, name, -1, ${negated} from thirteenf_position_contribs
-      where valid_to <> 'infinity' and period = ${period}::date and valid_to > (table cp)
-        and valid_to <= ${at}::timestamptz
-    ),
-    named as (select cusip, name, ${total} from moved group by cusip, name),
-    sums as (select cusip, ${total}, max(name) filter (where rows > 0) as name from named
-      group by cusip having sum(rows) > 0)`;
+      where valid_to <> 'infinity' and period = ${p} and valid_to > (table cp) and valid_to <= ${at}`
+    : sql`select cusip, name, 1 as rows, ${contribs} from thirteenf_position_contribs where false`;
+  const total = sql.raw(COUNTS.map((c) => `sum(${c}) as ${c}`).join(", "));
+  return sql`
+    cp as (select ${late ? sql`coalesce(max(at), '-infinity')` : sql`max(at)`} from thirteenf_change_days
+      where period = ${p} ${late ? sql`and at <= ${at}` : sql``}),
+    moved as (${moved}),
+    touched as (select distinct cusip from moved),
+    fixed as (
+      select *, ${KEYS} from (
+        select cusip, ${total} from (
+          select cusip, ${COLUMNS} from thirteenf_security_days
+          where period = ${p} and at = (table cp) and cusip in (select cusip from touched)
+          union all
+          select cusip, ${COLUMNS} from moved
+        ) x group by cusip having sum(rows) > 0
+      ) y
+    )`;
 }
 
 function changeRow(r: Record<string, unknown>): QuarterChangeRow {
@@ -159,10 +164,11 @@ function changeRow(r: Record<string, unknown>): QuarterChangeRow {
 
 /**
  * A ranking the caller makes of the rows: only the rows it can show are read (with their names and
- * symbols). `filter` and `key` are SQL over the per-security sums (`shares`, `value_usd`, `known_now`, ...)
- * and must compute what the caller ranks by, in the same float8 steps; the rows ranked within `keep` by
- * `key` (ties at the edge included, so the caller's own tie-break still decides) come back, and `total`
- * counts the rows passing `filter`.
+ * symbols). `filter` and `key` are SQL over the columns of `thirteenf_security_days` (the sums and the
+ * stored keys `net_value`, `new_key`; each ranking has an index per checkpoint) and must compute what the
+ * caller ranks by, in the same float8 steps; the rows ranked within `keep` by `key` (ties at the edge
+ * included, so the caller's own tie-break still decides) come back, and `total` counts the rows passing
+ * `filter`.
  */
 export interface ChangeRanking {
   filter: SQL;
@@ -171,11 +177,22 @@ export interface ChangeRanking {
   keep: number;
 }
 
-const f8 = (c: string) => sql.raw(`${c}::float8`);
-/** `net_change_value_usd` of `changeRow` in SQL: (known_now - known_prev) x (value_usd / shares), null without shares. */
-export const NET_CHANGE_VALUE = sql`case when shares > 0 then (${f8("known_now")} - ${f8("known_prev")}) * (${f8("value_usd")} / ${f8("shares")}) end`;
+/**
+ * Per ranking, the top `keep` rows (with ties) of the checkpoint, read by index, without the touched
+ * securities, whose corrected rows join them: every row ranked within `keep` over all securities is among
+ * these, and ranks counted over them are its true ranks.
+ */
+function candidates(period: string, rankings: ChangeRanking[]): SQL {
+  const p = sql`${period}::date`;
+  const tops = rankings.map(
+    (r) => sql`(select cusip, ${COLUMNS}, net_value, new_key from thirteenf_security_days
+      where period = ${p} and at = (table cp) and ${r.filter} and cusip not in (select cusip from touched)
+      order by ${r.key} ${sql.raw(r.desc ? "desc" : "asc")} fetch first ${r.keep} rows with ties)`,
+  );
+  return sql.join([...tops, sql`(select cusip, ${COLUMNS}, net_value, new_key from fixed)`], sql` union `);
+}
 
-function rankedRows(rankings: ChangeRanking[]): { ranks: SQL; keepRow: SQL; totals: SQL } {
+function rankedRows(period: string, rankings: ChangeRanking[]): { ranks: SQL; keepRow: SQL; totals: SQL } {
   const ranks = sql.join(
     rankings.map(
       (r, i) =>
@@ -187,8 +204,15 @@ function rankedRows(rankings: ChangeRanking[]): { ranks: SQL; keepRow: SQL; tota
     rankings.map((r, i) => sql`${sql.raw(`r${i}`)} <= ${r.keep}`),
     sql` or `,
   );
+  // Passing the filter: the checkpoint's rows (an index range), less the touched ones, plus the corrected.
+  const at = sql`period = ${period}::date and at = (table cp)`;
   const totals = sql.join(
-    rankings.map((r, i) => sql`count(*) filter (where ${r.filter}) over () as ${sql.raw(`n${i}`)}`),
+    rankings.map(
+      (r, i) => sql`(select count(*) from thirteenf_security_days where ${at} and ${r.filter})
+        - (select count(*) from thirteenf_security_days where ${at} and ${r.filter}
+            and cusip in (select cusip from touched))
+        + (select count(*) from fixed where ${r.filter}) as ${sql.raw(`n${i}`)}`,
+    ),
     sql`, `,
   );
   return { ranks, keepRow, totals };
@@ -196,30 +220,38 @@ function rankedRows(rankings: ChangeRanking[]): { ranks: SQL; keepRow: SQL; tota
 
 /**
  * Quarter-on-quarter 13F changes per security across all filers (docs/methodology.md "13F positions and
- * changes"); with `rankings`, only the rows they keep, and `totals` (per ranking, the rows passing its filter).
+ * changes"): the rows `rankings` keep, and `totals` (per ranking, the rows passing its filter).
  */
 export async function quarterChanges(
   db: Db,
   asOf: Date,
-  requested?: string,
-  rankings?: ChangeRanking[],
+  requested: string | undefined,
+  rankings: ChangeRanking[],
 ): Promise<QuarterChanges & { totals: number[] | null }> {
   const period = requested ?? (await latestThirteenFPeriod(db, asOf));
   if (period === null)
     return { period: null, prior_period: null, filers: 0, latestPublished: null, rows: [], totals: null };
-  const ranked = rankings?.length ? rankedRows(rankings) : null;
+  const ranked = rankedRows(period, rankings);
   const late = await hasLateVersions(db, period, asOf);
+  const p = sql`${period}::date`;
   const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(
-      ranked
-        ? sql`
-      with ${securitiesAt(period, asOf, late)},
-      r as (select s.*, ${ranked.ranks}, ${ranked.totals} from sums s)
-      select r.*, ${bestSymbolOf(sql`r.cusip`)} as symbol from r where ${ranked.keepRow}`
-        : sql`
-      with ${securitiesAt(period, asOf, late)}
-      select s.*, ${bestSymbolOf(sql`s.cusip`)} as symbol from sums s`,
-    ),
+    await db.execute(sql`
+      with ${correctionAt(period, asOf, late)},
+      cand as (${candidates(period, rankings)}),
+      k as (select * from (select c.*, ${ranked.ranks} from cand c) r where ${ranked.keepRow}),
+      -- The kept rows' names: the checkpoint's counts per name, corrected.
+      nm as (
+        select cusip, max(name) filter (where rows > 0) as name from (
+          select cusip, name, sum(rows) as rows from (
+            select cusip, name, rows from thirteenf_security_day_names
+            where period = ${p} and at = (table cp) and cusip in (select cusip from k)
+            union all
+            select cusip, name, rows from moved where cusip in (select cusip from k)
+          ) x group by cusip, name
+        ) y group by cusip
+      )
+      select k.*, nm.name, ${ranked.totals}, ${bestSymbolOf(sql`k.cusip`)} as symbol
+      from k left join nm on nm.cusip = k.cusip`),
   );
   const meta = rowsOf<{ filers: unknown; published_at: string | null }>(
     await db.execute(sql`
@@ -233,7 +265,7 @@ export async function quarterChanges(
     filers: num(meta?.filers),
     latestPublished: meta?.published_at ? new Date(meta.published_at) : null,
     rows: rows.map(changeRow),
-    totals: rankings?.length ? rankings.map((_, i) => (first ? num(first[`n${i}`]) : 0)) : null,
+    totals: rankings.map((_, i) => (first ? num(first[`n${i}`]) : 0)),
   };
 }
 

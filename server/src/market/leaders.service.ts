@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import { optionsDay } from "../blocks/market.service";
 import { finraDay, printDay } from "../darkpool/market.service";
 import { type InsiderWindowRow, insiderIssuerNames, insiderWindow } from "../institutional/market.service";
-import { NET_CHANGE_VALUE, quarterChanges } from "../institutional/positions.store";
+import { quarterChanges } from "../institutional/positions.store";
 import { freshness } from "../lib/openapi";
 import { compositeDay } from "./composite";
 import { scoresInfo, storedLeaders } from "./composite.board";
@@ -154,7 +154,7 @@ async function metricRows(db: Db, metric: Metric, q: MetricQuery, now: Date): Pr
       const c = await quarterChanges(db, q.asOf, q.period, [
         {
           filter: net ? sql`shares > 0` : sql`new_positions > 0`,
-          key: net ? NET_CHANGE_VALUE : sql`new_positions`,
+          key: net ? sql`net_value` : sql`new_positions`,
           desc: q.order === "desc",
           keep: q.offset + q.limit,
         },
