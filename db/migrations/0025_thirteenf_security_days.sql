@@ -61,8 +61,9 @@ BEGIN
       new_positions int, sold_out int, increased int, decreased int, unknown int, not_reported int, shares numeric,
       value_usd numeric, known_now numeric, known_prev numeric) ON COMMIT DELETE ROWS;
     CREATE TEMP TABLE smt_13f_net (LIKE pg_temp.smt_13f_events) ON COMMIT DELETE ROWS;
+    CREATE TEMP TABLE smt_13f_net_sums (LIKE pg_temp.smt_13f_events) ON COMMIT DELETE ROWS;
   ELSE
-    TRUNCATE pg_temp.smt_13f_events, pg_temp.smt_13f_net;
+    TRUNCATE pg_temp.smt_13f_events, pg_temp.smt_13f_net, pg_temp.smt_13f_net_sums;
   END IF;
 END $f$;
 --> statement-breakpoint
@@ -120,13 +121,14 @@ BEGIN
   SELECT p.period, p.at, s.cusip, s.name, s.rows
   FROM prev p JOIN thirteenf_security_day_names s ON s.period = p.period AND s.at = p.before
   ORDER BY 1, 2, 3, 4;
-  WITH e AS (
-    SELECT period, at, cusip, sum(rows) AS rows, sum(holders) AS holders, sum(new_positions) AS new_positions, sum(sold_out) AS sold_out,
+  INSERT INTO pg_temp.smt_13f_net_sums
+    SELECT period, at, cusip, NULL, sum(rows) AS rows, sum(holders) AS holders, sum(new_positions) AS new_positions, sum(sold_out) AS sold_out,
       sum(increased) AS increased, sum(decreased) AS decreased, sum(unknown) AS unknown, sum(not_reported) AS not_reported,
       sum(shares) AS shares, sum(value_usd) AS value_usd, sum(known_now) AS known_now, sum(known_prev) AS known_prev
-    FROM pg_temp.smt_13f_net GROUP BY 1, 2, 3
-  ), g AS (
-    SELECT period, cusip, min(at) AS first FROM e GROUP BY 1, 2
+    FROM pg_temp.smt_13f_net GROUP BY 1, 2, 3;
+  ANALYZE pg_temp.smt_13f_net_sums;
+  WITH g AS (
+    SELECT period, cusip, min(at) AS first FROM pg_temp.smt_13f_net_sums GROUP BY 1, 2
   ), grid AS (
     SELECT g.period, k.at, g.cusip FROM g JOIN thirteenf_change_days k ON k.period = g.period AND k.at >= g.first
   )
@@ -135,17 +137,15 @@ BEGIN
     SELECT x.period, x.at, x.cusip, sum(e.rows) OVER w, sum(e.holders) OVER w, sum(e.new_positions) OVER w, sum(e.sold_out) OVER w,
     sum(e.increased) OVER w, sum(e.decreased) OVER w, sum(e.unknown) OVER w, sum(e.not_reported) OVER w,
     sum(e.shares) OVER w, sum(e.value_usd) OVER w, sum(e.known_now) OVER w, sum(e.known_prev) OVER w
-    FROM grid x LEFT JOIN e ON e.period = x.period AND e.at = x.at AND e.cusip = x.cusip
+    FROM grid x LEFT JOIN pg_temp.smt_13f_net_sums e ON e.period = x.period AND e.at = x.at AND e.cusip = x.cusip
     WINDOW w AS (PARTITION BY x.period, x.cusip ORDER BY x.at)
   ) y ORDER BY 1, 2, 3
   ON CONFLICT (period, at, cusip) DO UPDATE SET rows = t.rows + excluded.rows, holders = t.holders + excluded.holders, new_positions = t.new_positions + excluded.new_positions,
     sold_out = t.sold_out + excluded.sold_out, increased = t.increased + excluded.increased, decreased = t.decreased + excluded.decreased,
     unknown = t.unknown + excluded.unknown, not_reported = t.not_reported + excluded.not_reported, shares = t.shares + excluded.shares,
     value_usd = t.value_usd + excluded.value_usd, known_now = t.known_now + excluded.known_now, known_prev = t.known_prev + excluded.known_prev;
-  WITH e AS (
-    SELECT period, at, cusip, name, rows FROM pg_temp.smt_13f_net WHERE rows <> 0
-  ), g AS (
-    SELECT period, cusip, name, min(at) AS first FROM e GROUP BY 1, 2, 3
+  WITH g AS (
+    SELECT period, cusip, name, min(at) AS first FROM pg_temp.smt_13f_net WHERE rows <> 0 GROUP BY 1, 2, 3
   ), grid AS (
     SELECT g.period, k.at, g.cusip, g.name FROM g
     JOIN thirteenf_change_days k ON k.period = g.period AND k.at >= g.first
@@ -153,7 +153,8 @@ BEGIN
   INSERT INTO thirteenf_security_day_names AS t (period, at, cusip, name, rows)
   SELECT * FROM (
     SELECT x.period, x.at, x.cusip, x.name, sum(e.rows) OVER (PARTITION BY x.period, x.cusip, x.name ORDER BY x.at)
-    FROM grid x LEFT JOIN e ON e.period = x.period AND e.at = x.at AND e.cusip = x.cusip AND e.name = x.name
+    FROM grid x LEFT JOIN pg_temp.smt_13f_net e
+      ON e.period = x.period AND e.at = x.at AND e.cusip = x.cusip AND e.name = x.name AND e.rows <> 0
   ) y ORDER BY 1, 2, 3, 4
   ON CONFLICT (period, at, cusip, name) DO UPDATE SET rows = t.rows + excluded.rows;
   DELETE FROM thirteenf_security_days WHERE rows = 0;

@@ -72,6 +72,9 @@ const PLAN: [string, string, Kind, number, Row[]][] = [
   ["0000000008", R, "orig", 80, [sh("BBB000002", 10), sh("CCC000003", 3)]],
   // A second filing of the filer on the same UTC day (22:55Z): one day's checkpoint, two versions.
   ["0000000002", P, "NEW HOLDINGS", 40.08, [sh("GGG000007", 12)]],
+  // A prior report filed just after midnight (00:36Z): the day's first change, read forward from midnight.
+  ["0000000009", P, "orig", 45, [sh("HHH000008", 4)]],
+  ["0000000009", R, "orig", 49.15, [sh("HHH000008", 5)]],
 ];
 const filings: Filing[] = PLAN.map(([filer, period, kind, d], i) => ({
   acc: `0000000000-25-${String(i).padStart(6, "0")}`,
@@ -218,6 +221,7 @@ const AS_OFS = [
   day(40),
   day(40.04), // between the filer's two filings of that day
   new Date(day(40).getTime() + 3 * 3_600_000), // the next UTC midnight: a checkpoint exactly
+  day(49.2),
   new Date(day(50).getTime() - 1),
   day(50),
   day(60),
@@ -246,7 +250,7 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
     t = await buildTestApp(engine, { RATE_LIMIT_PER_MINUTE: "0" });
     const db = t.deps.db.db;
     // Scrambled: the late prior report and the restatement first; one filer's holdings before its filing.
-    const order = [15, 9, 16, 3, 0, 1, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14];
+    const order = [18, 15, 9, 16, 3, 17, 0, 1, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14];
     for (const i of order) {
       const f = filings[i] as Filing;
       const rows = holdings

@@ -77,53 +77,78 @@ const COUNTS = [
   "known_prev",
 ] as const;
 
-/** Whether a version of `period` was published after `asOf` (two probes of the partial indexes). */
-async function hasLateVersions(db: Db, period: string, asOf: Date): Promise<boolean> {
-  const at = asOf.toISOString();
-  const r = rowsOf<{ late: boolean }>(
+/** The version changes (beginnings and endings) of `period` in (`lo`, `hi`]: SQL over the partial indexes. */
+function changesIn(p: SQL, lo: SQL, hi: SQL, what: (end: "from" | "to") => SQL): SQL {
+  return sql`
+    select ${what("from")} from thirteenf_position_contribs
+    where valid_to = 'infinity' and period = ${p} and valid_from > ${lo} and valid_from <= ${hi}
+    union all
+    select ${what("from")} from thirteenf_position_contribs
+    where valid_to <> 'infinity' and period = ${p} and valid_from > ${lo} and valid_from <= ${hi}
+    union all
+    select ${what("to")} from thirteenf_position_contribs
+    where valid_to <> 'infinity' and period = ${p} and valid_to > ${lo} and valid_to <= ${hi}`;
+}
+
+/**
+ * The checkpoint a read of `period` at `asOf` starts from: the one before `asOf` (corrected by the version
+ * changes after it and by `asOf`) or the one after (corrected back by those after `asOf` and by it),
+ * whichever needs fewer; as_of at the end of a filing day, or with the filing window closed, needs none.
+ */
+interface Start {
+  cp: string | null;
+  lo: string;
+  hi: string;
+  sgn: 1 | -1;
+  changes: number;
+}
+async function startOf(db: Db, period: string, asOf: Date): Promise<Start> {
+  const p = sql`${period}::date`;
+  const at = sql`${asOf.toISOString()}::timestamptz`;
+  const count = (lo: SQL, hi: SQL) => sql`(select count(*) from (${changesIn(p, lo, hi, () => sql`1`)}) x)`;
+  const r = rowsOf<{ before: string | null; after: string | null; nb: unknown; na: unknown }>(
     await db.execute(sql`
-      select exists (select 1 from thirteenf_position_changes where period = ${period}::date
-          and valid_to = 'infinity' and valid_from > ${at}::timestamptz)
-        or exists (select 1 from thirteenf_position_changes where period = ${period}::date
-          and valid_to <> 'infinity' and valid_to > ${at}::timestamptz) as late`),
+      with b as (select max(at) as at from thirteenf_change_days where period = ${p} and at <= ${at}),
+      a as (select min(at) as at from thirteenf_change_days where period = ${p} and at > ${at})
+      select b.at::text as before, a.at::text as after,
+        ${count(sql`coalesce(b.at, '-infinity')`, at)} as nb,
+        case when a.at is null then null else ${count(at, sql`a.at`)} end as na
+      from b, a`),
   )[0];
-  return r?.late === true;
+  const iso = asOf.toISOString();
+  const nb = num(r?.nb);
+  if (r?.after && num(r.na) < nb)
+    return { cp: r.after, lo: iso, hi: r.after, sgn: -1, changes: num(r.na) };
+  return { cp: r?.before ?? null, lo: r?.before ?? "-infinity", hi: iso, sgn: 1, changes: nb };
 }
 
 const COLUMNS = sql.raw(COUNTS.join(", "));
+/** The numeric sums among COUNTS (the rest are integer counts). */
+const SUMMED = { shares: 1, value_usd: 1, known_now: 1, known_prev: 1 };
 /** The ranking keys stored with every checkpoint row (generated columns), computed alike for corrected rows. */
 const KEYS = sql.raw(`${schema.NET_CHANGE_VALUE_SQL} as net_value, ${schema.NEW_HELD_KEY_SQL} as new_key`);
 
 /**
- * The checkpoint of `period` a read at `asOf` starts from (`cp`), the versions beginning (+1) or ending (-1)
- * after it and by `asOf` (`moved`: that day's filings only; none without `late` versions, when the period's
- * last checkpoint is the answer), the securities they touch and those securities' corrected sums (`fixed`).
+ * The checkpoint of `period` the read starts from (`cp`), the version changes between it and `asOf`
+ * (`moved`: a beginning adds the row's contribution going forward in time, an ending removes it), the
+ * securities they touch and those securities' corrected sums (`fixed`).
  */
-function correctionAt(period: string, asOf: Date, late: boolean): SQL {
+function correctionAt(period: string, start: Start): SQL {
   const p = sql`${period}::date`;
-  const contribs = sql.raw(COUNTS.filter((c) => c !== "rows").join(", "));
-  const negated = sql.raw(
-    COUNTS.filter((c) => c !== "rows")
-      .map((c) => `-${c}`)
-      .join(", "),
-  );
-  const at = sql`${asOf.toISOString()}::timestamptz`;
-  const since = sql`${p} and valid_from > (table cp) and valid_from <= ${at}`;
-  const moved = late
-    ? sql`
-      select cusip, name, 1 as rows, ${contribs} from thirteenf_position_contribs
-      where valid_to = 'infinity' and period = ${since}
-      union all
-      select cusip, name, 1, ${contribs} from thirteenf_position_contribs
-      where valid_to <> 'infinity' and period = ${since}
-      union all
-      select cusip, name, -1, ${negated} from thirteenf_position_contribs
-      where valid_to <> 'infinity' and period = ${p} and valid_to > (table cp) and valid_to <= ${at}`
-    : sql`select cusip, name, 1 as rows, ${contribs} from thirteenf_position_contribs where false`;
+  const others = COUNTS.filter((c) => c !== "rows");
+  const signed = (sgn: number) =>
+    sql.raw(`cusip, name, ${sgn} as rows, ${others.map((c) => `${sgn} * ${c} as ${c}`).join(", ")}`);
+  const moved =
+    start.changes > 0
+      ? changesIn(p, sql`${start.lo}::timestamptz`, sql`${start.hi}::timestamptz`, (end) =>
+          signed(end === "from" ? start.sgn : -start.sgn),
+        )
+      : sql.raw(
+          `select null::text as cusip, null::text as name, ${COUNTS.map((c) => `0${c in SUMMED ? "::numeric" : ""} as ${c}`).join(", ")} where false`,
+        );
   const total = sql.raw(COUNTS.map((c) => `sum(${c}) as ${c}`).join(", "));
   return sql`
-    cp as (select ${late ? sql`coalesce(max(at), '-infinity')` : sql`max(at)`} from thirteenf_change_days
-      where period = ${p} ${late ? sql`and at <= ${at}` : sql``}),
+    cp as (select ${start.cp}::timestamptz as at),
     moved as (${moved}),
     touched as (select distinct cusip from moved),
     fixed as (
@@ -167,14 +192,15 @@ function changeRow(r: Record<string, unknown>): QuarterChangeRow {
  * symbols). `filter` and `key` are SQL over the columns of `thirteenf_security_days` (the sums and the
  * stored keys `net_value`, `new_key`; each ranking has an index per checkpoint) and must compute what the
  * caller ranks by, in the same float8 steps; the rows ranked within `keep` by `key` (ties at the edge
- * included, so the caller's own tie-break still decides) come back, and `total` counts the rows passing
- * `filter`.
+ * included, so the caller's own tie-break still decides) come back; with `count`, `total` counts the rows
+ * passing `filter`.
  */
 export interface ChangeRanking {
   filter: SQL;
   key: SQL;
   desc: boolean;
   keep: number;
+  count?: boolean;
 }
 
 /**
@@ -207,11 +233,13 @@ function rankedRows(period: string, rankings: ChangeRanking[]): { ranks: SQL; ke
   // Passing the filter: the checkpoint's rows (an index range), less the touched ones, plus the corrected.
   const at = sql`period = ${period}::date and at = (table cp)`;
   const totals = sql.join(
-    rankings.map(
-      (r, i) => sql`(select count(*) from thirteenf_security_days where ${at} and ${r.filter})
+    rankings.map((r, i) =>
+      r.count
+        ? sql`(select count(*) from thirteenf_security_days where ${at} and ${r.filter})
         - (select count(*) from thirteenf_security_days where ${at} and ${r.filter}
             and cusip in (select cusip from touched))
-        + (select count(*) from fixed where ${r.filter}) as ${sql.raw(`n${i}`)}`,
+        + (select count(*) from fixed where ${r.filter}) as ${sql.raw(`n${i}`)}`
+        : sql`null as ${sql.raw(`n${i}`)}`,
     ),
     sql`, `,
   );
@@ -227,16 +255,16 @@ export async function quarterChanges(
   asOf: Date,
   requested: string | undefined,
   rankings: ChangeRanking[],
-): Promise<QuarterChanges & { totals: number[] | null }> {
+): Promise<QuarterChanges & { totals: (number | null)[] | null }> {
   const period = requested ?? (await latestThirteenFPeriod(db, asOf));
   if (period === null)
     return { period: null, prior_period: null, filers: 0, latestPublished: null, rows: [], totals: null };
   const ranked = rankedRows(period, rankings);
-  const late = await hasLateVersions(db, period, asOf);
+  const start = await startOf(db, period, asOf);
   const p = sql`${period}::date`;
   const rows = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
-      with ${correctionAt(period, asOf, late)},
+      with ${correctionAt(period, start)},
       cand as (${candidates(period, rankings)}),
       k as (select * from (select c.*, ${ranked.ranks} from cand c) r where ${ranked.keepRow}),
       -- The kept rows' names: the checkpoint's counts per name, corrected.
@@ -265,7 +293,7 @@ export async function quarterChanges(
     filers: num(meta?.filers),
     latestPublished: meta?.published_at ? new Date(meta.published_at) : null,
     rows: rows.map(changeRow),
-    totals: rankings.map((_, i) => (first ? num(first[`n${i}`]) : 0)),
+    totals: rankings.map((r, i) => (r.count ? (first ? num(first[`n${i}`]) : 0) : null)),
   };
 }
 

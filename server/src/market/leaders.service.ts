@@ -157,10 +157,11 @@ async function metricRows(db: Db, metric: Metric, q: MetricQuery, now: Date): Pr
           key: net ? sql`net_value` : sql`new_positions`,
           desc: q.order === "desc",
           keep: q.offset + q.limit,
+          count: true,
         },
       ]);
       return {
-        total: c.totals?.[0],
+        total: c.totals?.[0] ?? undefined,
         rows: rank(c.rows, METRIC_DEFS.thirteenf[metric]),
         window: {
           from: c.prior_period,
