@@ -78,22 +78,32 @@ const COUNTS = [
 ] as const;
 
 /** The version changes (beginnings and endings) of `period` in (`lo`, `hi`]: SQL over the partial indexes. */
-function changesIn(p: SQL, lo: SQL, hi: SQL, what: (end: "from" | "to") => SQL): SQL {
+function changesIn(
+  p: SQL,
+  lo: SQL,
+  hi: SQL,
+  what: (end: "from" | "to") => SQL,
+  from = sql`thirteenf_position_contribs`,
+): SQL {
   return sql`
-    select ${what("from")} from thirteenf_position_contribs
+    select ${what("from")} from ${from}
     where valid_to = 'infinity' and period = ${p} and valid_from > ${lo} and valid_from <= ${hi}
     union all
-    select ${what("from")} from thirteenf_position_contribs
+    select ${what("from")} from ${from}
     where valid_to <> 'infinity' and period = ${p} and valid_from > ${lo} and valid_from <= ${hi}
     union all
-    select ${what("to")} from thirteenf_position_contribs
+    select ${what("to")} from ${from}
     where valid_to <> 'infinity' and period = ${p} and valid_to > ${lo} and valid_to <= ${hi}`;
 }
 
+/** Beyond this many version changes a side's count stops (it only decides which side to read from). */
+const COUNT_CAP = 5000;
+
 /**
- * The checkpoint a read of `period` at `asOf` starts from: the one before `asOf` (corrected by the version
- * changes after it and by `asOf`) or the one after (corrected back by those after `asOf` and by it),
- * whichever needs fewer; as_of at the end of a filing day, or with the filing window closed, needs none.
+ * The checkpoint a read of `period` at `asOf` starts from: the one after `asOf` (corrected back by the
+ * version changes after `asOf` and by it) when there are none or fewer of those, else the one before
+ * (corrected by the changes after it and by `asOf`). An as_of at the end of a filing day, or with the
+ * filing window closed, needs no correction.
  */
 interface Start {
   cp: string | null;
@@ -105,21 +115,23 @@ interface Start {
 async function startOf(db: Db, period: string, asOf: Date): Promise<Start> {
   const p = sql`${period}::date`;
   const at = sql`${asOf.toISOString()}::timestamptz`;
-  const count = (lo: SQL, hi: SQL) => sql`(select count(*) from (${changesIn(p, lo, hi, () => sql`1`)}) x)`;
-  const r = rowsOf<{ before: string | null; after: string | null; nb: unknown; na: unknown }>(
+  // Counted on the change rows' indexes alone (rows without shares in either quarter count too).
+  const count = (lo: SQL, hi: SQL) =>
+    sql`(select count(*) from (${changesIn(p, lo, hi, () => sql`1`, sql`thirteenf_position_changes`)} limit ${COUNT_CAP}) x)`;
+  const r = rowsOf<{ before: string | null; after: string | null; na: unknown; nb: unknown }>(
     await db.execute(sql`
       with b as (select max(at) as at from thirteenf_change_days where period = ${p} and at <= ${at}),
-      a as (select min(at) as at from thirteenf_change_days where period = ${p} and at > ${at})
-      select b.at::text as before, a.at::text as after,
-        ${count(sql`coalesce(b.at, '-infinity')`, at)} as nb,
-        case when a.at is null then null else ${count(at, sql`a.at`)} end as na
-      from b, a`),
+      a as (select min(at) as at from thirteenf_change_days where period = ${p} and at > ${at}),
+      n as (select b.at as before, a.at as after,
+        case when a.at is null then null else ${count(at, sql`a.at`)} end as na from b, a)
+      select before::text, after::text, na,
+        case when na = 0 then null else ${count(sql`coalesce(before, '-infinity')`, at)} end as nb
+      from n`),
   )[0];
   const iso = asOf.toISOString();
-  const nb = num(r?.nb);
-  if (r?.after && num(r.na) < nb)
+  if (r?.after && (num(r.na) === 0 || num(r.na) < num(r.nb)))
     return { cp: r.after, lo: iso, hi: r.after, sgn: -1, changes: num(r.na) };
-  return { cp: r?.before ?? null, lo: r?.before ?? "-infinity", hi: iso, sgn: 1, changes: nb };
+  return { cp: r?.before ?? null, lo: r?.before ?? "-infinity", hi: iso, sgn: 1, changes: num(r?.nb) };
 }
 
 const COLUMNS = sql.raw(COUNTS.join(", "));
