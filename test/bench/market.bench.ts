@@ -6,7 +6,9 @@
  * Cold: the server process is restarted before each endpoint (its caches empty, response cache off) and
  * every URL is asked once (as_of, metric, period, cursor, filters vary); Postgres' own buffer cache is not
  * dropped (a shared instance). Goals: p99 < 50 ms per endpoint, symbol search p99 < 10 ms, CSV of 100k rows
- * >= 50 MB/s with flat server memory (RSS growth printed).
+ * >= 50 MB/s with flat server memory (RSS growth printed). Beside the wall times, the CPU each request cost
+ * the server process and the Postgres backends of its pool (from /proc): the figure that stays comparable
+ * when the machine is shared.
  *
  * Run: `pnpm bench market [--scale 0.1]`. Env: CONNECTIONS (20), REQUESTS (200 URLs per endpoint),
  * CAP_SECONDS (30 per endpoint), KEEP_DB=name (keep, or reuse when loaded, database smt_bench_market_<name>),
@@ -19,7 +21,7 @@ import { encodeTapeCursor } from "../../server/src/market/market.service";
 import { METRICS } from "../../server/src/market/metrics";
 import { loadShapes, sizesFor } from "./market-data";
 import { generate } from "./market-gen";
-import { askOnce, downloadCsv, type LoadResult, rssMb, startServerProcess } from "./market-load";
+import { askOnce, cpuMs, downloadCsv, type LoadResult, rssMb, startServerProcess } from "./market-load";
 import { fmt, keptDatabase, report } from "./support";
 
 const argScale = process.argv.indexOf("--scale");
@@ -199,7 +201,20 @@ async function workload(): Promise<[string, string[]][]> {
   return list;
 }
 
-const results: [string, LoadResult][] = [];
+/**
+ * CPU time used so far by the server process and by the Postgres backends serving it (every other
+ * connection to the bench database is the server's pool), ms: unlike wall times it does not grow with
+ * what else runs on the machine.
+ */
+async function cpuNow(serverPid: number) {
+  const backends = await s`
+    select pid from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`;
+  const pids = new Map(backends.map((b) => [b.pid as number, cpuMs(b.pid as number)]));
+  return { server: cpuMs(serverPid), pids };
+}
+type Measured = LoadResult & { serverCpu: number; dbCpu: number };
+
+const results: [string, Measured][] = [];
 for (const [name, paths] of (await workload()).filter(([name]) => picked(name))) {
   const server = await startServerProcess(dbUrl);
   try {
@@ -210,14 +225,22 @@ for (const [name, paths] of (await workload()).filter(([name]) => picked(name)))
       name.includes("smart_money_index") || name.includes("accumulation")
         ? paths.slice(0, CONNECTIONS)
         : paths;
-    results.push([name, await askOnce(server.url, asked, CONNECTIONS, CAP)]);
+    const before = await cpuNow(server.pid);
+    const r = await askOnce(server.url, asked, CONNECTIONS, CAP);
+    const after = await cpuNow(server.pid);
+    let db = 0;
+    for (const [pid, ms] of after.pids) db += ms - (before.pids.get(pid) ?? 0);
+    results.push([name, { ...r, serverCpu: (after.server - before.server) / r.n, dbCpu: db / r.n }]);
   } finally {
     await server.stop();
   }
-  const r = results[results.length - 1]?.[1] as LoadResult;
-  process.stdout.write(`  ${name}: ${r.n} asked, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms\n`);
+  const r = results[results.length - 1]?.[1] as Measured;
+  process.stdout.write(
+    `  ${name}: ${r.n} asked, p50 ${fmt(r.p50, 1)} ms, p99 ${fmt(r.p99, 1)} ms, ` +
+      `CPU per request: server ${fmt(r.serverCpu, 2)} ms, Postgres ${fmt(r.dbCpu, 2)} ms\n`,
+  );
 }
-const baseline = results[0]?.[1] as LoadResult;
+const baseline = results[0]?.[1] as Measured;
 const goalOf = (name: string) =>
   name.startsWith("/symbols?q=") ? 10 : name.startsWith("/health") ? Infinity : 50;
 report(
@@ -225,7 +248,8 @@ report(
   results.map(([name, r]) => [
     name,
     `p50 ${fmt(r.p50, 1).padStart(8)} ms  p99 ${fmt(r.p99, 1).padStart(8)} ms  max ${fmt(r.max, 0).padStart(6)} ms  ` +
-      `x${fmt(r.p99 / baseline.p99, 1)} baseline p99  n=${r.n}  ${fmt(r.avgKb, 1)} KB` +
+      `x${fmt(r.p99 / baseline.p99, 1)} baseline p99  CPU/req ${fmt(r.serverCpu, 2)} + ${fmt(r.dbCpu, 2)} ms  ` +
+      `n=${r.n}  ${fmt(r.avgKb, 1)} KB` +
       `${r.p99 >= goalOf(name) ? "  MISS" : ""}${r.errors ? `  ERRORS ${r.errors} (${r.firstError})` : ""}`,
   ]),
 );

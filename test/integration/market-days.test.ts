@@ -111,7 +111,7 @@ describe.each(engines())("daily market boards ranked in SQL on %s", (engine) => 
     await sameBoards(new Date(Date.now() - 3 * 86_400_000));
   });
 
-  it("answers a settled screen and a daily board in two statements each", async () => {
+  it("answers a settled screen in two statements and a daily board in one, a page past the end too", async () => {
     const db = t.handle.db;
     let statements = 0;
     const counted = new Proxy(db, {
@@ -129,10 +129,16 @@ describe.each(engines())("daily market boards ranked in SQL on %s", (engine) => 
     // The days are chosen, checked wholly known and listed in one statement; the page and total in another.
     expect(statements).toBe(2);
     statements = 0;
+    const past = await getScreener(counted, { asOf: at, filters: [], limit: 5, offset: 10_000 }, at);
+    expect([past.rows, past.total, statements]).toEqual([[], screen.total, 3]);
+    statements = 0;
     const q = { metric: "dark_pool_value" as const, asOf: at, limit: 5, offset: 0, order: "desc" as const };
     const board = await getLeaders(counted, { ...q, windowDays: 30 }, at);
     expect(board.rows.length).toBeGreaterThan(0);
-    expect(statements).toBe(2);
+    expect(statements).toBe(1);
+    statements = 0;
+    const beyond = await getLeaders(counted, { ...q, offset: 10_000, windowDays: 30 }, at);
+    expect([beyond.rows, beyond.total, statements]).toEqual([[], board.total, 1]);
   });
 
   it("ranks ties by symbol, applies min_volume, and pages across a tie", async () => {

@@ -6,6 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { searchByKey, searchByText } from "../../server/src/lib/symbol-search";
 import { buildTestApp, jsonGetter } from "../support/app";
 import { engines } from "../support/db";
 
@@ -99,6 +100,47 @@ describe.each(engines())("symbol search and insider windows on %s", (engine) => 
     expect(tickers(await search("q=comp"))).toEqual(["AAPL"]);
     await t.handle.db.execute(sql`delete from securities where symbol = 'ZZZ'`);
     expect((await search("q=applied")).total).toBe(0);
+  });
+
+  it("answers 1-3 character queries from the key table exactly as the ticker and name indexes do, through every change", async () => {
+    const alphabet = ["a", "b", "f", "o", "z", ".", "-", " "];
+    const texts = new Set<string>();
+    for (const x of alphabet)
+      for (const y of ["", ...alphabet]) for (const z of ["", ...alphabet]) texts.add(`${x}${y}${z}`.trim());
+    texts.delete("");
+    const same = async (when: string) => {
+      for (const text of texts) {
+        const prefix = text.toUpperCase().replace(/[/-]/g, ".").replace(/\s+/g, ".");
+        for (const [limit, offset] of text.length === 1
+          ? [[50, 0] as const, [2, 1] as const]
+          : [[50, 0] as const]) {
+          const page = { prefix, limit, offset, cap: 5000 };
+          const byKey = await searchByKey(t.handle.db, { ...page, key: text.toLowerCase() });
+          const byText = await searchByText(t.handle.db, { ...page, word: text.toLowerCase() });
+          expect(byKey, `${when}: q=${JSON.stringify(text)} limit ${limit} offset ${offset}`).toEqual(byText);
+        }
+      }
+    };
+    await same("as loaded");
+    // New symbols (one with a class separator, one a one-letter ticker), a new day, a rename, a removal.
+    await ingestDay("20210127", [
+      ["BRK.B", 500],
+      ["BF.B", 400],
+      ["A", 50],
+      ["AAL", 1],
+    ]);
+    expect(tickers(await search("q=brk-b"))).toEqual(["BRK.B"]);
+    expect(tickers(await search("q=bf/"))).toEqual(["BF.B"]);
+    expect(tickers(await search("q=a")).slice(0, 2)).toEqual(["A", "AAL"]);
+    await t.handle.db.execute(sql`
+      insert into securities (cusip, symbol, name, source, source_ref, published_at) values
+        ('084670702', 'BRK.B', 'Berkshire Hathaway Inc', 'user_csv', 'map.csv:6', now()),
+        ('00846U101', 'A', 'Agilent Technologies Inc', 'user_csv', 'map.csv:7', now())`);
+    await same("after a new day and new names");
+    await t.handle.db.execute(sql`update securities set name = 'Z O Holdings' where symbol = 'A'`);
+    await t.handle.db.execute(sql`delete from securities where symbol = 'BRK.B'`);
+    await same("after a rename and a removal");
+    expect(tickers(await search("q=z o"))).toEqual(["A"]);
   });
 
   it("answers the insider leaders and clusters point in time, with issuer names on every page", async () => {

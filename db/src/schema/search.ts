@@ -20,6 +20,8 @@ export const symbolNameWords = pgTable(
   (t) => [
     primaryKey({ columns: [t.cusip, t.source, t.position] }),
     index("symbol_name_words_word_idx").on(t.word.op("text_pattern_ops"), t.symbol),
+    // A symbol's words (the short queries' keys, migration 0025).
+    index("symbol_name_words_symbol_idx").on(t.symbol),
   ],
 );
 
@@ -44,3 +46,24 @@ export const symbolActivityDays = pgTable("symbol_activity_days", {
   finraDay: date("finra_day", { mode: "string" }),
   printDay: date("print_day", { mode: "string" }),
 });
+
+/**
+ * The short queries' index (1-3 characters, the ones matching thousands of symbols): one row per query text
+ * (lower-cased, as asked) and symbol it matches, by ticker prefix (the text's ticker spelling, `/` and `-`
+ * read as `.`) or name word (symbol_name_words), known symbols only, with the symbol's activity copied, so
+ * that a page is a walk of `symbol_search_keys_rank_idx` in the search's own order. Kept exact by triggers
+ * on `symbols`, `symbol_name_words` and `symbol_activity` (migration 0025), back-filled there.
+ */
+export const symbolSearchKeys = pgTable(
+  "symbol_search_keys",
+  {
+    key: text("key").notNull(),
+    symbol: text("symbol").notNull(),
+    activity: doublePrecision("activity"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.key, t.symbol] }),
+    index("symbol_search_keys_rank_idx").on(t.key, t.activity.desc().nullsLast(), t.symbol),
+    index("symbol_search_keys_symbol_idx").on(t.symbol),
+  ],
+);

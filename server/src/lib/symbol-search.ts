@@ -39,7 +39,8 @@ async function run(db: Db, withs: SQL, total: SQL, page: SQL): Promise<{ rows: S
       select t.total, p.symbol, s.kinds, s.last_seen_at, p.activity,
         (select min(name) from securities n where n.symbol = p.symbol) as name
       from (${total}) as t(total) left join lateral (${page}) as p on true
-        left join symbols s on s.symbol = p.symbol
+        -- per row of the page (offset 0 keeps the probe: joined, the planner hashes the whole table)
+        left join lateral (select s.kinds, s.last_seen_at from symbols s where s.symbol = p.symbol offset 0) s on true
       order by p.ord`),
   );
   const rows = raw
@@ -70,14 +71,49 @@ export async function searchByText(
         union select w.symbol from symbol_name_words w where ${startsWith(sql`w.word`, q.word)}
           and exists (select 1 from symbols s where s.symbol = w.symbol)) as m limit ${q.cap})`,
     sql`select count(*) from c`,
-    sql`select c.symbol, a.activity,
-        row_number() over (order by c.symbol = ${q.prefix} desc, a.activity desc nulls last, c.symbol) as ord
-      from c left join symbol_activity a on a.symbol = c.symbol
+    // Activity probed per match (a join hashes the whole rank table for a few hundred matches).
+    sql`select x.symbol, x.activity,
+        row_number() over (order by x.symbol = ${q.prefix} desc, x.activity desc nulls last, x.symbol) as ord
+      from (select c.symbol, (select a.activity from symbol_activity a where a.symbol = c.symbol) as activity
+        from c) as x
       order by ord limit ${q.limit} offset ${q.offset}`,
   );
 }
 
-/** Every known symbol, most active first (by `symbol_activity_rank_idx`), then the rest by ticker. */
+/** Texts up to this long are answered from `symbol_search_keys` (migration 0025). */
+export const SHORT_QUERY = 3;
+
+/**
+ * `searchByText` for a text of 1-3 characters (`key`: lower-cased, as asked; `prefix`: its ticker spelling),
+ * the same rows in the same order, from `symbol_search_keys`: the exact ticker, then a walk of
+ * `symbol_search_keys_rank_idx` (activity descending, none last, then ticker) for the rows up to the page.
+ * `total` counts the key's rows up to `cap`; past it the ranking is over all matches.
+ */
+export async function searchByKey(
+  db: Db,
+  q: { key: string; prefix: string; limit: number; offset: number; cap: number },
+): Promise<{ rows: SearchRow[]; total: number }> {
+  return run(
+    db,
+    sql``,
+    sql`select least(count(*), ${q.cap}) from symbol_search_keys where key = ${q.key}`,
+    sql`select x.symbol, x.activity,
+        row_number() over (order by x.exact desc, x.activity desc nulls last, x.symbol) as ord from (
+        (select k.symbol, k.activity, true as exact from symbol_search_keys k
+          where k.key = ${q.key} and k.symbol = ${q.prefix})
+        union all
+        (select k.symbol, k.activity, false from symbol_search_keys k
+          where k.key = ${q.key} and k.symbol <> ${q.prefix}
+          order by k.activity desc nulls last, k.symbol limit ${q.limit + q.offset})
+      ) as x order by ord limit ${q.limit} offset ${q.offset}`,
+  );
+}
+
+/**
+ * Every known symbol, most active first (by `symbol_activity_rank_idx`), then the rest by ticker. The rest
+ * (symbols without activity) is read only when the active ones do not fill the page: found by an anti join
+ * over both tables, it would otherwise cost a scan of each on every page.
+ */
 export async function searchAll(
   db: Db,
   q: { limit: number; offset: number },
@@ -85,15 +121,16 @@ export async function searchAll(
   const need = q.limit + q.offset;
   return run(
     db,
-    sql``,
+    sql`with a as materialized (select a.symbol, a.activity from symbol_activity a
+        where exists (select 1 from symbols s where s.symbol = a.symbol)
+        order by a.activity desc nulls last, a.symbol limit ${need})`,
     sql`select count(*) from symbols`,
     sql`select *, row_number() over (order by x.activity desc nulls last, x.symbol) as ord from (
-        (select a.symbol, a.activity from symbol_activity a
-          where exists (select 1 from symbols s where s.symbol = a.symbol)
-          order by a.activity desc, a.symbol limit ${need})
+        select symbol, activity from a
         union all
         (select s.symbol, null::float8 from symbols s
-          where not exists (select 1 from symbol_activity a where a.symbol = s.symbol)
+          where (select count(*) from a) < ${need}
+            and not exists (select 1 from symbol_activity a where a.symbol = s.symbol)
           order by s.symbol limit ${need})
       ) as x order by ord limit ${q.limit} offset ${q.offset}`,
   );

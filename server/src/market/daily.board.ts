@@ -11,10 +11,12 @@ import { type SQL, sql } from "drizzle-orm";
 import { optionsDayRow } from "../blocks/market.service";
 import { finraDayRow, printDayRow } from "../darkpool/market.service";
 import { num, numOrNull } from "../lib/row-values";
+import { type DayRow, type SettledDay, settledDaysSql, settledOf } from "./market.days";
 import type { Metric } from "./metrics";
 import { type Filter, type Op, SCREENER_FIELDS, type ScreenerField, type SortKey } from "./screener.grammar";
 
 type Table = "finra" | "prints" | "options";
+const DAY_INPUT = { finra: "finra", prints: "prints", options: "options" } as const;
 
 const TABLES: Record<
   Table,
@@ -60,15 +62,22 @@ const BOARDS: Partial<Record<Metric, { table: Table; key: string; volume?: strin
 
 export interface BoardQuery {
   metric: Metric;
-  day: string;
+  asOf: Date;
   order: "desc" | "asc";
   minVolume: number | null;
   limit: number;
   offset: number;
 }
 
-/** One page of a daily metric's ranking and the number of ranked rows; rows as the area's row type. */
-export async function dailyBoard<R>(db: Db, q: BoardQuery): Promise<{ rows: R[]; total: number }> {
+/**
+ * One page of a daily metric's ranking over its day at `asOf`, the number of ranked rows and the day
+ * (market.days.ts), in one statement; `day` null when the day is not wholly known at as_of (no rows read:
+ * the caller ranks the source rows). Rows as the area's row type.
+ */
+export async function dailyBoard<R>(
+  db: Db,
+  q: BoardQuery,
+): Promise<{ day: (SettledDay & { prints: number }) | null; rows: R[]; total: number }> {
   const b = BOARDS[q.metric];
   if (!b) throw new Error(`${q.metric} is not a daily metric`);
   const t = TABLES[b.table];
@@ -76,20 +85,37 @@ export async function dailyBoard<R>(db: Db, q: BoardQuery): Promise<{ rows: R[];
   const ranked = b.volume
     ? sql`${key} is not null and ${sql.raw(b.volume)} >= ${q.minVolume ?? 0}`
     : sql`${key} > 0`;
-  const where = sql`day = ${q.day}::date and ${t.where} and ${ranked}`;
-  const order = q.order === "desc" ? sql`${key} desc nulls last` : sql`${key} asc`;
-  const count = sql`select count(*) as n from ${t.from} where ${where}`;
-  // The count rides on the page's rows (a one-time subquery); a page past the end has no row to carry it.
-  const rows = rowsOf<Record<string, unknown>>(
+  const where = sql`day = d.day::date and ${t.where} and ${ranked}`;
+  const order = q.order === "desc" ? sql`desc nulls last` : sql`asc`;
+  // The day's row always comes back (with the count); the page's rows ride on it, ordered by their key.
+  const raw = rowsOf<Record<string, unknown>>(
     await db.execute(sql`
-      select ${t.columns}, (${count}) as total_rows from ${t.from} where ${where}
-      order by ${order}, symbol collate "C" limit ${q.limit} offset ${q.offset}`),
+      with d as materialized (${settledDaysSql(q.asOf, [DAY_INPUT[b.table]])})
+      select d.input as d_input, d.day as d_day, d.settled as d_settled, d.latest as d_latest, d.n as d_n,
+        d.prints as d_prints, d.sources as d_sources, c.n as total_rows, p.*
+      from d
+        left join lateral (select count(*) as n from ${t.from} where ${where}) as c on d.settled and d.day is not null
+        left join lateral (select ${t.columns}, ${key} as sort_key from ${t.from} where ${where}
+          order by ${key} ${order}, symbol collate "C" limit ${q.limit} offset ${q.offset}) as p
+          on d.settled and d.day is not null
+      order by p.sort_key ${order}, p.symbol collate "C"`),
   );
-  const total =
-    rows.length > 0 || q.offset === 0
-      ? num(rows[0]?.total_rows)
-      : num(rowsOf<{ n: unknown }>(await db.execute(count))[0]?.n);
-  return { rows: rows.map((r) => t.row(r) as R), total };
+  const first = raw[0];
+  const day = settledOf(
+    first &&
+      ({
+        input: first.d_input,
+        day: first.d_day,
+        settled: first.d_settled,
+        latest: first.d_latest,
+        n: first.d_n,
+        prints: first.d_prints,
+        sources: first.d_sources,
+      } as DayRow),
+  );
+  if (!day) return { day: null, rows: [], total: 0 };
+  const rows = raw.filter((r) => r.symbol !== null && r.symbol !== undefined);
+  return { day, rows: rows.map((r) => t.row(r) as R), total: num(first?.total_rows) };
 }
 
 export const isDailyBoard = (metric: Metric) => metric in BOARDS;

@@ -13,7 +13,6 @@ import { freshness } from "../lib/openapi";
 import { compositeDay } from "./composite";
 import { scoresInfo, storedLeaders } from "./composite.board";
 import { dailyBoard, isDailyBoard } from "./daily.board";
-import { settledDays } from "./market.days";
 import { DELAYS, pageOf, type Window } from "./market.service";
 import { MARKET_PARAMS_VERSION, METRIC_DEFS, type Metric, sourceOf, UNIVERSE_DEFAULT } from "./metrics";
 
@@ -96,16 +95,16 @@ type Page = Pick<Got, "window" | "freshness" | "sources" | "universe"> & {
  */
 async function boardPage(db: Db, q: LeadersQuery, minVolume: number | null, now: Date): Promise<Page | null> {
   const source = sourceOf(q.metric) as DailySource;
-  const d = (await settledDays(db, q.asOf, [source]))[source];
+  const b = await dailyBoard<{ symbol: string }>(db, { ...q, minVolume });
+  const d = b.day;
   if (!d) return null;
-  const base = {
+  return {
     window: day(d.day, BASIS[source]),
     freshness: [freshness(source, d.latestPublished, DELAYS[source], now)],
     sources: d.sources,
+    rows: pageRows(rank(b.rows, METRIC_DEFS[source][q.metric]), q.offset),
+    total: b.total,
   };
-  if (d.day === null) return { ...base, rows: [], total: 0 };
-  const b = await dailyBoard<{ symbol: string }>(db, { ...q, day: d.day, minVolume });
-  return { ...base, rows: pageRows(rank(b.rows, METRIC_DEFS[source][q.metric]), q.offset), total: b.total };
 }
 
 const pageRows = (ranked: Ranked[], offset: number) =>

@@ -59,7 +59,7 @@ const DAY_SQL: Record<Input, (at: string, asOf: Date) => SQL> = {
     group by d.day`,
 };
 
-type DayRow = {
+export type DayRow = {
   input: Input;
   day: string | null;
   settled: boolean | null;
@@ -69,7 +69,7 @@ type DayRow = {
   sources: unknown;
 };
 
-function settledOf(r: DayRow | undefined): (SettledDay & { prints: number }) | null {
+export function settledOf(r: DayRow | undefined): (SettledDay & { prints: number }) | null {
   if (!r?.settled) return null;
   const prints = num(r.prints);
   const listed = (typeof r.sources === "string" ? JSON.parse(r.sources) : r.sources) as SourceCount[];
@@ -87,21 +87,20 @@ function settledOf(r: DayRow | undefined): (SettledDay & { prints: number }) | n
   };
 }
 
+/** The statement of `settledDays`, one row per input (`DayRow`), to embed in a larger statement. */
+export const settledDaysSql = (asOf: Date, inputs: readonly Input[]) =>
+  sql.join(
+    inputs.map((i) => sql`(${DAY_SQL[i](asOf.toISOString(), asOf)})`),
+    sql` union all `,
+  );
+
 /** Each input's settled day at `asOf` (null when not wholly known), in one statement. */
 export async function settledDays<I extends Input>(
   db: Db,
   asOf: Date,
   inputs: readonly I[],
 ): Promise<Record<I, (SettledDay & { prints: number }) | null>> {
-  const at = asOf.toISOString();
-  const rows = rowsOf<DayRow>(
-    await db.execute(
-      sql.join(
-        inputs.map((i) => sql`(${DAY_SQL[i](at, asOf)})`),
-        sql` union all `,
-      ),
-    ),
-  );
+  const rows = rowsOf<DayRow>(await db.execute(settledDaysSql(asOf, inputs)));
   return Object.fromEntries(inputs.map((i) => [i, settledOf(rows.find((r) => r.input === i))])) as Record<
     I,
     (SettledDay & { prints: number }) | null

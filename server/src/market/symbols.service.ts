@@ -4,7 +4,7 @@
  */
 import type { Db } from "@smt/db";
 import { AppError } from "../errors";
-import { searchAll, searchByText } from "../lib/symbol-search";
+import { SHORT_QUERY, searchAll, searchByKey, searchByText } from "../lib/symbol-search";
 
 /**
  * Matches looked at for one query: `total` counts at most this many (then `total_is_lower_bound` is true)
@@ -24,16 +24,14 @@ export async function searchSymbols(db: Db, q: { q?: string | undefined; limit: 
     });
   }
   const need = q.offset + q.limit;
+  const prefix = text.toUpperCase().replace(/[/-]/g, ".").replace(/\s+/g, ".");
+  const page = { limit: q.limit, offset: q.offset, cap: MAX_CANDIDATES };
   const got =
     text === ""
       ? await searchAll(db, q)
-      : await searchByText(db, {
-          prefix: text.toUpperCase().replace(/[/-]/g, ".").replace(/\s+/g, "."),
-          word: text.toLowerCase(),
-          limit: q.limit,
-          offset: q.offset,
-          cap: MAX_CANDIDATES,
-        });
+      : text.length <= SHORT_QUERY
+        ? await searchByKey(db, { key: text.toLowerCase(), prefix, ...page })
+        : await searchByText(db, { prefix, word: text.toLowerCase(), ...page });
   const lowerBound = text !== "" && got.total >= MAX_CANDIDATES;
   return {
     q: text === "" ? null : text,
