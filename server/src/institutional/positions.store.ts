@@ -2,10 +2,10 @@
  * Reads of the quarter-on-quarter 13F changes kept at ingest (migration 0022: `thirteenf_position_changes`
  * per filer, CUSIP, period and version; migration 0026: `thirteenf_security_days`, per period the sums of
  * the versions holding at each checkpoint, the UTC midnight after each day on which versions begin or end).
- * Point in time for every `asOf`: the last checkpoint at or before `asOf`, plus the versions beginning and
- * minus those ending after it and by `asOf` (the filings of `asOf`'s own day only); once the period and its
- * prior quarter have no filing published after `asOf` (the usual case: the 45-day filing window has closed)
- * the period's last checkpoint alone.
+ * Point in time for every `asOf`: the checkpoint at or before `asOf` plus the versions beginning and minus
+ * those ending after it and by `asOf`, or the checkpoint after `asOf` less the changes in between, whichever
+ * side has fewer (the filings of `asOf`'s own day only; none for an as_of after that day's filings, or once
+ * the period and its prior quarter have no filing published after `asOf`).
  * Definitions: docs/methodology.md "13F positions and changes".
  */
 import { type Db, rowsOf, schema } from "@smt/db";
@@ -99,12 +99,7 @@ function changesIn(
 /** Beyond this many version changes a side's count stops (it only decides which side to read from). */
 const COUNT_CAP = 5000;
 
-/**
- * The checkpoint a read of `period` at `asOf` starts from: the one after `asOf` (corrected back by the
- * version changes after `asOf` and by it) when there are none or fewer of those, else the one before
- * (corrected by the changes after it and by `asOf`). An as_of at the end of a filing day, or with the
- * filing window closed, needs no correction.
- */
+/** A read's checkpoint (`cp`) and the version changes in (`lo`, `hi`] that correct it, signed `sgn`. */
 interface Start {
   cp: string | null;
   lo: string;
@@ -112,6 +107,13 @@ interface Start {
   sgn: 1 | -1;
   changes: number;
 }
+
+/**
+ * The checkpoint a read of `period` at `asOf` starts from: the one after `asOf` (corrected back by the
+ * version changes after `asOf` and by it) when there are none or fewer of those, else the one before
+ * (corrected by the changes after it and by `asOf`). An as_of at the end of a filing day, or with the
+ * filing window closed, needs no correction.
+ */
 async function startOf(db: Db, period: string, asOf: Date): Promise<Start> {
   const p = sql`${period}::date`;
   const at = sql`${asOf.toISOString()}::timestamptz`;
