@@ -10,15 +10,24 @@
  * the server process and the Postgres backends of its pool (from /proc): the figure that stays comparable
  * when the machine is shared.
  *
+ * Composite boards (`smart_money_index`, `accumulation`, market-boards.ts): after loading (or on reuse) the
+ * store is emptied and the composite job's pass is run once, timed (the cost of keeping the boards), then
+ * CLOSE_DAYS past trading days are closed; their leaderboard URLs ask `as_of` values the stored boards answer
+ * (closed days at their end, the open board now). Apart, ON_REQUEST moments inside past days that no board
+ * answers are asked one at a time, each capped at ON_REQUEST_CAP_S.
+ *
  * Run: `pnpm bench market [--scale 0.1]`. Env: CONNECTIONS (20), REQUESTS (200 URLs per endpoint),
  * CAP_SECONDS (30 per endpoint), KEEP_DB=name (keep, or reuse when loaded, database smt_bench_market_<name>),
  * LOAD_ONLY=1 (load, print sizes, stop; with KEEP_DB), ONLY=a,b (only the endpoints whose name contains one of
- * these; `csv` for the CSV export; the /health baseline always runs), BENCH_DATABASE_URL, SAMPLES.
+ * these; `csv` for the CSV export; the /health baseline always runs; without a composite metric among them the
+ * composite pass is skipped), CLOSE_DAYS (2), ON_REQUEST (3), ON_REQUEST_CAP_S (120), BENCH_DATABASE_URL,
+ * SAMPLES.
  */
 import { openDb } from "@smt/db";
 import postgres from "postgres";
 import { encodeTapeCursor } from "../../server/src/market/market.service";
 import { METRICS } from "../../server/src/market/metrics";
+import { boardSources, COMPOSITE, keepBoards, onRequest, storedBoardUrls } from "./market-boards";
 import { loadShapes, sizesFor } from "./market-data";
 import { generate } from "./market-gen";
 import { askOnce, cpuMs, downloadCsv, type LoadResult, rssMb, startServerProcess } from "./market-load";
@@ -63,6 +72,14 @@ if (process.env.LOAD_ONLY) {
   await database.drop();
   process.exit(0);
 }
+
+// The composite boards: the job's pass over the loaded data, timed, before any server starts.
+const compositePicked = COMPOSITE.some((m) => picked(`/market/leaders?metric=${m}`));
+const boards = compositePicked
+  ? await keepBoards(s, dbUrl, Number(process.env.CLOSE_DAYS ?? 2))
+  : { closed: [], rows: [] };
+if (compositePicked)
+  report("composite boards: the job's pass over the loaded data (universe 500)", boards.rows);
 
 async function printSizes() {
   const count = async (table: string) =>
@@ -143,10 +160,12 @@ async function workload(): Promise<[string, string[]][]> {
           : "";
     list.push([
       `/market/leaders?metric=${metric}`,
-      n.map(
-        (i) =>
-          `/smart-money/market/leaders?metric=${metric}&as_of=${asOf(i)}&limit=${25 + (i % 4) * 25}&offset=${i % 100}${extra(i)}`,
-      ),
+      (COMPOSITE as readonly string[]).includes(metric)
+        ? storedBoardUrls(metric, boards, REQUESTS)
+        : n.map(
+            (i) =>
+              `/smart-money/market/leaders?metric=${metric}&as_of=${asOf(i)}&limit=${25 + (i % 4) * 25}&offset=${i % 100}${extra(i)}`,
+          ),
     ]);
   }
   list.push(
@@ -220,13 +239,8 @@ for (const [name, paths] of (await workload()).filter(([name]) => picked(name)))
   try {
     // Warm the process (JIT, connection pool) on the trivial route only: no data cache is touched.
     await askOnce(server.url, Array(2 * CONNECTIONS).fill("/health"), CONNECTIONS, CAP);
-    // The composite scores take seconds each (composite branch): one round of CONNECTIONS requests.
-    const asked =
-      name.includes("smart_money_index") || name.includes("accumulation")
-        ? paths.slice(0, CONNECTIONS)
-        : paths;
     const before = await cpuNow(server.pid);
-    const r = await askOnce(server.url, asked, CONNECTIONS, CAP);
+    const r = await askOnce(server.url, paths, CONNECTIONS, CAP);
     const after = await cpuNow(server.pid);
     let db = 0;
     for (const [pid, ms] of after.pids) db += ms - (before.pids.get(pid) ?? 0);
@@ -253,6 +267,27 @@ report(
       `${r.p99 >= goalOf(name) ? "  MISS" : ""}${r.errors ? `  ERRORS ${r.errors} (${r.firstError})` : ""}`,
   ]),
 );
+
+// Composite boards: which board answered, then moments no board answers, computed on request (capped).
+if (compositePicked) await compositeOnRequest();
+async function compositeOnRequest() {
+  const server = await startServerProcess(dbUrl);
+  try {
+    const days = (await s`select distinct day::text as d from short_volume order by 1 desc`).map(
+      (r) => r.d as string,
+    );
+    const asked = days.slice(1, 1 + Number(process.env.ON_REQUEST ?? 3));
+    report(
+      `composite leaderboards: stored boards, then as_of moments without one (one at a time, universe 100)`,
+      [
+        ...(await boardSources(server.url, boards)),
+        ...(await onRequest(server.url, asked, Number(process.env.ON_REQUEST_CAP_S ?? 120))),
+      ],
+    );
+  } finally {
+    await server.stop();
+  }
+}
 
 // CSV: the tape of large prints, 100k rows (or all there are), three different windows.
 const csvRows: [string, string][] = [];

@@ -213,6 +213,43 @@ describe.each(engines())("daily market boards ranked in SQL on %s", (engine) => 
     await sameBoards(new Date(Date.now() - 2 * 86_400_000));
   });
 
+  it("stays exact when batches of prints land on days already ranked, in and out of order", async () => {
+    const db = t.handle.db;
+    const rows = async (table: string, order: string) =>
+      close(await t.handle.query(sql`select * from ${sql.raw(table)} order by ${sql.raw(order)}`));
+    /** `n` prints of `symbol` on its newest stored day minus `back` days, published `lateMin` minutes after. */
+    const batch = (symbol: string, back: number, n: number, off: boolean, lateMin = 0) =>
+      db.execute(sql`
+        insert into prints (symbol, ts, trade_key, price, size, value_usd, exchange, trf_id, is_off_exchange,
+          conditions, block_eligible, correction, premium_discount_pct, side, sentiment, source, source_ref,
+          published_at)
+        select ${symbol}::text, d.t + i * interval '1 second', 'batch|' || d.t || '|' || i || '|' || ${lateMin}::int || ${off ? "off" : "lit"}::text,
+          40 + i % 3, 100 * i, (40 + i % 3) * 100 * i, ${off ? "D" : "Q"}::text, ${off ? 201 : null}::int, ${off}::boolean,
+          '{}', true, 0,
+          (i % 5 - 2) * 0.1, 'mid', (array['bullish', 'bearish', 'neutral'])[i % 3 + 1], 'test', 'batch ' || i,
+          d.t + i * interval '1 second' + ${lateMin}::int * interval '1 minute'
+        from (select ((max(day) - ${back}::int)::timestamp + interval '11 hours') at time zone 'America/New_York' as t
+          from print_day_rollups where symbol = ${symbol}::text) d, generate_series(1, ${n}) as i`);
+    // The newest day of a ranked symbol (its market row updated in place), then lit prints only, a late
+    // publication, an earlier day (the later days' trailing means move) and a day with no row yet.
+    await batch("AAPL", 0, 40, true);
+    await batch("AAPL", 0, 10, false);
+    await batch("MSFT", 0, 5, true, 90);
+    await batch("TSLA", 2, 30, true);
+    await batch("GME", 40, 12, true);
+    const market = await rows("print_day_market", "day, symbol");
+    const activity = await rows("symbol_activity", "symbol");
+    // What the migration's back-fills compute from the stored rows alone.
+    await db.execute(sql`delete from print_day_market`);
+    await db.execute(sql`select smt_print_market_refresh(array_agg(day), array_agg(symbol), false)
+      from print_day_rollups where off_prints > 0`);
+    await db.execute(sql`delete from symbol_activity`);
+    await db.execute(sql`select smt_symbol_activity_refresh(null)`);
+    expect(await rows("print_day_market", "day, symbol")).toEqual(market);
+    expect(await rows("symbol_activity", "symbol")).toEqual(activity);
+    await sameBoards(new Date());
+  });
+
   it("rebuilds the same tables from the stored rows with the migration's back-fill", async () => {
     const tables = ["finra_day_symbols", "print_day_market", "option_day_rollups", "market_day_sources"];
     const snapshot = async () => {

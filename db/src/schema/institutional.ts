@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   date,
   doublePrecision,
@@ -112,7 +113,14 @@ export const insiderFilings = pgTable(
     index("insider_filings_issuer_idx").on(t.issuerCik, t.publishedAt),
     // institutionalSources, as for thirteenf_filings.
     index("insider_filings_source_idx").on(t.source, t.publishedAt, t.sourceRef),
+    // The insider leaderboards' issuer names: an issuer's greatest filed name first, latest filing first.
+    index("insider_filings_issuer_name_idx").on(t.issuerCik, t.issuerName, t.publishedAt),
   ],
+);
+
+/** Open-market trades: non-derivative purchases (P) and sales (S). */
+const OPEN_MARKET_ROWS = sql.raw(
+  "code in ('P', 'S') and not is_derivative and table_name like '%Transaction'",
 );
 
 /**
@@ -178,6 +186,97 @@ export const insiderTransactions = pgTable(
       )
       .where(sql`code in ('P', 'S') and not is_derivative and table_name like '%Transaction'`),
     index("insider_transactions_issuer_published_idx").on(t.issuerCik, t.publishedAt),
+    // Point in time over insider_window_sums: the open-market trades of given dates published after as_of
+    // (`transaction_date = any(days) and published_at > as_of`: one index range per date), and the latest
+    // publication of a window (one backward step per date).
+    index("insider_transactions_open_market_published_idx")
+      .on(
+        t.transactionDate,
+        t.publishedAt,
+        t.issuerCik,
+        t.issuerSymbol,
+        t.source,
+        t.code,
+        t.ownerCik,
+        t.shares,
+        t.priceUsd,
+        t.valueUsd,
+        t.aff10b5One,
+      )
+      .where(sql`${OPEN_MARKET_ROWS} and issuer_symbol is not null`),
+    // Cluster buys: the open-market purchases of a date range with every column the rule reads.
+    index("insider_transactions_open_market_buys_idx")
+      .on(
+        t.transactionDate,
+        t.issuerCik,
+        t.ownerCik,
+        t.publishedAt,
+        t.source,
+        t.accession,
+        t.issuerSymbol,
+        t.ownerName,
+        t.shares,
+        t.priceUsd,
+        t.valueUsd,
+      )
+      .where(sql`code = 'P' and not is_derivative and table_name like '%Transaction'`),
+    // A window's latest accession by source: one backward step per date and source.
+    index("insider_transactions_open_market_source_idx")
+      .on(t.transactionDate, t.source, t.accession, t.publishedAt)
+      .where(sql`${OPEN_MARKET_ROWS} and issuer_symbol is not null`),
+  ],
+);
+
+/** The dates of insider_window_sums: every date with an open-market trade (issuer symbol known). */
+export const insiderWindowDays = pgTable("insider_window_days", {
+  day: date("day", { mode: "string" }).primaryKey(),
+});
+
+/**
+ * Running totals of the open-market Form 4 trades (non-derivative P and S rows with an issuer symbol) per
+ * issuer, symbol and source: on each date of insider_window_days, the sums over the trades dated on or
+ * before it, whenever published (a row per key from its first date on). The trades of a window are the
+ * difference of two dates' rows, less those published after as_of. Kept by statement triggers on
+ * insider_transactions (migration insider_window_sums); exact sums (numeric).
+ */
+export const insiderWindowSums = pgTable(
+  "insider_window_sums",
+  {
+    day: date("day", { mode: "string" }).notNull(),
+    issuerCik: text("issuer_cik").notNull(),
+    issuerSymbol: text("issuer_symbol").notNull(),
+    source: text("source").notNull(),
+    buyValueUsd: numeric("buy_value_usd").notNull(),
+    buyShares: numeric("buy_shares").notNull(),
+    buyTransactions: bigint("buy_transactions", { mode: "number" }).notNull(),
+    sellValueUsd: numeric("sell_value_usd").notNull(),
+    sellShares: numeric("sell_shares").notNull(),
+    sellTransactions: bigint("sell_transactions", { mode: "number" }).notNull(),
+    plannedSellTransactions: bigint("planned_sell_transactions", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.issuerCik, t.issuerSymbol, t.source] })],
+);
+
+/**
+ * Running counts of the same open-market trades per issuer, symbol, code (P or S) and reporting owner, on
+ * each date of insider_window_days: an owner traded in a window when the count grew across it (less the
+ * trades published after as_of). Read for a leaderboard page's issuers (distinct insiders). Same triggers.
+ */
+export const insiderOwnerWindowCounts = pgTable(
+  "insider_owner_window_counts",
+  {
+    day: date("day", { mode: "string" }).notNull(),
+    issuerCik: text("issuer_cik").notNull(),
+    issuerSymbol: text("issuer_symbol").notNull(),
+    code: text("code").notNull(),
+    ownerCik: text("owner_cik").notNull(),
+    transactions: bigint("transactions", { mode: "number" }).notNull(),
+  },
+  (t) => [
+    primaryKey({
+      name: "insider_owner_window_counts_pk",
+      columns: [t.day, t.issuerCik, t.issuerSymbol, t.code, t.ownerCik],
+    }),
   ],
 );
 

@@ -106,6 +106,8 @@ export const optionDayRollups = pgTable(
     primaryKey({ columns: [t.day, t.symbol] }),
     index("option_day_rollups_premium_idx").on(t.day, t.optionsPremiumUsd.desc(), bySymbol),
     index("option_day_rollups_skew_idx").on(t.day, t.callPutSkew.desc(), bySymbol),
+    // One underlying's days, newest first: where its latest option print is (blocks/options.store.ts).
+    index("option_day_rollups_symbol_idx").on(t.symbol, t.day),
   ],
 );
 

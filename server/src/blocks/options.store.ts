@@ -3,7 +3,7 @@
  * positioning read, and the per-contract baselines of the unusual-options detector.
  */
 import { type Db, rowsOf, schema } from "@smt/db";
-import { and, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
+import { and, eq, gte, lt, lte, sql } from "drizzle-orm";
 import { daysOf, detachDaysBefore, ensureDayPartitions } from "../lib/day-partitions";
 import type { OpenInterestRow, OptionPrint, OptionSentiment, OptionSide } from "./options.parse";
 
@@ -151,27 +151,34 @@ export async function optionPrintsFor(
 
 /**
  * The newest option print time of an underlying (to default the window to the last trading day); with
- * `asOf`, the newest print at or before it that was published by then.
+ * `asOf`, the newest print at or before it that was published by then. The days come from
+ * `option_day_rollups` (a row per New York day with prints of the underlying, kept by triggers), newest
+ * first, and each is probed inside its own bounds until one has a print that counts: an underlying
+ * without option prints costs one index probe, never a backward scan of every underlying's prints.
  */
 export async function latestOptionPrint(
   db: Db,
   underlying: string,
   asOf: Date | null = null,
 ): Promise<Date | null> {
-  const t = schema.optionPrints;
-  const rows = await db
-    .select({ ts: t.ts })
-    .from(t)
-    .where(
-      and(
-        eq(t.underlying, underlying),
-        asOf ? lte(t.ts, asOf) : undefined,
-        asOf ? lte(t.publishedAt, asOf) : undefined,
-      ),
-    )
-    .orderBy(desc(t.ts))
-    .limit(1);
-  return rows[0]?.ts ?? null;
+  const at = asOf?.toISOString() ?? null;
+  const rows = rowsOf<{ ts: Date | string }>(
+    await db.execute(sql`
+      select x.ts from (
+        select day from option_day_rollups where symbol = ${underlying}
+          ${at ? sql`and day <= (${at}::timestamptz at time zone 'America/New_York')::date` : sql``}
+        order by day desc
+      ) d cross join lateral (
+        select o.ts from option_prints o
+        where o.underlying = ${underlying} and o.ts >= (d.day::timestamp at time zone 'America/New_York')
+          and o.ts < ((d.day + 1)::timestamp at time zone 'America/New_York')
+          ${at ? sql`and o.ts <= ${at}::timestamptz and o.published_at <= ${at}::timestamptz` : sql``}
+        order by o.ts desc limit 1
+      ) x
+      limit 1`),
+  );
+  const ts = rows[0]?.ts;
+  return ts === undefined ? null : new Date(ts);
 }
 
 export interface ContractDayStats {

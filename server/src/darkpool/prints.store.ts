@@ -154,6 +154,28 @@ const numeric = (v: number | null | undefined): string =>
   v === null || v === undefined || !Number.isFinite(v) ? "NULL" : String(v);
 
 /**
+ * The statement `insertPrints` runs (day partitions aside): the batch into `prints` (or `table`, the name,
+ * written as is, of a table of the same shape), answering the number inserted and, when some print was
+ * already stored, the inserted keys.
+ */
+export function insertPrintsStatement(prints: readonly EnrichedPrint[], table = "prints") {
+  const literals = printParamLiterals(prints);
+  const params = sql.join(
+    PRINT_PARAMS.map(([, type], i) => sql`${literals[i]}::${sql.raw(type)}[]`),
+    sql`, `,
+  );
+  return sql`
+      with ins as (
+        insert into ${sql.raw(table)} (${INSERT_COLUMNS})
+        select ${SELECT_COLUMNS} from unnest(${params}) as ${UNNEST_ALIAS}
+        on conflict do nothing
+        returning trade_key)
+      select count(*) as inserted,
+        case when count(*) < ${prints.length} then array_agg(trade_key) end as keys
+      from ins`;
+}
+
+/**
  * Inserts prints idempotently and returns the ones that were new. One statement per batch with one
  * array parameter per column (`unnest`), so a batch of any size stays far below Postgres' 65,534
  * bind-parameter cap and runs the same on PGlite and a real server. The statement answers one row: the
@@ -162,21 +184,8 @@ const numeric = (v: number | null | undefined): string =>
 export async function insertPrints(db: Db, prints: EnrichedPrint[]): Promise<EnrichedPrint[]> {
   if (prints.length === 0) return [];
   await ensureDayPartitions(db, "prints", daysOf(prints));
-  const literals = printParamLiterals(prints);
-  const params = sql.join(
-    PRINT_PARAMS.map(([, type], i) => sql`${literals[i]}::${sql.raw(type)}[]`),
-    sql`, `,
-  );
   const rows = rowsOf<{ inserted: number | string; keys: string[] | null }>(
-    await db.execute(sql`
-      with ins as (
-        insert into prints (${INSERT_COLUMNS})
-        select ${SELECT_COLUMNS} from unnest(${params}) as ${UNNEST_ALIAS}
-        on conflict do nothing
-        returning trade_key)
-      select count(*) as inserted,
-        case when count(*) < ${prints.length} then array_agg(trade_key) end as keys
-      from ins`),
+    await db.execute(insertPrintsStatement(prints)),
   );
   const inserted = Number(rows[0]?.inserted ?? 0);
   if (inserted === prints.length) return prints;

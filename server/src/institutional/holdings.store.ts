@@ -41,13 +41,16 @@ export interface FilerPosition {
   putValueUsd: number;
   callValueUsd: number;
   valueUnitSuspect: boolean;
-  /** Value of every row of the filer's report for the period (its portfolio). */
-  portfolioValueUsd: number;
   publishedAt: Date;
+  /** The filer's effective reports for the period (`effectiveFilings`). */
   accessions: string[];
 }
 
-/** Per-filer positions in the given CUSIPs for one period, as known at `asOf`. */
+/**
+ * Per-filer positions in the given CUSIPs for one period, as known at `asOf`. Reads only the rows of these
+ * CUSIPs (index on `cusip, period_of_report`) and the filings of the filers holding them; a filer's whole
+ * portfolio is `portfolioValues`, asked only for the lines that show it.
+ */
 export async function positionsByFiler(
   db: Db,
   cusips: string[],
@@ -63,7 +66,6 @@ export async function positionsByFiler(
     put_value: number;
     call_value: number;
     suspect: boolean;
-    portfolio: number;
     published_at: Date | string;
     accessions: string[];
   }>(
@@ -77,20 +79,16 @@ export async function positionsByFiler(
           sum(case when h.put_call = 'Call' then h.value_usd else 0 end) as call_value,
           bool_or(h.value_unit_suspect) as suspect
         from eff e join thirteenf_holdings h on h.accession = e.accession
-        where h.cusip = any(${sql.param(cusips)}::text[])
-        group by e.filer_cik
-      ), totals as (
-        select e.filer_cik, sum(h.value_usd) as portfolio
-        from eff e join thirteenf_holdings h on h.accession = e.accession
-        where e.filer_cik in (select filer_cik from pos)
+        where h.cusip = any(${sql.param(cusips)}::text[]) and h.period_of_report = ${period}::date
         group by e.filer_cik
       ), meta as (
         select e.filer_cik, max(f.filer_name) as filer_name, max(f.published_at) as published_at,
           array_agg(e.accession order by e.accession) as accessions
-        from eff e join thirteenf_filings f on f.accession = e.accession group by e.filer_cik
+        from eff e join thirteenf_filings f on f.accession = e.accession
+        where e.filer_cik in (select filer_cik from pos)
+        group by e.filer_cik
       )
-      select p.*, t.portfolio, m.filer_name, m.published_at, m.accessions
-      from pos p join totals t using (filer_cik) join meta m using (filer_cik)`),
+      select p.*, m.filer_name, m.published_at, m.accessions from pos p join meta m using (filer_cik)`),
   );
   return rows.map((r) => ({
     filerCik: r.filer_cik,
@@ -100,10 +98,25 @@ export async function positionsByFiler(
     putValueUsd: Number(r.put_value),
     callValueUsd: Number(r.call_value),
     valueUnitSuspect: Boolean(r.suspect),
-    portfolioValueUsd: Number(r.portfolio),
     publishedAt: new Date(r.published_at),
     accessions: r.accessions,
   }));
+}
+
+/** Value of every row of each filer's reports (`accessions` of its positions): the filer's portfolio. */
+export async function portfolioValues(db: Db, positions: FilerPosition[]): Promise<Map<string, number>> {
+  const keys = positions.flatMap((p) => p.accessions.map((a) => [p.filerCik, a] as const));
+  if (keys.length === 0) return new Map();
+  // One index probe per report (lateral): no hash join over every stored row for a few reports.
+  const rows = rowsOf<{ filer_cik: string; portfolio: number }>(
+    await db.execute(sql`
+      select k.filer_cik, sum(h.value_usd) as portfolio
+      from unnest(${sql.param(keys.map((k) => k[0]))}::text[], ${sql.param(keys.map((k) => k[1]))}::text[])
+        as k(filer_cik, accession)
+      cross join lateral (select value_usd from thirteenf_holdings h where h.accession = k.accession) h
+      group by k.filer_cik`),
+  );
+  return new Map(rows.map((r) => [r.filer_cik, Number(r.portfolio)]));
 }
 
 /** Which of `filers` have a report for `period` known at `asOf` (a missing report is not a sale). */
@@ -122,28 +135,84 @@ export async function filersReporting(
   return new Set(rows.map((r) => r.filer_cik));
 }
 
-/** Periods (quarter ends) with filings holding these CUSIPs published by `asOf`, newest first. */
+/**
+ * Periods (quarter ends) with filings holding these CUSIPs published by `asOf`, newest first. The stock's
+ * periods are walked newest first on the `(cusip, period_of_report)` index (one probe per CUSIP and step),
+ * and each is kept when one of its rows was published by `asOf`: no read of every row of a widely held stock.
+ */
 export async function periodsWithHoldings(db: Db, cusips: string[], asOf: Date): Promise<string[]> {
   if (cusips.length === 0) return [];
+  const c = sql`${sql.param(cusips)}::text[]`;
   const rows = rowsOf<{ period: string }>(
     await db.execute(sql`
-      select distinct period_of_report::text as period from thirteenf_holdings
-      where cusip = any(${sql.param(cusips)}::text[]) and published_at <= ${asOf.toISOString()}::timestamptz
+      with recursive p(period) as (
+        select (select max(x.m) from unnest(${c}) as k(cusip), lateral (
+          select max(h.period_of_report) as m from thirteenf_holdings h where h.cusip = k.cusip) as x)
+        union all
+        select (select max(x.m) from unnest(${c}) as k(cusip), lateral (
+          select max(h.period_of_report) as m from thirteenf_holdings h
+          where h.cusip = k.cusip and h.period_of_report < p.period) as x)
+        from p where p.period is not null
+      )
+      select p.period::text as period from p
+      where p.period is not null and exists (
+        select 1 from thirteenf_holdings h where h.cusip = any(${c}) and h.period_of_report = p.period
+          and h.published_at <= ${asOf.toISOString()}::timestamptz)
       order by 1 desc limit 12`),
   );
   return rows.map((r) => r.period);
 }
 
-/** Newest `published_at` and row counts by source, for the `freshness` and `sources` of payloads. */
-export async function institutionalSources(
-  db: Db,
-  table: "thirteenf_filings" | "insider_filings",
-  asOf: Date,
-) {
-  return rowsOf<{ source: string; rows: number; latest: Date | string | null; latest_ref: string | null }>(
-    await db.execute(sql`
-      select source, count(*)::int as rows, max(published_at) as latest,
-        (array_agg(source_ref order by published_at desc))[1] as latest_ref
-      from ${sql.raw(table)} where published_at <= ${asOf.toISOString()}::timestamptz group by source`),
+type SourceRow = { source: string; rows: number; latest: Date | string | null; latest_ref: string | null };
+
+const SOURCE_AREAS = { thirteenf_filings: "institutional", insider_filings: "insider" } as const;
+
+interface SourcesEntry {
+  version: number;
+  /** Any `asOf` in [fromMs, untilMs) cuts the same filings: no publication time lies between. */
+  fromMs: number;
+  untilMs: number;
+  rows: SourceRow[];
+}
+/** Per database handle and table: the last count, with the range of `asOf` it answers. */
+const sourcesCache = new WeakMap<Db, Map<string, SourcesEntry>>();
+
+/**
+ * Newest `published_at` and row counts by source, for the `freshness` and `sources` of payloads. Counting
+ * every filing is a scan, the same for every symbol: the count is kept per handle at the area's version
+ * (`area_versions`, bumped by triggers in every writing transaction) with the range of `asOf` it holds for
+ * (from its newest counted publication to the next one after `asOf`), so the symbols of one moment share it.
+ */
+export async function institutionalSources(db: Db, table: keyof typeof SOURCE_AREAS, asOf: Date) {
+  const [v] = rowsOf<{ version: unknown }>(
+    await db.execute(sql`select version from area_versions where area = ${SOURCE_AREAS[table]}`),
   );
+  const version = Number(v?.version ?? 0);
+  let byTable = sourcesCache.get(db);
+  if (!byTable) {
+    byTable = new Map();
+    sourcesCache.set(db, byTable);
+  }
+  const at = asOf.getTime();
+  const hit = byTable.get(table);
+  if (hit && hit.version === version && at >= hit.fromMs && at < hit.untilMs) return hit.rows;
+  const a = asOf.toISOString();
+  const counted = rowsOf<SourceRow & { next: Date | string | null }>(
+    await db.execute(sql`
+      select source, count(*) filter (where published_at <= ${a}::timestamptz)::int as rows,
+        max(published_at) filter (where published_at <= ${a}::timestamptz) as latest,
+        (array_agg(source_ref order by published_at desc) filter (where published_at <= ${a}::timestamptz))[1]
+          as latest_ref,
+        min(published_at) filter (where published_at > ${a}::timestamptz) as next
+      from ${sql.raw(table)} group by source`),
+  );
+  const ms = (d: Date | string | null) => (d === null ? null : new Date(d).getTime());
+  const latest = Math.max(-Infinity, ...counted.map((r) => ms(r.latest) ?? -Infinity));
+  const next = Math.min(Infinity, ...counted.map((r) => ms(r.next) ?? Infinity));
+  const rows = counted.filter((r) => r.rows > 0).map(({ next: _, ...r }) => r);
+  // Times are read to the millisecond, publications may carry microseconds: the range stays inside.
+  // A write between the version read and the count leaves newer rows under the older version: the next
+  // call reads the newer version and counts again.
+  byTable.set(table, { version, fromMs: Math.min(at, latest + 1), untilMs: next, rows });
+  return rows;
 }

@@ -76,6 +76,14 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
   let handle: DbHandle;
   let app: ReturnType<typeof createApp>;
   const institutional = () => api(app).institutional[":symbol"];
+  /** AAPL's 2024Q4 holders as known at `asOf`. */
+  const holders = (asOf: string) =>
+    ok(
+      institutional().holders.$get({
+        param: { symbol: "AAPL" },
+        query: { as_of: asOf, period: "2024-12-31" },
+      }),
+    );
 
   beforeAll(async () => {
     handle = await openTestDb(engine);
@@ -127,13 +135,6 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
   });
 
   it("lists top holders with % of shares outstanding and of the filer's portfolio, only once published", async () => {
-    const holders = (asOf: string) =>
-      ok(
-        institutional().holders.$get({
-          param: { symbol: "AAPL" },
-          query: { as_of: asOf, period: "2024-12-31" },
-        }),
-      );
     const body = await holders("2025-01-24T00:00:00Z");
     expect(body.holders).toHaveLength(1);
     expect(body.holders[0]).toMatchObject({
@@ -175,15 +176,7 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
       }),
       "restatement.nc",
     );
-    const shares = async (asOf: string) =>
-      (
-        await ok(
-          institutional().holders.$get({
-            param: { symbol: "AAPL" },
-            query: { as_of: asOf, period: "2024-12-31" },
-          }),
-        )
-      ).holders[0];
+    const shares = async (asOf: string) => (await holders(asOf)).holders[0];
     expect(await shares("2025-01-25T00:00:00Z")).toMatchObject({
       shares: 18577,
       accessions: ["0001951757-25-000093"],
@@ -196,6 +189,23 @@ describe.each(engines())("institutional endpoints on %s", (engine) => {
       shares: 20000,
       accessions: ["0001951757-25-000202"],
     });
+  });
+
+  it("counts the sources and the filer's portfolio of what was published at each as_of, in any order of asking", async () => {
+    // Newest first, then back in time: a later answer never stands in for an earlier moment.
+    const march = await holders("2025-03-01T00:00:00Z");
+    expect(march.sources).toEqual([{ source: "sec_13f_xml", rows: 3, latest_ref: "0001951757-25-000202" }]);
+    const feb = await holders("2025-02-01T00:00:00Z");
+    expect(feb.sources).toEqual([{ source: "sec_13f_xml", rows: 2, latest_ref: "0001951757-25-000101" }]);
+    // The NEW HOLDINGS amendment adds its Apple row to the position and to the portfolio.
+    expect(feb.holders[0]?.value).toBe(2 * 4652092);
+    expect(feb.holders[0]?.percent_of_portfolio).toBeCloseTo(
+      ((2 * 4652092) / (194611845 + 4652092)) * 100,
+      4,
+    );
+    const jan = await holders("2025-01-25T00:00:00Z");
+    expect(jan.sources).toEqual([{ source: "sec_13f_xml", rows: 1, latest_ref: "0001951757-25-000093" }]);
+    expect((await holders("2025-02-05T00:00:00Z")).sources).toEqual(feb.sources);
   });
 
   it("classifies changes against the prior quarter and gives the flow direction by the specification's bands", async () => {

@@ -14,6 +14,7 @@ import {
   type FilerPosition,
   filersReporting,
   institutionalSources,
+  portfolioValues,
   positionsByFiler,
 } from "./holdings.store";
 import { insiderSignal, insiderTally } from "./insider.signal";
@@ -157,8 +158,8 @@ function holderUnit(p: FilerPosition, checks: Map<string, ValueUnitCheck>) {
   };
 }
 
-/** One holder's line: its position, its weight in the stock and in its portfolio, its change. */
-function holderLine(v: QuarterView, p: FilerPosition, before: FilerPosition | undefined) {
+/** One holder's line: its position, its weight in the stock and in its portfolio (value), its change. */
+function holderLine(v: QuarterView, p: FilerPosition, before: FilerPosition | undefined, portfolio: number) {
   const change = before ? p.shares - before.shares : null;
   return {
     holder_cik: p.filerCik,
@@ -166,7 +167,7 @@ function holderLine(v: QuarterView, p: FilerPosition, before: FilerPosition | un
     shares: p.shares,
     value: round(p.valueUsd, 2) ?? 0,
     percent_of_shares_outstanding: v.sharesOutstanding ? round((p.shares / v.sharesOutstanding) * 100) : null,
-    percent_of_portfolio: p.portfolioValueUsd > 0 ? round((p.valueUsd / p.portfolioValueUsd) * 100) : null,
+    percent_of_portfolio: portfolio > 0 ? round((p.valueUsd / portfolio) * 100) : null,
     change_shares: change,
     change_percentage:
       before && before.shares > 0 && change !== null ? round((change / before.shares) * 100) : null,
@@ -187,10 +188,12 @@ export async function getHolders(
 ): Promise<HoldersPayload> {
   const v = await quarterView(db, symbol, asOf, opts.period);
   const prior = new Map(v.prior.map((p) => [p.filerCik, p]));
-  const holders = [...v.current]
+  const top = [...v.current]
     .sort((a, b) => b.shares - a.shares || b.valueUsd - a.valueUsd)
-    .slice(0, opts.limit ?? 25)
-    .map((p) => holderLine(v, p, prior.get(p.filerCik)));
+    .slice(0, opts.limit ?? 25);
+  // Portfolios only of the filers shown: a large filer's report holds thousands of rows.
+  const portfolios = await portfolioValues(db, top);
+  const holders = top.map((p) => holderLine(v, p, prior.get(p.filerCik), portfolios.get(p.filerCik) ?? 0));
   return {
     ...quarterHead(v),
     total_holders: v.current.length,

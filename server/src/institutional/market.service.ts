@@ -7,6 +7,7 @@
 import { type Db, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { addDays, etDateOf } from "../lib/et-time";
+import { pgArrayLiteral } from "../lib/pg-array";
 import { num, numOrNull } from "../lib/row-values";
 import { clusterBuys } from "./institutional.signals";
 
@@ -14,19 +15,6 @@ type SourceCount = { source: string; rows: number; latest_ref: string | null };
 
 const sourcesOf = (rows: { source: string; rows: unknown; latest_ref: string | null }[]): SourceCount[] =>
   rows.map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref }));
-
-/** Form 4 transaction counts by source over these rows (with `source` and `accession`). */
-function sourcesOfRows(rows: Record<string, unknown>[]): SourceCount[] {
-  const by = new Map<string, { rows: number; latest_ref: string | null }>();
-  for (const r of rows) {
-    const s = by.get(String(r.source)) ?? { rows: 0, latest_ref: null };
-    s.rows += 1;
-    const ref = String(r.accession);
-    if (s.latest_ref === null || ref > s.latest_ref) s.latest_ref = ref;
-    by.set(String(r.source), s);
-  }
-  return [...by].sort(([a], [b]) => (a < b ? -1 : 1)).map(([source, s]) => ({ source, ...s }));
-}
 
 /** Each cluster's `issuer_name`: the issuer name of the filing of its issuer's last trade (`lastFiling`). */
 async function filingIssuerNames(
@@ -133,25 +121,201 @@ const windowWhere = (from: string, to: string, at: string) =>
     and t.published_at <= ${at}::timestamptz and t.issuer_symbol is not null`;
 
 /**
- * Fills `issuer_name` of these window rows: the greatest issuer name of the Form 4 filings behind each
- * issuer's trades in the window (as filed), read for the rows of one page only.
+ * Fills `issuer_name`, `buyers` and `sellers` of these window rows, for the rows of one page only. Names:
+ * the greatest issuer name of the Form 4 filings behind each issuer's trades in the window (as filed), by
+ * the issuer's filings published by as_of (a trade row is published with its filing), greatest name and
+ * latest first, until one has such a trade (a scalar subquery, so that no plan starts from the trades).
+ * Insiders: the reporting owners whose running
+ * count (insider_owner_window_counts) grew across the window, less their trades published after as_of.
  */
-export async function insiderIssuerNames(
+export async function insiderPageDetails(
   db: Db,
   w: { from: string; to: string; asOf: Date },
   rows: InsiderWindowRow[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const names = rowsOf<{ symbol: string; issuer_cik: string; issuer_name: string | null }>(
-    await db.execute(sql`
-      select t.issuer_symbol as symbol, t.issuer_cik, max(f.issuer_name) as issuer_name
-      from insider_transactions t join insider_filings f on f.accession = t.accession
-      where t.issuer_cik = any(${sql.param(rows.map((r) => r.issuer_cik))}::text[])
-        and ${windowWhere(w.from, w.to, w.asOf.toISOString())}
+  const at = w.asOf.toISOString();
+  const page = sql`unnest(${pgArrayLiteral(rows.map((r) => r.issuer_cik))}::text[],
+    ${pgArrayLiteral(rows.map((r) => r.symbol))}::text[]) as p(issuer_cik, issuer_symbol)`;
+  const [names, owners] = await Promise.all([
+    db.execute(sql`
+      select p.issuer_cik, p.issuer_symbol, (
+        select f.issuer_name from insider_filings f
+        where f.issuer_cik = p.issuer_cik and f.issuer_name is not null and f.published_at <= ${at}::timestamptz
+          and (
+            select true from insider_transactions t
+            where t.issuer_cik = p.issuer_cik and t.accession = f.accession and t.issuer_symbol = p.issuer_symbol
+              and ${windowWhere(w.from, w.to, at)}
+            limit 1)
+        order by f.issuer_name desc, f.published_at desc limit 1) as issuer_name
+      from ${page}`),
+    db.execute(sql`
+      with hi as (select max(day) as d from insider_window_days where day <= ${w.to}::date),
+      lo as (select max(day) as d from insider_window_days where day < ${w.from}::date),
+      late as (
+        select t.issuer_cik, t.issuer_symbol, t.code, t.owner_cik, count(*) as n
+        from insider_transactions t join (select * from ${page}) as p
+          on p.issuer_cik = t.issuer_cik and p.issuer_symbol = t.issuer_symbol
+        where ${OPEN_MARKET} and t.issuer_symbol is not null
+          and t.transaction_date = any(${pgArrayLiteral(datesOf(w.from, w.to))}::date[])
+          and t.published_at > ${at}::timestamptz
+        group by 1, 2, 3, 4
+      )
+      select a.issuer_cik, a.issuer_symbol, count(*) filter (where a.code = 'P') as buyers,
+        count(*) filter (where a.code = 'S') as sellers
+      from insider_owner_window_counts a
+        join (select * from ${page}) as p on p.issuer_cik = a.issuer_cik and p.issuer_symbol = a.issuer_symbol
+        left join insider_owner_window_counts b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
+          and b.issuer_symbol = a.issuer_symbol and b.code = a.code and b.owner_cik = a.owner_cik
+        left join late l on l.issuer_cik = a.issuer_cik and l.issuer_symbol = a.issuer_symbol and l.code = a.code
+          and l.owner_cik = a.owner_cik
+      where a.day = (select d from hi) and a.transactions - coalesce(b.transactions, 0) - coalesce(l.n, 0) > 0
       group by 1, 2`),
+  ]);
+  const key = (r: { issuer_symbol: string; issuer_cik: string }) => `${r.issuer_symbol}|${r.issuer_cik}`;
+  type Key = { issuer_symbol: string; issuer_cik: string };
+  const nameOf = new Map(
+    rowsOf<Key & { issuer_name: string | null }>(names).map((n) => [key(n), n.issuer_name]),
   );
-  const byKey = new Map(names.map((n) => [`${n.symbol}|${n.issuer_cik}`, n.issuer_name]));
-  for (const r of rows) r.issuer_name = byKey.get(`${r.symbol}|${r.issuer_cik}`) ?? null;
+  const ownersOf = new Map(
+    rowsOf<Key & { buyers: unknown; sellers: unknown }>(owners).map((n) => [key(n), n]),
+  );
+  for (const r of rows) {
+    const k = key({ issuer_symbol: r.symbol, issuer_cik: r.issuer_cik });
+    r.issuer_name = nameOf.get(k) ?? null;
+    r.buyers = num(ownersOf.get(k)?.buyers);
+    r.sellers = num(ownersOf.get(k)?.sellers);
+  }
+}
+
+/** The New York dates `from`..`to`, both included. */
+function datesOf(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+/** The window's trades published after as_of, to subtract (exact sums, as the running totals). */
+const LATE_SUMS = sql.raw(`
+  -sum(coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric) filter (where t.code = 'P') as bv,
+  -sum(coalesce(t.shares, 0)::numeric) filter (where t.code = 'P') as bs,
+  -count(*) filter (where t.code = 'P') as bn,
+  -sum(coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric) filter (where t.code = 'S') as sv,
+  -sum(coalesce(t.shares, 0)::numeric) filter (where t.code = 'S') as ss,
+  -count(*) filter (where t.code = 'S') as sn,
+  -count(*) filter (where t.code = 'S' and t.aff10b5_one) as pn`);
+
+const SUM_COLUMNS = ["bv", "bs", "bn", "sv", "ss", "sn", "pn"] as const;
+const summed = sql.raw(SUM_COLUMNS.map((c) => `coalesce(sum(${c}), 0) as ${c}`).join(", "));
+
+export interface InsiderBoard extends InsiderWindow {
+  /** Issuers whose ranked sum (purchases or sales) is positive: the ranking's length. */
+  total: number;
+}
+
+/**
+ * Per issuer, symbol and source, the window's sums: two dates' running totals (the last date <= `to`, the last
+ * before `from`) apart, for the keys that traded in between, and the window's trades published after `at`.
+ */
+const windowSums = (from: string, to: string, at: string, days: string): SQL => sql`
+      with hi as (select max(day) as d from insider_window_days where day <= ${to}::date),
+      lo as (select max(day) as d from insider_window_days where day < ${from}::date)
+      select a.issuer_cik, a.issuer_symbol, a.source,
+        a.buy_value_usd - coalesce(b.buy_value_usd, 0) as bv, a.buy_shares - coalesce(b.buy_shares, 0) as bs,
+        a.buy_transactions - coalesce(b.buy_transactions, 0) as bn,
+        a.sell_value_usd - coalesce(b.sell_value_usd, 0) as sv, a.sell_shares - coalesce(b.sell_shares, 0) as ss,
+        a.sell_transactions - coalesce(b.sell_transactions, 0) as sn,
+        a.planned_sell_transactions - coalesce(b.planned_sell_transactions, 0) as pn
+      from insider_window_sums a
+        left join insider_window_sums b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
+          and b.issuer_symbol = a.issuer_symbol and b.source = a.source
+      where a.day = (select d from hi)
+        and a.buy_transactions + a.sell_transactions
+          > coalesce(b.buy_transactions + b.sell_transactions, 0)
+      union all
+      select t.issuer_cik, t.issuer_symbol, t.source, ${LATE_SUMS}
+      from insider_transactions t
+      where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date = any(${days}::date[])
+        and t.published_at > ${at}::timestamptz
+      group by 1, 2, 3
+`;
+
+const boardRowOf = (r: Record<string, unknown>): InsiderWindowRow => ({
+  symbol: String(r.issuer_symbol),
+  issuer_cik: String(r.issuer_cik),
+  issuer_name: null,
+  buy_value_usd: num(r.bv),
+  buy_shares: num(r.bs),
+  buy_transactions: num(r.bn),
+  buyers: 0,
+  sell_value_usd: num(r.sv),
+  sell_shares: num(r.ss),
+  sell_transactions: num(r.sn),
+  sellers: 0,
+  planned_sell_transactions: num(r.pn),
+});
+
+/**
+ * One page of the insider_buys / insider_sells ranking, ranked in SQL: per issuer, the window's sums are the
+ * difference of two dates' running totals (insider_window_sums, kept by triggers) less the trades of the
+ * window's dates published after `asOf` (`insider_transactions_open_market_published_idx`), so a request
+ * reads one row per issuer and key instead of every trade. Ties by symbol (C order), then issuer CIK. The
+ * same rows, sums and sources as `insiderWindow`; the page's distinct insiders and issuer names are read
+ * for its issuers only (`insiderPageDetails`).
+ */
+export async function insiderBoard(
+  db: Db,
+  q: { asOf: Date; days: number; side: "buy" | "sell"; order: "desc" | "asc"; limit: number; offset: number },
+): Promise<InsiderBoard> {
+  const to = etDateOf(q.asOf.getTime());
+  const from = addDays(to, -(q.days - 1));
+  const at = q.asOf.toISOString();
+  const days = pgArrayLiteral(datesOf(from, to));
+  // The metric's value (metrics.ts `amount`): issuers whose sum is positive rank.
+  const value = sql.raw(q.side === "buy" ? "bv" : "sv");
+  const key = sql.raw(`${q.side === "buy" ? "bv" : "sv"} ${q.order}`);
+  const [got] = rowsOf<{
+    total: unknown;
+    rows: Record<string, unknown>[];
+    sources: SourceCount[];
+    latest: string | null;
+  }>(
+    await db.execute(sql`
+      with k as (${windowSums(from, to, at, days)}),
+      r as (
+        select g.*, row_number() over (order by ${key}, issuer_symbol collate "C", issuer_cik collate "C") as rk
+        from (select issuer_cik, issuer_symbol, ${summed} from k group by 1, 2) as g
+        where ${value} > 0
+      )
+      select (select count(*) from r) as total,
+        (select coalesce(json_agg(r order by rk), '[]') from r
+          where rk > ${q.offset} and rk <= ${q.offset + q.limit}) as rows,
+        (select coalesce(json_agg(x order by x.source collate "C"), '[]') from (
+          select s.source, sum(coalesce(s.bn, 0) + coalesce(s.sn, 0)) as rows, (
+            select max(y.accession) from unnest(${days}::date[]) as d(day), lateral (
+              select t.accession from insider_transactions t
+              where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date = d.day
+                and t.source = s.source and t.published_at <= ${at}::timestamptz
+              order by t.accession desc limit 1) as y) as latest_ref
+          from k as s group by s.source having sum(coalesce(s.bn, 0) + coalesce(s.sn, 0)) > 0) as x) as sources,
+        (select max(y.published_at) from unnest(${days}::date[]) as d(day), lateral (
+          select t.published_at from insider_transactions t
+          where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date = d.day
+            and t.published_at <= ${at}::timestamptz
+          order by t.published_at desc limit 1) as y) as latest`),
+  );
+  return {
+    from,
+    to,
+    latestPublished: got?.latest ? new Date(got.latest) : null,
+    rows: (got?.rows ?? []).map(boardRowOf),
+    sources: (got?.sources ?? []).map((s) => ({
+      source: s.source,
+      rows: num(s.rows),
+      latest_ref: s.latest_ref,
+    })),
+    total: num(got?.total),
+  };
 }
 
 export interface MarketCluster {
@@ -165,6 +329,42 @@ export interface MarketCluster {
   transactions: number;
   shares: number;
   value_usd: number;
+}
+
+/**
+ * The purchases of the issuers with at least `minInsiders` distinct buyers among the rows `where` selects (no
+ * other issuer can hold a cluster), in the rule's order; `sources` and the latest publication over all rows.
+ */
+async function clusterCandidates(db: Db, where: SQL, minInsiders: number) {
+  const [got] = rowsOf<{ rows: Record<string, unknown>[] | null; sources: SourceCount[] | null }>(
+    await db.execute(sql`
+      with w as materialized (
+        select t.issuer_cik, t.issuer_symbol, t.owner_cik, t.owner_name, t.source, t.accession,
+          t.transaction_date::text as transaction_date, t.shares,
+          coalesce(t.value_usd, t.shares * t.price_usd) as value_usd, t.published_at
+        from insider_transactions t
+        where ${where}
+      ),
+      ok as (select issuer_cik from w group by 1 having count(distinct owner_cik) >= ${minInsiders})
+      select (
+          select json_agg(w order by w.issuer_cik collate "C", w.transaction_date, w.published_at,
+            w.accession collate "C")
+          from w where w.issuer_cik in (select issuer_cik from ok)) as rows,
+        (select json_agg(x order by x.source collate "C") from (
+          select source, count(*) as rows, max(accession collate "C") as latest_ref, max(published_at) as latest
+          from w group by source) as x) as sources`),
+  );
+  const bySource = (got?.sources ?? []) as (SourceCount & { latest: string })[];
+  let latest: Date | null = null;
+  for (const r of bySource) {
+    const published = new Date(r.latest);
+    if (latest === null || published > latest) latest = published;
+  }
+  return {
+    rows: got?.rows ?? [],
+    latest,
+    sources: bySource.map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref })),
+  };
 }
 
 /**
@@ -183,21 +383,9 @@ export async function insiderClusters(
   const where = sql`t.table_name like '%Transaction' and not t.is_derivative and t.code = 'P'
     and t.transaction_date >= ${addDays(q.since, -(q.windowDays - 1))}::date and t.transaction_date <= ${to}::date
     and t.published_at <= ${at}::timestamptz ${issuers}`;
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      select t.issuer_cik, t.issuer_symbol, t.owner_cik, t.owner_name, t.source, t.accession,
-        t.transaction_date::text as transaction_date, t.shares,
-        coalesce(t.value_usd, t.shares * t.price_usd) as value_usd, t.published_at
-      from insider_transactions t
-      where ${where}
-      order by t.issuer_cik collate "C", t.transaction_date, t.published_at, t.accession collate "C"`),
-  );
-  const sources = sourcesOfRows(rows);
+  const { rows, sources, latest } = await clusterCandidates(db, where, q.minInsiders);
   const byIssuer = new Map<string, Record<string, unknown>[]>();
-  let latest: Date | null = null;
   for (const r of rows) {
-    const published = new Date(r.published_at as string);
-    if (latest === null || published > latest) latest = published;
     const list = byIssuer.get(String(r.issuer_cik)) ?? [];
     list.push(r);
     byIssuer.set(String(r.issuer_cik), list);

@@ -1,6 +1,6 @@
 /**
  * Reads of the quarter-on-quarter 13F changes kept at ingest (migration 0022: `thirteenf_position_changes`
- * per filer, CUSIP, period and version; migration 0026: `thirteenf_security_days`, per period the sums of
+ * per filer, CUSIP, period and version; migration 0029: `thirteenf_security_days`, per period the sums of
  * the versions holding at each checkpoint, the UTC midnight after each day on which versions begin or end).
  * Point in time for every `asOf`: the checkpoint at or before `asOf` plus the versions beginning and minus
  * those ending after it and by `asOf`, or the checkpoint after `asOf` less the changes in between, whichever

@@ -49,7 +49,8 @@ export async function securitiesForSymbol(db: Db, symbol: string): Promise<Symbo
     await db.execute(sql`
       select cusip, name, shares_outstanding, shares_as_of::text as shares_as_of from (
         select distinct on (cusip) cusip, symbol, name, shares_outstanding, shares_as_of
-        from securities order by cusip, ${SOURCE_RANK}, published_at desc
+        from securities where cusip in (select cusip from securities where symbol = ${symbol})
+        order by cusip, ${SOURCE_RANK}, published_at desc
       ) best where symbol = ${symbol}
       order by shares_as_of desc nulls last`),
   );

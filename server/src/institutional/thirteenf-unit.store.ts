@@ -138,8 +138,9 @@ export async function valueUnitChecks(db: Db, accessions: string[]): Promise<Map
     value_unit_evidence: unknown;
   }>(
     await db.execute(sql`
-      select accession, filer_cik, value_unit, value_unit_suspect, value_unit_evidence from thirteenf_filings
-      where accession = any(${textArray([...new Set(accessions)])})`),
+      select f.accession, f.filer_cik, f.value_unit, f.value_unit_suspect, f.value_unit_evidence
+      from unnest(${textArray([...new Set(accessions)])}) as a(accession)
+      join thirteenf_filings f on f.accession = a.accession`),
   );
   return new Map(
     rows.map((r) => {

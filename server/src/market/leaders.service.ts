@@ -7,7 +7,12 @@ import type { Db } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { optionsDay } from "../blocks/market.service";
 import { finraDay, printDay } from "../darkpool/market.service";
-import { type InsiderWindowRow, insiderIssuerNames, insiderWindow } from "../institutional/market.service";
+import {
+  type InsiderWindowRow,
+  insiderBoard,
+  insiderPageDetails,
+  insiderWindow,
+} from "../institutional/market.service";
 import { quarterChanges } from "../institutional/positions.store";
 import { freshness } from "../lib/openapi";
 import { compositeDay } from "./composite";
@@ -107,6 +112,20 @@ async function boardPage(db: Db, q: LeadersQuery, minVolume: number | null, now:
   };
 }
 
+/** insider_buys / insider_sells ranked in SQL over the running totals (institutional/market.service.ts). */
+async function insiderPage(db: Db, q: LeadersQuery, now: Date): Promise<Page> {
+  const side = q.metric === "insider_buys" ? "buy" : "sell";
+  const b = await insiderBoard(db, { ...q, days: q.windowDays, side });
+  await insiderPageDetails(db, { ...b, asOf: q.asOf }, b.rows);
+  return {
+    rows: pageRows(rank(b.rows, METRIC_DEFS.insider[q.metric]), q.offset),
+    total: b.total,
+    window: { from: b.from, to: b.to, days: q.windowDays, basis: "window_days_ending_at_as_of" },
+    freshness: [freshness("insider", b.latestPublished, DELAYS.insider, now)],
+    sources: b.sources,
+  };
+}
+
 const pageRows = (ranked: Ranked[], offset: number) =>
   ranked.map((r, i) => ({ rank: offset + i + 1, symbol: r.symbol, value: r.value, ...r.fields() }));
 
@@ -140,7 +159,7 @@ async function metricRows(db: Db, metric: Metric, q: MetricQuery, now: Date): Pr
         sources: w.sources,
         source,
         completePage: (page) =>
-          insiderIssuerNames(
+          insiderPageDetails(
             db,
             { ...w, asOf: q.asOf },
             page.map((r) => r.row as InsiderWindowRow),
@@ -232,8 +251,10 @@ export async function getLeaders(
   if (stored) return stored;
   const def = (METRIC_DEFS[sourceOf(q.metric)] as Record<string, DefInfo>)[q.metric] as DefInfo;
   const minVolume = def.volume ? (q.minVolume ?? def.defaultMinVolume ?? 0) : null;
+  const insider = q.metric === "insider_buys" || q.metric === "insider_sells";
   const got =
     (isDailyBoard(q.metric) && !opts.fromSourceRows ? await boardPage(db, q, minVolume, now) : null) ??
+    (insider && !opts.fromSourceRows ? await insiderPage(db, q, now) : null) ??
     (await rankedPage(db, q, minVolume, now));
   return {
     metric: q.metric,

@@ -1,0 +1,1 @@
+CREATE INDEX "option_day_rollups_symbol_idx" ON "option_day_rollups" USING btree ("symbol","day");
