@@ -7,7 +7,7 @@
  * each publication are compared with a computation made here from the raw rows alone. The migration's
  * back-fill is checked the same way after wiping the kept tables.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,7 +18,7 @@ import { engines } from "../support/db";
 
 const P = "2025-09-30";
 const R = "2025-06-30";
-const day = (d: number) => new Date(Date.UTC(2025, 7, 1 + d, 21, 0, 0)); // t(d): Aug 1 + d days, 21:00Z
+const day = (d: number) => new Date(Date.UTC(2025, 7, 1, 21) + d * 86_400_000); // Aug 1 + d days, 21:00Z
 type Kind = "orig" | "RESTATEMENT" | "NEW HOLDINGS" | "NOTICE";
 interface Filing {
   acc: string;
@@ -70,6 +70,11 @@ const PLAN: [string, string, Kind, number, Row[]][] = [
   ["0000000007", P, "NOTICE", 30, []],
   ["0000000008", P, "orig", 50, [sh("BBB000002", 25)]],
   ["0000000008", R, "orig", 80, [sh("BBB000002", 10), sh("CCC000003", 3)]],
+  // A second filing of the filer on the same UTC day (22:55Z): one day's checkpoint, two versions.
+  ["0000000002", P, "NEW HOLDINGS", 40.08, [sh("GGG000007", 12)]],
+  // A prior report filed just after midnight (00:36Z): the day's first change, read forward from midnight.
+  ["0000000009", P, "orig", 45, [sh("HHH000008", 4)]],
+  ["0000000009", R, "orig", 49.15, [sh("HHH000008", 5)]],
 ];
 const filings: Filing[] = PLAN.map(([filer, period, kind, d], i) => ({
   acc: `0000000000-25-${String(i).padStart(6, "0")}`,
@@ -214,6 +219,9 @@ const AS_OFS = [
   day(20),
   day(30),
   day(40),
+  day(40.04), // between the filer's two filings of that day
+  new Date(day(40).getTime() + 3 * 3_600_000), // the next UTC midnight: a checkpoint exactly
+  day(49.2),
   new Date(day(50).getTime() - 1),
   day(50),
   day(60),
@@ -242,7 +250,7 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
     t = await buildTestApp(engine, { RATE_LIMIT_PER_MINUTE: "0" });
     const db = t.deps.db.db;
     // Scrambled: the late prior report and the restatement first; one filer's holdings before its filing.
-    const order = [15, 9, 3, 0, 1, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14];
+    const order = [18, 15, 9, 16, 3, 17, 0, 1, 2, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14];
     for (const i of order) {
       const f = filings[i] as Filing;
       const rows = holdings
@@ -379,22 +387,32 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
 
   it("back-fills the kept tables from the stored holdings as the migration does", async () => {
     const db = t.deps.db.db;
-    for (const table of [
-      "thirteenf_position_changes",
-      "thirteenf_security_changes",
-      "thirteenf_security_names",
-    ])
-      await db.execute(sql.raw(`delete from ${table}`));
-    const migration = readFileSync(
-      join(import.meta.dirname, "..", "..", "db", "migrations", "0022_positions_changes.sql"),
-      "utf8",
-    );
-    const backfill = migration.split("--> statement-breakpoint").at(-1) as string;
-    expect(backfill).toMatch(/smt_13f_refresh/);
-    await db.execute(sql.raw(backfill));
+    const wipe = async (tables: string[]) => {
+      for (const table of tables) await db.execute(sql.raw(`delete from ${table}`));
+    };
+    const days = ["thirteenf_security_days", "thirteenf_security_day_names", "thirteenf_change_days"];
+    // The change rows and their checkpoints, as the triggers compute them (0022's back-fill)...
+    await wipe(["thirteenf_position_changes", ...days]);
+    const refresh = backfillOf("_positions_changes.sql");
+    expect(refresh).toMatch(/smt_13f_refresh/);
+    await db.execute(sql.raw(refresh));
+    await checkAll();
+    // ...and the checkpoints from the stored change rows (the back-fill of the migration adding them).
+    await wipe(days);
+    const rebuild = backfillOf("_thirteenf_security_days.sql");
+    expect(rebuild).toMatch(/smt_13f_days_rebuild/);
+    await db.execute(sql.raw(rebuild));
     await checkAll();
   });
 });
+
+/** The last statement of the migration whose file name ends with `suffix`. */
+function backfillOf(suffix: string): string {
+  const dir = join(import.meta.dirname, "..", "..", "db", "migrations");
+  const file = readdirSync(dir).find((f) => f.endsWith(suffix));
+  if (!file) throw new Error(`no migration *${suffix}`);
+  return readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint").at(-1) as string;
+}
 
 function coverOf(f: Filing): ThirteenFCover {
   const amended = f.kind === "RESTATEMENT" || f.kind === "NEW HOLDINGS";

@@ -1,13 +1,14 @@
 /**
  * Reads of the quarter-on-quarter 13F changes kept at ingest (migration 0022: `thirteenf_position_changes`
- * per filer, CUSIP, period and version; `thirteenf_security_changes` / `thirteenf_security_names`, the sums
- * of the open versions per CUSIP and period). Point in time for every `asOf`: the per-security sums as of
- * now, minus the open versions published after `asOf`, plus the closed versions still holding at `asOf`;
- * a request touches the rows of its period only, and once the period and its prior quarter have no filing
- * published after `asOf` (the usual case: the 45-day filing window has closed) only the sums.
+ * per filer, CUSIP, period and version; migration 0029: `thirteenf_security_days`, per period the sums of
+ * the versions holding at each checkpoint, the UTC midnight after each day on which versions begin or end).
+ * Point in time for every `asOf`: the checkpoint at or before `asOf` plus the versions beginning and minus
+ * those ending after it and by `asOf`, or the checkpoint after `asOf` less the changes in between, whichever
+ * side has fewer (the filings of `asOf`'s own day only; none for an as_of after that day's filings, or once
+ * the period and its prior quarter have no filing published after `asOf`).
  * Definitions: docs/methodology.md "13F positions and changes".
  */
-import { type Db, rowsOf } from "@smt/db";
+import { type Db, rowsOf, schema } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { num, numOrNull } from "../lib/row-values";
 import { previousQuarterEnd } from "./institutional.signals";
@@ -76,58 +77,103 @@ const COUNTS = [
   "known_prev",
 ] as const;
 
-/** Whether a version of `period` was published after `asOf` (two probes of the partial indexes). */
-async function hasLateVersions(db: Db, period: string, asOf: Date): Promise<boolean> {
-  const at = asOf.toISOString();
-  const r = rowsOf<{ late: boolean }>(
-    await db.execute(sql`
-      select exists (select 1 from thirteenf_position_changes where period = ${period}::date
-          and valid_to = 'infinity' and valid_from > ${at}::timestamptz)
-        or exists (select 1 from thirteenf_position_changes where period = ${period}::date
-          and valid_to <> 'infinity' and valid_to > ${at}::timestamptz) as late`),
-  )[0];
-  return r?.late === true;
+/** The version changes (beginnings and endings) of `period` in (`lo`, `hi`]: SQL over the partial indexes. */
+function changesIn(
+  p: SQL,
+  lo: SQL,
+  hi: SQL,
+  what: (end: "from" | "to") => SQL,
+  from = sql`thirteenf_position_contribs`,
+): SQL {
+  return sql`
+    select ${what("from")} from ${from}
+    where valid_to = 'infinity' and period = ${p} and valid_from > ${lo} and valid_from <= ${hi}
+    union all
+    select ${what("from")} from ${from}
+    where valid_to <> 'infinity' and period = ${p} and valid_from > ${lo} and valid_from <= ${hi}
+    union all
+    select ${what("to")} from ${from}
+    where valid_to <> 'infinity' and period = ${p} and valid_to > ${lo} and valid_to <= ${hi}`;
+}
+
+/** Beyond this many version changes a side's count stops (it only decides which side to read from). */
+const COUNT_CAP = 5000;
+
+/** A read's checkpoint (`cp`) and the version changes in (`lo`, `hi`] that correct it, signed `sgn`. */
+interface Start {
+  cp: string | null;
+  lo: string;
+  hi: string;
+  sgn: 1 | -1;
+  changes: number;
 }
 
 /**
- * Per CUSIP, the sums (`sums`) and issuer names (`names`) of the change rows of `period` holding at `asOf`
- * (see the module comment); without `late` versions, the kept sums as they are.
+ * The checkpoint a read of `period` at `asOf` starts from: the one after `asOf` (corrected back by the
+ * version changes after `asOf` and by it) when there are none or fewer of those, else the one before
+ * (corrected by the changes after it and by `asOf`). An as_of at the end of a filing day, or with the
+ * filing window closed, needs no correction.
  */
-function securitiesAt(period: string, asOf: Date, late: boolean): SQL {
-  if (!late)
-    return sql`
-    sums as (select cusip, ${sql.raw(COUNTS.join(", "))} from thirteenf_security_changes
-      where period = ${period}::date and rows > 0),
-    names as (select cusip, max(name) as name from thirteenf_security_names where period = ${period}::date
-      and rows > 0 group by cusip)`;
-  const at = asOf.toISOString();
-  const signed = (sgn: string) => sql.raw(COUNTS.map((c) => `${sgn} * sum(${c}) as ${c}`).join(", "));
-  const contribs = sql.raw(COUNTS.filter((c) => c !== "rows").join(", "));
+async function startOf(db: Db, period: string, asOf: Date): Promise<Start> {
+  const p = sql`${period}::date`;
+  const at = sql`${asOf.toISOString()}::timestamptz`;
+  // Counted on the change rows' indexes alone (rows without shares in either quarter count too).
+  const count = (lo: SQL, hi: SQL) =>
+    sql`(select count(*) from (${changesIn(p, lo, hi, () => sql`1`, sql`thirteenf_position_changes`)} limit ${COUNT_CAP}) x)`;
+  const r = rowsOf<{ before: string | null; after: string | null; na: unknown; nb: unknown }>(
+    await db.execute(sql`
+      with b as (select max(at) as at from thirteenf_change_days where period = ${p} and at <= ${at}),
+      a as (select min(at) as at from thirteenf_change_days where period = ${p} and at > ${at}),
+      n as (select b.at as before, a.at as after,
+        case when a.at is null then null else ${count(at, sql`a.at`)} end as na from b, a)
+      select before::text, after::text, na,
+        case when na = 0 then null else ${count(sql`coalesce(before, '-infinity')`, at)} end as nb
+      from n`),
+  )[0];
+  const iso = asOf.toISOString();
+  if (r?.after && (num(r.na) === 0 || num(r.na) < num(r.nb)))
+    return { cp: r.after, lo: iso, hi: r.after, sgn: -1, changes: num(r.na) };
+  return { cp: r?.before ?? null, lo: r?.before ?? "-infinity", hi: iso, sgn: 1, changes: num(r?.nb) };
+}
+
+const COLUMNS = sql.raw(COUNTS.join(", "));
+/** The numeric sums among COUNTS (the rest are integer counts). */
+const SUMMED = { shares: 1, value_usd: 1, known_now: 1, known_prev: 1 };
+/** The ranking keys stored with every checkpoint row (generated columns), computed alike for corrected rows. */
+const KEYS = sql.raw(`${schema.NET_CHANGE_VALUE_SQL} as net_value, ${schema.NEW_HELD_KEY_SQL} as new_key`);
+
+/**
+ * The checkpoint of `period` the read starts from (`cp`), the version changes between it and `asOf`
+ * (`moved`: a beginning adds the row's contribution going forward in time, an ending removes it), the
+ * securities they touch and those securities' corrected sums (`fixed`).
+ */
+function correctionAt(period: string, start: Start): SQL {
+  const p = sql`${period}::date`;
+  const others = COUNTS.filter((c) => c !== "rows");
+  const signed = (sgn: number) =>
+    sql.raw(`cusip, name, ${sgn} as rows, ${others.map((c) => `${sgn} * ${c} as ${c}`).join(", ")}`);
+  const moved =
+    start.changes > 0
+      ? changesIn(p, sql`${start.lo}::timestamptz`, sql`${start.hi}::timestamptz`, (end) =>
+          signed(end === "from" ? start.sgn : -start.sgn),
+        )
+      : sql.raw(
+          `select null::text as cusip, null::text as name, ${COUNTS.map((c) => `0${c in SUMMED ? "::numeric" : ""} as ${c}`).join(", ")} where false`,
+        );
   const total = sql.raw(COUNTS.map((c) => `sum(${c}) as ${c}`).join(", "));
   return sql`
-    late as (
-      select cusip, name, -1 as sgn, 1 as rows, ${contribs} from thirteenf_position_contribs
-      where period = ${period}::date and valid_to = 'infinity' and valid_from > ${at}::timestamptz
-      union all
-      select cusip, name, 1, 1, ${contribs} from thirteenf_position_contribs
-      where period = ${period}::date and valid_to <> 'infinity' and valid_from <= ${at}::timestamptz
-        and valid_to > ${at}::timestamptz
-    ),
-    sums as (
-      select cusip, ${total} from (
-        select cusip, ${sql.raw(COUNTS.join(", "))} from thirteenf_security_changes where period = ${period}::date
-        union all
-        select cusip, ${signed("sgn")} from late group by cusip, sgn
-      ) x group by cusip having sum(rows) > 0
-    ),
-    names as (
-      select cusip, max(name) as name from (
-        select cusip, name from (
-          select cusip, name, rows from thirteenf_security_names where period = ${period}::date
+    cp as (select ${start.cp}::timestamptz as at),
+    moved as (${moved}),
+    touched as (select distinct cusip from moved),
+    fixed as (
+      select *, ${KEYS} from (
+        select cusip, ${total} from (
+          select cusip, ${COLUMNS} from thirteenf_security_days
+          where period = ${p} and at = (table cp) and cusip in (select cusip from touched)
           union all
-          select cusip, name, sgn from late where name is not null
-        ) y group by cusip, name having sum(rows) > 0
-      ) z group by cusip
+          select cusip, ${COLUMNS} from moved
+        ) x group by cusip having sum(rows) > 0
+      ) y
     )`;
 }
 
@@ -157,23 +203,36 @@ function changeRow(r: Record<string, unknown>): QuarterChangeRow {
 
 /**
  * A ranking the caller makes of the rows: only the rows it can show are read (with their names and
- * symbols). `filter` and `key` are SQL over the per-security sums (`shares`, `value_usd`, `known_now`, ...)
- * and must compute what the caller ranks by, in the same float8 steps; the rows ranked within `keep` by
- * `key` (ties at the edge included, so the caller's own tie-break still decides) come back, and `total`
- * counts the rows passing `filter`.
+ * symbols). `filter` and `key` are SQL over the columns of `thirteenf_security_days` (the sums and the
+ * stored keys `net_value`, `new_key`; each ranking has an index per checkpoint) and must compute what the
+ * caller ranks by, in the same float8 steps; the rows ranked within `keep` by `key` (ties at the edge
+ * included, so the caller's own tie-break still decides) come back; with `count`, `total` counts the rows
+ * passing `filter`.
  */
 export interface ChangeRanking {
   filter: SQL;
   key: SQL;
   desc: boolean;
   keep: number;
+  count?: boolean;
 }
 
-const f8 = (c: string) => sql.raw(`${c}::float8`);
-/** `net_change_value_usd` of `changeRow` in SQL: (known_now - known_prev) x (value_usd / shares), null without shares. */
-export const NET_CHANGE_VALUE = sql`case when shares > 0 then (${f8("known_now")} - ${f8("known_prev")}) * (${f8("value_usd")} / ${f8("shares")}) end`;
+/**
+ * Per ranking, the top `keep` rows (with ties) of the checkpoint, read by index, without the touched
+ * securities, whose corrected rows join them: every row ranked within `keep` over all securities is among
+ * these, and ranks counted over them are its true ranks.
+ */
+function candidates(period: string, rankings: ChangeRanking[]): SQL {
+  const p = sql`${period}::date`;
+  const tops = rankings.map(
+    (r) => sql`(select cusip, ${COLUMNS}, net_value, new_key from thirteenf_security_days
+      where period = ${p} and at = (table cp) and ${r.filter} and cusip not in (select cusip from touched)
+      order by ${r.key} ${sql.raw(r.desc ? "desc" : "asc")} fetch first ${r.keep} rows with ties)`,
+  );
+  return sql.join([...tops, sql`(select cusip, ${COLUMNS}, net_value, new_key from fixed)`], sql` union `);
+}
 
-function rankedRows(rankings: ChangeRanking[]): { ranks: SQL; keepRow: SQL; totals: SQL } {
+function rankedRows(period: string, rankings: ChangeRanking[]): { ranks: SQL; keepRow: SQL; totals: SQL } {
   const ranks = sql.join(
     rankings.map(
       (r, i) =>
@@ -185,8 +244,17 @@ function rankedRows(rankings: ChangeRanking[]): { ranks: SQL; keepRow: SQL; tota
     rankings.map((r, i) => sql`${sql.raw(`r${i}`)} <= ${r.keep}`),
     sql` or `,
   );
+  // Passing the filter: the checkpoint's rows (an index range), less the touched ones, plus the corrected.
+  const at = sql`period = ${period}::date and at = (table cp)`;
   const totals = sql.join(
-    rankings.map((r, i) => sql`count(*) filter (where ${r.filter}) over () as ${sql.raw(`n${i}`)}`),
+    rankings.map((r, i) =>
+      r.count
+        ? sql`(select count(*) from thirteenf_security_days where ${at} and ${r.filter})
+        - (select count(*) from thirteenf_security_days where ${at} and ${r.filter}
+            and cusip in (select cusip from touched))
+        + (select count(*) from fixed where ${r.filter}) as ${sql.raw(`n${i}`)}`
+        : sql`null as ${sql.raw(`n${i}`)}`,
+    ),
     sql`, `,
   );
   return { ranks, keepRow, totals };
@@ -194,40 +262,38 @@ function rankedRows(rankings: ChangeRanking[]): { ranks: SQL; keepRow: SQL; tota
 
 /**
  * Quarter-on-quarter 13F changes per security across all filers (docs/methodology.md "13F positions and
- * changes"); with `rankings`, only the rows they keep, and `totals` (per ranking, the rows passing its filter).
+ * changes"): the rows `rankings` keep, and `totals` (per ranking, the rows passing its filter).
  */
 export async function quarterChanges(
   db: Db,
   asOf: Date,
-  requested?: string,
-  rankings?: ChangeRanking[],
-): Promise<QuarterChanges & { totals: number[] | null }> {
+  requested: string | undefined,
+  rankings: ChangeRanking[],
+): Promise<QuarterChanges & { totals: (number | null)[] | null }> {
   const period = requested ?? (await latestThirteenFPeriod(db, asOf));
   if (period === null)
     return { period: null, prior_period: null, filers: 0, latestPublished: null, rows: [], totals: null };
-  const ranked = rankings?.length ? rankedRows(rankings) : null;
-  const late = await hasLateVersions(db, period, asOf);
-  const at = securitiesAt(period, asOf, late);
-  // The kept rows' names: by a probe each from the kept names, or from the names corrected once for all.
-  const name = late
-    ? sql`n.name`
-    : sql`(select max(n.name) from thirteenf_security_names n where n.period = ${period}::date and n.cusip = k.cusip and n.rows > 0)`;
-  const names = late ? sql`left join names n on n.cusip = k.cusip` : sql``;
+  const ranked = rankedRows(period, rankings);
+  const start = await startOf(db, period, asOf);
+  const p = sql`${period}::date`;
   const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(
-      ranked
-        ? sql`
-      with ${at},
-      r as (select s.*, ${ranked.ranks}, ${ranked.totals} from sums s),
-      k as (select * from r where ${ranked.keepRow})
-      select k.*, ${name} as name,
-        ${bestSymbolOf(sql`k.cusip`)} as symbol
-      from k ${names}`
-        : sql`
-      with ${at}
-      select s.*, n.name, ${bestSymbolOf(sql`s.cusip`)} as symbol
-      from sums s left join names n on n.cusip = s.cusip`,
-    ),
+    await db.execute(sql`
+      with ${correctionAt(period, start)},
+      cand as (${candidates(period, rankings)}),
+      k as (select * from (select c.*, ${ranked.ranks} from cand c) r where ${ranked.keepRow}),
+      -- The kept rows' names: the checkpoint's counts per name, corrected.
+      nm as (
+        select cusip, max(name) filter (where rows > 0) as name from (
+          select cusip, name, sum(rows) as rows from (
+            select cusip, name, rows from thirteenf_security_day_names
+            where period = ${p} and at = (table cp) and cusip in (select cusip from k)
+            union all
+            select cusip, name, rows from moved where cusip in (select cusip from k)
+          ) x group by cusip, name
+        ) y group by cusip
+      )
+      select k.*, nm.name, ${ranked.totals}, ${bestSymbolOf(sql`k.cusip`)} as symbol
+      from k left join nm on nm.cusip = k.cusip`),
   );
   const meta = rowsOf<{ filers: unknown; published_at: string | null }>(
     await db.execute(sql`
@@ -241,7 +307,7 @@ export async function quarterChanges(
     filers: num(meta?.filers),
     latestPublished: meta?.published_at ? new Date(meta.published_at) : null,
     rows: rows.map(changeRow),
-    totals: rankings?.length ? rankings.map((_, i) => (first ? num(first[`n${i}`]) : 0)) : null,
+    totals: rankings.map((r, i) => (r.count ? (first ? num(first[`n${i}`]) : 0) : null)),
   };
 }
 

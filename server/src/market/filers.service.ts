@@ -3,7 +3,7 @@ import type { Db } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { AppError } from "../errors";
 import { filerPortfolio, searchFilers } from "../institutional/filers.store";
-import { NET_CHANGE_VALUE, type QuarterChangeRow, quarterChanges } from "../institutional/positions.store";
+import { type QuarterChangeRow, quarterChanges } from "../institutional/positions.store";
 import { freshness } from "../lib/openapi";
 import { DELAYS } from "./market.service";
 import { MARKET_PARAMS_VERSION } from "./metrics";
@@ -91,11 +91,11 @@ export async function getInstitutionalLeaders(
   // Only the rows the four lists can show are read (ties at the edge included; the keys as heatOf's lists).
   const keep = q.limit;
   const c = await quarterChanges(db, q.asOf, q.period, [
-    { filter: sql`shares > 0 and ${NET_CHANGE_VALUE} > 0`, key: NET_CHANGE_VALUE, desc: true, keep },
-    { filter: sql`shares > 0 and ${NET_CHANGE_VALUE} < 0`, key: NET_CHANGE_VALUE, desc: false, keep },
+    { filter: sql`shares > 0 and net_value > 0`, key: sql`net_value`, desc: true, keep },
+    { filter: sql`shares > 0 and net_value < 0`, key: sql`net_value`, desc: false, keep },
     {
       filter: sql`new_positions > 0`,
-      key: sql`new_positions::float8 * 1e15 + value_usd::float8 / 1e3`,
+      key: sql`new_key`,
       desc: true,
       keep,
     },

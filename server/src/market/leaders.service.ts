@@ -13,7 +13,7 @@ import {
   insiderPageDetails,
   insiderWindow,
 } from "../institutional/market.service";
-import { NET_CHANGE_VALUE, quarterChanges } from "../institutional/positions.store";
+import { quarterChanges } from "../institutional/positions.store";
 import { freshness } from "../lib/openapi";
 import { compositeDay } from "./composite";
 import { scoresInfo, storedLeaders } from "./composite.board";
@@ -172,13 +172,14 @@ async function metricRows(db: Db, metric: Metric, q: MetricQuery, now: Date): Pr
       const c = await quarterChanges(db, q.asOf, q.period, [
         {
           filter: net ? sql`shares > 0` : sql`new_positions > 0`,
-          key: net ? NET_CHANGE_VALUE : sql`new_positions`,
+          key: net ? sql`net_value` : sql`new_positions`,
           desc: q.order === "desc",
           keep: q.offset + q.limit,
+          count: true,
         },
       ]);
       return {
-        total: c.totals?.[0],
+        total: c.totals?.[0] ?? undefined,
         rows: rank(c.rows, METRIC_DEFS.thirteenf[metric]),
         window: {
           from: c.prior_period,
