@@ -17,7 +17,8 @@
  * at that priority, so a neighbour gets the cores only when the bench leaves them (root only).
  *
  * Run: `pnpm bench latency [--burst]`. Env: RATES (1000,5000), SECONDS (15; burst 60), CLIENTS (1000; burst 100),
- * CLIENT_PROCS (4), NICE (unset), BLOCKS_PER_S (10), LIVE_BATCH_MS (the server default), BASELINE=off (skip the baseline, e.g.
+ * CLIENT_PROCS (4), NICE (unset), BLOCKS_PER_S (10), LIVE_BATCH_MS (the server default), COMPOSITE_REFRESH_S (the
+ * server default: the composite job runs as in production; 0 = off), BASELINE=off (skip the baseline, e.g.
  * to profile the server alone).
  */
 import { sql } from "drizzle-orm";
@@ -41,7 +42,11 @@ const CLIENTS = Number(process.env.CLIENTS ?? (burst ? 100 : 1000));
 const SYMBOLS = 100;
 const CLIENT_PROCS = Number(process.env.CLIENT_PROCS ?? 4);
 const NICE = process.env.NICE ? Number(process.env.NICE) : null;
-const env = (url: string) => benchServerEnv(url, { LIVE_BATCH_MS: process.env.LIVE_BATCH_MS });
+const env = (url: string) =>
+  benchServerEnv(url, {
+    LIVE_BATCH_MS: process.env.LIVE_BATCH_MS,
+    COMPOSITE_REFRESH_S: process.env.COMPOSITE_REFRESH_S,
+  });
 const BATCH_MS = env("postgres://x@localhost/x").LIVE_BATCH_MS;
 
 /**

@@ -50,20 +50,16 @@ export const symbolActivityDays = pgTable("symbol_activity_days", {
 /**
  * The short queries' index (1-3 characters, the ones matching thousands of symbols): one row per query text
  * (lower-cased, as asked) and symbol it matches, by ticker prefix (the text's ticker spelling, `/` and `-`
- * read as `.`) or name word (symbol_name_words), known symbols only, with the symbol's activity copied, so
- * that a page is a walk of `symbol_search_keys_rank_idx` in the search's own order. Kept exact by triggers
- * on `symbols`, `symbol_name_words` and `symbol_activity` (migration 0025), back-filled there.
+ * read as `.`) or name word (symbol_name_words), known symbols only, so that a page reads one key's rows
+ * (a few thousand at most) joined to `symbol_activity`, top-N sorted. Kept exact by triggers on `symbols` and
+ * `symbol_name_words` (migration 0025), back-filled there. No activity copy (migration 0030): live prints move
+ * the activity of every symbol they touch, and copying it into each of a symbol's keys made ingest 2.4x slower.
  */
 export const symbolSearchKeys = pgTable(
   "symbol_search_keys",
   {
     key: text("key").notNull(),
     symbol: text("symbol").notNull(),
-    activity: doublePrecision("activity"),
   },
-  (t) => [
-    primaryKey({ columns: [t.key, t.symbol] }),
-    index("symbol_search_keys_rank_idx").on(t.key, t.activity.desc().nullsLast(), t.symbol),
-    index("symbol_search_keys_symbol_idx").on(t.symbol),
-  ],
+  (t) => [primaryKey({ columns: [t.key, t.symbol] }), index("symbol_search_keys_symbol_idx").on(t.symbol)],
 );

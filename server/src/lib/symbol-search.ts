@@ -85,9 +85,9 @@ export const SHORT_QUERY = 3;
 
 /**
  * `searchByText` for a text of 1-3 characters (`key`: lower-cased, as asked; `prefix`: its ticker spelling),
- * the same rows in the same order, from `symbol_search_keys`: the exact ticker, then a walk of
- * `symbol_search_keys_rank_idx` (activity descending, none last, then ticker) for the rows up to the page.
- * `total` counts the key's rows up to `cap`; past it the ranking is over all matches.
+ * the same rows in the same order, from `symbol_search_keys`: the key's rows (one index range, a few thousand
+ * at most), each one's `symbol_activity` probed, the exact ticker first, then activity descending (none last), then
+ * ticker, the top of the page kept by a top-N sort. `total` counts the key's rows up to `cap`.
  */
 export async function searchByKey(
   db: Db,
@@ -99,12 +99,10 @@ export async function searchByKey(
     sql`select least(count(*), ${q.cap}) from symbol_search_keys where key = ${q.key}`,
     sql`select x.symbol, x.activity,
         row_number() over (order by x.exact desc, x.activity desc nulls last, x.symbol) as ord from (
-        (select k.symbol, k.activity, true as exact from symbol_search_keys k
-          where k.key = ${q.key} and k.symbol = ${q.prefix})
-        union all
-        (select k.symbol, k.activity, false from symbol_search_keys k
-          where k.key = ${q.key} and k.symbol <> ${q.prefix}
-          order by k.activity desc nulls last, k.symbol limit ${q.limit + q.offset})
+        select y.* from (select k.symbol, k.symbol = ${q.prefix} as exact,
+            (select a.activity from symbol_activity a where a.symbol = k.symbol) as activity
+          from symbol_search_keys k where k.key = ${q.key}) as y
+        order by y.exact desc, y.activity desc nulls last, y.symbol limit ${q.limit + q.offset}
       ) as x order by ord limit ${q.limit} offset ${q.offset}`,
   );
 }
