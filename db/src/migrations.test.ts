@@ -18,6 +18,18 @@ describe.each(engines())("migrations on %s", (engine) => {
   });
 });
 
+describe.each(engines().filter((e) => e === "postgres"))("connections on %s", (engine) => {
+  it("run without JIT, whatever the server's default (a compile costs ~50 ms per short trigger statement)", async () => {
+    const { sql } = await import("drizzle-orm");
+    const handle = await openTestDb(engine);
+    try {
+      expect(await handle.query<{ jit: string }>(sql`show jit`)).toEqual([{ jit: "off" }]);
+    } finally {
+      await handle.close();
+    }
+  });
+});
+
 describe("embedded database", () => {
   it("keeps accepted data across a restart of the same data folder", async () => {
     const { mkdtempSync, rmSync } = await import("node:fs");
