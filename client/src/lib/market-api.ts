@@ -6,7 +6,7 @@
  */
 
 import type { AlertSeverity, AlertType } from "@smt/server/alerts/alerts.rules";
-import type { MarketCluster } from "@smt/server/institutional/market.service";
+import type { MarketCluster } from "@smt/server/institutional/insider-clusters";
 import type { getFiler, getFilers } from "@smt/server/market/filers.service";
 import type { getTape } from "@smt/server/market/market.service";
 import type { Metric } from "@smt/server/market/metrics";

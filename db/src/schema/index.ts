@@ -8,3 +8,4 @@ export * from "./market";
 export * from "./rollups";
 export * from "./search";
 export * from "./sync";
+export * from "./thirteenf-positions";

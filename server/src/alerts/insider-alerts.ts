@@ -6,7 +6,7 @@
  */
 import type { Db } from "@smt/db";
 import type { InsiderFilingRow, InsiderRow } from "../institutional/insider.store";
-import { insiderClusters, type MarketCluster } from "../institutional/market.service";
+import { insiderClusters, type MarketCluster } from "../institutional/insider-clusters";
 import { type Alert, type AlertOrigin, usd } from "./alerts.rules";
 import { storedAlertValues } from "./alerts.store";
 import { edgarFilingPath, type FilingAlertSettings, raiseAlerts, raisedAlert } from "./raised-alerts";

@@ -7,7 +7,7 @@ import type { Db } from "@smt/db";
 import { optionsDay } from "../blocks/market.service";
 import { finraDay, printDay, type TapeCursor, tapePrints, tapeRowBatches } from "../darkpool/market.service";
 import { AppError } from "../errors";
-import { insiderClusters } from "../institutional/market.service";
+import { insiderClusters } from "../institutional/insider-clusters";
 import { addDays, etDateOf } from "../lib/et-time";
 import { freshness } from "../lib/openapi";
 import { type ScreenQuery as DaysQuery, screenDays } from "./daily.board";
