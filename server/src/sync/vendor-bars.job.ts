@@ -17,6 +17,7 @@ import type { Db } from "@smt/db";
 import type { DailyBarRecord } from "../darkpool/bars.parse";
 import { dailyBarsStore } from "../darkpool/finra.store";
 import type { Env } from "../env";
+import { RateLimiter } from "../institutional/edgar.limiter";
 import { addDays, etWallTimeToUtc } from "../lib/et-time";
 import { runIngest } from "../lib/ingest";
 import { formatLocation, type Parsed } from "../lib/records";
@@ -99,7 +100,13 @@ async function syncBars(ctx: JobContext, o: VendorBarsOptions): Promise<JobStats
     if (!item || item.status === "failed") return true;
     return item.status === "not_published" && (explicit || d >= recheckFrom);
   });
-  const pace = pacer(o.requestIntervalMs, o.sleep);
+  // Every attempt (retries included) at least `requestIntervalMs` apart: the SEC limiter's spacing, one a slot.
+  const limiter = new RateLimiter(
+    o.requestIntervalMs > 0 ? 1000 / o.requestIntervalMs : Number.POSITIVE_INFINITY,
+    undefined,
+    o.sleep,
+  );
+  const pace = () => limiter.take();
   const totals = await storeEach(
     ctx,
     todo,
@@ -108,20 +115,6 @@ async function syncBars(ctx: JobContext, o: VendorBarsOptions): Promise<JobStats
     (d) => storeBarsDay(ctx.db, d, o, ctx.now, pace),
   );
   return { vendor: o.vendor.kind, days: days.length, already: days.length - todo.length, ...totals };
-}
-
-/**
- * Spaces requests at least `intervalMs` apart (all attempts, retries included). The wait is re-checked after each
- * sleep: a timer is armed from the event loop's cached clock, which lags real time while a long synchronous step
- * (an embedded-database statement, say) holds the loop, so a timer can fire that many milliseconds early.
- */
-function pacer(intervalMs: number, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))) {
-  let last = Number.NEGATIVE_INFINITY;
-  return async () => {
-    for (let wait = last + intervalMs - Date.now(); wait > 0; wait = last + intervalMs - Date.now())
-      await sleep(wait);
-    last = Date.now();
-  };
 }
 
 /** Fetches and stores one day's bars; the item is marked only after the bars are committed. */
