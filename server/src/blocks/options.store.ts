@@ -4,7 +4,7 @@
  */
 import { type Db, rowsOf, schema } from "@smt/db";
 import { and, eq, gte, lt, lte, sql } from "drizzle-orm";
-import { daysOf, detachDaysBefore, ensureDayPartitions } from "../lib/day-partitions";
+import { daysOf, ensureDayPartitions } from "../lib/day-partitions";
 import type { OpenInterestRow, OptionPrint, OptionSentiment, OptionSide } from "./options.parse";
 
 /** 26 columns x 1,000 rows = 26,000 bind parameters, well under Postgres' 65,534 cap. */
@@ -262,17 +262,11 @@ export async function contractBaseline(db: Db, contract: string, day: string, lo
 }
 
 /**
- * The options part of print retention, run inside the retention job's detach transaction: detaches the
- * option-print day partitions before `before` (`YYYY-MM-DD`, New York) and, when any went, bumps the
- * options area version so cached options answers are recomputed. Returns the detached days.
+ * The options part of print retention, run inside the retention job's detach transaction (before and after
+ * it detaches the option-print day partitions before `before`, `YYYY-MM-DD` New York): a detach fires no
+ * row trigger, so the day rollups of the market views (migration 0023) and the day sources go here, by day.
  */
-export async function detachOptionPrintDaysBefore(tx: Db, before: string): Promise<string[]> {
-  const days = await detachDaysBefore(tx, "option_prints", before);
-  if (days.length > 0) {
-    await tx.execute(sql`update area_versions set version = version + 1 where area = 'options'`);
-    // A detach fires no row trigger: the day rollups of the market views (migration 0023) go here.
-    await tx.execute(sql`delete from option_day_rollups where day < ${before}::date`);
-    await tx.execute(sql`delete from market_day_sources where input = 'options' and day < ${before}::date`);
-  }
-  return days;
+export async function deleteOptionDerivedBefore(tx: Db, before: string): Promise<void> {
+  await tx.execute(sql`delete from option_day_rollups where day < ${before}::date`);
+  await tx.execute(sql`delete from market_day_sources where input = 'options' and day < ${before}::date`);
 }

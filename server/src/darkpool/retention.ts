@@ -1,9 +1,11 @@
 import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
-import { detachOptionPrintDaysBefore } from "../blocks/options.store";
+import { deleteOptionDerivedBefore } from "../blocks/options.store";
 import type { ServicePlugin } from "../core/plugin";
 import {
   createDaysAhead,
+  type DropStep,
+  dayPartitions,
   detachDaysBefore,
   dropDetachedDays,
   forgetDayPartitions,
@@ -13,53 +15,43 @@ import { etDateOf } from "../lib/et-time";
 
 /** Trading days whose partitions the job keeps created ahead of today. */
 export const PARTITION_DAYS_AHEAD = 5;
+/**
+ * How long the detach waits for the exclusive lock on `prints` / `option_prints` before it gives up and
+ * retries (`DETACH_ATTEMPTS` times, then the next hourly run does): while it waits, every reader and writer
+ * of the table queues behind it, so a long read in flight must not stretch that queue past this.
+ */
+export const DETACH_LOCK_TIMEOUT_MS = 300;
+export const DETACH_ATTEMPTS = 5;
 
 export interface RetentionResult {
   printDays: string[];
   optionPrintDays: string[];
-  /** How long the tables were locked (detach and the dropped days' derived rows), ms. */
+  /** The step readers see: from the start to the commit that took the days out of every read, ms. */
   detachMs: number;
-  /** Dropping the detached tables after commit, ms. */
-  dropMs: number;
+  /** Of which the parents were locked against reads and writes of every day (detach to commit), ms. */
+  lockMs: number;
   /** Later (day, symbol) market rows whose trailing mean was recomputed after commit, and its time in ms. */
   refreshedDays: number;
   refreshMs: number;
+  /** Dropping the detached tables after (off every live table's lock): total ms and each relation's. */
+  dropMs: number;
+  dropped: DropStep[];
 }
 
+type Detached = Pick<RetentionResult, "printDays" | "optionPrintDays" | "detachMs" | "lockMs">;
+
 /**
- * Print retention by whole days: detaches the day partitions (equity and option prints) of every New
- * York day that ended before `cutoff`, then drops them, never a scanning delete. Darkpool detaches its
- * `prints` days; the option-print days are the blocks area's step (`detachOptionPrintDaysBefore`), run in
- * the same short transaction. The print rollups and bins of those days are deleted with them, so every summary
- * number stays traceable to stored prints (daily bars, FINRA files, 13F and Form 4 are kept). Rows of old days that sit in a DEFAULT partition get their own
- * partition first, so they go too. Caches are invalidated: every symbol's data version and the options
- * area version are bumped when anything was dropped. Set RETENTION_PRINTS_DAYS high before loading
- * history to keep. The kept days' 20-day trailing means (print_day_market) are recomputed from the stored
- * days after the commit, in one set-based statement; until it ends they still include the dropped days.
+ * Print retention by whole days, never a scanning delete: the day partitions (equity and option prints)
+ * of every New York day that ended before `cutoff` leave every read in one short transaction
+ * (`detachPrintDaysBefore`), then their tables are dropped relation by relation (`dropDetachedDays`),
+ * which holds no lock on a live table; the kept days' 20-day trailing means (print_day_market) are
+ * recomputed from the stored days in between, in one set-based statement. A crash after the detach leaves
+ * `*_dropping` tables that the next run drops. Set RETENTION_PRINTS_DAYS high before loading history to keep.
  */
 export async function deletePrintsBefore(db: Db, cutoff: Date): Promise<RetentionResult> {
-  await sweepDefaultPartitions(db);
   const before = etDateOf(cutoff.getTime());
+  const detached = await detachPrintDaysBefore(db, cutoff);
   const t0 = performance.now();
-  const detached = await db.transaction(async (tx) => {
-    const printDays = await detachDaysBefore(tx, "prints", before);
-    if (printDays.length > 0) {
-      // Whole days, set-based: the rollup delete trigger is off for these statements (`smt.day_drop`); the
-      // later days' trailing means are refreshed once after commit (below), not per dropped row in the lock.
-      await tx.execute(sql`select set_config('smt.day_drop', 'on', true)`);
-      await tx.execute(sql`delete from print_day_rollups where day < ${before}::date`);
-      await tx.execute(sql`delete from print_day_market where day < ${before}::date`);
-      await tx.execute(sql`delete from print_day_bins where day < ${before}::date`);
-      await tx.execute(sql`select set_config('smt.day_drop', '', true)`);
-      await tx.execute(sql`update data_versions set version = version + 1`);
-    }
-    const optionPrintDays = await detachOptionPrintDaysBefore(tx, before);
-    return { printDays, optionPrintDays };
-  });
-  const t1 = performance.now();
-  if (detached.printDays.length + detached.optionPrintDays.length > 0) forgetDayPartitions(db);
-  await dropDetachedDays(db);
-  const t2 = performance.now();
   let refreshedDays = 0;
   if (detached.printDays.length > 0) {
     const rows = rowsOf<{ n: number }>(
@@ -67,8 +59,73 @@ export async function deletePrintsBefore(db: Db, cutoff: Date): Promise<Retentio
     );
     refreshedDays = Number(rows[0]?.n ?? 0);
   }
-  const refreshMs = performance.now() - t2;
-  return { ...detached, detachMs: t1 - t0, dropMs: t2 - t1, refreshedDays, refreshMs };
+  const t1 = performance.now();
+  const dropped = await dropDetachedDays(db);
+  const dropMs = performance.now() - t1;
+  return { ...detached, refreshedDays, refreshMs: t1 - t0, dropMs, dropped };
+}
+
+/**
+ * The step readers see: the days before `cutoff` leave every read and derived table in one transaction.
+ * Their derived rows (print rollups, market rows, bins; option day rollups and sources) are deleted by the
+ * `day` indexes first, then the partitions are detached (renamed `*_dropping`), the derived deletes re-run
+ * for rows a late print of those days added meanwhile, and the data versions are bumped, so the exclusive
+ * lock on the parents lasts from the detach to the commit only. The rollup delete trigger is off for these
+ * statements (`smt.day_drop`): the later days' trailing means are refreshed once after commit. Rows of old
+ * days that sit in a DEFAULT partition get their own partition first, so they go too.
+ */
+export async function detachPrintDaysBefore(db: Db, cutoff: Date): Promise<Detached> {
+  const t0 = performance.now();
+  await sweepDefaultPartitions(db);
+  const before = etDateOf(cutoff.getTime());
+  const due = async (table: "prints" | "option_prints") =>
+    (await dayPartitions(db, table)).some((d) => d < before);
+  const [prints, options] = [await due("prints"), await due("option_prints")];
+  if (!prints && !options) return { printDays: [], optionPrintDays: [], detachMs: 0, lockMs: 0 };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const detached = await db.transaction(async (tx) => {
+        await tx.execute(sql`select set_config('lock_timeout', ${`${DETACH_LOCK_TIMEOUT_MS}ms`}, true)`);
+        const locked = performance.now();
+        const printDays = prints ? await detachDaysBefore(tx, "prints", before) : [];
+        const optionPrintDays = options ? await detachDaysBefore(tx, "option_prints", before) : [];
+        await deleteDerivedBefore(tx, before, printDays.length > 0, optionPrintDays.length > 0);
+        if (printDays.length > 0) await tx.execute(sql`update data_versions set version = version + 1`);
+        if (optionPrintDays.length > 0)
+          await tx.execute(sql`update area_versions set version = version + 1 where area = 'options'`);
+        return { printDays, optionPrintDays, locked };
+      });
+      const committed = performance.now();
+      forgetDayPartitions(db);
+      const { printDays, optionPrintDays, locked } = detached;
+      return { printDays, optionPrintDays, detachMs: committed - t0, lockMs: committed - locked };
+    } catch (error) {
+      if (attempt >= DETACH_ATTEMPTS || !isLockTimeout(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+/** The derived rows of the days before `before`, by their `day` indexes, rollup triggers off. */
+async function deleteDerivedBefore(tx: Db, before: string, prints: boolean, options: boolean): Promise<void> {
+  if (prints) {
+    await tx.execute(sql`select set_config('smt.day_drop', 'on', true)`);
+    await tx.execute(sql`delete from print_day_rollups where day < ${before}::date`);
+    await tx.execute(sql`delete from print_day_market where day < ${before}::date`);
+    await tx.execute(sql`delete from print_day_bins where day < ${before}::date`);
+    await tx.execute(sql`select set_config('smt.day_drop', '', true)`);
+  }
+  if (options) await deleteOptionDerivedBefore(tx, before);
+}
+
+/** A statement that gave up waiting for a lock (`lock_timeout`, SQLSTATE 55P03), also when wrapped. */
+function isLockTimeout(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error || (typeof e === "object" && e !== null); ) {
+    if ((e as { code?: unknown }).code === "55P03") return true;
+    e = (e as { cause?: unknown }).cause;
+    if (e === undefined) break;
+  }
+  return false;
 }
 
 /**
@@ -84,8 +141,12 @@ export const printRetentionPlugin: ServicePlugin = (deps) => {
     if (created > 0) log.info("print day partitions created", { created });
     const cutoff = new Date(now.getTime() - deps.env.RETENTION_PRINTS_DAYS * 86_400_000);
     const n = await deletePrintsBefore(db, cutoff);
-    if (n.printDays.length + n.optionPrintDays.length > 0)
-      log.info("print days past retention dropped", { ...n, cutoff: cutoff.toISOString() });
+    if (n.printDays.length + n.optionPrintDays.length + n.dropped.length > 0)
+      log.info("print days past retention dropped", {
+        ...n,
+        dropped: n.dropped.length,
+        cutoff: cutoff.toISOString(),
+      });
   };
   const tick = () => run().catch((error: unknown) => log.warn("print partition job failed", { error }));
   void tick();

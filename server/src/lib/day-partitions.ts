@@ -138,12 +138,58 @@ export async function detachDaysBefore(tx: Db, table: PartitionedTable, before: 
   return rows.map((r) => String(r.day).slice(0, 10));
 }
 
-/** Drops the detached day tables (`*_pYYYYMMDD_dropping`), also those a crash left behind. */
-export async function dropDetachedDays(db: Db): Promise<void> {
-  const rows = rowsOf<{ relname: string }>(
+/** One relation `dropDetachedDays` dropped: its name, its size on disk and the statement's time. */
+export interface DropStep {
+  relation: string;
+  bytes: number;
+  ms: number;
+}
+
+/**
+ * Drops the detached day tables (`*_pYYYYMMDD_dropping`), also those a crash left behind, one relation per
+ * statement: each index (the primary key by its constraint), then the table with its TOAST. The time is the
+ * file system's (freeing a day's gigabytes: ~0.4 s per GB on ext4 mounted with `discard`), so each
+ * statement frees one file set and commits; none locks a live table (a detached table is no partition). A
+ * crash in between leaves a `*_dropping` table with fewer indexes, which the next run drops the same way.
+ */
+export async function dropDetachedDays(db: Db): Promise<DropStep[]> {
+  const tables = rowsOf<{ relname: string }>(
     await db.execute(sql`
       select relname from pg_class
-      where relkind = 'r' and not relispartition and relname ~ ${`^(${TABLES.join("|")})_p[0-9]{8}_dropping$`}`),
+      where relkind = 'r' and not relispartition and relname ~ ${`^(${TABLES.join("|")})_p[0-9]{8}_dropping$`}
+      order by relname`),
   );
-  for (const r of rows) await db.execute(sql.raw(`drop table if exists "${r.relname}"`));
+  const steps: DropStep[] = [];
+  for (const { relname } of tables) {
+    const parts = rowsOf<{ name: string; bytes: number; constraint: string | null }>(
+      await db.execute(sql`
+        select c.relname as name, pg_total_relation_size(c.oid)::float8 as bytes, k.conname as constraint
+        from pg_index i join pg_class c on c.oid = i.indexrelid
+        left join pg_constraint k on k.conindid = i.indexrelid and k.conrelid = i.indrelid
+        where i.indrelid = to_regclass(${`"${relname}"`}) order by bytes`),
+    );
+    const statements = parts.map((p) => ({
+      relation: String(p.name),
+      bytes: Number(p.bytes),
+      text: p.constraint
+        ? `alter table if exists "${relname}" drop constraint if exists "${p.constraint}"`
+        : `drop index if exists "${p.name}"`,
+    }));
+    const heap = rowsOf<{ bytes: number }>(
+      await db.execute(
+        sql`select coalesce(pg_table_size(to_regclass(${`"${relname}"`})), 0)::float8 as bytes`,
+      ),
+    );
+    statements.push({
+      relation: relname,
+      bytes: Number(heap[0]?.bytes),
+      text: `drop table if exists "${relname}"`,
+    });
+    for (const s of statements) {
+      const t0 = performance.now();
+      await db.execute(sql.raw(s.text));
+      steps.push({ relation: s.relation, bytes: s.bytes, ms: performance.now() - t0 });
+    }
+  }
+  return steps;
 }
