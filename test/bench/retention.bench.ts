@@ -14,7 +14,9 @@
  * Run: `pnpm bench retention [--rows N] [--symbols S] [--runs R] [--later-rows M]`. Needs ~2.5x the day's
  * size free on disk (template and one copy); filling 20M rows takes a few minutes, each copy ~1 minute.
  */
+import { readFileSync } from "node:fs";
 import { openDb } from "@smt/db";
+import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { deletePrintsBefore, type RetentionResult } from "../../server/src/darkpool/retention";
 import { addDays, etDateOf, etDayBounds } from "../../server/src/lib/et-time";
@@ -47,23 +49,30 @@ const admin = postgres(BENCH_URL, { max: 1, onnotice: () => {} });
 const urlOf = (name: string) => Object.assign(new URL(BENCH_URL), { pathname: `/${name}` }).toString();
 const connect = (name: string) =>
   postgres(urlOf(name), { max: 1, onnotice: () => {}, connection: { jit: "off" } });
-const template = `smt_bench_retention_tpl_${process.pid}`;
+/** KEEP_TEMPLATE=1: the filled template is kept (named by its shape and day) and reused by the next run. */
+const KEEP = process.env.KEEP_TEMPLATE === "1";
+const template = KEEP
+  ? `smt_bench_retention_tpl_${ROWS}_${SYMBOLS}_${LATER_ROWS}_${day.replaceAll("-", "")}`
+  : `smt_bench_retention_tpl_${process.pid}`;
 
 process.stdout.write(
   `retention of ${day} (${fmt(ROWS)} prints, ${fmt(SYMBOLS)} symbols), later day ${later}\n`,
 );
-await admin.unsafe(`create database ${template}`);
+const reuse = KEEP && (await admin`select 1 from pg_database where datname = ${template}`).length > 0;
+if (!reuse) await admin.unsafe(`create database ${template}`);
 try {
   let t0 = performance.now();
-  await (await openDb({ url: urlOf(template) })).close();
   const fill = connect(template);
-  await fillDays(fill, day, later, ROWS, LATER_ROWS, SYMBOLS);
+  if (!reuse) {
+    await (await openDb({ url: urlOf(template) })).close();
+    await fillDays(fill, day, later, ROWS, LATER_ROWS, SYMBOLS);
+  }
   const [size] =
     await fill`select pg_total_relation_size(${`prints_p${day.replaceAll("-", "")}`}::regclass)::float8 as b,
     (select count(*) from print_day_bins where day = ${day})::int as bins`;
   await fill.end();
   report("template", [
-    ["filled", `${fmt((performance.now() - t0) / 1000, 1)} s`],
+    [reuse ? "reused" : "filled", `${template} in ${fmt((performance.now() - t0) / 1000, 1)} s`],
     [
       "day partition",
       `${fmt(Number(size?.b) / 1e9, 2)} GB with indexes, ${fmt(Number(size?.bins))} bin rows`,
@@ -83,7 +92,7 @@ try {
     }
   }
 } finally {
-  await admin.unsafe(`drop database if exists ${template} with (force)`);
+  if (!KEEP) await admin.unsafe(`drop database if exists ${template} with (force)`);
   await admin.end();
 }
 
@@ -91,7 +100,8 @@ type Phase = { name: string; start: number; end: number };
 
 /** One retention of the old day on a fresh copy, with the probe looping; the figures to print. */
 async function retainOnce(name: string, mode: "before" | "after"): Promise<[string, string][]> {
-  const handle = await openDb({ url: urlOf(name), migrate: false });
+  const handle = await openDb({ url: urlOf(name), migrate: mode === "after" });
+  if (mode === "before") await handle.db.execute(sql.raw(mainActivityTrigger()));
   const probeDb = [connect(name), connect(name), connect(name)] as const;
   await probeDb[0]`checkpoint`;
   const probe = startProbe(probeDb[0], probeDb[1]);
@@ -101,8 +111,10 @@ async function retainOnce(name: string, mode: "before" | "after"): Promise<[stri
   let rows: [string, string][];
   if (mode === "before") {
     const r = await mainSequence(probeDb[2], etDateOf(cutoff.getTime()));
+    const dropped = t0 + r.detachMs + r.dropMs;
     phases.push({ name: "detach transaction", start: t0, end: t0 + r.detachMs });
-    phases.push({ name: "drop, refresh", start: t0 + r.detachMs, end: performance.now() });
+    phases.push({ name: "drop", start: t0 + r.detachMs, end: dropped });
+    phases.push({ name: "trailing-mean refresh", start: dropped, end: performance.now() });
     rows = [
       ["detach transaction", `${fmt(r.detachMs)} ms (the lock on prints: all of it)`],
       ["drop (one DROP TABLE)", `${fmt(r.dropMs)} ms`],
@@ -110,8 +122,10 @@ async function retainOnce(name: string, mode: "before" | "after"): Promise<[stri
     ];
   } else {
     const r = await deletePrintsBefore(handle.db, cutoff);
+    const refreshed = t0 + r.detachMs + r.refreshMs;
     phases.push({ name: "visible step", start: t0, end: t0 + r.detachMs });
-    phases.push({ name: "refresh, drop", start: t0 + r.detachMs, end: performance.now() });
+    phases.push({ name: "trailing-mean refresh", start: t0 + r.detachMs, end: refreshed });
+    phases.push({ name: "drop", start: refreshed, end: performance.now() });
     rows = afterRows(r);
   }
   const total = performance.now() - t0;
@@ -148,6 +162,17 @@ function afterRows(r: RetentionResult): [string, string][] {
       .slice(0, -1)
       .map((s): [string, string] => [`  ${s.relation}`, `${fmt(s.ms)} ms, ${fmt(s.bytes / 1e9, 2)} GB`]),
   ];
+}
+
+/** Main's rollup-activity trigger function until migration `*_retention_steps` (migration 0023's). */
+function mainActivityTrigger(): string {
+  const file = readFileSync(
+    new URL("../../db/migrations/0023_search_insider_indexes.sql", import.meta.url),
+    "utf8",
+  );
+  const start = file.indexOf("CREATE FUNCTION smt_symbol_activity_touched()");
+  const body = file.slice(start, file.indexOf("$f$;", start) + 4);
+  return body.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION");
 }
 
 /** Main's retention until this change, statement for statement (detach first, one DROP TABLE a day). */

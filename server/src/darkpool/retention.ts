@@ -12,6 +12,7 @@ import {
   sweepDefaultPartitions,
 } from "../lib/day-partitions";
 import { etDateOf } from "../lib/et-time";
+import { pgArrayLiteral } from "../lib/pg-array";
 
 /** Trading days whose partitions the job keeps created ahead of today. */
 export const PARTITION_DAYS_AHEAD = 5;
@@ -52,13 +53,7 @@ export async function deletePrintsBefore(db: Db, cutoff: Date): Promise<Retentio
   const before = etDateOf(cutoff.getTime());
   const detached = await detachPrintDaysBefore(db, cutoff);
   const t0 = performance.now();
-  let refreshedDays = 0;
-  if (detached.printDays.length > 0) {
-    const rows = rowsOf<{ n: number }>(
-      await db.execute(sql`select smt_print_market_after_drop(${before}::date)::int as n`),
-    );
-    refreshedDays = Number(rows[0]?.n ?? 0);
-  }
+  const refreshedDays = detached.printDays.length > 0 ? await refreshTrailingMeans(db, before) : 0;
   const t1 = performance.now();
   const dropped = await dropDetachedDays(db);
   const dropMs = performance.now() - t1;
@@ -68,9 +63,12 @@ export async function deletePrintsBefore(db: Db, cutoff: Date): Promise<Retentio
 /**
  * The step readers see: the days before `cutoff` leave every read and derived table in one transaction.
  * Their derived rows (print rollups, market rows, bins; option day rollups and sources) are deleted by the
- * `day` indexes first, then the partitions are detached (renamed `*_dropping`), the derived deletes re-run
- * for rows a late print of those days added meanwhile, and the data versions are bumped, so the exclusive
- * lock on the parents lasts from the detach to the commit only. The rollup delete trigger is off for these
+ * `day` indexes first (rows of those days only: with `smt.day_drop` the rollup delete refreshes no symbol's
+ * activity, migration 0031), then the partitions are detached (renamed `*_dropping`), the derived deletes
+ * re-run for rows a late print of those days added meanwhile, and the data versions are bumped (they are
+ * the rows live writers also update, so after the lock), so the exclusive lock on the parents lasts from
+ * the detach to the commit only. A late print of a dropped day in flight meanwhile waits on the deleted
+ * rows while the detach waits on it: the lock timeout ends that and the transaction is retried. The rollup delete trigger is off for these
  * statements (`smt.day_drop`): the later days' trailing means are refreshed once after commit. Rows of old
  * days that sit in a DEFAULT partition get their own partition first, so they go too.
  */
@@ -86,6 +84,7 @@ export async function detachPrintDaysBefore(db: Db, cutoff: Date): Promise<Detac
     try {
       const detached = await db.transaction(async (tx) => {
         await tx.execute(sql`select set_config('lock_timeout', ${`${DETACH_LOCK_TIMEOUT_MS}ms`}, true)`);
+        await deleteDerivedBefore(tx, before, prints, options);
         const locked = performance.now();
         const printDays = prints ? await detachDaysBefore(tx, "prints", before) : [];
         const optionPrintDays = options ? await detachDaysBefore(tx, "option_prints", before) : [];
@@ -104,6 +103,30 @@ export async function detachPrintDaysBefore(db: Db, cutoff: Date): Promise<Detac
       await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
     }
   }
+}
+
+/** Later (day, symbol) market rows refreshed per statement: each holds its rows' locks ~20 ms. */
+export const REFRESH_SLICE = 500;
+
+/**
+ * Recomputes the trailing means of the kept days that could have included a dropped day
+ * (`smt_print_market_after_drop_keys`, migration 0031) in slices of `REFRESH_SLICE`, each its own
+ * transaction, so a live insert of those days waits for one slice at most; returns how many.
+ */
+async function refreshTrailingMeans(db: Db, before: string): Promise<number> {
+  const keys = rowsOf<{ day: string; symbol: string }>(
+    await db.execute(
+      sql`select day::text as day, symbol from smt_print_market_after_drop_keys(${before}::date)`,
+    ),
+  );
+  for (let i = 0; i < keys.length; i += REFRESH_SLICE) {
+    const slice = keys.slice(i, i + REFRESH_SLICE);
+    await db.execute(
+      sql`select smt_print_market_refresh(${pgArrayLiteral(slice.map((k) => String(k.day).slice(0, 10)))}::date[],
+        ${pgArrayLiteral(slice.map((k) => k.symbol))}::text[], false)`,
+    );
+  }
+  return keys.length;
 }
 
 /** The derived rows of the days before `before`, by their `day` indexes, rollup triggers off. */
