@@ -130,4 +130,30 @@ describe.each(engines())("print retention on %s", (engine) => {
     },
     20_000,
   );
+
+  it("symbol activity stays the newest day's off-exchange volume, and goes when every day is dropped", async () => {
+    // Independent of the triggers: the newest stored day's off-exchange volume per symbol, from the prints.
+    const expected = async () =>
+      (
+        await t.handle.query<{ symbol: string; v: number }>(
+          sql`select symbol, sum(size)::float8 as v from prints where is_off_exchange
+            and (ts at time zone 'America/New_York')::date = (select max((ts at time zone 'America/New_York')::date) from prints)
+            group by 1 order by 1`,
+        )
+      ).map((r) => ({ symbol: r.symbol, v: Number(r.v) }));
+    const activity = async () =>
+      (
+        await t.handle.query<{ symbol: string; v: number }>(
+          sql`select symbol, activity::float8 as v from symbol_activity order by 1`,
+        )
+      ).map((r) => ({ symbol: r.symbol, v: Number(r.v) }));
+    expect(await expected()).toEqual([
+      { symbol: "AAA", v: 600 },
+      { symbol: "BBB", v: 300 },
+    ]);
+    expect(await activity()).toEqual(await expected());
+    await deletePrintsBefore(t.handle.db, new Date("2025-06-06T04:00:00Z"));
+    expect(await count(sql`select count(*)::int as n from prints`)).toBe(0);
+    expect(await activity()).toEqual([]);
+  });
 });
