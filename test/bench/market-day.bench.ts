@@ -152,7 +152,7 @@ report("retention of the day (darkpool/retention.ts deletePrintsBefore)", [
   ["days dropped", `${removed.printDays.join(", ")} in ${fmt(retentionSecs, 2)} s (goal < 1 s)`],
   [
     "of which",
-    `detach ${fmt(removed.detachMs)} ms (one short transaction), drop ${fmt(removed.dropMs)} ms (after commit)`,
+    `visible step ${fmt(removed.detachMs)} ms (prints locked ${fmt(removed.lockMs)} ms), drop ${fmt(removed.dropMs)} ms (after, no lock)`,
   ],
   [
     "then",
