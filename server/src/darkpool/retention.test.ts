@@ -67,6 +67,8 @@ describe.each(engines())("print retention on %s", (engine) => {
     await t.handle.query(sql`alter table prints_p20250602_dropping drop constraint prints_p20250602_pkey`);
     const next = await deletePrintsBefore(t.handle.db, FIRST_CUTOFF);
     expect(next.printDays).toEqual([]);
+    // The kept days' trailing means the dead run never refreshed: 3 days of AAA and BBB.
+    expect(next.refreshedDays).toBe(6);
     expect(next.dropped.map((s) => s.relation)).toContain("prints_p20250602_dropping");
     expect(await leftTables()).toEqual([]);
     expect(await summaryPrints("2025-06-03")).toBe(3);

@@ -7,6 +7,7 @@ import {
   type DropStep,
   dayPartitions,
   detachDaysBefore,
+  detachedTables,
   dropDetachedDays,
   forgetDayPartitions,
   sweepDefaultPartitions,
@@ -53,11 +54,13 @@ export async function deletePrintsBefore(db: Db, cutoff: Date): Promise<Retentio
   const before = etDateOf(cutoff.getTime());
   const detached = await detachPrintDaysBefore(db, cutoff);
   const t0 = performance.now();
-  const refreshedDays = detached.printDays.length > 0 ? await refreshTrailingMeans(db, before) : 0;
+  // Also after a run that died between its detach and its drop: its prints days' tables are still here.
+  const dropped = detached.printDays.length > 0 || (await detachedTables(db, ["prints"])).length > 0;
+  const refreshedDays = dropped ? await refreshTrailingMeans(db, before) : 0;
   const t1 = performance.now();
-  const dropped = await dropDetachedDays(db);
+  const steps = await dropDetachedDays(db);
   const dropMs = performance.now() - t1;
-  return { ...detached, refreshedDays, refreshMs: t1 - t0, dropMs, dropped };
+  return { ...detached, refreshedDays, refreshMs: t1 - t0, dropMs, dropped: steps };
 }
 
 /**

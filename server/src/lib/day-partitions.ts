@@ -138,6 +138,20 @@ export async function detachDaysBefore(tx: Db, table: PartitionedTable, before: 
   return rows.map((r) => String(r.day).slice(0, 10));
 }
 
+/** The detached day tables waiting for `dropDetachedDays` (`*_pYYYYMMDD_dropping`), of both tables or one. */
+export async function detachedTables(
+  db: Db,
+  tables: readonly PartitionedTable[] = TABLES,
+): Promise<string[]> {
+  const rows = rowsOf<{ relname: string }>(
+    await db.execute(sql`
+      select relname from pg_class
+      where relkind = 'r' and not relispartition and relname ~ ${`^(${tables.join("|")})_p[0-9]{8}_dropping$`}
+      order by relname`),
+  );
+  return rows.map((r) => String(r.relname));
+}
+
 /** One relation `dropDetachedDays` dropped: its name, its size on disk and the statement's time. */
 export interface DropStep {
   relation: string;
@@ -153,14 +167,8 @@ export interface DropStep {
  * crash in between leaves a `*_dropping` table with fewer indexes, which the next run drops the same way.
  */
 export async function dropDetachedDays(db: Db): Promise<DropStep[]> {
-  const tables = rowsOf<{ relname: string }>(
-    await db.execute(sql`
-      select relname from pg_class
-      where relkind = 'r' and not relispartition and relname ~ ${`^(${TABLES.join("|")})_p[0-9]{8}_dropping$`}
-      order by relname`),
-  );
   const steps: DropStep[] = [];
-  for (const { relname } of tables) {
+  for (const relname of await detachedTables(db)) {
     const parts = rowsOf<{ name: string; bytes: number; constraint: string | null }>(
       await db.execute(sql`
         select c.relname as name, pg_total_relation_size(c.oid)::float8 as bytes, k.conname as constraint
