@@ -1,5 +1,6 @@
 import type { Db } from "@smt/db";
 import { etDateOf, etDayBounds } from "../lib/et-time";
+import { COPY_THRESHOLD_ROWS, copyClient } from "../lib/pg-copy";
 import { type IngestProgress, type IngestSummary, runIngest } from "../lib/ingest";
 import type { Logger } from "../lib/log";
 import type { Parsed } from "../lib/records";
@@ -30,7 +31,18 @@ export interface PipelineOptions {
   liveCapacity?: number;
   /** How long `close()` waits for the live queue to reach the database (default 30 s). */
   closeTimeoutMs?: number;
+  /** Prints per COPY statement of a file ingest on real Postgres (default `FILE_COPY_BATCH`). */
+  fileCopyBatch?: number;
 }
+
+/**
+ * Prints per COPY statement of a file ingest on real Postgres (elsewhere the ingest loop's 5,000). The
+ * insert triggers on `prints` run once per statement, and part of their work is per statement, not per
+ * print (the rollup, market-day and activity upserts, the version bump, planning the nested statements):
+ * at 5,000 a 2.5M-print day spent N s of M in it (docs/architecture.md, "Bulk ingest"). Larger batches keep
+ * more prints waiting in memory for the commit (~1 KB each as enriched objects).
+ */
+export const FILE_COPY_BATCH = 20_000;
 
 /** The live store queue as Prometheus samples (`/metrics`). */
 export const liveQueueMetrics = (s: Readonly<LiveStoreStats>): [string, number][] => [
@@ -144,6 +156,10 @@ export class PrintPipeline {
         this.opts.bus.emit("printsStored", stored);
       },
       symbolOf: (p) => p.symbol,
+      batchSize:
+        !o.transactional && copyClient(this.opts.db, COPY_THRESHOLD_ROWS)
+          ? (this.opts.fileCopyBatch ?? FILE_COPY_BATCH)
+          : undefined,
       transactional: o.transactional,
       strict: o.strict,
       onProgress: o.onProgress,
