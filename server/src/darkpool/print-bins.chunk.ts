@@ -3,9 +3,10 @@
  * the bulk COPY path of file ingest (prints.copy.ts): the insert trigger `smt_prints_binned` did the same
  * by reading the statement's transition rows again and grouping them six ways (the largest part of a
  * market-day ingest's database time); here it is one pass over objects already in memory, and the
- * database receives ~20 grouped rows per symbol and day instead of re-reading thousands. The COPY and this
- * upsert run in one transaction (the trigger is skipped for that transaction only by the transaction-local
- * `smt.bins_by_writer`), so a batch's prints and their bins commit together, as before.
+ * database receives ~20 grouped rows per symbol and day instead of re-reading thousands. This upsert and the
+ * COPY run in one transaction (the upsert first: bins before rollups, the lock order the triggers keep; the
+ * trigger is skipped for that transaction only, by the transaction-local `smt.bins_by_writer`), so a
+ * batch's prints and their bins commit or roll back together, as before.
  *
  * Same groups and sums as migration 0024's `smt_print_bins_select`, in the same order (the batch's order,
  * which is the order the statement's rows were read in), so the float sums are the same:
@@ -18,8 +19,9 @@
  * - `block`: off-exchange, correction < 7, block-eligible, >= $1M, by sentiment;
  * - `source`: every print, by source, with the source_ref of the latest print.
  * `binsOfBatch` answers null where it cannot match the SQL exactly (prints outside 1987-2099, whose New
- * York offsets et-time.ts does not model, or several source refs in one batch, whose tie order is the
- * database's collation): the caller then leaves the bins to the trigger.
+ * York offsets et-time.ts does not model, or two prints of one source at the same instant whose source refs
+ * are not `<same name>:<line>`, whose order is then the database collation's): the caller then leaves the
+ * bins to the trigger.
  */
 import { pgArrayLiteral } from "@smt/db";
 import { etDateOf, etOffsetHoursAt } from "../lib/et-time";
@@ -37,6 +39,8 @@ interface Acc {
   minTs: number;
   maxTs: number;
   maxPublished: number;
+  /** Source groups: the source_ref of the latest print (ties: the greatest ref). */
+  latestRef: string | null;
 }
 
 const acc = (): Acc => ({
@@ -49,7 +53,27 @@ const acc = (): Acc => ({
   minTs: Number.POSITIVE_INFINITY,
   maxTs: Number.NEGATIVE_INFINITY,
   maxPublished: Number.NEGATIVE_INFINITY,
+  latestRef: null,
 });
+
+/** `<name>:<line>`: refs of one file, whose order is the same in every collation (same prefix, digits). */
+const LINE_REF = /^(.*:)(\d+)$/;
+
+/**
+ * Makes `ref` the group's latest ref if its print is later than the group's latest (before `span`), or as
+ * late with a greater ref (the SQL's `order by ts desc, source_ref desc`); false if that order is the
+ * collation's to decide.
+ */
+function takeLatest(a: Acc, ts: number, ref: string): boolean {
+  if (ts > a.maxTs || a.latestRef === null) a.latestRef = ref;
+  else if (ts === a.maxTs && ref !== a.latestRef) {
+    const x = LINE_REF.exec(ref);
+    const y = LINE_REF.exec(a.latestRef);
+    if (!x || !y || x[1] !== y[1]) return false;
+    if (ref > a.latestRef) a.latestRef = ref;
+  }
+  return true;
+}
 
 /** One (symbol, New York day)'s bins of the batch, per kind. */
 interface DayBins {
@@ -124,11 +148,10 @@ const sizeBin = (size: number) => {
 function groupBatch(prints: readonly EnrichedPrint[]): DayBins[] | null {
   const days = new Map<string, DayBins>();
   const hours = new NewYorkHours();
-  const ref = prints[0]?.sourceRef;
   let last: DayBins | undefined;
   for (const p of prints) {
     const ts = p.ts.getTime();
-    if (!(ts >= FIRST_MS && ts < LAST_MS) || p.sourceRef !== ref) return null;
+    if (!(ts >= FIRST_MS && ts < LAST_MS)) return null;
     const published = p.publishedAt ? p.publishedAt.getTime() : ts;
     const { day, timeOfDay } = hours.at(ts);
     if (last === undefined || last.symbol !== p.symbol || last.day !== day) {
@@ -145,7 +168,9 @@ function groupBatch(prints: readonly EnrichedPrint[]): DayBins[] | null {
       }));
     }
     const b = last;
-    add(entry(b.source, p.source, acc), p, ts, published, false, false);
+    const source = entry(b.source, p.source, acc);
+    if (!takeLatest(source, ts, p.sourceRef)) return null;
+    add(source, p, ts, published, false, false);
     if (p.correction >= 7) continue;
     const off = p.isOffExchange;
     if (!(timeOfDay >= OPEN_MS && timeOfDay < CLOSE_MS && !p.extendedHours)) {
@@ -163,7 +188,11 @@ function groupBatch(prints: readonly EnrichedPrint[]): DayBins[] | null {
     const low = priceBandUsd(p.price * 0.8);
     const high = priceBandUsd(p.price * 1.25);
     for (const band of low === high ? [low] : [low, high]) {
-      const level = entry(entry(b.level, band, () => new Map<number, Acc>()), Math.floor(p.price / band) * band, acc);
+      const level = entry(
+        entry(b.level, band, () => new Map<number, Acc>()),
+        Math.floor(p.price / band) * band,
+        acc,
+      );
       add(level, p, ts, published, true, true);
       if (large) {
         level.largePrints++;
@@ -183,20 +212,35 @@ function groupBatch(prints: readonly EnrichedPrint[]): DayBins[] | null {
 /** The bins as rows in print_day_bins' column order (band, bin: 0 where the kind has none; label ''). */
 type BinRow = [string, string, string, number, number, string, Acc, string | null];
 
-function rowsOf(days: DayBins[], ref: string | undefined): BinRow[] {
+function rowsOf(days: DayBins[]): BinRow[] {
   const rows: BinRow[] = [];
   for (const d of days) {
-    const row = (kind: string, band: number, bin: number, label: string, a: Acc, latest: string | null = null) =>
-      rows.push([d.symbol, d.day, kind, band, bin, label, a, latest]);
+    const row = (
+      kind: string,
+      band: number,
+      bin: number,
+      label: string,
+      a: Acc,
+      latest: string | null = null,
+    ) => rows.push([d.symbol, d.day, kind, band, bin, label, a, latest]);
     for (const [bin, a] of d.size) row("size", 0, bin, "", a);
     if (d.ext) row("ext", 0, 0, "", d.ext);
     for (const [band, bins] of d.level) for (const [bin, a] of bins) row("level", band, bin, "", a);
     for (const [bin, a] of d.pd) row("pd", 0, bin, "", a);
     for (const [label, a] of d.block) row("block", 0, 0, label, a);
-    for (const [label, a] of d.source) row("source", 0, 0, label, a, ref ?? null);
+    for (const [label, a] of d.source) row("source", 0, 0, label, a, a.latestRef);
   }
   return rows;
 }
+
+const KIND_ORDER = ["block", "ext", "level", "pd", "size", "source"];
+const byKey = (x: BinRow, y: BinRow) =>
+  (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0) ||
+  (x[1] < y[1] ? -1 : x[1] > y[1] ? 1 : 0) ||
+  KIND_ORDER.indexOf(x[2]) - KIND_ORDER.indexOf(y[2]) ||
+  x[3] - y[3] ||
+  x[4] - y[4] ||
+  (x[5] < y[5] ? -1 : x[5] > y[5] ? 1 : 0);
 
 /** The upsert of the writer's bins: the same merge as the trigger's (sums added, spans widened). */
 export const BINS_UPSERT = `insert into print_day_bins as r (symbol, day, kind, band, bin, label, prints, volume,
@@ -217,7 +261,8 @@ export const BINS_UPSERT = `insert into print_day_bins as r (symbol, day, kind, 
 export function binsOfBatch(prints: readonly EnrichedPrint[]): string[] | null {
   const days = groupBatch(prints);
   if (days === null) return null;
-  const rows = rowsOf(days, prints[0]?.sourceRef);
+  // Sorted (kinds in the trigger's order), so writers of the same bins lock them in one order.
+  const rows = rowsOf(days).sort(byKey);
   const column = (f: (r: BinRow) => unknown) => pgArrayLiteral(rows.map(f));
   return [
     column((r) => r[0]),

@@ -94,8 +94,12 @@ export async function copyPrints(
       text: () => printsCopyText(prints),
       durability,
       returning: "trade_key",
+      // Before the COPY: bins then rollups (the trigger's order, alphabetical), the lock order of every writer.
       companions: bins
-        ? { before: "set local smt.bins_by_writer = on", after: (c) => c.unsafe(BINS_UPSERT, bins) }
+        ? async (c) => {
+            await c.unsafe("set local smt.bins_by_writer = on");
+            await c.unsafe(BINS_UPSERT, bins);
+          }
         : undefined,
     });
     if (stored.all || stored.count === prints.length) return prints;

@@ -77,21 +77,17 @@ export const copyText = (v: string | null | undefined): string =>
 export type CommitDurability = "flushed" | "deferred";
 
 /**
- * Statements a COPY's transaction runs besides the COPY: `before` right after BEGIN (e.g. `set local`),
- * `after` once the COPY is done, before COMMIT (e.g. derived rows the writer computed), so they commit or
- * roll back with the copied rows.
+ * Statements a COPY's transaction runs before the COPY (e.g. `set local`, derived rows the writer computed),
+ * so they commit or roll back with the copied rows.
  */
-export interface CopyCompanions {
-  before?: string;
-  after?: (conn: CopyConnection) => Promise<unknown>;
-}
+export type CopyCompanions = (conn: CopyConnection) => Promise<unknown>;
 
 /**
  * COPYs the text `chunks` into `target (columns)` in a transaction of its own; false when Postgres
  * refused them for a duplicate key (nothing is then stored).
  * The transaction is what makes a refusal visible: postgres.js settles a COPY stream when its data is
  * sent, and an error the server reports after the last chunk reaches no one, but the COMMIT that
- * follows then answers ROLLBACK (and a companion statement before it fails as in an aborted transaction).
+ * follows then answers ROLLBACK.
  */
 export async function copyInTransaction(
   conn: CopyConnection,
@@ -99,12 +95,12 @@ export async function copyInTransaction(
   columns: readonly string[],
   chunks: Iterable<string>,
   durability: CommitDurability,
-  companions: CopyCompanions = {},
+  companions?: CopyCompanions,
 ): Promise<boolean> {
   await conn.unsafe("begin");
   try {
     if (durability === "deferred") await conn.unsafe("set local synchronous_commit = off");
-    if (companions.before) await conn.unsafe(companions.before);
+    if (companions) await companions(conn);
     const sink = await conn.unsafe(`copy ${target} (${columns.join(", ")}) from stdin`).writable();
     const done = streamFinished(sink);
     done.catch(() => undefined); // awaited below; an early refusal rejects it while data is still flowing
@@ -116,23 +112,15 @@ export async function copyInTransaction(
     }
     await Promise.race([flushed, done]);
     sink.end();
-    if (companions.after) {
-      await afterCopy(conn, "select 1");
-      await companions.after(conn);
-    }
     const commit = (await afterCopy(conn, "commit")) as { command?: string };
     await done;
     return commit.command === "COMMIT";
   } catch (err) {
     await conn.unsafe("rollback").catch(() => undefined);
-    if (isUniqueViolation(err) || isAbortedTransaction(err)) return false;
+    if (isUniqueViolation(err)) return false;
     throw err;
   }
 }
-
-/** The error of a statement sent after one that failed in the same transaction (here: the COPY). */
-const isAbortedTransaction = (err: unknown) =>
-  typeof err === "object" && err !== null && (err as { code?: unknown }).code === "25P02";
 
 /**
  * Runs `query` once postgres.js has let go of the COPY stream: it refuses any query (COPY_IN_PROGRESS)
