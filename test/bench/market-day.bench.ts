@@ -27,9 +27,9 @@ import { PrintPipeline } from "../../server/src/darkpool/pipeline";
 import { deletePrintsBefore } from "../../server/src/darkpool/retention";
 import { ingestKind } from "../../server/src/ingest/registry";
 import { addDays, etDateOf, etDayBounds } from "../../server/src/lib/et-time";
+import type { IngestSummary } from "../../server/src/lib/ingest";
 import { createLogger } from "../../server/src/lib/log";
 import { LiveBus } from "../../server/src/realtime/bus";
-import type { IngestSummary } from "../../server/src/lib/ingest";
 import { loadAverage, phaseLine, timedPhase } from "./market-day-phase";
 import { timeRoutes } from "./market-day-reads";
 import { MARKET_SYMBOLS, marketSymbol, writeMarketDay } from "./market-day-tape";
@@ -79,7 +79,9 @@ const loadBefore = loadAverage();
 /** psql as a child process (the event loop keeps running, for the phase's CPU sampling). */
 const psqlAsync = (cmd: string) =>
   new Promise<void>((resolve, reject) => {
-    execFile("psql", [bench.url, "-v", "ON_ERROR_STOP=1", "-qc", cmd], (err) => (err ? reject(err) : resolve()));
+    execFile("psql", [bench.url, "-v", "ON_ERROR_STOP=1", "-qc", cmd], (err) =>
+      err ? reject(err) : resolve(),
+    );
   });
 const psql = (cmd: string) =>
   execFileSync("psql", [bench.url, "-v", "ON_ERROR_STOP=1", "-qc", cmd], {

@@ -7,8 +7,7 @@
  * day); a second file adds to days already stored; a re-ingest of a file (every print a duplicate) and a
  * partly new file take the staged COPY path and must not count anything twice.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { createReadStream } from "node:fs";
+import { createReadStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DbHandle, rowsOf } from "@smt/db";

@@ -1,8 +1,8 @@
 import type { Db } from "@smt/db";
 import { etDateOf, etDayBounds } from "../lib/et-time";
-import { COPY_THRESHOLD_ROWS, copyClient } from "../lib/pg-copy";
 import { type IngestProgress, type IngestSummary, runIngest } from "../lib/ingest";
 import type { Logger } from "../lib/log";
+import { COPY_THRESHOLD_ROWS, copyClient } from "../lib/pg-copy";
 import type { Parsed } from "../lib/records";
 import { touchSymbols } from "../lib/symbols";
 import type { LiveBus } from "../realtime/bus";
