@@ -242,7 +242,12 @@ const byKey = (x: BinRow, y: BinRow) =>
   x[4] - y[4] ||
   (x[5] < y[5] ? -1 : x[5] > y[5] ? 1 : 0);
 
-/** The upsert of the writer's bins: the same merge as the trigger's (sums added, spans widened). */
+/**
+ * The upsert of the writer's bins: the merge of the trigger's statement (`smt_prints_binned`, migration
+ * `*_cheap_print_triggers`: sums added, spans widened, the later ref kept), repeated here because the
+ * trigger's is static SQL inside its function; a change to one is a change to both
+ * (file-ingest-derived.test.ts and print-bins.test.ts compare the results with raw prints).
+ */
 export const BINS_UPSERT = `insert into print_day_bins as r (symbol, day, kind, band, bin, label, prints, volume,
     value_usd, lit_volume, large_prints, large_value_usd, min_ts, max_ts, max_published_at, latest_ref)
   select * from unnest($1::text::text[], $2::text::date[], $3::text::text[], $4::text::float8[],
