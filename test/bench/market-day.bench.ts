@@ -126,7 +126,7 @@ rmSync(copyFile, { force: true });
 const ingestRate = accepted / ingestPhase.secs;
 const copyRate = accepted / copyPhase.secs;
 report(
-  `ingest ${fmt(PRINTS)} prints (${fmt(tape.bytes / 1e6, 1)} MB CSV; COPY file ${fmt(copyBytes / 1e6, 1)} MB); load average before ${loadBefore}`,
+  `ingest ${fmt(PRINTS)} prints (${fmt(tape.bytes / 1e6, 1)} MB CSV; COPY file ${fmt(copyBytes / 1e6, 1)} MB); each phase after a CHECKPOINT, the COPY also after VACUUM prints; load average before ${loadBefore}`,
   [
     [
       "pipeline (cli ingest path)",
