@@ -4,7 +4,9 @@
  *    flat-file layout (market-day-tape.ts), ingested through the real ingest path (`pnpm cli ingest prints`:
  *    the `prints` ingest kind, parse, enrich, store, rollups, derived bars), against `psql \copy` of the
  *    same stored rows into a plain table shaped like `prints` (same columns and indexes, no triggers) in the
- *    same run; goal: ingest >= 0.7x COPY;
+ *    same run; goal: ingest >= 0.7x COPY. Both phases are timed the same way (market-day-phase.ts: after a
+ *    CHECKPOINT, with the CPU of this process, of the phase's backends and of the machine, the WAL written
+ *    and the checkpoints during it), and the CPU-bound ratio beside the wall-time one;
  * 2. the hottest symbol's summary, patterns and dashboard, `REQUESTS` requests each with the response cache
  *    off (`RESPONSE_CACHE_TTL_MS=0`) and the symbol's data version bumped before every request, so the
  *    in-process read cache (darkpool/rollups.ts `readScope`) never answers: every request computes from
@@ -14,7 +16,7 @@
  * Run: `pnpm bench market-day [--prints N] [--symbols S]` (or `npx tsx test/bench/market-day.bench.ts ...`).
  * `--symbols S` (default 10,000) spreads the day over fewer symbols, so a smaller day still has a hot
  * symbol of market size (`--prints 2500000 --symbols 10`: the hottest holds ~400k prints).
- * Env: REQUESTS (default 200). Needs `psql` and ~1 KB of free disk per print (CSV, COPY file, two tables).
+ * Env: REQUESTS (default 200); TRACK_FUNCTIONS=1: time per trigger function during the ingest. Needs `psql` and ~1 KB of free disk per print (CSV, COPY file, two tables).
  */
 import { execFile, execFileSync } from "node:child_process";
 import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
