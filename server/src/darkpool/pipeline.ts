@@ -39,8 +39,9 @@ export interface PipelineOptions {
  * Prints per COPY statement of a file ingest on real Postgres (elsewhere the ingest loop's 5,000). The
  * insert triggers on `prints` run once per statement, and part of their work is per statement, not per
  * print (the rollup, market-day and activity upserts, the version bump, planning the nested statements):
- * at 5,000 a 2.5M-print day spent N s of M in it (docs/architecture.md, "Bulk ingest"). Larger batches keep
- * more prints waiting in memory for the commit (~1 KB each as enriched objects).
+ * at 5,000 a 1M-print, 10,000-symbol day spent ~6 s of the triggers' ~18 s in the activity rank, market-day
+ * refresh and search keys alone (docs/operations.md, "Market-day bench"). Larger batches keep more prints
+ * waiting in memory for the commit (~1 KB each as enriched objects).
  */
 export const FILE_COPY_BATCH = 20_000;
 
