@@ -2,6 +2,7 @@ import type { Db } from "@smt/db";
 import { etDateOf, etDayBounds } from "../lib/et-time";
 import { type IngestProgress, type IngestSummary, runIngest } from "../lib/ingest";
 import type { Logger } from "../lib/log";
+import { COPY_THRESHOLD_ROWS, copyClient } from "../lib/pg-copy";
 import type { Parsed } from "../lib/records";
 import { touchSymbols } from "../lib/symbols";
 import type { LiveBus } from "../realtime/bus";
@@ -30,7 +31,19 @@ export interface PipelineOptions {
   liveCapacity?: number;
   /** How long `close()` waits for the live queue to reach the database (default 30 s). */
   closeTimeoutMs?: number;
+  /** Prints per COPY statement of a file ingest on real Postgres (default `FILE_COPY_BATCH`). */
+  fileCopyBatch?: number;
 }
+
+/**
+ * Prints per COPY statement of a file ingest on real Postgres (elsewhere the ingest loop's 5,000). The
+ * insert triggers on `prints` run once per statement, and part of their work is per statement, not per
+ * print (the rollup, market-day and activity upserts, the version bump, planning the nested statements):
+ * at 5,000 a 1M-print, 10,000-symbol day spent ~6 s of the triggers' ~18 s in the activity rank, market-day
+ * refresh and search keys alone (docs/operations.md, "Market-day bench"). Larger batches keep more prints
+ * waiting in memory for the commit (~1 KB each as enriched objects).
+ */
+export const FILE_COPY_BATCH = 20_000;
 
 /** The live store queue as Prometheus samples (`/metrics`). */
 export const liveQueueMetrics = (s: Readonly<LiveStoreStats>): [string, number][] => [
@@ -144,6 +157,10 @@ export class PrintPipeline {
         this.opts.bus.emit("printsStored", stored);
       },
       symbolOf: (p) => p.symbol,
+      batchSize:
+        !o.transactional && copyClient(this.opts.db, COPY_THRESHOLD_ROWS)
+          ? (this.opts.fileCopyBatch ?? FILE_COPY_BATCH)
+          : undefined,
       transactional: o.transactional,
       strict: o.strict,
       onProgress: o.onProgress,

@@ -4,8 +4,10 @@
  * primary key still guards it, and if a concurrent writer took a key in the meantime (or the batch repeats
  * a stored print) the COPY fails as a whole and the batch goes the slower way: COPY into a session temp
  * table, then `insert ... on conflict do nothing`, which skips what is stored. The statement triggers of
- * migration 0005 keep `print_day_rollups` and `data_versions` exact under COPY as under INSERT. The stored
- * values are those `insertPrints` stores (prints.copy.test.ts compares both paths row by row).
+ * migration 0005 keep `print_day_rollups` and `data_versions` exact under COPY as under INSERT; the direct
+ * COPY upserts the batch's `print_day_bins` itself in the same transaction (print-bins.chunk.ts, migration
+ * 0031), the staged path leaves them to the trigger. The stored values are those `insertPrints` stores
+ * (prints.copy.test.ts compares both paths row by row; file-ingest-derived.test.ts the derived tables).
  */
 import type { Db } from "@smt/db";
 import { daysOf, ensureDayPartitions } from "../lib/day-partitions";
@@ -16,10 +18,12 @@ import {
   copyClient,
   copyNewRows,
   copyText,
+  copyTimestamp,
   type KeyRangeProbe,
   keyRanges,
 } from "../lib/pg-copy";
 import type { EnrichedPrint } from "./print";
+import { BINS_UPSERT, binsOfBatch } from "./print-bins.chunk";
 import { conditionsLiteral, insertPrints, PRINT_COLUMN_NAMES } from "./prints.store";
 
 const num = (v: number | null | undefined): string =>
@@ -28,9 +32,10 @@ const bool = (v: boolean) => (v ? "t" : "f");
 
 /** One print as a COPY text line, columns in `PRINT_COLUMN_NAMES` order. */
 function printLine(p: EnrichedPrint): string {
-  const ts = p.ts.toISOString();
-  const published =
-    p.publishedAt && p.publishedAt.getTime() !== p.ts.getTime() ? p.publishedAt.toISOString() : ts;
+  const tsMs = p.ts.getTime();
+  const ts = copyTimestamp(tsMs);
+  const publishedMs = p.publishedAt ? p.publishedAt.getTime() : tsMs;
+  const published = publishedMs !== tsMs ? copyTimestamp(publishedMs) : ts;
   return (
     `${copyText(p.symbol)}\t${ts}\t${copyText(p.tradeKey)}\t${num(p.price)}\t${num(p.sizeShares)}\t` +
     `${num(p.valueUsd)}\t${copyText(p.exchange)}\t${num(p.trfId)}\t${bool(p.isOffExchange)}\t` +
@@ -73,6 +78,9 @@ export async function copyPrints(
   // COPY into the partitioned parent routes each row to its day; create the batch's days first, else the rows
   // would land in the DEFAULT partition (and fail if another session creates that day meanwhile).
   await ensureDayPartitions(db, "prints", daysOf(prints));
+  // The batch's bins, upserted in the COPY's transaction with the trigger skipped (print-bins.chunk.ts);
+  // null: the trigger computes them.
+  const bins = binsOfBatch(prints);
   const conn = await client.reserve();
   try {
     const stored = await copyNewRows<{ trade_key: string }>(conn, {
@@ -86,6 +94,13 @@ export async function copyPrints(
       text: () => printsCopyText(prints),
       durability,
       returning: "trade_key",
+      // Before the COPY: bins then rollups (the trigger's order, alphabetical), the lock order of every writer.
+      companions: bins
+        ? async (c) => {
+            await c.unsafe("set local smt.bins_by_writer = on");
+            await c.unsafe(BINS_UPSERT, bins);
+          }
+        : undefined,
     });
     if (stored.all || stored.count === prints.length) return prints;
     const fresh = new Set(stored.rows.map((r) => r.trade_key));
