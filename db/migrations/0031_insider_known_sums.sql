@@ -6,6 +6,7 @@ ALTER TABLE "insider_window_sums" ADD COLUMN "known_sell_value_usd" numeric DEFA
 ALTER TABLE "insider_window_sums" ADD COLUMN "known_sell_shares" numeric DEFAULT '0' NOT NULL;--> statement-breakpoint
 ALTER TABLE "insider_window_sums" ADD COLUMN "known_sell_transactions" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "insider_window_sums" ADD COLUMN "known_planned_sell_transactions" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+CREATE INDEX "insider_transactions_issuer_buys_idx" ON "insider_transactions" USING btree ("issuer_cik","transaction_date","published_at","accession","owner_cik","owner_name","issuer_symbol") WHERE code = 'P' and not is_derivative and table_name like '%Transaction';--> statement-breakpoint
 -- Issue 12, point-in-time insider boards without reading trades per request (docs/methodology.md "Insider
 -- window reads"). Beside the running totals by trade date, insider_window_sums and insider_owner_window_counts
 -- now keep them by known date: max(trade date, New York date of publication), the first day on which a trade

@@ -257,11 +257,17 @@ describe.each(engines())("insider leaders from running totals on %s", (engine) =
   // By trade date, and by known date: the trade made and published (New York date), whichever is later.
   const sets: [string, string, string][] = [
     ["trade date", "transaction_date", ""],
-    ["known date", "greatest(transaction_date, (published_at at time zone 'America/New_York')::date)", "known_"],
+    [
+      "known date",
+      "greatest(transaction_date, (published_at at time zone 'America/New_York')::date)",
+      "known_",
+    ],
   ];
-  it.each(sets)("keeps the running totals by %s equal to a recomputation from the trades", async (_, on, col) => {
-    const c = (name: string) => sql.raw(`${col}${name}`);
-    const diff = await t.handle.db.execute(sql`
+  it.each(sets)(
+    "keeps the running totals by %s equal to a recomputation from the trades",
+    async (_, on, col) => {
+      const c = (name: string) => sql.raw(`${col}${name}`);
+      const diff = await t.handle.db.execute(sql`
       with d as (
         select ${sql.raw(on)} as day, issuer_cik, issuer_symbol, source,
           coalesce(sum(coalesce(value_usd, shares * price_usd, 0)::numeric) filter (where code = 'P'), 0) as bv,
@@ -297,6 +303,7 @@ describe.each(engines())("insider leaders from running totals on %s", (engine) =
           union all (select * from got except select * from want)) as x)
         + (select count(*) from ((select * from owners_want except select * from owners_got)
           union all (select * from owners_got except select * from owners_want)) as y) as n`);
-    expect(Number(rowsOf<{ n: unknown }>(diff)[0]?.n)).toBe(0);
-  });
+      expect(Number(rowsOf<{ n: unknown }>(diff)[0]?.n)).toBe(0);
+    },
+  );
 });

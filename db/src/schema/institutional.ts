@@ -219,6 +219,10 @@ export const insiderTransactions = pgTable(
         t.valueUsd,
       )
       .where(sql`code = 'P' and not is_derivative and table_name like '%Transaction'`),
+    // Cluster buys of one issuer (the clusters of a page): its purchases of a date range, the last one first.
+    index("insider_transactions_issuer_buys_idx")
+      .on(t.issuerCik, t.transactionDate, t.publishedAt, t.accession, t.ownerCik, t.ownerName, t.issuerSymbol)
+      .where(sql`code = 'P' and not is_derivative and table_name like '%Transaction'`),
     // A window's latest accession by source: one backward step per date and source.
     index("insider_transactions_open_market_source_idx")
       .on(t.transactionDate, t.source, t.accession, t.publishedAt)
