@@ -6,14 +6,17 @@ ALTER TABLE "insider_window_sums" ADD COLUMN "known_sell_value_usd" numeric DEFA
 ALTER TABLE "insider_window_sums" ADD COLUMN "known_sell_shares" numeric DEFAULT '0' NOT NULL;--> statement-breakpoint
 ALTER TABLE "insider_window_sums" ADD COLUMN "known_sell_transactions" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "insider_window_sums" ADD COLUMN "known_planned_sell_transactions" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "insider_window_sums" ADD COLUMN "known_changed_on" date;--> statement-breakpoint
 CREATE INDEX "insider_transactions_issuer_buys_idx" ON "insider_transactions" USING btree ("issuer_cik","transaction_date","published_at","accession","owner_cik","owner_name","issuer_symbol") WHERE code = 'P' and not is_derivative and table_name like '%Transaction';--> statement-breakpoint
+CREATE INDEX "insider_window_sums_changed_idx" ON "insider_window_sums" USING btree ("day","known_changed_on");--> statement-breakpoint
 -- Issue 12, point-in-time insider boards without reading trades per request (docs/methodology.md "Insider
 -- window reads"). Beside the running totals by trade date, insider_window_sums and insider_owner_window_counts
 -- now keep them by known date: max(trade date, New York date of publication), the first day on which a trade
 -- is both made and public. A window [from, to] read at the end of `to` is known(to) - by_trade_date(from - 1)
 -- plus the trades dated before `from` and published after `to` (the window's straddlers: filed more than the
 -- window's length late, read through the GiST index below); an as_of inside `to` subtracts that day's
--- filings accepted after it. The dates are every trade date and every known date.
+-- filings accepted after it. The dates are every trade date and every known date. `known_changed_on` (the last
+-- date a key's known totals changed) lets a window read only the keys with a trade known inside it.
 CREATE OR REPLACE FUNCTION smt_insider_window_sums() RETURNS trigger LANGUAGE plpgsql AS $f$
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
@@ -52,7 +55,7 @@ BEGIN
   SELECT n.day, s.issuer_cik, s.issuer_symbol, s.source, s.buy_value_usd, s.buy_shares, s.buy_transactions,
     s.sell_value_usd, s.sell_shares, s.sell_transactions, s.planned_sell_transactions, s.known_buy_value_usd,
     s.known_buy_shares, s.known_buy_transactions, s.known_sell_value_usd, s.known_sell_shares,
-    s.known_sell_transactions, s.known_planned_sell_transactions
+    s.known_sell_transactions, s.known_planned_sell_transactions, s.known_changed_on
   FROM (SELECT DISTINCT day FROM smt_insider_known_delta d
         WHERE NOT EXISTS (SELECT 1 FROM insider_window_days w WHERE w.day = d.day)) AS n
     JOIN insider_window_sums s ON s.day = (SELECT max(w.day) FROM insider_window_days w WHERE w.day < n.day);
@@ -72,7 +75,7 @@ BEGIN
     sum(coalesce(d.pn, 0)) OVER r,
     sum(coalesce(d.kbv, 0)) OVER r, sum(coalesce(d.kbs, 0)) OVER r, sum(coalesce(d.kbn, 0)) OVER r,
     sum(coalesce(d.ksv, 0)) OVER r, sum(coalesce(d.kss, 0)) OVER r, sum(coalesce(d.ksn, 0)) OVER r,
-    sum(coalesce(d.kpn, 0)) OVER r
+    sum(coalesce(d.kpn, 0)) OVER r, max(d.kd) OVER r
   FROM (SELECT issuer_cik, issuer_symbol, source, min(day) AS first FROM smt_insider_known_delta
         GROUP BY 1, 2, 3) AS k
     JOIN insider_window_days w ON w.day >= k.first
@@ -85,7 +88,7 @@ BEGIN
         sum(v) FILTER (WHERE code = 'P' AND known) AS kbv, sum(sh) FILTER (WHERE code = 'P' AND known) AS kbs,
         sum(n) FILTER (WHERE code = 'P' AND known) AS kbn, sum(v) FILTER (WHERE code = 'S' AND known) AS ksv,
         sum(sh) FILTER (WHERE code = 'S' AND known) AS kss, sum(n) FILTER (WHERE code = 'S' AND known) AS ksn,
-        sum(pn) FILTER (WHERE code = 'S' AND known) AS kpn
+        sum(pn) FILTER (WHERE code = 'S' AND known) AS kpn, CASE WHEN bool_or(known) THEN day END AS kd
       FROM smt_insider_known_delta GROUP BY 1, 2, 3, 4) AS d
       ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
         AND d.source = k.source
@@ -104,7 +107,8 @@ BEGIN
     known_sell_value_usd = s.known_sell_value_usd + excluded.known_sell_value_usd,
     known_sell_shares = s.known_sell_shares + excluded.known_sell_shares,
     known_sell_transactions = s.known_sell_transactions + excluded.known_sell_transactions,
-    known_planned_sell_transactions = s.known_planned_sell_transactions + excluded.known_planned_sell_transactions;
+    known_planned_sell_transactions = s.known_planned_sell_transactions + excluded.known_planned_sell_transactions,
+    known_changed_on = greatest(s.known_changed_on, excluded.known_changed_on);
   INSERT INTO insider_owner_window_counts AS s
   SELECT w.day, k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik, sum(coalesce(d.n, 0)) OVER r,
     sum(coalesce(d.kn, 0)) OVER r
@@ -157,7 +161,7 @@ WITH d AS (
     sum(v) FILTER (WHERE code = 'P' AND known) AS kbv, sum(sh) FILTER (WHERE code = 'P' AND known) AS kbs,
     sum(n) FILTER (WHERE code = 'P' AND known) AS kbn, sum(v) FILTER (WHERE code = 'S' AND known) AS ksv,
     sum(sh) FILTER (WHERE code = 'S' AND known) AS kss, sum(n) FILTER (WHERE code = 'S' AND known) AS ksn,
-    sum(pn) FILTER (WHERE code = 'S' AND known) AS kpn
+    sum(pn) FILTER (WHERE code = 'S' AND known) AS kpn, CASE WHEN bool_or(known) THEN day END AS kd
   FROM smt_insider_known_backfill GROUP BY 1, 2, 3, 4
 ), k AS (
   SELECT issuer_cik, issuer_symbol, source, min(day) AS first FROM d GROUP BY 1, 2, 3
@@ -169,7 +173,7 @@ SELECT w.day, k.issuer_cik, k.issuer_symbol, k.source,
   sum(coalesce(d.pn, 0)) OVER r,
   sum(coalesce(d.kbv, 0)) OVER r, sum(coalesce(d.kbs, 0)) OVER r, sum(coalesce(d.kbn, 0)) OVER r,
   sum(coalesce(d.ksv, 0)) OVER r, sum(coalesce(d.kss, 0)) OVER r, sum(coalesce(d.ksn, 0)) OVER r,
-  sum(coalesce(d.kpn, 0)) OVER r
+  sum(coalesce(d.kpn, 0)) OVER r, max(d.kd) OVER r
 FROM k JOIN insider_window_days w ON w.day >= k.first
   LEFT JOIN d ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
     AND d.source = k.source

@@ -268,8 +268,14 @@ export const insiderWindowSums = pgTable(
     knownPlannedSellTransactions: bigint("known_planned_sell_transactions", { mode: "number" })
       .notNull()
       .default(0),
+    /** The last date <= `day` on which the known totals changed (null: none yet). */
+    knownChangedOn: date("known_changed_on", { mode: "string" }),
   },
-  (t) => [primaryKey({ columns: [t.day, t.issuerCik, t.issuerSymbol, t.source] })],
+  (t) => [
+    primaryKey({ columns: [t.day, t.issuerCik, t.issuerSymbol, t.source] }),
+    // A window reads only the keys whose known totals changed inside it (no other has a trade there).
+    index("insider_window_sums_changed_idx").on(t.day, t.knownChangedOn),
+  ],
 );
 
 /**

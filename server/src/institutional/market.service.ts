@@ -215,28 +215,33 @@ const CORRECTED_SUMS = sql.raw(`
   sum(sg) filter (where code = 'S' and planned) as pn`);
 
 /**
- * Per issuer, symbol and source, the window's sums: the known running totals of the last date <= `to` less the
- * trade-dated ones of the last date before `from`, for the keys that differ or have corrections, and the
- * corrections (`corrections`). Expects the CTEs `hi`, `lo` and `c` (the corrections).
+ * Per issuer, symbol and source, the window's sums (CTE `k`): the known running totals of the last date <= `to`
+ * less the trade-dated ones of the last date before `from`, for the keys whose known totals changed on or after
+ * `from` (`insider_window_sums_changed_idx`: no other key has a trade dated in the window and known by `to`),
+ * and the corrections (`corrections`) of those keys. Expects the CTEs `hi`, `lo` and `c` (the corrections).
  */
-const windowSums = sql`
-      select a.issuer_cik, a.issuer_symbol, a.source,
-        a.known_buy_value_usd - coalesce(b.buy_value_usd, 0) as bv,
-        a.known_buy_shares - coalesce(b.buy_shares, 0) as bs,
-        a.known_buy_transactions - coalesce(b.buy_transactions, 0) as bn,
-        a.known_sell_value_usd - coalesce(b.sell_value_usd, 0) as sv,
-        a.known_sell_shares - coalesce(b.sell_shares, 0) as ss,
-        a.known_sell_transactions - coalesce(b.sell_transactions, 0) as sn,
-        a.known_planned_sell_transactions - coalesce(b.planned_sell_transactions, 0) as pn
-      from insider_window_sums a
-        left join insider_window_sums b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
-          and b.issuer_symbol = a.issuer_symbol and b.source = a.source
-      where a.day = (select d from hi)
-        and (a.known_buy_transactions + a.known_sell_transactions
-            <> coalesce(b.buy_transactions + b.sell_transactions, 0)
-          or (a.issuer_cik, a.issuer_symbol, a.source) in (select issuer_cik, issuer_symbol, source from c))
-      union all
-      select issuer_cik, issuer_symbol, source, ${CORRECTED_SUMS} from c group by 1, 2, 3
+const windowSums = (from: string): SQL => sql`
+      m as (
+        select a.issuer_cik, a.issuer_symbol, a.source,
+          a.known_buy_value_usd - coalesce(b.buy_value_usd, 0) as bv,
+          a.known_buy_shares - coalesce(b.buy_shares, 0) as bs,
+          a.known_buy_transactions - coalesce(b.buy_transactions, 0) as bn,
+          a.known_sell_value_usd - coalesce(b.sell_value_usd, 0) as sv,
+          a.known_sell_shares - coalesce(b.sell_shares, 0) as ss,
+          a.known_sell_transactions - coalesce(b.sell_transactions, 0) as sn,
+          a.known_planned_sell_transactions - coalesce(b.planned_sell_transactions, 0) as pn
+        from insider_window_sums a
+          left join insider_window_sums b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
+            and b.issuer_symbol = a.issuer_symbol and b.source = a.source
+        where a.day = (select d from hi) and a.known_changed_on >= ${from}::date
+      ),
+      k as (
+        select * from m
+        union all
+        select issuer_cik, issuer_symbol, source, ${CORRECTED_SUMS} from c
+        where (issuer_cik, issuer_symbol, source) in (select issuer_cik, issuer_symbol, source from m)
+        group by 1, 2, 3
+      )
 `;
 
 const boardRowOf = (r: Record<string, unknown>): InsiderWindowRow => ({
@@ -282,7 +287,7 @@ export async function insiderBoard(
     await db.execute(sql`
       with ${hiLo(from, to)},
       c as materialized (${corrections(from, to, at, days)}),
-      k as (${windowSums}),
+      ${windowSums(from)},
       r as (
         select g.*, row_number() over (order by ${key}, issuer_symbol collate "C", issuer_cik collate "C") as rk
         from (select issuer_cik, issuer_symbol, ${summed} from k group by 1, 2) as g
