@@ -11,7 +11,7 @@ import { engines } from "../support/db";
 
 interface Buy {
   issuer: string;
-  symbol: string;
+  symbol: string | null;
   owner: string;
   name: string | null;
   day: string;
@@ -24,7 +24,7 @@ interface Buy {
 }
 
 let seq = 0;
-const buy = (issuer: string, symbol: string, owner: string, day: string, more: Partial<Buy> = {}): Buy => {
+const buy = (issuer: string, symbol: string | null, owner: string, day: string, more: Partial<Buy> = {}): Buy => {
   seq += 1;
   return {
     issuer,
@@ -155,6 +155,9 @@ describe.each(engines())("cluster buys across the market on %s", (engine) => {
       buy("0000000003", "CCC", "c1", "2025-03-02"),
       buy("0000000003", "CCC", "c2", "2025-03-04"),
       buy("0000000003", "CCC", "c3", "2025-03-06", { published: "2025-04-15T14:00:00Z" }),
+      // EEE: a second buyer on a filing without the issuer's symbol (not in the running totals), filed last.
+      buy("0000000005", "EEE", "e1", "2025-03-15"),
+      buy("0000000005", null, "e2", "2025-03-17"),
     ]);
     // Back-dated after later dates are known, and 2025-03-25 filings before and after 16:00 EDT.
     await add([
