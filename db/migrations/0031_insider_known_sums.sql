@@ -8,8 +8,6 @@ ALTER TABLE "insider_window_sums" ADD COLUMN "known_sell_transactions" bigint DE
 ALTER TABLE "insider_window_sums" ADD COLUMN "known_planned_sell_transactions" bigint DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "insider_window_sums" ADD COLUMN "known_changed_on" date;--> statement-breakpoint
 CREATE INDEX "insider_transactions_issuer_buys_idx" ON "insider_transactions" USING btree ("issuer_cik","transaction_date","published_at","accession","owner_cik","owner_name","issuer_symbol") WHERE code = 'P' and not is_derivative and table_name like '%Transaction';--> statement-breakpoint
-CREATE INDEX "insider_transactions_buys_source_idx" ON "insider_transactions" USING btree ("transaction_date","source","accession","published_at") WHERE code = 'P' and not is_derivative and table_name like '%Transaction';--> statement-breakpoint
-CREATE INDEX "insider_transactions_buys_no_symbol_idx" ON "insider_transactions" USING btree ("transaction_date","issuer_cik","owner_cik","published_at","source","accession") WHERE code = 'P' and not is_derivative and table_name like '%Transaction' and issuer_symbol is null;--> statement-breakpoint
 CREATE INDEX "insider_window_sums_changed_idx" ON "insider_window_sums" USING btree ("day","known_changed_on");--> statement-breakpoint
 -- Issue 12, point-in-time insider boards without reading trades per request (docs/methodology.md "Insider
 -- window reads"). Beside the running totals by trade date, insider_window_sums and insider_owner_window_counts

@@ -223,14 +223,6 @@ export const insiderTransactions = pgTable(
     index("insider_transactions_issuer_buys_idx")
       .on(t.issuerCik, t.transactionDate, t.publishedAt, t.accession, t.ownerCik, t.ownerName, t.issuerSymbol)
       .where(sql`code = 'P' and not is_derivative and table_name like '%Transaction'`),
-    // Cluster buys' sources: the latest accession of a date's purchases by source (one backward step each).
-    index("insider_transactions_buys_source_idx")
-      .on(t.transactionDate, t.source, t.accession, t.publishedAt)
-      .where(sql`code = 'P' and not is_derivative and table_name like '%Transaction'`),
-    // Cluster buys: the purchases without an issuer symbol (not in the running totals), by date.
-    index("insider_transactions_buys_no_symbol_idx")
-      .on(t.transactionDate, t.issuerCik, t.ownerCik, t.publishedAt, t.source, t.accession)
-      .where(sql`code = 'P' and not is_derivative and table_name like '%Transaction' and issuer_symbol is null`),
     // A window's latest accession by source: one backward step per date and source.
     index("insider_transactions_open_market_source_idx")
       .on(t.transactionDate, t.source, t.accession, t.publishedAt)

@@ -9,7 +9,7 @@ import { addDays, etDateOf } from "../lib/et-time";
 import { pgArrayLiteral } from "../lib/pg-array";
 import { num } from "../lib/row-values";
 import { clusterBuys } from "./institutional.signals";
-import { corrections, datesOf, hiLo, type SourceCount } from "./market.service";
+import type { SourceCount } from "./market.service";
 
 export interface MarketCluster {
   symbol: string | null;
@@ -31,10 +31,9 @@ type BuyDay = [string, string, number, number | null, number | null];
  * The purchases the rule reads, per issuer, owner and date (trades, shares and value summed: the rule counts
  * owners per date range and sums the rest), for the issuers with at least `minInsiders` distinct buyers among
  * the rows `where` selects (no other issuer can hold a cluster); `sources` and the latest publication over all
- * rows. One index-only pass (`insider_transactions_open_market_buys_idx`), compact rows out: for a few issuers
- * (the cluster-buy alert's), where reading their purchases costs less than the market's stored counts.
+ * rows. One index-only pass (`insider_transactions_open_market_buys_idx`), compact rows out.
  */
-async function rawCandidates(db: Db, where: SQL, minInsiders: number) {
+async function clusterCandidates(db: Db, where: SQL, minInsiders: number) {
   const [got] = rowsOf<{
     rows: [string, BuyDay[]][] | null;
     sources: (SourceCount & { latest: string })[] | null;
@@ -70,102 +69,6 @@ async function rawCandidates(db: Db, where: SQL, minInsiders: number) {
     issuers: got?.rows ?? [],
     latest,
     sources: bySource.map((r) => ({ source: r.source, rows: num(r.rows), latest_ref: r.latest_ref })),
-  };
-}
-
-const BUYS = sql`t.table_name like '%Transaction' and not t.is_derivative and t.code = 'P'`;
-
-/**
- * The purchases the rule reads, per issuer, owner and date (trades, shares and value summed: the rule counts
- * owners per date range and sums the rest), for the issuers with at least `minInsiders` distinct buyers dated
- * `from`..`to` and published by `at` (no other issuer can hold a cluster), and `sources` and the latest
- * publication of all those purchases. The issuers and counts come from the stored running totals (the keys
- * with purchases known inside the range, then their buyers, as the insider leaders: docs/methodology.md
- * "Insider window reads") plus the purchases without a symbol (not in the totals), so only the candidates'
- * purchases are read (`insider_transactions_issuer_buys_idx`); the latest accession and publication per date
- * by one backward index step each.
- */
-async function clusterCandidates(db: Db, q: { from: string; to: string; at: string; minInsiders: number }) {
-  const days = pgArrayLiteral(datesOf(q.from, q.to));
-  const inRange = sql`t.transaction_date >= ${q.from}::date and t.transaction_date <= ${q.to}::date
-    and t.published_at <= ${q.at}::timestamptz`;
-  const [got] = rowsOf<{
-    rows: [string, BuyDay[]][] | null;
-    sources: SourceCount[] | null;
-    latest: string | null;
-  }>(
-    await db.execute(sql`
-      with ${hiLo(q.from, q.to)},
-      c as materialized (select * from (${corrections(q.from, q.to, q.at, days)}) as x where code = 'P'),
-      s as (
-        select a.issuer_cik, a.issuer_symbol, a.source,
-          a.known_buy_transactions - coalesce(b.buy_transactions, 0) as n
-        from insider_window_sums a
-          left join insider_window_sums b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
-            and b.issuer_symbol = a.issuer_symbol and b.source = a.source
-        where a.day = (select d from hi) and a.known_changed_on >= ${q.from}::date
-      ),
-      k as (
-        select issuer_cik, issuer_symbol, source, sum(n) as n from (
-          select * from s
-          union all
-          select issuer_cik, issuer_symbol, source, sum(sg) from c
-          where (issuer_cik, issuer_symbol, source) in (select issuer_cik, issuer_symbol, source from s)
-          group by 1, 2, 3) as x
-        group by 1, 2, 3
-      ),
-      ns as materialized (
-        select t.issuer_cik, t.owner_cik, t.source, t.accession, t.published_at from insider_transactions t
-        where ${BUYS} and t.issuer_symbol is null and ${inRange}
-      ),
-      o as (
-        select a.issuer_cik, a.owner_cik from insider_owner_window_counts a
-          left join insider_owner_window_counts b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
-            and b.issuer_symbol = a.issuer_symbol and b.code = a.code and b.owner_cik = a.owner_cik
-          left join (select issuer_cik, issuer_symbol, owner_cik, sum(sg) as n from c group by 1, 2, 3) as l
-            on l.issuer_cik = a.issuer_cik and l.issuer_symbol = a.issuer_symbol and l.owner_cik = a.owner_cik
-        where a.day = (select d from hi) and a.code = 'P'
-          and (a.issuer_cik, a.issuer_symbol) in (select issuer_cik, issuer_symbol from k where n > 0)
-          and a.known_transactions - coalesce(b.transactions, 0) + coalesce(l.n, 0) > 0
-        union
-        select issuer_cik, owner_cik from ns
-      ),
-      ok as (select issuer_cik from o group by 1 having count(*) >= ${q.minInsiders}),
-      b as (
-        select t.issuer_cik, t.owner_cik, t.transaction_date as d, count(*) as n, sum(t.shares) as sh,
-          sum(coalesce(t.value_usd, t.shares * t.price_usd)) as v
-        from ok join insider_transactions t on t.issuer_cik = ok.issuer_cik
-        where ${BUYS} and ${inRange}
-        group by 1, 2, 3
-      )
-      select (
-          select json_agg(json_build_array(i.issuer_cik, i.buys) order by i.issuer_cik collate "C") from (
-            select b.issuer_cik, json_agg(json_build_array(b.owner_cik, b.d, b.n, b.sh, b.v) order by b.d) as buys
-            from b group by 1) as i) as rows,
-        (select json_agg(x order by x.source collate "C") from (
-          select y.source, sum(y.n) as rows, (
-              select max(z.accession collate "C") from unnest(${days}::date[]) as d(day), lateral (
-                select t.accession from insider_transactions t
-                where ${BUYS} and t.transaction_date = d.day and t.source = y.source
-                  and t.published_at <= ${q.at}::timestamptz
-                order by t.accession desc limit 1) as z) as latest_ref
-          from (select source, n from k union all select source, 1 from ns) as y
-          group by y.source having sum(y.n) > 0) as x) as sources,
-        greatest((select max(published_at) from ns), (
-          select max(z.published_at) from unnest(${days}::date[]) as d(day), lateral (
-            select t.published_at from insider_transactions t
-            where ${BUYS} and t.code in ('P', 'S') and t.issuer_symbol is not null and t.transaction_date = d.day
-              and t.published_at <= ${q.at}::timestamptz
-            order by t.published_at desc limit 1) as z)) as latest`),
-  );
-  return {
-    issuers: got?.rows ?? [],
-    latest: got?.latest ? new Date(got.latest) : null,
-    sources: (got?.sources ?? []).map((r) => ({
-      source: r.source,
-      rows: num(r.rows),
-      latest_ref: r.latest_ref,
-    })),
   };
 }
 
@@ -265,18 +168,11 @@ export async function insiderClusters(
 ): Promise<{ clusters: MarketCluster[]; latestPublished: Date | null; sources: SourceCount[] }> {
   const at = q.asOf.toISOString();
   const to = etDateOf(q.asOf.getTime());
-  const from = addDays(q.since, -(q.windowDays - 1));
   const issuers = q.issuerCiks ? sql`and t.issuer_cik = any(${sql.param(q.issuerCiks)}::text[])` : sql``;
   const where = sql`t.table_name like '%Transaction' and not t.is_derivative and t.code = 'P'
-    and t.transaction_date >= ${from}::date and t.transaction_date <= ${to}::date
+    and t.transaction_date >= ${addDays(q.since, -(q.windowDays - 1))}::date and t.transaction_date <= ${to}::date
     and t.published_at <= ${at}::timestamptz ${issuers}`;
-  const {
-    issuers: candidates,
-    sources,
-    latest,
-  } = q.issuerCiks
-    ? await rawCandidates(db, where, q.minInsiders)
-    : await clusterCandidates(db, { from, to, at, minInsiders: q.minInsiders });
+  const { issuers: candidates, sources, latest } = await clusterCandidates(db, where, q.minInsiders);
   const clusters = candidates.flatMap(([issuer, buys]) => issuerClusters(issuer, buys, q));
   clusters.sort((a, b) => b.end.localeCompare(a.end) || b.value_usd - a.value_usd);
   const shown = q.page ? clusters.slice(q.page.offset, q.page.offset + q.page.limit) : clusters;

@@ -165,7 +165,7 @@ export async function insiderPageDetails(
 }
 
 /** The New York dates `from`..`to`, both included. */
-export function datesOf(from: string, to: string): string[] {
+function datesOf(from: string, to: string): string[] {
   const out: string[] = [];
   for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
   return out;
@@ -185,7 +185,7 @@ export interface InsiderBoard extends InsiderWindow {
  * dates; by range containment on `insider_transactions_open_market_span_idx`), - the window's trades published on
  * `to` after `at` (one index range per date of `days`). Both are few: late filings, and one day's filings.
  */
-export const corrections = (from: string, to: string, at: string, days: string): SQL => sql`
+const corrections = (from: string, to: string, at: string, days: string): SQL => sql`
       select t.issuer_cik, t.issuer_symbol, t.source, t.code, t.owner_cik, 1 as sg,
         coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric as v, coalesce(t.shares, 0)::numeric as sh,
         t.aff10b5_one as planned
@@ -204,7 +204,7 @@ export const corrections = (from: string, to: string, at: string, days: string):
 `;
 
 /** The two dates of the running totals a window reads: the last <= `to` (hi), the last before `from` (lo). */
-export const hiLo = (from: string, to: string): SQL => sql`
+const hiLo = (from: string, to: string): SQL => sql`
       hi as (select max(day) as d from insider_window_days where day <= ${to}::date),
       lo as (select max(day) as d from insider_window_days where day < ${from}::date)`;
 
