@@ -261,9 +261,9 @@ const boardRowOf = (r: Record<string, unknown>): InsiderWindowRow => ({
 
 /**
  * One page of the insider_buys / insider_sells ranking, ranked in SQL: per issuer, the window's sums are the
- * difference of two dates' running totals (insider_window_sums, kept by triggers) less the trades of the
- * window's dates published after `asOf` (`insider_transactions_open_market_published_idx`), so a request
- * reads one row per issuer and key instead of every trade. Ties by symbol (C order), then issuer CIK. The
+ * known running totals at its end less the trade-dated ones before it (insider_window_sums, kept by triggers),
+ * corrected by the few straddling and same-day later trades (`corrections`), so a request reads one row per
+ * key traded in the window instead of every trade. Ties by symbol (C order), then issuer CIK. The
  * same rows, sums and sources as `insiderWindow`; the page's distinct insiders and issuer names are read
  * for its issuers only (`insiderPageDetails`).
  */
