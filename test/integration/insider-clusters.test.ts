@@ -24,7 +24,13 @@ interface Buy {
 }
 
 let seq = 0;
-const buy = (issuer: string, symbol: string | null, owner: string, day: string, more: Partial<Buy> = {}): Buy => {
+const buy = (
+  issuer: string,
+  symbol: string | null,
+  owner: string,
+  day: string,
+  more: Partial<Buy> = {},
+): Buy => {
   seq += 1;
   return {
     issuer,
