@@ -17,39 +17,10 @@ CREATE INDEX "insider_window_sums_changed_idx" ON "insider_window_sums" USING bt
 -- window's length late, read through the GiST index below); an as_of inside `to` subtracts that day's
 -- filings accepted after it. The dates are every trade date and every known date. `known_changed_on` (the last
 -- date a key's known totals changed) lets a window read only the keys with a trade known inside it.
-CREATE OR REPLACE FUNCTION smt_insider_window_sums() RETURNS trigger LANGUAGE plpgsql AS $f$
+-- Adds the signed changes in smt_insider_known_delta to both tables (and their dates), then empties it: the
+-- statement triggers' step and the back-fill's.
+CREATE OR REPLACE FUNCTION smt_insider_known_apply() RETURNS void LANGUAGE plpgsql AS $f$
 BEGIN
-  IF TG_OP = 'TRUNCATE' THEN
-    TRUNCATE insider_window_sums, insider_owner_window_counts, insider_window_days;
-    RETURN NULL;
-  END IF;
-  -- The changed open-market rows, signed (+ new, - old), per date, set (known or by trade date), issuer,
-  -- symbol, source, code and owner: each row counts on its trade date and on its known date.
-  CREATE TEMP TABLE IF NOT EXISTS smt_insider_known_delta (
-    day date, known boolean, issuer_cik text, issuer_symbol text, source text, code text, owner_cik text,
-    v numeric, sh numeric, n bigint, pn bigint);
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    INSERT INTO smt_insider_known_delta
-    SELECT d.day, d.known, issuer_cik, issuer_symbol, source, code, owner_cik,
-      sum(coalesce(value_usd, shares * price_usd, 0)::numeric), sum(coalesce(shares, 0)::numeric), count(*),
-      count(*) FILTER (WHERE aff10b5_one)
-    FROM new_rows, LATERAL (VALUES (transaction_date, false),
-      (greatest(transaction_date, (published_at AT TIME ZONE 'America/New_York')::date), true)) AS d(day, known)
-    WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction'
-      AND issuer_symbol IS NOT NULL AND transaction_date IS NOT NULL
-    GROUP BY 1, 2, 3, 4, 5, 6, 7;
-  END IF;
-  IF TG_OP IN ('DELETE', 'UPDATE') THEN
-    INSERT INTO smt_insider_known_delta
-    SELECT d.day, d.known, issuer_cik, issuer_symbol, source, code, owner_cik,
-      -sum(coalesce(value_usd, shares * price_usd, 0)::numeric), -sum(coalesce(shares, 0)::numeric), -count(*),
-      -count(*) FILTER (WHERE aff10b5_one)
-    FROM old_rows, LATERAL (VALUES (transaction_date, false),
-      (greatest(transaction_date, (published_at AT TIME ZONE 'America/New_York')::date), true)) AS d(day, known)
-    WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction'
-      AND issuer_symbol IS NOT NULL AND transaction_date IS NOT NULL
-    GROUP BY 1, 2, 3, 4, 5, 6, 7;
-  END IF;
   -- New dates: a copy of the previous date's rows (the changes are added below).
   INSERT INTO insider_window_sums
   SELECT n.day, s.issuer_cik, s.issuer_symbol, s.source, s.buy_value_usd, s.buy_shares, s.buy_transactions,
@@ -126,6 +97,43 @@ BEGIN
     transactions = s.transactions + excluded.transactions,
     known_transactions = s.known_transactions + excluded.known_transactions;
   DELETE FROM smt_insider_known_delta;
+END
+$f$;
+--> statement-breakpoint
+CREATE OR REPLACE FUNCTION smt_insider_window_sums() RETURNS trigger LANGUAGE plpgsql AS $f$
+BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    TRUNCATE insider_window_sums, insider_owner_window_counts, insider_window_days;
+    RETURN NULL;
+  END IF;
+  -- The changed open-market rows, signed (+ new, - old), per date, set (known or by trade date), issuer,
+  -- symbol, source, code and owner: each row counts on its trade date and on its known date.
+  CREATE TEMP TABLE IF NOT EXISTS smt_insider_known_delta (
+    day date, known boolean, issuer_cik text, issuer_symbol text, source text, code text, owner_cik text,
+    v numeric, sh numeric, n bigint, pn bigint);
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO smt_insider_known_delta
+    SELECT d.day, d.known, issuer_cik, issuer_symbol, source, code, owner_cik,
+      sum(coalesce(value_usd, shares * price_usd, 0)::numeric), sum(coalesce(shares, 0)::numeric), count(*),
+      count(*) FILTER (WHERE aff10b5_one)
+    FROM new_rows, LATERAL (VALUES (transaction_date, false),
+      (greatest(transaction_date, (published_at AT TIME ZONE 'America/New_York')::date), true)) AS d(day, known)
+    WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction'
+      AND issuer_symbol IS NOT NULL AND transaction_date IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6, 7;
+  END IF;
+  IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    INSERT INTO smt_insider_known_delta
+    SELECT d.day, d.known, issuer_cik, issuer_symbol, source, code, owner_cik,
+      -sum(coalesce(value_usd, shares * price_usd, 0)::numeric), -sum(coalesce(shares, 0)::numeric), -count(*),
+      -count(*) FILTER (WHERE aff10b5_one)
+    FROM old_rows, LATERAL (VALUES (transaction_date, false),
+      (greatest(transaction_date, (published_at AT TIME ZONE 'America/New_York')::date), true)) AS d(day, known)
+    WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction'
+      AND issuer_symbol IS NOT NULL AND transaction_date IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6, 7;
+  END IF;
+  PERFORM smt_insider_known_apply();
   RETURN NULL;
 END
 $f$;
@@ -137,66 +145,25 @@ CREATE INDEX "insider_transactions_open_market_span_idx" ON "insider_transaction
   WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction' AND issuer_symbol IS NOT NULL
     AND transaction_date IS NOT NULL;
 --> statement-breakpoint
--- Back-fill: both sets of running totals recomputed from the trades (the dates now include known dates).
+-- Back-fill: both sets of running totals recomputed from the trades (the dates now include known dates), by
+-- the triggers' own step over every trade.
 TRUNCATE insider_window_sums, insider_owner_window_counts, insider_window_days;
 --> statement-breakpoint
-CREATE TEMP TABLE smt_insider_known_backfill AS
+CREATE TEMP TABLE IF NOT EXISTS smt_insider_known_delta (
+  day date, known boolean, issuer_cik text, issuer_symbol text, source text, code text, owner_cik text,
+  v numeric, sh numeric, n bigint, pn bigint);
+--> statement-breakpoint
+INSERT INTO smt_insider_known_delta
 SELECT d.day, d.known, issuer_cik, issuer_symbol, source, code, owner_cik,
-  sum(coalesce(value_usd, shares * price_usd, 0)::numeric) AS v, sum(coalesce(shares, 0)::numeric) AS sh,
-  count(*) AS n, count(*) FILTER (WHERE aff10b5_one) AS pn
+  sum(coalesce(value_usd, shares * price_usd, 0)::numeric), sum(coalesce(shares, 0)::numeric), count(*),
+  count(*) FILTER (WHERE aff10b5_one)
 FROM insider_transactions, LATERAL (VALUES (transaction_date, false),
   (greatest(transaction_date, (published_at AT TIME ZONE 'America/New_York')::date), true)) AS d(day, known)
 WHERE code IN ('P', 'S') AND NOT is_derivative AND table_name LIKE '%Transaction'
   AND issuer_symbol IS NOT NULL AND transaction_date IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6, 7;
 --> statement-breakpoint
-INSERT INTO insider_window_days SELECT DISTINCT day FROM smt_insider_known_backfill;
---> statement-breakpoint
-WITH d AS (
-  SELECT day, issuer_cik, issuer_symbol, source,
-    sum(v) FILTER (WHERE code = 'P' AND NOT known) AS bv, sum(sh) FILTER (WHERE code = 'P' AND NOT known) AS bs,
-    sum(n) FILTER (WHERE code = 'P' AND NOT known) AS bn, sum(v) FILTER (WHERE code = 'S' AND NOT known) AS sv,
-    sum(sh) FILTER (WHERE code = 'S' AND NOT known) AS ss, sum(n) FILTER (WHERE code = 'S' AND NOT known) AS sn,
-    sum(pn) FILTER (WHERE code = 'S' AND NOT known) AS pn,
-    sum(v) FILTER (WHERE code = 'P' AND known) AS kbv, sum(sh) FILTER (WHERE code = 'P' AND known) AS kbs,
-    sum(n) FILTER (WHERE code = 'P' AND known) AS kbn, sum(v) FILTER (WHERE code = 'S' AND known) AS ksv,
-    sum(sh) FILTER (WHERE code = 'S' AND known) AS kss, sum(n) FILTER (WHERE code = 'S' AND known) AS ksn,
-    sum(pn) FILTER (WHERE code = 'S' AND known) AS kpn, CASE WHEN bool_or(known) THEN day END AS kd
-  FROM smt_insider_known_backfill GROUP BY 1, 2, 3, 4
-), k AS (
-  SELECT issuer_cik, issuer_symbol, source, min(day) AS first FROM d GROUP BY 1, 2, 3
-)
-INSERT INTO insider_window_sums
-SELECT w.day, k.issuer_cik, k.issuer_symbol, k.source,
-  sum(coalesce(d.bv, 0)) OVER r, sum(coalesce(d.bs, 0)) OVER r, sum(coalesce(d.bn, 0)) OVER r,
-  sum(coalesce(d.sv, 0)) OVER r, sum(coalesce(d.ss, 0)) OVER r, sum(coalesce(d.sn, 0)) OVER r,
-  sum(coalesce(d.pn, 0)) OVER r,
-  sum(coalesce(d.kbv, 0)) OVER r, sum(coalesce(d.kbs, 0)) OVER r, sum(coalesce(d.kbn, 0)) OVER r,
-  sum(coalesce(d.ksv, 0)) OVER r, sum(coalesce(d.kss, 0)) OVER r, sum(coalesce(d.ksn, 0)) OVER r,
-  sum(coalesce(d.kpn, 0)) OVER r, max(d.kd) OVER r
-FROM k JOIN insider_window_days w ON w.day >= k.first
-  LEFT JOIN d ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
-    AND d.source = k.source
-WINDOW r AS (PARTITION BY k.issuer_cik, k.issuer_symbol, k.source ORDER BY w.day)
-ORDER BY 1, 2, 3, 4;
---> statement-breakpoint
-WITH d AS (
-  SELECT day, issuer_cik, issuer_symbol, code, owner_cik, sum(n) FILTER (WHERE NOT known) AS n,
-    sum(n) FILTER (WHERE known) AS kn
-  FROM smt_insider_known_backfill GROUP BY 1, 2, 3, 4, 5
-), k AS (
-  SELECT issuer_cik, issuer_symbol, code, owner_cik, min(day) AS first FROM d GROUP BY 1, 2, 3, 4
-)
-INSERT INTO insider_owner_window_counts
-SELECT w.day, k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik, sum(coalesce(d.n, 0)) OVER r,
-  sum(coalesce(d.kn, 0)) OVER r
-FROM k JOIN insider_window_days w ON w.day >= k.first
-  LEFT JOIN d ON d.day = w.day AND d.issuer_cik = k.issuer_cik AND d.issuer_symbol = k.issuer_symbol
-    AND d.code = k.code AND d.owner_cik = k.owner_cik
-WINDOW r AS (PARTITION BY k.issuer_cik, k.issuer_symbol, k.code, k.owner_cik ORDER BY w.day)
-ORDER BY 1, 2, 3, 4, 5;
---> statement-breakpoint
-DROP TABLE smt_insider_known_backfill;
+SELECT smt_insider_known_apply();
 --> statement-breakpoint
 ANALYZE insider_window_days;
 --> statement-breakpoint
