@@ -199,6 +199,15 @@ describe.each(engines())("insider leaders from running totals on %s", (engine) =
     );
     trades.splice(gone, 1);
     await add([on(1, "AAA", "a4", "2025-02-25", "S")]);
+    // Back-dated after later dates are known: a purchase filed 32 days late, and one filed 74 days late (it
+    // straddles every window of fewer than 74 days around it: dated before, published after).
+    await add([on(4, "CCC", "c2", "2025-02-01", "P", { published: "2025-03-05T15:00:00Z" })]);
+    await add([on(3, "DDD", "d3", "2025-01-15", "P", { published: "2025-03-30T14:00:00Z" })]);
+    // Filed on 2025-03-12 (New York) before and after 16:00 EDT: an as_of at 16:00 sees the first only.
+    await add([
+      on(5, "EEE", "e2", "2025-03-12", "P", { published: "2025-03-12T15:30:00Z" }),
+      on(5, "EEE", "e3", "2025-03-11", "S", { published: "2025-03-12T21:00:00Z" }),
+    ]);
   }, 120_000);
   afterAll(async () => t?.close());
 
@@ -211,6 +220,15 @@ describe.each(engines())("insider leaders from running totals on %s", (engine) =
     ["2025-04-02T23:00:00Z", 60, "P", "desc", 0, 50], // the amendment now known
     ["2025-04-02T23:00:00Z", 60, "S", "asc", 2, 3],
     ["2025-02-10T23:00:00Z", 5, "P", "desc", 0, 50], // before any trade
+    ["2025-03-12T20:00:00Z", 30, "P", "desc", 0, 50], // inside 03-12: that day's later filings not yet known
+    ["2025-03-12T20:00:00Z", 30, "S", "desc", 0, 50],
+    ["2025-03-04T23:00:00Z", 40, "P", "desc", 0, 50], // the 32-day-late purchase not yet filed
+    ["2025-03-06T23:00:00Z", 40, "P", "desc", 0, 50], // ... now filed
+    ["2025-03-06T23:00:00Z", 30, "P", "desc", 0, 50], // ... filed, dated before the window
+    ["2025-02-20T23:00:00Z", 10, "P", "desc", 0, 50], // the 74-day-late purchase straddles the window
+    ["2025-03-31T23:00:00Z", 90, "P", "desc", 0, 50], // ... now filed, in the window
+    ["2025-03-31T23:00:00Z", 30, "P", "desc", 0, 50], // ... filed, dated before the window
+    ["2025-03-12T23:00:00Z", 1, "S", "desc", 0, 50], // one day: the filings of the day before straddle it
   ];
 
   it.each(cases)(
@@ -236,10 +254,22 @@ describe.each(engines())("insider leaders from running totals on %s", (engine) =
     },
   );
 
-  it("keeps the running totals equal to a recomputation from the trades", async () => {
-    const diff = await t.handle.db.execute(sql`
+  // By trade date, and by known date: the trade made and published (New York date), whichever is later.
+  const sets: [string, string, string][] = [
+    ["trade date", "transaction_date", ""],
+    [
+      "known date",
+      "greatest(transaction_date, (published_at at time zone 'America/New_York')::date)",
+      "known_",
+    ],
+  ];
+  it.each(sets)(
+    "keeps the running totals by %s equal to a recomputation from the trades",
+    async (_, on, col) => {
+      const c = (name: string) => sql.raw(`${col}${name}`);
+      const diff = await t.handle.db.execute(sql`
       with d as (
-        select transaction_date as day, issuer_cik, issuer_symbol, source,
+        select ${sql.raw(on)} as day, issuer_cik, issuer_symbol, source,
           coalesce(sum(coalesce(value_usd, shares * price_usd, 0)::numeric) filter (where code = 'P'), 0) as bv,
           count(*) filter (where code = 'P') as bn,
           coalesce(sum(coalesce(value_usd, shares * price_usd, 0)::numeric) filter (where code = 'S'), 0) as sv,
@@ -256,12 +286,24 @@ describe.each(engines())("insider leaders from running totals on %s", (engine) =
             and d.day <= w.day
         group by 1, 2, 3, 4
       ), got as (
-        select day, issuer_cik, issuer_symbol, source, buy_value_usd as bv, buy_transactions as bn,
-          sell_value_usd as sv, sell_transactions as sn, planned_sell_transactions as pn
-        from insider_window_sums where buy_transactions + sell_transactions > 0
+        select day, issuer_cik, issuer_symbol, source, ${c("buy_value_usd")} as bv, ${c("buy_transactions")} as bn,
+          ${c("sell_value_usd")} as sv, ${c("sell_transactions")} as sn, ${c("planned_sell_transactions")} as pn
+        from insider_window_sums where ${c("buy_transactions")} + ${c("sell_transactions")} > 0
+      ), owners_want as (
+        select w.day, o.issuer_cik, o.issuer_symbol, o.code, o.owner_cik, count(*) as n
+        from insider_window_days w join insider_transactions o on ${sql.raw(on.replaceAll("transaction_date", "o.transaction_date").replaceAll("published_at", "o.published_at"))} <= w.day
+        where o.code in ('P', 'S') and not o.is_derivative and o.table_name like '%Transaction'
+          and o.issuer_symbol is not null
+        group by 1, 2, 3, 4, 5
+      ), owners_got as (
+        select day, issuer_cik, issuer_symbol, code, owner_cik, ${c("transactions")} as n
+        from insider_owner_window_counts where ${c("transactions")} > 0
       )
-      select count(*) as n from ((select * from want except select * from got)
-        union all (select * from got except select * from want)) as x`);
-    expect(Number(rowsOf<{ n: unknown }>(diff)[0]?.n)).toBe(0);
-  });
+      select (select count(*) from ((select * from want except select * from got)
+          union all (select * from got except select * from want)) as x)
+        + (select count(*) from ((select * from owners_want except select * from owners_got)
+          union all (select * from owners_got except select * from owners_want)) as y) as n`);
+      expect(Number(rowsOf<{ n: unknown }>(diff)[0]?.n)).toBe(0);
+    },
+  );
 });

@@ -219,6 +219,10 @@ export const insiderTransactions = pgTable(
         t.valueUsd,
       )
       .where(sql`code = 'P' and not is_derivative and table_name like '%Transaction'`),
+    // Cluster buys of one issuer (the clusters of a page): its purchases of a date range, the last one first.
+    index("insider_transactions_issuer_buys_idx")
+      .on(t.issuerCik, t.transactionDate, t.publishedAt, t.accession, t.ownerCik, t.ownerName, t.issuerSymbol)
+      .where(sql`code = 'P' and not is_derivative and table_name like '%Transaction'`),
     // A window's latest accession by source: one backward step per date and source.
     index("insider_transactions_open_market_source_idx")
       .on(t.transactionDate, t.source, t.accession, t.publishedAt)
@@ -226,17 +230,20 @@ export const insiderTransactions = pgTable(
   ],
 );
 
-/** The dates of insider_window_sums: every date with an open-market trade (issuer symbol known). */
+/** The dates of insider_window_sums: every trade date and every known date (below) of an open-market trade. */
 export const insiderWindowDays = pgTable("insider_window_days", {
   day: date("day", { mode: "string" }).primaryKey(),
 });
 
 /**
  * Running totals of the open-market Form 4 trades (non-derivative P and S rows with an issuer symbol) per
- * issuer, symbol and source: on each date of insider_window_days, the sums over the trades dated on or
- * before it, whenever published (a row per key from its first date on). The trades of a window are the
- * difference of two dates' rows, less those published after as_of. Kept by statement triggers on
- * insider_transactions (migration insider_window_sums); exact sums (numeric).
+ * issuer, symbol and source, on each date of insider_window_days (a row per key from its first date on), in
+ * two sets: by trade date (`buy_value_usd`..: the trades dated on or before the date, whenever published) and
+ * by known date (`known_*`: the trades dated and published, New York date of `published_at`, on or before
+ * it). A window's trades published by the end of its last day are the known totals of that day less the
+ * trade-dated totals of the day before the window, plus the trades that straddle the window (dated before
+ * it, published after it). Kept by statement triggers on insider_transactions (migrations
+ * insider_window_sums, insider_known_sums); exact sums (numeric).
  */
 export const insiderWindowSums = pgTable(
   "insider_window_sums",
@@ -252,14 +259,30 @@ export const insiderWindowSums = pgTable(
     sellShares: numeric("sell_shares").notNull(),
     sellTransactions: bigint("sell_transactions", { mode: "number" }).notNull(),
     plannedSellTransactions: bigint("planned_sell_transactions", { mode: "number" }).notNull(),
+    knownBuyValueUsd: numeric("known_buy_value_usd").notNull().default("0"),
+    knownBuyShares: numeric("known_buy_shares").notNull().default("0"),
+    knownBuyTransactions: bigint("known_buy_transactions", { mode: "number" }).notNull().default(0),
+    knownSellValueUsd: numeric("known_sell_value_usd").notNull().default("0"),
+    knownSellShares: numeric("known_sell_shares").notNull().default("0"),
+    knownSellTransactions: bigint("known_sell_transactions", { mode: "number" }).notNull().default(0),
+    knownPlannedSellTransactions: bigint("known_planned_sell_transactions", { mode: "number" })
+      .notNull()
+      .default(0),
+    /** The last date <= `day` on which the known totals changed (null: none yet). */
+    knownChangedOn: date("known_changed_on", { mode: "string" }),
   },
-  (t) => [primaryKey({ columns: [t.day, t.issuerCik, t.issuerSymbol, t.source] })],
+  (t) => [
+    primaryKey({ columns: [t.day, t.issuerCik, t.issuerSymbol, t.source] }),
+    // A window reads only the keys whose known totals changed inside it (no other has a trade there).
+    index("insider_window_sums_changed_idx").on(t.day, t.knownChangedOn),
+  ],
 );
 
 /**
  * Running counts of the same open-market trades per issuer, symbol, code (P or S) and reporting owner, on
- * each date of insider_window_days: an owner traded in a window when the count grew across it (less the
- * trades published after as_of). Read for a leaderboard page's issuers (distinct insiders). Same triggers.
+ * each date of insider_window_days, by trade date (`transactions`) and by known date (`known_transactions`):
+ * an owner traded in a window when the same difference as for the sums is positive. Read for a leaderboard
+ * page's issuers (distinct insiders). Same triggers.
  */
 export const insiderOwnerWindowCounts = pgTable(
   "insider_owner_window_counts",
@@ -270,6 +293,8 @@ export const insiderOwnerWindowCounts = pgTable(
     code: text("code").notNull(),
     ownerCik: text("owner_cik").notNull(),
     transactions: bigint("transactions", { mode: "number" }).notNull(),
+    /** The same trades counted on their known date (dated and published by then). */
+    knownTransactions: bigint("known_transactions", { mode: "number" }).notNull().default(0),
   },
   (t) => [
     primaryKey({

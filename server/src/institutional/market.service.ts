@@ -108,8 +108,8 @@ const windowWhere = (from: string, to: string, at: string) =>
  * the greatest issuer name of the Form 4 filings behind each issuer's trades in the window (as filed), by
  * the issuer's filings published by as_of (a trade row is published with its filing), greatest name and
  * latest first, until one has such a trade (a scalar subquery, so that no plan starts from the trades).
- * Insiders: the reporting owners whose running
- * count (insider_owner_window_counts) grew across the window, less their trades published after as_of.
+ * Insiders: the reporting owners whose window count is positive: known running count (insider_owner_window_counts)
+ * at the window's end less the trade-dated one before it, plus the corrections (`corrections`).
  */
 export async function insiderPageDetails(
   db: Db,
@@ -133,26 +133,19 @@ export async function insiderPageDetails(
         order by f.issuer_name desc, f.published_at desc limit 1) as issuer_name
       from ${page}`),
     db.execute(sql`
-      with hi as (select max(day) as d from insider_window_days where day <= ${w.to}::date),
-      lo as (select max(day) as d from insider_window_days where day < ${w.from}::date),
-      late as (
-        select t.issuer_cik, t.issuer_symbol, t.code, t.owner_cik, count(*) as n
-        from insider_transactions t join (select * from ${page}) as p
-          on p.issuer_cik = t.issuer_cik and p.issuer_symbol = t.issuer_symbol
-        where ${OPEN_MARKET} and t.issuer_symbol is not null
-          and t.transaction_date = any(${pgArrayLiteral(datesOf(w.from, w.to))}::date[])
-          and t.published_at > ${at}::timestamptz
-        group by 1, 2, 3, 4
-      )
+      with ${hiLo(w.from, w.to)},
+      c as materialized (${corrections(w.from, w.to, at, pgArrayLiteral(datesOf(w.from, w.to)))}),
+      l as (select issuer_cik, issuer_symbol, code, owner_cik, sum(sg) as n from c group by 1, 2, 3, 4)
       select a.issuer_cik, a.issuer_symbol, count(*) filter (where a.code = 'P') as buyers,
         count(*) filter (where a.code = 'S') as sellers
       from insider_owner_window_counts a
         join (select * from ${page}) as p on p.issuer_cik = a.issuer_cik and p.issuer_symbol = a.issuer_symbol
         left join insider_owner_window_counts b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
           and b.issuer_symbol = a.issuer_symbol and b.code = a.code and b.owner_cik = a.owner_cik
-        left join late l on l.issuer_cik = a.issuer_cik and l.issuer_symbol = a.issuer_symbol and l.code = a.code
+        left join l on l.issuer_cik = a.issuer_cik and l.issuer_symbol = a.issuer_symbol and l.code = a.code
           and l.owner_cik = a.owner_cik
-      where a.day = (select d from hi) and a.transactions - coalesce(b.transactions, 0) - coalesce(l.n, 0) > 0
+      where a.day = (select d from hi)
+        and a.known_transactions - coalesce(b.transactions, 0) + coalesce(l.n, 0) > 0
       group by 1, 2`),
   ]);
   const key = (r: { issuer_symbol: string; issuer_cik: string }) => `${r.issuer_symbol}|${r.issuer_cik}`;
@@ -178,16 +171,6 @@ function datesOf(from: string, to: string): string[] {
   return out;
 }
 
-/** The window's trades published after as_of, to subtract (exact sums, as the running totals). */
-const LATE_SUMS = sql.raw(`
-  -sum(coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric) filter (where t.code = 'P') as bv,
-  -sum(coalesce(t.shares, 0)::numeric) filter (where t.code = 'P') as bs,
-  -count(*) filter (where t.code = 'P') as bn,
-  -sum(coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric) filter (where t.code = 'S') as sv,
-  -sum(coalesce(t.shares, 0)::numeric) filter (where t.code = 'S') as ss,
-  -count(*) filter (where t.code = 'S') as sn,
-  -count(*) filter (where t.code = 'S' and t.aff10b5_one) as pn`);
-
 const SUM_COLUMNS = ["bv", "bs", "bn", "sv", "ss", "sn", "pn"] as const;
 const summed = sql.raw(SUM_COLUMNS.map((c) => `coalesce(sum(${c}), 0) as ${c}`).join(", "));
 
@@ -197,30 +180,68 @@ export interface InsiderBoard extends InsiderWindow {
 }
 
 /**
- * Per issuer, symbol and source, the window's sums: two dates' running totals (the last date <= `to`, the last
- * before `from`) apart, for the keys that traded in between, and the window's trades published after `at`.
+ * The open-market trades that correct `known(to) - by_trade_date(from - 1)` (docs/methodology.md "Insider window
+ * reads"), one row each, signed: + the window's straddlers (dated before `from`, published after `to`, New York
+ * dates; by range containment on `insider_transactions_open_market_span_idx`), - the window's trades published on
+ * `to` after `at` (one index range per date of `days`). Both are few: late filings, and one day's filings.
  */
-const windowSums = (from: string, to: string, at: string, days: string): SQL => sql`
-      with hi as (select max(day) as d from insider_window_days where day <= ${to}::date),
-      lo as (select max(day) as d from insider_window_days where day < ${from}::date)
-      select a.issuer_cik, a.issuer_symbol, a.source,
-        a.buy_value_usd - coalesce(b.buy_value_usd, 0) as bv, a.buy_shares - coalesce(b.buy_shares, 0) as bs,
-        a.buy_transactions - coalesce(b.buy_transactions, 0) as bn,
-        a.sell_value_usd - coalesce(b.sell_value_usd, 0) as sv, a.sell_shares - coalesce(b.sell_shares, 0) as ss,
-        a.sell_transactions - coalesce(b.sell_transactions, 0) as sn,
-        a.planned_sell_transactions - coalesce(b.planned_sell_transactions, 0) as pn
-      from insider_window_sums a
-        left join insider_window_sums b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
-          and b.issuer_symbol = a.issuer_symbol and b.source = a.source
-      where a.day = (select d from hi)
-        and a.buy_transactions + a.sell_transactions
-          > coalesce(b.buy_transactions + b.sell_transactions, 0)
+const corrections = (from: string, to: string, at: string, days: string): SQL => sql`
+      select t.issuer_cik, t.issuer_symbol, t.source, t.code, t.owner_cik, 1 as sg,
+        coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric as v, coalesce(t.shares, 0)::numeric as sh,
+        t.aff10b5_one as planned
+      from insider_transactions t
+      where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date is not null
+        and daterange(t.transaction_date,
+          greatest(t.transaction_date, (t.published_at at time zone 'America/New_York')::date), '[]')
+          @> daterange(${from}::date - 1, ${to}::date + 1, '[]')
       union all
-      select t.issuer_cik, t.issuer_symbol, t.source, ${LATE_SUMS}
+      select t.issuer_cik, t.issuer_symbol, t.source, t.code, t.owner_cik, -1,
+        coalesce(t.value_usd, t.shares * t.price_usd, 0)::numeric, coalesce(t.shares, 0)::numeric, t.aff10b5_one
       from insider_transactions t
       where ${OPEN_MARKET} and t.issuer_symbol is not null and t.transaction_date = any(${days}::date[])
         and t.published_at > ${at}::timestamptz
-      group by 1, 2, 3
+        and t.published_at < ((${to}::date + 1)::timestamp at time zone 'America/New_York')
+`;
+
+/** The two dates of the running totals a window reads: the last <= `to` (hi), the last before `from` (lo). */
+const hiLo = (from: string, to: string): SQL => sql`
+      hi as (select max(day) as d from insider_window_days where day <= ${to}::date),
+      lo as (select max(day) as d from insider_window_days where day < ${from}::date)`;
+
+const CORRECTED_SUMS = sql.raw(`
+  sum(sg * v) filter (where code = 'P') as bv, sum(sg * sh) filter (where code = 'P') as bs,
+  sum(sg) filter (where code = 'P') as bn, sum(sg * v) filter (where code = 'S') as sv,
+  sum(sg * sh) filter (where code = 'S') as ss, sum(sg) filter (where code = 'S') as sn,
+  sum(sg) filter (where code = 'S' and planned) as pn`);
+
+/**
+ * Per issuer, symbol and source, the window's sums (CTE `k`): the known running totals of the last date <= `to`
+ * less the trade-dated ones of the last date before `from`, for the keys whose known totals changed on or after
+ * `from` (`insider_window_sums_changed_idx`: no other key has a trade dated in the window and known by `to`),
+ * and the corrections (`corrections`) of those keys. Expects the CTEs `hi`, `lo` and `c` (the corrections).
+ */
+const windowSums = (from: string): SQL => sql`
+      m as (
+        select a.issuer_cik, a.issuer_symbol, a.source,
+          a.known_buy_value_usd - coalesce(b.buy_value_usd, 0) as bv,
+          a.known_buy_shares - coalesce(b.buy_shares, 0) as bs,
+          a.known_buy_transactions - coalesce(b.buy_transactions, 0) as bn,
+          a.known_sell_value_usd - coalesce(b.sell_value_usd, 0) as sv,
+          a.known_sell_shares - coalesce(b.sell_shares, 0) as ss,
+          a.known_sell_transactions - coalesce(b.sell_transactions, 0) as sn,
+          a.known_planned_sell_transactions - coalesce(b.planned_sell_transactions, 0) as pn
+        from insider_window_sums a
+          left join insider_window_sums b on b.day = (select d from lo) and b.issuer_cik = a.issuer_cik
+            and b.issuer_symbol = a.issuer_symbol and b.source = a.source
+        where a.day = (select d from hi) and a.known_changed_on >= ${from}::date
+      ),
+      k as (
+        select * from m
+        union all
+        select issuer_cik, issuer_symbol, source, ${CORRECTED_SUMS} from c
+        where (issuer_cik, issuer_symbol, source) in (select issuer_cik, issuer_symbol, source from m)
+        group by 1, 2, 3
+      )
 `;
 
 const boardRowOf = (r: Record<string, unknown>): InsiderWindowRow => ({
@@ -240,9 +261,9 @@ const boardRowOf = (r: Record<string, unknown>): InsiderWindowRow => ({
 
 /**
  * One page of the insider_buys / insider_sells ranking, ranked in SQL: per issuer, the window's sums are the
- * difference of two dates' running totals (insider_window_sums, kept by triggers) less the trades of the
- * window's dates published after `asOf` (`insider_transactions_open_market_published_idx`), so a request
- * reads one row per issuer and key instead of every trade. Ties by symbol (C order), then issuer CIK. The
+ * known running totals at its end less the trade-dated ones before it (insider_window_sums, kept by triggers),
+ * corrected by the few straddling and same-day later trades (`corrections`), so a request reads one row per
+ * key traded in the window instead of every trade. Ties by symbol (C order), then issuer CIK. The
  * same rows, sums and sources as `insiderWindow`; the page's distinct insiders and issuer names are read
  * for its issuers only (`insiderPageDetails`).
  */
@@ -264,7 +285,9 @@ export async function insiderBoard(
     latest: string | null;
   }>(
     await db.execute(sql`
-      with k as (${windowSums(from, to, at, days)}),
+      with ${hiLo(from, to)},
+      c as materialized (${corrections(from, to, at, days)}),
+      ${windowSums(from)},
       r as (
         select g.*, row_number() over (order by ${key}, issuer_symbol collate "C", issuer_cik collate "C") as rk
         from (select issuer_cik, issuer_symbol, ${summed} from k group by 1, 2) as g

@@ -293,6 +293,7 @@ export async function getClusters(
     since,
     minInsiders: q.minInsiders,
     windowDays: q.windowDays,
+    page: { offset: q.offset, limit: q.limit },
   });
   return {
     definition: CLUSTER_DEFINITION,
