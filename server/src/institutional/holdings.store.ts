@@ -103,17 +103,19 @@ export async function positionsByFiler(
   }));
 }
 
-/** Value of every row of each filer's reports (`accessions` of its positions): the filer's portfolio. */
+/**
+ * Value of every row of each filer's reports (`accessions` of its positions): the filer's portfolio, from
+ * the per-filing totals kept at ingest (`thirteenf_filing_totals`, migration 0031): one key probe per report.
+ */
 export async function portfolioValues(db: Db, positions: FilerPosition[]): Promise<Map<string, number>> {
   const keys = positions.flatMap((p) => p.accessions.map((a) => [p.filerCik, a] as const));
   if (keys.length === 0) return new Map();
-  // One index probe per report (lateral): no hash join over every stored row for a few reports.
   const rows = rowsOf<{ filer_cik: string; portfolio: number }>(
     await db.execute(sql`
-      select k.filer_cik, sum(h.value_usd) as portfolio
+      select k.filer_cik, sum(t.value_usd) as portfolio
       from unnest(${sql.param(keys.map((k) => k[0]))}::text[], ${sql.param(keys.map((k) => k[1]))}::text[])
         as k(filer_cik, accession)
-      cross join lateral (select value_usd from thirteenf_holdings h where h.accession = k.accession) h
+      join thirteenf_filing_totals t on t.accession = k.accession
       group by k.filer_cik`),
   );
   return new Map(rows.map((r) => [r.filer_cik, Number(r.portfolio)]));
