@@ -198,7 +198,7 @@ function coverOf(f: Filing) {
     reportType: f.kind === "NOTICE" ? "13F NOTICE" : "13F HOLDINGS REPORT",
     isAmendment: amended,
     amendmentNo: amended ? 1 : null,
-    amendmentType: amended ? f.kind : null,
+    amendmentType: f.kind === "RESTATEMENT" || f.kind === "NEW HOLDINGS" ? f.kind : null,
   });
 }
 

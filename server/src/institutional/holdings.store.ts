@@ -46,19 +46,32 @@ export interface FilerPosition {
   accessions: string[];
 }
 
+/** Both quarters' per-filer positions in a stock and which of their filers reported the other quarter. */
+export interface QuarterPositions {
+  current: FilerPosition[];
+  prior: FilerPosition[];
+  /** Of the prior quarter's holders, those with a report for the current quarter (a missing report is not a sale). */
+  reportingNow: Set<string>;
+  /** Of the current holders, those with a report for the prior quarter (else `unknown`, not `new`). */
+  reportedBefore: Set<string>;
+}
+
 /**
- * Per-filer positions in the given CUSIPs for one period, as known at `asOf`. Reads only the rows of these
- * CUSIPs (index on `cusip, period_of_report`) and the filings of the filers holding them; a filer's whole
- * portfolio is `portfolioValues`, asked only for the lines that show it.
+ * Per-filer positions in the given CUSIPs for `period` and `prior`, as known at `asOf`, in one statement.
+ * Reads only the rows of these CUSIPs (index on `cusip, period_of_report`) and the two quarters' filings; a
+ * filer's whole portfolio is `portfolioValues`, asked only for the lines that show it.
  */
-export async function positionsByFiler(
+export async function quarterPositions(
   db: Db,
   cusips: string[],
   period: string,
+  prior: string,
   asOf: Date,
-): Promise<FilerPosition[]> {
-  if (cusips.length === 0) return [];
+): Promise<QuarterPositions> {
+  const out: QuarterPositions = { current: [], prior: [], reportingNow: new Set(), reportedBefore: new Set() };
+  if (cusips.length === 0) return out;
   const rows = rowsOf<{
+    period: string;
     filer_cik: string;
     filer_name: string | null;
     shares: number;
@@ -68,39 +81,50 @@ export async function positionsByFiler(
     suspect: boolean;
     published_at: Date | string;
     accessions: string[];
+    reports_other: boolean;
   }>(
     await db.execute(sql`
-      with eff as (${effectiveFilings([period], asOf)}),
+      with eff as (${effectiveFilings([period, prior], asOf)}),
       pos as (
-        select e.filer_cik,
+        select e.period_of_report, e.filer_cik,
           sum(case when h.shares_type = 'SH' and h.put_call is null then h.shares_or_principal else 0 end) as shares,
           sum(case when h.put_call is null then h.value_usd else 0 end) as value_usd,
           sum(case when h.put_call = 'Put' then h.value_usd else 0 end) as put_value,
           sum(case when h.put_call = 'Call' then h.value_usd else 0 end) as call_value,
           bool_or(h.value_unit_suspect) as suspect
         from eff e join thirteenf_holdings h on h.accession = e.accession
-        where h.cusip = any(${sql.param(cusips)}::text[]) and h.period_of_report = ${period}::date
-        group by e.filer_cik
+        where h.cusip = any(${sql.param(cusips)}::text[]) and h.period_of_report = e.period_of_report
+        group by e.period_of_report, e.filer_cik
       ), meta as (
-        select e.filer_cik, max(f.filer_name) as filer_name, max(f.published_at) as published_at,
+        select e.period_of_report, e.filer_cik, max(f.filer_name) as filer_name, max(f.published_at) as published_at,
           array_agg(e.accession order by e.accession) as accessions
         from eff e join thirteenf_filings f on f.accession = e.accession
-        where e.filer_cik in (select filer_cik from pos)
-        group by e.filer_cik
-      )
-      select p.*, m.filer_name, m.published_at, m.accessions from pos p join meta m using (filer_cik)`),
+        where (e.period_of_report, e.filer_cik) in (select period_of_report, filer_cik from pos)
+        group by e.period_of_report, e.filer_cik
+      ), reporting as (select distinct period_of_report, filer_cik from eff)
+      select p.period_of_report::text as period, p.filer_cik, p.shares, p.value_usd, p.put_value, p.call_value,
+        p.suspect, m.filer_name, m.published_at, m.accessions, o.filer_cik is not null as reports_other
+      from pos p join meta m using (period_of_report, filer_cik)
+      left join reporting o on o.filer_cik = p.filer_cik and o.period_of_report =
+        case when p.period_of_report = ${period}::date then ${prior}::date else ${period}::date end
+      order by p.period_of_report, p.filer_cik`),
   );
-  return rows.map((r) => ({
-    filerCik: r.filer_cik,
-    filerName: r.filer_name,
-    shares: Number(r.shares),
-    valueUsd: Number(r.value_usd),
-    putValueUsd: Number(r.put_value),
-    callValueUsd: Number(r.call_value),
-    valueUnitSuspect: Boolean(r.suspect),
-    publishedAt: new Date(r.published_at),
-    accessions: r.accessions,
-  }));
+  for (const r of rows) {
+    const isNow = String(r.period).slice(0, 10) === period;
+    (isNow ? out.current : out.prior).push({
+      filerCik: r.filer_cik,
+      filerName: r.filer_name,
+      shares: Number(r.shares),
+      valueUsd: Number(r.value_usd),
+      putValueUsd: Number(r.put_value),
+      callValueUsd: Number(r.call_value),
+      valueUnitSuspect: Boolean(r.suspect),
+      publishedAt: new Date(r.published_at),
+      accessions: r.accessions,
+    });
+    if (r.reports_other) (isNow ? out.reportedBefore : out.reportingNow).add(r.filer_cik);
+  }
+  return out;
 }
 
 /**
@@ -119,22 +143,6 @@ export async function portfolioValues(db: Db, positions: FilerPosition[]): Promi
       group by k.filer_cik`),
   );
   return new Map(rows.map((r) => [r.filer_cik, Number(r.portfolio)]));
-}
-
-/** Which of `filers` have a report for `period` known at `asOf` (a missing report is not a sale). */
-export async function filersReporting(
-  db: Db,
-  filers: string[],
-  period: string,
-  asOf: Date,
-): Promise<Set<string>> {
-  if (filers.length === 0) return new Set();
-  const rows = rowsOf<{ filer_cik: string }>(
-    await db.execute(sql`
-      with eff as (${effectiveFilings([period], asOf)})
-      select distinct filer_cik from eff where filer_cik = any(${sql.param(filers)}::text[])`),
-  );
-  return new Set(rows.map((r) => r.filer_cik));
 }
 
 /**
@@ -199,14 +207,28 @@ export async function institutionalSources(db: Db, table: keyof typeof SOURCE_AR
   const hit = byTable.get(table);
   if (hit && hit.version === version && at >= hit.fromMs && at < hit.untilMs) return hit.rows;
   const a = asOf.toISOString();
+  // Per source (a loose scan of the `(source, published_at, source_ref)` index): the rows published by
+  // `asOf` counted on the index alone, the newest of them and the next publication after `asOf` by one
+  // probe each; no sort of every filing.
+  const t = sql.raw(table);
   const counted = rowsOf<SourceRow & { next: Date | string | null }>(
     await db.execute(sql`
-      select source, count(*) filter (where published_at <= ${a}::timestamptz)::int as rows,
-        max(published_at) filter (where published_at <= ${a}::timestamptz) as latest,
-        (array_agg(source_ref order by published_at desc) filter (where published_at <= ${a}::timestamptz))[1]
-          as latest_ref,
-        min(published_at) filter (where published_at > ${a}::timestamptz) as next
-      from ${sql.raw(table)} group by source`),
+      with recursive src(source) as (
+        (select source from ${t} order by source limit 1)
+        union all
+        select (select x.source from ${t} x where x.source > src.source order by x.source limit 1)
+        from src where src.source is not null
+      )
+      select s.source,
+        (select count(*) from ${t} c where c.source = s.source and c.published_at <= ${a}::timestamptz)::int as rows,
+        l.published_at as latest, l.source_ref as latest_ref,
+        (select min(n.published_at) from ${t} n where n.source = s.source and n.published_at > ${a}::timestamptz)
+          as next
+      from src s left join lateral (
+        select published_at, source_ref from ${t} l where l.source = s.source and l.published_at <= ${a}::timestamptz
+        order by l.published_at desc, l.source_ref desc limit 1
+      ) l on true
+      where s.source is not null`),
   );
   const ms = (d: Date | string | null) => (d === null ? null : new Date(d).getTime());
   const latest = Math.max(-Infinity, ...counted.map((r) => ms(r.latest) ?? -Infinity));
