@@ -46,72 +46,64 @@ export interface FilerPosition {
   accessions: string[];
 }
 
-/** Both quarters' per-filer positions in a stock and which of their filers reported the other quarter. */
-export interface QuarterPositions {
-  current: FilerPosition[];
-  prior: FilerPosition[];
-  /** Of the prior quarter's holders, those with a report for the current quarter (a missing report is not a sale). */
-  reportingNow: Set<string>;
-  /** Of the current holders, those with a report for the prior quarter (else `unknown`, not `new`). */
-  reportedBefore: Set<string>;
-}
-
 /**
- * Per-filer positions in the given CUSIPs for `period` and `prior`, as known at `asOf`, in one statement.
- * Reads only the rows of these CUSIPs (index on `cusip, period_of_report`) and the two quarters' filings; a
+ * Per-filer positions in the given CUSIPs for one period, as known at `asOf`, and every filer with a report
+ * for the period then (`reporting`: the other quarter's holders among them reported, a missing report is not a
+ * sale). Reads only the rows of these CUSIPs (index on `cusip, period_of_report`) and the period's filings; a
  * filer's whole portfolio is `portfolioValues`, asked only for the lines that show it.
  */
-export async function quarterPositions(
+export async function positionsByFiler(
   db: Db,
   cusips: string[],
   period: string,
-  prior: string,
   asOf: Date,
-): Promise<QuarterPositions> {
-  const out: QuarterPositions = { current: [], prior: [], reportingNow: new Set(), reportedBefore: new Set() };
-  if (cusips.length === 0) return out;
+): Promise<{ positions: FilerPosition[]; reporting: Set<string> }> {
+  if (cusips.length === 0) return { positions: [], reporting: new Set() };
   const rows = rowsOf<{
-    period: string;
     filer_cik: string;
     filer_name: string | null;
-    shares: number;
+    shares: number | null;
     value_usd: number;
     put_value: number;
     call_value: number;
     suspect: boolean;
     published_at: Date | string;
     accessions: string[];
-    reports_other: boolean;
   }>(
     await db.execute(sql`
-      with eff as (${effectiveFilings([period, prior], asOf)}),
+      with eff as (${effectiveFilings([period], asOf)}),
       pos as (
-        select e.period_of_report, e.filer_cik,
+        select e.filer_cik,
           sum(case when h.shares_type = 'SH' and h.put_call is null then h.shares_or_principal else 0 end) as shares,
           sum(case when h.put_call is null then h.value_usd else 0 end) as value_usd,
           sum(case when h.put_call = 'Put' then h.value_usd else 0 end) as put_value,
           sum(case when h.put_call = 'Call' then h.value_usd else 0 end) as call_value,
           bool_or(h.value_unit_suspect) as suspect
         from eff e join thirteenf_holdings h on h.accession = e.accession
-        where h.cusip = any(${sql.param(cusips)}::text[]) and h.period_of_report = e.period_of_report
-        group by e.period_of_report, e.filer_cik
+        where h.cusip = any(${sql.param(cusips)}::text[]) and h.period_of_report = ${period}::date
+        group by e.filer_cik
       ), meta as (
-        select e.period_of_report, e.filer_cik, max(f.filer_name) as filer_name, max(f.published_at) as published_at,
+        select e.filer_cik, max(f.filer_name) as filer_name, max(f.published_at) as published_at,
           array_agg(e.accession order by e.accession) as accessions
         from eff e join thirteenf_filings f on f.accession = e.accession
-        where (e.period_of_report, e.filer_cik) in (select period_of_report, filer_cik from pos)
-        group by e.period_of_report, e.filer_cik
-      ), reporting as (select distinct period_of_report, filer_cik from eff)
-      select p.period_of_report::text as period, p.filer_cik, p.shares, p.value_usd, p.put_value, p.call_value,
-        p.suspect, m.filer_name, m.published_at, m.accessions, o.filer_cik is not null as reports_other
-      from pos p join meta m using (period_of_report, filer_cik)
-      left join reporting o on o.filer_cik = p.filer_cik and o.period_of_report =
-        case when p.period_of_report = ${period}::date then ${prior}::date else ${period}::date end
-      order by p.period_of_report, p.filer_cik`),
+        where e.filer_cik in (select filer_cik from pos)
+        group by e.filer_cik
+      )
+      select p.*, m.filer_name, m.published_at, m.accessions from pos p join meta m using (filer_cik)
+      union all
+      -- Every filer reporting the period (holders too), with no position: the reporting set.
+      select filer_cik, null::float8, null::float8, null::float8, null::float8, null::bool, null::text, null::timestamptz,
+        null::text[]
+      from (select distinct filer_cik from eff) r`),
   );
+  const positions: FilerPosition[] = [];
+  const reporting = new Set<string>();
   for (const r of rows) {
-    const isNow = String(r.period).slice(0, 10) === period;
-    (isNow ? out.current : out.prior).push({
+    if (r.shares === null) {
+      reporting.add(r.filer_cik);
+      continue;
+    }
+    positions.push({
       filerCik: r.filer_cik,
       filerName: r.filer_name,
       shares: Number(r.shares),
@@ -122,9 +114,8 @@ export async function quarterPositions(
       publishedAt: new Date(r.published_at),
       accessions: r.accessions,
     });
-    if (r.reports_other) (isNow ? out.reportedBefore : out.reportingNow).add(r.filer_cik);
   }
-  return out;
+  return { positions, reporting };
 }
 
 /**

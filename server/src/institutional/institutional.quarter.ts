@@ -9,7 +9,7 @@ import { type Db, rowsOf } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { AppError } from "../errors";
 import { normalizeSymbol } from "../lib/symbols";
-import { type FilerPosition, quarterPositions } from "./holdings.store";
+import { type FilerPosition, positionsByFiler } from "./holdings.store";
 import { choosePeriod, type PeriodSelection } from "./institutional.period";
 import { previousQuarterEnd } from "./institutional.signals";
 import { securitiesForSymbol } from "./securities.store";
@@ -46,7 +46,17 @@ async function readQuarterView(db: Db, symbol: string, asOf: Date, period?: stri
   }
   const chosen = await choosePeriod(db, sec.cusips, asOf, period);
   const priorPeriod = previousQuarterEnd(chosen.period);
-  const q = await quarterPositions(db, sec.cusips, chosen.period, priorPeriod, asOf);
+  const [now, before] = await Promise.all([
+    positionsByFiler(db, sec.cusips, chosen.period, asOf),
+    positionsByFiler(db, sec.cusips, priorPeriod, asOf),
+  ]);
+  const q = {
+    current: now.positions,
+    prior: before.positions,
+    // A missing report is not a sale, nor a purchase.
+    reportingNow: new Set(before.positions.map((p) => p.filerCik).filter((f) => now.reporting.has(f))),
+    reportedBefore: new Set(now.positions.map((p) => p.filerCik).filter((f) => before.reporting.has(f))),
+  };
   const unitChecks = await valueUnitChecks(
     db,
     [...q.current, ...q.prior].flatMap((p) => p.accessions),
@@ -70,7 +80,12 @@ const KEPT = 16;
 const kept = new WeakMap<Db, Map<string, { version: number; view: Promise<QuarterView> }>>();
 
 /** The quarter view of `rawSymbol` at `asOf` (read once per area version; callers must not mutate it). */
-export async function quarterView(db: Db, rawSymbol: string, asOf: Date, period?: string): Promise<QuarterView> {
+export async function quarterView(
+  db: Db,
+  rawSymbol: string,
+  asOf: Date,
+  period?: string,
+): Promise<QuarterView> {
   const symbol = normalizeSymbol(rawSymbol);
   const [v] = rowsOf<{ version: unknown }>(
     await db.execute(sql`select version from area_versions where area = 'institutional'`),
