@@ -28,6 +28,7 @@ export interface QuarterView {
   prior: FilerPosition[];
   reportingNow: Set<string>;
   reportedBefore: Set<string>;
+  /** The unit checks of the flagged (`value_unit_suspect`) filings among those counted. */
   unitChecks: Map<string, ValueUnitCheck>;
 }
 
@@ -57,9 +58,11 @@ async function readQuarterView(db: Db, symbol: string, asOf: Date, period?: stri
     reportingNow: new Set(before.positions.map((p) => p.filerCik).filter((f) => now.reporting.has(f))),
     reportedBefore: new Set(now.positions.map((p) => p.filerCik).filter((f) => before.reporting.has(f))),
   };
+  // The flagged filings among those counted (a holder line asks for its own filings' checks).
   const unitChecks = await valueUnitChecks(
     db,
     [...q.current, ...q.prior].flatMap((p) => p.accessions),
+    true,
   );
   return {
     symbol,

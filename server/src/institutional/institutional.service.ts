@@ -32,7 +32,7 @@ import {
   summarizeChanges,
 } from "./institutional.signals";
 import { unmappedCusips } from "./securities.store";
-import type { ValueUnitCheck } from "./thirteenf-unit.store";
+import { type ValueUnitCheck, valueUnitChecks } from "./thirteenf-unit.store";
 
 /** Options of the quarter answers: `period` (a quarter end) overrides the default quarter choice. */
 export interface QuarterOptions {
@@ -90,7 +90,13 @@ function holderUnit(p: FilerPosition, checks: Map<string, ValueUnitCheck>) {
 }
 
 /** One holder's line: its position, its weight in the stock and in its portfolio (value), its change. */
-function holderLine(v: QuarterView, p: FilerPosition, before: FilerPosition | undefined, portfolio: number) {
+function holderLine(
+  v: QuarterView,
+  p: FilerPosition,
+  before: FilerPosition | undefined,
+  portfolio: number,
+  checks: Map<string, ValueUnitCheck>,
+) {
   const change = before ? p.shares - before.shares : null;
   return {
     holder_cik: p.filerCik,
@@ -104,7 +110,7 @@ function holderLine(v: QuarterView, p: FilerPosition, before: FilerPosition | un
       before && before.shares > 0 && change !== null ? round((change / before.shares) * 100) : null,
     put_value: p.putValueUsd,
     call_value: p.callValueUsd,
-    ...holderUnit(p, v.unitChecks),
+    ...holderUnit(p, checks),
     filed_at: p.publishedAt.toISOString(),
     accessions: p.accessions,
   };
@@ -122,9 +128,17 @@ export async function getHolders(
   const top = [...v.current]
     .sort((a, b) => b.shares - a.shares || b.valueUsd - a.valueUsd)
     .slice(0, opts.limit ?? 25);
-  // Portfolios only of the filers shown: a large filer's report holds thousands of rows.
-  const portfolios = await portfolioValues(db, top);
-  const holders = top.map((p) => holderLine(v, p, prior.get(p.filerCik), portfolios.get(p.filerCik) ?? 0));
+  // Portfolios and unit checks only of the filers shown.
+  const [portfolios, checks] = await Promise.all([
+    portfolioValues(db, top),
+    valueUnitChecks(
+      db,
+      top.flatMap((p) => p.accessions),
+    ),
+  ]);
+  const holders = top.map((p) =>
+    holderLine(v, p, prior.get(p.filerCik), portfolios.get(p.filerCik) ?? 0, checks),
+  );
   return {
     ...quarterHead(v),
     total_holders: v.current.length,
