@@ -8,20 +8,18 @@
  * computation made here from the raw rows alone, and again after rows are deleted and after the migration's
  * back-fill rebuilds the totals from the stored holdings.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestSecuritiesCsv } from "../../server/src/institutional/institutional.ingest";
-import { holdingsReportCover } from "../../server/src/institutional/thirteenf.parse";
 import { insert13FFilings, insert13FHoldings } from "../../server/src/institutional/thirteenf.store";
 import { buildTestApp, jsonGetter } from "../support/app";
 import { engines } from "../support/db";
+import { backfillOf, coverOf, type FilingKind, holdingOf } from "../support/thirteenf-rows";
 
 const P = "2025-09-30";
 const XYZ = "037833100"; // a valid CUSIP (check digit), mapped to AAPL below
 const day = (d: number) => new Date(Date.UTC(2025, 9, 1, 21) + d * 86_400_000); // Oct 1 + d days, 21:00Z
-type Kind = "orig" | "RESTATEMENT" | "NEW HOLDINGS" | "NOTICE";
+type Kind = FilingKind;
 /** [cusip, shares, value, type, putCall] */
 type Row = [string, number, number, "SH" | "PRN", "Put" | "Call" | null];
 const sh = (cusip: string, shares: number, price = 10): Row => [cusip, shares, shares * price, "SH", null];
@@ -135,7 +133,7 @@ describe.each(engines())("13F portfolio totals kept at ingest (%s)", (engine) =>
             source: "sec_13f_xml",
             accession: f.acc,
             publishedAt: f.at,
-            cover: coverOf(f),
+            cover: coverOf(f, `FILER ${f.filer.slice(-3)}`, P),
             filedDate: null,
             valueUnit: "usd",
           },
@@ -183,25 +181,6 @@ describe.each(engines())("13F portfolio totals kept at ingest (%s)", (engine) =>
   });
 });
 
-/** The last statement of the migration whose file name ends with `suffix`. */
-function backfillOf(suffix: string): string {
-  const dir = join(import.meta.dirname, "..", "..", "db", "migrations");
-  const file = readdirSync(dir).find((f) => f.endsWith(suffix));
-  if (!file) throw new Error(`no migration *${suffix}`);
-  return readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint").at(-1) as string;
-}
-
-function coverOf(f: Filing) {
-  const amended = f.kind === "RESTATEMENT" || f.kind === "NEW HOLDINGS";
-  return holdingsReportCover(f.filer, `FILER ${f.filer.slice(-3)}`, P, {
-    submissionType: f.kind === "orig" ? "13F-HR" : f.kind === "NOTICE" ? "13F-NT" : "13F-HR/A",
-    reportType: f.kind === "NOTICE" ? "13F NOTICE" : "13F HOLDINGS REPORT",
-    isAmendment: amended,
-    amendmentNo: amended ? 1 : null,
-    amendmentType: f.kind === "RESTATEMENT" || f.kind === "NEW HOLDINGS" ? f.kind : null,
-  });
-}
-
 function holdingRow(f: Filing, h: (typeof holdings)[number]) {
   return {
     accession: h.acc,
@@ -209,26 +188,6 @@ function holdingRow(f: Filing, h: (typeof holdings)[number]) {
     periodOfReport: P,
     source: "sec_13f_xml",
     publishedAt: f.at,
-    holding: {
-      rowIndex: h.row,
-      nameOfIssuer: `ISSUER ${h.cusip.slice(0, 3)}`,
-      titleOfClass: "COM",
-      cusip: h.cusip,
-      figi: null,
-      valueAsFiled: h.value,
-      valueUsd: h.value,
-      valueUnit: "usd" as const,
-      valueUnitBasis: "filing_date" as const,
-      valueUnitSuspect: false,
-      impliedPriceUsd: null,
-      sharesOrPrincipal: h.shares,
-      sharesOrPrincipalType: h.type,
-      putCall: h.putCall,
-      investmentDiscretion: "SOLE" as const,
-      otherManager: null,
-      votingSole: h.shares,
-      votingShared: 0,
-      votingNone: 0,
-    },
+    holding: holdingOf({ ...h, name: `ISSUER ${h.cusip.slice(0, 3)}` }),
   };
 }
