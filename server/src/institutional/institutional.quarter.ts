@@ -78,7 +78,8 @@ async function readQuarterView(db: Db, symbol: string, asOf: Date, period?: stri
   };
 }
 
-const KEPT = 16;
+// A widely held stock's view holds ~11,000 positions (a few MB): only the last few are kept.
+const KEPT = 4;
 /** Per handle: the last KEPT views asked, with the area version they were read at (newest last). */
 const kept = new WeakMap<Db, Map<string, { version: number; view: Promise<QuarterView> }>>();
 
