@@ -16,12 +16,15 @@ export interface ServerProc {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(dbUrl: string): Promise<ServerProc> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ["--import", "tsx", join(import.meta.dirname, "market-server.ts"), dbUrl],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
+/** The bench's server on `dbUrl`; `checkout`: another checkout's server (its test/bench/market-server.ts). */
+export async function startServerProcess(dbUrl: string, checkout?: string): Promise<ServerProc> {
+  const entry = checkout
+    ? join(checkout, "test/bench/market-server.ts")
+    : join(import.meta.dirname, "market-server.ts");
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", entry, dbUrl], {
+    stdio: ["ignore", "pipe", "inherit"],
+    ...(checkout ? { cwd: checkout } : {}),
+  });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const [line] = (await once(lines, "line")) as [string];
   const { url } = JSON.parse(line) as { url: string };

@@ -7,19 +7,17 @@
  * each publication are compared with a computation made here from the raw rows alone. The migration's
  * back-fill is checked the same way after wiping the kept tables.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { holdingsReportCover, type ThirteenFCover } from "../../server/src/institutional/thirteenf.parse";
 import { insert13FFilings, insert13FHoldings } from "../../server/src/institutional/thirteenf.store";
 import { buildTestApp, jsonGetter } from "../support/app";
 import { engines } from "../support/db";
+import { backfillOf, coverOf, type FilingKind, holdingOf } from "../support/thirteenf-rows";
 
 const P = "2025-09-30";
 const R = "2025-06-30";
 const day = (d: number) => new Date(Date.UTC(2025, 7, 1, 21) + d * 86_400_000); // Aug 1 + d days, 21:00Z
-type Kind = "orig" | "RESTATEMENT" | "NEW HOLDINGS" | "NOTICE";
+type Kind = FilingKind;
 interface Filing {
   acc: string;
   filer: string;
@@ -263,7 +261,12 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
           publishedAt: f.at,
           holding: holdingOf(h),
         }));
-      const filing = { source: "sec_13f_xml", accession: f.acc, publishedAt: f.at, cover: coverOf(f) };
+      const filing = {
+        source: "sec_13f_xml",
+        accession: f.acc,
+        publishedAt: f.at,
+        cover: coverOf(f, `FILER ${f.filer.slice(-1)}`, f.period),
+      };
       await db.transaction(async (tx) => {
         if (i === 1) await insert13FHoldings(tx, rows);
         await insert13FFilings(tx, [
@@ -405,46 +408,3 @@ describe.each(engines())("13F quarter-on-quarter changes kept at ingest (%s)", (
     await checkAll();
   });
 });
-
-/** The last statement of the migration whose file name ends with `suffix`. */
-function backfillOf(suffix: string): string {
-  const dir = join(import.meta.dirname, "..", "..", "db", "migrations");
-  const file = readdirSync(dir).find((f) => f.endsWith(suffix));
-  if (!file) throw new Error(`no migration *${suffix}`);
-  return readFileSync(join(dir, file), "utf8").split("--> statement-breakpoint").at(-1) as string;
-}
-
-function coverOf(f: Filing): ThirteenFCover {
-  const amended = f.kind === "RESTATEMENT" || f.kind === "NEW HOLDINGS";
-  return holdingsReportCover(f.filer, `FILER ${f.filer.slice(-1)}`, f.period, {
-    submissionType: f.kind === "orig" ? "13F-HR" : f.kind === "NOTICE" ? "13F-NT" : "13F-HR/A",
-    reportType: f.kind === "NOTICE" ? "13F NOTICE" : "13F HOLDINGS REPORT",
-    isAmendment: amended,
-    amendmentNo: amended ? 1 : null,
-    amendmentType: f.kind === "RESTATEMENT" || f.kind === "NEW HOLDINGS" ? f.kind : null,
-  });
-}
-
-function holdingOf(h: RawHolding) {
-  return {
-    rowIndex: h.row,
-    nameOfIssuer: h.name,
-    titleOfClass: "COM",
-    cusip: h.cusip,
-    figi: null,
-    valueAsFiled: h.value,
-    valueUsd: h.value,
-    valueUnit: "usd" as const,
-    valueUnitBasis: "filing_date" as const,
-    valueUnitSuspect: false,
-    impliedPriceUsd: null,
-    sharesOrPrincipal: h.shares,
-    sharesOrPrincipalType: h.type,
-    putCall: h.putCall,
-    investmentDiscretion: "SOLE" as const,
-    otherManager: null,
-    votingSole: h.shares,
-    votingShared: 0,
-    votingNone: 0,
-  };
-}

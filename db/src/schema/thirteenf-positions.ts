@@ -129,3 +129,16 @@ export const thirteenfSecurityDayNames = pgTable(
     index("thirteenf_security_day_names_empty_idx").on(t.period).where(sql`rows = 0`),
   ],
 );
+
+/**
+ * Per 13F filing (accession): how many information-table rows are stored and the sum of their `value_usd`
+ * (every row: shares, principal amounts and options alike), kept by statement triggers on
+ * `thirteenf_holdings` in the transaction that writes the rows (migration 0031). A filer's portfolio for a
+ * period at `as_of` is the sum over its effective filings (`effectiveFilings`: latest original or
+ * RESTATEMENT plus later NEW HOLDINGS), so `percent_of_portfolio` never reads a whole report.
+ */
+export const thirteenfFilingTotals = pgTable("thirteenf_filing_totals", {
+  accession: text("accession").primaryKey(),
+  rows: integer("rows").notNull(),
+  valueUsd: doublePrecision("value_usd").notNull(),
+});

@@ -47,21 +47,22 @@ export interface FilerPosition {
 }
 
 /**
- * Per-filer positions in the given CUSIPs for one period, as known at `asOf`. Reads only the rows of these
- * CUSIPs (index on `cusip, period_of_report`) and the filings of the filers holding them; a filer's whole
- * portfolio is `portfolioValues`, asked only for the lines that show it.
+ * Per-filer positions in the given CUSIPs for one period, as known at `asOf`, and every filer with a report
+ * for the period then (`reporting`: the other quarter's holders among them reported, a missing report is not a
+ * sale). Reads only the rows of these CUSIPs (index on `cusip, period_of_report`) and the period's filings; a
+ * filer's whole portfolio is `portfolioValues`, asked only for the lines that show it.
  */
 export async function positionsByFiler(
   db: Db,
   cusips: string[],
   period: string,
   asOf: Date,
-): Promise<FilerPosition[]> {
-  if (cusips.length === 0) return [];
+): Promise<{ positions: FilerPosition[]; reporting: Set<string> }> {
+  if (cusips.length === 0) return { positions: [], reporting: new Set() };
   const rows = rowsOf<{
     filer_cik: string;
     filer_name: string | null;
-    shares: number;
+    shares: number | null;
     value_usd: number;
     put_value: number;
     call_value: number;
@@ -88,51 +89,51 @@ export async function positionsByFiler(
         where e.filer_cik in (select filer_cik from pos)
         group by e.filer_cik
       )
-      select p.*, m.filer_name, m.published_at, m.accessions from pos p join meta m using (filer_cik)`),
+      select p.*, m.filer_name, m.published_at, m.accessions from pos p join meta m using (filer_cik)
+      union all
+      -- Every filer reporting the period (holders too), with no position: the reporting set.
+      select filer_cik, null::float8, null::float8, null::float8, null::float8, null::bool, null::text, null::timestamptz,
+        null::text[]
+      from (select distinct filer_cik from eff) r`),
   );
-  return rows.map((r) => ({
-    filerCik: r.filer_cik,
-    filerName: r.filer_name,
-    shares: Number(r.shares),
-    valueUsd: Number(r.value_usd),
-    putValueUsd: Number(r.put_value),
-    callValueUsd: Number(r.call_value),
-    valueUnitSuspect: Boolean(r.suspect),
-    publishedAt: new Date(r.published_at),
-    accessions: r.accessions,
-  }));
+  const positions: FilerPosition[] = [];
+  const reporting = new Set<string>();
+  for (const r of rows) {
+    if (r.shares === null) {
+      reporting.add(r.filer_cik);
+      continue;
+    }
+    positions.push({
+      filerCik: r.filer_cik,
+      filerName: r.filer_name,
+      shares: Number(r.shares),
+      valueUsd: Number(r.value_usd),
+      putValueUsd: Number(r.put_value),
+      callValueUsd: Number(r.call_value),
+      valueUnitSuspect: Boolean(r.suspect),
+      publishedAt: new Date(r.published_at),
+      accessions: r.accessions,
+    });
+  }
+  return { positions, reporting };
 }
 
-/** Value of every row of each filer's reports (`accessions` of its positions): the filer's portfolio. */
+/**
+ * Value of every row of each filer's reports (`accessions` of its positions): the filer's portfolio, from
+ * the per-filing totals kept at ingest (`thirteenf_filing_totals`, migration 0031): one key probe per report.
+ */
 export async function portfolioValues(db: Db, positions: FilerPosition[]): Promise<Map<string, number>> {
   const keys = positions.flatMap((p) => p.accessions.map((a) => [p.filerCik, a] as const));
   if (keys.length === 0) return new Map();
-  // One index probe per report (lateral): no hash join over every stored row for a few reports.
   const rows = rowsOf<{ filer_cik: string; portfolio: number }>(
     await db.execute(sql`
-      select k.filer_cik, sum(h.value_usd) as portfolio
+      select k.filer_cik, sum(t.value_usd) as portfolio
       from unnest(${sql.param(keys.map((k) => k[0]))}::text[], ${sql.param(keys.map((k) => k[1]))}::text[])
         as k(filer_cik, accession)
-      cross join lateral (select value_usd from thirteenf_holdings h where h.accession = k.accession) h
+      join thirteenf_filing_totals t on t.accession = k.accession
       group by k.filer_cik`),
   );
   return new Map(rows.map((r) => [r.filer_cik, Number(r.portfolio)]));
-}
-
-/** Which of `filers` have a report for `period` known at `asOf` (a missing report is not a sale). */
-export async function filersReporting(
-  db: Db,
-  filers: string[],
-  period: string,
-  asOf: Date,
-): Promise<Set<string>> {
-  if (filers.length === 0) return new Set();
-  const rows = rowsOf<{ filer_cik: string }>(
-    await db.execute(sql`
-      with eff as (${effectiveFilings([period], asOf)})
-      select distinct filer_cik from eff where filer_cik = any(${sql.param(filers)}::text[])`),
-  );
-  return new Set(rows.map((r) => r.filer_cik));
 }
 
 /**
@@ -197,14 +198,28 @@ export async function institutionalSources(db: Db, table: keyof typeof SOURCE_AR
   const hit = byTable.get(table);
   if (hit && hit.version === version && at >= hit.fromMs && at < hit.untilMs) return hit.rows;
   const a = asOf.toISOString();
+  // Per source (a loose scan of the `(source, published_at, source_ref)` index): the rows published by
+  // `asOf` counted on the index alone, the newest of them and the next publication after `asOf` by one
+  // probe each; no sort of every filing.
+  const t = sql.raw(table);
   const counted = rowsOf<SourceRow & { next: Date | string | null }>(
     await db.execute(sql`
-      select source, count(*) filter (where published_at <= ${a}::timestamptz)::int as rows,
-        max(published_at) filter (where published_at <= ${a}::timestamptz) as latest,
-        (array_agg(source_ref order by published_at desc) filter (where published_at <= ${a}::timestamptz))[1]
-          as latest_ref,
-        min(published_at) filter (where published_at > ${a}::timestamptz) as next
-      from ${sql.raw(table)} group by source`),
+      with recursive src(source) as (
+        (select source from ${t} order by source limit 1)
+        union all
+        select (select x.source from ${t} x where x.source > src.source order by x.source limit 1)
+        from src where src.source is not null
+      )
+      select s.source,
+        (select count(*) from ${t} c where c.source = s.source and c.published_at <= ${a}::timestamptz)::int as rows,
+        l.published_at as latest, l.source_ref as latest_ref,
+        (select min(n.published_at) from ${t} n where n.source = s.source and n.published_at > ${a}::timestamptz)
+          as next
+      from src s left join lateral (
+        select published_at, source_ref from ${t} l where l.source = s.source and l.published_at <= ${a}::timestamptz
+        order by l.published_at desc, l.source_ref desc limit 1
+      ) l on true
+      where s.source is not null`),
   );
   const ms = (d: Date | string | null) => (d === null ? null : new Date(d).getTime());
   const latest = Math.max(-Infinity, ...counted.map((r) => ms(r.latest) ?? -Infinity));

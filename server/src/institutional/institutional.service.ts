@@ -5,21 +5,14 @@
  * means the same wherever it is shown. Only filings published by `asOf` count.
  */
 import type { Db } from "@smt/db";
-import { AppError } from "../errors";
 import { addDays, etDateOf } from "../lib/et-time";
 import { freshness, isoOrNull } from "../lib/openapi";
 import { roundMoneyFields } from "../lib/round";
 import { normalizeSymbol } from "../lib/symbols";
-import {
-  type FilerPosition,
-  filersReporting,
-  institutionalSources,
-  portfolioValues,
-  positionsByFiler,
-} from "./holdings.store";
+import { type FilerPosition, institutionalSources, portfolioValues } from "./holdings.store";
 import { insiderSignal, insiderTally } from "./insider.signal";
 import { type InsiderTransactionRow, insiderTransactions } from "./insider.store";
-import { choosePeriod, type PeriodSelection } from "./institutional.period";
+import { type QuarterView, quarterView } from "./institutional.quarter";
 import type {
   ChangesPayload,
   FlowPayload,
@@ -36,10 +29,9 @@ import {
   INSTITUTIONAL_PARAMS,
   type InsiderTrade,
   insiderWindows,
-  previousQuarterEnd,
   summarizeChanges,
 } from "./institutional.signals";
-import { securitiesForSymbol, unmappedCusips } from "./securities.store";
+import { unmappedCusips } from "./securities.store";
 import { type ValueUnitCheck, valueUnitChecks } from "./thirteenf-unit.store";
 
 /** Options of the quarter answers: `period` (a quarter end) overrides the default quarter choice. */
@@ -50,67 +42,6 @@ export interface QuarterOptions {
 }
 
 const round = (x: number | null, d = 4) => (x === null ? null : Math.round(x * 10 ** d) / 10 ** d);
-
-interface QuarterView {
-  symbol: string;
-  asOf: Date;
-  period: string;
-  selection: PeriodSelection;
-  priorPeriod: string;
-  cusips: string[];
-  sharesOutstanding: number | null;
-  sharesAsOf: string | null;
-  current: FilerPosition[];
-  prior: FilerPosition[];
-  reportingNow: Set<string>;
-  reportedBefore: Set<string>;
-  unitChecks: Map<string, ValueUnitCheck>;
-}
-
-/**
- * Both quarters' per-filer positions in the stock, as known at `asOf`. Throws NOT_FOUND when no CUSIP
- * is mapped to the symbol (holdings are stored by CUSIP; a symbol is never guessed).
- */
-async function quarterView(db: Db, rawSymbol: string, asOf: Date, period?: string): Promise<QuarterView> {
-  const symbol = normalizeSymbol(rawSymbol);
-  const sec = await securitiesForSymbol(db, symbol);
-  if (sec.cusips.length === 0) {
-    throw new AppError(
-      "NOT_FOUND",
-      `No CUSIP is mapped to ${symbol}: load a mapping with \`pnpm cli ingest securities <csv>\` or OpenFIGI`,
-      { symbol },
-    );
-  }
-  const chosen = await choosePeriod(db, sec.cusips, asOf, period);
-  const priorPeriod = previousQuarterEnd(chosen.period);
-  const [current, prior] = await Promise.all([
-    positionsByFiler(db, sec.cusips, chosen.period, asOf),
-    positionsByFiler(db, sec.cusips, priorPeriod, asOf),
-  ]);
-  const filersNow = current.map((p) => p.filerCik);
-  const filersBefore = prior.map((p) => p.filerCik);
-  const accessions = [...current, ...prior].flatMap((p) => p.accessions);
-  const [reportingNow, reportedBefore, unitChecks] = await Promise.all([
-    filersReporting(db, filersBefore, chosen.period, asOf),
-    filersReporting(db, filersNow, priorPeriod, asOf),
-    valueUnitChecks(db, accessions),
-  ]);
-  return {
-    symbol,
-    asOf,
-    period: chosen.period,
-    selection: chosen.selection,
-    reportedBefore,
-    unitChecks,
-    priorPeriod,
-    cusips: sec.cusips,
-    sharesOutstanding: sec.sharesOutstanding,
-    sharesAsOf: sec.sharesAsOf,
-    current,
-    prior,
-    reportingNow,
-  };
-}
 
 /** What every quarter answer starts with: which quarter and why, and the flagged filings among those counted. */
 function quarterHead(v: QuarterView) {
@@ -159,7 +90,13 @@ function holderUnit(p: FilerPosition, checks: Map<string, ValueUnitCheck>) {
 }
 
 /** One holder's line: its position, its weight in the stock and in its portfolio (value), its change. */
-function holderLine(v: QuarterView, p: FilerPosition, before: FilerPosition | undefined, portfolio: number) {
+function holderLine(
+  v: QuarterView,
+  p: FilerPosition,
+  before: FilerPosition | undefined,
+  portfolio: number,
+  checks: Map<string, ValueUnitCheck>,
+) {
   const change = before ? p.shares - before.shares : null;
   return {
     holder_cik: p.filerCik,
@@ -173,7 +110,7 @@ function holderLine(v: QuarterView, p: FilerPosition, before: FilerPosition | un
       before && before.shares > 0 && change !== null ? round((change / before.shares) * 100) : null,
     put_value: p.putValueUsd,
     call_value: p.callValueUsd,
-    ...holderUnit(p, v.unitChecks),
+    ...holderUnit(p, checks),
     filed_at: p.publishedAt.toISOString(),
     accessions: p.accessions,
   };
@@ -191,9 +128,17 @@ export async function getHolders(
   const top = [...v.current]
     .sort((a, b) => b.shares - a.shares || b.valueUsd - a.valueUsd)
     .slice(0, opts.limit ?? 25);
-  // Portfolios only of the filers shown: a large filer's report holds thousands of rows.
-  const portfolios = await portfolioValues(db, top);
-  const holders = top.map((p) => holderLine(v, p, prior.get(p.filerCik), portfolios.get(p.filerCik) ?? 0));
+  // Portfolios and unit checks only of the filers shown.
+  const [portfolios, checks] = await Promise.all([
+    portfolioValues(db, top),
+    valueUnitChecks(
+      db,
+      top.flatMap((p) => p.accessions),
+    ),
+  ]);
+  const holders = top.map((p) =>
+    holderLine(v, p, prior.get(p.filerCik), portfolios.get(p.filerCik) ?? 0, checks),
+  );
   return {
     ...quarterHead(v),
     total_holders: v.current.length,

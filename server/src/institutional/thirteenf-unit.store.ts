@@ -127,8 +127,12 @@ export interface ValueUnitCheck {
   evidence: Record<string, unknown> | null;
 }
 
-/** The stored unit verdicts of filings, by accession. */
-export async function valueUnitChecks(db: Db, accessions: string[]): Promise<Map<string, ValueUnitCheck>> {
+/** The stored unit verdicts of filings, by accession (in the order asked); `suspectOnly`: of the flagged ones only. */
+export async function valueUnitChecks(
+  db: Db,
+  accessions: string[],
+  suspectOnly = false,
+): Promise<Map<string, ValueUnitCheck>> {
   if (accessions.length === 0) return new Map();
   const rows = rowsOf<{
     accession: string;
@@ -139,8 +143,9 @@ export async function valueUnitChecks(db: Db, accessions: string[]): Promise<Map
   }>(
     await db.execute(sql`
       select f.accession, f.filer_cik, f.value_unit, f.value_unit_suspect, f.value_unit_evidence
-      from unnest(${textArray([...new Set(accessions)])}) as a(accession)
-      join thirteenf_filings f on f.accession = a.accession`),
+      from unnest(${textArray([...new Set(accessions)])}) with ordinality as a(accession, i)
+      join thirteenf_filings f on f.accession = a.accession ${suspectOnly ? sql`and f.value_unit_suspect` : sql``}
+      order by a.i`),
   );
   return new Map(
     rows.map((r) => {
