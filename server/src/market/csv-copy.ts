@@ -175,28 +175,23 @@ export class CopyCsvWriter {
 
 /** Copies a text cell's bytes; false if it may need the guard or quotes (the copy is then discarded). */
 function copyText(b: Buffer, from: number, n: number, out: Chunks): boolean {
-  const to = from + n;
-  if (TEXT_START[b[from] as number] || TEXT_END[b[to - 1] as number]) return false;
-  const buf = out.buf;
-  let o = out.pos;
-  for (let i = from; i < to; i++) {
-    const c = b[i] as number;
-    if (TEXT_ANY[c]) return false;
-    buf[o++] = c;
-  }
-  out.pos = o;
-  return true;
+  if (TEXT_START[b[from] as number] || TEXT_END[b[from + n - 1] as number]) return false;
+  return copyUnless(b, from, n, out, TEXT_ANY);
 }
 
 /** Copies a number's text; false if JavaScript may spell it differently (also `-0`, which it writes `0`). */
 function copyNumber(b: Buffer, from: number, n: number, out: Chunks): boolean {
   if (n === 2 && b[from] === 0x2d && b[from + 1] === 0x30) return false;
-  const to = from + n;
+  return copyUnless(b, from, n, out, NUMBER_ANY);
+}
+
+/** Copies `n` bytes into `out` unless one of them is marked in `stop` (then nothing is kept). */
+function copyUnless(b: Buffer, from: number, n: number, out: Chunks, stop: Uint8Array): boolean {
   const buf = out.buf;
   let o = out.pos;
-  for (let i = from; i < to; i++) {
+  for (let i = from; i < from + n; i++) {
     const c = b[i] as number;
-    if (NUMBER_ANY[c]) return false;
+    if (stop[c]) return false;
     buf[o++] = c;
   }
   out.pos = o;
