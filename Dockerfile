@@ -11,6 +11,7 @@ WORKDIR /app
 # 1. Everything needed to build: all dependencies, then `pnpm build` (dashboard + server bundle).
 FROM base AS build
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
+COPY patches patches/
 COPY db/package.json db/
 COPY server/package.json server/
 COPY client/package.json client/
@@ -22,6 +23,7 @@ RUN pnpm build
 # 2. Production dependencies of the server (and of @smt/db, which the bundle inlines) only.
 FROM base AS prod-deps
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
+COPY patches patches/
 COPY db/package.json db/
 COPY server/package.json server/
 COPY client/package.json client/

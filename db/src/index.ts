@@ -12,6 +12,7 @@ import type { Db } from "./db";
 import * as schema from "./schema/index";
 
 export { type BulkInserter, type BulkInsertOptions, bulkInserter } from "./bulk";
+export { type CopyColumn, type CopyOut, copyRows } from "./copy";
 export { rowBatches, type ValueRow } from "./cursor";
 export { type Db, rowsOf } from "./db";
 export { ArrayLiteral, pgArrayLiteral } from "./pg-array";

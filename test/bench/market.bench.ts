@@ -236,6 +236,12 @@ async function cpuNow(serverPid: number) {
   const pids = new Map(backends.map((b) => [b.pid as number, cpuMs(b.pid as number)]));
   return { server: cpuMs(serverPid), pids };
 }
+/** CPU the Postgres backends used between two `cpuNow` readings (backends that came since count whole). */
+function dbCpuBetween(before: Awaited<ReturnType<typeof cpuNow>>, after: Awaited<ReturnType<typeof cpuNow>>) {
+  let ms = 0;
+  for (const [pid, used] of after.pids) ms += used - (before.pids.get(pid) ?? 0);
+  return ms;
+}
 type Measured = LoadResult & { serverCpu: number; dbCpu: number };
 
 const results: [string, Measured][] = [];
@@ -247,8 +253,7 @@ for (const [name, paths] of (await workload()).filter(([name]) => picked(name)))
     const before = await cpuNow(server.pid);
     const r = await askOnce(server.url, paths, connectionsFor(name), CAP);
     const after = await cpuNow(server.pid);
-    let db = 0;
-    for (const [pid, ms] of after.pids) db += ms - (before.pids.get(pid) ?? 0);
+    const db = dbCpuBetween(before, after);
     results.push([name, { ...r, serverCpu: (after.server - before.server) / r.n, dbCpu: db / r.n }]);
   } finally {
     await server.stop();
@@ -306,12 +311,15 @@ async function csvExport() {
     const idle = rssMb(server.pid);
     for (const [i, minValue] of [100_000, 100_000, 150_000].entries()) {
       const path = `/smart-money/market/prints?format=csv&limit=100000&min_value=${minValue}${i === 1 ? `&until=${new Date(Date.now() - 5 * 86_400_000).toISOString()}` : ""}`;
+      const before = await cpuNow(server.pid);
       const r = await downloadCsv(server.url, path, server.pid);
+      const after = await cpuNow(server.pid);
       csvOk &&= r.mbPerSecond >= 50 && r.rows >= 100_000;
       csvRows.push([
         `tape CSV min_value=${minValue}${i === 1 ? ", until 5 days ago" : ""}`,
         `${fmt(r.rows)} rows  ${fmt(r.mb, 1)} MB in ${fmt(r.seconds, 2)} s = ${fmt(r.mbPerSecond, 1)} MB/s  ` +
-          `server RSS ${fmt(r.rssBeforeMb)} -> peak ${fmt(r.rssPeakMb)} MB (+${fmt(r.rssPeakMb - r.rssBeforeMb, 1)} MB)`,
+          `server RSS ${fmt(r.rssBeforeMb)} -> peak ${fmt(r.rssPeakMb)} MB (+${fmt(r.rssPeakMb - r.rssBeforeMb, 1)} MB)  ` +
+          `CPU ${fmt(after.server - before.server)} + ${fmt(dbCpuBetween(before, after))} ms`,
       ]);
     }
     csvRows.push(["server RSS idle after start", `${fmt(idle)} MB`]);

@@ -4,7 +4,7 @@
  * Every read is point in time: only rows published by `asOf` (and prints at or before it) count.
  * The market area (server/src/market) composes these; the formulas are in docs/methodology.md "Market".
  */
-import { type Db, rowBatches, rowsOf, type ValueRow } from "@smt/db";
+import { type CopyColumn, type CopyOut, copyRows, type Db, rowBatches, rowsOf, type ValueRow } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { etDayBounds } from "../lib/et-time";
 import { dateOrNull, num, numOrNull } from "../lib/row-values";
@@ -311,14 +311,14 @@ export const TAPE_COLUMNS = [
  * The columns are TAPE_COLUMNS, the times already formatted as TapePrint has them (ISO 8601 UTC; `ts`
  * with microseconds, `published_at` with milliseconds, truncated as `Date#toISOString` does).
  */
-export function tapeSql(q: TapeQuery): SQL {
+export function tapeSql(q: TapeQuery, times: "text" | "raw" = "text"): SQL {
   const at = q.asOf.toISOString();
   const until = q.until && q.until < q.asOf ? q.until.toISOString() : at;
   const min = Math.max(TAPE_MIN_VALUE_USD, q.minValueUsd);
   return sql`
-      select symbol, to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as ts, trade_key, price, size, value_usd, exchange, trf_id, side, sentiment,
+      select symbol, ${times === "raw" ? sql`ts` : TS_TEXT} as ts, trade_key, price, size, value_usd, exchange, trf_id, side, sentiment,
         premium_discount_pct, block_eligible, extended_hours, source, source_ref,
-        to_char(published_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as published_at
+        ${times === "raw" ? sql`published_at` : PUBLISHED_TEXT} as published_at
       from prints
       where is_off_exchange and correction < 7 and value_usd >= ${TAPE_MIN} and value_usd >= ${min}
         and ts <= ${until}::timestamptz and published_at <= ${at}::timestamptz
@@ -327,6 +327,9 @@ export function tapeSql(q: TapeQuery): SQL {
       order by prints.ts desc nulls last, symbol desc nulls last, trade_key desc nulls last
       limit ${q.limit}`;
 }
+
+const TS_TEXT = sql.raw(`to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`);
+const PUBLISHED_TEXT = sql.raw(`to_char(published_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
 /** One page of the tape as TapePrint objects (the JSON answer). */
 export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
@@ -361,4 +364,12 @@ export const TAPE_CSV_BATCH = 2000;
  */
 export function tapeRowBatches(db: Db, q: TapeQuery): AsyncGenerator<ValueRow[]> {
   return rowBatches(db, tapeSql(q), TAPE_CSV_BATCH);
+}
+
+/**
+ * The whole tape query's rows written by Postgres (COPY) as `columns` say, the times unformatted (to_char
+ * costs Postgres ~1 us a value; the CSV writer formats them the same way); null on PGlite.
+ */
+export function tapeCopy(db: Db, q: TapeQuery, columns: readonly CopyColumn[]): Promise<CopyOut | null> {
+  return copyRows(db, tapeSql(q, "raw"), columns);
 }

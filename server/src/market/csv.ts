@@ -72,14 +72,37 @@ export function csvValuesResponse(
   opts: CsvOptions,
 ): Response {
   const body = new ReadableStream<Uint8Array>(csvSource(columns, batches), { highWaterMark: 1 });
-  return new Response(body, {
-    status: 200,
-    headers: {
-      "content-type": "text/csv; charset=utf-8",
-      "content-disposition": `attachment; filename="${opts.filename.replace(/[^\w.-]/g, "_")}"`,
-      ...opts.headers,
+  return new Response(body, { status: 200, headers: csvHeaders(opts) });
+}
+
+/**
+ * A streamed CSV response of CSV bytes already made (the header row first): the next chunk is asked for
+ * only when the HTTP response has taken the previous one; a client that goes away returns the generator
+ * (its `finally` stops the query).
+ */
+export function csvChunksResponse(chunks: AsyncGenerator<Uint8Array>, opts: CsvOptions): Response {
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      async cancel() {
+        await chunks.return(undefined);
+      },
     },
-  });
+    { highWaterMark: 1 },
+  );
+  return new Response(body, { status: 200, headers: csvHeaders(opts) });
+}
+
+function csvHeaders(opts: CsvOptions): Record<string, string> {
+  return {
+    "content-type": "text/csv; charset=utf-8",
+    "content-disposition": `attachment; filename="${opts.filename.replace(/[^\w.-]/g, "_")}"`,
+    ...opts.headers,
+  };
 }
 
 /** Characters of CSV text per write to the response (about 64 KB of mostly ASCII). */

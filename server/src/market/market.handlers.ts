@@ -4,7 +4,8 @@ import type { AppDeps } from "../core/deps";
 import { newRouter } from "../core/http";
 import { TAPE_COLUMNS } from "../darkpool/market.service";
 import { AppError } from "../errors";
-import { csvResponse, csvValuesResponse, wantsCsv } from "./csv";
+import { csvResponse, wantsCsv } from "./csv";
+import { csvRowsResponse } from "./csv-copy";
 import { getFiler, getFilers, getInstitutionalLeaders } from "./filers.service";
 import { getLeaders } from "./leaders.service";
 import {
@@ -17,7 +18,7 @@ import {
   symbolsRoute,
   tapeRoute,
 } from "./market.routes";
-import { getClusters, getScreener, getTape, tapeCsvBatches } from "./market.service";
+import { getClusters, getScreener, getTape, tapeCsvRows } from "./market.service";
 import { parseFilters } from "./screener.grammar";
 import { searchSymbols } from "./symbols.service";
 
@@ -74,7 +75,7 @@ function lookupRoutes({ db, now, asOfOr }: MarketContext) {
       };
       if (csvOf(c, q.format)) {
         return raw(
-          csvValuesResponse(TAPE_COLUMNS, tapeCsvBatches(db, query), {
+          csvRowsResponse(TAPE_COLUMNS, await tapeCsvRows(db, query), {
             filename: "market-prints.csv",
             headers: asOfHeader(query.asOf.toISOString()),
           }),

@@ -5,11 +5,20 @@
  */
 import type { Db } from "@smt/db";
 import { optionsDay } from "../blocks/market.service";
-import { finraDay, printDay, type TapeCursor, tapePrints, tapeRowBatches } from "../darkpool/market.service";
+import {
+  finraDay,
+  printDay,
+  TAPE_COLUMNS,
+  type TapeCursor,
+  tapeCopy,
+  tapePrints,
+  tapeRowBatches,
+} from "../darkpool/market.service";
 import { AppError } from "../errors";
 import { insiderClusters } from "../institutional/insider-clusters";
 import { addDays, etDateOf } from "../lib/et-time";
 import { freshness } from "../lib/openapi";
+import { type CsvCellKind, type CsvRows, copyColumns } from "./csv-copy";
 import { type ScreenQuery as DaysQuery, screenDays } from "./daily.board";
 import { settledDays } from "./market.days";
 import { MARKET_PARAMS_VERSION } from "./metrics";
@@ -238,6 +247,36 @@ export interface TapeQuery {
 export function tapeCsvBatches(db: Db, q: TapeQuery) {
   const after = q.cursor ? decodeTapeCursor(q.cursor) : undefined;
   return tapeRowBatches(db, { ...q, minValueUsd: q.minValue, after });
+}
+
+const TAPE_NUMBERS: ReadonlySet<string> = new Set([
+  "price",
+  "size",
+  "value_usd",
+  "trf_id",
+  "premium_discount_pct",
+]);
+
+/**
+ * How the tape's JSON path returns each column (csvCell writes numbers and strings differently; the two
+ * times are to_char text there, formatted alike by the CSV writer).
+ */
+const TAPE_KINDS: readonly CsvCellKind[] = TAPE_COLUMNS.map((c) =>
+  c === "ts" ? "utc-us" : c === "published_at" ? "utc-ms" : TAPE_NUMBERS.has(c) ? "number" : "text",
+);
+
+/**
+ * The tape's rows for the CSV export: on a real server Postgres writes them (COPY), started here so a
+ * failing statement is an error answer; PGlite reads them in batches (tapeCsvBatches).
+ */
+export async function tapeCsvRows(db: Db, q: TapeQuery): Promise<CsvRows> {
+  const after = q.cursor ? decodeTapeCursor(q.cursor) : undefined;
+  const copy = await tapeCopy(
+    db,
+    { ...q, minValueUsd: q.minValue, after },
+    copyColumns(TAPE_COLUMNS, TAPE_KINDS),
+  );
+  return copy === null ? { batches: tapeCsvBatches(db, q) } : { copy, kinds: TAPE_KINDS };
 }
 
 export async function getTape(db: Db, q: TapeQuery, now: Date) {
