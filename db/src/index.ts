@@ -14,6 +14,7 @@ import * as schema from "./schema/index";
 export { type BulkInserter, type BulkInsertOptions, bulkInserter } from "./bulk";
 export { rowBatches, type ValueRow } from "./cursor";
 export { type Db, rowsOf } from "./db";
+export { preparedRows } from "./prepared";
 export { ArrayLiteral, pgArrayLiteral } from "./pg-array";
 export * as schema from "./schema/index";
 
