@@ -6,7 +6,7 @@
  */
 import { type Db, preparedRows, rowBatches, rowsOf, type ValueRow } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
-import { etDayBounds } from "../lib/et-time";
+import { etDateOf, etDayBounds } from "../lib/et-time";
 import { dateOrNull, num, numOrNull } from "../lib/row-values";
 import { offExchangeRatio } from "./ratio";
 
@@ -333,7 +333,7 @@ export const TAPE_COLUMNS = [
  * The columns are TAPE_COLUMNS, the times already formatted as TapePrint has them (ISO 8601 UTC; `ts`
  * with microseconds, `published_at` with milliseconds, truncated as `Date#toISOString` does).
  */
-export function tapeSql(q: TapeQuery): SQL {
+export function tapeSql(q: TapeQuery, part: TapePart = {}): SQL {
   const at = q.asOf.toISOString();
   const until = q.until && q.until < q.asOf ? q.until.toISOString() : at;
   const min = Math.max(TAPE_MIN_VALUE_USD, q.minValueUsd);
@@ -346,13 +346,54 @@ export function tapeSql(q: TapeQuery): SQL {
         and ts <= ${until}::timestamptz and published_at <= ${at}::timestamptz
         ${q.since ? sql`and ts >= ${q.since.toISOString()}::timestamptz` : sql``}
         ${q.after ? sql`and (ts, symbol, trade_key) < (${q.after.ts}::timestamptz, ${q.after.symbol}, ${q.after.tradeKey})` : sql``}
+        ${part.from ? sql`and ts >= ${part.from.toISOString()}::timestamptz` : sql``}
+        ${part.before ? sql`and ts < ${part.before.toISOString()}::timestamptz` : sql``}
       order by prints.ts desc nulls last, symbol desc nulls last, trade_key desc nulls last
       limit ${q.limit}`;
 }
 
 /** One page of the tape as TapePrint objects (the JSON answer). */
+/** A time slice of the tape's range: `ts >= from`, `ts < before`. */
+interface TapePart {
+  from?: Date | undefined;
+  before?: Date | undefined;
+}
+
+/** New York days read one at a time, newest first, before the rest of the range is read in one statement. */
+const TAPE_DAYS_ALONE = 4;
+
+/**
+ * The tape's page read a New York day at a time, newest first: each statement's range lies in one day
+ * partition, so it is planned over that partition only. Over the whole range the planner walks every day
+ * partition (61 at full size: ~6 ms of a 7 ms statement), while the newest day almost always fills the page.
+ * After TAPE_DAYS_ALONE days the rest of the range is one statement. The rows and their order are those of
+ * the whole range read at once: the slices are disjoint and each is read newest first.
+ */
+async function tapeRows(db: Db, q: TapeQuery): Promise<Record<string, unknown>[]> {
+  const until = q.until && q.until < q.asOf ? q.until : q.asOf;
+  const after = q.after ? new Date(q.after.ts) : null;
+  let newest = after && after < until ? after : until;
+  const rows: Record<string, unknown>[] = [];
+  for (let i = 0; i <= TAPE_DAYS_ALONE && rows.length < q.limit; i++) {
+    const { start } = etDayBounds(etDateOf(newest.getTime()));
+    const last = i === TAPE_DAYS_ALONE || (q.since !== undefined && q.since >= start);
+    const part = last
+      ? { before: i > 0 ? newest : undefined }
+      : { from: start, before: i > 0 ? newest : undefined };
+    rows.push(
+      ...(await preparedRows<Record<string, unknown>>(
+        db,
+        tapeSql({ ...q, limit: q.limit - rows.length }, part),
+      )),
+    );
+    if (last) break;
+    newest = start;
+  }
+  return rows;
+}
+
 export async function tapePrints(db: Db, q: TapeQuery): Promise<TapePrint[]> {
-  const rows = await preparedRows<Record<string, unknown>>(db, tapeSql(q));
+  const rows = await tapeRows(db, q);
   return rows.map((r) => ({
     symbol: String(r.symbol),
     ts: String(r.ts),
