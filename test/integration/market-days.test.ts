@@ -114,6 +114,19 @@ describe.each(engines())("daily market boards ranked in SQL on %s", (engine) => 
   it("answers a settled screen in two statements and a daily board in one, a page past the end too", async () => {
     const db = t.handle.db;
     let statements = 0;
+    // Statements go through `execute`, or on a real server prepared through the driver's `unsafe`.
+    const client = (db as unknown as { $client?: Record<string, unknown> }).$client;
+    const countedClient =
+      typeof client?.unsafe === "function" &&
+      new Proxy(client, {
+        get: (o, k) =>
+          k === "unsafe"
+            ? (...args: unknown[]) => {
+                statements++;
+                return (o.unsafe as (...a: unknown[]) => unknown)(...args);
+              }
+            : Reflect.get(o, k),
+      });
     const counted = new Proxy(db, {
       get: (o, k) =>
         k === "execute"
@@ -121,7 +134,9 @@ describe.each(engines())("daily market boards ranked in SQL on %s", (engine) => 
               statements++;
               return o.execute(q);
             }
-          : Reflect.get(o, k),
+          : k === "$client"
+            ? countedClient || client
+            : Reflect.get(o, k),
     });
     const at = now();
     const screen = await getScreener(counted, { asOf: at, filters: [], limit: 5, offset: 0 }, at);
