@@ -6,6 +6,7 @@
 import { type Db, preparedRows } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { num, numOrNull } from "../lib/row-values";
+import { startsWith } from "../lib/symbol-search";
 import { effectiveFilings } from "./holdings.store";
 import { previousQuarterEnd } from "./institutional.signals";
 import { filerChangeRows } from "./positions.store";
@@ -21,10 +22,11 @@ export interface FilerMatch {
 /** 13F filers by CIK (digits, zero padded) or name prefix / word, published by `asOf`; biggest first. */
 export async function searchFilers(db: Db, q: string, asOf: Date, limit: number): Promise<FilerMatch[]> {
   const digits = /^\d{1,10}$/.test(q) ? q.padStart(10, "0") : null;
-  const lower = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-  const match = digits
-    ? sql`filer_cik = ${digits}`
-    : sql`(lower(filer_name) like ${`${lower}%`} or lower(filer_name) like ${`% ${lower}%`})`;
+  // The filings whose lower-cased filer name starts with the text or has a word that does: a range of
+  // filer_name_words (names cut at 100 characters there, the routes' longest query); an empty text, any name.
+  const text = q.toLowerCase().slice(0, 100);
+  const words = sql`accession in (select w.accession from filer_name_words w where ${startsWith(sql`w.word`, text)})`;
+  const match = digits ? sql`filer_cik = ${digits}` : text === "" ? sql`filer_name is not null` : words;
   const rows = await preparedRows<Record<string, unknown>>(
     db,
     sql`

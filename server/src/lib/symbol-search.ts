@@ -27,7 +27,7 @@ type Raw = {
  * `col` starts with `prefix`, as a byte range (`~>=~` / `~<~`, the text_pattern_ops operators): unlike
  * `like $1`, a range keeps the prefix index in the generic plans of prepared statements.
  */
-const startsWith = (col: SQL, prefix: string) => {
+export const startsWith = (col: SQL, prefix: string) => {
   const next = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
   return sql`${col} ~>=~ ${prefix} and ${col} ~<~ ${next}`;
 };
