@@ -14,8 +14,8 @@ import * as schema from "./schema/index";
 export { type BulkInserter, type BulkInsertOptions, bulkInserter } from "./bulk";
 export { rowBatches, type ValueRow } from "./cursor";
 export { type Db, rowsOf } from "./db";
-export { preparedRows } from "./prepared";
 export { ArrayLiteral, pgArrayLiteral } from "./pg-array";
+export { preparedRows } from "./prepared";
 export * as schema from "./schema/index";
 
 export const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), "..", "migrations");

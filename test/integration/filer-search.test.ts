@@ -27,7 +27,20 @@ const NAMES = [
   "Fidelity 100% Trust_Co",
   "Müller Kapital AG",
 ];
-const QUERIES = ["cap", "Capital", "bank of", "of  cap", "group", "100%", "trust_", "müller", "kap", "z", "ber", " "];
+const QUERIES = [
+  "cap",
+  "Capital",
+  "bank of",
+  "of  cap",
+  "group",
+  "100%",
+  "trust_",
+  "müller",
+  "kap",
+  "z",
+  "ber",
+  " ",
+];
 
 describe.each(engines())("filer search by name on %s", (engine) => {
   let t: Awaited<ReturnType<typeof buildTestApp>>;
@@ -36,7 +49,11 @@ describe.each(engines())("filer search by name on %s", (engine) => {
   /** The definition, from the stored filings: a plain scan, grouped and ordered as the route orders. */
   const expected = async (q: string) => {
     const text = q.trim().toLowerCase();
-    const rows = await t.handle.query<{ accession: string; filer_cik: string; filer_name: string | null }>(sql`
+    const rows = await t.handle.query<{
+      accession: string;
+      filer_cik: string;
+      filer_name: string | null;
+    }>(sql`
       select accession, filer_cik, filer_name from thirteenf_filings where published_at <= ${asOf.toISOString()}::timestamptz`);
     const hit = rows.filter((r) => {
       const name = r.filer_name?.toLowerCase();
@@ -82,8 +99,11 @@ describe.each(engines())("filer search by name on %s", (engine) => {
     await same();
     const words = await t.handle.query<{ n: number }>(sql`select count(*)::int as n from filer_name_words`);
     await t.handle.query(sql`delete from filer_name_words`);
-    const backfill = MIGRATION.slice(MIGRATION.indexOf("INSERT INTO filer_name_words (accession, position, word)\n  SELECT f."));
-    for (const statement of backfill.split("--> statement-breakpoint")) await t.handle.query(sql.raw(statement));
+    const backfill = MIGRATION.slice(
+      MIGRATION.indexOf("INSERT INTO filer_name_words (accession, position, word)\n  SELECT f."),
+    );
+    for (const statement of backfill.split("--> statement-breakpoint"))
+      await t.handle.query(sql.raw(statement));
     const rebuilt = await t.handle.query<{ n: number }>(sql`select count(*)::int as n from filer_name_words`);
     expect(rebuilt[0]?.n).toBe(words[0]?.n);
     await same();
