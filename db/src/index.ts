@@ -16,6 +16,7 @@ export { type CopyColumn, type CopyOut, copyRows } from "./copy";
 export { rowBatches, type ValueRow } from "./cursor";
 export { type Db, rowsOf } from "./db";
 export { ArrayLiteral, pgArrayLiteral } from "./pg-array";
+export { preparedRows } from "./prepared";
 export * as schema from "./schema/index";
 
 export const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), "..", "migrations");

@@ -114,6 +114,21 @@ describe.each(engines())("daily market boards ranked in SQL on %s", (engine) => 
   it("answers a settled screen in two statements and a daily board in one, a page past the end too", async () => {
     const db = t.handle.db;
     let statements = 0;
+    let prepared = 0;
+    // Statements go through `execute`, or on a real server prepared through the driver's `unsafe`.
+    const client = (db as unknown as { $client?: Record<string, unknown> }).$client;
+    const countedClient =
+      typeof client?.unsafe === "function" &&
+      new Proxy(client, {
+        get: (o, k) =>
+          k === "unsafe"
+            ? (...args: unknown[]) => {
+                statements++;
+                if ((args[2] as { prepare?: boolean } | undefined)?.prepare) prepared++;
+                return (o.unsafe as (...a: unknown[]) => unknown)(...args);
+              }
+            : Reflect.get(o, k),
+      });
     const counted = new Proxy(db, {
       get: (o, k) =>
         k === "execute"
@@ -121,7 +136,9 @@ describe.each(engines())("daily market boards ranked in SQL on %s", (engine) => 
               statements++;
               return o.execute(q);
             }
-          : Reflect.get(o, k),
+          : k === "$client"
+            ? countedClient || client
+            : Reflect.get(o, k),
     });
     const at = now();
     const screen = await getScreener(counted, { asOf: at, filters: [], limit: 5, offset: 0 }, at);
@@ -139,6 +156,9 @@ describe.each(engines())("daily market boards ranked in SQL on %s", (engine) => 
     statements = 0;
     const beyond = await getLeaders(counted, { ...q, offset: 10_000, windowDays: 30 }, at);
     expect([beyond.rows, beyond.total, statements]).toEqual([[], board.total, 1]);
+    // On a real server the days and boards are prepared statements (parsed once per connection), not unnamed
+    // ones; the screen of variable text stays unnamed.
+    if (engine === "postgres") expect(prepared).toBe(4);
   });
 
   it("ranks ties by symbol, applies min_volume, and pages across a tie", async () => {

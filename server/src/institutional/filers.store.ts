@@ -3,9 +3,10 @@
  * quarter-on-quarter changes. Point in time: only filings published by `asOf`. Formulas: docs/methodology.md
  * "Market".
  */
-import { type Db, rowsOf } from "@smt/db";
+import { type Db, preparedRows } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { num, numOrNull } from "../lib/row-values";
+import { startsWith } from "../lib/symbol-search";
 import { effectiveFilings } from "./holdings.store";
 import { previousQuarterEnd } from "./institutional.signals";
 import { filerChangeRows } from "./positions.store";
@@ -21,12 +22,14 @@ export interface FilerMatch {
 /** 13F filers by CIK (digits, zero padded) or name prefix / word, published by `asOf`; biggest first. */
 export async function searchFilers(db: Db, q: string, asOf: Date, limit: number): Promise<FilerMatch[]> {
   const digits = /^\d{1,10}$/.test(q) ? q.padStart(10, "0") : null;
-  const lower = q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-  const match = digits
-    ? sql`filer_cik = ${digits}`
-    : sql`(lower(filer_name) like ${`${lower}%`} or lower(filer_name) like ${`% ${lower}%`})`;
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
+  // The filings whose lower-cased filer name starts with the text or has a word that does: a range of
+  // filer_name_words (names cut at 100 characters there, the routes' longest query); an empty text, any name.
+  const text = q.toLowerCase().slice(0, 100);
+  const words = sql`accession in (select w.accession from filer_name_words w where ${startsWith(sql`w.word`, text)})`;
+  const match = digits ? sql`filer_cik = ${digits}` : text === "" ? sql`filer_name is not null` : words;
+  const rows = await preparedRows<Record<string, unknown>>(
+    db,
+    sql`
       select filer_cik, max(filer_name) as name, max(period_of_report)::text as latest_period,
         count(distinct period_of_report) as periods,
         (array_agg(table_value_total order by period_of_report desc, published_at desc))[1] as latest_value
@@ -34,7 +37,7 @@ export async function searchFilers(db: Db, q: string, asOf: Date, limit: number)
       where published_at <= ${asOf.toISOString()}::timestamptz and ${match}
       group by filer_cik
       order by max(period_of_report) desc, 5 desc nulls last, filer_cik
-      limit ${limit}`),
+      limit ${limit}`,
   );
   return rows.map((r) => ({
     cik: String(r.filer_cik),
@@ -76,20 +79,24 @@ export async function filerPortfolio(
   requested?: string,
 ): Promise<FilerPortfolio | null> {
   const at = asOf.toISOString();
-  const head = rowsOf<{ name: string | null; period: string | null }>(
-    await db.execute(sql`
+  const head = (
+    await preparedRows<{ name: string | null; period: string | null }>(
+      db,
+      sql`
       select max(filer_name) as name, max(period_of_report)::text as period from thirteenf_filings
-      where filer_cik = ${cik} and published_at <= ${at}::timestamptz and coalesce(report_type, '') <> '13F NOTICE'`),
+      where filer_cik = ${cik} and published_at <= ${at}::timestamptz and coalesce(report_type, '') <> '13F NOTICE'`,
+    )
   )[0];
   if (!head?.period) return null;
   const period = requested ?? head.period;
   const prior = previousQuarterEnd(period);
   const rows = await filerChangeRows(db, cik, period, asOf);
-  const meta = rowsOf<{ period: string; accession: string; published_at: string }>(
-    await db.execute(sql`
+  const meta = await preparedRows<{ period: string; accession: string; published_at: string }>(
+    db,
+    sql`
       with eff as (${effectiveFilings([period, prior], asOf, cik)})
       select e.period_of_report::text as period, e.accession, f.published_at
-      from eff e join thirteenf_filings f on f.accession = e.accession order by 1, 2`),
+      from eff e join thirteenf_filings f on f.accession = e.accession order by 1, 2`,
   );
   const current = meta.filter((m) => m.period === period);
   const priorReported = meta.some((m) => m.period === prior);

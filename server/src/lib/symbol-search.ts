@@ -4,7 +4,7 @@
  * (a btree over each word start of the securities' names), the activity rank from `symbol_activity`
  * (kept by triggers, migration 0023), the page's names looked up for the page's rows only.
  */
-import { type Db, rowsOf } from "@smt/db";
+import { type Db, preparedRows } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { num } from "./row-values";
 import type { KnownSymbol } from "./symbols";
@@ -27,21 +27,22 @@ type Raw = {
  * `col` starts with `prefix`, as a byte range (`~>=~` / `~<~`, the text_pattern_ops operators): unlike
  * `like $1`, a range keeps the prefix index in the generic plans of prepared statements.
  */
-const startsWith = (col: SQL, prefix: string) => {
+export const startsWith = (col: SQL, prefix: string) => {
   const next = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
   return sql`${col} ~>=~ ${prefix} and ${col} ~<~ ${next}`;
 };
 
 /** The page (`page`: symbol, activity and `ord` of the rows asked) with their names and `total`. */
 async function run(db: Db, withs: SQL, total: SQL, page: SQL): Promise<{ rows: SearchRow[]; total: number }> {
-  const raw = rowsOf<Raw>(
-    await db.execute(sql`${withs}
+  const raw = await preparedRows<Raw>(
+    db,
+    sql`${withs}
       select t.total, p.symbol, s.kinds, s.last_seen_at, p.activity,
         (select min(name) from securities n where n.symbol = p.symbol) as name
       from (${total}) as t(total) left join lateral (${page}) as p on true
         -- per row of the page (offset 0 keeps the probe: joined, the planner hashes the whole table)
         left join lateral (select s.kinds, s.last_seen_at from symbols s where s.symbol = p.symbol offset 0) s on true
-      order by p.ord`),
+      order by p.ord`,
   );
   const rows = raw
     .filter((r) => r.symbol !== null)

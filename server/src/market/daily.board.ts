@@ -6,7 +6,7 @@
  * of the in-server ranking; ties rank by symbol. Columns and operators come from fixed tables, never from
  * input; filter values are bound parameters.
  */
-import { type Db, rowsOf } from "@smt/db";
+import { type Db, preparedRows, rowsOf } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { optionsDayRow } from "../blocks/market.service";
 import { finraDayRow, printDayRow } from "../darkpool/market.service";
@@ -88,8 +88,9 @@ export async function dailyBoard<R>(
   const where = sql`day = d.day::date and ${t.where} and ${ranked}`;
   const order = q.order === "desc" ? sql`desc nulls last` : sql`asc`;
   // The day's row always comes back (with the count); the page's rows ride on it, ordered by their key.
-  const raw = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
+  const raw = await preparedRows<Record<string, unknown>>(
+    db,
+    sql`
       with d as materialized (${settledDaysSql(q.asOf, [DAY_INPUT[b.table]])})
       select d.input as d_input, d.day as d_day, d.settled as d_settled, d.latest as d_latest, d.n as d_n,
         d.prints as d_prints, d.sources as d_sources, c.n as total_rows, p.*
@@ -98,7 +99,7 @@ export async function dailyBoard<R>(
         left join lateral (select ${t.columns}, ${key} as sort_key from ${t.from} where ${where}
           order by ${key} ${order}, symbol collate "C" limit ${q.limit} offset ${q.offset}) as p
           on d.settled and d.day is not null
-      order by p.sort_key ${order}, p.symbol collate "C"`),
+      order by p.sort_key ${order}, p.symbol collate "C"`,
   );
   const first = raw[0];
   const day = settledOf(

@@ -8,7 +8,7 @@
  * The day itself is chosen exactly as those services choose it (the same SQL). Every input asked is
  * chosen, checked and listed in one statement (`settledDays`): one round trip.
  */
-import { type Db, rowsOf } from "@smt/db";
+import { type Db, preparedRows } from "@smt/db";
 import { type SQL, sql } from "drizzle-orm";
 import { latestOptionDaySql } from "../blocks/market.service";
 import { latestFinraDaySql, latestPrintDaySql, type SourceCount } from "../darkpool/market.service";
@@ -100,7 +100,7 @@ export async function settledDays<I extends Input>(
   asOf: Date,
   inputs: readonly I[],
 ): Promise<Record<I, (SettledDay & { prints: number }) | null>> {
-  const rows = rowsOf<DayRow>(await db.execute(settledDaysSql(asOf, inputs)));
+  const rows = await preparedRows<DayRow>(db, settledDaysSql(asOf, inputs));
   return Object.fromEntries(inputs.map((i) => [i, settledOf(rows.find((r) => r.input === i))])) as Record<
     I,
     (SettledDay & { prints: number }) | null
