@@ -9,7 +9,7 @@ import { type DbHandle, openDb } from "@smt/db";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TAPE_COLUMNS, TAPE_CSV_BATCH } from "../../server/src/darkpool/market.service";
+import { TAPE_COLUMNS, TAPE_CSV_BATCH } from "../../server/src/darkpool/tape.service";
 import { CSV_CHUNK_CHARS, csvLine, parseCsv } from "../../server/src/market/csv";
 import { startServer } from "../../server/src/server";
 import { buildTestApp, testEnv } from "../support/app";

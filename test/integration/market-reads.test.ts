@@ -7,7 +7,7 @@
 import { preparedRows } from "@smt/db";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tapePrints, tapeSql } from "../../server/src/darkpool/market.service";
+import { tapePrints, tapeSql } from "../../server/src/darkpool/tape.service";
 import { getLeaders } from "../../server/src/market/leaders.service";
 import { buildTestApp } from "../support/app";
 import { engines } from "../support/db";

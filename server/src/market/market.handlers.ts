@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import type { AppDeps } from "../core/deps";
 import { newRouter } from "../core/http";
-import { TAPE_COLUMNS } from "../darkpool/market.service";
+import { TAPE_COLUMNS } from "../darkpool/tape.service";
 import { AppError } from "../errors";
 import { csvResponse, wantsCsv } from "./csv";
 import { csvRowsResponse } from "./csv-copy";

@@ -5,15 +5,14 @@
  */
 import type { Db } from "@smt/db";
 import { optionsDay } from "../blocks/market.service";
+import { finraDay, printDay } from "../darkpool/market.service";
 import {
-  finraDay,
-  printDay,
   TAPE_COLUMNS,
   type TapeCursor,
   tapeCopy,
   tapePrints,
   tapeRowBatches,
-} from "../darkpool/market.service";
+} from "../darkpool/tape.service";
 import { AppError } from "../errors";
 import { insiderClusters } from "../institutional/insider-clusters";
 import { addDays, etDateOf } from "../lib/et-time";
