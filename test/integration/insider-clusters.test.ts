@@ -6,6 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MarketCluster } from "../../server/src/institutional/insider-clusters";
 import { buildTestApp, jsonGetter } from "../support/app";
 import { engines } from "../support/db";
 
@@ -48,18 +49,8 @@ const buy = (
   };
 };
 
-type Cluster = {
-  symbol: string | null;
-  issuer_cik: string;
-  issuer_name: string | null;
-  start: string;
-  end: string;
-  insiders: number;
-  insider_names: string[];
-  transactions: number;
-  shares: number;
-  value_usd: number;
-};
+/** The payload row type: the expected rows below are built independently of the server code. */
+type Cluster = MarketCluster;
 
 const DAY = 86_400_000;
 const plus = (d: string, n: number) => new Date(Date.parse(d) + n * DAY).toISOString().slice(0, 10);
