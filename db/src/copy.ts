@@ -5,11 +5,10 @@
  * Real Postgres only: PGlite has no streamed COPY, so callers keep a row path for it.
  */
 import type { Readable } from "node:stream";
-import type { PGlite } from "@electric-sql/pglite";
 import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import type { ReservedSql, Sql } from "postgres";
-import type { Db } from "./db";
+import type { ReservedSql } from "postgres";
+import { type Db, postgresJsClient } from "./db";
 
 /** A running COPY: its bytes in PostgreSQL's binary COPY format, then null; `cancel()` stops it early. */
 export interface CopyOut {
@@ -51,8 +50,8 @@ export async function copyRows(
   statement: SQL,
   columns: readonly CopyColumn[],
 ): Promise<CopyOut | null> {
-  const client = (db as unknown as { $client: Sql | PGlite }).$client;
-  if (!("reserve" in client)) return null;
+  const client = postgresJsClient(db);
+  if (!client) return null;
   const list = columns.map((c) => `q.${quoteIdent(c.name)}${c.text ? "::text" : ""}`).join(", ");
   const select = sql`select ${sql.raw(list)} from (${statement}) q`;
   const { sql: text } = dialect.sqlToQuery(sql`copy (${select}) to stdout (format binary)`.inlineParams());

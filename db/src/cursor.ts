@@ -5,8 +5,7 @@
 import type { PGlite } from "@electric-sql/pglite";
 import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import type { Sql } from "postgres";
-import type { Db } from "./db";
+import { type Db, postgresJsClient } from "./db";
 
 const dialect = new PgDialect();
 
@@ -21,16 +20,17 @@ export type ValueRow = unknown[];
  * block for every other request): the statement runs at once and its rows are handed out in batches.
  */
 export async function* rowBatches(db: Db, statement: SQL, batchSize: number): AsyncGenerator<ValueRow[]> {
-  const client = (db as unknown as { $client: Sql | PGlite }).$client;
   const { sql: text, params } = dialect.sqlToQuery(statement);
-  if ("unsafe" in client) {
-    const cursor = client
+  const postgres = postgresJsClient(db);
+  if (postgres) {
+    const cursor = postgres
       .unsafe(text, params as never[])
       .values()
       .cursor(batchSize);
     for await (const rows of cursor) yield rows as unknown as ValueRow[];
     return;
   }
-  const { rows } = await client.query<ValueRow>(text, params, { rowMode: "array" });
+  const pglite = (db as unknown as { $client: PGlite }).$client;
+  const { rows } = await pglite.query<ValueRow>(text, params, { rowMode: "array" });
   for (let i = 0; i < rows.length; i += batchSize) yield rows.slice(i, i + batchSize);
 }

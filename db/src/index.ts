@@ -14,7 +14,7 @@ import * as schema from "./schema/index";
 export { type BulkInserter, type BulkInsertOptions, bulkInserter } from "./bulk";
 export { type CopyColumn, type CopyOut, copyRows } from "./copy";
 export { rowBatches, type ValueRow } from "./cursor";
-export { type Db, rowsOf } from "./db";
+export { type Db, postgresJsClient, rowsOf } from "./db";
 export { ArrayLiteral, pgArrayLiteral } from "./pg-array";
 export { preparedRows } from "./prepared";
 export * as schema from "./schema/index";

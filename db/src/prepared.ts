@@ -9,18 +9,9 @@
  */
 import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { type Db, rowsOf } from "./db";
+import { type Db, postgresJsClient, rowsOf } from "./db";
 
 const dialect = new PgDialect();
-
-type PostgresJs = {
-  unsafe(query: string, params: unknown[], options: { prepare: boolean }): Promise<unknown>;
-};
-
-const postgresJsOf = (db: Db): PostgresJs | null => {
-  const client = (db as { $client?: unknown }).$client as Partial<PostgresJs> | undefined;
-  return typeof client?.unsafe === "function" ? (client as PostgresJs) : null;
-};
 
 /**
  * The rows of `statement`, prepared on a real server (postgres.js keeps one prepared statement per text and
@@ -28,8 +19,8 @@ const postgresJsOf = (db: Db): PostgresJs | null => {
  * as `rowsOf(await db.execute(statement))`.
  */
 export async function preparedRows<T>(db: Db, statement: SQL): Promise<T[]> {
-  const client = postgresJsOf(db);
+  const client = postgresJsClient(db);
   if (!client) return rowsOf<T>(await db.execute(statement));
   const q = dialect.sqlToQuery(statement);
-  return rowsOf<T>(await client.unsafe(q.sql, q.params, { prepare: true }));
+  return rowsOf<T>(await client.unsafe(q.sql, q.params as never[], { prepare: true }));
 }

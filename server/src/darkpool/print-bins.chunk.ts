@@ -212,7 +212,7 @@ function groupBatch(prints: readonly EnrichedPrint[]): DayBins[] | null {
 /** The bins as rows in print_day_bins' column order (band, bin: 0 where the kind has none; label ''). */
 type BinRow = [string, string, string, number, number, string, Acc, string | null];
 
-function rowsOf(days: DayBins[]): BinRow[] {
+function binRows(days: DayBins[]): BinRow[] {
   const rows: BinRow[] = [];
   for (const d of days) {
     const row = (
@@ -267,7 +267,7 @@ export function binsOfBatch(prints: readonly EnrichedPrint[]): string[] | null {
   const days = groupBatch(prints);
   if (days === null) return null;
   // Sorted (kinds in the trigger's order), so writers of the same bins lock them in one order.
-  const rows = rowsOf(days).sort(byKey);
+  const rows = binRows(days).sort(byKey);
   const column = (f: (r: BinRow) => unknown) => pgArrayLiteral(rows.map(f));
   return [
     column((r) => r[0]),

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { finished, type Writable } from "node:stream";
 import { promisify } from "node:util";
-import { type Db, pgArrayLiteral } from "@smt/db";
+import { type Db, pgArrayLiteral, postgresJsClient } from "@smt/db";
 
 const streamFinished = promisify(finished);
 
@@ -23,10 +23,7 @@ export const COPY_THRESHOLD_ROWS = 2000;
  */
 export function copyClient(db: Db, rows: number): CopyClient | null {
   if (rows < COPY_THRESHOLD_ROWS) return null;
-  const client = (db as unknown as { $client?: unknown }).$client;
-  return typeof client === "function" && typeof (client as { reserve?: unknown }).reserve === "function"
-    ? (client as unknown as CopyClient)
-    : null;
+  return postgresJsClient(db) as CopyClient | null;
 }
 
 /** A value in COPY text format (`\N` for null; backslash, tab, newline and CR escaped). */
