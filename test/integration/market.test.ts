@@ -200,6 +200,16 @@ describe.each(engines())("market views over two real FINRA days on %s", (engine)
       [`/smart-money/market/screener?short_ratio>${"1".repeat(200)}`, /longer than/],
       ["/smart-money/market/prints?cursor=not-a-cursor", /cursor/],
       [`/smart-money/market/prints?cursor=${Buffer.from('["x","y","z"]').toString("base64url")}`, /cursor/],
+      // A NUL or other control character in a cursor's symbol or key is refused, on the JSON page and the CSV
+      // export alike (Postgres rejects NUL in text, so it must never reach a statement).
+      ...["", "&format=csv"].map((csv): [string, RegExp] => [
+        `/smart-money/market/prints?cursor=${Buffer.from('["2026-01-02T15:00:00.000000Z","A\\u0000B","k"]').toString("base64url")}${csv}`,
+        /cursor/,
+      ]),
+      [
+        `/smart-money/market/prints?cursor=${Buffer.from('["2026-01-02T15:00:00.000000Z","AB","k\\n1"]').toString("base64url")}`,
+        /cursor/,
+      ],
       ["/smart-money/market/prints?limit=5000", /limit/],
       ["/smart-money/market/prints?min_value=10", /min_value/],
       ["/smart-money/market/insider-clusters?min_insiders=1", /min_insiders/],

@@ -208,6 +208,10 @@ export function encodeTapeCursor(c: TapeCursor): string {
   return Buffer.from(JSON.stringify([c.ts, c.symbol, c.tradeKey]), "utf8").toString("base64url");
 }
 
+/** No issued cursor holds one: NUL would fail the statement (Postgres text cannot hold it), the rest are noise. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the class matches control characters on purpose.
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
 export function decodeTapeCursor(cursor: string): TapeCursor {
   const invalid = () =>
     new AppError("INVALID_INPUT", "cursor is not one this API issued", { field: "cursor" });
@@ -224,7 +228,9 @@ export function decodeTapeCursor(cursor: string): TapeCursor {
     Number.isNaN(Date.parse(ts)) ||
     !/^\d{4}-\d{2}-\d{2}T/.test(ts) ||
     symbol.length > 20 ||
-    tradeKey.length > 200
+    tradeKey.length > 200 ||
+    CONTROL_CHARS.test(symbol) ||
+    CONTROL_CHARS.test(tradeKey)
   )
     throw invalid();
   return { ts, symbol, tradeKey };
